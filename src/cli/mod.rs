@@ -1,0 +1,5 @@
+//! Subcommands: each parses nothing itself (clap did) and calls into the core.
+
+pub mod explain;
+pub mod schema;
+pub mod validate;

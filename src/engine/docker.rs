@@ -1,0 +1,1 @@
+//! The real engine: Docker Engine API through bollard.

@@ -1,0 +1,195 @@
+//! The Docker engine behind a small trait. [`docker::DockerEngine`] (bollard) is the real one.
+
+pub mod docker;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures_util::stream::BoxStream;
+use serde::Serialize;
+
+use crate::command::Action;
+
+/// Label every resource labrunner creates carries.
+pub const LABEL_MANAGED: &str = "io.labrunner.managed";
+/// Label naming the lab that created a resource.
+pub const LABEL_LAB: &str = "io.labrunner.lab";
+/// Label naming the run (one start of a lab, or one grading) that created a resource.
+pub const LABEL_RUN: &str = "io.labrunner.run";
+
+/// Default time limit for one daemon call.
+pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum EngineError {
+    #[error(
+        "cannot reach the Docker daemon at {endpoint}: {detail}\n  fix: start it (`sudo systemctl start docker`, or `sudo dockerd &`), or point DOCKER_HOST at a running one"
+    )]
+    Unreachable { endpoint: String, detail: String },
+    #[error(
+        "permission denied on the Docker daemon socket {endpoint}\n  fix: add yourself to the `docker` group (`sudo usermod -aG docker $USER`, then log in again) or run with sudo"
+    )]
+    PermissionDenied { endpoint: String },
+    #[error(
+        "the Docker daemon speaks API {found}; labrunner needs {needed} or newer (Docker 20.10+)\n  fix: upgrade Docker Engine"
+    )]
+    TooOld { found: String, needed: String },
+    #[error("timed out after {secs}s: {what}")]
+    Timeout { what: String, secs: u64 },
+    /// The daemon refused; `message` is its own words.
+    #[error("Error response from daemon: {message}")]
+    Daemon { status: u16, message: String },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl EngineError {
+    /// True when the daemon itself is gone (as opposed to refusing one request).
+    pub fn is_connection(&self) -> bool {
+        matches!(
+            self,
+            EngineError::Unreachable { .. } | EngineError::PermissionDenied { .. } | EngineError::TooOld { .. }
+        )
+    }
+}
+
+/// What the runner passes along with an action: labels to stamp, image substitutions, limits.
+#[derive(Debug, Clone, Default)]
+pub struct ApplyContext {
+    pub labels: BTreeMap<String, String>,
+    pub image_map: crate::images::ImageMap,
+    /// Memory limit (bytes) and pids limit applied to containers this action starts.
+    pub memory_limit: Option<i64>,
+    pub pids_limit: Option<i64>,
+    /// Time limit for the whole action (a foreground `docker run` waits for its container).
+    pub timeout: Option<Duration>,
+}
+
+/// What executing an action printed, as the docker CLI would have printed it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ActionOutput {
+    pub stdout: String,
+    /// For `run` without `-d` and for `exec`: the process' exit code.
+    pub exit_code: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ExecOutput {
+    /// `None` if the process never reported one.
+    pub exit_code: Option<i64>,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct NetworkInfo {
+    pub name: String,
+    pub id: String,
+    pub driver: String,
+    pub subnets: Vec<String>,
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct VolumeInfo {
+    pub name: String,
+    pub driver: String,
+    pub labels: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct MountInfo {
+    /// `volume`, `bind` or `tmpfs`.
+    pub kind: String,
+    /// Volume name, or host path for binds.
+    pub source: String,
+    pub target: String,
+    pub read_only: bool,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PortBinding {
+    pub container_port: u16,
+    pub protocol: String,
+    pub host_ip: String,
+    pub host_port: u16,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct ContainerInfo {
+    pub id: String,
+    pub name: String,
+    pub image: String,
+    /// `created`, `running`, `exited`, ...
+    pub status: String,
+    pub exit_code: Option<i64>,
+    /// `bridge`, `host`, `none`, a network name.
+    pub network_mode: String,
+    /// Networks the container is attached to.
+    pub networks: Vec<String>,
+    /// Mounts, including tmpfs given with `--tmpfs` (HostConfig.Tmpfs).
+    pub mounts: Vec<MountInfo>,
+    pub ports: Vec<PortBinding>,
+    pub labels: BTreeMap<String, String>,
+}
+
+/// One event from the daemon's event stream, reduced to what checks care about.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DaemonEvent {
+    /// `container`, `network`, `volume`, `image`.
+    pub kind: String,
+    /// `create`, `start`, `die`, `destroy`, `connect`, `exec_start: cat /x`, ...
+    pub action: String,
+    /// Container, network or volume name, where the daemon gives it.
+    pub name: Option<String>,
+    pub attributes: BTreeMap<String, String>,
+}
+
+/// Resources found by label.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct Resources {
+    pub containers: Vec<String>,
+    pub networks: Vec<String>,
+    pub volumes: Vec<String>,
+}
+
+impl Resources {
+    pub fn is_empty(&self) -> bool {
+        self.containers.is_empty() && self.networks.is_empty() && self.volumes.is_empty()
+    }
+}
+
+#[async_trait]
+pub trait Engine: Send + Sync {
+    /// Daemon version and API version, e.g. `20.10.24 (API 1.41)`.
+    async fn version(&self) -> Result<String, EngineError>;
+    /// Execute one parsed docker command.
+    async fn apply(&self, action: &Action, ctx: &ApplyContext) -> Result<ActionOutput, EngineError>;
+    async fn network(&self, name: &str) -> Result<Option<NetworkInfo>, EngineError>;
+    async fn volume(&self, name: &str) -> Result<Option<VolumeInfo>, EngineError>;
+    async fn container(&self, name: &str) -> Result<Option<ContainerInfo>, EngineError>;
+    async fn image_present(&self, name: &str) -> Result<bool, EngineError>;
+    /// Run a command in a running container; waits for it to end (or `timeout`).
+    async fn exec(&self, container: &str, command: &[String], timeout: Duration) -> Result<ExecOutput, EngineError>;
+    /// Run a command in a fresh, labelled, auto-removed container with `volume` mounted
+    /// read-only at `/volume`.
+    async fn run_helper(
+        &self,
+        image: &str,
+        volume: &str,
+        command: &[String],
+        labels: &BTreeMap<String, String>,
+        timeout: Duration,
+    ) -> Result<ExecOutput, EngineError>;
+    /// Command lines exec'd in `container` since `since` (Unix seconds), from the daemon's events.
+    async fn exec_commands_since(&self, container: &str, since: i64) -> Result<Vec<String>, EngineError>;
+    /// Resources carrying every `key=value` label given.
+    async fn labelled(&self, labels: &[(String, String)]) -> Result<Resources, EngineError>;
+    /// Force-remove a container (and its anonymous volumes). Absent is not an error.
+    async fn remove_container(&self, name: &str) -> Result<(), EngineError>;
+    async fn remove_network(&self, name: &str) -> Result<(), EngineError>;
+    async fn remove_volume(&self, name: &str) -> Result<(), EngineError>;
+    /// The daemon's live event stream (container, network and volume events).
+    fn events(&self) -> BoxStream<'static, Result<DaemonEvent, EngineError>>;
+}

@@ -1,0 +1,457 @@
+//! The lab file format (version 1): what a lab says, as typed Rust values.
+//!
+//! A lab reads like the lesson it belongs to: metadata, the resources it owns, optional setup and
+//! cleanup commands, then ordered steps. Each step carries markdown instructions, the reference
+//! solution as docker CLI commands, escalating hints and declarative checks.
+
+use std::path::{Path, PathBuf};
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The only lab format version this build understands.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// A lab: one hands-on exercise with ordered steps.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Lab {
+    /// Lab format version; must be 1.
+    pub format: u32,
+    /// Stable identifier, used for progress and resource labels (lowercase, digits, `-`).
+    pub id: String,
+    /// One-line title shown in lists.
+    pub title: String,
+    /// Id of the lesson this lab belongs to, e.g. `MOD-DOCKER-04`.
+    pub lesson: String,
+    pub difficulty: Difficulty,
+    /// Estimated minutes a student needs.
+    pub minutes: u32,
+    /// Image used when a check needs a fresh helper container (reading a volume, for example).
+    #[serde(default = "default_image")]
+    pub image: String,
+    /// Everything the lab creates. Names not declared here are never removed by cleanup.
+    #[serde(default)]
+    pub resources: Resources,
+    /// Files written into the lab's working folder before setup. Keys are relative paths.
+    #[serde(default)]
+    pub files: std::collections::BTreeMap<String, String>,
+    /// Commands run before the first step.
+    #[serde(default)]
+    pub setup: Vec<Command>,
+    /// Commands run when the lab is cleaned up, before declared resources are removed.
+    #[serde(default)]
+    pub cleanup: Vec<Command>,
+    pub steps: Vec<Step>,
+}
+
+fn default_image() -> String {
+    "alpine:latest".to_string()
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Difficulty {
+    Beginner,
+    Intermediate,
+    Advanced,
+}
+
+/// Docker resources a lab creates and therefore owns.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Resources {
+    #[serde(default)]
+    pub networks: Vec<String>,
+    #[serde(default)]
+    pub volumes: Vec<String>,
+    #[serde(default)]
+    pub containers: Vec<String>,
+}
+
+/// One docker CLI command, written exactly as a student would type it. `$(pwd)` and `$PWD` stand
+/// for the lab's working folder. A command that must fail names the daemon error it expects.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(untagged)]
+pub enum Command {
+    Plain(String),
+    Failing(FailingCommand),
+}
+
+/// A command that must be refused by the daemon with an error matching `fails_with`.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FailingCommand {
+    pub run: String,
+    /// Regular expression the daemon's error message must match.
+    pub fails_with: String,
+}
+
+impl Command {
+    pub fn text(&self) -> &str {
+        match self {
+            Command::Plain(s) => s,
+            Command::Failing(f) => &f.run,
+        }
+    }
+    pub fn expected_error(&self) -> Option<&str> {
+        match self {
+            Command::Plain(_) => None,
+            Command::Failing(f) => Some(&f.fails_with),
+        }
+    }
+}
+
+/// One step of a lab.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Step {
+    /// Unique within the lab.
+    pub id: String,
+    pub title: String,
+    /// Markdown shown to the student.
+    pub instructions: String,
+    /// The reference solution: docker commands in order.
+    pub solution: Vec<Command>,
+    /// Hints, from gentle to explicit; revealed one at a time.
+    #[serde(default)]
+    pub hints: Vec<String>,
+    /// All must pass for the step to be done.
+    pub checks: Vec<Check>,
+}
+
+/// A declarative check. Exactly one of the kind keys (`network`, `volume`, `container`, ...) is
+/// set; `expect: false` turns it into "must not hold".
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Check {
+    /// Network exists (optionally with driver and subnet).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network: Option<NetworkCheck>,
+    /// Volume exists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volume: Option<VolumeCheck>,
+    /// Container is in a state: running, exited, created or absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container: Option<ContainerCheck>,
+    /// Container is attached to a network.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attached: Option<AttachedCheck>,
+    /// A file in a volume has content, read by a fresh helper container.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub file: Option<FileCheck>,
+    /// A name resolves from inside a container.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resolves: Option<ResolvesCheck>,
+    /// A peer answers ping or a TCP connection from inside a container.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reachable: Option<ReachableCheck>,
+    /// A container port is published on the host, and answers on 127.0.0.1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub published: Option<PublishedCheck>,
+    /// A container has a mount of a given type, target, source, read-only flag.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mount: Option<MountCheck>,
+    /// A container has exactly one network interface: `lo`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loopback_only: Option<LoopbackOnlyCheck>,
+    /// A command run inside a container exits with a code and/or prints a pattern.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exec: Option<ExecCheck>,
+    /// A docker command fails with a daemon error matching a pattern.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command_fails: Option<CommandFailsCheck>,
+    /// An image is present locally.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageCheck>,
+    /// The student ran a command in a container (seen in the daemon's exec events).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ran: Option<RanCheck>,
+
+    /// `false` means the condition must NOT hold. Default `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expect: Option<bool>,
+    /// Points for grading. Default 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub points: Option<u32>,
+    /// Optional human title; a description is generated when absent.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct NetworkCheck {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub driver: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subnet: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct VolumeCheck {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum ContainerState {
+    Running,
+    Exited,
+    Created,
+    Absent,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ContainerCheck {
+    pub name: String,
+    pub state: ContainerState,
+    /// For `exited`: the exit code it must have.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AttachedCheck {
+    pub container: String,
+    pub network: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FileCheck {
+    pub volume: String,
+    /// Path of the file relative to the volume's root (`ledger.txt`, `logs/app.log`).
+    pub path: String,
+    /// Regular expression the content must match. Absent: the file must merely exist.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contains: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ResolvesCheck {
+    /// Container to resolve from.
+    pub from: String,
+    /// Name to resolve.
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Probe {
+    #[default]
+    Ping,
+    Tcp,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ReachableCheck {
+    pub from: String,
+    /// Container name or address to reach.
+    pub to: String,
+    #[serde(default)]
+    pub via: Probe,
+    /// TCP port, required with `via: tcp`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct PublishedCheck {
+    pub container: String,
+    /// Container port, e.g. 80.
+    pub port: u16,
+    #[serde(default = "default_protocol")]
+    pub protocol: String,
+    /// Host port it must be published on; absent: any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_port: Option<u16>,
+    /// Host address it must be bound to, e.g. 127.0.0.1; absent: any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_ip: Option<String>,
+    /// Exchange bytes with it on 127.0.0.1 (an HTTP GET). Default true.
+    #[serde(default = "yes")]
+    pub probe: bool,
+}
+
+fn default_protocol() -> String {
+    "tcp".to_string()
+}
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum MountType {
+    Volume,
+    Bind,
+    Tmpfs,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MountCheck {
+    pub container: String,
+    #[serde(rename = "type")]
+    pub kind: MountType,
+    pub target: String,
+    /// Volume name, or host path for binds (`$(pwd)` allowed).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_only: Option<bool>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct LoopbackOnlyCheck {
+    pub container: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ExecCheck {
+    pub container: String,
+    /// Command line, split as a POSIX shell would.
+    pub command: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i64>,
+    /// Regular expression the combined output must match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct CommandFailsCheck {
+    /// A docker command that must be refused. It must not change anything when it fails.
+    pub command: String,
+    /// Regular expression the daemon's error must match.
+    pub error: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ImageCheck {
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RanCheck {
+    pub container: String,
+    /// Regular expression the exec'd command line must match.
+    pub command: String,
+}
+
+/// The kind of a check, once exactly one kind key has been picked out of [`Check`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum CheckKind<'a> {
+    Network(&'a NetworkCheck),
+    Volume(&'a VolumeCheck),
+    Container(&'a ContainerCheck),
+    Attached(&'a AttachedCheck),
+    File(&'a FileCheck),
+    Resolves(&'a ResolvesCheck),
+    Reachable(&'a ReachableCheck),
+    Published(&'a PublishedCheck),
+    Mount(&'a MountCheck),
+    LoopbackOnly(&'a LoopbackOnlyCheck),
+    Exec(&'a ExecCheck),
+    CommandFails(&'a CommandFailsCheck),
+    Image(&'a ImageCheck),
+    Ran(&'a RanCheck),
+}
+
+/// The keys that name a check kind, in the order they are documented.
+pub const CHECK_KINDS: &[&str] = &[
+    "network",
+    "volume",
+    "container",
+    "attached",
+    "file",
+    "resolves",
+    "reachable",
+    "published",
+    "mount",
+    "loopback_only",
+    "exec",
+    "command_fails",
+    "image",
+    "ran",
+];
+
+impl Check {
+    /// Every kind set on this check. A valid check has exactly one.
+    pub fn kinds(&self) -> Vec<CheckKind<'_>> {
+        let mut out = Vec::new();
+        macro_rules! push {
+            ($($field:ident => $variant:ident),* $(,)?) => {
+                $(if let Some(v) = &self.$field { out.push(CheckKind::$variant(v)); })*
+            };
+        }
+        push!(
+            network => Network, volume => Volume, container => Container, attached => Attached,
+            file => File, resolves => Resolves, reachable => Reachable, published => Published,
+            mount => Mount, loopback_only => LoopbackOnly, exec => Exec,
+            command_fails => CommandFails, image => Image, ran => Ran,
+        );
+        out
+    }
+
+    /// The single kind of a validated check.
+    pub fn kind(&self) -> Option<CheckKind<'_>> {
+        let kinds = self.kinds();
+        (kinds.len() == 1).then(|| kinds[0])
+    }
+
+    pub fn expect(&self) -> bool {
+        self.expect.unwrap_or(true)
+    }
+
+    pub fn points(&self) -> u32 {
+        self.points.unwrap_or(1)
+    }
+}
+
+/// A lab together with where it was read from.
+#[derive(Debug, Clone)]
+pub struct LoadedLab {
+    pub path: PathBuf,
+    pub lab: Lab,
+}
+
+impl LoadedLab {
+    pub fn step(&self, id: &str) -> Option<&Step> {
+        self.lab.steps.iter().find(|s| s.id == id)
+    }
+}
+
+/// Lab files below a path: the file itself, or every `*.yaml`/`*.yml` under a folder, sorted.
+pub fn lab_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
+    if path.is_file() {
+        return Ok(vec![path.to_path_buf()]);
+    }
+    let mut out = Vec::new();
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir)? {
+            let p = entry?.path();
+            if p.is_dir() {
+                stack.push(p);
+            } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}

@@ -1,0 +1,48 @@
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use labrunner::cli;
+
+/// Hands-on Docker labs against your real Docker daemon.
+#[derive(Debug, Parser)]
+#[command(name = "labrunner", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check lab files for errors (default: labs/).
+    Validate(cli::validate::Args),
+    /// Print the JSON Schema of the lab format.
+    Schema(cli::schema::Args),
+    /// Explain a docker command in plain English.
+    Explain(cli::explain::Args),
+}
+
+fn main() -> ExitCode {
+    let args = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("labrunner: cannot start the async runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let result = runtime.block_on(async {
+        match args.command {
+            None => anyhow::bail!("the TUI is not built yet"),
+            Some(Command::Validate(a)) => cli::validate::run(a).await,
+            Some(Command::Schema(a)) => cli::schema::run(a).await,
+            Some(Command::Explain(a)) => cli::explain::run(a).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("labrunner: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
