@@ -9,5 +9,8 @@ pub mod command;
 pub mod engine;
 pub mod images;
 pub mod lab;
+pub mod lesson;
+pub mod progress;
 pub mod report;
 pub mod runner;
+pub mod tui;
