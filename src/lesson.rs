@@ -866,7 +866,7 @@ pub fn load_quiz(path: &Path) -> Result<Quiz, LessonError> {
 /// A lab file as found: loaded, or broken with the reason.
 #[derive(Debug, Clone)]
 pub enum LabEntry {
-    Ok(LoadedLab),
+    Ok(Box<LoadedLab>),
     Broken { path: PathBuf, error: String },
 }
 
@@ -971,7 +971,7 @@ pub fn load_catalog(root: &Path) -> Result<Catalog, LessonError> {
             let labs: Vec<LabEntry> = files
                 .into_iter()
                 .map(|path| match load_lab(&path) {
-                    Ok(l) => LabEntry::Ok(l),
+                    Ok(l) => LabEntry::Ok(Box::new(l)),
                     Err(error) => LabEntry::Broken { path, error },
                 })
                 .collect();

@@ -1,0 +1,536 @@
+//! The lab view's state, reduced from [`RunEvent`]s. No terminal code and no daemon calls: the
+//! live loop (a background task) sends events, this only folds them in, so every transition is
+//! testable with synthetic events.
+
+use crate::check::{CheckOutcome, Verdict};
+use crate::lab::{Check, LoadedLab};
+use crate::progress::LabProgress;
+use crate::runner::RunEvent;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepStatus {
+    /// Not reached yet.
+    Pending,
+    /// The step the student is on; its checks run live.
+    Current,
+    Done,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepView {
+    pub id: String,
+    pub title: String,
+    pub status: StepStatus,
+    /// Latest outcome per check (index as in the lab file).
+    pub outcomes: Vec<Option<CheckOutcome>>,
+    pub hints_shown: usize,
+    pub assisted: bool,
+}
+
+/// What the live connection to the daemon is doing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveStatus {
+    /// Not started (or not available in this build): the reason.
+    Off(String),
+    Connecting,
+    Watching,
+    /// The daemon went away; the live loop keeps trying. The daemon's (or client's) message.
+    Lost(String),
+}
+
+/// One line of "what labrunner ran".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    pub step: Option<String>,
+    pub text: String,
+    pub ok: bool,
+}
+
+/// Something the app must record in the progress store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LabChange {
+    /// A check round found the step not done, and the verdicts differ from the last round.
+    Attempt {
+        step: String,
+    },
+    StepDone {
+        step: String,
+    },
+    /// Every step is done.
+    Complete,
+}
+
+#[derive(Debug, Clone)]
+pub struct LabView {
+    pub lab: LoadedLab,
+    pub steps: Vec<StepView>,
+    /// The step being looked at (not necessarily the current one).
+    pub selected: usize,
+    pub log: Vec<LogLine>,
+    pub preexisting: Vec<String>,
+    pub live: LiveStatus,
+    /// A long operation in progress (assist, reset): what it is.
+    pub busy: Option<String>,
+    /// Scroll offset of the step text.
+    pub scroll: u16,
+}
+
+impl LabView {
+    pub fn new(lab: LoadedLab, progress: Option<&LabProgress>) -> Self {
+        let steps: Vec<StepView> = lab
+            .lab
+            .steps
+            .iter()
+            .map(|s| {
+                let p = progress.and_then(|p| p.steps.get(&s.id));
+                StepView {
+                    id: s.id.clone(),
+                    title: s.title.clone(),
+                    status: if p.is_some_and(|p| p.done) {
+                        StepStatus::Done
+                    } else {
+                        StepStatus::Pending
+                    },
+                    outcomes: vec![None; s.checks.len()],
+                    hints_shown: p.map_or(0, |p| p.hints_used as usize).min(s.hints.len()),
+                    assisted: p.is_some_and(|p| p.assisted),
+                }
+            })
+            .collect();
+        let mut view = LabView {
+            lab,
+            steps,
+            selected: 0,
+            log: Vec::new(),
+            preexisting: Vec::new(),
+            live: LiveStatus::Off("live checks are not running".to_string()),
+            busy: None,
+            scroll: 0,
+        };
+        view.advance();
+        view.selected = view.current().unwrap_or(0);
+        view
+    }
+
+    /// The first step not done.
+    pub fn current(&self) -> Option<usize> {
+        self.steps.iter().position(|s| s.status != StepStatus::Done)
+    }
+
+    pub fn current_id(&self) -> Option<&str> {
+        self.current().map(|i| self.steps[i].id.as_str())
+    }
+
+    pub fn is_complete(&self) -> bool {
+        self.current().is_none()
+    }
+
+    pub fn done_count(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| s.status == StepStatus::Done)
+            .count()
+    }
+
+    fn index_of(&self, step: &str) -> Option<usize> {
+        self.steps.iter().position(|s| s.id == step)
+    }
+
+    /// Marks the first not-done step current (and only that one).
+    fn advance(&mut self) {
+        let current = self.current();
+        for (i, s) in self.steps.iter_mut().enumerate() {
+            if s.status != StepStatus::Done {
+                s.status = if Some(i) == current {
+                    StepStatus::Current
+                } else {
+                    StepStatus::Pending
+                };
+            }
+        }
+    }
+
+    fn finish_step(&mut self, i: usize, changes: &mut Vec<LabChange>) {
+        if self.steps[i].status == StepStatus::Done {
+            return;
+        }
+        let follow = self.selected == i;
+        self.steps[i].status = StepStatus::Done;
+        changes.push(LabChange::StepDone {
+            step: self.steps[i].id.clone(),
+        });
+        self.advance();
+        match self.current() {
+            Some(next) if follow => {
+                self.selected = next;
+                self.scroll = 0;
+            }
+            Some(_) => {}
+            None => changes.push(LabChange::Complete),
+        }
+    }
+
+    /// Folds one event in; returns what must be recorded.
+    pub fn apply(&mut self, event: &RunEvent) -> Vec<LabChange> {
+        let mut changes = Vec::new();
+        match event {
+            RunEvent::Preexisting { resources } => {
+                self.preexisting = resources.clone();
+                if !resources.is_empty() {
+                    self.log.push(LogLine {
+                        step: None,
+                        text: format!(
+                            "already there before the lab, kept: {}",
+                            resources.join(", ")
+                        ),
+                        ok: true,
+                    });
+                }
+            }
+            RunEvent::StepStarted { .. } => {}
+            RunEvent::ActionRan {
+                step,
+                command,
+                output,
+                error,
+                as_expected,
+            } => {
+                let mut text = format!("$ {command}");
+                let out = output.trim();
+                if !out.is_empty() {
+                    text.push_str(&format!("\n{out}"));
+                }
+                if let Some(e) = error {
+                    text.push_str(&format!("\n{e}"));
+                }
+                self.log.push(LogLine {
+                    step: step.clone(),
+                    text,
+                    ok: error.is_none() || *as_expected,
+                });
+            }
+            RunEvent::Check(outcome) => {
+                if let Some(i) = self.index_of(&outcome.step)
+                    && let Some(slot) = self.steps[i].outcomes.get_mut(outcome.index)
+                {
+                    *slot = Some(outcome.clone());
+                }
+            }
+            RunEvent::StepDone { step, passed } => {
+                if let Some(i) = self.index_of(step) {
+                    if *passed {
+                        self.finish_step(i, &mut changes);
+                    } else if self.steps[i].status == StepStatus::Current {
+                        changes.push(LabChange::Attempt { step: step.clone() });
+                    }
+                }
+            }
+            RunEvent::CleanupDone { removed, kept } => {
+                let mut text = format!(
+                    "removed: {}",
+                    if removed.is_empty() {
+                        "nothing".to_string()
+                    } else {
+                        removed.join(", ")
+                    }
+                );
+                if !kept.is_empty() {
+                    text.push_str(&format!(
+                        "; kept (not created by labrunner): {}",
+                        kept.join(", ")
+                    ));
+                }
+                self.log.push(LogLine {
+                    step: None,
+                    text,
+                    ok: true,
+                });
+            }
+        }
+        changes
+    }
+
+    /// Marks a step assisted (the solution ran on the student's behalf).
+    pub fn mark_assisted(&mut self, step: &str) {
+        if let Some(i) = self.index_of(step) {
+            self.steps[i].assisted = true;
+        }
+    }
+
+    /// Reveals the next hint of the selected step; returns the new count if one was revealed.
+    pub fn reveal_hint(&mut self) -> Option<usize> {
+        let total = self.lab.lab.steps.get(self.selected)?.hints.len();
+        let step = self.steps.get_mut(self.selected)?;
+        if step.hints_shown >= total {
+            return None;
+        }
+        step.hints_shown += 1;
+        Some(step.hints_shown)
+    }
+
+    /// Back to the start: every step pending, outcomes and hints forgotten.
+    pub fn reset(&mut self) {
+        for s in &mut self.steps {
+            s.status = StepStatus::Pending;
+            s.outcomes.iter_mut().for_each(|o| *o = None);
+            s.hints_shown = 0;
+            s.assisted = false;
+        }
+        self.advance();
+        self.selected = 0;
+        self.scroll = 0;
+    }
+
+    pub fn select(&mut self, delta: isize) {
+        let max = self.steps.len().saturating_sub(1);
+        let next = self.selected.saturating_add_signed(delta).min(max);
+        if next != self.selected {
+            self.selected = next;
+            self.scroll = 0;
+        }
+    }
+}
+
+/// What a check looks at, for display before it has run.
+pub fn check_label(check: &Check) -> String {
+    use crate::lab::CheckKind as K;
+    if let Some(t) = &check.title {
+        return t.clone();
+    }
+    let not = if check.expect() { "" } else { "NOT " };
+    let what = match check.kind() {
+        Some(K::Network(n)) => format!("network {} exists", n.name),
+        Some(K::Volume(v)) => format!("volume {} exists", v.name),
+        Some(K::Container(c)) => format!("container {} is {:?}", c.name, c.state).to_lowercase(),
+        Some(K::Attached(a)) => format!("{} is attached to {}", a.container, a.network),
+        Some(K::File(f)) => format!("{} in volume {} has the expected content", f.path, f.volume),
+        Some(K::Resolves(r)) => format!("{} resolves from {}", r.name, r.from),
+        Some(K::Reachable(r)) => format!("{} reaches {}", r.from, r.to),
+        Some(K::Published(p)) => format!("{} publishes port {}", p.container, p.port),
+        Some(K::Mount(m)) => {
+            format!("{} has a {:?} mount at {}", m.container, m.kind, m.target).to_lowercase()
+        }
+        Some(K::LoopbackOnly(l)) => format!("{} has only the lo interface", l.container),
+        Some(K::Exec(e)) => format!("`{}` in {}", e.command, e.container),
+        Some(K::CommandFails(c)) => format!("`{}` is refused", c.command),
+        Some(K::Image(i)) => format!("image {} is present", i.name),
+        Some(K::Ran(r)) => format!("you ran `{}` in {}", r.command, r.container),
+        None => "check".to_string(),
+    };
+    format!("{not}{what}")
+}
+
+/// Icon for a check outcome (or its absence).
+pub fn verdict_icon(outcome: Option<&CheckOutcome>) -> &'static str {
+    match outcome.map(|o| &o.verdict) {
+        None => "·",
+        Some(Verdict::Pass { .. }) => "✓",
+        Some(Verdict::Fail { .. }) => "✗",
+        Some(Verdict::Unknown { .. }) => "?",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::Lab;
+
+    pub(crate) fn lab() -> LoadedLab {
+        let yaml = r#"
+format: 1
+id: net-basics
+title: Networks
+lesson: L1
+difficulty: beginner
+minutes: 10
+steps:
+  - id: create
+    title: Create a network
+    instructions: Make it.
+    solution: ["docker network create isolated-net"]
+    hints: ["one", "two"]
+    checks:
+      - network: {name: isolated-net}
+  - id: attach
+    title: Attach
+    instructions: Attach it.
+    solution: ["docker run -d --name web --network isolated-net nginx:latest"]
+    checks:
+      - container: {name: web, state: running}
+      - attached: {container: web, network: isolated-net}
+"#;
+        let lab: Lab = serde_yaml::from_str(yaml).unwrap();
+        LoadedLab {
+            path: "net-basics.yaml".into(),
+            lab,
+        }
+    }
+
+    fn outcome(step: &str, index: usize, pass: bool) -> RunEvent {
+        RunEvent::Check(CheckOutcome {
+            step: step.into(),
+            index,
+            description: format!("check {index}"),
+            points: 1,
+            verdict: if pass {
+                Verdict::Pass {
+                    evidence: "seen".into(),
+                }
+            } else {
+                Verdict::Fail {
+                    evidence: "missing".into(),
+                }
+            },
+        })
+    }
+
+    #[test]
+    fn steps_complete_in_order_and_the_next_opens() {
+        let mut v = LabView::new(lab(), None);
+        assert_eq!(v.current_id(), Some("create"));
+        assert_eq!(v.steps[0].status, StepStatus::Current);
+        assert_eq!(v.steps[1].status, StepStatus::Pending);
+
+        let cases: Vec<(RunEvent, Vec<LabChange>, Option<&str>)> = vec![
+            (outcome("create", 0, false), vec![], Some("create")),
+            (
+                RunEvent::StepDone {
+                    step: "create".into(),
+                    passed: false,
+                },
+                vec![LabChange::Attempt {
+                    step: "create".into(),
+                }],
+                Some("create"),
+            ),
+            (outcome("create", 0, true), vec![], Some("create")),
+            (
+                RunEvent::StepDone {
+                    step: "create".into(),
+                    passed: true,
+                },
+                vec![LabChange::StepDone {
+                    step: "create".into(),
+                }],
+                Some("attach"),
+            ),
+            (
+                RunEvent::StepDone {
+                    step: "create".into(),
+                    passed: true,
+                },
+                vec![],
+                Some("attach"),
+            ),
+            (
+                RunEvent::StepDone {
+                    step: "attach".into(),
+                    passed: true,
+                },
+                vec![
+                    LabChange::StepDone {
+                        step: "attach".into(),
+                    },
+                    LabChange::Complete,
+                ],
+                None,
+            ),
+        ];
+        for (event, changes, current) in cases {
+            assert_eq!(v.apply(&event), changes, "{event:?}");
+            assert_eq!(v.current_id(), current, "{event:?}");
+        }
+        assert!(v.is_complete());
+        assert_eq!(v.done_count(), 2);
+    }
+
+    #[test]
+    fn selection_follows_the_current_step_only_when_it_was_on_it() {
+        let mut v = LabView::new(lab(), None);
+        v.apply(&RunEvent::StepDone {
+            step: "create".into(),
+            passed: true,
+        });
+        assert_eq!(v.selected, 1);
+        v.select(-1);
+        assert_eq!(v.selected, 0);
+        v.select(-5);
+        assert_eq!(v.selected, 0);
+        v.select(9);
+        assert_eq!(v.selected, 1);
+    }
+
+    #[test]
+    fn progress_resumes_done_steps_and_hints() {
+        let mut p = LabProgress::default();
+        p.steps.insert(
+            "create".into(),
+            crate::progress::StepProgress {
+                done: true,
+                hints_used: 9,
+                ..Default::default()
+            },
+        );
+        let v = LabView::new(lab(), Some(&p));
+        assert_eq!(v.current_id(), Some("attach"));
+        assert_eq!(v.selected, 1);
+        assert_eq!(v.steps[0].hints_shown, 2, "clamped to the hints that exist");
+    }
+
+    #[test]
+    fn hints_reveal_one_at_a_time_up_to_the_last() {
+        let mut v = LabView::new(lab(), None);
+        assert_eq!(v.reveal_hint(), Some(1));
+        assert_eq!(v.reveal_hint(), Some(2));
+        assert_eq!(v.reveal_hint(), None);
+        v.select(1);
+        assert_eq!(v.reveal_hint(), None, "the second step has no hints");
+    }
+
+    #[test]
+    fn outcomes_log_and_reset() {
+        let mut v = LabView::new(lab(), None);
+        v.apply(&outcome("attach", 1, true));
+        v.apply(&outcome("attach", 7, true));
+        v.apply(&outcome("nope", 0, true));
+        assert!(v.steps[1].outcomes[1].is_some());
+        v.apply(&RunEvent::ActionRan {
+            step: Some("create".into()),
+            command: "docker network create isolated-net".into(),
+            output: "abc\n".into(),
+            error: None,
+            as_expected: true,
+        });
+        v.apply(&RunEvent::CleanupDone {
+            removed: vec!["isolated-net".into()],
+            kept: vec!["data".into()],
+        });
+        assert_eq!(v.log.len(), 2);
+        assert!(v.log[1].text.contains("kept"));
+        v.apply(&RunEvent::StepDone {
+            step: "create".into(),
+            passed: true,
+        });
+        v.reveal_hint();
+        v.reset();
+        assert_eq!(v.current_id(), Some("create"));
+        assert!(
+            v.steps
+                .iter()
+                .all(|s| s.outcomes.iter().all(Option::is_none) && s.hints_shown == 0)
+        );
+    }
+
+    #[test]
+    fn labels_describe_checks() {
+        let l = lab();
+        assert_eq!(
+            check_label(&l.lab.steps[0].checks[0]),
+            "network isolated-net exists"
+        );
+        assert_eq!(
+            check_label(&l.lab.steps[1].checks[0]),
+            "container web is running"
+        );
+    }
+}
