@@ -19,6 +19,8 @@ enum Command {
     Schema(cli::schema::Args),
     /// Explain a docker command in plain English.
     Explain(cli::explain::Args),
+    /// Prove labs: each step's checks fail before its solution and pass after it.
+    Test(cli::test::Args),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +38,7 @@ fn main() -> ExitCode {
             Some(Command::Validate(a)) => cli::validate::run(a).await,
             Some(Command::Schema(a)) => cli::schema::run(a).await,
             Some(Command::Explain(a)) => cli::explain::run(a).await,
+            Some(Command::Test(a)) => cli::test::run(a).await,
         }
     });
     match result {
