@@ -10,5 +10,6 @@ pub mod engine;
 pub mod home;
 pub mod images;
 pub mod lab;
+pub mod live;
 pub mod report;
 pub mod runner;

@@ -141,7 +141,8 @@ impl<'a> LabRun<'a> {
         self
     }
 
-    fn emit(&self, event: RunEvent) {
+    /// Report an event on the run's channel (the live loop reports through the run too).
+    pub fn emit(&self, event: RunEvent) {
         if let Some(tx) = &self.events {
             let _ = tx.send(event);
         }
