@@ -25,7 +25,7 @@ if ! docker info >/dev/null 2>&1; then
 fi
 echo "setup: Docker $(docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})')"
 
-if ! docker image inspect labrunner-fixture/busybox:1 labrunner-fixture/web:1 >/dev/null 2>&1; then
+if ! docker image inspect labrunner-fixture/busybox:1 labrunner-fixture/web:1 labrunner-fixture/bare:1 >/dev/null 2>&1; then
   bash scripts/fixture-images.sh
 fi
 

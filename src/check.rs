@@ -491,7 +491,7 @@ async fn probe_http(ip: &str, port: u16) -> Result<String, String> {
         match stream.read(&mut buf).await {
             Ok(0) => Err("accepted the connection but nothing answered behind it".to_string()),
             Ok(n) => Ok(String::from_utf8_lossy(&buf[..n]).to_string()),
-            Err(e) => Err(format!("accepted the connection but it failed: {e}")),
+            Err(e) => Err(format!("accepted the connection but nothing answered behind it ({e})")),
         }
     };
     tokio::time::timeout(Duration::from_secs(3), attempt)
