@@ -15,6 +15,8 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::runner::Resource;
+
 /// The progress file format this build writes and understands.
 pub const PROGRESS_VERSION: u32 = 1;
 /// Name of the progress file inside the data folder.
@@ -25,8 +27,6 @@ const TEMP_SUFFIX: &str = ".tmp";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProgressError {
-    #[error("cannot find a data folder for progress; set LABRUNNER_HOME")]
-    NoDataDir,
     #[error("another labrunner is already using {path}; close it first")]
     Locked { path: PathBuf },
     #[error(
@@ -84,6 +84,11 @@ pub struct LabProgress {
     /// Keyed by step id.
     #[serde(default)]
     pub steps: BTreeMap<String, StepProgress>,
+    /// Declared resources that already existed when the lab was first started. Only these are
+    /// kept by a reset; recorded once, so what the student created later is not mistaken for
+    /// them when the lab is resumed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub preexisting: Option<Vec<Resource>>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -179,9 +184,14 @@ impl Progress {
         }
         false
     }
-    /// Forgets a lab's progress (after a reset).
+    /// Forgets a lab's progress (after a reset), except which resources predate it.
     pub fn reset_lab(&mut self, lab: &str) {
-        self.labs.remove(lab);
+        if let Some(l) = self.labs.get_mut(lab) {
+            *l = LabProgress {
+                preexisting: l.preexisting.take(),
+                ..LabProgress::default()
+            };
+        }
     }
     pub fn record_answer(&mut self, lesson: &str, question: &str, answer: QuizAnswer) {
         self.quizzes
@@ -210,14 +220,10 @@ impl std::fmt::Display for Recovery {
     }
 }
 
-/// The folder progress lives in: `LABRUNNER_HOME`, else the platform data directory.
-pub fn default_dir() -> Result<PathBuf, ProgressError> {
-    if let Some(home) = std::env::var_os("LABRUNNER_HOME").filter(|h| !h.is_empty()) {
-        return Ok(PathBuf::from(home));
-    }
-    directories::ProjectDirs::from("", "", "labrunner")
-        .map(|d| d.data_dir().to_path_buf())
-        .ok_or(ProgressError::NoDataDir)
+/// The folder progress lives in: labrunner's home (`LABRUNNER_HOME`, else the platform data
+/// directory).
+pub fn default_dir() -> PathBuf {
+    crate::home::home()
 }
 
 /// Outcome of reading the progress file without touching it.
@@ -520,8 +526,15 @@ mod tests {
         assert_eq!(lab.done_count(ids), 2);
         assert_eq!(lab.hints_used(), 3);
         assert_eq!(lab.assisted_steps(), 1);
+        p.lab_mut("lab").preexisting = Some(Vec::new());
         p.reset_lab("lab");
-        assert!(p.lab("lab").is_none());
+        assert_eq!(
+            p.lab("lab"),
+            Some(&LabProgress {
+                preexisting: Some(Vec::new()),
+                ..Default::default()
+            })
+        );
     }
 
     /// Env var that turns [`save_loop_keeps_file_loadable`] into an endless saver for the kill test.

@@ -103,6 +103,16 @@ fn check(step: &str, index: usize, verdict: Verdict) -> AppEvent {
     }))
 }
 
+fn ran(step: &str, command: &str) -> AppEvent {
+    AppEvent::Run(RunEvent::ActionRan {
+        step: Some(step.into()),
+        command: command.into(),
+        output: String::new(),
+        error: None,
+        as_expected: true,
+    })
+}
+
 fn done(step: &str, passed: bool) -> AppEvent {
     AppEvent::Run(RunEvent::StepDone {
         step: step.into(),
@@ -256,14 +266,14 @@ fn assist_asks_first_then_records_assisted() {
     assert!(h.app.overlay.is_none());
     let effects = press(&mut h.app, "ay");
     assert!(
-        matches!(effects.as_slice(), [Effect::Assist { step, .. }] if step == "create-network"),
+        matches!(effects.as_slice(), [Effect::Assist]),
         "{effects:?}"
     );
     assert!(h.app.lab.as_ref().unwrap().busy.is_some());
-    h.app.on_event(AppEvent::AssistDone {
-        step: "create-network".into(),
-        error: None,
-    });
+    insta::assert_snapshot!("lab_assist_running_60x20", render(&mut h.app, 60, 20));
+    h.app
+        .on_event(ran("create-network", "docker network create isolated-net"));
+    assert!(h.app.lab.as_ref().unwrap().busy.is_none());
     h.app.on_event(done("create-network", true));
     let s = h
         .app
@@ -282,15 +292,11 @@ fn reset_asks_first_and_clears_progress() {
     press(&mut h.app, "R");
     insta::assert_snapshot!("lab_confirm_reset_80x24", render(&mut h.app, 80, 24));
     let effects = press(&mut h.app, "y");
-    assert!(
-        matches!(effects.as_slice(), [Effect::Reset { .. }]),
-        "{effects:?}"
-    );
+    assert!(matches!(effects.as_slice(), [Effect::Reset]), "{effects:?}");
     h.app.on_event(AppEvent::Run(RunEvent::CleanupDone {
         removed: vec!["isolated-net".into()],
         kept: vec!["web".into()],
     }));
-    h.app.on_event(AppEvent::ResetDone { error: None });
     let view = h.app.lab.as_ref().unwrap();
     assert_eq!(view.current_id(), Some("create-network"));
     assert!(
@@ -313,10 +319,11 @@ fn completing_every_step_shows_the_results() {
     open_row(&mut h.app, HomeRow::Lab(0, 1));
     press(&mut h.app, "hh");
     h.app.on_event(done("create-network", true));
-    h.app.on_event(AppEvent::AssistDone {
-        step: "start-web".into(),
-        error: None,
-    });
+    press(&mut h.app, "ay");
+    h.app.on_event(ran(
+        "start-web",
+        "docker run -d --name web --network isolated-net nginx:latest",
+    ));
     h.app.on_event(done("start-web", false));
     h.app.on_event(done("start-web", true));
     h.app.now = t1;

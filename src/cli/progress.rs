@@ -17,7 +17,7 @@ pub struct Args {
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let dir = progress::default_dir()?;
+    let dir = progress::default_dir();
     let path = dir.join(progress::PROGRESS_FILE);
     let p = match progress::read(&dir)? {
         Loaded::Missing => Progress::default(),

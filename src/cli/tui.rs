@@ -10,6 +10,8 @@ pub struct Args {
     /// Folder holding lessons/ and labs/ (default: the current directory).
     #[arg(long, env = "LABRUNNER_ROOT", value_name = "DIR")]
     pub root: Option<PathBuf>,
+    #[command(flatten)]
+    pub images: super::common::ImageArgs,
 }
 
 /// The content root: `--root`, `LABRUNNER_ROOT`, else the current directory.
@@ -22,6 +24,7 @@ pub fn root(arg: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let root = root(args.root)?;
-    crate::tui::run(&root).await?;
+    let image_map = args.images.image_map()?;
+    crate::tui::run(&root, image_map).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -9,7 +9,7 @@ use ratatui::layout::Rect;
 use crate::lab::LoadedLab;
 use crate::lesson::{Catalog, LabEntry};
 use crate::progress::{Progress, ProgressStore, QuizAnswer};
-use crate::runner::RunEvent;
+use crate::runner::{Resource, RunEvent};
 
 use super::keymap::{self, Action, Scope};
 use super::lab_view::{LabChange, LabView, LiveStatus};
@@ -56,18 +56,22 @@ pub enum Overlay {
 pub enum Effect {
     /// Put text on the clipboard (OSC 52).
     Copy(String),
-    /// Start watching the lab: re-run the current step's checks on daemon events.
+    /// Start watching the lab from step index `start`: re-run the current step's checks on
+    /// daemon events.
     StartLive {
         lab: Box<LoadedLab>,
+        start: usize,
+        /// Resources recorded as pre-existing when the lab was first started; `None`: not yet
+        /// recorded (first start: detect them now and report [`AppEvent::Preflight`]).
+        preexisting: Option<Vec<Resource>>,
+        /// Run the lab's setup commands first (first start only).
+        setup: bool,
     },
     StopLive,
-    Assist {
-        lab: Box<LoadedLab>,
-        step: String,
-    },
-    Reset {
-        lab: Box<LoadedLab>,
-    },
+    /// Run the current step's solution.
+    Assist,
+    /// Clean up what the lab created (never what existed before) and start again.
+    Reset,
 }
 
 /// What background tasks send to the app.
@@ -75,8 +79,10 @@ pub enum Effect {
 pub enum AppEvent {
     Run(RunEvent),
     Live(LiveStatus),
-    AssistDone { step: String, error: Option<String> },
-    ResetDone { error: Option<String> },
+    /// Declared resources found already present on the lab's first start.
+    Preflight {
+        resources: Vec<Resource>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -136,8 +142,6 @@ pub struct App {
     pub quit: bool,
     /// The clock (fixed in tests).
     pub now: fn() -> DateTime<Utc>,
-    /// Whether a live loop can be started (the lab runner core is present in this build).
-    pub live_available: bool,
 }
 
 impl App {
@@ -154,7 +158,6 @@ impl App {
             notice: None,
             quit: false,
             now: Utc::now,
-            live_available: true,
         }
     }
 
@@ -348,6 +351,9 @@ impl App {
                     let lab = (**lab).clone();
                     let id = lab.lab.id.clone();
                     let now = (self.now)();
+                    let recorded = self.progress.get().lab(&id);
+                    let first_start = recorded.is_none_or(|l| l.started_at.is_none());
+                    let preexisting = recorded.and_then(|l| l.preexisting.clone());
                     if let Err(e) = self.progress.update(|p| p.start_lab(&id, now)) {
                         self.notify(Level::Error, format!("progress not saved: {e}"));
                     }
@@ -357,14 +363,13 @@ impl App {
                         self.mode = Mode::Summary;
                         return;
                     }
-                    if self.live_available {
-                        view.live = LiveStatus::Connecting;
-                        effects.push(Effect::StartLive { lab: Box::new(lab) });
-                    } else {
-                        view.live = LiveStatus::Off(
-                            "live checks are not available in this build".to_string(),
-                        );
-                    }
+                    view.live = LiveStatus::Connecting;
+                    effects.push(Effect::StartLive {
+                        lab: Box::new(lab),
+                        start: view.current().unwrap_or(0),
+                        preexisting,
+                        setup: first_start,
+                    });
                     self.lab = Some(view);
                     self.mode = Mode::Lab;
                 }
@@ -500,27 +505,17 @@ impl App {
     }
 
     fn confirmed(&mut self, pending: Pending, effects: &mut Vec<Effect>) {
-        let live = self.live_available;
         let Some(view) = &mut self.lab else { return };
-        if !live {
-            return self.notify(
-                Level::Warn,
-                "this build cannot run commands against Docker yet",
-            );
-        }
         match pending {
-            Pending::Assist { step } => {
-                view.busy = Some(format!("running the solution of step {step}"));
-                effects.push(Effect::Assist {
-                    lab: Box::new(view.lab.clone()),
-                    step,
-                });
+            Pending::Assist { .. } => {
+                if view.start_assist().is_some() {
+                    effects.push(Effect::Assist);
+                }
             }
             Pending::Reset => {
-                view.busy = Some("resetting the lab".to_string());
-                effects.push(Effect::Reset {
-                    lab: Box::new(view.lab.clone()),
-                });
+                if view.start_reset() {
+                    effects.push(Effect::Reset);
+                }
             }
         }
     }
@@ -589,85 +584,79 @@ impl App {
             AppEvent::Run(ev) => {
                 let changes = view.apply(&ev);
                 let step_ids: Vec<String> = view.steps.iter().map(|s| s.id.clone()).collect();
-                let now = (self.now)();
-                let mut complete = false;
-                let saved = self.progress.update(|p| {
-                    for change in &changes {
-                        match change {
-                            LabChange::Attempt { step } => p.step_mut(&lab_id, step).attempts += 1,
-                            LabChange::StepDone { step } => {
-                                p.step_mut(&lab_id, step).attempts += 1;
-                                p.mark_done(&lab_id, step, now);
-                            }
-                            LabChange::Complete => {
-                                p.complete_if_all_done(
-                                    &lab_id,
-                                    step_ids.iter().map(String::as_str),
-                                    now,
-                                );
-                                complete = true;
-                            }
-                        }
-                    }
-                });
-                if let Err(e) = saved {
+                self.record(&lab_id, &step_ids, &changes, &mut effects);
+            }
+            AppEvent::Live(status) => view.live = status,
+            AppEvent::Preflight { resources } => {
+                if let Err(e) = self
+                    .progress
+                    .update(|p| p.lab_mut(&lab_id).preexisting = Some(resources))
+                {
                     self.notify(Level::Error, format!("progress not saved: {e}"));
-                }
-                for change in &changes {
-                    if let LabChange::StepDone { step } = change {
-                        self.notify(Level::Info, format!("step {step} done"));
-                    }
-                }
-                if complete {
-                    effects.push(Effect::StopLive);
-                    self.mode = Mode::Summary;
-                    self.overlay = None;
-                }
-            }
-            AppEvent::Live(status) => {
-                view.live = status;
-            }
-            AppEvent::AssistDone { step, error } => {
-                view.busy = None;
-                match error {
-                    None => {
-                        view.mark_assisted(&step);
-                        if let Err(e) = self
-                            .progress
-                            .update(|p| p.step_mut(&lab_id, &step).assisted = true)
-                        {
-                            self.notify(Level::Error, format!("progress not saved: {e}"));
-                        }
-                        self.notify(
-                            Level::Info,
-                            format!("ran the solution of step {step}; checking"),
-                        );
-                    }
-                    Some(e) => self.notify(
-                        Level::Error,
-                        format!("the solution of step {step} failed: {e}"),
-                    ),
-                }
-            }
-            AppEvent::ResetDone { error } => {
-                view.busy = None;
-                match error {
-                    None => {
-                        view.reset();
-                        let now = (self.now)();
-                        let saved = self.progress.update(|p| {
-                            p.reset_lab(&lab_id);
-                            p.start_lab(&lab_id, now);
-                        });
-                        if let Err(e) = saved {
-                            self.notify(Level::Error, format!("progress not saved: {e}"));
-                        }
-                        self.notify(Level::Info, "lab reset; start again from step 1");
-                    }
-                    Some(e) => self.notify(Level::Error, format!("reset failed: {e}")),
                 }
             }
         }
         effects
+    }
+
+    /// Saves what changed in the lab, and tells the student.
+    fn record(
+        &mut self,
+        lab_id: &str,
+        step_ids: &[String],
+        changes: &[LabChange],
+        effects: &mut Vec<Effect>,
+    ) {
+        if changes.is_empty() {
+            return;
+        }
+        let now = (self.now)();
+        let saved = self.progress.update(|p| {
+            for change in changes {
+                match change {
+                    LabChange::Attempt { step } => p.step_mut(lab_id, step).attempts += 1,
+                    LabChange::StepDone { step } => {
+                        p.step_mut(lab_id, step).attempts += 1;
+                        p.mark_done(lab_id, step, now);
+                    }
+                    LabChange::Complete => {
+                        p.complete_if_all_done(lab_id, step_ids.iter().map(String::as_str), now);
+                    }
+                    LabChange::Assisted { step, .. } => p.step_mut(lab_id, step).assisted = true,
+                    LabChange::Reset => {
+                        p.reset_lab(lab_id);
+                        p.start_lab(lab_id, now);
+                    }
+                }
+            }
+        });
+        if let Err(e) = saved {
+            self.notify(Level::Error, format!("progress not saved: {e}"));
+        }
+        for change in changes {
+            match change {
+                LabChange::StepDone { step } => {
+                    self.notify(Level::Info, format!("✓ step {step} done"))
+                }
+                LabChange::Assisted { step, failures } if failures.is_empty() => self.notify(
+                    Level::Info,
+                    format!("ran the solution of step {step}; checking"),
+                ),
+                LabChange::Assisted { step, failures } => self.notify(
+                    Level::Error,
+                    format!(
+                        "the solution of step {step} did not go as expected: {}",
+                        failures.join("; ")
+                    ),
+                ),
+                LabChange::Reset => self.notify(Level::Info, "lab reset: start again from step 1"),
+                LabChange::Complete => {
+                    effects.push(Effect::StopLive);
+                    self.mode = Mode::Summary;
+                    self.overlay = None;
+                }
+                LabChange::Attempt { .. } => {}
+            }
+        }
     }
 }

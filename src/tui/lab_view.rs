@@ -3,7 +3,7 @@
 //! testable with synthetic events.
 
 use crate::check::{CheckOutcome, Verdict};
-use crate::lab::{Check, LoadedLab};
+use crate::lab::LoadedLab;
 use crate::progress::LabProgress;
 use crate::runner::RunEvent;
 
@@ -49,7 +49,8 @@ pub struct LogLine {
 /// Something the app must record in the progress store.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LabChange {
-    /// A check round found the step not done, and the verdicts differ from the last round.
+    /// A check round found the current step not done, with verdicts unlike the round before:
+    /// the student changed something.
     Attempt {
         step: String,
     },
@@ -58,6 +59,34 @@ pub enum LabChange {
     },
     /// Every step is done.
     Complete,
+    /// The step's solution ran on the student's behalf; the commands that went wrong.
+    Assisted {
+        step: String,
+        failures: Vec<String>,
+    },
+    /// The lab was cleaned up and starts again.
+    Reset,
+}
+
+/// A long operation labrunner is doing for the student.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Busy {
+    /// Running a step's solution: commands still to come, and those that went wrong.
+    Assist {
+        step: String,
+        remaining: usize,
+        failures: Vec<String>,
+    },
+    Reset,
+}
+
+impl Busy {
+    pub fn describe(&self) -> String {
+        match self {
+            Busy::Assist { step, .. } => format!("running the solution of step {step}"),
+            Busy::Reset => "resetting the lab".to_string(),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -69,8 +98,10 @@ pub struct LabView {
     pub log: Vec<LogLine>,
     pub preexisting: Vec<String>,
     pub live: LiveStatus,
-    /// A long operation in progress (assist, reset): what it is.
-    pub busy: Option<String>,
+    /// A long operation in progress (assist, reset).
+    pub busy: Option<Busy>,
+    /// Verdicts of the current step's last round, to tell a new attempt from a periodic re-run.
+    last_round: Vec<Option<crate::check::Verdict>>,
     /// Scroll offset of the step text.
     pub scroll: u16,
 }
@@ -105,6 +136,7 @@ impl LabView {
             preexisting: Vec::new(),
             live: LiveStatus::Off("live checks are not running".to_string()),
             busy: None,
+            last_round: Vec::new(),
             scroll: 0,
         };
         view.advance();
@@ -206,19 +238,57 @@ impl LabView {
                 self.log.push(LogLine {
                     step: step.clone(),
                     text,
-                    ok: error.is_none() || *as_expected,
+                    ok: *as_expected,
                 });
+                if let Some(Busy::Assist {
+                    step: assisting,
+                    remaining,
+                    failures,
+                }) = &mut self.busy
+                    && step.as_deref() == Some(assisting.as_str())
+                {
+                    if !*as_expected {
+                        failures.push(format!(
+                            "{command}: {}",
+                            error.as_deref().unwrap_or("failed")
+                        ));
+                    }
+                    *remaining = remaining.saturating_sub(1);
+                    if *remaining == 0 {
+                        let (step, failures) = (assisting.clone(), std::mem::take(failures));
+                        self.busy = None;
+                        self.mark_assisted(&step);
+                        changes.push(LabChange::Assisted { step, failures });
+                    }
+                }
             }
             RunEvent::Check(outcome) => {
-                if let Some(i) = self.index_of(&outcome.step)
-                    && let Some(slot) = self.steps[i].outcomes.get_mut(outcome.index)
-                {
-                    *slot = Some(outcome.clone());
+                if let Some(i) = self.index_of(&outcome.step) {
+                    let n = self.steps[i].outcomes.len();
+                    if let Some(slot) = self.steps[i].outcomes.get_mut(outcome.index) {
+                        *slot = Some(outcome.clone());
+                    }
+                    // The round is complete when its last check reports.
+                    if outcome.index + 1 == n && Some(i) == self.current() {
+                        let round: Vec<_> = self.steps[i]
+                            .outcomes
+                            .iter()
+                            .map(|o| o.as_ref().map(|o| o.verdict.clone()))
+                            .collect();
+                        let all_pass = round.iter().all(|v| v.as_ref().is_some_and(|v| v.passed()));
+                        if !all_pass && !self.last_round.is_empty() && round != self.last_round {
+                            changes.push(LabChange::Attempt {
+                                step: outcome.step.clone(),
+                            });
+                        }
+                        self.last_round = round;
+                    }
                 }
             }
             RunEvent::StepDone { step, passed } => {
                 if let Some(i) = self.index_of(step) {
                     if *passed {
+                        self.last_round.clear();
                         self.finish_step(i, &mut changes);
                     } else if self.steps[i].status == StepStatus::Current {
                         changes.push(LabChange::Attempt { step: step.clone() });
@@ -226,14 +296,12 @@ impl LabView {
                 }
             }
             RunEvent::CleanupDone { removed, kept } => {
-                let mut text = format!(
-                    "removed: {}",
-                    if removed.is_empty() {
-                        "nothing".to_string()
-                    } else {
-                        removed.join(", ")
-                    }
-                );
+                let removed_text = if removed.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    removed.join(", ")
+                };
+                let mut text = format!("removed: {removed_text}");
                 if !kept.is_empty() {
                     text.push_str(&format!(
                         "; kept (not created by labrunner): {}",
@@ -245,9 +313,46 @@ impl LabView {
                     text,
                     ok: true,
                 });
+                if self.busy == Some(Busy::Reset) {
+                    self.busy = None;
+                    self.reset();
+                    changes.push(LabChange::Reset);
+                }
+            }
+            RunEvent::Daemon { connected, message } => {
+                self.live = if *connected {
+                    LiveStatus::Watching
+                } else {
+                    LiveStatus::Lost(message.clone())
+                };
             }
         }
         changes
+    }
+
+    /// The student confirmed "run it for me" on the current step.
+    pub fn start_assist(&mut self) -> Option<String> {
+        let i = self.current()?;
+        let commands = self.lab.lab.steps.get(i)?.solution.len();
+        if commands == 0 || self.busy.is_some() {
+            return None;
+        }
+        let step = self.steps[i].id.clone();
+        self.busy = Some(Busy::Assist {
+            step: step.clone(),
+            remaining: commands,
+            failures: Vec::new(),
+        });
+        Some(step)
+    }
+
+    /// The student confirmed a reset.
+    pub fn start_reset(&mut self) -> bool {
+        if self.busy.is_some() {
+            return false;
+        }
+        self.busy = Some(Busy::Reset);
+        true
     }
 
     /// Marks a step assisted (the solution ran on the student's behalf).
@@ -277,6 +382,7 @@ impl LabView {
             s.assisted = false;
         }
         self.advance();
+        self.last_round.clear();
         self.selected = 0;
         self.scroll = 0;
     }
@@ -289,35 +395,6 @@ impl LabView {
             self.scroll = 0;
         }
     }
-}
-
-/// What a check looks at, for display before it has run.
-pub fn check_label(check: &Check) -> String {
-    use crate::lab::CheckKind as K;
-    if let Some(t) = &check.title {
-        return t.clone();
-    }
-    let not = if check.expect() { "" } else { "NOT " };
-    let what = match check.kind() {
-        Some(K::Network(n)) => format!("network {} exists", n.name),
-        Some(K::Volume(v)) => format!("volume {} exists", v.name),
-        Some(K::Container(c)) => format!("container {} is {:?}", c.name, c.state).to_lowercase(),
-        Some(K::Attached(a)) => format!("{} is attached to {}", a.container, a.network),
-        Some(K::File(f)) => format!("{} in volume {} has the expected content", f.path, f.volume),
-        Some(K::Resolves(r)) => format!("{} resolves from {}", r.name, r.from),
-        Some(K::Reachable(r)) => format!("{} reaches {}", r.from, r.to),
-        Some(K::Published(p)) => format!("{} publishes port {}", p.container, p.port),
-        Some(K::Mount(m)) => {
-            format!("{} has a {:?} mount at {}", m.container, m.kind, m.target).to_lowercase()
-        }
-        Some(K::LoopbackOnly(l)) => format!("{} has only the lo interface", l.container),
-        Some(K::Exec(e)) => format!("`{}` in {}", e.command, e.container),
-        Some(K::CommandFails(c)) => format!("`{}` is refused", c.command),
-        Some(K::Image(i)) => format!("image {} is present", i.name),
-        Some(K::Ran(r)) => format!("you ran `{}` in {}", r.command, r.container),
-        None => "check".to_string(),
-    };
-    format!("{not}{what}")
 }
 
 /// Icon for a check outcome (or its absence).
@@ -522,15 +599,80 @@ steps:
     }
 
     #[test]
-    fn labels_describe_checks() {
-        let l = lab();
+    fn assist_finishes_after_the_solution_commands_ran() {
+        let mut v = LabView::new(lab(), None);
+        assert_eq!(v.start_assist().as_deref(), Some("create"));
+        assert_eq!(v.start_assist(), None, "one at a time");
+        let ran = |step: &str, ok: bool| RunEvent::ActionRan {
+            step: Some(step.into()),
+            command: "docker network create isolated-net".into(),
+            output: String::new(),
+            error: (!ok).then(|| "network with name isolated-net already exists".to_string()),
+            as_expected: ok,
+        };
+        assert_eq!(v.apply(&ran("other", true)), vec![]);
         assert_eq!(
-            check_label(&l.lab.steps[0].checks[0]),
-            "network isolated-net exists"
+            v.apply(&ran("create", false)),
+            vec![LabChange::Assisted {
+                step: "create".into(),
+                failures: vec!["docker network create isolated-net: network with name isolated-net already exists".into()],
+            }]
+        );
+        assert!(v.busy.is_none() && v.steps[0].assisted);
+    }
+
+    #[test]
+    fn reset_completes_on_cleanup_and_daemon_status_follows_events() {
+        let mut v = LabView::new(lab(), None);
+        v.apply(&RunEvent::StepDone {
+            step: "create".into(),
+            passed: true,
+        });
+        assert!(v.start_reset());
+        assert!(!v.start_reset());
+        let changes = v.apply(&RunEvent::CleanupDone {
+            removed: vec![],
+            kept: vec![],
+        });
+        assert_eq!(changes, vec![LabChange::Reset]);
+        assert_eq!(v.current_id(), Some("create"));
+        v.apply(&RunEvent::Daemon {
+            connected: false,
+            message: "gone".into(),
+        });
+        assert_eq!(v.live, LiveStatus::Lost("gone".into()));
+        v.apply(&RunEvent::Daemon {
+            connected: true,
+            message: "back".into(),
+        });
+        assert_eq!(v.live, LiveStatus::Watching);
+    }
+
+    #[test]
+    fn a_changed_failing_round_counts_as_an_attempt_but_a_repeat_does_not() {
+        let mut v = LabView::new(lab(), None);
+        let unknown = RunEvent::Check(CheckOutcome {
+            step: "create".into(),
+            index: 0,
+            description: "d".into(),
+            points: 1,
+            verdict: Verdict::Unknown { reason: "r".into() },
+        });
+        assert_eq!(
+            v.apply(&outcome("create", 0, false)),
+            vec![],
+            "the first round is the baseline"
         );
         assert_eq!(
-            check_label(&l.lab.steps[1].checks[0]),
-            "container web is running"
+            v.apply(&outcome("create", 0, false)),
+            vec![],
+            "periodic re-run, nothing changed"
+        );
+        assert_eq!(
+            v.apply(&unknown),
+            vec![LabChange::Attempt {
+                step: "create".into()
+            }]
         );
     }
 }

@@ -1,52 +1,164 @@
-//! Background work for the lab view: the live check loop, assist and reset. Each runs in its
-//! own task and reports back over the app's channel; the UI never waits on the daemon.
+//! Background work for the lab view: one task per open lab runs the core's live loop
+//! ([`crate::live::run`]), which re-evaluates the current step on daemon events and a slow
+//! fallback, runs solutions ("run it for me") and resets. Its [`RunEvent`]s are forwarded to the
+//! app's channel; the UI never waits on the daemon.
 
-use tokio::sync::mpsc::UnboundedSender;
+use std::time::Duration;
+
+use tokio::sync::mpsc::{self, UnboundedSender};
 use tokio::task::JoinHandle;
 
 use super::app::{AppEvent, Effect};
 use super::lab_view::LiveStatus;
+use crate::engine::docker::DockerEngine;
+use crate::images::ImageMap;
+use crate::lab::LoadedLab;
+use crate::live::{self, LiveCommand, LiveConfig};
+use crate::runner::{LabRun, Resource, RunEvent};
 
-/// Whether this build can run labs against Docker from the TUI.
-pub const AVAILABLE: bool = false;
+/// How long to wait between attempts to reach a daemon that is not answering.
+const RECONNECT_EVERY: Duration = Duration::from_secs(3);
 
 pub struct Driver {
     tx: UnboundedSender<AppEvent>,
-    live: Option<JoinHandle<()>>,
+    image_map: ImageMap,
+    commands: Option<UnboundedSender<LiveCommand>>,
+    tasks: Vec<JoinHandle<()>>,
 }
 
 impl Driver {
-    pub fn new(tx: UnboundedSender<AppEvent>) -> Self {
-        Driver { tx, live: None }
+    pub fn new(tx: UnboundedSender<AppEvent>, image_map: ImageMap) -> Self {
+        Driver {
+            tx,
+            image_map,
+            commands: None,
+            tasks: Vec::new(),
+        }
     }
 
     pub fn handle(&mut self, effect: Effect) {
         match effect {
-            Effect::StartLive { .. } => {
+            Effect::StartLive {
+                lab,
+                start,
+                preexisting,
+                setup,
+            } => {
                 self.stop();
-                let _ = self.tx.send(AppEvent::Live(LiveStatus::Off(
-                    "live checks are not available in this build".to_string(),
-                )));
+                let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+                let (ev_tx, mut ev_rx) = mpsc::unbounded_channel::<RunEvent>();
+                let app = self.tx.clone();
+                self.tasks.push(tokio::spawn(async move {
+                    while let Some(ev) = ev_rx.recv().await {
+                        if app.send(AppEvent::Run(ev)).is_err() {
+                            break;
+                        }
+                    }
+                }));
+                let job = LiveJob {
+                    lab: *lab,
+                    start,
+                    preexisting,
+                    setup,
+                    image_map: self.image_map.clone(),
+                    app: self.tx.clone(),
+                    events: ev_tx,
+                };
+                self.tasks.push(tokio::spawn(job.run(cmd_rx)));
+                self.commands = Some(cmd_tx);
             }
             Effect::StopLive => self.stop(),
-            Effect::Assist { step, .. } => {
-                let _ = self.tx.send(AppEvent::AssistDone {
-                    step,
-                    error: Some("not available in this build".to_string()),
-                });
-            }
-            Effect::Reset { .. } => {
-                let _ = self.tx.send(AppEvent::ResetDone {
-                    error: Some("not available in this build".to_string()),
-                });
-            }
+            Effect::Assist => self.send(LiveCommand::Assist),
+            Effect::Reset => self.send(LiveCommand::Reset),
             Effect::Copy(_) => {}
         }
     }
 
-    pub fn stop(&mut self) {
-        if let Some(h) = self.live.take() {
-            h.abort();
+    fn send(&self, command: LiveCommand) {
+        if let Some(c) = &self.commands {
+            let _ = c.send(command);
         }
+    }
+
+    pub fn stop(&mut self) {
+        self.send(LiveCommand::Quit);
+        self.commands = None;
+        for t in self.tasks.drain(..) {
+            t.abort();
+        }
+    }
+}
+
+struct LiveJob {
+    lab: LoadedLab,
+    start: usize,
+    preexisting: Option<Vec<Resource>>,
+    setup: bool,
+    image_map: ImageMap,
+    app: UnboundedSender<AppEvent>,
+    events: UnboundedSender<RunEvent>,
+}
+
+/// First line of an engine error for the status line, with its fix if it has one.
+fn one_line(e: &impl std::fmt::Display) -> String {
+    e.to_string()
+        .lines()
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" — ")
+}
+
+impl LiveJob {
+    async fn run(self, commands: mpsc::UnboundedReceiver<LiveCommand>) {
+        let status = |s: LiveStatus| {
+            let _ = self.app.send(AppEvent::Live(s));
+        };
+        status(LiveStatus::Connecting);
+        let engine = loop {
+            match DockerEngine::connect().await {
+                Ok(e) => break e,
+                Err(e) => {
+                    status(LiveStatus::Lost(one_line(&e)));
+                    tokio::time::sleep(RECONNECT_EVERY).await;
+                }
+            }
+        };
+        let lab = &self.lab.lab;
+        let workdir = crate::home::workdir(&lab.id, None);
+        let mut run = LabRun::new(&engine, lab, workdir, self.image_map.clone())
+            .with_events(self.events.clone());
+        match &self.preexisting {
+            // Resumed: what predates the lab was recorded on its first start. Checking again
+            // now would count the student's own work as pre-existing.
+            Some(known) => {
+                run.preexisting = known.clone();
+                if !known.is_empty() {
+                    run.emit(RunEvent::Preexisting {
+                        resources: known.iter().map(ToString::to_string).collect(),
+                    });
+                }
+            }
+            None => match run.preflight().await {
+                Ok(found) => {
+                    let _ = self.app.send(AppEvent::Preflight { resources: found });
+                }
+                Err(e) => status(LiveStatus::Lost(one_line(&e))),
+            },
+        }
+        if let Err(e) = run.prepare_workdir() {
+            run.emit(RunEvent::ActionRan {
+                step: None,
+                command: format!("create the lab folder {}", run.workdir.display()),
+                output: String::new(),
+                error: Some(e.to_string()),
+                as_expected: false,
+            });
+        }
+        if self.setup {
+            // Failures are in the log (each command reports itself); the lab goes on.
+            let _ = run.setup().await;
+        }
+        status(LiveStatus::Watching);
+        live::run(&run, self.start, commands, LiveConfig::default()).await;
     }
 }

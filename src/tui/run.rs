@@ -17,6 +17,7 @@ use tokio::sync::mpsc;
 use super::app::{App, AppEvent, Effect, Level, ProgressKeeper};
 use super::draw;
 use super::live::Driver;
+use crate::images::ImageMap;
 use crate::lesson::{LessonError, load_catalog};
 use crate::progress::{self, Loaded, Progress, ProgressError, ProgressStore};
 
@@ -29,26 +30,15 @@ pub enum TuiError {
 }
 
 /// Opens the progress store; when it cannot be, progress is kept in memory and the reason shown.
-pub fn open_progress(
-    dir: Result<std::path::PathBuf, ProgressError>,
-) -> (ProgressKeeper, Option<String>) {
-    let dir = match dir {
-        Ok(d) => d,
-        Err(e) => {
-            return (
-                ProgressKeeper::Memory(Progress::default(), e.to_string()),
-                None,
-            );
-        }
-    };
-    match ProgressStore::open(&dir) {
+pub fn open_progress(dir: &Path) -> (ProgressKeeper, Option<String>) {
+    match ProgressStore::open(dir) {
         Ok((store, recovery)) => (
             ProgressKeeper::Store(store),
             recovery.map(|r| r.to_string()),
         ),
         Err(e @ ProgressError::Locked { .. }) => {
             // Show what the other instance saved, without writing.
-            let p = match progress::read(&dir) {
+            let p = match progress::read(dir) {
                 Ok(Loaded::Ok(p)) => p,
                 _ => Progress::default(),
             };
@@ -62,12 +52,11 @@ pub fn open_progress(
 }
 
 /// Runs the TUI on the lessons and labs under `root` until the student quits.
-pub async fn run(root: &Path) -> Result<(), TuiError> {
+pub async fn run(root: &Path, image_map: ImageMap) -> Result<(), TuiError> {
     // Everything that can fail with a plain message fails before the terminal is taken over.
     let catalog = load_catalog(root)?;
-    let (keeper, recovery) = open_progress(progress::default_dir());
+    let (keeper, recovery) = open_progress(&progress::default_dir());
     let mut app = App::new(catalog, keeper);
-    app.live_available = super::live::AVAILABLE;
     if let Some(r) = recovery {
         app.notify(Level::Warn, r);
     }
@@ -80,15 +69,19 @@ pub async fn run(root: &Path) -> Result<(), TuiError> {
         hook(info);
     }));
     let _ = execute!(std::io::stdout(), EnableMouseCapture);
-    let result = event_loop(&mut terminal, &mut app).await;
+    let result = event_loop(&mut terminal, &mut app, image_map).await;
     let _ = execute!(std::io::stdout(), DisableMouseCapture);
     ratatui::restore();
     result
 }
 
-async fn event_loop(terminal: &mut DefaultTerminal, app: &mut App) -> Result<(), TuiError> {
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    app: &mut App,
+    image_map: ImageMap,
+) -> Result<(), TuiError> {
     let (tx, mut rx) = mpsc::unbounded_channel::<AppEvent>();
-    let mut driver = Driver::new(tx);
+    let mut driver = Driver::new(tx, image_map);
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     let mut sigterm = signal(SignalKind::terminate())?;

@@ -10,7 +10,7 @@ use super::{gauge, markdown, theme};
 use crate::check::Verdict;
 use crate::lesson::render_markdown;
 use crate::tui::app::App;
-use crate::tui::lab_view::{LabView, StepStatus, check_label, verdict_icon};
+use crate::tui::lab_view::{LabView, StepStatus, verdict_icon};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let Some(view) = &app.lab else { return };
@@ -139,7 +139,7 @@ pub fn step_lines(view: &LabView, width: u16) -> Vec<Line<'static>> {
         };
         let label = outcome
             .map(|o| o.description.clone())
-            .unwrap_or_else(|| check_label(check));
+            .unwrap_or_else(|| crate::check::describe(check));
         lines.push(Line::from(vec![
             Span::styled(format!(" {} ", verdict_icon(outcome)), style),
             Span::raw(label),

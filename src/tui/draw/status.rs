@@ -19,7 +19,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         Line::from(Span::styled(format!(" {}", n.text), style))
     } else if let (Mode::Lab, Some(lab)) = (app.mode, &app.lab) {
         let (text, style) = match (&lab.busy, &lab.live) {
-            (Some(busy), _) => (format!(" ⧗ {busy}…"), theme::warn()),
+            (Some(busy), _) => (format!(" ⧗ {}…", busy.describe()), theme::warn()),
             (None, LiveStatus::Watching) => (
                 " ● live: checks re-run when Docker reports a change".to_string(),
                 theme::ok(),
