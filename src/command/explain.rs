@@ -404,8 +404,12 @@ fn container(c: &ContainerSpec, create_only: bool) -> String {
         s.push_str(&format!(", with {}", with.join(", ")));
     }
     if !c.ports.is_empty() {
-        let ports: Vec<String> = c.ports.iter().map(port).collect();
-        s.push_str(&format!(", where {}", and_list(&ports)));
+        if c.network.as_deref() == Some("host") {
+            s.push_str(", ignoring the published ports (with host networking the container's ports are the host's)");
+        } else {
+            let ports: Vec<String> = c.ports.iter().map(port).collect();
+            s.push_str(&format!(", where {}", and_list(&ports)));
+        }
     }
 
     if let Some(u) = &c.user {

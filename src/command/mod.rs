@@ -364,13 +364,14 @@ fn unexpected(command: &str, args: &[String]) -> Result<(), ParseError> {
     }
 }
 
-/// Positional names, at least one, each a valid object name.
-fn names(command: &str, what: &str, args: Vec<String>) -> Result<Vec<String>, ParseError> {
+/// Positional names (`label` as in docker's usage text: `CONTAINER`), at least one, each a
+/// valid object name.
+fn names(command: &str, label: &str, args: Vec<String>) -> Result<Vec<String>, ParseError> {
     if args.is_empty() {
-        return Err(missing(command, what));
+        return Err(missing(command, &format!("at least one {label}")));
     }
     for name in &args {
-        values::check_name(what, name)?;
+        values::check_name(label, name)?;
     }
     Ok(args)
 }
@@ -421,7 +422,7 @@ impl Cx<'_> {
             .next()
             .ok_or_else(|| missing(command, "a network name"))?;
         unexpected(command, &args.collect::<Vec<_>>())?;
-        values::check_name("network name", &name)?;
+        values::check_name("NETWORK", &name)?;
         let mut net = NetworkCreate {
             name,
             ..NetworkCreate::default()
@@ -500,7 +501,6 @@ impl Cx<'_> {
         let scanned = flags::scan(command, rest, &spec, false)?;
         let mut args = scanned.args.into_iter();
         let image = args.next().ok_or_else(|| missing(command, "an image"))?;
-        values::check_image(&image)?;
         let mut c = ContainerSpec {
             image,
             command: args.collect(),
@@ -571,6 +571,8 @@ impl Cx<'_> {
                 _ => {}
             }
         }
+        // Checked after the flags, so that errors come in the order of the line.
+        values::check_image(&c.image)?;
         Ok(c)
     }
 }
@@ -578,7 +580,7 @@ impl Cx<'_> {
 fn network_rm(command: &str, rest: &[String]) -> Result<Action, ParseError> {
     let scanned = flags::scan(command, rest, &[FORCE], true)?;
     Ok(Action::NetworkRm {
-        names: names(command, "a network name", scanned.args)?,
+        names: names(command, "NETWORK", scanned.args)?,
         force: force(&scanned.flags),
     })
 }
@@ -592,8 +594,8 @@ fn two_names(command: &str, args: Vec<String>) -> Result<(String, String), Parse
         .next()
         .ok_or_else(|| missing(command, "a container after the network"))?;
     unexpected(command, &args.collect::<Vec<_>>())?;
-    values::check_name("network", &network)?;
-    values::check_name("container", &container)?;
+    values::check_name("NETWORK", &network)?;
+    values::check_name("CONTAINER", &container)?;
     Ok((network, container))
 }
 
@@ -625,7 +627,7 @@ fn network_disconnect(command: &str, rest: &[String]) -> Result<Action, ParseErr
 fn network_inspect(command: &str, rest: &[String]) -> Result<Action, ParseError> {
     let scanned = flags::scan(command, rest, &[FORMAT], true)?;
     Ok(Action::NetworkInspect {
-        names: names(command, "a network name", scanned.args)?,
+        names: names(command, "NETWORK", scanned.args)?,
         format: format_of(&scanned.flags),
     })
 }
@@ -668,7 +670,7 @@ fn volume_create(command: &str, rest: &[String]) -> Result<Action, ParseError> {
     }
     unexpected(command, &args.collect::<Vec<_>>())?;
     if let Some(n) = &name {
-        values::check_name("volume name", n)?;
+        values::check_name("VOLUME", n)?;
     }
     Ok(Action::VolumeCreate {
         name,
@@ -680,7 +682,7 @@ fn volume_create(command: &str, rest: &[String]) -> Result<Action, ParseError> {
 fn volume_rm(command: &str, rest: &[String]) -> Result<Action, ParseError> {
     let scanned = flags::scan(command, rest, &[FORCE], true)?;
     Ok(Action::VolumeRm {
-        names: names(command, "a volume name", scanned.args)?,
+        names: names(command, "VOLUME", scanned.args)?,
         force: force(&scanned.flags),
     })
 }
@@ -688,7 +690,7 @@ fn volume_rm(command: &str, rest: &[String]) -> Result<Action, ParseError> {
 fn volume_inspect(command: &str, rest: &[String]) -> Result<Action, ParseError> {
     let scanned = flags::scan(command, rest, &[FORMAT], true)?;
     Ok(Action::VolumeInspect {
-        names: names(command, "a volume name", scanned.args)?,
+        names: names(command, "VOLUME", scanned.args)?,
         format: format_of(&scanned.flags),
     })
 }
@@ -721,7 +723,7 @@ fn exec(command: &str, rest: &[String]) -> Result<Action, ParseError> {
     let container = args
         .next()
         .ok_or_else(|| missing(command, "a container and a command"))?;
-    values::check_name("container", &container)?;
+    values::check_name("CONTAINER", &container)?;
     let mut e = ExecSpec {
         container,
         command: args.collect(),
@@ -755,7 +757,7 @@ fn rm(command: &str, rest: &[String]) -> Result<Action, ParseError> {
         true,
     )?;
     Ok(Action::Rm {
-        names: names(command, "a container name", scanned.args)?,
+        names: names(command, "CONTAINER", scanned.args)?,
         force: force(&scanned.flags),
         volumes: flags::last(&scanned.flags, "volumes").is_some_and(Found::is_on),
     })
@@ -773,7 +775,7 @@ fn stop(command: &str, rest: &[String]) -> Result<Action, ParseError> {
         None => None,
     };
     Ok(Action::Stop {
-        names: names(command, "a container name", scanned.args)?,
+        names: names(command, "CONTAINER", scanned.args)?,
         time,
     })
 }
@@ -781,7 +783,7 @@ fn stop(command: &str, rest: &[String]) -> Result<Action, ParseError> {
 fn start(command: &str, rest: &[String]) -> Result<Action, ParseError> {
     let scanned = flags::scan(command, rest, &[], true)?;
     Ok(Action::Start {
-        names: names(command, "a container name", scanned.args)?,
+        names: names(command, "CONTAINER", scanned.args)?,
     })
 }
 
@@ -813,7 +815,7 @@ fn port(command: &str, rest: &[String]) -> Result<Action, ParseError> {
     let container = args
         .next()
         .ok_or_else(|| missing(command, "a container name"))?;
-    values::check_name("container", &container)?;
+    values::check_name("CONTAINER", &container)?;
     let port = args.next();
     if let Some(p) = &port {
         values::expose("PORT", p)?;
@@ -832,7 +834,7 @@ fn logs(command: &str, rest: &[String]) -> Result<Action, ParseError> {
     let container = args
         .next()
         .ok_or_else(|| missing(command, "a container name"))?;
-    values::check_name("container", &container)?;
+    values::check_name("CONTAINER", &container)?;
     unexpected(command, &args.collect::<Vec<_>>())?;
     let mut follow = false;
     let mut tail = None;
