@@ -10,28 +10,76 @@ use serde::Serialize;
 #[serde(tag = "action", rename_all = "snake_case")]
 pub enum Action {
     NetworkCreate(NetworkCreate),
-    NetworkRm { names: Vec<String>, force: bool },
-    NetworkConnect { network: String, container: String, aliases: Vec<String> },
-    NetworkDisconnect { network: String, container: String, force: bool },
+    NetworkRm {
+        names: Vec<String>,
+        force: bool,
+    },
+    NetworkConnect {
+        network: String,
+        container: String,
+        aliases: Vec<String>,
+    },
+    NetworkDisconnect {
+        network: String,
+        container: String,
+        force: bool,
+    },
     NetworkLs,
-    NetworkInspect { names: Vec<String>, format: Option<String> },
-    NetworkPrune { force: bool },
-    VolumeCreate { name: Option<String>, driver: Option<String>, labels: Vec<(String, String)> },
-    VolumeRm { names: Vec<String>, force: bool },
+    NetworkInspect {
+        names: Vec<String>,
+        format: Option<String>,
+    },
+    NetworkPrune {
+        force: bool,
+    },
+    VolumeCreate {
+        name: Option<String>,
+        driver: Option<String>,
+        labels: Vec<(String, String)>,
+    },
+    VolumeRm {
+        names: Vec<String>,
+        force: bool,
+    },
     VolumeLs,
-    VolumeInspect { names: Vec<String>, format: Option<String> },
-    VolumePrune { force: bool, all: bool },
+    VolumeInspect {
+        names: Vec<String>,
+        format: Option<String>,
+    },
+    VolumePrune {
+        force: bool,
+        all: bool,
+    },
     /// `docker run`.
     Run(Box<ContainerSpec>),
     /// `docker create`: like run, never started.
     Create(Box<ContainerSpec>),
     Exec(ExecSpec),
-    Rm { names: Vec<String>, force: bool, volumes: bool },
-    Stop { names: Vec<String>, time: Option<i64> },
-    Start { names: Vec<String> },
-    Inspect { names: Vec<String>, format: Option<String> },
-    Port { container: String, port: Option<String> },
-    Logs { container: String, follow: bool, tail: Option<String> },
+    Rm {
+        names: Vec<String>,
+        force: bool,
+        volumes: bool,
+    },
+    Stop {
+        names: Vec<String>,
+        time: Option<i64>,
+    },
+    Start {
+        names: Vec<String>,
+    },
+    Inspect {
+        names: Vec<String>,
+        format: Option<String>,
+    },
+    Port {
+        container: String,
+        port: Option<String>,
+    },
+    Logs {
+        container: String,
+        follow: bool,
+        tail: Option<String>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Default, Serialize)]
@@ -152,7 +200,11 @@ pub enum ParseError {
     #[error("flag `{flag}` needs a value")]
     MissingValue { flag: String },
     #[error("invalid value `{value}` for `{flag}`: {reason}")]
-    InvalidValue { flag: String, value: String, reason: String },
+    InvalidValue {
+        flag: String,
+        value: String,
+        reason: String,
+    },
     #[error("`docker {command}` needs {what}")]
     MissingArgument { command: String, what: String },
 }

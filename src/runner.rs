@@ -10,8 +10,12 @@ use crate::check::CheckOutcome;
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum RunEvent {
     /// Declared resources that already existed before the lab started (kept, never removed).
-    Preexisting { resources: Vec<String> },
-    StepStarted { step: String },
+    Preexisting {
+        resources: Vec<String>,
+    },
+    StepStarted {
+        step: String,
+    },
     /// A command labrunner ran (setup, solution, cleanup). `error` is the daemon's message.
     ActionRan {
         step: Option<String>,
@@ -22,6 +26,12 @@ pub enum RunEvent {
         as_expected: bool,
     },
     Check(CheckOutcome),
-    StepDone { step: String, passed: bool },
-    CleanupDone { removed: Vec<String>, kept: Vec<String> },
+    StepDone {
+        step: String,
+        passed: bool,
+    },
+    CleanupDone {
+        removed: Vec<String>,
+        kept: Vec<String>,
+    },
 }
