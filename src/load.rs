@@ -123,6 +123,10 @@ pub struct PositionIndex {
     keys: HashMap<String, Pos>,
     /// Keys of each mapping, in document order, by the mapping's path.
     mapping_keys: HashMap<String, Vec<String>>,
+    /// Keys written a second time in the same mapping: path and position, in document order.
+    duplicates: Vec<(String, Pos)>,
+    /// The source lines, to point inside a scalar (at one flag of a command, say).
+    lines: Vec<String>,
 }
 
 impl PositionIndex {
@@ -133,7 +137,39 @@ impl PositionIndex {
         let mut parser = Parser::new_from_str(text);
         // Errors are ignored on purpose: see above.
         let _ = parser.load(&mut builder, false);
-        builder.index
+        let mut index = builder.index;
+        index.lines = text.lines().map(str::to_string).collect();
+        index
+    }
+
+    /// Where `needle` first appears in the scalar at `path` (searching from the scalar's start
+    /// over the next few lines, since long commands are folded); else where the scalar starts.
+    pub fn locate_within(&self, path: &str, needle: &str) -> Pos {
+        let start = self.locate(path);
+        if needle.is_empty() {
+            return start;
+        }
+        let indent = |l: &str| l.len() - l.trim_start_matches(' ').len();
+        let first_indent = self.lines.get(start.line - 1).map_or(0, |l| indent(l));
+        for (n, line) in self.lines.iter().enumerate().skip(start.line - 1) {
+            let skip = if n + 1 == start.line {
+                start.column - 1
+            } else if line.trim().is_empty() {
+                continue;
+            } else if indent(line) <= first_indent {
+                break; // The scalar has ended: this line belongs to another node.
+            } else {
+                0
+            };
+            let Some((byte, _)) = line.char_indices().nth(skip) else {
+                continue;
+            };
+            if let Some(found) = line[byte..].find(needle) {
+                let column = skip + line[byte..byte + found].chars().count() + 1;
+                return Pos::new(n + 1, column);
+            }
+        }
+        start
     }
 
     /// yaml-rust2 marks a block collection where its first entry's indicator was seen (the
@@ -175,6 +211,11 @@ impl PositionIndex {
                 None => return Pos::START,
             }
         }
+    }
+
+    /// The first key written twice in one mapping: its path and where the second one starts.
+    pub fn first_duplicate(&self) -> Option<(&str, Pos)> {
+        self.duplicates.first().map(|(p, pos)| (p.as_str(), *pos))
     }
 
     /// The position of the key naming `path` if there is one, else [`Self::locate`].
@@ -248,8 +289,12 @@ impl IndexBuilder {
                     // This node is a key.
                     let name = scalar.unwrap_or("?").to_string();
                     let p = child_path(path, &name);
-                    if !self.index.mapping_keys.contains_key(path.as_str()) {
-                        self.index.pull_back(path, pos);
+                    match self.index.mapping_keys.get(path.as_str()) {
+                        None => self.index.pull_back(path, pos),
+                        Some(keys) if keys.contains(&name) => {
+                            self.index.duplicates.push((p.clone(), pos));
+                        }
+                        Some(_) => {}
                     }
                     self.index.keys.insert(p, pos);
                     self.index
@@ -562,7 +607,28 @@ fn syntax_diagnostic(path: &Path, text: &str, e: &serde_yaml::Error) -> Diagnost
         return Diagnostic::error(path, tab, "tab character used for indentation")
             .with_hint("indent with spaces: YAML does not allow tabs in indentation");
     }
-    if message.contains("repetition limit exceeded") || message.contains("recursion limit") {
+    if message.contains("recursion limit") {
+        return Diagnostic::error(
+            path,
+            pos.unwrap_or(Pos::START),
+            "the document is nested too deeply (more than 128 levels)",
+        )
+        .with_hint("a lab needs only a few levels of nesting; check the brackets");
+    }
+    if message.contains("duplicate entry") {
+        let (key, at) = PositionIndex::build(text)
+            .first_duplicate()
+            .map(|(p, at)| (p.to_string(), at))
+            .unwrap_or_else(|| (String::new(), pos.unwrap_or(Pos::START)));
+        let message = if key.is_empty() {
+            message.clone()
+        } else {
+            format!("duplicate key `{key}`")
+        };
+        return Diagnostic::error(path, at, message)
+            .with_hint("each key may appear once per mapping; remove or merge the repeated one");
+    }
+    if message.contains("repetition limit exceeded") {
         let at = first_alias(text).or(pos).unwrap_or(Pos::START);
         return Diagnostic::error(
             path,
@@ -608,9 +674,11 @@ fn syntax_hint(message: &str) -> Option<&'static str> {
         || message.contains("while scanning a quoted scalar")
     {
         Some("check the quotes: every opening quote needs its closing quote")
-    } else if message.contains("did not find expected '-' indicator")
-        || message.contains("block sequence entries are not allowed")
-    {
+    } else if message.contains("did not find expected '-' indicator") {
+        Some(
+            "check the indentation of this line: it must line up with the keys or `- ` items above",
+        )
+    } else if message.contains("block sequence entries are not allowed") {
         Some("list items (`- ...`) must line up under each other")
     } else if message.contains("found character that cannot start any token") {
         Some("quote the value: it starts with a character YAML reserves (`@`, `` ` ``, `%`, ...)")
@@ -860,6 +928,11 @@ mod tests {
         assert_eq!(idx.key("steps[1].id"), Some(Pos::new(8, 5)));
         assert_eq!(idx.locate("steps[1].checks[3].x"), Pos::new(8, 5));
         assert_eq!(idx.keys_of("steps[0].checks[0].resolves"), ["from", "name"]);
+        assert_eq!(
+            idx.locate_within("steps[0].checks[0].resolves.from", "eb"),
+            Pos::new(6, 18)
+        );
+        assert_eq!(idx.locate_within("steps[1].id", "nowhere"), Pos::new(8, 9));
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::path::Path;
 
-use crate::command::{self, Action, ContainerSpec, MountKind};
+use crate::command::{self, Action, ContainerSpec, MountKind, ParseError};
 use crate::lab::{CHECK_KINDS, CheckKind, Command, LoadedLab, MountType, Probe};
 use crate::load::{Diagnostic, PositionIndex, load_indexed, load_str_indexed};
 
@@ -148,6 +148,19 @@ impl<'a> Linter<'a> {
         self.out.push(d);
     }
 
+    /// An error pointing at `needle` inside the scalar at `node` (a flag inside a command).
+    fn error_within(
+        &mut self,
+        node: &str,
+        needle: &str,
+        message: impl Into<String>,
+        hint: impl Into<String>,
+    ) {
+        let pos = self.index.locate_within(node, needle);
+        let d = Diagnostic::error(self.path(), pos, message).with_hint(hint);
+        self.out.push(d);
+    }
+
     fn error_at_key(&mut self, node: &str, message: impl Into<String>, hint: impl Into<String>) {
         let d =
             Diagnostic::error(self.path(), self.index.locate_key(node), message).with_hint(hint);
@@ -277,10 +290,7 @@ impl<'a> Linter<'a> {
         self.error(
             node,
             format!("{} `{name}` is not declared in `resources`", kind.noun()),
-            format!(
-                "add `{name}` to `resources.{}`, so that conflicts are detected and cleanup removes it",
-                kind.key()
-            ),
+            declare_hint(kind, &name),
         );
     }
 
@@ -296,10 +306,11 @@ impl<'a> Linter<'a> {
         let action = match command::parse(cmd.text(), Some(LINT_WORKDIR)) {
             Ok(a) => a,
             Err(e) => {
-                self.error(
+                self.error_within(
                     &text_node,
+                    parse_error_token(&e),
                     format!("cannot run this command: {e}"),
-                    "write one docker command per entry, using the flags `labrunner explain` understands",
+                    parse_error_hint(&e),
                 );
                 return;
             }
@@ -307,9 +318,10 @@ impl<'a> Linter<'a> {
         if let Some(spec) = container_spec(&action) {
             self.image_tag(&text_node, &spec.image);
         }
-        for danger in dangers(&action) {
-            self.error(
+        for (danger, token) in dangers(&action) {
+            self.error_within(
                 &text_node,
+                &token,
                 format!("dangerous option: {danger}"),
                 "labs must not give containers power over the host; remove the option",
             );
@@ -322,8 +334,9 @@ impl<'a> Linter<'a> {
         if let Some(spec) = container_spec(&action) {
             for m in &spec.mounts {
                 if m.kind != MountKind::Tmpfs && !m.target.starts_with('/') {
-                    self.error(
+                    self.error_within(
                         &text_node,
+                        &m.target,
                         format!("mount target `{}` is not an absolute path", m.target),
                         format!(
                             "the daemon refuses relative targets: write `/{}`, or, if the failure is \
@@ -335,7 +348,14 @@ impl<'a> Linter<'a> {
             }
         }
         for (kind, name) in resources(&action) {
-            self.require_declared(&text_node, kind, &name);
+            if !self.declared(kind, &name) {
+                self.error_within(
+                    &text_node,
+                    &name,
+                    format!("{} `{name}` is not declared in `resources`", kind.noun()),
+                    declare_hint(kind, &name),
+                );
+            }
         }
     }
 
@@ -454,10 +474,11 @@ impl<'a> Linter<'a> {
             CheckKind::CommandFails(c) => {
                 self.regex(&f("error"), &c.error);
                 if let Err(e) = command::parse(&c.command, Some(LINT_WORKDIR)) {
-                    self.error(
+                    self.error_within(
                         &f("command"),
+                        parse_error_token(&e),
                         format!("cannot run this command: {e}"),
-                        "write one docker command, using the flags `labrunner explain` understands",
+                        parse_error_hint(&e),
                     );
                 }
             }
@@ -467,6 +488,41 @@ impl<'a> Linter<'a> {
                 self.regex(&f("command"), &r.command);
             }
         }
+    }
+}
+
+fn declare_hint(kind: ResourceKind, name: &str) -> String {
+    format!(
+        "add `{name}` to `resources.{}`, so that conflicts are detected and cleanup removes it",
+        kind.key()
+    )
+}
+
+/// The part of the command line a parse error is about, to point at it.
+fn parse_error_token(e: &ParseError) -> &str {
+    match e {
+        ParseError::NotDocker(word) => word,
+        ParseError::Shell(token) => token,
+        ParseError::UnsupportedFlag { flag, .. } | ParseError::MissingValue { flag } => flag,
+        ParseError::InvalidValue { value, .. } => value,
+        ParseError::UnsupportedCommand(cmd) => cmd.split_whitespace().next().unwrap_or(""),
+        ParseError::Empty | ParseError::Quoting(_) | ParseError::MissingArgument { .. } => "",
+    }
+}
+
+fn parse_error_hint(e: &ParseError) -> &'static str {
+    match e {
+        ParseError::NotDocker(_) => {
+            "labrunner runs docker commands only; write the step as `docker ...` commands"
+        }
+        ParseError::Shell(_) => {
+            "write one docker command per list item, without pipes, `&&` or `;`"
+        }
+        ParseError::UnsupportedFlag { .. } | ParseError::UnsupportedCommand(_) => {
+            "labrunner supports a subset of the docker CLI; `labrunner explain '<command>'` shows what it understands"
+        }
+        ParseError::Quoting(_) => "check the quotes: every opening quote needs its closing quote",
+        _ => "fix the command; `labrunner explain '<command>'` shows how labrunner reads it",
     }
 }
 
@@ -529,29 +585,40 @@ fn resources(action: &Action) -> Vec<(ResourceKind, String)> {
     }
 }
 
-/// Options that give a container power over the host, in words.
-fn dangers(action: &Action) -> Vec<String> {
+/// Options that give a container power over the host, in words, each with the part of the
+/// command line that says it.
+fn dangers(action: &Action) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let spec = match action {
         Action::Run(spec) | Action::Create(spec) => spec,
         Action::NetworkPrune { .. } => {
-            out.push("`docker network prune` removes networks the lab does not own".to_string());
+            out.push((
+                "`docker network prune` removes networks the lab does not own".to_string(),
+                "prune".to_string(),
+            ));
             return out;
         }
         Action::VolumePrune { .. } => {
-            out.push(
+            out.push((
                 "`docker volume prune` deletes every unused volume, with other people's data"
                     .to_string(),
-            );
+                "prune".to_string(),
+            ));
             return out;
         }
         _ => return out,
     };
     if spec.privileged {
-        out.push("`--privileged` gives the container full access to the host".into());
+        out.push((
+            "`--privileged` gives the container full access to the host".into(),
+            "--privileged".into(),
+        ));
     }
     for cap in &spec.cap_add {
-        out.push(format!("`--cap-add {cap}` adds a kernel capability"));
+        out.push((
+            format!("`--cap-add {cap}` adds a kernel capability"),
+            cap.clone(),
+        ));
     }
     for (flag, value) in [
         ("--pid", &spec.pid),
@@ -559,7 +626,10 @@ fn dangers(action: &Action) -> Vec<String> {
         ("--uts", &spec.uts),
     ] {
         if value.as_deref() == Some("host") {
-            out.push(format!("`{flag}=host` shares the host's namespace"));
+            out.push((
+                format!("`{flag}=host` shares the host's namespace"),
+                flag.into(),
+            ));
         }
     }
     for m in &spec.mounts {
@@ -570,12 +640,16 @@ fn dangers(action: &Action) -> Vec<String> {
             continue;
         };
         if src.contains("docker.sock") {
-            out.push(format!(
-                "bind-mounting `{src}` hands the container control of the Docker daemon"
+            out.push((
+                format!("bind-mounting `{src}` hands the container control of the Docker daemon"),
+                src.to_string(),
             ));
         } else if !inside_workdir(src) {
-            out.push(format!(
-                "bind mount of `{src}`, outside the lab's folder (use a source under `$(pwd)`)"
+            out.push((
+                format!(
+                    "bind mount of `{src}`, outside the lab's folder (use a source under `$(pwd)`)"
+                ),
+                src.to_string(),
             ));
         }
     }
@@ -642,19 +716,19 @@ mod tests {
             privileged: true,
             ..Default::default()
         });
-        assert!(dangers(&privileged)[0].contains("--privileged"));
+        assert!(dangers(&privileged)[0].0.contains("--privileged"));
         let sock = run(ContainerSpec {
             image: "alpine:latest".into(),
             mounts: vec![bind("/var/run/docker.sock", "/var/run/docker.sock")],
             ..Default::default()
         });
-        assert!(dangers(&sock)[0].contains("docker.sock"));
+        assert!(dangers(&sock)[0].0.contains("docker.sock"));
         let etc = run(ContainerSpec {
             image: "alpine:latest".into(),
             mounts: vec![bind("/etc", "/host-etc")],
             ..Default::default()
         });
-        assert!(dangers(&etc)[0].contains("outside the lab's folder"));
+        assert!(dangers(&etc)[0].0.contains("outside the lab's folder"));
         let escape = run(ContainerSpec {
             image: "alpine:latest".into(),
             mounts: vec![bind("/lab/../etc", "/x")],
