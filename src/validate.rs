@@ -106,7 +106,7 @@ pub fn lint(lab: &LoadedLab, index: &PositionIndex) -> Vec<Diagnostic> {
     };
     l.run();
     let mut out = l.out;
-    out.sort_by(|a, b| (a.line, a.column).cmp(&(b.line, b.column)));
+    out.sort_by_key(|d| (d.line, d.column));
     out.dedup();
     out
 }
@@ -290,7 +290,7 @@ impl<'a> Linter<'a> {
         self.error(
             node,
             format!("{} `{name}` is not declared in `resources`", kind.noun()),
-            declare_hint(kind, &name),
+            declare_hint(kind, name),
         );
     }
 
@@ -774,7 +774,8 @@ mod tests {
 
     #[test]
     fn regex_errors_are_one_line() {
-        let e = regex::Regex::new("(abc").unwrap_err();
+        let pattern = String::from("(abc");
+        let e = regex::Regex::new(&pattern).unwrap_err();
         assert_eq!(regex_error(&e), "unclosed group");
     }
 }
