@@ -420,6 +420,8 @@ pub fn load_str_indexed(
     if text.len() as u64 > MAX_LAB_BYTES {
         return Err(too_big(path, text.len() as u64));
     }
+    // A byte-order mark is invisible in editors; columns are counted without it.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if let Some(d) = control_character(path, text) {
         return Err(vec![d]);
     }
@@ -541,7 +543,7 @@ fn control_character(path: &Path, text: &str) -> Option<Diagnostic> {
 
 /// Nothing but blank lines and comments.
 fn is_blank(text: &str) -> bool {
-    text.trim_start_matches('\u{feff}').lines().all(|l| {
+    text.lines().all(|l| {
         let t = l.trim();
         t.is_empty() || t.starts_with('#') || t == "---" || t == "..."
     })
@@ -571,15 +573,17 @@ fn error_pos(e: &serde_yaml::Error) -> Option<Pos> {
     e.location().map(|l| Pos::new(l.line(), l.column()))
 }
 
-/// The error's message without serde_yaml's " at line N column M" parts.
+/// The error's message without serde_yaml's first " at line N column M" (the diagnostic's own
+/// position). A second one, where libyaml says what it was parsing, is kept: for an unclosed
+/// bracket it tells where the bracket was opened.
 fn bare_message(e: &serde_yaml::Error) -> String {
-    strip_locations(&e.to_string())
+    strip_first_location(&e.to_string())
 }
 
-fn strip_locations(s: &str) -> String {
+fn strip_first_location(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     let mut rest = s;
-    while let Some(i) = rest.find(" at line ") {
+    if let Some(i) = rest.find(" at line ") {
         out.push_str(&rest[..i]);
         let after = &rest[i + " at line ".len()..];
         // Skip "N column M".
@@ -680,6 +684,12 @@ fn syntax_hint(message: &str) -> Option<&'static str> {
         )
     } else if message.contains("block sequence entries are not allowed") {
         Some("list items (`- ...`) must line up under each other")
+    } else if message.contains("did not find expected ',' or ']'")
+        || message.contains("did not find expected ',' or '}'")
+    {
+        Some(
+            "close the bracket opened before this point, or quote the value if it contains `[`, `]`, `{`, `}` or `,`",
+        )
     } else if message.contains("found character that cannot start any token") {
         Some("quote the value: it starts with a character YAML reserves (`@`, `` ` ``, `%`, ...)")
     } else if message.contains("duplicate entry") || message.contains("duplicate key") {
@@ -773,7 +783,7 @@ pub fn nearest<'a>(word: &str, candidates: &[&'a str]) -> Option<&'a str> {
     candidates
         .iter()
         .map(|c| (distance(&word.to_lowercase(), c), *c))
-        .filter(|(d, c)| *d <= (c.len() / 3).max(2))
+        .filter(|(d, c)| *d <= (c.len() / 3).max(2) && *d < word.chars().count())
         .min_by_key(|(d, _)| *d)
         .map(|(_, c)| c)
 }
@@ -953,12 +963,16 @@ mod tests {
     }
 
     #[test]
-    fn strips_serde_locations() {
+    fn strips_the_first_serde_location() {
         assert_eq!(
-            strip_locations(
+            strip_first_location(
                 "did not find expected key at line 3 column 5, while parsing a block mapping at line 1 column 1"
             ),
-            "did not find expected key, while parsing a block mapping"
+            "did not find expected key, while parsing a block mapping at line 1 column 1"
+        );
+        assert_eq!(
+            strip_first_location("unknown anchor at line 2 column 3"),
+            "unknown anchor"
         );
     }
 

@@ -12,7 +12,7 @@ use std::net::IpAddr;
 use std::path::Path;
 
 use crate::command::{self, Action, ContainerSpec, MountKind, ParseError};
-use crate::lab::{CHECK_KINDS, CheckKind, Command, LoadedLab, MountType, Probe};
+use crate::lab::{CHECK_KINDS, CheckKind, Command, ContainerState, LoadedLab, MountType, Probe};
 use crate::load::{Diagnostic, PositionIndex, load_indexed, load_str_indexed};
 
 /// What `$(pwd)` stands for while linting: commands are parsed as if the lab's working folder
@@ -191,6 +191,13 @@ impl<'a> Linter<'a> {
             self.command(&format!("cleanup[{i}]"), c);
         }
 
+        if lab.steps.is_empty() {
+            self.error(
+                "steps",
+                "the lab has no steps",
+                "add at least one step with `id`, `title`, `instructions`, `solution` and `checks`",
+            );
+        }
         let mut seen: HashMap<&str, usize> = HashMap::new();
         for (i, step) in lab.steps.iter().enumerate() {
             let sp = format!("steps[{i}]");
@@ -401,7 +408,16 @@ impl<'a> Linter<'a> {
         match kind {
             CheckKind::Network(n) => self.require_declared(&f("name"), N, &n.name),
             CheckKind::Volume(v) => self.require_declared(&f("name"), V, &v.name),
-            CheckKind::Container(c) => self.require_declared(&f("name"), C, &c.name),
+            CheckKind::Container(c) => {
+                self.require_declared(&f("name"), C, &c.name);
+                if c.exit_code.is_some() && c.state != ContainerState::Exited {
+                    self.error(
+                        &f("exit_code"),
+                        "`exit_code` only applies to `state: exited`",
+                        "set `state: exited`, or remove `exit_code`",
+                    );
+                }
+            }
             CheckKind::Attached(a) => {
                 self.require_declared(&f("container"), C, &a.container);
                 self.require_declared(&f("network"), N, &a.network);
