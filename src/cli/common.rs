@@ -6,7 +6,7 @@ use anyhow::{Context, bail};
 
 use crate::engine::docker::DockerEngine;
 use crate::images::ImageMap;
-use crate::lab::{Lab, LoadedLab, lab_files};
+use crate::lab::{LoadedLab, lab_files};
 
 /// Image substitution, for classrooms without a registry.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -83,21 +83,10 @@ pub fn load_labs(paths: &[PathBuf]) -> anyhow::Result<Vec<LoadedLab>> {
     Ok(labs)
 }
 
+/// A lab that passes `validate` (errors stop here, with every diagnostic; warnings do not).
 fn load_lab(path: &Path) -> anyhow::Result<LoadedLab> {
-    let text =
-        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let lab: Lab = serde_yaml::from_str(&text).map_err(|e| match e.location() {
-        Some(l) => anyhow::anyhow!(
-            "{}:{}:{}: {e}\n  hint: run `labrunner validate {}`",
-            path.display(),
-            l.line(),
-            l.column(),
-            path.display()
-        ),
-        None => anyhow::anyhow!("{}: {e}", path.display()),
-    })?;
-    Ok(LoadedLab {
-        path: path.to_path_buf(),
-        lab,
+    crate::validate::load_valid(path).map(|(lab, _warnings)| lab).map_err(|errors| {
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("{} is not a valid lab:\n{}", path.display(), text.join("\n"))
     })
 }
