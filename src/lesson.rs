@@ -9,7 +9,7 @@ use pulldown_cmark::{Alignment, Event, HeadingLevel, Options, Parser, Tag, TagEn
 use serde::Deserialize;
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
-use crate::lab::{FORMAT_VERSION, Lab, LoadedLab};
+use crate::lab::LoadedLab;
 
 // ---------------------------------------------------------------------------------------------
 // Styled-line model
@@ -896,26 +896,27 @@ pub struct Catalog {
     pub lessons: Vec<LessonEntry>,
 }
 
-/// Reads a lab file (format 1) without the full validation `labrunner validate` does.
+/// Reads a lab file with the same validation `labrunner validate` does; an invalid lab gives
+/// its first error as `line:column: message` (the list shows the file name).
 pub fn load_lab(path: &Path) -> Result<LoadedLab, String> {
-    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
-    let lab: Lab = serde_yaml::from_str(&text).map_err(|e| match e.location() {
-        Some(l) => format!("{}:{}: {e}", l.line(), l.column()),
-        None => e.to_string(),
-    })?;
-    if lab.format != FORMAT_VERSION {
-        return Err(format!(
-            "lab format {} (this build reads format {FORMAT_VERSION})",
-            lab.format
-        ));
+    match crate::validate::load_valid(path) {
+        Ok((lab, _warnings)) => Ok(lab),
+        Err(diagnostics) => {
+            let count = diagnostics.iter().filter(|d| d.is_error()).count();
+            let first = diagnostics
+                .iter()
+                .find(|d| d.is_error())
+                .or(diagnostics.first());
+            let text = first
+                .map(|d| format!("{}:{}: {}", d.line, d.column, d.message))
+                .unwrap_or_else(|| "invalid lab".to_string());
+            Err(if count > 1 {
+                format!("{text} (and {} more errors)", count - 1)
+            } else {
+                text
+            })
+        }
     }
-    if lab.steps.is_empty() {
-        return Err("the lab has no steps".to_string());
-    }
-    Ok(LoadedLab {
-        path: path.to_path_buf(),
-        lab,
-    })
 }
 
 /// The content root: `--root`/`LABRUNNER_ROOT` if given, else the current directory.
