@@ -338,6 +338,37 @@ fn completing_every_step_shows_the_results() {
     press(&mut h.app, "\n");
     assert_eq!(h.app.mode, Mode::Home);
     insta::assert_snapshot!("home_after_completion_80x24", render(&mut h.app, 80, 24));
+
+    // A completed lab opens on its results; R resets it (starting a live loop to do so).
+    let effects = open_row(&mut h.app, HomeRow::Lab(0, 1));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(h.app.mode, Mode::Summary);
+    let effects = press(&mut h.app, "Ry");
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [
+                Effect::StartLive {
+                    start: 3,
+                    setup: false,
+                    ..
+                },
+                Effect::Reset
+            ]
+        ),
+        "{effects:?}"
+    );
+    h.app.on_event(AppEvent::Run(RunEvent::CleanupDone {
+        removed: vec![],
+        kept: vec![],
+    }));
+    assert_eq!(h.app.mode, Mode::Lab);
+    assert_eq!(
+        h.app.lab.as_ref().unwrap().current_id(),
+        Some("create-network")
+    );
+    let lab = h.app.progress.get().lab("net-basics").unwrap();
+    assert!(lab.steps.is_empty() && lab.completed_at.is_none());
 }
 
 #[test]

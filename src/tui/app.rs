@@ -140,6 +140,8 @@ pub struct App {
     pub quiz: Option<QuizState>,
     pub notice: Option<Notice>,
     pub quit: bool,
+    /// A live loop runs for the open lab.
+    pub live: bool,
     /// The clock (fixed in tests).
     pub now: fn() -> DateTime<Utc>,
 }
@@ -157,6 +159,7 @@ impl App {
             quiz: None,
             notice: None,
             quit: false,
+            live: false,
             now: Utc::now,
         }
     }
@@ -298,19 +301,20 @@ impl App {
             Mode::Reader => self.act_reader(action),
             Mode::Lab => self.act_lab(action, &mut effects),
             Mode::Quiz => self.act_quiz(action),
-            Mode::Summary => {
-                if action == Action::Back {
-                    self.go_home(&mut effects);
-                }
-            }
+            Mode::Summary => match action {
+                Action::Back => self.go_home(&mut effects),
+                Action::Reset => self.overlay = Some(Overlay::Confirm(Pending::Reset)),
+                _ => {}
+            },
         }
         effects
     }
 
     fn go_home(&mut self, effects: &mut Vec<Effect>) {
-        if self.lab.take().is_some() {
+        if self.lab.take().is_some() && self.live {
             effects.push(Effect::StopLive);
         }
+        self.live = false;
         self.mode = Mode::Home;
         self.reader = None;
         self.quiz = None;
@@ -364,6 +368,7 @@ impl App {
                         return;
                     }
                     view.live = LiveStatus::Connecting;
+                    self.live = true;
                     effects.push(Effect::StartLive {
                         lab: Box::new(lab),
                         start: view.current().unwrap_or(0),
@@ -514,6 +519,21 @@ impl App {
             }
             Pending::Reset => {
                 if view.start_reset() {
+                    if !self.live {
+                        // A completed lab has no live loop: start one to do the reset.
+                        let preexisting = self
+                            .progress
+                            .get()
+                            .lab(&view.lab.lab.id)
+                            .and_then(|l| l.preexisting.clone());
+                        effects.push(Effect::StartLive {
+                            lab: Box::new(view.lab.clone()),
+                            start: view.steps.len(),
+                            preexisting,
+                            setup: false,
+                        });
+                        self.live = true;
+                    }
                     effects.push(Effect::Reset);
                 }
             }
@@ -649,9 +669,13 @@ impl App {
                         failures.join("; ")
                     ),
                 ),
-                LabChange::Reset => self.notify(Level::Info, "lab reset: start again from step 1"),
+                LabChange::Reset => {
+                    self.mode = Mode::Lab;
+                    self.notify(Level::Info, "lab reset: start again from step 1");
+                }
                 LabChange::Complete => {
                     effects.push(Effect::StopLive);
+                    self.live = false;
                     self.mode = Mode::Summary;
                     self.overlay = None;
                 }
