@@ -919,6 +919,20 @@ pub fn load_lab(path: &Path) -> Result<LoadedLab, String> {
     }
 }
 
+/// Orders labs as the lesson first mentions their files (its lab table, usually); labs it does
+/// not mention keep their file-name order, after the others.
+fn order_as_mentioned(labs: &mut [LabEntry], markdown: &str) {
+    labs.sort_by_key(|entry| {
+        let path = match entry {
+            LabEntry::Ok(l) => &l.path,
+            LabEntry::Broken { path, .. } => path,
+        };
+        path.file_name()
+            .and_then(|n| markdown.find(n.to_string_lossy().as_ref()))
+            .unwrap_or(usize::MAX)
+    });
+}
+
 /// The content root: `--root`/`LABRUNNER_ROOT` if given, else the current directory.
 pub fn load_catalog(root: &Path) -> Result<Catalog, LessonError> {
     let lessons_dir = root.join("lessons");
@@ -977,7 +991,13 @@ pub fn load_catalog(root: &Path) -> Result<Catalog, LessonError> {
                 })
                 .collect();
             match lessons.iter_mut().find(|l| l.id == lesson_id) {
-                Some(lesson) => lesson.labs = labs,
+                Some(lesson) => {
+                    let mut labs = labs;
+                    if let Some(md) = &lesson.markdown {
+                        order_as_mentioned(&mut labs, md);
+                    }
+                    lesson.labs = labs;
+                }
                 None => lessons.push(LessonEntry {
                     title: lesson_id.clone(),
                     id: lesson_id,
@@ -1134,6 +1154,37 @@ mod tests {
                 .to_string();
             assert!(err.contains(expected), "{err}");
         }
+    }
+
+    #[test]
+    fn labs_follow_the_order_the_lesson_mentions_them() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("lessons")).unwrap();
+        std::fs::create_dir_all(dir.path().join("labs/L1")).unwrap();
+        std::fs::write(
+            dir.path().join("lessons/L1.md"),
+            "# L\n\n[second](../labs/L1/b.yaml) then [first](../labs/L1/a.yaml)\n",
+        )
+        .unwrap();
+        for name in ["a", "b", "c"] {
+            std::fs::write(
+                dir.path().join(format!("labs/L1/{name}.yaml")),
+                "not: a lab",
+            )
+            .unwrap();
+        }
+        let catalog = load_catalog(dir.path()).unwrap();
+        let names: Vec<String> = catalog.lessons[0]
+            .labs
+            .iter()
+            .map(|e| match e {
+                LabEntry::Ok(l) => l.path.display().to_string(),
+                LabEntry::Broken { path, .. } => {
+                    path.file_name().unwrap().to_string_lossy().to_string()
+                }
+            })
+            .collect();
+        assert_eq!(names, ["b.yaml", "a.yaml", "c.yaml"]);
     }
 
     #[test]

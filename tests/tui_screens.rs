@@ -458,3 +458,61 @@ fn every_screen_renders_at_small_sizes_without_panic() {
     // The 60x20 home screen is the documented minimum: snapshot it.
     insta::assert_snapshot!("home_60x20", render(&mut h.app, 60, 20));
 }
+
+#[test]
+fn an_unreadable_progress_file_is_set_aside_and_kept_in_view() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("progress.json"),
+        "{\"version\": 1, \"labs\": {\"x\"",
+    )
+    .unwrap();
+    let catalog = load_catalog(&fixture_root()).unwrap();
+    let mut app = labrunner::tui::run::build_app(catalog, home.path());
+    let banner = app.banner.clone().expect("the recovery is reported");
+    assert!(
+        banner.contains("could not be read") && banner.contains("unreadable-"),
+        "{banner}"
+    );
+    let screen = render(&mut app, 80, 24);
+    assert!(
+        screen.contains("Progress") && screen.contains("the progress file could not be"),
+        "{screen}"
+    );
+    // Kept byte for byte, and a fresh file is written on the next save.
+    let aside: Vec<_> = std::fs::read_dir(home.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("unreadable-"))
+        .collect();
+    assert_eq!(aside.len(), 1);
+    assert_eq!(
+        std::fs::read_to_string(aside[0].path()).unwrap(),
+        "{\"version\": 1, \"labs\": {\"x\""
+    );
+}
+
+#[test]
+fn a_second_instance_shows_progress_without_saving_and_says_why() {
+    let h = harness();
+    let catalog = load_catalog(&fixture_root()).unwrap();
+    let mut second = labrunner::tui::run::build_app(catalog, h.home.path());
+    assert!(matches!(second.progress, ProgressKeeper::Memory(..)));
+    let screen = render(&mut second, 100, 24);
+    assert!(
+        screen.contains("progress is not being saved: another labrunner is already using"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn labs_that_use_the_current_directory_show_the_lab_folder() {
+    let mut h = harness();
+    open_row(&mut h.app, HomeRow::Lab(0, 1));
+    h.app.lab.as_mut().unwrap().workdir = Some(PathBuf::from("/labs/net-basics"));
+    let screen = render(&mut h.app, 80, 24);
+    assert!(
+        screen.contains("Work in the lab folder:  cd /labs/net-basics"),
+        "{screen}"
+    );
+}

@@ -142,6 +142,10 @@ pub struct App {
     pub quit: bool,
     /// A live loop runs for the open lab.
     pub live: bool,
+    /// Where a lab's working folder is (fixed in tests).
+    pub workdir_of: fn(&str) -> std::path::PathBuf,
+    /// A problem to keep in view on the home screen (a progress file that was set aside).
+    pub banner: Option<String>,
     /// The clock (fixed in tests).
     pub now: fn() -> DateTime<Utc>,
 }
@@ -160,6 +164,8 @@ impl App {
             notice: None,
             quit: false,
             live: false,
+            workdir_of: |id| crate::home::workdir(id, None),
+            banner: None,
             now: Utc::now,
         }
     }
@@ -362,6 +368,9 @@ impl App {
                         self.notify(Level::Error, format!("progress not saved: {e}"));
                     }
                     let mut view = LabView::new(lab.clone(), self.progress.get().lab(&id));
+                    if super::lab_view::uses_workdir(&lab.lab) {
+                        view.workdir = Some((self.workdir_of)(&id));
+                    }
                     if view.is_complete() {
                         self.lab = Some(view);
                         self.mode = Mode::Summary;

@@ -104,6 +104,8 @@ pub struct LabView {
     last_round: Vec<Option<crate::check::Verdict>>,
     /// Scroll offset of the step text.
     pub scroll: u16,
+    /// The lab's working folder, shown when its commands refer to it (`$(pwd)`) or it has files.
+    pub workdir: Option<std::path::PathBuf>,
 }
 
 impl LabView {
@@ -138,6 +140,7 @@ impl LabView {
             busy: None,
             last_round: Vec::new(),
             scroll: 0,
+            workdir: None,
         };
         view.advance();
         view.selected = view.current().unwrap_or(0);
@@ -397,6 +400,18 @@ impl LabView {
     }
 }
 
+/// Whether the student must work in the lab's folder: its commands or checks name the current
+/// directory, or it puts files there.
+pub fn uses_workdir(lab: &crate::lab::Lab) -> bool {
+    if !lab.files.is_empty() {
+        return true;
+    }
+    let text = serde_yaml::to_string(lab).unwrap_or_default();
+    ["$(pwd)", "$PWD", "${PWD}"]
+        .iter()
+        .any(|m| text.contains(m))
+}
+
 /// Icon for a check outcome (or its absence).
 pub fn verdict_icon(outcome: Option<&CheckOutcome>) -> &'static str {
     match outcome.map(|o| &o.verdict) {
@@ -552,6 +567,19 @@ steps:
         assert_eq!(v.current_id(), Some("attach"));
         assert_eq!(v.selected, 1);
         assert_eq!(v.steps[0].hints_shown, 2, "clamped to the hints that exist");
+    }
+
+    #[test]
+    fn labs_naming_the_current_directory_need_the_workdir() {
+        let mut l = lab().lab;
+        assert!(!uses_workdir(&l));
+        l.steps[1].solution = vec![crate::lab::Command::Plain(
+            "docker run -v $(pwd):/data alpine:latest".into(),
+        )];
+        assert!(uses_workdir(&l));
+        let mut l = lab().lab;
+        l.files.insert("app.conf".into(), "x=1".into());
+        assert!(uses_workdir(&l));
     }
 
     #[test]

@@ -18,7 +18,7 @@ use super::app::{App, AppEvent, Effect, Level, ProgressKeeper};
 use super::draw;
 use super::live::Driver;
 use crate::images::ImageMap;
-use crate::lesson::{LessonError, load_catalog};
+use crate::lesson::{Catalog, LessonError, load_catalog};
 use crate::progress::{self, Loaded, Progress, ProgressError, ProgressStore};
 
 #[derive(Debug, thiserror::Error)]
@@ -51,16 +51,23 @@ pub fn open_progress(dir: &Path) -> (ProgressKeeper, Option<String>) {
     }
 }
 
+/// The app over a catalog, with the progress in `dir`; a progress file that had to be set aside
+/// is reported in the status line and kept in view on the home screen.
+pub fn build_app(catalog: Catalog, dir: &Path) -> App {
+    let (keeper, recovery) = open_progress(dir);
+    let mut app = App::new(catalog, keeper);
+    if let Some(r) = recovery {
+        app.notify(Level::Warn, r.clone());
+        app.banner = Some(r);
+    }
+    app
+}
+
 /// Runs the TUI on the lessons and labs under `root` until the student quits.
 pub async fn run(root: &Path, image_map: ImageMap) -> Result<(), TuiError> {
     // Everything that can fail with a plain message fails before the terminal is taken over.
     let catalog = load_catalog(root)?;
-    let (keeper, recovery) = open_progress(&progress::default_dir());
-    let mut app = App::new(catalog, keeper);
-    if let Some(r) = recovery {
-        app.notify(Level::Warn, r);
-    }
-
+    let mut app = build_app(catalog, &progress::default_dir());
     let mut terminal = ratatui::try_init()?;
     // ratatui's hook restores raw mode and the screen; mouse capture must be undone too.
     let hook = std::panic::take_hook();

@@ -10,6 +10,25 @@ use crate::lesson::LabEntry;
 use crate::tui::app::{App, HomeRow};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let area = match &app.banner {
+        Some(text) if area.height > 8 => {
+            let [banner, rest] =
+                Layout::vertical([Constraint::Length(4), Constraint::Min(0)]).areas(area);
+            let block = Block::bordered()
+                .border_type(BorderType::Rounded)
+                .border_style(theme::warn())
+                .title(" Progress ");
+            frame.render_widget(
+                Paragraph::new(text.clone())
+                    .style(theme::warn())
+                    .wrap(Wrap { trim: true })
+                    .block(block),
+                banner,
+            );
+            rest
+        }
+        _ => area,
+    };
     let rows = app.home_rows();
     let (list_area, detail_area) = if area.width >= 90 {
         let [l, d] = Layout::horizontal([Constraint::Min(50), Constraint::Length(36)]).areas(area);

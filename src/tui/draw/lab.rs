@@ -110,6 +110,12 @@ pub fn step_lines(view: &LabView, width: u16) -> Vec<Line<'static>> {
     ));
     lines.push(Line::default());
 
+    if let Some(dir) = &view.workdir {
+        lines.push(Line::from(vec![
+            Span::styled("Work in the lab folder: ", theme::bold()),
+            Span::styled(format!(" cd {} ", dir.display()), theme::code()),
+        ]));
+    }
     lines.push(Line::from(vec![
         Span::styled("Type this in your terminal", theme::bold()),
         Span::styled("  (c copies it)", theme::dim()),
