@@ -330,6 +330,8 @@ impl App {
         match action {
             Action::Up => self.move_home(-1),
             Action::Down => self.move_home(1),
+            Action::Top => self.home_selected = 0,
+            Action::Bottom => self.move_home(isize::MAX),
             Action::Open => {
                 let Some(row) = self.home_rows().get(self.home_selected).copied() else {
                     return;

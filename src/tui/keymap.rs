@@ -141,6 +141,8 @@ pub const KEYMAP: &[Binding] = &[
     b(S::QuizTyping, &[K::Ctrl('c')], "Ctrl-C", A::Quit, "quit", None),
     b(S::Home, &[K::Up, K::Char('k')], "↑↓/jk", A::Up, "move up", None),
     b(S::Home, &[K::Down, K::Char('j')], "↑↓/jk", A::Down, "move down", Some("move")),
+    b(S::Home, &[K::Home, K::Char('g')], "g/G", A::Top, "first row", None),
+    b(S::Home, &[K::End, K::Char('G')], "g/G", A::Bottom, "last row", None),
     b(S::Home, &[K::Enter, K::Char('l')], "Enter", A::Open, "open the lesson, lab or knowledge check", Some("open")),
     b(S::Reader, &[K::Up, K::Char('k')], "↑↓/jk", A::Up, "scroll up", None),
     b(S::Reader, &[K::Down, K::Char('j')], "↑↓/jk", A::Down, "scroll down (also the mouse wheel)", Some("scroll")),

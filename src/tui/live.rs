@@ -114,6 +114,8 @@ impl LiveJob {
             let _ = self.app.send(AppEvent::Live(s));
         };
         status(LiveStatus::Connecting);
+        // The student may need the folder before the daemon answers (files come once it does).
+        let _ = std::fs::create_dir_all(crate::home::workdir(&self.lab.lab.id, None));
         let engine = loop {
             match DockerEngine::connect().await {
                 Ok(e) => break e,

@@ -16,7 +16,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let Some(view) = &app.lab else { return };
     let log_height = match area.height {
         0..12 => 0,
-        12..24 => 5,
+        12..36 => 5,
         _ => 8,
     };
     let [top, log] =
@@ -115,6 +115,7 @@ pub fn step_lines(view: &LabView, width: u16) -> Vec<Line<'static>> {
             Span::styled("Work in the lab folder: ", theme::bold()),
             Span::styled(format!(" cd {} ", dir.display()), theme::code()),
         ]));
+        lines.push(Line::default());
     }
     lines.push(Line::from(vec![
         Span::styled("Type this in your terminal", theme::bold()),

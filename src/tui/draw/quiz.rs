@@ -5,8 +5,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 
-use super::theme;
+use ratatui::style::Style;
+
+use super::{markdown, theme};
 use crate::lesson::QuestionKind;
+use crate::lesson::render_markdown;
 use crate::tui::app::App;
 use crate::tui::quiz::{Phase, QuizState};
 
@@ -15,7 +18,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let (title, lines) = match q.quiz.questions.get(q.index) {
         Some(_) if q.phase != Phase::Finished => (
             format!(" Question {} of {} ", q.index + 1, q.quiz.questions.len()),
-            question_lines(q),
+            question_lines(q, area.width.saturating_sub(2)),
         ),
         _ => (" Knowledge check done ".to_string(), finished_lines(q)),
     };
@@ -43,14 +46,41 @@ fn finished_lines(q: &QuizState) -> Vec<Line<'static>> {
     ]
 }
 
-fn question_lines(q: &QuizState) -> Vec<Line<'static>> {
+/// Markdown text (backticks and all) wrapped to `width`, with `style` patched on top.
+fn md(text: &str, width: u16, style: Style) -> Vec<Line<'static>> {
+    markdown::lines(&render_markdown(text, width).lines)
+        .into_iter()
+        .map(|l| l.patch_style(style))
+        .collect()
+}
+
+/// A choice with a hanging indent under its number.
+fn choice(marker: &str, n: usize, text: &str, width: u16, style: Style) -> Vec<Line<'static>> {
+    let head = format!(" {marker} {n}. ");
+    let indent = head.chars().count() as u16;
+    let mut out = Vec::new();
+    for (k, line) in md(text, width.saturating_sub(indent), style)
+        .into_iter()
+        .enumerate()
+    {
+        let lead = if k == 0 {
+            head.clone()
+        } else {
+            " ".repeat(indent as usize)
+        };
+        let mut spans = vec![Span::styled(lead, theme::key())];
+        spans.extend(line.spans);
+        out.push(Line::from(spans));
+    }
+    out
+}
+
+fn question_lines(q: &QuizState, width: u16) -> Vec<Line<'static>> {
     let Some(question) = q.quiz.questions.get(q.index) else {
         return Vec::new();
     };
-    let mut lines = vec![
-        Line::styled(question.prompt.clone(), theme::bold()),
-        Line::default(),
-    ];
+    let mut lines = md(&question.prompt, width, theme::bold());
+    lines.push(Line::default());
     match (&question.kind, &q.phase) {
         (QuestionKind::Choice { choices, answer }, phase) => {
             let (selected, revealed) = match phase {
@@ -60,7 +90,7 @@ fn question_lines(q: &QuizState) -> Vec<Line<'static>> {
             };
             for (i, c) in choices.iter().enumerate() {
                 let marker = if Some(i) == selected { "▶" } else { " " };
-                let mut style = ratatui::style::Style::new();
+                let mut style = Style::new();
                 if revealed.is_some() && i == *answer {
                     style = theme::ok();
                 } else if revealed == Some(false) && Some(i) == selected {
@@ -68,10 +98,7 @@ fn question_lines(q: &QuizState) -> Vec<Line<'static>> {
                 } else if revealed.is_none() && Some(i) == selected {
                     style = theme::selected();
                 }
-                lines.push(Line::from(vec![
-                    Span::styled(format!(" {marker} {}. ", i + 1), theme::key()),
-                    Span::styled(c.clone(), style),
-                ]));
+                lines.extend(choice(marker, i + 1, c, width, style));
             }
             if let Some(correct) = revealed {
                 lines.push(Line::default());
@@ -83,7 +110,7 @@ fn question_lines(q: &QuizState) -> Vec<Line<'static>> {
                         theme::bad(),
                     )
                 });
-                lines.push(Line::from(question.explanation.clone()));
+                lines.extend(md(&question.explanation, width, Style::new()));
                 lines.push(Line::default());
                 lines.push(Line::styled("Enter: next question", theme::dim()));
             } else {
@@ -110,9 +137,9 @@ fn question_lines(q: &QuizState) -> Vec<Line<'static>> {
                 lines.push(Line::from(format!("> {text}")));
                 lines.push(Line::default());
                 lines.push(Line::styled("Model answer:", theme::dim()));
-                lines.push(Line::styled(model_answer.clone(), theme::ok()));
+                lines.extend(md(model_answer, width, theme::ok()));
                 lines.push(Line::default());
-                lines.push(Line::from(question.explanation.clone()));
+                lines.extend(md(&question.explanation, width, Style::new()));
                 lines.push(Line::default());
                 lines.push(match assessed {
                     None => Line::from(vec![
