@@ -238,7 +238,7 @@ impl App {
             }
             Mode::Lab => {
                 if let Some(l) = &mut self.lab {
-                    l.scroll = l.scroll.saturating_add_signed(delta as i16);
+                    l.scroll_by(delta);
                 }
             }
             Mode::Home => self.move_home(delta.signum()),
@@ -463,8 +463,8 @@ impl App {
         match action {
             Action::Up => view.select(-1),
             Action::Down => view.select(1),
-            Action::PageUp => view.scroll = view.scroll.saturating_sub(5),
-            Action::PageDown => view.scroll = view.scroll.saturating_add(5),
+            Action::PageUp => view.scroll_by(-5),
+            Action::PageDown => view.scroll_by(5),
             Action::Back => self.go_home(effects),
             Action::NextHint => {
                 let step = view.steps[view.selected].id.clone();

@@ -390,6 +390,19 @@ impl LabView {
         self.scroll = 0;
     }
 
+    /// Scrolls the step text, up to a rough bound of its length (the drawing clamps exactly).
+    pub fn scroll_by(&mut self, delta: isize) {
+        let bound = self.lab.lab.steps.get(self.selected).map_or(0, |s| {
+            s.instructions.lines().count() * 2
+                + s.solution.len() * 3
+                + s.checks.len() * 3
+                + s.hints.len() * 4
+                + 12
+        });
+        let next = (self.scroll as isize + delta).clamp(0, bound as isize);
+        self.scroll = next as u16;
+    }
+
     pub fn select(&mut self, delta: isize) {
         let max = self.steps.len().saturating_sub(1);
         let next = self.selected.saturating_add_signed(delta).min(max);

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use tokio::sync::mpsc::{self, UnboundedSender};
-use tokio::task::JoinHandle;
+use tokio::task::AbortHandle;
 
 use super::app::{AppEvent, Effect};
 use super::lab_view::LiveStatus;
@@ -23,7 +23,7 @@ pub struct Driver {
     tx: UnboundedSender<AppEvent>,
     image_map: ImageMap,
     commands: Option<UnboundedSender<LiveCommand>>,
-    tasks: Vec<JoinHandle<()>>,
+    tasks: Vec<AbortHandle>,
 }
 
 impl Driver {
@@ -48,13 +48,14 @@ impl Driver {
                 let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
                 let (ev_tx, mut ev_rx) = mpsc::unbounded_channel::<RunEvent>();
                 let app = self.tx.clone();
-                self.tasks.push(tokio::spawn(async move {
+                let forward = tokio::spawn(async move {
                     while let Some(ev) = ev_rx.recv().await {
                         if app.send(AppEvent::Run(ev)).is_err() {
                             break;
                         }
                     }
-                }));
+                });
+                self.tasks.push(forward.abort_handle());
                 let job = LiveJob {
                     lab: *lab,
                     start,
@@ -64,7 +65,26 @@ impl Driver {
                     app: self.tx.clone(),
                     events: ev_tx,
                 };
-                self.tasks.push(tokio::spawn(job.run(cmd_rx)));
+                let live = tokio::spawn(job.run(cmd_rx));
+                self.tasks.push(live.abort_handle());
+                // A bug in the live task must not take the screen down: say so on the status line.
+                let app = self.tx.clone();
+                let watch = tokio::spawn(async move {
+                    if let Err(e) = live.await
+                        && e.is_panic()
+                    {
+                        let why = e.into_panic();
+                        let why = why
+                            .downcast_ref::<String>()
+                            .cloned()
+                            .or_else(|| why.downcast_ref::<&str>().map(|s| s.to_string()))
+                            .unwrap_or_default();
+                        let _ = app.send(AppEvent::Live(LiveStatus::Off(format!(
+                            "live checks stopped by an internal error: {why} (reopen the lab to restart them)"
+                        ))));
+                    }
+                });
+                self.tasks.push(watch.abort_handle());
                 self.commands = Some(cmd_tx);
             }
             Effect::StopLive => self.stop(),

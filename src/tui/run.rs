@@ -72,8 +72,13 @@ pub async fn run(root: &Path, image_map: ImageMap) -> Result<(), TuiError> {
     // ratatui's hook restores raw mode and the screen; mouse capture must be undone too.
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        let _ = execute!(std::io::stdout(), DisableMouseCapture);
-        hook(info);
+        // Background tasks run on runtime worker threads; their panics are caught by tokio and
+        // shown on the status line by the driver, while the screen goes on. Only a panic of the
+        // UI thread itself ends the program, and then the terminal must be restored first.
+        if std::thread::current().name() == Some("main") {
+            let _ = execute!(std::io::stdout(), DisableMouseCapture);
+            hook(info);
+        }
     }));
     let _ = execute!(std::io::stdout(), EnableMouseCapture);
     let result = event_loop(&mut terminal, &mut app, image_map).await;

@@ -197,9 +197,11 @@ pub fn draw_step(frame: &mut Frame, area: Rect, view: &LabView) {
         .border_type(BorderType::Rounded)
         .border_style(theme::border_focus())
         .title(format!(" {} ", view.lab.lab.title));
+    // Never scroll past the last line (lines are mostly pre-wrapped, so this is close).
+    let scroll = view.scroll.min(lines.len().saturating_sub(1) as u16);
     let p = Paragraph::new(lines)
         .wrap(Wrap { trim: false })
-        .scroll((view.scroll, 0))
+        .scroll((scroll, 0))
         .block(block);
     frame.render_widget(p, area);
 }
