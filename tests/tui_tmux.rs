@@ -330,3 +330,95 @@ fn ctrl_c_quits_and_restores_the_terminal() {
     assert_eq!(t.wait_exit(), "0");
     t.assert_restored();
 }
+
+/// A unix-socket proxy in front of the Docker daemon that a test can cut and restore, to see
+/// the TUI lose the daemon mid-lab and reconnect.
+struct DaemonProxy {
+    rt: tokio::runtime::Runtime,
+    path: PathBuf,
+    tasks: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl DaemonProxy {
+    fn new(path: PathBuf) -> DaemonProxy {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        DaemonProxy {
+            rt,
+            path,
+            tasks: Default::default(),
+        }
+    }
+
+    fn up(&self) {
+        let _ = std::fs::remove_file(&self.path);
+        let listener = self
+            .rt
+            .block_on(async { tokio::net::UnixListener::bind(&self.path) })
+            .unwrap();
+        let tasks = self.tasks.clone();
+        let accept = self.rt.spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let conn = tokio::spawn(async move {
+                    let daemon = std::env::var("DOCKER_HOST")
+                        .ok()
+                        .and_then(|h| h.strip_prefix("unix://").map(str::to_string))
+                        .unwrap_or_else(|| "/var/run/docker.sock".to_string());
+                    if let Ok(mut upstream) = tokio::net::UnixStream::connect(daemon).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                    }
+                });
+                tasks.lock().unwrap().push(conn.abort_handle());
+            }
+        });
+        self.tasks.lock().unwrap().push(accept.abort_handle());
+    }
+
+    /// Cuts every connection and stops answering, like a daemon that went away.
+    fn down(&self) {
+        for t in self.tasks.lock().unwrap().drain(..) {
+            t.abort();
+        }
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+#[test]
+fn daemon_lost_mid_lab_is_shown_then_reconnected() {
+    if !docker_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let n = Names::new("lost");
+    let home = tmp.path().join("home");
+    let root = content(tmp.path(), &n);
+    let proxy = DaemonProxy::new(tmp.path().join("docker.sock"));
+    proxy.up();
+    let env = format!("DOCKER_HOST=unix://{}", proxy.path.display());
+    let t = Tmux::start(
+        &format!("tx-tui-lost-{}", std::process::id()),
+        &command_line(&home, &root, &env),
+    );
+    t.wait_for("Lessons and labs");
+    t.keys(&["j", "Enter"]);
+    t.wait_for("live: checks re-run");
+
+    proxy.down();
+    t.wait_for("Docker daemon unreachable");
+    // Still responsive while the daemon is gone.
+    t.keys(&["?"]);
+    t.wait_for("Keys (Esc closes)");
+    t.keys(&["Escape"]);
+
+    proxy.up();
+    t.wait_for("live: checks re-run");
+    docker(&["network", "create", &n.net]);
+    t.wait_for("Step 2 of 2");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), "0");
+    t.assert_restored();
+    proxy.down();
+}
