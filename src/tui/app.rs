@@ -467,7 +467,9 @@ impl App {
             Action::PageDown => view.scroll_by(5),
             Action::Back => self.go_home(effects),
             Action::NextHint => {
-                let step = view.steps[view.selected].id.clone();
+                let Some(step) = view.steps.get(view.selected).map(|s| s.id.clone()) else {
+                    return;
+                };
                 let lab_id = view.lab.lab.id.clone();
                 match view.reveal_hint() {
                     Some(n) => {
@@ -483,7 +485,9 @@ impl App {
                 }
             }
             Action::Copy => {
-                let step = &view.lab.lab.steps[view.selected];
+                let Some(step) = view.lab.lab.steps.get(view.selected) else {
+                    return;
+                };
                 let text: Vec<&str> = step.solution.iter().map(|c| c.text()).collect();
                 let text = text.join("\n");
                 let n = step.solution.len();
@@ -501,7 +505,7 @@ impl App {
                     return self.notify(Level::Warn, "wait: labrunner is still busy");
                 }
                 match view.current_id() {
-                    Some(step) if view.steps[view.selected].id == step => {
+                    Some(step) if view.steps.get(view.selected).is_some_and(|s| s.id == step) => {
                         self.overlay = Some(Overlay::Confirm(Pending::Assist {
                             step: step.to_string(),
                         }));
