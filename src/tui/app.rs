@@ -465,6 +465,12 @@ impl App {
             Action::Down => view.select(1),
             Action::PageUp => view.scroll_by(-5),
             Action::PageDown => view.scroll_by(5),
+            // Leaving stops the live task: not in the middle of a reset or a solution run.
+            Action::Back if view.busy.is_some() && view.live == LiveStatus::Watching => self
+                .notify(
+                    Level::Warn,
+                    "wait: labrunner is still busy (q quits anyway)",
+                ),
             Action::Back => self.go_home(effects),
             Action::NextHint => {
                 let Some(step) = view.steps.get(view.selected).map(|s| s.id.clone()) else {
