@@ -279,7 +279,13 @@ impl LabView {
                             .map(|o| o.as_ref().map(|o| o.verdict.clone()))
                             .collect();
                         let all_pass = round.iter().all(|v| v.as_ref().is_some_and(|v| v.passed()));
-                        if !all_pass && !self.last_round.is_empty() && round != self.last_round {
+                        // Rounds after "run it for me" are labrunner's doing, not attempts.
+                        let student = !self.steps[i].assisted;
+                        if student
+                            && !all_pass
+                            && !self.last_round.is_empty()
+                            && round != self.last_round
+                        {
                             changes.push(LabChange::Attempt {
                                 step: outcome.step.clone(),
                             });
