@@ -1584,15 +1584,24 @@ mod tests {
     fn inspect_format_renders_paths() {
         let v = serde_json::json!({"NetworkSettings": {"IPAddress": "172.17.0.2", "Ports": {}}, "Name": "/a"});
         assert_eq!(
-            render_inspect(std::slice::from_ref(&v), Some("{{.NetworkSettings.IPAddress}}")),
+            render_inspect(
+                std::slice::from_ref(&v),
+                Some("{{.NetworkSettings.IPAddress}}")
+            ),
             "172.17.0.2\n"
         );
         assert_eq!(
-            render_inspect(std::slice::from_ref(&v), Some("ip={{ .NetworkSettings.IPAddress }}!")),
+            render_inspect(
+                std::slice::from_ref(&v),
+                Some("ip={{ .NetworkSettings.IPAddress }}!")
+            ),
             "ip=172.17.0.2!\n"
         );
         assert_eq!(
-            render_inspect(std::slice::from_ref(&v), Some("{{json .NetworkSettings.Ports}}")),
+            render_inspect(
+                std::slice::from_ref(&v),
+                Some("{{json .NetworkSettings.Ports}}")
+            ),
             "{}\n"
         );
         assert_eq!(render_inspect(&[v], Some("{{.Missing}}")), "<no value>\n");
