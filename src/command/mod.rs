@@ -430,9 +430,18 @@ impl Cx<'_> {
         for f in &scanned.flags {
             match f.id {
                 "driver" => once(&mut net.driver, f)?,
-                "subnet" => once(&mut net.subnet, f)?,
-                "gateway" => once(&mut net.gateway, f)?,
-                "ip-range" => once(&mut net.ip_range, f)?,
+                "subnet" => {
+                    values::check_cidr(&f.name, &f.text())?;
+                    once(&mut net.subnet, f)?;
+                }
+                "gateway" => {
+                    values::check_ip(&f.name, &f.text())?;
+                    once(&mut net.gateway, f)?;
+                }
+                "ip-range" => {
+                    values::check_cidr(&f.name, &f.text())?;
+                    once(&mut net.ip_range, f)?;
+                }
                 "internal" => net.internal = f.is_on(),
                 "label" => net.labels.push(values::label(&f.text())),
                 _ => {}
@@ -559,13 +568,7 @@ impl Cx<'_> {
                 "memory" => c.memory = Some(values::memory(name, &text)?),
                 "pids-limit" => c.pids_limit = Some(values::integer(name, &text)?),
                 "dns" => {
-                    if text.parse::<std::net::IpAddr>().is_err() {
-                        return Err(ParseError::InvalidValue {
-                            flag: name.to_string(),
-                            value: text,
-                            reason: "expected an IP address".into(),
-                        });
-                    }
+                    values::check_ip(name, &text)?;
                     c.dns.push(text);
                 }
                 _ => {}
@@ -573,6 +576,13 @@ impl Cx<'_> {
         }
         // Checked after the flags, so that errors come in the order of the line.
         values::check_image(&c.image)?;
+        if c.remove && c.restart.as_deref().is_some_and(|r| r != "no") {
+            return Err(ParseError::InvalidValue {
+                flag: "--restart".into(),
+                value: c.restart.unwrap_or_default(),
+                reason: "a container started with --rm cannot have a restart policy".into(),
+            });
+        }
         Ok(c)
     }
 }

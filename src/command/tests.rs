@@ -295,7 +295,7 @@ fn run_every_flag() {
          -v data:/data --volume=/srv:/srv:ro --mount type=tmpfs,dst=/cache --tmpfs /run:size=64m \
          -p 8080:80 --publish 127.0.0.1::443 -P --expose 9000 --expose=53/udp \
          -e A=1 --env B=2 --env=C -l tier=web --label=x \
-         -u 1000:1000 -w /app --entrypoint /bin/sh -i -t --restart on-failure:3 \
+         -u 1000:1000 -w /app --entrypoint /bin/sh -i -t --restart=no \
          --privileged --cap-add NET_ADMIN --pid host --ipc=host --uts host \
          -m 512m --pids-limit 100 --dns 10.0.0.2 --dns=10.0.0.3 \
          labrunner-fixture/busybox:1 -c 'echo hi'",
@@ -365,7 +365,7 @@ fn run_every_flag() {
         user: Some(s("1000:1000")),
         workdir: Some(s("/app")),
         hostname: None,
-        restart: Some(s("on-failure:3")),
+        restart: Some(s("no")),
         privileged: true,
         cap_add: strings(&["NET_ADMIN"]),
         pid: Some(s("host")),
@@ -717,6 +717,13 @@ fn invalid_values_name_the_flag() {
         ("docker logs --tail many web", "--tail"),
         ("docker inspect --type image alpine", "--type"),
         ("docker port web http", "PORT"),
+        ("docker network create --subnet 172.20.0.0 n", "--subnet"),
+        ("docker network create --gateway gw n", "--gateway"),
+        (
+            "docker network create --ip-range 10.0.0.0/99 n",
+            "--ip-range",
+        ),
+        ("docker run --rm --restart always alpine", "--restart"),
     ];
     for (line, flag) in table {
         match err(line) {

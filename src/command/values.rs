@@ -87,6 +87,34 @@ pub(crate) fn check_image(image: &str) -> Result<(), ParseError> {
     Ok(())
 }
 
+pub(crate) fn check_ip(flag: &str, value: &str) -> Result<(), ParseError> {
+    match value.parse::<std::net::IpAddr>() {
+        Ok(_) => Ok(()),
+        Err(_) => Err(invalid(flag, value, "expected an IP address")),
+    }
+}
+
+/// `ADDRESS/PREFIX`, IPv4 or IPv6.
+pub(crate) fn check_cidr(flag: &str, value: &str) -> Result<(), ParseError> {
+    let valid = value.split_once('/').is_some_and(|(ip, prefix)| {
+        let max = match ip.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V4(_)) => 32,
+            Ok(std::net::IpAddr::V6(_)) => 128,
+            Err(_) => return false,
+        };
+        prefix.parse::<u8>().is_ok_and(|p| p <= max)
+    });
+    if valid {
+        Ok(())
+    } else {
+        Err(invalid(
+            flag,
+            value,
+            "expected an address range like 172.20.0.0/16",
+        ))
+    }
+}
+
 /// `KEY=VALUE` or `KEY` (empty value).
 pub(crate) fn label(value: &str) -> (String, String) {
     match value.split_once('=') {
@@ -901,5 +929,17 @@ mod tests {
         assert_eq!(normalize("/../.."), "/");
         assert_eq!(label("a=b=c"), ("a".into(), "b=c".into()));
         assert_eq!(label("flag"), ("flag".into(), String::new()));
+        for ok in ["172.20.0.0/16", "10.0.0.0/8", "fd00::/64", "0.0.0.0/0"] {
+            assert!(check_cidr("--subnet", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "172.20.0.0",
+            "172.20.0.0/33",
+            "fd00::/129",
+            "net/16",
+            "10.0.0.0/x",
+        ] {
+            assert!(check_cidr("--subnet", bad).is_err(), "{bad}");
+        }
     }
 }
