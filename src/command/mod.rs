@@ -2,6 +2,16 @@
 //!
 //! Lab authors and students write real `docker ...` command lines; [`parse`] turns one into an
 //! [`Action`] that the engine executes through the Engine API (no docker binary, no shell).
+//!
+//! - `tokenize`: words as a POSIX shell splits them; `$(pwd)`/`$PWD` become the working folder,
+//!   every other expansion, operator or redirection is refused by name.
+//! - `flags`: the docker CLI's flag spellings (pflag rules); an unknown flag is refused, never
+//!   ignored.
+//! - `values`: mounts, ports, sizes, names, as the docker CLI reads them. What only the daemon
+//!   rejects (a relative mount target) is kept, so that a lab step can expect the daemon's error.
+//! - `explain`: one line of plain English per command.
+//! - `rename`: the containers, networks and volumes a command names, and rewriting them.
+//! - `policy`: options that reach beyond the container ([`Danger`]), read-only commands.
 
 mod explain;
 mod flags;
