@@ -235,8 +235,13 @@ pub enum ParseError {
     /// `$(pwd)`, `$PWD` or a relative bind source, with no working folder to resolve it.
     #[error("`{syntax}` refers to the current folder, and no working folder was given")]
     NoWorkdir { syntax: String },
-    #[error("unexpected argument `{arg}` for `docker {command}`")]
+    #[error("unexpected argument `{arg}` for `{}`", docker(.command))]
     UnexpectedArgument { command: String, arg: String },
+    /// A typographic character where the shell needs a plain one (copied from a web page).
+    #[error(
+        "`{found}` is a typographic character, probably copied from a web page: type {plain} instead"
+    )]
+    Typographic { found: String, plain: String },
 }
 
 /// `docker` followed by the subcommand, if any.
