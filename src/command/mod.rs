@@ -277,8 +277,9 @@ pub(crate) fn is_builtin_network(name: &str) -> bool {
     matches!(name, "bridge" | "host" | "none" | "default") || name.starts_with("container:")
 }
 
-/// Parse one docker command line. `workdir` replaces `$(pwd)`, `${PWD}` and `$PWD`, and makes
-/// `.`-relative bind sources absolute.
+/// Parse one docker command line. `workdir` (an absolute path, as `pwd` prints) replaces
+/// `$(pwd)`, `${PWD}` and `$PWD`, and makes `.`-relative bind sources absolute; `None` makes
+/// any of those an error ([`ParseError::NoWorkdir`]).
 ///
 /// Accepts `docker` followed by a supported subcommand (`docker container <cmd>` works for the
 /// container commands). Flags the docker CLI accepts but labrunner does not are refused with
