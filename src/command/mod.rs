@@ -592,6 +592,15 @@ impl Cx<'_> {
         }
         // Checked after the flags, so that errors come in the order of the line.
         values::check_image(&c.image)?;
+        let user_network = c.network.as_deref().is_some_and(|n| !is_builtin_network(n));
+        if let Some(alias) = c.network_aliases.first().filter(|_| !user_network) {
+            return Err(ParseError::InvalidValue {
+                flag: "--network-alias".into(),
+                value: alias.clone(),
+                reason: "network-scoped aliases are only supported for user-defined networks"
+                    .into(),
+            });
+        }
         if c.remove && c.restart.as_deref().is_some_and(|r| r != "no") {
             return Err(ParseError::InvalidValue {
                 flag: "--restart".into(),
