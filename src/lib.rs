@@ -11,5 +11,7 @@ pub mod home;
 pub mod images;
 pub mod lab;
 pub mod live;
+pub mod load;
 pub mod report;
 pub mod runner;
+pub mod validate;
