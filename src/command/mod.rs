@@ -237,11 +237,6 @@ pub enum ParseError {
     NoWorkdir { syntax: String },
     #[error("unexpected argument `{arg}` for `{}`", docker(.command))]
     UnexpectedArgument { command: String, arg: String },
-    /// A typographic character where the shell needs a plain one (copied from a web page).
-    #[error(
-        "`{found}` is a typographic character, probably copied from a web page: type {plain} instead"
-    )]
-    Typographic { found: String, plain: String },
 }
 
 /// `docker` followed by the subcommand, if any.

@@ -275,16 +275,17 @@ impl Scanner<'_> {
     }
 }
 
+/// A typographic character pasted from a web page where the shell needs a plain one.
+/// (A quoting error: the shell would not treat it as the quote or dash it looks like.)
 fn typographic(c: char, plain: &str) -> ParseError {
     let found = if c.is_whitespace() {
-        format!("U+{:04X} (non-breaking space)", c as u32)
+        format!("U+{:04X} (a non-breaking space)", c as u32)
     } else {
-        c.to_string()
+        format!("`{c}`")
     };
-    ParseError::Typographic {
-        found,
-        plain: plain.to_string(),
-    }
+    ParseError::Quoting(format!(
+        "{found} is a typographic character, probably copied from a web page: type {plain} instead"
+    ))
 }
 
 fn is_pwd(syntax: &str) -> bool {
@@ -427,7 +428,7 @@ mod tests {
             "docker\u{a0}ps",
         ] {
             assert!(
-                matches!(refused(line), ParseError::Typographic { .. }),
+                matches!(refused(line), ParseError::Quoting(m) if m.contains("typographic")),
                 "{line}"
             );
         }
