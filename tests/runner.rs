@@ -201,3 +201,27 @@ fn no_daemon_gets_one_clear_message() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(stderr.matches("labrunner:").count(), 1, "{stderr}");
 }
+
+/// A refused `docker run` leaves no volume behind: the daemon would not have created one.
+#[test]
+fn a_refused_container_leaves_no_volume() {
+    if !docker_available() {
+        return;
+    }
+    docker_quiet(&["volume", "rm", "-f", "lrx-orphan"]);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        use labrunner::engine::{ApplyContext, Engine};
+        let engine = DockerEngine::connect().await.unwrap();
+        let action = labrunner::command::parse(
+            "docker run --name lrx-orphan-c --mount type=volume,source=lrx-orphan,target=data alpine:latest true",
+            None,
+        )
+        .unwrap();
+        let ctx = ApplyContext::for_run(Default::default(), ImageMap::parse_entries(common::IMAGE_MAP).unwrap());
+        let err = engine.apply(&action, &ctx).await.unwrap_err().to_string();
+        assert!(err.contains("mount path must be absolute"), "{err}");
+        assert!(engine.volume("lrx-orphan").await.unwrap().is_none());
+        assert!(engine.container("lrx-orphan-c").await.unwrap().is_none());
+    });
+}
