@@ -26,13 +26,12 @@ struct Scope {
 
 impl Scope {
     fn new(test: &str) -> Self {
-        let s = Scope {
+        Scope {
             prefix: format!("lrt-{test}"),
             containers: vec![],
             networks: vec![],
             volumes: vec![],
-        };
-        s
+        }
     }
     fn name(&self, n: &str) -> String {
         format!("{}-{n}", self.prefix)
@@ -160,7 +159,13 @@ async fn network_and_volume() {
     fail(&verdict(&engine, check_vol.clone()).await);
     docker(&["network", "create", &net]);
     docker(&["volume", "create", &vol]);
-    let subnet = docker(&["network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}}{{end}}", &net]);
+    let subnet = docker(&[
+        "network",
+        "inspect",
+        "--format",
+        "{{range .IPAM.Config}}{{.Subnet}}{{end}}",
+        &net,
+    ]);
     pass(&verdict(&engine, check_net(Some(subnet.trim()))).await);
     fail(&verdict(&engine, check_net(Some("10.9.0.0/16"))).await);
     fail(&verdict(&engine, not(check_net(None))).await);

@@ -230,3 +230,38 @@ fn unsupported_flag_is_named_with_exit_code_2() {
         "labrunner: cannot run this command: unsupported flag `--cap-drop` for `docker run`"
     );
 }
+
+#[test]
+fn json_output_lists_resources_and_dangers() {
+    let out = explain(&[
+        "--json",
+        "--workdir",
+        WORKDIR,
+        "--sandbox",
+        WORKDIR,
+        "docker run -d --name web --network my-app-network -v $(pwd):/site -v /etc:/host-etc nginx",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let value: serde_json::Value = match serde_json::from_slice(&out.stdout) {
+        Ok(v) => v,
+        Err(e) => panic!("not JSON ({e}): {}", text(&out.stdout)),
+    };
+    assert_eq!(value["action"]["action"], "run");
+    assert_eq!(
+        value["resources"],
+        serde_json::json!([
+            { "kind": "container", "name": "web" },
+            { "kind": "network", "name": "my-app-network" },
+        ])
+    );
+    let dangers: Vec<&str> = value["dangers"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|d| d["flag"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(dangers, vec!["-v /etc:/host-etc", "-v /etc:/host-etc"]);
+    assert_eq!(value["read_only"], false);
+
+    let refused = explain(&["--json", "docker volume ls | grep x"]);
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(text(&refused.stdout).contains("unsupported shell syntax `|`"));
+}

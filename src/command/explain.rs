@@ -80,7 +80,7 @@ impl Action {
                 if *all {
                     "delete every volume no container uses, named ones included, with their data"
                 } else {
-                    "delete every anonymous volume no container uses (named volumes are kept unless -a is given)"
+                    "delete volumes no container uses: only anonymous ones on Docker 23 and newer unless -a is given, named ones too on older daemons"
                 },
                 if *force { ", without asking" } else { "" }
             ),
@@ -548,7 +548,7 @@ mod tests {
             ),
             (
                 "docker volume prune",
-                "delete every anonymous volume no container uses (named volumes are kept unless -a is given)",
+                "delete volumes no container uses: only anonymous ones on Docker 23 and newer unless -a is given, named ones too on older daemons",
             ),
             (
                 "docker exec -it mysql-server mysql -u appuser -papppass myapp -e \"\nSELECT * FROM users;\n\"",

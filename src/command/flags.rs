@@ -41,7 +41,7 @@ impl Found {
     pub fn is_on(&self) -> bool {
         !matches!(
             self.value.as_deref(),
-            Some("false" | "0" | "False" | "FALSE")
+            Some("false" | "0" | "False" | "FALSE" | "f" | "F")
         )
     }
 

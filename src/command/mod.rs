@@ -2,6 +2,16 @@
 //!
 //! Lab authors and students write real `docker ...` command lines; [`parse`] turns one into an
 //! [`Action`] that the engine executes through the Engine API (no docker binary, no shell).
+//!
+//! - `tokenize`: words as a POSIX shell splits them; `$(pwd)`/`$PWD` become the working folder,
+//!   every other expansion, operator or redirection is refused by name.
+//! - `flags`: the docker CLI's flag spellings (pflag rules); an unknown flag is refused, never
+//!   ignored.
+//! - `values`: mounts, ports, sizes, names, as the docker CLI reads them. What only the daemon
+//!   rejects (a relative mount target) is kept, so that a lab step can expect the daemon's error.
+//! - `explain`: one line of plain English per command.
+//! - `rename`: the containers, networks and volumes a command names, and rewriting them.
+//! - `policy`: options that reach beyond the container ([`Danger`]), read-only commands.
 
 mod explain;
 mod flags;
@@ -225,7 +235,7 @@ pub enum ParseError {
     /// `$(pwd)`, `$PWD` or a relative bind source, with no working folder to resolve it.
     #[error("`{syntax}` refers to the current folder, and no working folder was given")]
     NoWorkdir { syntax: String },
-    #[error("unexpected argument `{arg}` for `docker {command}`")]
+    #[error("unexpected argument `{arg}` for `{}`", docker(.command))]
     UnexpectedArgument { command: String, arg: String },
 }
 
@@ -262,8 +272,9 @@ pub(crate) fn is_builtin_network(name: &str) -> bool {
     matches!(name, "bridge" | "host" | "none" | "default") || name.starts_with("container:")
 }
 
-/// Parse one docker command line. `workdir` replaces `$(pwd)`, `${PWD}` and `$PWD`, and makes
-/// `.`-relative bind sources absolute.
+/// Parse one docker command line. `workdir` (an absolute path, as `pwd` prints) replaces
+/// `$(pwd)`, `${PWD}` and `$PWD`, and makes `.`-relative bind sources absolute; `None` makes
+/// any of those an error ([`ParseError::NoWorkdir`]).
 ///
 /// Accepts `docker` followed by a supported subcommand (`docker container <cmd>` works for the
 /// container commands). Flags the docker CLI accepts but labrunner does not are refused with
@@ -430,9 +441,18 @@ impl Cx<'_> {
         for f in &scanned.flags {
             match f.id {
                 "driver" => once(&mut net.driver, f)?,
-                "subnet" => once(&mut net.subnet, f)?,
-                "gateway" => once(&mut net.gateway, f)?,
-                "ip-range" => once(&mut net.ip_range, f)?,
+                "subnet" => {
+                    values::check_cidr(&f.name, &f.text())?;
+                    once(&mut net.subnet, f)?;
+                }
+                "gateway" => {
+                    values::check_ip(&f.name, &f.text())?;
+                    once(&mut net.gateway, f)?;
+                }
+                "ip-range" => {
+                    values::check_cidr(&f.name, &f.text())?;
+                    once(&mut net.ip_range, f)?;
+                }
                 "internal" => net.internal = f.is_on(),
                 "label" => net.labels.push(values::label(&f.text())),
                 _ => {}
@@ -559,13 +579,7 @@ impl Cx<'_> {
                 "memory" => c.memory = Some(values::memory(name, &text)?),
                 "pids-limit" => c.pids_limit = Some(values::integer(name, &text)?),
                 "dns" => {
-                    if text.parse::<std::net::IpAddr>().is_err() {
-                        return Err(ParseError::InvalidValue {
-                            flag: name.to_string(),
-                            value: text,
-                            reason: "expected an IP address".into(),
-                        });
-                    }
+                    values::check_ip(name, &text)?;
                     c.dns.push(text);
                 }
                 _ => {}
@@ -573,6 +587,22 @@ impl Cx<'_> {
         }
         // Checked after the flags, so that errors come in the order of the line.
         values::check_image(&c.image)?;
+        let user_network = c.network.as_deref().is_some_and(|n| !is_builtin_network(n));
+        if let Some(alias) = c.network_aliases.first().filter(|_| !user_network) {
+            return Err(ParseError::InvalidValue {
+                flag: "--network-alias".into(),
+                value: alias.clone(),
+                reason: "network-scoped aliases are only supported for user-defined networks"
+                    .into(),
+            });
+        }
+        if c.remove && c.restart.as_deref().is_some_and(|r| r != "no") {
+            return Err(ParseError::InvalidValue {
+                flag: "--restart".into(),
+                value: c.restart.unwrap_or_default(),
+                reason: "a container started with --rm cannot have a restart policy".into(),
+            });
+        }
         Ok(c)
     }
 }

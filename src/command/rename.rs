@@ -104,7 +104,13 @@ impl Action {
             Action::Rm { names, .. } | Action::Stop { names, .. } | Action::Start { names } => {
                 all(Container, names)
             }
-            Action::Inspect { names, .. } => all(Container, names),
+            // `docker inspect` also takes images (`alpine:latest`): only names that can be
+            // container names count.
+            Action::Inspect { names, .. } => names
+                .iter_mut()
+                .filter(|n| super::values::check_name("", n).is_ok())
+                .map(|n| Slot::Plain(Container, n))
+                .collect(),
             Action::Port { container, .. } | Action::Logs { container, .. } => {
                 vec![Slot::Plain(Container, container)]
             }
@@ -267,6 +273,7 @@ mod tests {
             ("docker stop web", &[(Container, "web")]),
             ("docker start web", &[(Container, "web")]),
             ("docker inspect web", &[(Container, "web")]),
+            ("docker inspect web alpine:latest", &[(Container, "web")]),
             ("docker inspect --type volume v", &[(Volume, "v")]),
             ("docker port web 80", &[(Container, "web")]),
             ("docker logs -f web", &[(Container, "web")]),

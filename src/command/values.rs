@@ -87,6 +87,34 @@ pub(crate) fn check_image(image: &str) -> Result<(), ParseError> {
     Ok(())
 }
 
+pub(crate) fn check_ip(flag: &str, value: &str) -> Result<(), ParseError> {
+    match value.parse::<std::net::IpAddr>() {
+        Ok(_) => Ok(()),
+        Err(_) => Err(invalid(flag, value, "expected an IP address")),
+    }
+}
+
+/// `ADDRESS/PREFIX`, IPv4 or IPv6.
+pub(crate) fn check_cidr(flag: &str, value: &str) -> Result<(), ParseError> {
+    let valid = value.split_once('/').is_some_and(|(ip, prefix)| {
+        let max = match ip.parse::<std::net::IpAddr>() {
+            Ok(std::net::IpAddr::V4(_)) => 32,
+            Ok(std::net::IpAddr::V6(_)) => 128,
+            Err(_) => return false,
+        };
+        prefix.parse::<u8>().is_ok_and(|p| p <= max)
+    });
+    if valid {
+        Ok(())
+    } else {
+        Err(invalid(
+            flag,
+            value,
+            "expected an address range like 172.20.0.0/16",
+        ))
+    }
+}
+
 /// `KEY=VALUE` or `KEY` (empty value).
 pub(crate) fn label(value: &str) -> (String, String) {
     match value.split_once('=') {
@@ -167,7 +195,7 @@ pub(crate) fn normalize(path: &str) -> String {
 /// A bind source as the docker CLI (23.0+) reads it: `.`-relative paths are made absolute
 /// against the working folder.
 fn bind_source(flag: &str, source: &str, workdir: Option<&str>) -> Result<String, ParseError> {
-    if source == "." || source.starts_with("./") || source.starts_with("../") || source == ".." {
+    if source.starts_with('.') {
         let Some(dir) = workdir else {
             return Err(ParseError::NoWorkdir {
                 syntax: format!("{flag} {source}"),
@@ -327,9 +355,23 @@ pub(crate) fn mount_flag(
     let mut read_only = false;
     let mut options = Vec::new();
     for field in fields.iter().filter(|f| !f.is_empty()) {
+        // Keys are case-sensitive, as in the docker CLI; only a few stand alone.
         let (key, val) = match field.split_once('=') {
-            Some((k, v)) => (k.trim().to_ascii_lowercase(), Some(v)),
-            None => (field.trim().to_ascii_lowercase(), None),
+            Some((k, v)) => (k.to_string(), Some(v)),
+            None if matches!(
+                field.as_str(),
+                "readonly" | "ro" | "volume-nocopy" | "bind-nonrecursive"
+            ) =>
+            {
+                (field.clone(), None)
+            }
+            None => {
+                return Err(invalid(
+                    flag,
+                    value,
+                    format!("`{field}` must be a key=value pair"),
+                ));
+            }
         };
         let needs_value = |v: Option<&str>| {
             v.map(str::to_string)
@@ -337,7 +379,7 @@ pub(crate) fn mount_flag(
         };
         match key.as_str() {
             "type" => {
-                kind = match val {
+                kind = match val.map(str::to_ascii_lowercase).as_deref() {
                     Some("volume") => MountKind::Volume,
                     Some("bind") => MountKind::Bind,
                     Some("tmpfs") => MountKind::Tmpfs,
@@ -356,17 +398,28 @@ pub(crate) fn mount_flag(
             "source" | "src" => source = Some(needs_value(val)?).filter(|s| !s.is_empty()),
             "target" | "destination" | "dst" => target = Some(needs_value(val)?),
             "readonly" | "ro" => {
-                read_only = match val.map(str::to_ascii_lowercase).as_deref() {
-                    None | Some("1" | "true") => true,
-                    Some("0" | "false") => false,
+                read_only = match val {
+                    None | Some("1" | "t" | "T" | "true" | "TRUE" | "True") => true,
+                    Some("0" | "f" | "F" | "false" | "FALSE" | "False") => false,
                     Some(_) => {
                         return Err(invalid(flag, value, format!("`{key}` takes true or false")));
                     }
                 }
             }
+            "tmpfs-size" => {
+                memory(flag, &needs_value(val)?)
+                    .map_err(|_| invalid(flag, value, "`tmpfs-size` takes a size like 64m"))?;
+                options.push(field.clone());
+            }
+            "tmpfs-mode" => {
+                u32::from_str_radix(&needs_value(val)?, 8).map_err(|_| {
+                    invalid(flag, value, "`tmpfs-mode` takes an octal mode like 1770")
+                })?;
+                options.push(field.clone());
+            }
             "volume-nocopy" | "bind-nonrecursive" | "bind-recursive" | "bind-propagation"
-            | "volume-driver" | "volume-label" | "volume-opt" | "volume-subpath" | "tmpfs-size"
-            | "tmpfs-mode" | "consistency" => {
+            | "volume-driver" | "volume-label" | "volume-opt" | "volume-subpath"
+            | "consistency" => {
                 options.push(field.clone());
             }
             _ => return Err(invalid(flag, value, format!("unknown key `{key}`"))),
@@ -669,6 +722,10 @@ mod tests {
             ),
             ("..:/up", mount(Bind, v, Some("/w"), "/up", false, &[])),
             (
+                ".env:/app/.env:ro",
+                mount(Bind, v, Some("/w/lab/.env"), "/app/.env", true, &[]),
+            ),
+            (
                 "vol:app/data",
                 mount(Volume, v, Some("vol"), "app/data", false, &[]),
             ),
@@ -795,6 +852,10 @@ mod tests {
             "type=volume,src=v,dst=/b,tmpfs-size=1m",
             "type=volume,src=[vol],dst=/x",
             "type=volume,source,target=/x",
+            "type=volume,src=v,dst=/x,nocopy",
+            "type=tmpfs,dst=/t,tmpfs-size=big",
+            "type=tmpfs,dst=/t,tmpfs-mode=999",
+            "TYPE=bind,src=/a,dst=/b",
             "\"type=bind,dst=/x",
         ] {
             assert!(
@@ -901,5 +962,17 @@ mod tests {
         assert_eq!(normalize("/../.."), "/");
         assert_eq!(label("a=b=c"), ("a".into(), "b=c".into()));
         assert_eq!(label("flag"), ("flag".into(), String::new()));
+        for ok in ["172.20.0.0/16", "10.0.0.0/8", "fd00::/64", "0.0.0.0/0"] {
+            assert!(check_cidr("--subnet", ok).is_ok(), "{ok}");
+        }
+        for bad in [
+            "172.20.0.0",
+            "172.20.0.0/33",
+            "fd00::/129",
+            "net/16",
+            "10.0.0.0/x",
+        ] {
+            assert!(check_cidr("--subnet", bad).is_err(), "{bad}");
+        }
     }
 }
