@@ -577,7 +577,14 @@ mod tests {
     fn sigkill_mid_save_never_leaves_an_unloadable_file() {
         let dir = tempfile::tempdir().unwrap();
         let exe = std::env::current_exe().unwrap();
-        for delay_ms in [30u64, 55, 80, 120, 170, 230] {
+        let mut mid_save_kills = 0;
+        // Kill at varying moments until some kills have landed mid-save (a temporary file left
+        // behind), so the test is known to have exercised the dangerous window.
+        for round in 0..30u64 {
+            if mid_save_kills >= 3 {
+                break;
+            }
+            let delay_ms = 30 + (round * 37) % 200;
             let mut child = std::process::Command::new(&exe)
                 .args([
                     "--exact",
@@ -593,6 +600,13 @@ mod tests {
             // Child::kill sends SIGKILL on Unix: no destructor, no flush, no cleanup.
             child.kill().unwrap();
             child.wait().unwrap();
+            let half_written = std::fs::read_dir(dir.path())
+                .unwrap()
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().ends_with(TEMP_SUFFIX));
+            if half_written {
+                mid_save_kills += 1;
+            }
             let (store, recovery) = ProgressStore::open(dir.path()).unwrap();
             assert!(
                 recovery.is_none(),
@@ -600,6 +614,10 @@ mod tests {
             );
             drop(store);
         }
+        assert!(
+            mid_save_kills > 0,
+            "no kill landed while a save was in progress"
+        );
         // The children got far enough to write something (otherwise the test proves nothing).
         match read(dir.path()).unwrap() {
             Loaded::Ok(p) => assert!(p.step("lab-0", "step-0").is_some_and(|s| s.attempts > 0)),
