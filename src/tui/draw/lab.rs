@@ -15,8 +15,9 @@ use crate::tui::lab_view::{LabView, StepStatus, verdict_icon};
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let Some(view) = &app.lab else { return };
     let log_height = match area.height {
-        0..12 => 0,
-        12..36 => 5,
+        0..14 => 0,
+        14..20 => 4,
+        20..36 => 5,
         _ => 8,
     };
     let [top, log] =
