@@ -516,3 +516,31 @@ fn labs_that_use_the_current_directory_show_the_lab_folder() {
         "{screen}"
     );
 }
+
+#[test]
+fn events_from_a_lab_that_is_no_longer_open_are_dropped() {
+    let mut h = harness();
+    open_row(&mut h.app, HomeRow::Lab(0, 1));
+    let stale = AppEvent::ForLab {
+        lab: "another-lab".into(),
+        event: Box::new(done("create-network", true)),
+    };
+    h.app.on_event(stale);
+    assert_eq!(
+        h.app.lab.as_ref().unwrap().current_id(),
+        Some("create-network")
+    );
+    assert!(
+        h.app
+            .progress
+            .get()
+            .step("net-basics", "create-network")
+            .is_none()
+    );
+    let fresh = AppEvent::ForLab {
+        lab: "net-basics".into(),
+        event: Box::new(done("create-network", true)),
+    };
+    h.app.on_event(fresh);
+    assert_eq!(h.app.lab.as_ref().unwrap().current_id(), Some("start-web"));
+}

@@ -83,6 +83,12 @@ pub enum AppEvent {
     Preflight {
         resources: Vec<Resource>,
     },
+    /// An event from the background task of one lab. Dropped unless that lab is still open, so
+    /// that a lab closed a moment ago cannot touch the next one's progress.
+    ForLab {
+        lab: String,
+        event: Box<AppEvent>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -622,6 +628,11 @@ impl App {
         };
         let lab_id = view.lab.lab.id.clone();
         match event {
+            AppEvent::ForLab { lab, event } => {
+                if lab == lab_id {
+                    return self.on_event(*event);
+                }
+            }
             AppEvent::Run(ev) => {
                 let changes = view.apply(&ev);
                 let step_ids: Vec<String> = view.steps.iter().map(|s| s.id.clone()).collect();

@@ -48,14 +48,16 @@ impl Driver {
                 let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
                 let (ev_tx, mut ev_rx) = mpsc::unbounded_channel::<RunEvent>();
                 let app = self.tx.clone();
+                let lab_id = lab.lab.id.clone();
                 let forward = tokio::spawn(async move {
                     while let Some(ev) = ev_rx.recv().await {
-                        if app.send(AppEvent::Run(ev)).is_err() {
+                        if app.send(for_lab(&lab_id, AppEvent::Run(ev))).is_err() {
                             break;
                         }
                     }
                 });
                 self.tasks.push(forward.abort_handle());
+                let lab_id_of_job = lab.lab.id.clone();
                 let job = LiveJob {
                     lab: *lab,
                     start,
@@ -69,6 +71,7 @@ impl Driver {
                 self.tasks.push(live.abort_handle());
                 // A bug in the live task must not take the screen down: say so on the status line.
                 let app = self.tx.clone();
+                let lab_id = lab_id_of_job.clone();
                 let watch = tokio::spawn(async move {
                     if let Err(e) = live.await
                         && e.is_panic()
@@ -79,9 +82,12 @@ impl Driver {
                             .cloned()
                             .or_else(|| why.downcast_ref::<&str>().map(|s| s.to_string()))
                             .unwrap_or_default();
-                        let _ = app.send(AppEvent::Live(LiveStatus::Off(format!(
-                            "live checks stopped by an internal error: {why} (reopen the lab to restart them)"
-                        ))));
+                        let _ = app.send(for_lab(
+                            &lab_id,
+                            AppEvent::Live(LiveStatus::Off(format!(
+                                "live checks stopped by an internal error: {why} (reopen the lab to restart them)"
+                            ))),
+                        ));
                     }
                 });
                 self.tasks.push(watch.abort_handle());
@@ -109,6 +115,13 @@ impl Driver {
     }
 }
 
+fn for_lab(lab: &str, event: AppEvent) -> AppEvent {
+    AppEvent::ForLab {
+        lab: lab.to_string(),
+        event: Box::new(event),
+    }
+}
+
 struct LiveJob {
     lab: LoadedLab,
     start: usize,
@@ -131,7 +144,7 @@ fn one_line(e: &impl std::fmt::Display) -> String {
 impl LiveJob {
     async fn run(self, commands: mpsc::UnboundedReceiver<LiveCommand>) {
         let status = |s: LiveStatus| {
-            let _ = self.app.send(AppEvent::Live(s));
+            let _ = self.app.send(for_lab(&self.lab.lab.id, AppEvent::Live(s)));
         };
         status(LiveStatus::Connecting);
         // The student may need the folder before the daemon answers (files come once it does).
@@ -162,7 +175,10 @@ impl LiveJob {
             }
             None => match run.preflight().await {
                 Ok(found) => {
-                    let _ = self.app.send(AppEvent::Preflight { resources: found });
+                    let _ = self.app.send(for_lab(
+                        &self.lab.lab.id,
+                        AppEvent::Preflight { resources: found },
+                    ));
                 }
                 Err(e) => status(LiveStatus::Lost(one_line(&e))),
             },
