@@ -49,21 +49,38 @@ fn status_icon(view: &LabView, i: usize) -> (&'static str, Style) {
 }
 
 pub fn draw_steps(frame: &mut Frame, area: Rect, view: &LabView) {
+    // Inside the border, after the highlight column.
+    let width = area.width.saturating_sub(3) as usize;
     let items: Vec<ListItem> = view
         .steps
         .iter()
         .enumerate()
         .map(|(i, s)| {
             let (icon, style) = status_icon(view, i);
-            let mut spans = vec![
-                Span::styled(format!("{icon} "), style),
-                Span::styled(format!("{} ", i + 1), theme::dim()),
-                Span::raw(s.title.clone()),
-            ];
+            let head = format!("{icon} {} ", i + 1);
+            let indent = head.chars().count();
+            let mut title = s.title.clone();
             if s.assisted {
-                spans.push(Span::styled(" (assisted)", theme::dim()));
+                title.push_str(" (assisted)");
             }
-            ListItem::new(Line::from(spans))
+            let lines: Vec<Line> = wrap_words(&title, width.saturating_sub(indent).max(4))
+                .into_iter()
+                .enumerate()
+                .map(|(k, text)| {
+                    let lead = if k == 0 {
+                        vec![
+                            Span::styled(format!("{icon} "), style),
+                            Span::styled(format!("{} ", i + 1), theme::dim()),
+                        ]
+                    } else {
+                        vec![Span::raw(" ".repeat(indent))]
+                    };
+                    let mut spans = lead;
+                    spans.push(Span::raw(text));
+                    Line::from(spans)
+                })
+                .collect();
+            ListItem::new(lines)
         })
         .collect();
     let total = view.steps.len();
@@ -229,4 +246,56 @@ pub fn draw_log(frame: &mut Frame, area: Rect, view: &LabView) {
         .border_style(theme::border())
         .title(" What labrunner ran ");
     frame.render_widget(Paragraph::new(lines.split_off(skip)).block(block), area);
+}
+
+/// Splits text into lines of at most `width` characters at spaces (long words are cut).
+pub fn wrap_words(text: &str, width: usize) -> Vec<String> {
+    let width = width.max(1);
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    for word in text.split_whitespace() {
+        let mut word = word.to_string();
+        loop {
+            let used = line.chars().count();
+            let need = word.chars().count() + usize::from(used > 0);
+            if used + need <= width {
+                if used > 0 {
+                    line.push(' ');
+                }
+                line.push_str(&word);
+                break;
+            }
+            if used > 0 {
+                lines.push(std::mem::take(&mut line));
+                continue;
+            }
+            // A word longer than the line.
+            let head: String = word.chars().take(width).collect();
+            word = word.chars().skip(width).collect();
+            lines.push(head);
+            if word.is_empty() {
+                break;
+            }
+        }
+    }
+    if !line.is_empty() || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::wrap_words;
+
+    #[test]
+    fn words_wrap_and_long_words_are_cut() {
+        assert_eq!(
+            wrap_words("Start a container with --network none", 12),
+            ["Start a", "container", "with", "--network", "none"]
+        );
+        assert_eq!(wrap_words("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap_words("", 4), [""]);
+        assert_eq!(wrap_words("a b", 0), ["a", "b"]);
+    }
 }
