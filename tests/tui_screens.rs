@@ -335,6 +335,7 @@ fn completing_every_step_shows_the_results() {
     assert_eq!(h.app.mode, Mode::Summary);
     h.app.notice = None;
     insta::assert_snapshot!("summary_80x24", render(&mut h.app, 80, 24));
+    insta::assert_snapshot!("summary_60x20", render(&mut h.app, 60, 20));
     press(&mut h.app, "\n");
     assert_eq!(h.app.mode, Mode::Home);
     insta::assert_snapshot!("home_after_completion_80x24", render(&mut h.app, 80, 24));
@@ -395,6 +396,7 @@ fn quiz_checks_choices_and_self_assesses_text() {
     insta::assert_snapshot!("quiz_typing_80x24", render(&mut h.app, 80, 24));
     press(&mut h.app, "\ny");
     insta::assert_snapshot!("quiz_text_revealed_80x24", render(&mut h.app, 80, 24));
+    insta::assert_snapshot!("quiz_text_revealed_60x20", render(&mut h.app, 60, 20));
     press(&mut h.app, "\n");
     insta::assert_snapshot!("quiz_finished_80x24", render(&mut h.app, 80, 24));
     let answers = &h.app.progress.get().quizzes["MOD-TEST-01"].answers;
