@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::path::Path;
 
-use crate::command::{self, Action, ContainerSpec, MountKind, ParseError};
+use crate::command::{self, Action, ContainerSpec, MountKind, ParseError, ResourceKind};
 use crate::lab::{CHECK_KINDS, CheckKind, Command, ContainerState, LoadedLab, MountType, Probe};
 use crate::load::{Diagnostic, PositionIndex, load_indexed, load_str_indexed};
 
@@ -50,28 +50,11 @@ pub fn load_valid(path: &Path) -> Result<(LoadedLab, Vec<Diagnostic>), Vec<Diagn
     }
 }
 
-/// A kind of docker resource a lab declares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ResourceKind {
-    Network,
-    Volume,
-    Container,
-}
-
-impl ResourceKind {
-    fn key(self) -> &'static str {
-        match self {
-            ResourceKind::Network => "networks",
-            ResourceKind::Volume => "volumes",
-            ResourceKind::Container => "containers",
-        }
-    }
-    fn noun(self) -> &'static str {
-        match self {
-            ResourceKind::Network => "network",
-            ResourceKind::Volume => "volume",
-            ResourceKind::Container => "container",
-        }
+fn resource_key(kind: ResourceKind) -> &'static str {
+    match kind {
+        ResourceKind::Network => "networks",
+        ResourceKind::Volume => "volumes",
+        ResourceKind::Container => "containers",
     }
 }
 
@@ -159,6 +142,24 @@ impl<'a> Linter<'a> {
         let pos = self.index.locate_within(node, needle);
         let d = Diagnostic::error(self.path(), pos, message).with_hint(hint);
         self.out.push(d);
+    }
+
+    /// Where a flag named by the parser (`-v /etc:/x`, `--cap-add SYS_ADMIN`) is written in
+    /// the command at `node`: the whole flag, else its value, else the command's start.
+    fn locate_flag(&self, node: &str, flag: &str) -> crate::load::Pos {
+        let start = self.index.locate(node);
+        let mut needles = vec![flag];
+        if let Some((_, value)) = flag.split_once([' ', '=']) {
+            needles.push(value);
+            if let Some((source, _)) = value.split_once(':') {
+                needles.push(source);
+            }
+        }
+        needles
+            .into_iter()
+            .map(|n| self.index.locate_within(node, n))
+            .find(|p| *p != start)
+            .unwrap_or(start)
     }
 
     fn error_at_key(&mut self, node: &str, message: impl Into<String>, hint: impl Into<String>) {
@@ -296,7 +297,7 @@ impl<'a> Linter<'a> {
         }
         self.error(
             node,
-            format!("{} `{name}` is not declared in `resources`", kind.noun()),
+            format!("{} `{name}` is not declared in `resources`", kind),
             declare_hint(kind, name),
         );
     }
@@ -325,13 +326,26 @@ impl<'a> Linter<'a> {
         if let Some(spec) = container_spec(&action) {
             self.image_tag(&text_node, &spec.image);
         }
-        for (danger, token) in dangers(&action) {
-            self.error_within(
-                &text_node,
-                &token,
-                format!("dangerous option: {danger}"),
-                "labs must not give containers power over the host; remove the option",
+        for danger in action.dangers(Some(Path::new(LINT_WORKDIR))) {
+            // The lint parses with a stand-in working folder; name it as authors write it.
+            let reason = danger.reason.replace(
+                &format!("the sandbox folder {LINT_WORKDIR}"),
+                "the lab's working folder `$(pwd)`",
             );
+            let message = format!("dangerous option `{}`: {reason}", danger.flag);
+            let pos = self.locate_flag(&text_node, &danger.flag);
+            // Host networking is a lesson topic: allowed, with a warning.
+            let d = if danger.flag.starts_with("--network") {
+                Diagnostic::warning(self.path(), pos, message).with_hint(
+                    "host networking removes the container's network isolation; make sure the lab needs it",
+                )
+            } else {
+                Diagnostic::error(self.path(), pos, message).with_hint(
+                    "labs must not give containers power over the host: remove the option, \
+                     and keep bind-mount sources under `$(pwd)`",
+                )
+            };
+            self.out.push(d);
         }
         if expects_failure {
             // A command that is meant to fail may name things that do not exist, and may use
@@ -354,12 +368,12 @@ impl<'a> Linter<'a> {
                 }
             }
         }
-        for (kind, name) in resources(&action) {
+        for (kind, name) in action.resources() {
             if !self.declared(kind, &name) {
                 self.error_within(
                     &text_node,
                     &name,
-                    format!("{} `{name}` is not declared in `resources`", kind.noun()),
+                    format!("{} `{name}` is not declared in `resources`", kind),
                     declare_hint(kind, &name),
                 );
             }
@@ -510,7 +524,7 @@ impl<'a> Linter<'a> {
 fn declare_hint(kind: ResourceKind, name: &str) -> String {
     format!(
         "add `{name}` to `resources.{}`, so that conflicts are detected and cleanup removes it",
-        kind.key()
+        resource_key(kind)
     )
 }
 
@@ -522,6 +536,8 @@ fn parse_error_token(e: &ParseError) -> &str {
         ParseError::UnsupportedFlag { flag, .. } | ParseError::MissingValue { flag } => flag,
         ParseError::InvalidValue { value, .. } => value,
         ParseError::UnsupportedCommand(cmd) => cmd.split_whitespace().next().unwrap_or(""),
+        ParseError::UnexpectedArgument { arg, .. } => arg,
+        ParseError::NoWorkdir { syntax } => syntax,
         ParseError::Empty | ParseError::Quoting(_) | ParseError::MissingArgument { .. } => "",
     }
 }
@@ -549,147 +565,9 @@ fn container_spec(action: &Action) -> Option<&ContainerSpec> {
     }
 }
 
-/// The named resources a command creates or uses.
-fn resources(action: &Action) -> Vec<(ResourceKind, String)> {
-    use ResourceKind::{Container as C, Network as N, Volume as V};
-    let many = |kind: ResourceKind, names: &[String]| -> Vec<(ResourceKind, String)> {
-        names.iter().map(|n| (kind, n.clone())).collect()
-    };
-    match action {
-        Action::NetworkCreate(n) => vec![(N, n.name.clone())],
-        Action::NetworkRm { names, .. } | Action::NetworkInspect { names, .. } => many(N, names),
-        Action::NetworkConnect {
-            network, container, ..
-        }
-        | Action::NetworkDisconnect {
-            network, container, ..
-        } => vec![(N, network.clone()), (C, container.clone())],
-        Action::VolumeCreate { name, .. } => name.iter().map(|n| (V, n.clone())).collect(),
-        Action::VolumeRm { names, .. } | Action::VolumeInspect { names, .. } => many(V, names),
-        Action::Run(spec) | Action::Create(spec) => {
-            let mut out = Vec::new();
-            if let Some(name) = &spec.name {
-                out.push((C, name.clone()));
-            }
-            if let Some(net) = &spec.network {
-                match net.strip_prefix("container:") {
-                    Some(c) => out.push((C, c.to_string())),
-                    None => out.push((N, net.clone())),
-                }
-            }
-            for m in &spec.mounts {
-                if m.kind == MountKind::Volume
-                    && let Some(src) = &m.source
-                {
-                    out.push((V, src.clone()));
-                }
-            }
-            out
-        }
-        Action::Exec(e) => vec![(C, e.container.clone())],
-        Action::Rm { names, .. } | Action::Stop { names, .. } | Action::Start { names } => {
-            many(C, names)
-        }
-        Action::Port { container, .. } | Action::Logs { container, .. } => {
-            vec![(C, container.clone())]
-        }
-        Action::NetworkLs
-        | Action::NetworkPrune { .. }
-        | Action::VolumeLs
-        | Action::VolumePrune { .. }
-        | Action::Inspect { .. } => Vec::new(),
-    }
-}
-
-/// Options that give a container power over the host, in words, each with the part of the
-/// command line that says it.
-fn dangers(action: &Action) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let spec = match action {
-        Action::Run(spec) | Action::Create(spec) => spec,
-        Action::NetworkPrune { .. } => {
-            out.push((
-                "`docker network prune` removes networks the lab does not own".to_string(),
-                "prune".to_string(),
-            ));
-            return out;
-        }
-        Action::VolumePrune { .. } => {
-            out.push((
-                "`docker volume prune` deletes every unused volume, with other people's data"
-                    .to_string(),
-                "prune".to_string(),
-            ));
-            return out;
-        }
-        _ => return out,
-    };
-    if spec.privileged {
-        out.push((
-            "`--privileged` gives the container full access to the host".into(),
-            "--privileged".into(),
-        ));
-    }
-    for cap in &spec.cap_add {
-        out.push((
-            format!("`--cap-add {cap}` adds a kernel capability"),
-            cap.clone(),
-        ));
-    }
-    for (flag, value) in [
-        ("--pid", &spec.pid),
-        ("--ipc", &spec.ipc),
-        ("--uts", &spec.uts),
-    ] {
-        if value.as_deref() == Some("host") {
-            out.push((
-                format!("`{flag}=host` shares the host's namespace"),
-                flag.into(),
-            ));
-        }
-    }
-    for m in &spec.mounts {
-        if m.kind != MountKind::Bind {
-            continue;
-        }
-        let Some(src) = m.source.as_deref() else {
-            continue;
-        };
-        if src.contains("docker.sock") {
-            out.push((
-                format!("bind-mounting `{src}` hands the container control of the Docker daemon"),
-                src.to_string(),
-            ));
-        } else if !inside_workdir(src) {
-            out.push((
-                format!(
-                    "bind mount of `{src}`, outside the lab's folder (use a source under `$(pwd)`)"
-                ),
-                src.to_string(),
-            ));
-        }
-    }
-    out
-}
-
-/// A bind source inside the lab's working folder (`$(pwd)` was replaced by [`LINT_WORKDIR`]).
-fn inside_workdir(src: &str) -> bool {
-    if src.starts_with("./") || src == "." {
-        return !Path::new(src)
-            .components()
-            .any(|c| matches!(c, std::path::Component::ParentDir));
-    }
-    let p = Path::new(src);
-    p.starts_with(LINT_WORKDIR)
-        && !p
-            .components()
-            .any(|c| matches!(c, std::path::Component::ParentDir))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::command::{Mount, MountSyntax};
 
     #[test]
     fn ids() {
@@ -708,84 +586,6 @@ mod tests {
         assert!(image_has_tag("alpine@sha256:abc"));
         assert!(!image_has_tag("alpine"));
         assert!(!image_has_tag("localhost:5000/x"));
-    }
-
-    fn bind(source: &str, target: &str) -> Mount {
-        Mount {
-            kind: MountKind::Bind,
-            syntax: MountSyntax::VolumeFlag,
-            source: Some(source.into()),
-            target: target.into(),
-            read_only: false,
-            options: vec![],
-        }
-    }
-
-    fn run(spec: ContainerSpec) -> Action {
-        Action::Run(Box::new(spec))
-    }
-
-    #[test]
-    fn dangerous_options() {
-        let privileged = run(ContainerSpec {
-            image: "alpine:latest".into(),
-            privileged: true,
-            ..Default::default()
-        });
-        assert!(dangers(&privileged)[0].0.contains("--privileged"));
-        let sock = run(ContainerSpec {
-            image: "alpine:latest".into(),
-            mounts: vec![bind("/var/run/docker.sock", "/var/run/docker.sock")],
-            ..Default::default()
-        });
-        assert!(dangers(&sock)[0].0.contains("docker.sock"));
-        let etc = run(ContainerSpec {
-            image: "alpine:latest".into(),
-            mounts: vec![bind("/etc", "/host-etc")],
-            ..Default::default()
-        });
-        assert!(dangers(&etc)[0].0.contains("outside the lab's folder"));
-        let escape = run(ContainerSpec {
-            image: "alpine:latest".into(),
-            mounts: vec![bind("/lab/../etc", "/x")],
-            ..Default::default()
-        });
-        assert_eq!(dangers(&escape).len(), 1);
-        let fine = run(ContainerSpec {
-            image: "alpine:latest".into(),
-            mounts: vec![
-                bind("/lab/html", "/usr/share/nginx/html"),
-                bind("./x", "/x"),
-            ],
-            ..Default::default()
-        });
-        assert!(dangers(&fine).is_empty());
-    }
-
-    #[test]
-    fn resources_of_run() {
-        let a = run(ContainerSpec {
-            name: Some("web".into()),
-            image: "nginx:latest".into(),
-            network: Some("app-net".into()),
-            mounts: vec![Mount {
-                kind: MountKind::Volume,
-                syntax: MountSyntax::MountFlag,
-                source: Some("data".into()),
-                target: "/data".into(),
-                read_only: false,
-                options: vec![],
-            }],
-            ..Default::default()
-        });
-        assert_eq!(
-            resources(&a),
-            vec![
-                (ResourceKind::Container, "web".to_string()),
-                (ResourceKind::Network, "app-net".to_string()),
-                (ResourceKind::Volume, "data".to_string()),
-            ]
-        );
     }
 
     #[test]

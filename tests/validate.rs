@@ -129,14 +129,14 @@ const CASES: &[(&str, usize, usize, &str)] = &[
         "mount target `app/data` is not an absolute path",
     ),
     ("unsupported-flag.yaml", 16, 34, "unsupported flag `--gpus`"),
+    ("privileged.yaml", 16, 34, "dangerous option `--privileged`"),
+    ("docker-sock.yaml", 16, 34, "mounts the Docker socket"),
     (
-        "privileged.yaml",
+        "host-bind.yaml",
         16,
         34,
-        "dangerous option: `--privileged`",
+        "source /etc is outside the lab's working folder `$(pwd)`",
     ),
-    ("docker-sock.yaml", 16, 37, "docker.sock"),
-    ("host-bind.yaml", 16, 37, "outside the lab's folder"),
     ("not-docker.yaml", 16, 9, "not a docker command"),
     ("shell-syntax.yaml", 16, 39, "unsupported shell syntax"),
     (

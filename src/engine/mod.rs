@@ -44,14 +44,26 @@ pub enum EngineError {
     Other(String),
 }
 
+impl ApplyContext {
+    /// Labels, DNS kept on this machine, and image substitutions: how labrunner starts
+    /// containers for a lab run.
+    pub fn for_run(labels: BTreeMap<String, String>, image_map: crate::images::ImageMap) -> Self {
+        ApplyContext {
+            labels,
+            image_map,
+            dns: Some(vec!["127.0.0.1".into()]),
+            dns_options: Some(vec!["timeout:1".into(), "attempts:1".into()]),
+            ..Default::default()
+        }
+    }
+}
+
 impl EngineError {
     /// True when the daemon itself is gone (as opposed to refusing one request).
     pub fn is_connection(&self) -> bool {
         matches!(
             self,
-            EngineError::Unreachable { .. }
-                | EngineError::PermissionDenied { .. }
-                | EngineError::TooOld { .. }
+            EngineError::Unreachable { .. } | EngineError::PermissionDenied { .. } | EngineError::TooOld { .. }
         )
     }
 }
@@ -66,6 +78,14 @@ pub struct ApplyContext {
     pub pids_limit: Option<i64>,
     /// Time limit for the whole action (a foreground `docker run` waits for its container).
     pub timeout: Option<Duration>,
+    /// DNS servers for containers that do not set `--dns`. labrunner uses `127.0.0.1` so that
+    /// lookups of names no container answers fail inside the machine instead of leaving it.
+    pub dns: Option<Vec<String>>,
+    /// Resolver options that go with `dns` (`timeout:1`, `attempts:1`): a failed lookup answers
+    /// in a second instead of ten.
+    pub dns_options: Option<Vec<String>>,
+    /// Where image pull progress lines go.
+    pub progress: Option<tokio::sync::mpsc::UnboundedSender<String>>,
 }
 
 /// What executing an action printed, as the docker CLI would have printed it.
@@ -167,19 +187,13 @@ pub trait Engine: Send + Sync {
     /// Daemon version and API version, e.g. `20.10.24 (API 1.41)`.
     async fn version(&self) -> Result<String, EngineError>;
     /// Execute one parsed docker command.
-    async fn apply(&self, action: &Action, ctx: &ApplyContext)
-    -> Result<ActionOutput, EngineError>;
+    async fn apply(&self, action: &Action, ctx: &ApplyContext) -> Result<ActionOutput, EngineError>;
     async fn network(&self, name: &str) -> Result<Option<NetworkInfo>, EngineError>;
     async fn volume(&self, name: &str) -> Result<Option<VolumeInfo>, EngineError>;
     async fn container(&self, name: &str) -> Result<Option<ContainerInfo>, EngineError>;
     async fn image_present(&self, name: &str) -> Result<bool, EngineError>;
     /// Run a command in a running container; waits for it to end (or `timeout`).
-    async fn exec(
-        &self,
-        container: &str,
-        command: &[String],
-        timeout: Duration,
-    ) -> Result<ExecOutput, EngineError>;
+    async fn exec(&self, container: &str, command: &[String], timeout: Duration) -> Result<ExecOutput, EngineError>;
     /// Run a command in a fresh, labelled, auto-removed container with `volume` mounted
     /// read-only at `/volume`.
     async fn run_helper(
@@ -191,11 +205,7 @@ pub trait Engine: Send + Sync {
         timeout: Duration,
     ) -> Result<ExecOutput, EngineError>;
     /// Command lines exec'd in `container` since `since` (Unix seconds), from the daemon's events.
-    async fn exec_commands_since(
-        &self,
-        container: &str,
-        since: i64,
-    ) -> Result<Vec<String>, EngineError>;
+    async fn exec_commands_since(&self, container: &str, since: i64) -> Result<Vec<String>, EngineError>;
     /// Resources carrying every `key=value` label given.
     async fn labelled(&self, labels: &[(String, String)]) -> Result<Resources, EngineError>;
     /// Force-remove a container (and its anonymous volumes). Absent is not an error.
