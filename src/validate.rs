@@ -445,6 +445,10 @@ impl<'a> Linter<'a> {
             CheckKind::Resolves(r) => self.require_declared(&f("from"), C, &r.from),
             CheckKind::Reachable(r) => {
                 self.require_declared(&f("from"), C, &r.from);
+                if r.by_ip {
+                    // `to` names the container whose address is looked up.
+                    self.require_declared(&f("to"), C, &r.to);
+                }
                 if r.via == Probe::Tcp && r.port.is_none() {
                     self.error(
                         &k,

@@ -150,6 +150,8 @@ pub struct ContainerInfo {
     pub network_mode: String,
     /// Networks the container is attached to.
     pub networks: Vec<String>,
+    /// Its IPv4 address on each network it is attached to.
+    pub addresses: BTreeMap<String, String>,
     /// Mounts, including tmpfs given with `--tmpfs` (HostConfig.Tmpfs).
     pub mounts: Vec<MountInfo>,
     pub ports: Vec<PortBinding>,
