@@ -434,6 +434,10 @@ pub fn load_str_indexed(
         ]);
     }
 
+    if let Some(d) = flow_nesting(path, text) {
+        return Err(vec![d]);
+    }
+
     // 1. Syntax, and the alias/recursion limits, on an untyped parse.
     let value: serde_yaml::Value = match serde_yaml::from_str(text) {
         Ok(v) => v,
@@ -539,6 +543,42 @@ fn control_character(path: &Path, text: &str) -> Option<Diagnostic> {
         )
         .with_hint("lab files are UTF-8 YAML text; remove the character or check the file"),
     )
+}
+
+/// Unclosed `[`/`{` deeper than this are refused before parsing: libyaml's scanner slows down
+/// with the square of the nesting depth, so a megabyte of `[` would take minutes. serde_yaml
+/// refuses documents nested deeper than 128 levels anyway.
+const MAX_FLOW_NESTING: usize = 256;
+
+/// Brackets are counted everywhere, quoted text and comments included: a lab has no reason to
+/// hold hundreds of unclosed brackets. Reported where the nesting passed serde's 128 levels.
+fn flow_nesting(path: &Path, text: &str) -> Option<Diagnostic> {
+    let mut depth = 0usize;
+    let mut passed_128 = None;
+    for (at, c) in text.char_indices() {
+        match c {
+            '[' | '{' => {
+                depth += 1;
+                if depth == 129 && passed_128.is_none() {
+                    passed_128 = Some(at);
+                }
+                if depth > MAX_FLOW_NESTING {
+                    let at = passed_128.unwrap_or(at);
+                    return Some(
+                        Diagnostic::error(
+                            path,
+                            pos_of_byte(text, at),
+                            "the document is nested too deeply (more than 128 levels)",
+                        )
+                        .with_hint("a lab needs only a few levels of nesting; check the brackets"),
+                    );
+                }
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Nothing but blank lines and comments.
@@ -1011,5 +1051,14 @@ mod tests {
         }
         let deep = "[".repeat(10_000);
         let _ = load_str(p(), &deep);
+        // Just under the size limit, and after an error found before the nesting.
+        let deeper = format!("a: 1\nb: {}", "[".repeat(1_000_000));
+        let errors = load_str(p(), &deeper).expect_err("too deep");
+        assert_eq!(errors[0].pos(), Pos::new(2, 132));
+        assert!(errors[0].message.contains("nested too deeply"));
+        let blocks: String = (0..5_000)
+            .map(|i| format!("{}- x\n", " ".repeat(i % 200)))
+            .collect();
+        let _ = load_str(p(), &blocks);
     }
 }
