@@ -63,6 +63,10 @@ struct Linter<'a> {
     index: &'a PositionIndex,
     out: Vec<Diagnostic>,
     declared: HashMap<ResourceKind, BTreeSet<&'a str>>,
+    /// Every resource a command or check names, to find declarations nothing uses.
+    used: BTreeSet<(ResourceKind, String)>,
+    /// A command could not be parsed, so what it uses is unknown.
+    unparsed: bool,
 }
 
 /// Every semantic problem of a lab, sorted by position.
@@ -86,6 +90,8 @@ pub fn lint(lab: &LoadedLab, index: &PositionIndex) -> Vec<Diagnostic> {
         index,
         out: Vec::new(),
         declared,
+        used: BTreeSet::new(),
+        unparsed: false,
     };
     l.run();
     let mut out = l.out;
@@ -148,15 +154,19 @@ impl<'a> Linter<'a> {
     /// the command at `node`: the whole flag, else its value, else the command's start.
     fn locate_flag(&self, node: &str, flag: &str) -> crate::load::Pos {
         let start = self.index.locate(node);
-        let mut needles = vec![flag];
-        if let Some((_, value)) = flag.split_once([' ', '=']) {
-            needles.push(value);
+        let mut needles = vec![flag.to_string()];
+        if let Some((name, value)) = flag.split_once([' ', '=']) {
+            // As written with the other separator, then the value alone, then the name.
+            needles.push(format!("{name} {value}"));
+            needles.push(format!("{name}={value}"));
+            needles.push(value.to_string());
             if let Some((source, _)) = value.split_once(':') {
-                needles.push(source);
+                needles.push(source.to_string());
             }
+            needles.push(name.to_string());
         }
         needles
-            .into_iter()
+            .iter()
             .map(|n| self.index.locate_within(node, n))
             .find(|p| *p != start)
             .unwrap_or(start)
@@ -243,6 +253,32 @@ impl<'a> Linter<'a> {
                 self.check(&format!("{sp}.checks[{j}]"), check);
             }
         }
+        self.unused_declarations();
+    }
+
+    /// Declared resources that no command creates or uses and no check looks at: usually a
+    /// typo in `resources`, or a leftover.
+    fn unused_declarations(&mut self) {
+        if self.unparsed {
+            return;
+        }
+        let res = &self.lab.lab.resources;
+        let lists = [
+            (ResourceKind::Network, &res.networks),
+            (ResourceKind::Volume, &res.volumes),
+            (ResourceKind::Container, &res.containers),
+        ];
+        for (kind, names) in lists {
+            for (i, name) in names.iter().enumerate() {
+                if !self.used.contains(&(kind, name.clone())) {
+                    self.warning(
+                        &format!("resources.{}[{i}]", resource_key(kind)),
+                        format!("{kind} `{name}` is declared but no command or check uses it"),
+                        "check the spelling against the commands, or remove the declaration",
+                    );
+                }
+            }
+        }
     }
 
     fn files(&mut self) {
@@ -292,6 +328,7 @@ impl<'a> Linter<'a> {
     }
 
     fn require_declared(&mut self, node: &str, kind: ResourceKind, name: &str) {
+        self.used.insert((kind, name.to_string()));
         if name.is_empty() || self.declared(kind, name) {
             return;
         }
@@ -314,6 +351,7 @@ impl<'a> Linter<'a> {
         let action = match command::parse(cmd.text(), Some(LINT_WORKDIR)) {
             Ok(a) => a,
             Err(e) => {
+                self.unparsed = true;
                 self.error_within(
                     &text_node,
                     parse_error_token(&e),
@@ -347,12 +385,9 @@ impl<'a> Linter<'a> {
             };
             self.out.push(d);
         }
-        if expects_failure {
-            // A command that is meant to fail may name things that do not exist, and may use
-            // a relative mount target on purpose.
-            return;
-        }
-        if let Some(spec) = container_spec(&action) {
+        if let Some(spec) = container_spec(&action)
+            && !expects_failure
+        {
             for m in &spec.mounts {
                 if m.kind != MountKind::Tmpfs && !m.target.starts_with('/') {
                     self.error_within(
@@ -368,7 +403,14 @@ impl<'a> Linter<'a> {
                 }
             }
         }
-        for (kind, name) in action.resources() {
+        let resources = action.resources();
+        self.used.extend(resources.iter().cloned());
+        if expects_failure {
+            // A command that is meant to fail may name things that do not exist, and may use
+            // a relative mount target on purpose.
+            return;
+        }
+        for (kind, name) in resources {
             if !self.declared(kind, &name) {
                 self.error_within(
                     &text_node,
@@ -590,6 +632,69 @@ mod tests {
         assert!(image_has_tag("alpine@sha256:abc"));
         assert!(!image_has_tag("alpine"));
         assert!(!image_has_tag("localhost:5000/x"));
+    }
+
+    const LAB: &str = "format: 1
+id: lint-example
+title: Lint example
+lesson: MOD-DOCKER-04
+difficulty: beginner
+minutes: 5
+resources:
+  networks: [app-net]
+  volumes: [leftover]
+steps:
+  - id: create
+    title: Create
+    instructions: Create it.
+    solution:
+      - docker network create app-net
+    checks:
+      - network: {name: app-net}
+";
+
+    fn diagnostics(text: &str) -> Vec<String> {
+        check_str(Path::new("x.yaml"), text)
+            .iter()
+            .map(|d| format!("{}:{} {}: {}", d.line, d.column, d.severity, d.message))
+            .collect()
+    }
+
+    #[test]
+    fn unused_declaration_is_a_warning() {
+        assert_eq!(
+            diagnostics(LAB),
+            ["9:13 warning: volume `leftover` is declared but no command or check uses it"]
+        );
+    }
+
+    #[test]
+    fn clean_lab_has_no_diagnostics() {
+        let lab = LAB.replace("  volumes: [leftover]\n", "");
+        assert_eq!(diagnostics(&lab), Vec::<String>::new());
+    }
+
+    #[test]
+    fn host_networking_is_a_warning() {
+        let lab = LAB.replace("  volumes: [leftover]\n", "  containers: [web]\n").replace(
+            "      - docker network create app-net\n",
+            "      - docker network create app-net\n      - docker run -d --name web --network host nginx:latest\n",
+        );
+        let d = diagnostics(&lab);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(
+            d[0].starts_with("16:34 warning: dangerous option `--network=host`"),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn failing_commands_may_break_rules_on_purpose() {
+        let lab = LAB.replace("  volumes: [leftover]\n", "").replace(
+            "      - docker network create app-net\n",
+            "      - docker network create app-net\n      - run: docker run --rm -v data:rel alpine:latest true\n        fails_with: absolute\n",
+        );
+        assert_eq!(diagnostics(&lab), Vec::<String>::new());
     }
 
     #[test]
