@@ -589,24 +589,20 @@ fn is_blank(text: &str) -> bool {
     })
 }
 
-/// The first tab used for indentation at or before `line` (1-based), if any.
-fn indentation_tab(text: &str, up_to_line: usize) -> Option<Pos> {
-    for (i, l) in text.lines().enumerate().take(up_to_line.max(1)) {
-        for (col, c) in l.chars().enumerate() {
-            match c {
-                ' ' => continue,
-                '\t' => {
-                    // A tab before the first non-blank character, unless the line is all blank.
-                    if l.trim().is_empty() {
-                        break;
-                    }
-                    return Some(Pos::new(i + 1, col + 1));
-                }
-                _ => break,
-            }
-        }
-    }
-    None
+/// A tab in the indentation of `line` (1-based), or of any line when libyaml gave no place.
+/// libyaml points at the tab itself; tabs inside block text elsewhere are legitimate.
+fn indentation_tab(text: &str, line: Option<usize>) -> Option<Pos> {
+    let lines = text.lines().enumerate();
+    let mut candidates: Box<dyn Iterator<Item = (usize, &str)>> = match line {
+        Some(n) => Box::new(lines.skip(n.saturating_sub(1)).take(1)),
+        None => Box::new(lines),
+    };
+    candidates.find_map(|(i, l)| {
+        let indent: String = l.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+        let col = indent.chars().position(|c| c == '\t')?;
+        // A line of nothing but whitespace has no indentation to speak of.
+        (indent.len() < l.len()).then_some(Pos::new(i + 1, col + 1))
+    })
 }
 
 fn error_pos(e: &serde_yaml::Error) -> Option<Pos> {
@@ -647,7 +643,7 @@ fn strip_first_location(s: &str) -> String {
 fn syntax_diagnostic(path: &Path, text: &str, e: &serde_yaml::Error) -> Diagnostic {
     let message = bare_message(e);
     let pos = error_pos(e);
-    if let Some(tab) = indentation_tab(text, pos.map_or(usize::MAX, |p| p.line)) {
+    if let Some(tab) = indentation_tab(text, pos.map(|p| p.line)) {
         return Diagnostic::error(path, tab, "tab character used for indentation")
             .with_hint("indent with spaces: YAML does not allow tabs in indentation");
     }
@@ -1014,6 +1010,19 @@ mod tests {
             strip_first_location("unknown anchor at line 2 column 3"),
             "unknown anchor"
         );
+    }
+
+    #[test]
+    fn tabs_are_blamed_only_where_libyaml_stopped() {
+        let at = |text: &str| load_str(p(), text).expect_err("invalid")[0].pos();
+        let msg = |text: &str| load_str(p(), text).expect_err("invalid")[0].message.clone();
+        assert_eq!(at("a: 1\nb:\n\tc: 2\n"), Pos::new(3, 1));
+        assert_eq!(at("a: 1\nb:\n  c: 2\n  \td: 3\n"), Pos::new(4, 3));
+        assert!(msg("a:\n  - x\n\t- y\n").contains("tab character"));
+        // A tab inside block text is content; the error is the unclosed bracket.
+        let text = "a: |\n  x\n  \ty\nb: [1,\n";
+        assert_eq!(at(text), Pos::new(5, 1));
+        assert!(msg(text).contains("invalid YAML"));
     }
 
     #[test]
