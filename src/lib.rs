@@ -9,5 +9,7 @@ pub mod command;
 pub mod engine;
 pub mod images;
 pub mod lab;
+pub mod namespace;
 pub mod report;
 pub mod runner;
+pub mod submission;
