@@ -78,6 +78,9 @@ pub struct ContainerSpec {
     pub uts: Option<String>,
     pub memory: Option<i64>,
     pub pids_limit: Option<i64>,
+    pub dns: Vec<String>,
+    /// `-P`: publish every exposed port on a random host port.
+    pub publish_all: bool,
 }
 
 /// Where a mount came from on the command line: the daemon treats them differently

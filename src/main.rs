@@ -19,6 +19,12 @@ enum Command {
     Schema(cli::schema::Args),
     /// Explain a docker command in plain English.
     Explain(cli::explain::Args),
+    /// Prove labs: each step's checks fail before its solution and pass after it.
+    Test(cli::test::Args),
+    /// Re-run a lab's checks live as the daemon changes; one line per verdict change.
+    Watch(cli::watch::Args),
+    /// Remove what labrunner created (found by its labels), and nothing else.
+    Clean(cli::clean::Args),
 }
 
 fn main() -> ExitCode {
@@ -36,6 +42,9 @@ fn main() -> ExitCode {
             Some(Command::Validate(a)) => cli::validate::run(a).await,
             Some(Command::Schema(a)) => cli::schema::run(a).await,
             Some(Command::Explain(a)) => cli::explain::run(a).await,
+            Some(Command::Test(a)) => cli::test::run(a).await,
+            Some(Command::Watch(a)) => cli::watch::run(a).await,
+            Some(Command::Clean(a)) => cli::clean::run(a).await,
         }
     });
     match result {

@@ -1,8 +1,26 @@
 //! Runs a lab: setup, steps, cleanup, emitting typed events on a channel.
+//!
+//! [`LabRun`] owns one run of one lab: its run id and labels, its working folder, which declared
+//! resources existed before it started (those are never removed), and the event channel. The
+//! `test` command, grading, the live loop and the TUI all drive labs through it.
 
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use futures_util::future::join_all;
+use regex::Regex;
 use serde::Serialize;
+use tokio::sync::mpsc::UnboundedSender;
 
-use crate::check::CheckOutcome;
+use crate::check::{self, CheckEnv, CheckOutcome, Verdict};
+use crate::command::{self, Action};
+use crate::engine::{ApplyContext, Engine, EngineError, LABEL_LAB, LABEL_MANAGED, LABEL_RUN};
+use crate::images::ImageMap;
+use crate::lab::{Command, Lab, Step};
+
+/// Label on containers that checks start for themselves (their events are not the student's).
+pub const LABEL_ROLE: &str = "io.labrunner.role";
 
 /// What happens during a run, in order. The TUI reduces these into its state; `test`, `grade`
 /// and `watch` feed them to reporters.
@@ -18,10 +36,487 @@ pub enum RunEvent {
         command: String,
         output: String,
         error: Option<String>,
-        /// For commands that must fail: whether the error matched.
+        /// For commands that must fail: whether the error matched. Otherwise: no error.
         as_expected: bool,
     },
     Check(CheckOutcome),
     StepDone { step: String, passed: bool },
     CleanupDone { removed: Vec<String>, kept: Vec<String> },
+    /// The daemon went away (`connected: false`) or came back.
+    Daemon { connected: bool, message: String },
+}
+
+/// A declared resource, as `kind name` (`volume persistent-store`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+pub struct Resource {
+    pub kind: ResourceKind,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResourceKind {
+    Container,
+    Network,
+    Volume,
+}
+
+impl std::fmt::Display for Resource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let kind = match self.kind {
+            ResourceKind::Container => "container",
+            ResourceKind::Network => "network",
+            ResourceKind::Volume => "volume",
+        };
+        write!(f, "{kind} {}", self.name)
+    }
+}
+
+/// Every resource a lab declares.
+pub fn declared(lab: &Lab) -> Vec<Resource> {
+    let r = &lab.resources;
+    let of = |kind, names: &Vec<String>| names.iter().map(move |n| Resource { kind, name: n.clone() }).collect::<Vec<_>>();
+    let mut all = of(ResourceKind::Container, &r.containers);
+    all.extend(of(ResourceKind::Network, &r.networks));
+    all.extend(of(ResourceKind::Volume, &r.volumes));
+    all
+}
+
+/// The outcome of one command.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CommandOutcome {
+    pub output: String,
+    /// The daemon's (or parser's) error, if the command failed.
+    pub error: Option<String>,
+    /// Succeeded, or failed with the expected error.
+    pub as_expected: bool,
+}
+
+/// One run of one lab.
+pub struct LabRun<'a> {
+    pub engine: &'a dyn Engine,
+    pub lab: &'a Lab,
+    pub run_id: String,
+    pub workdir: PathBuf,
+    pub image_map: ImageMap,
+    /// Unix seconds when the run started.
+    pub since: i64,
+    /// Declared resources that existed before the run started.
+    pub preexisting: Vec<Resource>,
+    /// Extra labels (grading marks its runs).
+    pub labels: BTreeMap<String, String>,
+    /// Limits for containers the run starts (grading).
+    pub memory_limit: Option<i64>,
+    pub pids_limit: Option<i64>,
+    pub command_timeout: Option<Duration>,
+    events: Option<UnboundedSender<RunEvent>>,
+}
+
+impl<'a> LabRun<'a> {
+    pub fn new(engine: &'a dyn Engine, lab: &'a Lab, workdir: PathBuf, image_map: ImageMap) -> Self {
+        let mut labels = BTreeMap::new();
+        let run_id = new_run_id();
+        labels.insert(LABEL_MANAGED.to_string(), "true".to_string());
+        labels.insert(LABEL_LAB.to_string(), lab.id.clone());
+        labels.insert(LABEL_RUN.to_string(), run_id.clone());
+        LabRun {
+            engine,
+            lab,
+            run_id,
+            workdir,
+            image_map,
+            since: chrono::Utc::now().timestamp(),
+            preexisting: Vec::new(),
+            labels,
+            memory_limit: None,
+            pids_limit: None,
+            command_timeout: None,
+            events: None,
+        }
+    }
+
+    /// Send events to `tx` as they happen.
+    pub fn with_events(mut self, tx: UnboundedSender<RunEvent>) -> Self {
+        self.events = Some(tx);
+        self
+    }
+
+    /// Report an event on the run's channel (the live loop reports through the run too).
+    pub fn emit(&self, event: RunEvent) {
+        if let Some(tx) = &self.events {
+            let _ = tx.send(event);
+        }
+    }
+
+    pub fn apply_context(&self) -> ApplyContext {
+        let mut ctx = ApplyContext::for_run(self.labels.clone(), self.image_map.clone());
+        ctx.memory_limit = self.memory_limit;
+        ctx.pids_limit = self.pids_limit;
+        ctx.timeout = self.command_timeout;
+        ctx
+    }
+
+    /// Which declared resources exist already. They will be used but never removed.
+    pub async fn preflight(&mut self) -> Result<Vec<Resource>, EngineError> {
+        let mut found = Vec::new();
+        for r in declared(self.lab) {
+            if self.exists(&r).await? {
+                found.push(r);
+            }
+        }
+        if !found.is_empty() {
+            self.emit(RunEvent::Preexisting {
+                resources: found.iter().map(ToString::to_string).collect(),
+            });
+        }
+        self.preexisting = found.clone();
+        Ok(found)
+    }
+
+    async fn exists(&self, r: &Resource) -> Result<bool, EngineError> {
+        Ok(match r.kind {
+            ResourceKind::Container => self.engine.container(&r.name).await?.is_some(),
+            ResourceKind::Network => self.engine.network(&r.name).await?.is_some(),
+            ResourceKind::Volume => self.engine.volume(&r.name).await?.is_some(),
+        })
+    }
+
+    /// Create the working folder and the lab's files in it.
+    pub fn prepare_workdir(&self) -> std::io::Result<()> {
+        std::fs::create_dir_all(&self.workdir)?;
+        for (rel, content) in &self.lab.files {
+            let rel = Path::new(rel);
+            if rel.is_absolute() || rel.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    format!("lab file {} must be a relative path inside the lab folder", rel.display()),
+                ));
+            }
+            let path = self.workdir.join(rel);
+            if let Some(parent) = path.parent() {
+                std::fs::create_dir_all(parent)?;
+            }
+            std::fs::write(path, content)?;
+        }
+        Ok(())
+    }
+
+    /// Parse and execute one command, reporting it as an event.
+    pub async fn run_command(&self, step: Option<&str>, command: &Command) -> CommandOutcome {
+        let outcome = self.execute(command.text(), command.expected_error()).await;
+        self.emit(RunEvent::ActionRan {
+            step: step.map(str::to_string),
+            command: command.text().to_string(),
+            output: outcome.output.clone(),
+            error: outcome.error.clone(),
+            as_expected: outcome.as_expected,
+        });
+        outcome
+    }
+
+    async fn execute(&self, text: &str, expected_error: Option<&str>) -> CommandOutcome {
+        let result = match self.parse(text) {
+            Ok(action) => self.engine.apply(&action, &self.apply_context()).await.map_err(|e| e.to_string()),
+            Err(e) => Err(e),
+        };
+        match (result, expected_error) {
+            (Ok(out), None) => CommandOutcome {
+                output: out.stdout,
+                error: None,
+                as_expected: true,
+            },
+            (Ok(out), Some(pattern)) => CommandOutcome {
+                output: out.stdout,
+                error: Some(format!("the command succeeded, but it was expected to fail with /{pattern}/")),
+                as_expected: false,
+            },
+            (Err(e), None) => CommandOutcome {
+                output: String::new(),
+                error: Some(e),
+                as_expected: false,
+            },
+            (Err(e), Some(pattern)) => CommandOutcome {
+                output: String::new(),
+                as_expected: Regex::new(pattern).is_ok_and(|re| re.is_match(&e)),
+                error: Some(e),
+            },
+        }
+    }
+
+    pub fn parse(&self, text: &str) -> Result<Action, String> {
+        command::parse(text, Some(&self.workdir.to_string_lossy())).map_err(|e| format!("cannot run `{text}`: {e}"))
+    }
+
+    /// Run the setup commands. Stops at the first one that does not go as expected.
+    pub async fn setup(&self) -> Result<(), String> {
+        for c in &self.lab.setup {
+            let o = self.run_command(None, c).await;
+            if !o.as_expected {
+                return Err(format!("setup command `{}` failed: {}", c.text(), o.error.unwrap_or_default()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Run a step's reference solution. Returns the commands that did not go as expected.
+    pub async fn run_solution(&self, step: &Step) -> Vec<(String, String)> {
+        let mut failures = Vec::new();
+        for c in &step.solution {
+            let o = self.run_command(Some(&step.id), c).await;
+            if !o.as_expected {
+                failures.push((c.text().to_string(), o.error.unwrap_or_default()));
+            }
+        }
+        failures
+    }
+
+    pub fn check_env(&self) -> CheckEnv<'_> {
+        CheckEnv {
+            engine: self.engine,
+            helper_image: &self.lab.image,
+            image_map: &self.image_map,
+            workdir: &self.workdir,
+            labels: &self.labels,
+            since: self.since,
+        }
+    }
+
+    /// Evaluate every check of a step, concurrently, in declaration order.
+    pub async fn evaluate(&self, step: &Step) -> Vec<CheckOutcome> {
+        let mut labels = self.labels.clone();
+        labels.insert(LABEL_ROLE.to_string(), "check".to_string());
+        let env = CheckEnv {
+            labels: &labels,
+            ..self.check_env()
+        };
+        let verdicts = join_all(step.checks.iter().map(|c| check::evaluate(c, &env))).await;
+        let outcomes: Vec<CheckOutcome> = step
+            .checks
+            .iter()
+            .zip(verdicts)
+            .enumerate()
+            .map(|(index, (c, verdict))| CheckOutcome {
+                step: step.id.clone(),
+                index,
+                description: check::describe(c),
+                points: c.points(),
+                verdict,
+            })
+            .collect();
+        for o in &outcomes {
+            self.emit(RunEvent::Check(o.clone()));
+        }
+        outcomes
+    }
+
+    /// Evaluate until every check passes or `window` has passed (names resolve a moment after a
+    /// container starts; a server needs a moment to listen).
+    pub async fn evaluate_settled(&self, step: &Step, window: Duration) -> Vec<CheckOutcome> {
+        let deadline = tokio::time::Instant::now() + window;
+        loop {
+            let outcomes = self.evaluate(step).await;
+            if outcomes.iter().all(|o| o.verdict.passed()) || tokio::time::Instant::now() >= deadline {
+                return outcomes;
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// Run cleanup commands, then remove what the run owns: declared resources that did not exist
+    /// before it started, and anything carrying its run label. Pre-existing resources are kept.
+    pub async fn cleanup(&self) -> Result<Vec<String>, EngineError> {
+        for c in &self.lab.cleanup {
+            let _ = self.run_command(None, c).await;
+        }
+        let mut removed = Vec::new();
+        let mut kept: Vec<String> = self.preexisting.iter().map(ToString::to_string).collect();
+        let owned = self.engine.labelled(&[(LABEL_RUN.to_string(), self.run_id.clone())]).await?;
+        let mut targets = declared(self.lab);
+        targets.retain(|r| !self.preexisting.contains(r));
+        let extra = |kind, names: Vec<String>| names.into_iter().map(move |name| Resource { kind, name });
+        targets.extend(extra(ResourceKind::Container, owned.containers));
+        targets.extend(extra(ResourceKind::Network, owned.networks));
+        targets.extend(extra(ResourceKind::Volume, owned.volumes));
+        targets.sort();
+        targets.dedup();
+        // Containers first: networks and volumes in use cannot be removed.
+        for r in targets {
+            if self.preexisting.contains(&r) || !self.exists(&r).await? {
+                continue;
+            }
+            let result = match r.kind {
+                ResourceKind::Container => self.engine.remove_container(&r.name).await,
+                ResourceKind::Network => self.engine.remove_network(&r.name).await,
+                ResourceKind::Volume => self.engine.remove_volume(&r.name).await,
+            };
+            match result {
+                Ok(()) => removed.push(r.to_string()),
+                Err(e) => kept.push(format!("{r} (could not remove: {e})")),
+            }
+        }
+        self.emit(RunEvent::CleanupDone {
+            removed: removed.clone(),
+            kept,
+        });
+        let _ = std::fs::remove_dir_all(&self.workdir);
+        Ok(removed)
+    }
+
+    /// What the run left behind after cleanup (should be nothing).
+    pub async fn leftovers(&self) -> Result<Vec<String>, EngineError> {
+        let mut left = Vec::new();
+        for r in declared(self.lab) {
+            if !self.preexisting.contains(&r) && self.exists(&r).await? {
+                left.push(r.to_string());
+            }
+        }
+        let owned = self.engine.labelled(&[(LABEL_RUN.to_string(), self.run_id.clone())]).await?;
+        left.extend(owned.containers.into_iter().map(|n| format!("container {n}")));
+        left.extend(owned.networks.into_iter().map(|n| format!("network {n}")));
+        left.extend(owned.volumes.into_iter().map(|n| format!("volume {n}")));
+        left.sort();
+        left.dedup();
+        Ok(left)
+    }
+}
+
+/// A short random id for a run: 8 lowercase letters and digits.
+pub fn new_run_id() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let mut out = String::new();
+    while out.len() < 8 {
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
+        h.write_u32(std::process::id());
+        let mut n = h.finish();
+        while n > 0 && out.len() < 8 {
+            let d = (n % 36) as u32;
+            out.push(char::from_digit(d, 36).unwrap_or('0'));
+            n /= 36;
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// `labrunner test`: every step's checks must fail before its solution and pass after it.
+
+/// How one step fared under `test`.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct StepTest {
+    pub step: String,
+    pub title: String,
+    /// Checks that already passed before the solution ran (each is a defect of the lab).
+    pub passed_too_early: Vec<CheckOutcome>,
+    /// Solution commands that did not go as expected: (command, error).
+    pub solution_failures: Vec<(String, String)>,
+    /// Verdicts after the solution ran.
+    pub after: Vec<CheckOutcome>,
+    pub ok: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LabTest {
+    pub lab: String,
+    pub run_id: String,
+    /// A problem that stopped the test (conflict, setup failure, daemon gone).
+    pub error: Option<String>,
+    pub steps: Vec<StepTest>,
+    /// Resources still present after cleanup.
+    pub leftovers: Vec<String>,
+    pub ok: bool,
+    pub duration_ms: u64,
+}
+
+/// How long `test` waits for checks to settle after a solution ran.
+pub const SETTLE_WINDOW: Duration = Duration::from_secs(5);
+
+/// Prove a lab: setup, then per step fail-before / solution / pass-after, then cleanup.
+pub async fn test_lab(run: &mut LabRun<'_>) -> LabTest {
+    let started = std::time::Instant::now();
+    let mut report = LabTest {
+        lab: run.lab.id.clone(),
+        run_id: run.run_id.clone(),
+        error: None,
+        steps: Vec::new(),
+        leftovers: Vec::new(),
+        ok: false,
+        duration_ms: 0,
+    };
+    match run.preflight().await {
+        Err(e) => {
+            report.error = Some(e.to_string());
+            return report;
+        }
+        Ok(found) if !found.is_empty() => {
+            let names: Vec<String> = found.iter().map(ToString::to_string).collect();
+            report.error = Some(format!(
+                "{} already exist{} on this daemon; `test` needs them absent (labrunner never removes what it did not create). Remove them yourself, or run with --namespace",
+                names.join(", "),
+                if names.len() == 1 { "s" } else { "" }
+            ));
+            return report;
+        }
+        Ok(_) => {}
+    }
+    if let Err(e) = run.prepare_workdir() {
+        report.error = Some(format!("cannot prepare the lab folder {}: {e}", run.workdir.display()));
+        return report;
+    }
+    if let Err(e) = run.setup().await {
+        report.error = Some(e);
+    } else {
+        for step in &run.lab.steps {
+            run.emit(RunEvent::StepStarted { step: step.id.clone() });
+            let before = run.evaluate(step).await;
+            let passed_too_early: Vec<CheckOutcome> = before.into_iter().filter(|o| o.verdict.passed()).collect();
+            let solution_failures = run.run_solution(step).await;
+            let after = run.evaluate_settled(step, SETTLE_WINDOW).await;
+            let ok = passed_too_early.is_empty() && solution_failures.is_empty() && after.iter().all(|o| o.verdict.passed());
+            run.emit(RunEvent::StepDone {
+                step: step.id.clone(),
+                passed: ok,
+            });
+            report.steps.push(StepTest {
+                step: step.id.clone(),
+                title: step.title.clone(),
+                passed_too_early,
+                solution_failures,
+                after,
+                ok,
+            });
+        }
+    }
+    match run.cleanup().await {
+        Ok(_) => match run.leftovers().await {
+            Ok(left) => report.leftovers = left,
+            Err(e) => report.error.get_or_insert(e.to_string()).push_str(""),
+        },
+        Err(e) => {
+            report.error.get_or_insert(format!("cleanup failed: {e}"));
+        }
+    }
+    report.ok = report.error.is_none() && report.leftovers.is_empty() && report.steps.iter().all(|s| s.ok);
+    report.duration_ms = started.elapsed().as_millis() as u64;
+    report
+}
+
+/// `Verdict` of a check before the solution ran, phrased for people.
+pub fn early_pass_message(o: &CheckOutcome) -> String {
+    match &o.verdict {
+        Verdict::Pass { evidence } => format!("passed before the solution ran: {} ({evidence})", o.description),
+        other => other.text().to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn run_ids_are_short_and_safe() {
+        let a = new_run_id();
+        assert_eq!(a.len(), 8);
+        assert!(a.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+    }
 }

@@ -1,5 +1,9 @@
 //! Subcommands: each parses nothing itself (clap did) and calls into the core.
 
+pub mod clean;
+pub mod common;
 pub mod explain;
 pub mod schema;
+pub mod test;
 pub mod validate;
+pub mod watch;

@@ -44,6 +44,20 @@ pub enum EngineError {
     Other(String),
 }
 
+impl ApplyContext {
+    /// Labels, DNS kept on this machine, and image substitutions: how labrunner starts
+    /// containers for a lab run.
+    pub fn for_run(labels: BTreeMap<String, String>, image_map: crate::images::ImageMap) -> Self {
+        ApplyContext {
+            labels,
+            image_map,
+            dns: Some(vec!["127.0.0.1".into()]),
+            dns_options: Some(vec!["timeout:1".into(), "attempts:1".into()]),
+            ..Default::default()
+        }
+    }
+}
+
 impl EngineError {
     /// True when the daemon itself is gone (as opposed to refusing one request).
     pub fn is_connection(&self) -> bool {
@@ -64,6 +78,14 @@ pub struct ApplyContext {
     pub pids_limit: Option<i64>,
     /// Time limit for the whole action (a foreground `docker run` waits for its container).
     pub timeout: Option<Duration>,
+    /// DNS servers for containers that do not set `--dns`. labrunner uses `127.0.0.1` so that
+    /// lookups of names no container answers fail inside the machine instead of leaving it.
+    pub dns: Option<Vec<String>>,
+    /// Resolver options that go with `dns` (`timeout:1`, `attempts:1`): a failed lookup answers
+    /// in a second instead of ten.
+    pub dns_options: Option<Vec<String>>,
+    /// Where image pull progress lines go.
+    pub progress: Option<tokio::sync::mpsc::UnboundedSender<String>>,
 }
 
 /// What executing an action printed, as the docker CLI would have printed it.

@@ -1,0 +1,83 @@
+//! Options and set-up shared by the subcommands that talk to the daemon.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+
+use crate::engine::docker::DockerEngine;
+use crate::images::ImageMap;
+use crate::lab::{Lab, LoadedLab, lab_files};
+
+/// Image substitution, for classrooms without a registry.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct ImageArgs {
+    /// Use a local image instead of one a lab names: FROM=TO (repeatable; also
+    /// LABRUNNER_IMAGE_MAP="FROM=TO,..." and `image_map` in $LABRUNNER_HOME/config.yaml).
+    #[arg(long = "image-map", value_name = "FROM=TO")]
+    pub image_map: Vec<String>,
+}
+
+#[derive(Debug, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Config {
+    #[serde(default)]
+    image_map: std::collections::BTreeMap<String, String>,
+}
+
+impl ImageArgs {
+    /// Config file, then the environment, then flags: later ones win.
+    pub fn image_map(&self) -> anyhow::Result<ImageMap> {
+        let mut map = ImageMap::default();
+        let config = crate::home::home().join("config.yaml");
+        if config.exists() {
+            let text = std::fs::read_to_string(&config).with_context(|| format!("cannot read {}", config.display()))?;
+            let parsed: Config = serde_yaml::from_str(&text).with_context(|| format!("{}: not a valid config file", config.display()))?;
+            for (from, to) in parsed.image_map {
+                map.insert(&from, &to);
+            }
+        }
+        if let Ok(env) = std::env::var("LABRUNNER_IMAGE_MAP") {
+            let parsed = ImageMap::parse_entries(&env).map_err(|e| anyhow::anyhow!("LABRUNNER_IMAGE_MAP: {e}"))?;
+            map.extend(&parsed);
+        }
+        for entry in &self.image_map {
+            let parsed = ImageMap::parse_entries(entry).map_err(|e| anyhow::anyhow!("--image-map: {e}"))?;
+            map.extend(&parsed);
+        }
+        Ok(map)
+    }
+}
+
+/// Connect to the daemon, or explain in one message what to do.
+pub async fn connect() -> anyhow::Result<DockerEngine> {
+    DockerEngine::connect().await.map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Load lab files from paths (files or folders). Any error stops with the file named.
+pub fn load_labs(paths: &[PathBuf]) -> anyhow::Result<Vec<LoadedLab>> {
+    let mut labs = Vec::new();
+    for path in paths {
+        if !path.exists() {
+            bail!("{}: no such file or folder", path.display());
+        }
+        for file in lab_files(path).with_context(|| format!("cannot read {}", path.display()))? {
+            labs.push(load_lab(&file)?);
+        }
+    }
+    if labs.is_empty() {
+        bail!("no lab files (*.yaml) found in {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+    }
+    Ok(labs)
+}
+
+fn load_lab(path: &Path) -> anyhow::Result<LoadedLab> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let lab: Lab = serde_yaml::from_str(&text).map_err(|e| match e.location() {
+        Some(l) => anyhow::anyhow!("{}:{}:{}: {e}\n  hint: run `labrunner validate {}`", path.display(), l.line(), l.column(), path.display()),
+        None => anyhow::anyhow!("{}: {e}", path.display()),
+    })?;
+    Ok(LoadedLab {
+        path: path.to_path_buf(),
+        lab,
+    })
+}

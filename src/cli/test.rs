@@ -1,0 +1,75 @@
+//! `labrunner test`: prove each lab is solvable and that its checks can fail.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use super::common::{ImageArgs, connect, load_labs};
+use crate::runner::{LabRun, LabTest, early_pass_message, test_lab};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Lab files or folders (default: labs/).
+    #[arg(value_name = "LAB")]
+    pub labs: Vec<PathBuf>,
+    /// Print one JSON document with every lab's result.
+    #[arg(long)]
+    pub json: bool,
+    #[command(flatten)]
+    pub images: ImageArgs,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let paths = if args.labs.is_empty() { vec![PathBuf::from("labs")] } else { args.labs };
+    let labs = load_labs(&paths)?;
+    let image_map = args.images.image_map()?;
+    let engine = connect().await?;
+    let mut results = Vec::new();
+    for loaded in &labs {
+        let lab = &loaded.lab;
+        let mut run = LabRun::new(&engine, lab, PathBuf::new(), image_map.clone());
+        run.workdir = crate::home::workdir(&lab.id, Some(&run.run_id));
+        if !args.json {
+            println!("lab {} ({}, {} steps)", lab.id, loaded.path.display(), lab.steps.len());
+        }
+        let result = test_lab(&mut run).await;
+        if !args.json {
+            print_human(&result);
+        }
+        results.push(result);
+    }
+    let passed = results.iter().filter(|r| r.ok).count();
+    let failed = results.len() - passed;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+    } else {
+        println!("{passed} passed, {failed} failed");
+    }
+    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn print_human(r: &LabTest) {
+    for s in &r.steps {
+        let mark = if s.ok { "ok  " } else { "FAIL" };
+        println!("  {mark} {:<24} {}", s.step, s.title);
+        for o in &s.passed_too_early {
+            println!("       check {}", early_pass_message(o));
+        }
+        for (cmd, err) in &s.solution_failures {
+            println!("       solution `{cmd}` failed: {err}");
+        }
+        for o in s.after.iter().filter(|o| !o.verdict.passed()) {
+            println!("       after the solution, {} {}: {}", o.verdict.label(), o.description, o.verdict.text());
+        }
+    }
+    if let Some(e) = &r.error {
+        println!("  error: {e}");
+    }
+    if r.leftovers.is_empty() {
+        if r.error.is_none() {
+            println!("  cleanup: nothing left behind");
+        }
+    } else {
+        println!("  cleanup left behind: {}", r.leftovers.join(", "));
+    }
+    println!("{} {} in {:.1}s", if r.ok { "PASS" } else { "FAIL" }, r.lab, r.duration_ms as f64 / 1000.0);
+}

@@ -1,0 +1,117 @@
+//! `labrunner watch LAB`: the live loop without a screen. One line per verdict change.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use tokio::sync::mpsc;
+
+use super::common::{ImageArgs, connect, load_labs};
+use crate::live::{self, LiveCommand, LiveConfig};
+use crate::runner::{LabRun, RunEvent};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The lab file.
+    #[arg(value_name = "LAB")]
+    pub lab: PathBuf,
+    /// Print JSON lines (with a timestamp) instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// Start at this step (id) instead of the first.
+    #[arg(long, value_name = "STEP")]
+    pub step: Option<String>,
+    /// Run the lab's setup commands first.
+    #[arg(long)]
+    pub setup: bool,
+    /// Remove what the lab created when watching ends (Ctrl-C, or all steps done).
+    #[arg(long)]
+    pub cleanup: bool,
+    #[command(flatten)]
+    pub images: ImageArgs,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let labs = load_labs(std::slice::from_ref(&args.lab))?;
+    let loaded = &labs[0];
+    let lab = &loaded.lab;
+    let start = match &args.step {
+        None => 0,
+        Some(id) => lab
+            .steps
+            .iter()
+            .position(|s| s.id == *id)
+            .ok_or_else(|| anyhow::anyhow!("--step {id}: lab {} has no such step (steps: {})", lab.id, lab.steps.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", ")))?,
+    };
+    let image_map = args.images.image_map()?;
+    let engine = connect().await?;
+    let (tx, mut rx) = mpsc::unbounded_channel();
+    let mut run = LabRun::new(&engine, lab, crate::home::workdir(&lab.id, None), image_map).with_events(tx);
+    run.preflight().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    run.prepare_workdir()?;
+    if args.setup {
+        run.setup().await.map_err(|e| anyhow::anyhow!(e))?;
+    }
+    let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+    let steps = lab.steps.len();
+    let json = args.json;
+    let printer = async move {
+        let mut last: HashMap<(String, usize), &'static str> = HashMap::new();
+        let mut done = 0;
+        while let Some(event) = rx.recv().await {
+            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+            let line = match &event {
+                RunEvent::Check(o) => {
+                    let key = (o.step.clone(), o.index);
+                    if last.get(&key) == Some(&o.verdict.label()) {
+                        continue;
+                    }
+                    last.insert(key, o.verdict.label());
+                    if json {
+                        serde_json::json!({"ts": now, "event": "verdict", "step": o.step, "check": o.index,
+                            "description": o.description, "verdict": o.verdict.label(), "evidence": o.verdict.text()})
+                        .to_string()
+                    } else {
+                        format!("{now} {} {:<7} {} ({})", o.step, o.verdict.label(), o.description, o.verdict.text())
+                    }
+                }
+                RunEvent::StepDone { step, passed } => {
+                    done += 1;
+                    if json {
+                        serde_json::json!({"ts": now, "event": "step_done", "step": step, "passed": passed}).to_string()
+                    } else {
+                        format!("{now} {step} done")
+                    }
+                }
+                other if json => {
+                    let mut v = serde_json::to_value(other).unwrap_or_default();
+                    v["ts"] = serde_json::Value::String(now);
+                    v.to_string()
+                }
+                RunEvent::StepStarted { step } => format!("{now} {step} started"),
+                RunEvent::Daemon { message, .. } => format!("{now} {message}"),
+                RunEvent::Preexisting { resources } => format!("{now} already present (kept): {}", resources.join(", ")),
+                _ => continue,
+            };
+            println!("{line}");
+            if done + start >= steps {
+                break;
+            }
+        }
+    };
+    let stop = cmd_tx.clone();
+    tokio::spawn(async move {
+        let _ = tokio::signal::ctrl_c().await;
+        let _ = stop.send(LiveCommand::Quit);
+    });
+    let looped = live::run(&run, start, cmd_rx, LiveConfig::default());
+    tokio::pin!(looped);
+    tokio::select! {
+        _ = &mut looped => {}
+        () = printer => { let _ = cmd_tx.send(LiveCommand::Quit); }
+    }
+    if args.cleanup {
+        run.cleanup().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    }
+    Ok(ExitCode::SUCCESS)
+}

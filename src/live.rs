@@ -1,0 +1,219 @@
+//! Live mode: while the student works in their own terminal, the current step's checks re-run
+//! whenever the daemon reports a relevant event (debounced), and on a slow periodic fallback for
+//! conditions no event reveals. When every check of the step passes, the next step opens.
+//!
+//! The TUI and `labrunner watch` drive this loop; it reports through the run's [`RunEvent`]s.
+
+use std::collections::HashSet;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use tokio::sync::mpsc::UnboundedReceiver;
+
+use crate::engine::DaemonEvent;
+use crate::lab::{CheckKind, Probe, Step};
+use crate::runner::{LABEL_ROLE, LabRun, RunEvent, SETTLE_WINDOW};
+
+/// What the user asks of the live loop.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveCommand {
+    /// Run the current step's reference solution ("run it for me").
+    Assist,
+    /// Evaluate the current step now.
+    Recheck,
+    /// Remove what the lab created (never pre-existing resources) and start again at step 0.
+    Reset,
+    /// Make this step (index) the current one.
+    Goto(usize),
+    Quit,
+}
+
+#[derive(Debug, Clone)]
+pub struct LiveConfig {
+    /// Quiet time after an event before checks run (events come in bursts).
+    pub debounce: Duration,
+    /// Re-run checks this often even without events.
+    pub fallback: Duration,
+}
+
+impl Default for LiveConfig {
+    fn default() -> Self {
+        LiveConfig {
+            debounce: Duration::from_millis(60),
+            fallback: Duration::from_secs(5),
+        }
+    }
+}
+
+/// Commands a step's own checks run inside containers: their exec events are not the student's.
+pub fn own_exec_commands(step: &Step) -> HashSet<String> {
+    let mut set = HashSet::new();
+    for check in &step.checks {
+        match check.kind() {
+            Some(CheckKind::Resolves(r)) => {
+                set.insert(format!("ping -c 1 -W 1 {}", r.name));
+            }
+            Some(CheckKind::Reachable(r)) => match r.via {
+                Probe::Ping => {
+                    set.insert(format!("ping -c 1 -W 2 {}", r.to));
+                }
+                Probe::Tcp => {
+                    set.insert(format!("nc -w 2 {} {}", r.to, r.port.unwrap_or(0)));
+                }
+            },
+            Some(CheckKind::LoopbackOnly(_)) => {
+                set.insert("ls /sys/class/net".to_string());
+            }
+            Some(CheckKind::Exec(e)) => {
+                if let Ok(words) = shell_words::split(&e.command) {
+                    set.insert(words.join(" "));
+                }
+            }
+            _ => {}
+        }
+    }
+    set
+}
+
+/// Whether a daemon event can change a check's answer (and is not caused by the checks).
+pub fn is_relevant(event: &DaemonEvent, own: &HashSet<String>) -> bool {
+    if event.attributes.get(LABEL_ROLE).is_some_and(|r| r == "check") {
+        return false;
+    }
+    if let Some(cmd) = event.action.strip_prefix("exec_") {
+        // exec_create / exec_start / exec_die: only the student's commands count.
+        let command = cmd.split_once(": ").map(|(_, c)| c).unwrap_or("");
+        if cmd.starts_with("die") || cmd.starts_with("create") {
+            return false;
+        }
+        return !own.contains(command);
+    }
+    true
+}
+
+/// Run the live loop from step `start` until [`LiveCommand::Quit`] or the command channel closes.
+/// Returns the index of the current step when it stopped.
+pub async fn run(run: &LabRun<'_>, start: usize, mut commands: UnboundedReceiver<LiveCommand>, config: LiveConfig) -> usize {
+    let steps = &run.lab.steps;
+    let mut current = start.min(steps.len());
+    let mut connected = true;
+    let mut events = run.engine.events();
+    let mut evaluate_now = true;
+    if let Some(step) = steps.get(current) {
+        run.emit(RunEvent::StepStarted { step: step.id.clone() });
+    }
+    loop {
+        if evaluate_now && current < steps.len() {
+            evaluate_now = false;
+            let step = &steps[current];
+            let outcomes = run.evaluate(step).await;
+            let daemon_gone = outcomes.iter().any(|o| o.verdict.text().contains("cannot reach the Docker daemon"));
+            if daemon_gone && connected {
+                connected = false;
+                run.emit(RunEvent::Daemon {
+                    connected: false,
+                    message: "the Docker daemon does not answer; waiting for it to come back".into(),
+                });
+            }
+            if !outcomes.is_empty() && outcomes.iter().all(|o| o.verdict.passed()) {
+                run.emit(RunEvent::StepDone {
+                    step: step.id.clone(),
+                    passed: true,
+                });
+                current += 1;
+                if let Some(next) = steps.get(current) {
+                    run.emit(RunEvent::StepStarted { step: next.id.clone() });
+                    evaluate_now = true;
+                }
+                continue;
+            }
+        }
+        let own = steps.get(current).map(own_exec_commands).unwrap_or_default();
+        tokio::select! {
+            command = commands.recv() => match command {
+                None | Some(LiveCommand::Quit) => return current,
+                Some(LiveCommand::Recheck) => evaluate_now = true,
+                Some(LiveCommand::Goto(i)) => {
+                    current = i.min(steps.len());
+                    if let Some(step) = steps.get(current) {
+                        run.emit(RunEvent::StepStarted { step: step.id.clone() });
+                    }
+                    evaluate_now = true;
+                }
+                Some(LiveCommand::Assist) => {
+                    if let Some(step) = steps.get(current) {
+                        run.run_solution(step).await;
+                        run.evaluate_settled(step, SETTLE_WINDOW).await;
+                        evaluate_now = true;
+                    }
+                }
+                Some(LiveCommand::Reset) => {
+                    let _ = run.cleanup().await;
+                    let _ = run.prepare_workdir();
+                    let _ = run.setup().await;
+                    current = 0;
+                    if let Some(step) = steps.first() {
+                        run.emit(RunEvent::StepStarted { step: step.id.clone() });
+                    }
+                    evaluate_now = true;
+                }
+            },
+            event = events.next() => match event {
+                Some(Ok(e)) => {
+                    if !connected {
+                        connected = true;
+                        run.emit(RunEvent::Daemon { connected: true, message: "the Docker daemon is back".into() });
+                    }
+                    if is_relevant(&e, &own) {
+                        // Let the burst of events that one CLI command causes settle.
+                        tokio::time::sleep(config.debounce).await;
+                        evaluate_now = true;
+                    }
+                }
+                Some(Err(_)) | None => {
+                    if connected {
+                        connected = false;
+                        run.emit(RunEvent::Daemon {
+                            connected: false,
+                            message: "lost the Docker daemon's event stream; reconnecting".into(),
+                        });
+                    }
+                    tokio::time::sleep(Duration::from_secs(1)).await;
+                    if run.engine.version().await.is_ok() {
+                        events = run.engine.events();
+                        connected = true;
+                        run.emit(RunEvent::Daemon { connected: true, message: "reconnected to the Docker daemon".into() });
+                        evaluate_now = true;
+                    }
+                }
+            },
+            _ = tokio::time::sleep(config.fallback) => evaluate_now = true,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeMap;
+
+    fn event(action: &str, attrs: &[(&str, &str)]) -> DaemonEvent {
+        DaemonEvent {
+            kind: "container".into(),
+            action: action.into(),
+            name: Some("api".into()),
+            attributes: attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
+        }
+    }
+
+    #[test]
+    fn own_activity_is_not_relevant() {
+        let own: HashSet<String> = ["ping -c 1 -W 1 web".to_string()].into();
+        assert!(is_relevant(&event("start", &[]), &own));
+        assert!(is_relevant(&event("exec_start: cat /app/data/ledger.txt", &[]), &own));
+        assert!(!is_relevant(&event("exec_start: ping -c 1 -W 1 web", &[]), &own));
+        assert!(!is_relevant(&event("exec_create: cat /x", &[]), &own));
+        assert!(!is_relevant(&event("exec_die", &[]), &own));
+        assert!(!is_relevant(&event("start", &[(LABEL_ROLE, "check")]), &own));
+    }
+}

@@ -1,0 +1,431 @@
+//! Every check kind against the real Docker daemon: each passes on the right state and fails
+//! (or says it could not check) on a wrong one.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use common::{docker, docker_available, docker_quiet};
+use labrunner::check::{CheckEnv, Verdict, evaluate};
+use labrunner::engine::docker::DockerEngine;
+use labrunner::images::ImageMap;
+use labrunner::lab::*;
+
+const BUSYBOX: &str = "labrunner-fixture/busybox:1";
+const WEB: &str = "labrunner-fixture/web:1";
+const BARE: &str = "labrunner-fixture/bare:1";
+
+/// Names used by one test, removed before and after it.
+struct Scope {
+    prefix: String,
+    containers: Vec<String>,
+    networks: Vec<String>,
+    volumes: Vec<String>,
+}
+
+impl Scope {
+    fn new(test: &str) -> Self {
+        let s = Scope {
+            prefix: format!("lrt-{test}"),
+            containers: vec![],
+            networks: vec![],
+            volumes: vec![],
+        };
+        s
+    }
+    fn name(&self, n: &str) -> String {
+        format!("{}-{n}", self.prefix)
+    }
+    fn container(&mut self, n: &str) -> String {
+        let name = self.name(n);
+        docker_quiet(&["rm", "-f", &name]);
+        self.containers.push(name.clone());
+        name
+    }
+    fn network(&mut self, n: &str) -> String {
+        let name = self.name(n);
+        docker_quiet(&["network", "rm", &name]);
+        self.networks.push(name.clone());
+        name
+    }
+    fn volume(&mut self, n: &str) -> String {
+        let name = self.name(n);
+        docker_quiet(&["volume", "rm", "-f", &name]);
+        self.volumes.push(name.clone());
+        name
+    }
+}
+
+impl Drop for Scope {
+    fn drop(&mut self) {
+        for c in &self.containers {
+            docker_quiet(&["rm", "-f", "-v", c]);
+        }
+        for n in &self.networks {
+            docker_quiet(&["network", "rm", n]);
+        }
+        for v in &self.volumes {
+            docker_quiet(&["volume", "rm", "-f", v]);
+        }
+    }
+}
+
+async fn verdict(engine: &DockerEngine, check: Check) -> Verdict {
+    verdict_since(engine, check, 0).await
+}
+
+async fn verdict_since(engine: &DockerEngine, check: Check, since: i64) -> Verdict {
+    let map = ImageMap::parse_entries(common::IMAGE_MAP).unwrap();
+    let labels = BTreeMap::from([("io.labrunner.managed".to_string(), "true".to_string()), ("io.labrunner.role".to_string(), "check".to_string())]);
+    let env = CheckEnv {
+        engine,
+        helper_image: "alpine:latest",
+        image_map: &map,
+        workdir: Path::new("/tmp/lrt-lab"),
+        labels: &labels,
+        since,
+    };
+    evaluate(&check, &env).await
+}
+
+fn pass(v: &Verdict) {
+    assert!(matches!(v, Verdict::Pass { .. }), "expected pass, got {v:?}");
+}
+fn fail(v: &Verdict) {
+    assert!(matches!(v, Verdict::Fail { .. }), "expected fail, got {v:?}");
+}
+fn unknown(v: &Verdict, fragment: &str) {
+    match v {
+        Verdict::Unknown { reason } => assert!(reason.contains(fragment), "reason {reason:?} lacks {fragment:?}"),
+        other => panic!("expected could-not-check ({fragment}), got {other:?}"),
+    }
+}
+
+fn not(mut c: Check) -> Check {
+    c.expect = Some(false);
+    c
+}
+
+async fn engine() -> Option<DockerEngine> {
+    if !docker_available() {
+        return None;
+    }
+    Some(DockerEngine::connect().await.expect("the daemon answers the docker CLI, so labrunner connects"))
+}
+
+fn sleeper(name: &str, extra: &[&str]) {
+    let mut args = vec!["run", "-d", "--name", name];
+    args.extend_from_slice(extra);
+    args.extend_from_slice(&[BUSYBOX, "sleep", "300"]);
+    docker(&args);
+}
+
+#[tokio::test]
+async fn network_and_volume() {
+    let Some(engine) = engine().await else { return };
+    let mut s = Scope::new("netvol");
+    let net = s.network("net");
+    let vol = s.volume("vol");
+    let check_net = |subnet: Option<&str>| Check {
+        network: Some(NetworkCheck {
+            name: net.clone(),
+            driver: Some("bridge".into()),
+            subnet: subnet.map(str::to_string),
+        }),
+        ..Default::default()
+    };
+    let check_vol = Check {
+        volume: Some(VolumeCheck { name: vol.clone() }),
+        ..Default::default()
+    };
+    fail(&verdict(&engine, check_net(None)).await);
+    pass(&verdict(&engine, not(check_net(None))).await);
+    fail(&verdict(&engine, check_vol.clone()).await);
+    docker(&["network", "create", "--subnet", "172.29.240.0/24", &net]);
+    docker(&["volume", "create", &vol]);
+    pass(&verdict(&engine, check_net(Some("172.29.240.0/24"))).await);
+    fail(&verdict(&engine, check_net(Some("10.9.0.0/16"))).await);
+    fail(&verdict(&engine, not(check_net(None))).await);
+    pass(&verdict(&engine, check_vol.clone()).await);
+    fail(&verdict(&engine, not(check_vol)).await);
+}
+
+#[tokio::test]
+async fn container_states() {
+    let Some(engine) = engine().await else { return };
+    let mut s = Scope::new("state");
+    let c = s.container("c");
+    let check = |state, exit_code| Check {
+        container: Some(ContainerCheck {
+            name: c.clone(),
+            state,
+            exit_code,
+        }),
+        ..Default::default()
+    };
+    pass(&verdict(&engine, check(ContainerState::Absent, None)).await);
+    fail(&verdict(&engine, check(ContainerState::Running, None)).await);
+    docker(&["run", "-d", "--name", &c, BUSYBOX, "sh", "-c", "sleep 300"]);
+    pass(&verdict(&engine, check(ContainerState::Running, None)).await);
+    fail(&verdict(&engine, check(ContainerState::Exited, None)).await);
+    fail(&verdict(&engine, check(ContainerState::Absent, None)).await);
+    docker(&["stop", "-t", "0", &c]);
+    pass(&verdict(&engine, check(ContainerState::Exited, None)).await);
+    fail(&verdict(&engine, check(ContainerState::Exited, Some(0))).await);
+    fail(&verdict(&engine, check(ContainerState::Running, None)).await);
+}
+
+#[tokio::test]
+async fn attachment_dns_and_reachability() {
+    let Some(engine) = engine().await else { return };
+    let mut s = Scope::new("dns");
+    let app = s.network("app");
+    let other = s.network("other");
+    let web = s.container("web");
+    let api = s.container("api");
+    let iso = s.container("iso");
+    let nocap = s.container("nocap");
+    let bare = s.container("bare");
+    docker(&["network", "create", &app]);
+    docker(&["network", "create", &other]);
+    docker(&["run", "-d", "--name", &web, "--network", &app, WEB]);
+    let dns = ["--dns", "127.0.0.1", "--dns-opt", "timeout:1", "--dns-opt", "attempts:1"];
+    let mut args = vec!["--network", app.as_str()];
+    args.extend_from_slice(&dns);
+    sleeper(&api, &args);
+    let mut args = vec!["--network", other.as_str()];
+    args.extend_from_slice(&dns);
+    sleeper(&iso, &args);
+    let mut args = vec!["--network", app.as_str(), "--cap-drop", "NET_RAW"];
+    args.extend_from_slice(&dns);
+    sleeper(&nocap, &args);
+    docker(&["run", "-d", "--name", &bare, "--network", &app, BARE, "sleep", "300"]);
+
+    let attached = |c: &str, n: &str| Check {
+        attached: Some(AttachedCheck {
+            container: c.into(),
+            network: n.into(),
+        }),
+        ..Default::default()
+    };
+    let resolves = |from: &str| Check {
+        resolves: Some(ResolvesCheck {
+            from: from.into(),
+            name: web.clone(),
+        }),
+        ..Default::default()
+    };
+    let ping = |from: &str| Check {
+        reachable: Some(ReachableCheck {
+            from: from.into(),
+            to: web.clone(),
+            via: Probe::Ping,
+            port: None,
+        }),
+        ..Default::default()
+    };
+    let tcp = |port| Check {
+        reachable: Some(ReachableCheck {
+            from: api.clone(),
+            to: web.clone(),
+            via: Probe::Tcp,
+            port: Some(port),
+        }),
+        ..Default::default()
+    };
+
+    pass(&verdict(&engine, attached(&api, &app)).await);
+    fail(&verdict(&engine, attached(&iso, &app)).await);
+    pass(&verdict(&engine, resolves(&api)).await);
+    fail(&verdict(&engine, resolves(&iso)).await);
+    pass(&verdict(&engine, not(resolves(&iso))).await);
+    pass(&verdict(&engine, ping(&api)).await);
+    fail(&verdict(&engine, ping(&iso)).await);
+    pass(&verdict(&engine, not(ping(&iso))).await);
+    pass(&verdict(&engine, tcp(80)).await);
+    fail(&verdict(&engine, tcp(81)).await);
+    // "Unreachable" is told apart from "ping not permitted" and "no such command".
+    unknown(&verdict(&engine, not(ping(&nocap))).await, "not permitted");
+    unknown(&verdict(&engine, not(ping(&bare))).await, "no `ping`");
+    unknown(&verdict(&engine, not(resolves(&bare))).await, "no `ping`");
+
+    docker(&["network", "connect", &app, &iso]);
+    pass(&verdict(&engine, attached(&iso, &app)).await);
+    pass(&verdict(&engine, resolves(&iso)).await);
+    pass(&verdict(&engine, ping(&iso)).await);
+    docker(&["stop", "-t", "0", &iso]);
+    unknown(&verdict(&engine, ping(&iso)).await, "not running");
+}
+
+#[tokio::test]
+async fn file_in_volume_is_read_by_a_fresh_container() {
+    let Some(engine) = engine().await else { return };
+    let mut s = Scope::new("file");
+    let vol = s.volume("data");
+    let w = s.container("writer");
+    let check = |path: &str, contains: Option<&str>| Check {
+        file: Some(FileCheck {
+            volume: vol.clone(),
+            path: path.into(),
+            contains: contains.map(str::to_string),
+        }),
+        ..Default::default()
+    };
+    fail(&verdict(&engine, check("ledger.txt", None)).await);
+    docker(&["run", "--name", &w, "-v", &format!("{vol}:/app/data"), BUSYBOX, "sh", "-c", "echo TX_99 > /app/data/ledger.txt"]);
+    docker(&["rm", &w]);
+    pass(&verdict(&engine, check("ledger.txt", Some("TX_99"))).await);
+    pass(&verdict(&engine, check("/ledger.txt", None)).await);
+    fail(&verdict(&engine, check("ledger.txt", Some("TX_100"))).await);
+    fail(&verdict(&engine, check("missing.txt", None)).await);
+    pass(&verdict(&engine, not(check("missing.txt", None))).await);
+    // The helper containers are gone again.
+    let left = docker(&["ps", "-aq", "--filter", "label=io.labrunner.role=check", "--filter", &format!("volume={vol}")]);
+    assert_eq!(left.trim(), "", "helper containers left behind");
+}
+
+#[tokio::test]
+async fn published_ports_are_probed() {
+    let Some(engine) = engine().await else { return };
+    let mut s = Scope::new("ports");
+    let web = s.container("web");
+    let dead = s.container("dead");
+    let host = s.container("host");
+    docker(&["run", "-d", "--name", &web, "-p", "127.0.0.1::80", WEB]);
+    // Published, but nothing listens behind the port: docker-proxy still accepts connections.
+    docker(&["run", "-d", "--name", &dead, "-p", "127.0.0.1::80", BUSYBOX, "sleep", "300"]);
+    docker(&["run", "-d", "--name", &host, "--network", "host", "-p", "8099:80", BUSYBOX, "sleep", "300"]);
+    let check = |c: &str, ip: Option<&str>| Check {
+        published: Some(PublishedCheck {
+            container: c.into(),
+            port: 80,
+            protocol: "tcp".into(),
+            host_port: None,
+            host_ip: ip.map(str::to_string),
+            probe: true,
+        }),
+        ..Default::default()
+    };
+    let mut answered = verdict(&engine, check(&web, Some("127.0.0.1"))).await;
+    for _ in 0..20 {
+        if answered.passed() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        answered = verdict(&engine, check(&web, Some("127.0.0.1"))).await;
+    }
+    pass(&answered);
+    assert!(answered.text().contains("HTTP/1"), "{answered:?}");
+    fail(&verdict(&engine, check(&web, Some("0.0.0.0"))).await);
+    let v = verdict(&engine, check(&dead, None)).await;
+    fail(&v);
+    assert!(v.text().contains("nothing answered"), "{v:?}");
+    let v = verdict(&engine, check(&host, None)).await;
+    fail(&v);
+    assert!(v.text().contains("no ports"), "{v:?}");
+    pass(&verdict(&engine, not(check(&host, None))).await);
+}
+
+#[tokio::test]
+async fn mounts_and_interfaces() {
+    let Some(engine) = engine().await else { return };
+    let mut s = Scope::new("mounts");
+    let vol = s.volume("data");
+    let c = s.container("c");
+    let none = s.container("none");
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().to_string_lossy().to_string();
+    docker(&[
+        "run", "-d", "--name", &c,
+        "--mount", &format!("type=volume,source={vol},target=/data,readonly"),
+        "-v", &format!("{src}:/config:ro"),
+        "--tmpfs", "/cache",
+        "--mount", "type=tmpfs,destination=/secrets",
+        BUSYBOX, "sleep", "300",
+    ]);
+    sleeper(&none, &["--network", "none"]);
+    let mount = |kind, target: &str, source: Option<&str>, ro: Option<bool>| Check {
+        mount: Some(MountCheck {
+            container: c.clone(),
+            kind,
+            target: target.into(),
+            source: source.map(str::to_string),
+            read_only: ro,
+        }),
+        ..Default::default()
+    };
+    pass(&verdict(&engine, mount(MountType::Volume, "/data", Some(&vol), Some(true))).await);
+    fail(&verdict(&engine, mount(MountType::Volume, "/data", Some(&vol), Some(false))).await);
+    fail(&verdict(&engine, mount(MountType::Bind, "/data", None, None)).await);
+    pass(&verdict(&engine, mount(MountType::Bind, "/config", Some(&src), Some(true))).await);
+    fail(&verdict(&engine, mount(MountType::Bind, "/config", Some("/etc"), None)).await);
+    pass(&verdict(&engine, mount(MountType::Tmpfs, "/cache", None, None)).await);
+    pass(&verdict(&engine, mount(MountType::Tmpfs, "/secrets", None, None)).await);
+    fail(&verdict(&engine, mount(MountType::Tmpfs, "/elsewhere", None, None)).await);
+
+    let lo = |name: &str| Check {
+        loopback_only: Some(LoopbackOnlyCheck { container: name.into() }),
+        ..Default::default()
+    };
+    pass(&verdict(&engine, lo(&none)).await);
+    let v = verdict(&engine, lo(&c)).await;
+    fail(&v);
+    assert!(v.text().contains("eth0"), "{v:?}");
+}
+
+#[tokio::test]
+async fn exec_image_command_fails_and_ran() {
+    let Some(engine) = engine().await else { return };
+    let mut s = Scope::new("exec");
+    let c = s.container("c");
+    let since = chrono::Utc::now().timestamp() - 1;
+    sleeper(&c, &[]);
+    let exec = |command: &str, exit_code: Option<i64>, output: Option<&str>| Check {
+        exec: Some(ExecCheck {
+            container: c.clone(),
+            command: command.into(),
+            exit_code,
+            output: output.map(str::to_string),
+        }),
+        ..Default::default()
+    };
+    pass(&verdict(&engine, exec("sh -c 'echo hello; exit 3'", Some(3), Some("^hello"))).await);
+    fail(&verdict(&engine, exec("sh -c 'echo hello; exit 3'", Some(0), None)).await);
+    fail(&verdict(&engine, exec("echo hello", None, Some("bye"))).await);
+    unknown(&verdict(&engine, exec("no-such-tool --x", Some(0), None)).await, "no `no-such-tool`");
+
+    let image = |name: &str| Check {
+        image: Some(ImageCheck { name: name.into() }),
+        ..Default::default()
+    };
+    pass(&verdict(&engine, image("alpine:latest")).await);
+    fail(&verdict(&engine, image("labrunner-fixture/absent:1")).await);
+
+    let missing_net = s.name("missing-net");
+    let fails = |command: String, error: &str| Check {
+        command_fails: Some(CommandFailsCheck {
+            command,
+            error: error.into(),
+        }),
+        ..Default::default()
+    };
+    pass(&verdict(&engine, fails(format!("docker network connect {missing_net} {c}"), "not found")).await);
+    fail(&verdict(&engine, fails(format!("docker network connect {missing_net} {c}"), "in use")).await);
+    let ok_net = s.network("made");
+    let v = verdict(&engine, fails(format!("docker network create {ok_net}"), "exists")).await;
+    fail(&v);
+    assert!(v.text().contains("succeeded"), "{v:?}");
+
+    let ran = |command: &str| Check {
+        ran: Some(RanCheck {
+            container: c.clone(),
+            command: command.into(),
+        }),
+        ..Default::default()
+    };
+    fail(&verdict_since(&engine, ran("cat /etc/hostname"), since).await);
+    docker(&["exec", &c, "cat", "/etc/hostname"]);
+    pass(&verdict_since(&engine, ran("^cat /etc/hostname$"), since).await);
+    fail(&verdict_since(&engine, ran("cat /etc/passwd"), since).await);
+}

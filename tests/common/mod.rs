@@ -1,0 +1,49 @@
+//! Shared helpers for integration tests that talk to the real Docker daemon.
+#![allow(dead_code)]
+
+use std::process::Command;
+
+/// The image map the tests use: lab images onto the local fixtures built by
+/// scripts/fixture-images.sh. Real image names are never retagged.
+pub const IMAGE_MAP: &str = "alpine=labrunner-fixture/busybox:1,alpine:latest=labrunner-fixture/busybox:1,nginx=labrunner-fixture/web:1,nginx:latest=labrunner-fixture/web:1";
+
+/// True when a daemon answers. With LABRUNNER_REQUIRE_DOCKER=1 a missing daemon fails the test
+/// instead of skipping it.
+pub fn docker_available() -> bool {
+    let ok = Command::new("docker")
+        .args(["info", "--format", "{{.ServerVersion}}"])
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false);
+    if !ok {
+        if std::env::var("LABRUNNER_REQUIRE_DOCKER").as_deref() == Ok("1") {
+            panic!("LABRUNNER_REQUIRE_DOCKER=1 but no Docker daemon answers (run scripts/setup.sh)");
+        }
+        eprintln!("skipped: no Docker daemon answers (set LABRUNNER_REQUIRE_DOCKER=1 to fail instead)");
+    }
+    ok
+}
+
+/// The labrunner binary with the test image map and a private home.
+pub fn labrunner(home: &std::path::Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_labrunner"));
+    cmd.env("LABRUNNER_IMAGE_MAP", IMAGE_MAP).env("LABRUNNER_HOME", home);
+    cmd
+}
+
+/// Run a docker CLI command; panic with its output if it fails.
+pub fn docker(args: &[&str]) -> String {
+    let out = Command::new("docker").args(args).output().expect("docker CLI runs");
+    assert!(
+        out.status.success(),
+        "docker {} failed: {}",
+        args.join(" "),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// Run a docker CLI command, ignoring failure (cleanup).
+pub fn docker_quiet(args: &[&str]) {
+    let _ = Command::new("docker").args(args).output();
+}
