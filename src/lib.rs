@@ -7,6 +7,7 @@ pub mod check;
 pub mod cli;
 pub mod command;
 pub mod engine;
+pub mod grade;
 pub mod home;
 pub mod images;
 pub mod lab;

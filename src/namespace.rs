@@ -9,8 +9,16 @@ use std::collections::BTreeMap;
 use std::hash::{BuildHasher, Hasher};
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures_util::stream::BoxStream;
+
 use crate::command::{Action, ContainerSpec, MountKind};
-use crate::engine::{LABEL_LAB, LABEL_MANAGED, LABEL_RUN};
+use crate::engine::{
+    ActionOutput, ApplyContext, ContainerInfo, DaemonEvent, Engine, EngineError, ExecOutput,
+    LABEL_LAB, LABEL_MANAGED, LABEL_RUN, NetworkInfo, Resources, VolumeInfo,
+};
 use crate::lab::{Check, Lab, MountType};
 
 /// Networks every daemon has; they are never renamed.
@@ -245,6 +253,99 @@ impl Namespace {
 impl std::fmt::Display for Namespace {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.name)
+    }
+}
+
+/// An engine that moves every action into a namespace before the real engine executes it.
+///
+/// Docker commands (setup, the submission, `command_fails` checks) are text the engine parses
+/// into actions; they all pass through [`Engine::apply`], so renaming there covers every one of
+/// them exactly once. Queries (`container`, `network`, ...) pass through unchanged: their names
+/// come from a lab already rewritten by [`Namespace::rewrite_lab`], or from labels.
+pub struct NamespacedEngine<'a> {
+    inner: &'a dyn Engine,
+    namespace: Option<Namespace>,
+}
+
+impl<'a> NamespacedEngine<'a> {
+    /// `None`: no renaming (grading resources under their lab names).
+    pub fn new(inner: &'a dyn Engine, namespace: Option<Namespace>) -> Self {
+        NamespacedEngine { inner, namespace }
+    }
+}
+
+#[async_trait]
+impl Engine for NamespacedEngine<'_> {
+    async fn version(&self) -> Result<String, EngineError> {
+        self.inner.version().await
+    }
+    async fn apply(
+        &self,
+        action: &Action,
+        ctx: &ApplyContext,
+    ) -> Result<ActionOutput, EngineError> {
+        match &self.namespace {
+            Some(ns) => {
+                let mut renamed = action.clone();
+                ns.rename_action(&mut renamed);
+                self.inner.apply(&renamed, ctx).await
+            }
+            None => self.inner.apply(action, ctx).await,
+        }
+    }
+    async fn network(&self, name: &str) -> Result<Option<NetworkInfo>, EngineError> {
+        self.inner.network(name).await
+    }
+    async fn volume(&self, name: &str) -> Result<Option<VolumeInfo>, EngineError> {
+        self.inner.volume(name).await
+    }
+    async fn container(&self, name: &str) -> Result<Option<ContainerInfo>, EngineError> {
+        self.inner.container(name).await
+    }
+    async fn image_present(&self, name: &str) -> Result<bool, EngineError> {
+        self.inner.image_present(name).await
+    }
+    async fn exec(
+        &self,
+        container: &str,
+        command: &[String],
+        timeout: Duration,
+    ) -> Result<ExecOutput, EngineError> {
+        self.inner.exec(container, command, timeout).await
+    }
+    async fn run_helper(
+        &self,
+        image: &str,
+        volume: &str,
+        command: &[String],
+        labels: &BTreeMap<String, String>,
+        timeout: Duration,
+    ) -> Result<ExecOutput, EngineError> {
+        self.inner
+            .run_helper(image, volume, command, labels, timeout)
+            .await
+    }
+    async fn exec_commands_since(
+        &self,
+        container: &str,
+        since: i64,
+    ) -> Result<Vec<String>, EngineError> {
+        self.inner.exec_commands_since(container, since).await
+    }
+    async fn labelled(&self, labels: &[(String, String)]) -> Result<Resources, EngineError> {
+        self.inner.labelled(labels).await
+    }
+    async fn remove_container(&self, name: &str) -> Result<(), EngineError> {
+        self.inner.remove_container(name).await
+    }
+    async fn remove_network(&self, name: &str) -> Result<(), EngineError> {
+        self.inner.remove_network(name).await
+    }
+    async fn remove_volume(&self, name: &str) -> Result<(), EngineError> {
+        self.inner.remove_volume(name).await
+    }
+    fn events(&self) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
+        self.inner.events()
     }
 }
 
