@@ -1,0 +1,862 @@
+//! The docker CLI subset labrunner understands, parsed into typed actions.
+//!
+//! Lab authors and students write real `docker ...` command lines; [`parse`] turns one into an
+//! [`Action`] that the engine executes through the Engine API (no docker binary, no shell).
+
+mod explain;
+mod flags;
+mod policy;
+mod rename;
+mod tokenize;
+mod values;
+
+use serde::Serialize;
+
+use flags::{Flag, Found, switch, value};
+
+pub use policy::Danger;
+
+/// A parsed docker command.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum Action {
+    NetworkCreate(NetworkCreate),
+    NetworkRm {
+        names: Vec<String>,
+        force: bool,
+    },
+    NetworkConnect {
+        network: String,
+        container: String,
+        aliases: Vec<String>,
+    },
+    NetworkDisconnect {
+        network: String,
+        container: String,
+        force: bool,
+    },
+    NetworkLs,
+    NetworkInspect {
+        names: Vec<String>,
+        format: Option<String>,
+    },
+    NetworkPrune {
+        force: bool,
+    },
+    VolumeCreate {
+        name: Option<String>,
+        driver: Option<String>,
+        labels: Vec<(String, String)>,
+    },
+    VolumeRm {
+        names: Vec<String>,
+        force: bool,
+    },
+    VolumeLs,
+    VolumeInspect {
+        names: Vec<String>,
+        format: Option<String>,
+    },
+    VolumePrune {
+        force: bool,
+        all: bool,
+    },
+    /// `docker run`.
+    Run(Box<ContainerSpec>),
+    /// `docker create`: like run, never started.
+    Create(Box<ContainerSpec>),
+    Exec(ExecSpec),
+    Rm {
+        names: Vec<String>,
+        force: bool,
+        volumes: bool,
+    },
+    Stop {
+        names: Vec<String>,
+        time: Option<i64>,
+    },
+    Start {
+        names: Vec<String>,
+    },
+    Inspect {
+        names: Vec<String>,
+        format: Option<String>,
+    },
+    Port {
+        container: String,
+        port: Option<String>,
+    },
+    Logs {
+        container: String,
+        follow: bool,
+        tail: Option<String>,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct NetworkCreate {
+    pub name: String,
+    pub driver: Option<String>,
+    pub subnet: Option<String>,
+    pub gateway: Option<String>,
+    pub ip_range: Option<String>,
+    pub internal: bool,
+    pub labels: Vec<(String, String)>,
+}
+
+/// Everything `docker run`/`docker create` can say that labrunner supports.
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct ContainerSpec {
+    pub name: Option<String>,
+    pub image: String,
+    /// Arguments after the image.
+    pub command: Vec<String>,
+    pub entrypoint: Option<String>,
+    pub detach: bool,
+    pub remove: bool,
+    pub interactive: bool,
+    pub tty: bool,
+    /// `--network`/`--net` value: a network name, `bridge`, `host`, `none`, `container:x`.
+    pub network: Option<String>,
+    pub network_aliases: Vec<String>,
+    pub mounts: Vec<Mount>,
+    pub ports: Vec<PortSpec>,
+    /// `--expose`d container ports (`80`, `53/udp`).
+    pub expose: Vec<String>,
+    pub env: Vec<String>,
+    pub labels: Vec<(String, String)>,
+    pub user: Option<String>,
+    pub workdir: Option<String>,
+    pub hostname: Option<String>,
+    pub restart: Option<String>,
+    // Options a grader refuses or limits; parsed so that they can be named.
+    pub privileged: bool,
+    pub cap_add: Vec<String>,
+    pub pid: Option<String>,
+    pub ipc: Option<String>,
+    pub uts: Option<String>,
+    pub memory: Option<i64>,
+    pub pids_limit: Option<i64>,
+    /// `-P`/`--publish-all`: publish every exposed port on a random host port.
+    pub publish_all: bool,
+    /// `--dns` servers.
+    pub dns: Vec<String>,
+}
+
+/// Where a mount came from on the command line: the daemon treats them differently
+/// (`-v` goes to `HostConfig.Binds` and auto-creates missing host folders; `--mount` to
+/// `HostConfig.Mounts` and does not; `--tmpfs` to `HostConfig.Tmpfs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MountSyntax {
+    VolumeFlag,
+    MountFlag,
+    TmpfsFlag,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum MountKind {
+    Volume,
+    Bind,
+    Tmpfs,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Mount {
+    pub kind: MountKind,
+    pub syntax: MountSyntax,
+    /// Volume name or host path; `None` for anonymous volumes and tmpfs.
+    pub source: Option<String>,
+    /// Target path in the container, as written (may be relative: the daemon rejects it).
+    pub target: String,
+    pub read_only: bool,
+    /// Remaining options as written (`size=64m`, `mode=1770`, `volume-nocopy`, `z`).
+    pub options: Vec<String>,
+}
+
+/// `-p`/`--publish`: `[host_ip:][host_port[-end]:]container_port[-end][/proto]`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PortSpec {
+    pub host_ip: Option<String>,
+    /// Host port range; `None` lets the daemon pick.
+    pub host_ports: Option<(u16, u16)>,
+    pub container_ports: (u16, u16),
+    pub protocol: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Default, Serialize)]
+pub struct ExecSpec {
+    pub container: String,
+    pub command: Vec<String>,
+    pub interactive: bool,
+    pub tty: bool,
+    pub detach: bool,
+    pub user: Option<String>,
+    pub workdir: Option<String>,
+    pub env: Vec<String>,
+}
+
+/// Why a command line is not one labrunner can run.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum ParseError {
+    #[error("empty command")]
+    Empty,
+    #[error("not a docker command: `{0}` (only `docker ...` commands are understood)")]
+    NotDocker(String),
+    #[error("quoting error: {0}")]
+    Quoting(String),
+    #[error("unsupported shell syntax `{0}`: labrunner runs docker commands, not a shell")]
+    Shell(String),
+    #[error("unsupported docker command `docker {0}`")]
+    UnsupportedCommand(String),
+    #[error("unsupported flag `{flag}` for `{}`", docker(.command))]
+    UnsupportedFlag { command: String, flag: String },
+    #[error("flag `{flag}` needs a value")]
+    MissingValue { flag: String },
+    #[error("invalid value `{value}` for `{flag}`: {reason}")]
+    InvalidValue {
+        flag: String,
+        value: String,
+        reason: String,
+    },
+    #[error("`{}` needs {what}", docker(.command))]
+    MissingArgument { command: String, what: String },
+    /// `$(pwd)`, `$PWD` or a relative bind source, with no working folder to resolve it.
+    #[error("`{syntax}` refers to the current folder, and no working folder was given")]
+    NoWorkdir { syntax: String },
+    #[error("unexpected argument `{arg}` for `docker {command}`")]
+    UnexpectedArgument { command: String, arg: String },
+}
+
+/// `docker` followed by the subcommand, if any.
+fn docker(command: &str) -> String {
+    if command.is_empty() {
+        "docker".into()
+    } else {
+        format!("docker {command}")
+    }
+}
+
+/// The kinds of daemon objects a command names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ResourceKind {
+    Container,
+    Network,
+    Volume,
+}
+
+impl std::fmt::Display for ResourceKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            ResourceKind::Container => "container",
+            ResourceKind::Network => "network",
+            ResourceKind::Volume => "volume",
+        })
+    }
+}
+
+/// Network names that are modes or built-in networks, never resources a lab owns.
+pub(crate) fn is_builtin_network(name: &str) -> bool {
+    matches!(name, "bridge" | "host" | "none" | "default") || name.starts_with("container:")
+}
+
+/// Parse one docker command line. `workdir` replaces `$(pwd)`, `${PWD}` and `$PWD`, and makes
+/// `.`-relative bind sources absolute.
+///
+/// Accepts `docker` followed by a supported subcommand (`docker container <cmd>` works for the
+/// container commands). Flags the docker CLI accepts but labrunner does not are refused with
+/// [`ParseError::UnsupportedFlag`], so nothing is silently ignored.
+pub fn parse(line: &str, workdir: Option<&str>) -> Result<Action, ParseError> {
+    let words = tokenize::tokenize(line, workdir)?;
+    let Some((first, rest)) = words.split_first() else {
+        return Err(ParseError::Empty);
+    };
+    if first != "docker" {
+        return Err(ParseError::NotDocker(first.clone()));
+    }
+    let Some((sub, rest)) = rest.split_first() else {
+        return Err(ParseError::MissingArgument {
+            command: String::new(),
+            what: "a subcommand (run, exec, network, volume, ...)".into(),
+        });
+    };
+    if sub.starts_with('-') {
+        return Err(ParseError::UnsupportedFlag {
+            command: String::new(),
+            flag: sub.split('=').next().unwrap_or(sub).to_string(),
+        });
+    }
+    let cx = Cx { workdir };
+    match sub.as_str() {
+        "network" => {
+            let (verb, rest) = verb("network", rest)?;
+            let command = format!("network {verb}");
+            match verb {
+                "create" => cx.network_create(&command, rest),
+                "rm" | "remove" => network_rm(&command, rest),
+                "connect" => network_connect(&command, rest),
+                "disconnect" => network_disconnect(&command, rest),
+                "ls" | "list" => no_args(&command, rest, Action::NetworkLs),
+                "inspect" => network_inspect(&command, rest),
+                "prune" => network_prune(&command, rest),
+                _ => Err(ParseError::UnsupportedCommand(command)),
+            }
+        }
+        "volume" => {
+            let (verb, rest) = verb("volume", rest)?;
+            let command = format!("volume {verb}");
+            match verb {
+                "create" => volume_create(&command, rest),
+                "rm" | "remove" => volume_rm(&command, rest),
+                "ls" | "list" => no_args(&command, rest, Action::VolumeLs),
+                "inspect" => volume_inspect(&command, rest),
+                "prune" => volume_prune(&command, rest),
+                _ => Err(ParseError::UnsupportedCommand(command)),
+            }
+        }
+        "container" => {
+            let (verb, rest) = verb("container", rest)?;
+            let command = format!("container {verb}");
+            cx.container_command(&command, verb, rest)
+                .unwrap_or(Err(ParseError::UnsupportedCommand(command)))
+        }
+        other => cx
+            .container_command(other, other, rest)
+            .unwrap_or_else(|| Err(ParseError::UnsupportedCommand(other.to_string()))),
+    }
+}
+
+fn verb<'a>(group: &str, rest: &'a [String]) -> Result<(&'a str, &'a [String]), ParseError> {
+    match rest.split_first() {
+        Some((v, rest)) if !v.starts_with('-') => Ok((v.as_str(), rest)),
+        Some((flag, _)) => Err(ParseError::UnsupportedFlag {
+            command: group.to_string(),
+            flag: flag.split('=').next().unwrap_or(flag).to_string(),
+        }),
+        None => Err(ParseError::MissingArgument {
+            command: group.to_string(),
+            what: "a subcommand".into(),
+        }),
+    }
+}
+
+/// What parsing needs besides the words.
+struct Cx<'a> {
+    workdir: Option<&'a str>,
+}
+
+fn missing(command: &str, what: &str) -> ParseError {
+    ParseError::MissingArgument {
+        command: command.to_string(),
+        what: what.to_string(),
+    }
+}
+
+fn unexpected(command: &str, args: &[String]) -> Result<(), ParseError> {
+    match args.first() {
+        Some(arg) => Err(ParseError::UnexpectedArgument {
+            command: command.to_string(),
+            arg: arg.clone(),
+        }),
+        None => Ok(()),
+    }
+}
+
+/// Positional names (`label` as in docker's usage text: `CONTAINER`), at least one, each a
+/// valid object name.
+fn names(command: &str, label: &str, args: Vec<String>) -> Result<Vec<String>, ParseError> {
+    if args.is_empty() {
+        return Err(missing(command, &format!("at least one {label}")));
+    }
+    for name in &args {
+        values::check_name(label, name)?;
+    }
+    Ok(args)
+}
+
+/// Set an `Option` once; a second occurrence is an error rather than a silent override.
+fn once(slot: &mut Option<String>, found: &Found) -> Result<(), ParseError> {
+    if slot.is_some() {
+        return Err(ParseError::InvalidValue {
+            flag: found.name.clone(),
+            value: found.text(),
+            reason: "given more than once".into(),
+        });
+    }
+    *slot = Some(found.text());
+    Ok(())
+}
+
+fn no_args(command: &str, rest: &[String], action: Action) -> Result<Action, ParseError> {
+    let scanned = flags::scan(command, rest, &[], true)?;
+    unexpected(command, &scanned.args)?;
+    Ok(action)
+}
+
+const FORMAT: Flag = value("format", &["-f", "--format"]);
+const FORCE: Flag = switch("force", &["-f", "--force"]);
+
+fn force(found: &[Found]) -> bool {
+    flags::last(found, "force").is_some_and(Found::is_on)
+}
+
+fn format_of(found: &[Found]) -> Option<String> {
+    flags::last(found, "format").map(Found::text)
+}
+
+impl Cx<'_> {
+    fn network_create(&self, command: &str, rest: &[String]) -> Result<Action, ParseError> {
+        let spec = [
+            value("driver", &["-d", "--driver"]),
+            value("subnet", &["--subnet"]),
+            value("gateway", &["--gateway"]),
+            value("ip-range", &["--ip-range"]),
+            switch("internal", &["--internal"]),
+            value("label", &["--label"]),
+        ];
+        let scanned = flags::scan(command, rest, &spec, true)?;
+        let mut args = scanned.args.into_iter();
+        let name = args
+            .next()
+            .ok_or_else(|| missing(command, "a network name"))?;
+        unexpected(command, &args.collect::<Vec<_>>())?;
+        values::check_name("NETWORK", &name)?;
+        let mut net = NetworkCreate {
+            name,
+            ..NetworkCreate::default()
+        };
+        for f in &scanned.flags {
+            match f.id {
+                "driver" => once(&mut net.driver, f)?,
+                "subnet" => once(&mut net.subnet, f)?,
+                "gateway" => once(&mut net.gateway, f)?,
+                "ip-range" => once(&mut net.ip_range, f)?,
+                "internal" => net.internal = f.is_on(),
+                "label" => net.labels.push(values::label(&f.text())),
+                _ => {}
+            }
+        }
+        Ok(Action::NetworkCreate(net))
+    }
+
+    /// The commands on containers, reachable as `docker X` and `docker container X`.
+    /// `None` when `verb` is not one of them.
+    fn container_command(
+        &self,
+        command: &str,
+        verb: &str,
+        rest: &[String],
+    ) -> Option<Result<Action, ParseError>> {
+        Some(match verb {
+            "run" => self
+                .run_or_create(command, rest)
+                .map(|s| Action::Run(Box::new(s))),
+            "create" => self
+                .run_or_create(command, rest)
+                .map(|s| Action::Create(Box::new(s))),
+            "exec" => exec(command, rest),
+            "rm" | "remove" => rm(command, rest),
+            "stop" => stop(command, rest),
+            "start" => start(command, rest),
+            "inspect" => inspect(command, rest),
+            "port" => port(command, rest),
+            "logs" => logs(command, rest),
+            _ => return None,
+        })
+    }
+
+    fn run_or_create(&self, command: &str, rest: &[String]) -> Result<ContainerSpec, ParseError> {
+        let spec = [
+            switch("detach", &["-d", "--detach"]),
+            switch("rm", &["--rm"]),
+            value("name", &["--name"]),
+            value("network", &["--network", "--net"]),
+            value("network-alias", &["--network-alias", "--net-alias"]),
+            value("volume", &["-v", "--volume"]),
+            value("mount", &["--mount"]),
+            value("publish", &["-p", "--publish"]),
+            switch("publish-all", &["-P", "--publish-all"]),
+            value("expose", &["--expose"]),
+            value("env", &["-e", "--env"]),
+            value("label", &["-l", "--label"]),
+            value("user", &["-u", "--user"]),
+            value("tmpfs", &["--tmpfs"]),
+            value("workdir", &["-w", "--workdir"]),
+            value("entrypoint", &["--entrypoint"]),
+            switch("interactive", &["-i", "--interactive"]),
+            switch("tty", &["-t", "--tty"]),
+            value("hostname", &["-h", "--hostname"]),
+            value("restart", &["--restart"]),
+            switch("privileged", &["--privileged"]),
+            value("cap-add", &["--cap-add"]),
+            value("pid", &["--pid"]),
+            value("ipc", &["--ipc"]),
+            value("uts", &["--uts"]),
+            value("memory", &["-m", "--memory"]),
+            value("pids-limit", &["--pids-limit"]),
+            value("dns", &["--dns"]),
+        ];
+        let scanned = flags::scan(command, rest, &spec, false)?;
+        let mut args = scanned.args.into_iter();
+        let image = args.next().ok_or_else(|| missing(command, "an image"))?;
+        let mut c = ContainerSpec {
+            image,
+            command: args.collect(),
+            ..ContainerSpec::default()
+        };
+        for f in &scanned.flags {
+            let text = f.text();
+            let name = f.name.as_str();
+            match f.id {
+                "detach" => c.detach = f.is_on(),
+                "rm" => c.remove = f.is_on(),
+                "name" => {
+                    values::check_name(name, &text)?;
+                    once(&mut c.name, f)?;
+                }
+                "network" => {
+                    if !is_builtin_network(&text) {
+                        values::check_name(name, &text)?;
+                    }
+                    if let Some(container) = text.strip_prefix("container:") {
+                        values::check_name(name, container)?;
+                    }
+                    once(&mut c.network, f)?;
+                }
+                "network-alias" => {
+                    values::check_name(name, &text)?;
+                    c.network_aliases.push(text);
+                }
+                "volume" => c
+                    .mounts
+                    .push(values::volume_flag(name, &text, self.workdir)?),
+                "mount" => c
+                    .mounts
+                    .push(values::mount_flag(name, &text, self.workdir)?),
+                "tmpfs" => c.mounts.push(values::tmpfs_flag(name, &text)?),
+                "publish" => c.ports.push(values::publish(name, &text)?),
+                "publish-all" => c.publish_all = f.is_on(),
+                "expose" => c.expose.push(values::expose(name, &text)?),
+                "env" => c.env.push(text),
+                "label" => c.labels.push(values::label(&text)),
+                "user" => c.user = Some(text),
+                "workdir" => c.workdir = Some(text),
+                "entrypoint" => c.entrypoint = Some(text),
+                "interactive" => c.interactive = f.is_on(),
+                "tty" => c.tty = f.is_on(),
+                "hostname" => c.hostname = Some(text),
+                "restart" => {
+                    values::check_restart(&text)?;
+                    c.restart = Some(text);
+                }
+                "privileged" => c.privileged = f.is_on(),
+                "cap-add" => c.cap_add.push(text),
+                "pid" => c.pid = Some(text),
+                "ipc" => c.ipc = Some(text),
+                "uts" => c.uts = Some(text),
+                "memory" => c.memory = Some(values::memory(name, &text)?),
+                "pids-limit" => c.pids_limit = Some(values::integer(name, &text)?),
+                "dns" => {
+                    if text.parse::<std::net::IpAddr>().is_err() {
+                        return Err(ParseError::InvalidValue {
+                            flag: name.to_string(),
+                            value: text,
+                            reason: "expected an IP address".into(),
+                        });
+                    }
+                    c.dns.push(text);
+                }
+                _ => {}
+            }
+        }
+        // Checked after the flags, so that errors come in the order of the line.
+        values::check_image(&c.image)?;
+        Ok(c)
+    }
+}
+
+fn network_rm(command: &str, rest: &[String]) -> Result<Action, ParseError> {
+    let scanned = flags::scan(command, rest, &[FORCE], true)?;
+    Ok(Action::NetworkRm {
+        names: names(command, "NETWORK", scanned.args)?,
+        force: force(&scanned.flags),
+    })
+}
+
+fn two_names(command: &str, args: Vec<String>) -> Result<(String, String), ParseError> {
+    let mut args = args.into_iter();
+    let network = args
+        .next()
+        .ok_or_else(|| missing(command, "a network and a container"))?;
+    let container = args
+        .next()
+        .ok_or_else(|| missing(command, "a container after the network"))?;
+    unexpected(command, &args.collect::<Vec<_>>())?;
+    values::check_name("NETWORK", &network)?;
+    values::check_name("CONTAINER", &container)?;
+    Ok((network, container))
+}
+
+fn network_connect(command: &str, rest: &[String]) -> Result<Action, ParseError> {
+    let scanned = flags::scan(command, rest, &[value("alias", &["--alias"])], true)?;
+    let (network, container) = two_names(command, scanned.args)?;
+    let mut aliases = Vec::new();
+    for f in &scanned.flags {
+        values::check_name(&f.name, &f.text())?;
+        aliases.push(f.text());
+    }
+    Ok(Action::NetworkConnect {
+        network,
+        container,
+        aliases,
+    })
+}
+
+fn network_disconnect(command: &str, rest: &[String]) -> Result<Action, ParseError> {
+    let scanned = flags::scan(command, rest, &[FORCE], true)?;
+    let (network, container) = two_names(command, scanned.args)?;
+    Ok(Action::NetworkDisconnect {
+        network,
+        container,
+        force: force(&scanned.flags),
+    })
+}
+
+fn network_inspect(command: &str, rest: &[String]) -> Result<Action, ParseError> {
+    let scanned = flags::scan(command, rest, &[FORMAT], true)?;
+    Ok(Action::NetworkInspect {
+        names: names(command, "NETWORK", scanned.args)?,
+        format: format_of(&scanned.flags),
+    })
+}
+
+fn network_prune(command: &str, rest: &[String]) -> Result<Action, ParseError> {
+    let scanned = flags::scan(command, rest, &[FORCE], true)?;
+    unexpected(command, &scanned.args)?;
+    Ok(Action::NetworkPrune {
+        force: force(&scanned.flags),
+    })
+}
+
+fn volume_create(command: &str, rest: &[String]) -> Result<Action, ParseError> {
+    let spec = [
+        value("driver", &["-d", "--driver"]),
+        value("label", &["--label"]),
+        value("name", &["--name"]),
+    ];
+    let scanned = flags::scan(command, rest, &spec, true)?;
+    let mut name = None;
+    let mut driver = None;
+    let mut labels = Vec::new();
+    for f in &scanned.flags {
+        match f.id {
+            "driver" => once(&mut driver, f)?,
+            "label" => labels.push(values::label(&f.text())),
+            "name" => once(&mut name, f)?,
+            _ => {}
+        }
+    }
+    let mut args = scanned.args.into_iter();
+    if let Some(positional) = args.next() {
+        if name.is_some() {
+            return Err(ParseError::UnexpectedArgument {
+                command: command.to_string(),
+                arg: positional,
+            });
+        }
+        name = Some(positional);
+    }
+    unexpected(command, &args.collect::<Vec<_>>())?;
+    if let Some(n) = &name {
+        values::check_name("VOLUME", n)?;
+    }
+    Ok(Action::VolumeCreate {
+        name,
+        driver,
+        labels,
+    })
+}
+
+fn volume_rm(command: &str, rest: &[String]) -> Result<Action, ParseError> {
+    let scanned = flags::scan(command, rest, &[FORCE], true)?;
+    Ok(Action::VolumeRm {
+        names: names(command, "VOLUME", scanned.args)?,
+        force: force(&scanned.flags),
+    })
+}
+
+fn volume_inspect(command: &str, rest: &[String]) -> Result<Action, ParseError> {
+    let scanned = flags::scan(command, rest, &[FORMAT], true)?;
+    Ok(Action::VolumeInspect {
+        names: names(command, "VOLUME", scanned.args)?,
+        format: format_of(&scanned.flags),
+    })
+}
+
+fn volume_prune(command: &str, rest: &[String]) -> Result<Action, ParseError> {
+    let scanned = flags::scan(
+        command,
+        rest,
+        &[FORCE, switch("all", &["-a", "--all"])],
+        true,
+    )?;
+    unexpected(command, &scanned.args)?;
+    Ok(Action::VolumePrune {
+        force: force(&scanned.flags),
+        all: flags::last(&scanned.flags, "all").is_some_and(Found::is_on),
+    })
+}
+
+fn exec(command: &str, rest: &[String]) -> Result<Action, ParseError> {
+    let spec = [
+        switch("interactive", &["-i", "--interactive"]),
+        switch("tty", &["-t", "--tty"]),
+        switch("detach", &["-d", "--detach"]),
+        value("user", &["-u", "--user"]),
+        value("workdir", &["-w", "--workdir"]),
+        value("env", &["-e", "--env"]),
+    ];
+    let scanned = flags::scan(command, rest, &spec, false)?;
+    let mut args = scanned.args.into_iter();
+    let container = args
+        .next()
+        .ok_or_else(|| missing(command, "a container and a command"))?;
+    values::check_name("CONTAINER", &container)?;
+    let mut e = ExecSpec {
+        container,
+        command: args.collect(),
+        ..ExecSpec::default()
+    };
+    if e.command.is_empty() {
+        return Err(missing(
+            command,
+            "a command to run after the container name",
+        ));
+    }
+    for f in &scanned.flags {
+        match f.id {
+            "interactive" => e.interactive = f.is_on(),
+            "tty" => e.tty = f.is_on(),
+            "detach" => e.detach = f.is_on(),
+            "user" => e.user = Some(f.text()),
+            "workdir" => e.workdir = Some(f.text()),
+            "env" => e.env.push(f.text()),
+            _ => {}
+        }
+    }
+    Ok(Action::Exec(e))
+}
+
+fn rm(command: &str, rest: &[String]) -> Result<Action, ParseError> {
+    let scanned = flags::scan(
+        command,
+        rest,
+        &[FORCE, switch("volumes", &["-v", "--volumes"])],
+        true,
+    )?;
+    Ok(Action::Rm {
+        names: names(command, "CONTAINER", scanned.args)?,
+        force: force(&scanned.flags),
+        volumes: flags::last(&scanned.flags, "volumes").is_some_and(Found::is_on),
+    })
+}
+
+fn stop(command: &str, rest: &[String]) -> Result<Action, ParseError> {
+    let scanned = flags::scan(
+        command,
+        rest,
+        &[value("time", &["-t", "--time", "--timeout"])],
+        true,
+    )?;
+    let time = match scanned.flags.last() {
+        Some(f) => Some(values::integer(&f.name, &f.text())?),
+        None => None,
+    };
+    Ok(Action::Stop {
+        names: names(command, "CONTAINER", scanned.args)?,
+        time,
+    })
+}
+
+fn start(command: &str, rest: &[String]) -> Result<Action, ParseError> {
+    let scanned = flags::scan(command, rest, &[], true)?;
+    Ok(Action::Start {
+        names: names(command, "CONTAINER", scanned.args)?,
+    })
+}
+
+/// `docker inspect`: `--type network|volume` becomes the network/volume inspect action;
+/// names are not checked, since they may name images (`alpine:latest`).
+fn inspect(command: &str, rest: &[String]) -> Result<Action, ParseError> {
+    let scanned = flags::scan(command, rest, &[FORMAT, value("type", &["--type"])], true)?;
+    let format = format_of(&scanned.flags);
+    let kind = flags::last(&scanned.flags, "type");
+    if scanned.args.is_empty() {
+        return Err(missing(command, "a name"));
+    }
+    let names = scanned.args;
+    match kind.map(Found::text).as_deref() {
+        None | Some("container") => Ok(Action::Inspect { names, format }),
+        Some("network") => Ok(Action::NetworkInspect { names, format }),
+        Some("volume") => Ok(Action::VolumeInspect { names, format }),
+        Some(other) => Err(ParseError::InvalidValue {
+            flag: "--type".into(),
+            value: other.to_string(),
+            reason: "labrunner inspects containers, networks and volumes".into(),
+        }),
+    }
+}
+
+fn port(command: &str, rest: &[String]) -> Result<Action, ParseError> {
+    let scanned = flags::scan(command, rest, &[], true)?;
+    let mut args = scanned.args.into_iter();
+    let container = args
+        .next()
+        .ok_or_else(|| missing(command, "a container name"))?;
+    values::check_name("CONTAINER", &container)?;
+    let port = args.next();
+    if let Some(p) = &port {
+        values::expose("PORT", p)?;
+    }
+    unexpected(command, &args.collect::<Vec<_>>())?;
+    Ok(Action::Port { container, port })
+}
+
+fn logs(command: &str, rest: &[String]) -> Result<Action, ParseError> {
+    let spec = [
+        switch("follow", &["-f", "--follow"]),
+        value("tail", &["-n", "--tail"]),
+    ];
+    let scanned = flags::scan(command, rest, &spec, true)?;
+    let mut args = scanned.args.into_iter();
+    let container = args
+        .next()
+        .ok_or_else(|| missing(command, "a container name"))?;
+    values::check_name("CONTAINER", &container)?;
+    unexpected(command, &args.collect::<Vec<_>>())?;
+    let mut follow = false;
+    let mut tail = None;
+    for f in &scanned.flags {
+        match f.id {
+            "follow" => follow = f.is_on(),
+            "tail" => {
+                let t = f.text();
+                if t != "all" {
+                    values::integer(&f.name, &t)?;
+                }
+                tail = Some(t);
+            }
+            _ => {}
+        }
+    }
+    Ok(Action::Logs {
+        container,
+        follow,
+        tail,
+    })
+}
+
+#[cfg(test)]
+mod tests;
