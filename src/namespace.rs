@@ -14,7 +14,7 @@ use std::time::Duration;
 use async_trait::async_trait;
 use futures_util::stream::BoxStream;
 
-use crate::command::{Action, ContainerSpec, MountKind};
+use crate::command::{Action, ResourceKind};
 use crate::engine::{
     ActionOutput, ApplyContext, ContainerInfo, DaemonEvent, Engine, EngineError, ExecOutput,
     LABEL_LAB, LABEL_MANAGED, LABEL_RUN, NetworkInfo, Resources, VolumeInfo,
@@ -176,76 +176,21 @@ impl Namespace {
         // `command_fails.command` is text: renamed when parsed. `image` names no resource.
     }
 
-    /// Move every resource an action names into the namespace. A renamed container joining a
-    /// user-defined network gets its original name as an alias there.
+    /// Move every resource an action names into the namespace ([`Action::rename`]). A renamed
+    /// container joining a user-defined network gets its original name as an alias there.
     pub fn rename_action(&self, action: &mut Action) {
-        let res_all =
-            |names: &mut Vec<String>| names.iter_mut().for_each(|n| *n = self.resource(n));
-        let net_all = |names: &mut Vec<String>| names.iter_mut().for_each(|n| *n = self.network(n));
-        match action {
-            Action::NetworkCreate(n) => n.name = self.network(&n.name),
-            Action::NetworkRm { names, .. } | Action::NetworkInspect { names, .. } => {
-                net_all(names)
-            }
-            Action::NetworkConnect {
-                network,
-                container,
-                aliases,
-            } => {
-                if !is_builtin_network(network) && !aliases.contains(container) {
-                    aliases.push(container.clone());
-                }
-                *network = self.network(network);
-                *container = self.resource(container);
-            }
-            Action::NetworkDisconnect {
-                network, container, ..
-            } => {
-                *network = self.network(network);
-                *container = self.resource(container);
-            }
-            Action::VolumeCreate { name, .. } => {
-                if let Some(n) = name {
-                    *n = self.resource(n);
-                }
-            }
-            Action::VolumeRm { names, .. } | Action::VolumeInspect { names, .. } => res_all(names),
-            Action::Run(spec) | Action::Create(spec) => self.rename_spec(spec),
-            Action::Exec(e) => e.container = self.resource(&e.container),
-            Action::Rm { names, .. }
-            | Action::Stop { names, .. }
-            | Action::Start { names }
-            | Action::Inspect { names, .. } => res_all(names),
-            Action::Port { container, .. } | Action::Logs { container, .. } => {
-                *container = self.resource(container)
-            }
-            Action::NetworkLs
-            | Action::VolumeLs
-            | Action::NetworkPrune { .. }
-            | Action::VolumePrune { .. } => {}
-        }
-    }
-
-    fn rename_spec(&self, spec: &mut ContainerSpec) {
-        let user_network = spec
-            .network
-            .as_deref()
-            .is_some_and(|n| !is_builtin_network(n) && !n.starts_with("container:"));
-        if let Some(name) = &mut spec.name {
-            if user_network && !spec.network_aliases.contains(name) {
-                spec.network_aliases.push(name.clone());
-            }
-            *name = self.resource(name);
-        }
-        if let Some(network) = &mut spec.network {
-            *network = self.network(network);
-        }
-        for mount in &mut spec.mounts {
-            if mount.kind == MountKind::Volume
-                && let Some(source) = &mut mount.source
-            {
-                *source = self.resource(source);
-            }
+        action.rename(&|_kind: ResourceKind, name: &str| Some(self.resource(name)));
+        // The default bridge and the other built-in networks take no aliases (the daemon refuses
+        // `network connect --alias` there).
+        if let Action::NetworkConnect {
+            network,
+            container,
+            aliases,
+        } = action
+            && is_builtin_network(network)
+        {
+            let own = self.strip(container).to_string();
+            aliases.retain(|a| *a != own);
         }
     }
 }
@@ -371,7 +316,7 @@ fn random_u64() -> u64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::command::{ExecSpec, Mount, MountSyntax, NetworkCreate};
+    use crate::command::{ContainerSpec, ExecSpec, Mount, MountKind, MountSyntax, NetworkCreate};
     use crate::lab::*;
 
     fn ns() -> Namespace {
@@ -613,6 +558,18 @@ mod tests {
                     container: "lr-abc123-a".into(),
                     follow: false,
                     tail: None,
+                },
+            ),
+            (
+                Action::NetworkConnect {
+                    network: "bridge".into(),
+                    container: "c".into(),
+                    aliases: vec![],
+                },
+                Action::NetworkConnect {
+                    network: "bridge".into(),
+                    container: "lr-abc123-c".into(),
+                    aliases: vec![],
                 },
             ),
             (Action::NetworkLs, Action::NetworkLs),
