@@ -116,10 +116,14 @@ pub async fn grade(
         (None, true) => Some(Namespace::fresh()),
         (None, false) => None,
     };
-    let run_id = namespace.as_ref().map_or_else(
-        || Namespace::fresh().name().to_string(),
-        |n| n.name().to_string(),
-    );
+    // The run label marks what this grading creates, so cleanup removes exactly that. In
+    // replay it is the namespace; grading the current state in a namespace must not claim the
+    // resources it grades (their creator may have labelled them with that name), so it gets a
+    // fresh one.
+    let run_id = match &namespace {
+        Some(ns) if replay => ns.name().to_string(),
+        _ => Namespace::fresh().name().to_string(),
+    };
     let graded_lab = namespace
         .as_ref()
         .map_or_else(|| lab.clone(), |ns| ns.rewrite_lab(lab));

@@ -17,9 +17,13 @@ pub fn docker_available() -> bool {
         .unwrap_or(false);
     if !ok {
         if std::env::var("LABRUNNER_REQUIRE_DOCKER").as_deref() == Ok("1") {
-            panic!("LABRUNNER_REQUIRE_DOCKER=1 but no Docker daemon answers (run scripts/setup.sh)");
+            panic!(
+                "LABRUNNER_REQUIRE_DOCKER=1 but no Docker daemon answers (run scripts/setup.sh)"
+            );
         }
-        eprintln!("skipped: no Docker daemon answers (set LABRUNNER_REQUIRE_DOCKER=1 to fail instead)");
+        eprintln!(
+            "skipped: no Docker daemon answers (set LABRUNNER_REQUIRE_DOCKER=1 to fail instead)"
+        );
     }
     ok
 }
@@ -27,13 +31,17 @@ pub fn docker_available() -> bool {
 /// The labrunner binary with the test image map and a private home.
 pub fn labrunner(home: &std::path::Path) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_labrunner"));
-    cmd.env("LABRUNNER_IMAGE_MAP", IMAGE_MAP).env("LABRUNNER_HOME", home);
+    cmd.env("LABRUNNER_IMAGE_MAP", IMAGE_MAP)
+        .env("LABRUNNER_HOME", home);
     cmd
 }
 
 /// Run a docker CLI command; panic with its output if it fails.
 pub fn docker(args: &[&str]) -> String {
-    let out = Command::new("docker").args(args).output().expect("docker CLI runs");
+    let out = Command::new("docker")
+        .args(args)
+        .output()
+        .expect("docker CLI runs");
     assert!(
         out.status.success(),
         "docker {} failed: {}",
