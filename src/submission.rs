@@ -501,6 +501,25 @@ mod tests {
     }
 
     #[test]
+    fn a_lab_uses_host_networking_when_a_command_of_it_does() {
+        let lab = |solution: &str| -> Lab {
+            serde_yaml::from_str(&format!(
+                "format: 1\nid: l\ntitle: t\nlesson: m\ndifficulty: beginner\nminutes: 1\n\
+                 steps:\n  - id: s\n    title: t\n    instructions: i\n    solution: [\"{solution}\"]\n    checks: []\n"
+            ))
+            .expect("lab")
+        };
+        assert!(lab_uses_host_network(&lab(
+            "docker run -d --network host --name web nginx"
+        )));
+        assert!(!lab_uses_host_network(&lab(
+            "docker run -d --network web-net --name web nginx"
+        )));
+        let l = lab("docker run -d --net=host nginx");
+        assert_eq!(Policy::for_lab(&l, None).allow_host_network, true);
+    }
+
+    #[test]
     fn host_network_allowed_when_the_lab_uses_it() {
         let policy = Policy {
             allow_host_network: true,

@@ -140,9 +140,12 @@ fn credited(r: &Value) -> Vec<String> {
 
 /// Replay a fixture submission in its own namespace and return (exit code, report).
 fn replay(ns: &str, submission: &str, extra: &[&str]) -> (Option<i32>, Value, Output) {
+    replay_file(ns, &fixture(submission), extra)
+}
+
+fn replay_file(ns: &str, sub: &Path, extra: &[&str]) -> (Option<i32>, Value, Output) {
     purge(ns);
     let home = tempfile::tempdir().expect("temp home");
-    let sub = fixture(submission);
     let mut args = vec!["--submission", sub.to_str().expect("utf-8 path")];
     args.extend_from_slice(extra);
     let out = grade_cmd(home.path(), ns, &args)
@@ -694,4 +697,54 @@ fn what_cannot_be_graded_exits_2_with_a_reason() {
     let (code, err) = run(&[lab, "--submission", "missing.sh"]);
     assert_eq!(code, Some(2));
     assert!(err.contains("cannot read submission missing.sh"), "{err}");
+}
+
+#[test]
+fn the_total_time_limit_stops_the_replay_and_says_so() {
+    if !docker_available() {
+        return;
+    }
+    let ns = "gx-tot";
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sub = dir.path().join("sub.sh");
+    std::fs::write(
+        &sub,
+        "docker network create gx-app-net\n\
+         docker run --name gx-sleeper alpine sleep 100000\n\
+         docker run -d --name gx-writer --network gx-app-net alpine sleep 600\n\
+         docker run -d --name gx-reader --network gx-app-net alpine sleep 600\n",
+    )
+    .expect("write submission");
+    let started = Instant::now();
+    let (code, r, _) = replay_file(
+        ns,
+        &sub,
+        &["--total-timeout", "5", "--command-timeout", "60"],
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(45),
+        "took {:?}",
+        started.elapsed()
+    );
+    assert_eq!(code, Some(1));
+    assert!(
+        r["aborted"]
+            .as_str()
+            .unwrap_or("")
+            .contains("total time limit of 5s"),
+        "{r:#}"
+    );
+    let outcomes: Vec<&str> = r["commands"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| c["outcome"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(outcomes, ["ran", "timed_out", "not_run", "not_run"]);
+    assert_eq!(
+        r["score"], 2,
+        "only the network step was done in time: {r:#}"
+    );
+    assert_eq!(r["steps"][2]["checks"][0]["status"], "error");
+    assert_eq!(leftovers(ns), Vec::<String>::new());
 }
