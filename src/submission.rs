@@ -516,7 +516,7 @@ mod tests {
             "docker run -d --network web-net --name web nginx"
         )));
         let l = lab("docker run -d --net=host nginx");
-        assert_eq!(Policy::for_lab(&l, None).allow_host_network, true);
+        assert!(Policy::for_lab(&l, None).allow_host_network);
     }
 
     #[test]
