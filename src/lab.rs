@@ -257,6 +257,10 @@ pub struct ReachableCheck {
     pub to: String,
     #[serde(default)]
     pub via: Probe,
+    /// Address the peer container by its IP address (on a network both share, else any of its
+    /// addresses) instead of its name: reaching by IP works where names do not resolve.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub by_ip: bool,
     /// TCP port, required with `via: tcp`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub port: Option<u16>,

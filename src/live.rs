@@ -45,22 +45,21 @@ impl Default for LiveConfig {
     }
 }
 
-/// Commands a step's own checks run inside containers: their exec events are not the student's.
+/// How the commands a step's own checks run inside containers begin: their exec events are not
+/// the student's. (Checks ping with `-c 1 -W n` and probe with `nc -w 2`; students rarely do.)
 pub fn own_exec_commands(step: &Step) -> HashSet<String> {
     let mut set = HashSet::new();
     for check in &step.checks {
         match check.kind() {
-            Some(CheckKind::Resolves(r)) => {
-                set.insert(format!("ping -c 1 -W 1 {}", r.name));
+            Some(CheckKind::Resolves(_)) => {
+                set.insert("ping -c 1 -W 1 ".to_string());
             }
-            Some(CheckKind::Reachable(r)) => match r.via {
-                Probe::Ping => {
-                    set.insert(format!("ping -c 1 -W 2 {}", r.to));
-                }
-                Probe::Tcp => {
-                    set.insert(format!("nc -w 2 {} {}", r.to, r.port.unwrap_or(0)));
-                }
-            },
+            Some(CheckKind::Reachable(r)) => {
+                set.insert(match r.via {
+                    Probe::Ping => "ping -c 1 -W 2 ".to_string(),
+                    Probe::Tcp => "nc -w 2 ".to_string(),
+                });
+            }
             Some(CheckKind::LoopbackOnly(_)) => {
                 set.insert("ls /sys/class/net".to_string());
             }
@@ -77,7 +76,11 @@ pub fn own_exec_commands(step: &Step) -> HashSet<String> {
 
 /// Whether a daemon event can change a check's answer (and is not caused by the checks).
 pub fn is_relevant(event: &DaemonEvent, own: &HashSet<String>) -> bool {
-    if event.attributes.get(LABEL_ROLE).is_some_and(|r| r == "check") {
+    if event
+        .attributes
+        .get(LABEL_ROLE)
+        .is_some_and(|r| r == "check")
+    {
         return false;
     }
     if let Some(cmd) = event.action.strip_prefix("exec_") {
@@ -86,33 +89,43 @@ pub fn is_relevant(event: &DaemonEvent, own: &HashSet<String>) -> bool {
         if cmd.starts_with("die") || cmd.starts_with("create") {
             return false;
         }
-        return !own.contains(command);
+        return !own.iter().any(|p| command.starts_with(p.as_str()));
     }
     true
 }
 
 /// Run the live loop from step `start` until [`LiveCommand::Quit`] or the command channel closes.
 /// Returns the index of the current step when it stopped.
-pub async fn run(run: &LabRun<'_>, start: usize, mut commands: UnboundedReceiver<LiveCommand>, config: LiveConfig) -> usize {
+pub async fn run(
+    run: &LabRun<'_>,
+    start: usize,
+    mut commands: UnboundedReceiver<LiveCommand>,
+    config: LiveConfig,
+) -> usize {
     let steps = &run.lab.steps;
     let mut current = start.min(steps.len());
     let mut connected = true;
     let mut events = run.engine.events();
     let mut evaluate_now = true;
     if let Some(step) = steps.get(current) {
-        run.emit(RunEvent::StepStarted { step: step.id.clone() });
+        run.emit(RunEvent::StepStarted {
+            step: step.id.clone(),
+        });
     }
     loop {
         if evaluate_now && current < steps.len() {
             evaluate_now = false;
             let step = &steps[current];
             let outcomes = run.evaluate(step).await;
-            let daemon_gone = outcomes.iter().any(|o| o.verdict.text().contains("cannot reach the Docker daemon"));
+            let daemon_gone = outcomes
+                .iter()
+                .any(|o| o.verdict.text().contains("cannot reach the Docker daemon"));
             if daemon_gone && connected {
                 connected = false;
                 run.emit(RunEvent::Daemon {
                     connected: false,
-                    message: "the Docker daemon does not answer; waiting for it to come back".into(),
+                    message: "the Docker daemon does not answer; waiting for it to come back"
+                        .into(),
                 });
             }
             if !outcomes.is_empty() && outcomes.iter().all(|o| o.verdict.passed()) {
@@ -122,13 +135,18 @@ pub async fn run(run: &LabRun<'_>, start: usize, mut commands: UnboundedReceiver
                 });
                 current += 1;
                 if let Some(next) = steps.get(current) {
-                    run.emit(RunEvent::StepStarted { step: next.id.clone() });
+                    run.emit(RunEvent::StepStarted {
+                        step: next.id.clone(),
+                    });
                     evaluate_now = true;
                 }
                 continue;
             }
         }
-        let own = steps.get(current).map(own_exec_commands).unwrap_or_default();
+        let own = steps
+            .get(current)
+            .map(own_exec_commands)
+            .unwrap_or_default();
         tokio::select! {
             command = commands.recv() => match command {
                 None | Some(LiveCommand::Quit) => return current,
@@ -202,18 +220,30 @@ mod tests {
             kind: "container".into(),
             action: action.into(),
             name: Some("api".into()),
-            attributes: attrs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect::<BTreeMap<_, _>>(),
+            attributes: attrs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<BTreeMap<_, _>>(),
         }
     }
 
     #[test]
     fn own_activity_is_not_relevant() {
-        let own: HashSet<String> = ["ping -c 1 -W 1 web".to_string()].into();
+        let own: HashSet<String> = ["ping -c 1 -W 1 ".to_string()].into();
         assert!(is_relevant(&event("start", &[]), &own));
-        assert!(is_relevant(&event("exec_start: cat /app/data/ledger.txt", &[]), &own));
-        assert!(!is_relevant(&event("exec_start: ping -c 1 -W 1 web", &[]), &own));
+        assert!(is_relevant(
+            &event("exec_start: cat /app/data/ledger.txt", &[]),
+            &own
+        ));
+        assert!(!is_relevant(
+            &event("exec_start: ping -c 1 -W 1 web", &[]),
+            &own
+        ));
         assert!(!is_relevant(&event("exec_create: cat /x", &[]), &own));
         assert!(!is_relevant(&event("exec_die", &[]), &own));
-        assert!(!is_relevant(&event("start", &[(LABEL_ROLE, "check")]), &own));
+        assert!(!is_relevant(
+            &event("start", &[(LABEL_ROLE, "check")]),
+            &own
+        ));
     }
 }

@@ -28,8 +28,12 @@ pub const LABEL_ROLE: &str = "io.labrunner.role";
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum RunEvent {
     /// Declared resources that already existed before the lab started (kept, never removed).
-    Preexisting { resources: Vec<String> },
-    StepStarted { step: String },
+    Preexisting {
+        resources: Vec<String>,
+    },
+    StepStarted {
+        step: String,
+    },
     /// A command labrunner ran (setup, solution, cleanup). `error` is the daemon's message.
     ActionRan {
         step: Option<String>,
@@ -40,10 +44,19 @@ pub enum RunEvent {
         as_expected: bool,
     },
     Check(CheckOutcome),
-    StepDone { step: String, passed: bool },
-    CleanupDone { removed: Vec<String>, kept: Vec<String> },
+    StepDone {
+        step: String,
+        passed: bool,
+    },
+    CleanupDone {
+        removed: Vec<String>,
+        kept: Vec<String>,
+    },
     /// The daemon went away (`connected: false`) or came back.
-    Daemon { connected: bool, message: String },
+    Daemon {
+        connected: bool,
+        message: String,
+    },
 }
 
 /// A declared resource, as `kind name` (`volume persistent-store`).
@@ -75,7 +88,15 @@ impl std::fmt::Display for Resource {
 /// Every resource a lab declares.
 pub fn declared(lab: &Lab) -> Vec<Resource> {
     let r = &lab.resources;
-    let of = |kind, names: &Vec<String>| names.iter().map(move |n| Resource { kind, name: n.clone() }).collect::<Vec<_>>();
+    let of = |kind, names: &Vec<String>| {
+        names
+            .iter()
+            .map(move |n| Resource {
+                kind,
+                name: n.clone(),
+            })
+            .collect::<Vec<_>>()
+    };
     let mut all = of(ResourceKind::Container, &r.containers);
     all.extend(of(ResourceKind::Network, &r.networks));
     all.extend(of(ResourceKind::Volume, &r.volumes));
@@ -113,7 +134,12 @@ pub struct LabRun<'a> {
 }
 
 impl<'a> LabRun<'a> {
-    pub fn new(engine: &'a dyn Engine, lab: &'a Lab, workdir: PathBuf, image_map: ImageMap) -> Self {
+    pub fn new(
+        engine: &'a dyn Engine,
+        lab: &'a Lab,
+        workdir: PathBuf,
+        image_map: ImageMap,
+    ) -> Self {
         let mut labels = BTreeMap::new();
         let run_id = new_run_id();
         labels.insert(LABEL_MANAGED.to_string(), "true".to_string());
@@ -186,10 +212,17 @@ impl<'a> LabRun<'a> {
         std::fs::create_dir_all(&self.workdir)?;
         for (rel, content) in &self.lab.files {
             let rel = Path::new(rel);
-            if rel.is_absolute() || rel.components().any(|c| matches!(c, std::path::Component::ParentDir)) {
+            if rel.is_absolute()
+                || rel
+                    .components()
+                    .any(|c| matches!(c, std::path::Component::ParentDir))
+            {
                 return Err(std::io::Error::new(
                     std::io::ErrorKind::InvalidInput,
-                    format!("lab file {} must be a relative path inside the lab folder", rel.display()),
+                    format!(
+                        "lab file {} must be a relative path inside the lab folder",
+                        rel.display()
+                    ),
                 ));
             }
             let path = self.workdir.join(rel);
@@ -216,7 +249,17 @@ impl<'a> LabRun<'a> {
 
     async fn execute(&self, text: &str, expected_error: Option<&str>) -> CommandOutcome {
         let result = match self.parse(text) {
-            Ok(action) => self.engine.apply(&action, &self.apply_context()).await.map_err(|e| e.to_string()),
+            Ok(action) => match self.engine.apply(&action, &self.apply_context()).await {
+                // A process that exits non-zero makes the docker CLI fail too; its output is the
+                // message the student sees.
+                Ok(out) if out.exit_code.is_some_and(|c| c != 0) => Err(format!(
+                    "exit code {}: {}",
+                    out.exit_code.unwrap_or_default(),
+                    out.stdout.trim()
+                )),
+                Ok(out) => Ok(out),
+                Err(e) => Err(e.to_string()),
+            },
             Err(e) => Err(e),
         };
         match (result, expected_error) {
@@ -227,7 +270,9 @@ impl<'a> LabRun<'a> {
             },
             (Ok(out), Some(pattern)) => CommandOutcome {
                 output: out.stdout,
-                error: Some(format!("the command succeeded, but it was expected to fail with /{pattern}/")),
+                error: Some(format!(
+                    "the command succeeded, but it was expected to fail with /{pattern}/"
+                )),
                 as_expected: false,
             },
             (Err(e), None) => CommandOutcome {
@@ -244,7 +289,8 @@ impl<'a> LabRun<'a> {
     }
 
     pub fn parse(&self, text: &str) -> Result<Action, String> {
-        command::parse(text, Some(&self.workdir.to_string_lossy())).map_err(|e| format!("cannot run `{text}`: {e}"))
+        command::parse(text, Some(&self.workdir.to_string_lossy()))
+            .map_err(|e| format!("cannot run `{text}`: {e}"))
     }
 
     /// Run the setup commands. Stops at the first one that does not go as expected.
@@ -252,7 +298,11 @@ impl<'a> LabRun<'a> {
         for c in &self.lab.setup {
             let o = self.run_command(None, c).await;
             if !o.as_expected {
-                return Err(format!("setup command `{}` failed: {}", c.text(), o.error.unwrap_or_default()));
+                return Err(format!(
+                    "setup command `{}` failed: {}",
+                    c.text(),
+                    o.error.unwrap_or_default()
+                ));
             }
         }
         Ok(())
@@ -315,7 +365,9 @@ impl<'a> LabRun<'a> {
         let deadline = tokio::time::Instant::now() + window;
         loop {
             let outcomes = self.evaluate(step).await;
-            if outcomes.iter().all(|o| o.verdict.passed()) || tokio::time::Instant::now() >= deadline {
+            if outcomes.iter().all(|o| o.verdict.passed())
+                || tokio::time::Instant::now() >= deadline
+            {
                 return outcomes;
             }
             tokio::time::sleep(Duration::from_millis(200)).await;
@@ -330,10 +382,14 @@ impl<'a> LabRun<'a> {
         }
         let mut removed = Vec::new();
         let mut kept: Vec<String> = self.preexisting.iter().map(ToString::to_string).collect();
-        let owned = self.engine.labelled(&[(LABEL_RUN.to_string(), self.run_id.clone())]).await?;
+        let owned = self
+            .engine
+            .labelled(&[(LABEL_RUN.to_string(), self.run_id.clone())])
+            .await?;
         let mut targets = declared(self.lab);
         targets.retain(|r| !self.preexisting.contains(r));
-        let extra = |kind, names: Vec<String>| names.into_iter().map(move |name| Resource { kind, name });
+        let extra =
+            |kind, names: Vec<String>| names.into_iter().map(move |name| Resource { kind, name });
         targets.extend(extra(ResourceKind::Container, owned.containers));
         targets.extend(extra(ResourceKind::Network, owned.networks));
         targets.extend(extra(ResourceKind::Volume, owned.volumes));
@@ -370,8 +426,16 @@ impl<'a> LabRun<'a> {
                 left.push(r.to_string());
             }
         }
-        let owned = self.engine.labelled(&[(LABEL_RUN.to_string(), self.run_id.clone())]).await?;
-        left.extend(owned.containers.into_iter().map(|n| format!("container {n}")));
+        let owned = self
+            .engine
+            .labelled(&[(LABEL_RUN.to_string(), self.run_id.clone())])
+            .await?;
+        left.extend(
+            owned
+                .containers
+                .into_iter()
+                .map(|n| format!("container {n}")),
+        );
         left.extend(owned.networks.into_iter().map(|n| format!("network {n}")));
         left.extend(owned.volumes.into_iter().map(|n| format!("volume {n}")));
         left.sort();
@@ -386,7 +450,12 @@ pub fn new_run_id() -> String {
     let mut out = String::new();
     while out.len() < 8 {
         let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0));
+        h.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos())
+                .unwrap_or(0),
+        );
         h.write_u32(std::process::id());
         let mut n = h.finish();
         while n > 0 && out.len() < 8 {
@@ -460,19 +529,27 @@ pub async fn test_lab(run: &mut LabRun<'_>) -> LabTest {
         Ok(_) => {}
     }
     if let Err(e) = run.prepare_workdir() {
-        report.error = Some(format!("cannot prepare the lab folder {}: {e}", run.workdir.display()));
+        report.error = Some(format!(
+            "cannot prepare the lab folder {}: {e}",
+            run.workdir.display()
+        ));
         return report;
     }
     if let Err(e) = run.setup().await {
         report.error = Some(e);
     } else {
         for step in &run.lab.steps {
-            run.emit(RunEvent::StepStarted { step: step.id.clone() });
+            run.emit(RunEvent::StepStarted {
+                step: step.id.clone(),
+            });
             let before = run.evaluate(step).await;
-            let passed_too_early: Vec<CheckOutcome> = before.into_iter().filter(|o| o.verdict.passed()).collect();
+            let passed_too_early: Vec<CheckOutcome> =
+                before.into_iter().filter(|o| o.verdict.passed()).collect();
             let solution_failures = run.run_solution(step).await;
             let after = run.evaluate_settled(step, SETTLE_WINDOW).await;
-            let ok = passed_too_early.is_empty() && solution_failures.is_empty() && after.iter().all(|o| o.verdict.passed());
+            let ok = passed_too_early.is_empty()
+                && solution_failures.is_empty()
+                && after.iter().all(|o| o.verdict.passed());
             run.emit(RunEvent::StepDone {
                 step: step.id.clone(),
                 passed: ok,
@@ -496,7 +573,8 @@ pub async fn test_lab(run: &mut LabRun<'_>) -> LabTest {
             report.error.get_or_insert(format!("cleanup failed: {e}"));
         }
     }
-    report.ok = report.error.is_none() && report.leftovers.is_empty() && report.steps.iter().all(|s| s.ok);
+    report.ok =
+        report.error.is_none() && report.leftovers.is_empty() && report.steps.iter().all(|s| s.ok);
     report.duration_ms = started.elapsed().as_millis() as u64;
     report
 }
@@ -504,7 +582,10 @@ pub async fn test_lab(run: &mut LabRun<'_>) -> LabTest {
 /// `Verdict` of a check before the solution ran, phrased for people.
 pub fn early_pass_message(o: &CheckOutcome) -> String {
     match &o.verdict {
-        Verdict::Pass { evidence } => format!("passed before the solution ran: {} ({evidence})", o.description),
+        Verdict::Pass { evidence } => format!(
+            "passed before the solution ran: {} ({evidence})",
+            o.description
+        ),
         other => other.text().to_string(),
     }
 }
@@ -517,6 +598,9 @@ mod tests {
     fn run_ids_are_short_and_safe() {
         let a = new_run_id();
         assert_eq!(a.len(), 8);
-        assert!(a.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()));
+        assert!(
+            a.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        );
     }
 }

@@ -77,7 +77,10 @@ async fn verdict(engine: &DockerEngine, check: Check) -> Verdict {
 
 async fn verdict_since(engine: &DockerEngine, check: Check, since: i64) -> Verdict {
     let map = ImageMap::parse_entries(common::IMAGE_MAP).unwrap();
-    let labels = BTreeMap::from([("io.labrunner.managed".to_string(), "true".to_string()), ("io.labrunner.role".to_string(), "check".to_string())]);
+    let labels = BTreeMap::from([
+        ("io.labrunner.managed".to_string(), "true".to_string()),
+        ("io.labrunner.role".to_string(), "check".to_string()),
+    ]);
     let env = CheckEnv {
         engine,
         helper_image: "alpine:latest",
@@ -90,14 +93,23 @@ async fn verdict_since(engine: &DockerEngine, check: Check, since: i64) -> Verdi
 }
 
 fn pass(v: &Verdict) {
-    assert!(matches!(v, Verdict::Pass { .. }), "expected pass, got {v:?}");
+    assert!(
+        matches!(v, Verdict::Pass { .. }),
+        "expected pass, got {v:?}"
+    );
 }
 fn fail(v: &Verdict) {
-    assert!(matches!(v, Verdict::Fail { .. }), "expected fail, got {v:?}");
+    assert!(
+        matches!(v, Verdict::Fail { .. }),
+        "expected fail, got {v:?}"
+    );
 }
 fn unknown(v: &Verdict, fragment: &str) {
     match v {
-        Verdict::Unknown { reason } => assert!(reason.contains(fragment), "reason {reason:?} lacks {fragment:?}"),
+        Verdict::Unknown { reason } => assert!(
+            reason.contains(fragment),
+            "reason {reason:?} lacks {fragment:?}"
+        ),
         other => panic!("expected could-not-check ({fragment}), got {other:?}"),
     }
 }
@@ -111,7 +123,11 @@ async fn engine() -> Option<DockerEngine> {
     if !docker_available() {
         return None;
     }
-    Some(DockerEngine::connect().await.expect("the daemon answers the docker CLI, so labrunner connects"))
+    Some(
+        DockerEngine::connect()
+            .await
+            .expect("the daemon answers the docker CLI, so labrunner connects"),
+    )
 }
 
 fn sleeper(name: &str, extra: &[&str]) {
@@ -142,9 +158,10 @@ async fn network_and_volume() {
     fail(&verdict(&engine, check_net(None)).await);
     pass(&verdict(&engine, not(check_net(None))).await);
     fail(&verdict(&engine, check_vol.clone()).await);
-    docker(&["network", "create", "--subnet", "172.29.240.0/24", &net]);
+    docker(&["network", "create", &net]);
     docker(&["volume", "create", &vol]);
-    pass(&verdict(&engine, check_net(Some("172.29.240.0/24"))).await);
+    let subnet = docker(&["network", "inspect", "--format", "{{range .IPAM.Config}}{{.Subnet}}{{end}}", &net]);
+    pass(&verdict(&engine, check_net(Some(subnet.trim()))).await);
     fail(&verdict(&engine, check_net(Some("10.9.0.0/16"))).await);
     fail(&verdict(&engine, not(check_net(None))).await);
     pass(&verdict(&engine, check_vol.clone()).await);
@@ -190,7 +207,14 @@ async fn attachment_dns_and_reachability() {
     docker(&["network", "create", &app]);
     docker(&["network", "create", &other]);
     docker(&["run", "-d", "--name", &web, "--network", &app, WEB]);
-    let dns = ["--dns", "127.0.0.1", "--dns-opt", "timeout:1", "--dns-opt", "attempts:1"];
+    let dns = [
+        "--dns",
+        "127.0.0.1",
+        "--dns-opt",
+        "timeout:1",
+        "--dns-opt",
+        "attempts:1",
+    ];
     let mut args = vec!["--network", app.as_str()];
     args.extend_from_slice(&dns);
     sleeper(&api, &args);
@@ -200,7 +224,17 @@ async fn attachment_dns_and_reachability() {
     let mut args = vec!["--network", app.as_str(), "--cap-drop", "NET_RAW"];
     args.extend_from_slice(&dns);
     sleeper(&nocap, &args);
-    docker(&["run", "-d", "--name", &bare, "--network", &app, BARE, "sleep", "300"]);
+    docker(&[
+        "run",
+        "-d",
+        "--name",
+        &bare,
+        "--network",
+        &app,
+        BARE,
+        "sleep",
+        "300",
+    ]);
 
     let attached = |c: &str, n: &str| Check {
         attached: Some(AttachedCheck {
@@ -221,6 +255,7 @@ async fn attachment_dns_and_reachability() {
             from: from.into(),
             to: web.clone(),
             via: Probe::Ping,
+            by_ip: false,
             port: None,
         }),
         ..Default::default()
@@ -230,6 +265,7 @@ async fn attachment_dns_and_reachability() {
             from: api.clone(),
             to: web.clone(),
             via: Probe::Tcp,
+            by_ip: false,
             port: Some(port),
         }),
         ..Default::default()
@@ -243,6 +279,22 @@ async fn attachment_dns_and_reachability() {
     pass(&verdict(&engine, ping(&api)).await);
     fail(&verdict(&engine, ping(&iso)).await);
     pass(&verdict(&engine, not(ping(&iso))).await);
+    let by_ip = |from: &str| Check {
+        reachable: Some(ReachableCheck {
+            from: from.into(),
+            to: web.clone(),
+            via: Probe::Ping,
+            by_ip: true,
+            port: None,
+        }),
+        ..Default::default()
+    };
+    let v = verdict(&engine, by_ip(&api)).await;
+    pass(&v);
+    let ip = regex::Regex::new(r"^\d+\.\d+\.\d+\.\d+ answered").unwrap();
+    assert!(ip.is_match(v.text()), "{v:?}");
+    // Bridges are isolated from each other even by address.
+    fail(&verdict(&engine, by_ip(&iso)).await);
     pass(&verdict(&engine, tcp(80)).await);
     fail(&verdict(&engine, tcp(81)).await);
     // "Unreachable" is told apart from "ping not permitted" and "no such command".
@@ -273,7 +325,17 @@ async fn file_in_volume_is_read_by_a_fresh_container() {
         ..Default::default()
     };
     fail(&verdict(&engine, check("ledger.txt", None)).await);
-    docker(&["run", "--name", &w, "-v", &format!("{vol}:/app/data"), BUSYBOX, "sh", "-c", "echo TX_99 > /app/data/ledger.txt"]);
+    docker(&[
+        "run",
+        "--name",
+        &w,
+        "-v",
+        &format!("{vol}:/app/data"),
+        BUSYBOX,
+        "sh",
+        "-c",
+        "echo TX_99 > /app/data/ledger.txt",
+    ]);
     docker(&["rm", &w]);
     pass(&verdict(&engine, check("ledger.txt", Some("TX_99"))).await);
     pass(&verdict(&engine, check("/ledger.txt", None)).await);
@@ -281,7 +343,14 @@ async fn file_in_volume_is_read_by_a_fresh_container() {
     fail(&verdict(&engine, check("missing.txt", None)).await);
     pass(&verdict(&engine, not(check("missing.txt", None))).await);
     // The helper containers are gone again.
-    let left = docker(&["ps", "-aq", "--filter", "label=io.labrunner.role=check", "--filter", &format!("volume={vol}")]);
+    let left = docker(&[
+        "ps",
+        "-aq",
+        "--filter",
+        "label=io.labrunner.role=check",
+        "--filter",
+        &format!("volume={vol}"),
+    ]);
     assert_eq!(left.trim(), "", "helper containers left behind");
 }
 
@@ -294,8 +363,30 @@ async fn published_ports_are_probed() {
     let host = s.container("host");
     docker(&["run", "-d", "--name", &web, "-p", "127.0.0.1::80", WEB]);
     // Published, but nothing listens behind the port: docker-proxy still accepts connections.
-    docker(&["run", "-d", "--name", &dead, "-p", "127.0.0.1::80", BUSYBOX, "sleep", "300"]);
-    docker(&["run", "-d", "--name", &host, "--network", "host", "-p", "8099:80", BUSYBOX, "sleep", "300"]);
+    docker(&[
+        "run",
+        "-d",
+        "--name",
+        &dead,
+        "-p",
+        "127.0.0.1::80",
+        BUSYBOX,
+        "sleep",
+        "300",
+    ]);
+    docker(&[
+        "run",
+        "-d",
+        "--name",
+        &host,
+        "--network",
+        "host",
+        "-p",
+        "8099:80",
+        BUSYBOX,
+        "sleep",
+        "300",
+    ]);
     let check = |c: &str, ip: Option<&str>| Check {
         published: Some(PublishedCheck {
             container: c.into(),
@@ -337,12 +428,21 @@ async fn mounts_and_interfaces() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().to_string_lossy().to_string();
     docker(&[
-        "run", "-d", "--name", &c,
-        "--mount", &format!("type=volume,source={vol},target=/data,readonly"),
-        "-v", &format!("{src}:/config:ro"),
-        "--tmpfs", "/cache",
-        "--mount", "type=tmpfs,destination=/secrets",
-        BUSYBOX, "sleep", "300",
+        "run",
+        "-d",
+        "--name",
+        &c,
+        "--mount",
+        &format!("type=volume,source={vol},target=/data,readonly"),
+        "-v",
+        &format!("{src}:/config:ro"),
+        "--tmpfs",
+        "/cache",
+        "--mount",
+        "type=tmpfs,destination=/secrets",
+        BUSYBOX,
+        "sleep",
+        "300",
     ]);
     sleeper(&none, &["--network", "none"]);
     let mount = |kind, target: &str, source: Option<&str>, ro: Option<bool>| Check {
@@ -355,17 +455,43 @@ async fn mounts_and_interfaces() {
         }),
         ..Default::default()
     };
-    pass(&verdict(&engine, mount(MountType::Volume, "/data", Some(&vol), Some(true))).await);
-    fail(&verdict(&engine, mount(MountType::Volume, "/data", Some(&vol), Some(false))).await);
+    pass(
+        &verdict(
+            &engine,
+            mount(MountType::Volume, "/data", Some(&vol), Some(true)),
+        )
+        .await,
+    );
+    fail(
+        &verdict(
+            &engine,
+            mount(MountType::Volume, "/data", Some(&vol), Some(false)),
+        )
+        .await,
+    );
     fail(&verdict(&engine, mount(MountType::Bind, "/data", None, None)).await);
-    pass(&verdict(&engine, mount(MountType::Bind, "/config", Some(&src), Some(true))).await);
-    fail(&verdict(&engine, mount(MountType::Bind, "/config", Some("/etc"), None)).await);
+    pass(
+        &verdict(
+            &engine,
+            mount(MountType::Bind, "/config", Some(&src), Some(true)),
+        )
+        .await,
+    );
+    fail(
+        &verdict(
+            &engine,
+            mount(MountType::Bind, "/config", Some("/etc"), None),
+        )
+        .await,
+    );
     pass(&verdict(&engine, mount(MountType::Tmpfs, "/cache", None, None)).await);
     pass(&verdict(&engine, mount(MountType::Tmpfs, "/secrets", None, None)).await);
     fail(&verdict(&engine, mount(MountType::Tmpfs, "/elsewhere", None, None)).await);
 
     let lo = |name: &str| Check {
-        loopback_only: Some(LoopbackOnlyCheck { container: name.into() }),
+        loopback_only: Some(LoopbackOnlyCheck {
+            container: name.into(),
+        }),
         ..Default::default()
     };
     pass(&verdict(&engine, lo(&none)).await);
@@ -390,10 +516,19 @@ async fn exec_image_command_fails_and_ran() {
         }),
         ..Default::default()
     };
-    pass(&verdict(&engine, exec("sh -c 'echo hello; exit 3'", Some(3), Some("^hello"))).await);
+    pass(
+        &verdict(
+            &engine,
+            exec("sh -c 'echo hello; exit 3'", Some(3), Some("^hello")),
+        )
+        .await,
+    );
     fail(&verdict(&engine, exec("sh -c 'echo hello; exit 3'", Some(0), None)).await);
     fail(&verdict(&engine, exec("echo hello", None, Some("bye"))).await);
-    unknown(&verdict(&engine, exec("no-such-tool --x", Some(0), None)).await, "no `no-such-tool`");
+    unknown(
+        &verdict(&engine, exec("no-such-tool --x", Some(0), None)).await,
+        "no `no-such-tool`",
+    );
 
     let image = |name: &str| Check {
         image: Some(ImageCheck { name: name.into() }),
@@ -410,10 +545,32 @@ async fn exec_image_command_fails_and_ran() {
         }),
         ..Default::default()
     };
-    pass(&verdict(&engine, fails(format!("docker network connect {missing_net} {c}"), "not found")).await);
-    fail(&verdict(&engine, fails(format!("docker network connect {missing_net} {c}"), "in use")).await);
+    pass(
+        &verdict(
+            &engine,
+            fails(
+                format!("docker network connect {missing_net} {c}"),
+                "not found",
+            ),
+        )
+        .await,
+    );
+    fail(
+        &verdict(
+            &engine,
+            fails(
+                format!("docker network connect {missing_net} {c}"),
+                "in use",
+            ),
+        )
+        .await,
+    );
     let ok_net = s.network("made");
-    let v = verdict(&engine, fails(format!("docker network create {ok_net}"), "exists")).await;
+    let v = verdict(
+        &engine,
+        fails(format!("docker network create {ok_net}"), "exists"),
+    )
+    .await;
     fail(&v);
     assert!(v.text().contains("succeeded"), "{v:?}");
 

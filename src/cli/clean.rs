@@ -27,13 +27,20 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     if let Some(run) = args.run {
         labels.push((LABEL_RUN.to_string(), run));
     }
-    let found = engine.labelled(&labels).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let found = engine
+        .labelled(&labels)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     if found.is_empty() {
         println!("nothing to clean: no container, network or volume carries labrunner's labels");
         return Ok(ExitCode::SUCCESS);
     }
     let mut failed = false;
-    let groups = [("container", &found.containers), ("network", &found.networks), ("volume", &found.volumes)];
+    let groups = [
+        ("container", &found.containers),
+        ("network", &found.networks),
+        ("volume", &found.volumes),
+    ];
     for (kind, names) in groups {
         for name in names {
             if args.dry_run {
@@ -54,5 +61,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
 }

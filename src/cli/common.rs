@@ -6,7 +6,7 @@ use anyhow::{Context, bail};
 
 use crate::engine::docker::DockerEngine;
 use crate::images::ImageMap;
-use crate::lab::{Lab, LoadedLab, lab_files};
+use crate::lab::{LoadedLab, lab_files};
 
 /// Image substitution, for classrooms without a registry.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -30,18 +30,22 @@ impl ImageArgs {
         let mut map = ImageMap::default();
         let config = crate::home::home().join("config.yaml");
         if config.exists() {
-            let text = std::fs::read_to_string(&config).with_context(|| format!("cannot read {}", config.display()))?;
-            let parsed: Config = serde_yaml::from_str(&text).with_context(|| format!("{}: not a valid config file", config.display()))?;
+            let text = std::fs::read_to_string(&config)
+                .with_context(|| format!("cannot read {}", config.display()))?;
+            let parsed: Config = serde_yaml::from_str(&text)
+                .with_context(|| format!("{}: not a valid config file", config.display()))?;
             for (from, to) in parsed.image_map {
                 map.insert(&from, &to);
             }
         }
         if let Ok(env) = std::env::var("LABRUNNER_IMAGE_MAP") {
-            let parsed = ImageMap::parse_entries(&env).map_err(|e| anyhow::anyhow!("LABRUNNER_IMAGE_MAP: {e}"))?;
+            let parsed = ImageMap::parse_entries(&env)
+                .map_err(|e| anyhow::anyhow!("LABRUNNER_IMAGE_MAP: {e}"))?;
             map.extend(&parsed);
         }
         for entry in &self.image_map {
-            let parsed = ImageMap::parse_entries(entry).map_err(|e| anyhow::anyhow!("--image-map: {e}"))?;
+            let parsed =
+                ImageMap::parse_entries(entry).map_err(|e| anyhow::anyhow!("--image-map: {e}"))?;
             map.extend(&parsed);
         }
         Ok(map)
@@ -50,7 +54,9 @@ impl ImageArgs {
 
 /// Connect to the daemon, or explain in one message what to do.
 pub async fn connect() -> anyhow::Result<DockerEngine> {
-    DockerEngine::connect().await.map_err(|e| anyhow::anyhow!("{e}"))
+    DockerEngine::connect()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
 /// Load lab files from paths (files or folders). Any error stops with the file named.
@@ -65,19 +71,22 @@ pub fn load_labs(paths: &[PathBuf]) -> anyhow::Result<Vec<LoadedLab>> {
         }
     }
     if labs.is_empty() {
-        bail!("no lab files (*.yaml) found in {}", paths.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join(", "));
+        bail!(
+            "no lab files (*.yaml) found in {}",
+            paths
+                .iter()
+                .map(|p| p.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
     }
     Ok(labs)
 }
 
+/// A lab that passes `validate` (errors stop here, with every diagnostic; warnings do not).
 fn load_lab(path: &Path) -> anyhow::Result<LoadedLab> {
-    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
-    let lab: Lab = serde_yaml::from_str(&text).map_err(|e| match e.location() {
-        Some(l) => anyhow::anyhow!("{}:{}:{}: {e}\n  hint: run `labrunner validate {}`", path.display(), l.line(), l.column(), path.display()),
-        None => anyhow::anyhow!("{}: {e}", path.display()),
-    })?;
-    Ok(LoadedLab {
-        path: path.to_path_buf(),
-        lab,
+    crate::validate::load_valid(path).map(|(lab, _warnings)| lab).map_err(|errors| {
+        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+        anyhow::anyhow!("{} is not a valid lab:\n{}", path.display(), text.join("\n"))
     })
 }

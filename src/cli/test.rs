@@ -19,7 +19,11 @@ pub struct Args {
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let paths = if args.labs.is_empty() { vec![PathBuf::from("labs")] } else { args.labs };
+    let paths = if args.labs.is_empty() {
+        vec![PathBuf::from("labs")]
+    } else {
+        args.labs
+    };
     let labs = load_labs(&paths)?;
     let image_map = args.images.image_map()?;
     let engine = connect().await?;
@@ -29,7 +33,12 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         let mut run = LabRun::new(&engine, lab, PathBuf::new(), image_map.clone());
         run.workdir = crate::home::workdir(&lab.id, Some(&run.run_id));
         if !args.json {
-            println!("lab {} ({}, {} steps)", lab.id, loaded.path.display(), lab.steps.len());
+            println!(
+                "lab {} ({}, {} steps)",
+                lab.id,
+                loaded.path.display(),
+                lab.steps.len()
+            );
         }
         let result = test_lab(&mut run).await;
         if !args.json {
@@ -44,7 +53,11 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         println!("{passed} passed, {failed} failed");
     }
-    Ok(if failed == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if failed == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
 }
 
 fn print_human(r: &LabTest) {
@@ -58,7 +71,12 @@ fn print_human(r: &LabTest) {
             println!("       solution `{cmd}` failed: {err}");
         }
         for o in s.after.iter().filter(|o| !o.verdict.passed()) {
-            println!("       after the solution, {} {}: {}", o.verdict.label(), o.description, o.verdict.text());
+            println!(
+                "       after the solution, {} {}: {}",
+                o.verdict.label(),
+                o.description,
+                o.verdict.text()
+            );
         }
     }
     if let Some(e) = &r.error {
@@ -71,5 +89,10 @@ fn print_human(r: &LabTest) {
     } else {
         println!("  cleanup left behind: {}", r.leftovers.join(", "));
     }
-    println!("{} {} in {:.1}s", if r.ok { "PASS" } else { "FAIL" }, r.lab, r.duration_ms as f64 / 1000.0);
+    println!(
+        "{} {} in {:.1}s",
+        if r.ok { "PASS" } else { "FAIL" },
+        r.lab,
+        r.duration_ms as f64 / 1000.0
+    );
 }

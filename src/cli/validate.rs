@@ -1,8 +1,64 @@
+//! `labrunner validate [PATH...]`: every error of every lab file, with file:line:column.
+
+use std::path::PathBuf;
 use std::process::ExitCode;
 
-#[derive(Debug, clap::Args)]
-pub struct Args {}
+use anyhow::Context;
 
-pub async fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("not implemented yet")
+use crate::lab::lab_files;
+use crate::load::Diagnostic;
+use crate::validate::check_file;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// Lab files or folders to check (folders are searched for *.yaml and *.yml).
+    #[arg(default_value = "labs")]
+    pub paths: Vec<PathBuf>,
+    /// Print the diagnostics as a JSON array instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let mut files = Vec::new();
+    for path in &args.paths {
+        if !path.exists() {
+            eprintln!("labrunner: {}: no such file or folder", path.display());
+            return Ok(ExitCode::from(2));
+        }
+        files.extend(lab_files(path).with_context(|| format!("reading {}", path.display()))?);
+    }
+
+    let mut diags: Vec<Diagnostic> = Vec::new();
+    for file in &files {
+        diags.extend(check_file(file));
+    }
+    let errors = diags.iter().filter(|d| d.is_error()).count();
+    let warnings = diags.len() - errors;
+
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&diags)?);
+    } else {
+        for d in &diags {
+            println!("{d}");
+        }
+        println!(
+            "{} {}, {} {}, {} {}",
+            files.len(),
+            plural(files.len(), "file", "files"),
+            errors,
+            plural(errors, "error", "errors"),
+            warnings,
+            plural(warnings, "warning", "warnings"),
+        );
+    }
+    Ok(if errors == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
 }

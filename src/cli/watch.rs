@@ -37,16 +37,23 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let lab = &loaded.lab;
     let start = match &args.step {
         None => 0,
-        Some(id) => lab
-            .steps
-            .iter()
-            .position(|s| s.id == *id)
-            .ok_or_else(|| anyhow::anyhow!("--step {id}: lab {} has no such step (steps: {})", lab.id, lab.steps.iter().map(|s| s.id.as_str()).collect::<Vec<_>>().join(", ")))?,
+        Some(id) => lab.steps.iter().position(|s| s.id == *id).ok_or_else(|| {
+            anyhow::anyhow!(
+                "--step {id}: lab {} has no such step (steps: {})",
+                lab.id,
+                lab.steps
+                    .iter()
+                    .map(|s| s.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?,
     };
     let image_map = args.images.image_map()?;
     let engine = connect().await?;
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let mut run = LabRun::new(&engine, lab, crate::home::workdir(&lab.id, None), image_map).with_events(tx);
+    let mut run =
+        LabRun::new(&engine, lab, crate::home::workdir(&lab.id, None), image_map).with_events(tx);
     run.preflight().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     run.prepare_workdir()?;
     if args.setup {
@@ -72,7 +79,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                             "description": o.description, "verdict": o.verdict.label(), "evidence": o.verdict.text()})
                         .to_string()
                     } else {
-                        format!("{now} {} {:<7} {} ({})", o.step, o.verdict.label(), o.description, o.verdict.text())
+                        format!(
+                            "{now} {} {:<7} {} ({})",
+                            o.step,
+                            o.verdict.label(),
+                            o.description,
+                            o.verdict.text()
+                        )
                     }
                 }
                 RunEvent::StepDone { step, passed } => {
@@ -90,7 +103,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 }
                 RunEvent::StepStarted { step } => format!("{now} {step} started"),
                 RunEvent::Daemon { message, .. } => format!("{now} {message}"),
-                RunEvent::Preexisting { resources } => format!("{now} already present (kept): {}", resources.join(", ")),
+                RunEvent::Preexisting { resources } => {
+                    format!("{now} already present (kept): {}", resources.join(", "))
+                }
                 _ => continue,
             };
             println!("{line}");

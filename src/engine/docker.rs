@@ -12,9 +12,9 @@ use bollard::Docker;
 use bollard::container::LogOutput;
 use bollard::exec::{StartExecOptions, StartExecResults};
 use bollard::models::{
-    ContainerCreateBody, ContainerInspectResponse, EndpointSettings, EventMessage, HostConfig, Ipam,
-    IpamConfig, MountTmpfsOptions, MountType, NetworkConnectRequest, NetworkInspect,
-    NetworkCreateRequest, NetworkDisconnectRequest, NetworkingConfig, PortBinding as ApiPortBinding,
+    ContainerCreateBody, ContainerInspectResponse, EndpointSettings, EventMessage, HostConfig,
+    Ipam, IpamConfig, MountTmpfsOptions, MountType, NetworkConnectRequest, NetworkCreateRequest,
+    NetworkDisconnectRequest, NetworkInspect, NetworkingConfig, PortBinding as ApiPortBinding,
     Volume, VolumeCreateRequest,
 };
 use bollard::query_parameters::{
@@ -47,7 +47,8 @@ impl DockerEngine {
     /// Connect and negotiate the API version. Fails with one clear message when the daemon is
     /// missing, refuses permission or is too old.
     pub async fn connect() -> Result<Self, EngineError> {
-        let endpoint = std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into());
+        let endpoint =
+            std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into());
         let docker = Docker::connect_with_defaults()
             .map_err(|e| classify(&e, &endpoint))?
             .with_timeout(CALL_TIMEOUT);
@@ -62,7 +63,9 @@ impl DockerEngine {
             }
         };
         let engine = DockerEngine { docker, endpoint };
-        let version = engine.call("read the daemon version", engine.docker.version()).await?;
+        let version = engine
+            .call("read the daemon version", engine.docker.version())
+            .await?;
         let api = version.api_version.unwrap_or_default();
         if parse_api(&api).is_some_and(|v| v < MIN_API) {
             return Err(EngineError::TooOld {
@@ -113,15 +116,23 @@ impl DockerEngine {
         let mut stream = self.docker.create_image(Some(options), None, None);
         let deadline = tokio::time::Instant::now() + Duration::from_secs(600);
         loop {
-            let next = tokio::time::timeout_at(deadline, stream.next()).await.map_err(|_| EngineError::Timeout {
-                what: format!("pull {image}"),
-                secs: 600,
-            })?;
+            let next = tokio::time::timeout_at(deadline, stream.next())
+                .await
+                .map_err(|_| EngineError::Timeout {
+                    what: format!("pull {image}"),
+                    secs: 600,
+                })?;
             match next {
                 None => break,
                 Some(Ok(info)) => {
                     if let Some(tx) = &ctx.progress {
-                        let detail = match info.progress_detail.and_then(|p| p.current.zip(p.total)) { Some((cur, total)) => format!("{} {cur}/{total} bytes", info.status.unwrap_or_default()), None => info.status.unwrap_or_default() };
+                        let detail = match info.progress_detail.and_then(|p| p.current.zip(p.total))
+                        {
+                            Some((cur, total)) => {
+                                format!("{} {cur}/{total} bytes", info.status.unwrap_or_default())
+                            }
+                            None => info.status.unwrap_or_default(),
+                        };
                         let _ = tx.send(format!("pulling {image}: {detail}"));
                     }
                 }
@@ -142,7 +153,11 @@ impl DockerEngine {
         Ok(())
     }
 
-    async fn create_container(&self, spec: &ContainerSpec, ctx: &ApplyContext) -> Result<String, EngineError> {
+    async fn create_container(
+        &self,
+        spec: &ContainerSpec,
+        ctx: &ApplyContext,
+    ) -> Result<String, EngineError> {
         let image = ctx.image_map.resolve(&spec.image).to_string();
         self.ensure_image(&image, ctx).await?;
         // Named volumes the daemon would create implicitly are created here, labelled, so that
@@ -160,7 +175,12 @@ impl DockerEngine {
             name: spec.name.clone(),
             ..Default::default()
         };
-        let created = self.call("create a container", self.docker.create_container(Some(options), body)).await?;
+        let created = self
+            .call(
+                "create a container",
+                self.docker.create_container(Some(options), body),
+            )
+            .await?;
         Ok(created.id)
     }
 
@@ -179,13 +199,22 @@ impl DockerEngine {
             labels: Some(all.into_iter().collect()),
             ..Default::default()
         };
-        let volume = self.call("create a volume", self.docker.create_volume(request)).await?;
+        let volume = self
+            .call("create a volume", self.docker.create_volume(request))
+            .await?;
         Ok(volume.name)
     }
 
-    async fn run(&self, spec: &ContainerSpec, ctx: &ApplyContext) -> Result<ActionOutput, EngineError> {
+    async fn run(
+        &self,
+        spec: &ContainerSpec,
+        ctx: &ApplyContext,
+    ) -> Result<ActionOutput, EngineError> {
         let id = self.create_container(spec, ctx).await?;
-        if let Err(e) = self.call("start a container", self.docker.start_container(&id, None)).await {
+        if let Err(e) = self
+            .call("start a container", self.docker.start_container(&id, None))
+            .await
+        {
             // `docker run` leaves the created container behind; with --rm it is removed.
             if spec.remove {
                 let _ = self.remove_container(&id).await;
@@ -209,10 +238,22 @@ impl DockerEngine {
             Ok(Err(e)) => Err(e),
             Err(_) => {
                 let _ = self
-                    .call("stop a container", self.docker.stop_container(&id, Some(StopContainerOptions { t: Some(1), signal: None })))
+                    .call(
+                        "stop a container",
+                        self.docker.stop_container(
+                            &id,
+                            Some(StopContainerOptions {
+                                t: Some(1),
+                                signal: None,
+                            }),
+                        ),
+                    )
                     .await;
                 Err(EngineError::Timeout {
-                    what: format!("container {} still running in the foreground", spec.name.as_deref().unwrap_or(&id)),
+                    what: format!(
+                        "container {} still running in the foreground",
+                        spec.name.as_deref().unwrap_or(&id)
+                    ),
                     secs: limit.as_secs(),
                 })
             }
@@ -229,7 +270,9 @@ impl DockerEngine {
             Some(Ok(r)) => Ok(r.status_code),
             Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => Ok(code),
             Some(Err(e)) => Err(classify(&e, &self.endpoint)),
-            None => Err(EngineError::Other(format!("the daemon ended the wait on {id} without an exit code"))),
+            None => Err(EngineError::Other(format!(
+                "the daemon ended the wait on {id} without an exit code"
+            ))),
         }
     }
 
@@ -271,20 +314,34 @@ impl DockerEngine {
             env: (!spec.env.is_empty()).then(|| spec.env.clone()),
             ..Default::default()
         };
-        let created = self.call("create an exec", self.docker.create_exec(&spec.container, config)).await?;
+        let created = self
+            .call(
+                "create an exec",
+                self.docker.create_exec(&spec.container, config),
+            )
+            .await?;
         let start = StartExecOptions {
             detach: spec.detach,
             ..Default::default()
         };
-        let started = self.call("start an exec", self.docker.start_exec(&created.id, Some(start))).await?;
+        let started = self
+            .call(
+                "start an exec",
+                self.docker.start_exec(&created.id, Some(start)),
+            )
+            .await?;
         let mut out = ExecOutput::default();
         if let StartExecResults::Attached { mut output, .. } = started {
             // Drain the whole stream first: the exit code is only known once the process ended.
             let drained = timeout(limit, async {
                 while let Some(item) = output.next().await {
                     match item {
-                        Ok(LogOutput::StdErr { message }) => out.stderr.push_str(&String::from_utf8_lossy(&message)),
-                        Ok(chunk) => out.stdout.push_str(&String::from_utf8_lossy(&chunk.into_bytes())),
+                        Ok(LogOutput::StdErr { message }) => {
+                            out.stderr.push_str(&String::from_utf8_lossy(&message))
+                        }
+                        Ok(chunk) => out
+                            .stdout
+                            .push_str(&String::from_utf8_lossy(&chunk.into_bytes())),
                         Err(e) => return Err(classify(&e, &self.endpoint)),
                     }
                 }
@@ -304,7 +361,9 @@ impl DockerEngine {
             return Ok(out);
         }
         for _ in 0..20 {
-            let inspect = self.call("inspect an exec", self.docker.inspect_exec(&created.id)).await?;
+            let inspect = self
+                .call("inspect an exec", self.docker.inspect_exec(&created.id))
+                .await?;
             if inspect.running != Some(true) && inspect.exit_code.is_some() {
                 out.exit_code = inspect.exit_code;
                 break;
@@ -316,15 +375,25 @@ impl DockerEngine {
 
     async fn inspect_json(&self, name: &str) -> Result<serde_json::Value, EngineError> {
         if let Some(c) = self
-            .optional("inspect a container", self.docker.inspect_container(name, None::<InspectContainerOptions>))
+            .optional(
+                "inspect a container",
+                self.docker
+                    .inspect_container(name, None::<InspectContainerOptions>),
+            )
             .await?
         {
             return to_json(&c);
         }
-        if let Some(n) = self.optional("inspect a network", self.docker.inspect_network(name, None)).await? {
+        if let Some(n) = self
+            .optional("inspect a network", self.docker.inspect_network(name, None))
+            .await?
+        {
             return to_json(&n);
         }
-        if let Some(v) = self.optional("inspect a volume", self.docker.inspect_volume(name)).await? {
+        if let Some(v) = self
+            .optional("inspect a volume", self.docker.inspect_volume(name))
+            .await?
+        {
             return to_json(&v);
         }
         Err(EngineError::Daemon {
@@ -333,18 +402,23 @@ impl DockerEngine {
         })
     }
 
-    async fn network_create(&self, spec: &NetworkCreate, ctx: &ApplyContext) -> Result<ActionOutput, EngineError> {
+    async fn network_create(
+        &self,
+        spec: &NetworkCreate,
+        ctx: &ApplyContext,
+    ) -> Result<ActionOutput, EngineError> {
         let mut labels: HashMap<String, String> = ctx.labels.clone().into_iter().collect();
         labels.extend(spec.labels.iter().cloned());
-        let ipam = (spec.subnet.is_some() || spec.gateway.is_some() || spec.ip_range.is_some()).then(|| Ipam {
-            config: Some(vec![IpamConfig {
-                subnet: spec.subnet.clone(),
-                gateway: spec.gateway.clone(),
-                ip_range: spec.ip_range.clone(),
+        let ipam = (spec.subnet.is_some() || spec.gateway.is_some() || spec.ip_range.is_some())
+            .then(|| Ipam {
+                config: Some(vec![IpamConfig {
+                    subnet: spec.subnet.clone(),
+                    gateway: spec.gateway.clone(),
+                    ip_range: spec.ip_range.clone(),
+                    ..Default::default()
+                }]),
                 ..Default::default()
-            }]),
-            ..Default::default()
-        });
+            });
         let request = NetworkCreateRequest {
             name: spec.name.clone(),
             driver: Some(spec.driver.clone().unwrap_or_else(|| "bridge".into())),
@@ -353,7 +427,9 @@ impl DockerEngine {
             labels: Some(labels),
             ..Default::default()
         };
-        let created = self.call("create a network", self.docker.create_network(request)).await?;
+        let created = self
+            .call("create a network", self.docker.create_network(request))
+            .await?;
         Ok(text(format!("{}\n", created.id)))
     }
 
@@ -368,7 +444,9 @@ impl DockerEngine {
 #[async_trait]
 impl Engine for DockerEngine {
     async fn version(&self) -> Result<String, EngineError> {
-        let v = self.call("read the daemon version", self.docker.version()).await?;
+        let v = self
+            .call("read the daemon version", self.docker.version())
+            .await?;
         Ok(format!(
             "{} (API {})",
             v.version.unwrap_or_default(),
@@ -376,16 +454,25 @@ impl Engine for DockerEngine {
         ))
     }
 
-    async fn apply(&self, action: &Action, ctx: &ApplyContext) -> Result<ActionOutput, EngineError> {
+    async fn apply(
+        &self,
+        action: &Action,
+        ctx: &ApplyContext,
+    ) -> Result<ActionOutput, EngineError> {
         match action {
             Action::NetworkCreate(spec) => self.network_create(spec, ctx).await,
             Action::NetworkRm { names, .. } => {
                 for name in names {
-                    self.call("remove a network", self.docker.remove_network(name)).await?;
+                    self.call("remove a network", self.docker.remove_network(name))
+                        .await?;
                 }
                 Ok(lines(names))
             }
-            Action::NetworkConnect { network, container, aliases } => {
+            Action::NetworkConnect {
+                network,
+                container,
+                aliases,
+            } => {
                 let request = NetworkConnectRequest {
                     container: container.clone(),
                     endpoint_config: (!aliases.is_empty()).then(|| EndpointSettings {
@@ -393,20 +480,40 @@ impl Engine for DockerEngine {
                         ..Default::default()
                     }),
                 };
-                self.call("connect a network", self.docker.connect_network(network, request)).await?;
+                self.call(
+                    "connect a network",
+                    self.docker.connect_network(network, request),
+                )
+                .await?;
                 Ok(ActionOutput::default())
             }
-            Action::NetworkDisconnect { network, container, force } => {
+            Action::NetworkDisconnect {
+                network,
+                container,
+                force,
+            } => {
                 let request = NetworkDisconnectRequest {
                     container: container.clone(),
                     force: Some(*force),
                 };
-                self.call("disconnect a network", self.docker.disconnect_network(network, request)).await?;
+                self.call(
+                    "disconnect a network",
+                    self.docker.disconnect_network(network, request),
+                )
+                .await?;
                 Ok(ActionOutput::default())
             }
             Action::NetworkLs => {
-                let nets = self.call("list networks", self.docker.list_networks(None::<ListNetworksOptions>)).await?;
-                let mut out = format!("{:<14}{:<24}{:<10}{}\n", "NETWORK ID", "NAME", "DRIVER", "SCOPE");
+                let nets = self
+                    .call(
+                        "list networks",
+                        self.docker.list_networks(None::<ListNetworksOptions>),
+                    )
+                    .await?;
+                let mut out = format!(
+                    "{:<14}{:<24}{:<10}{}\n",
+                    "NETWORK ID", "NAME", "DRIVER", "SCOPE"
+                );
                 for n in nets {
                     let id: String = n.id.unwrap_or_default().chars().take(12).collect();
                     out.push_str(&format!(
@@ -419,7 +526,9 @@ impl Engine for DockerEngine {
                 }
                 Ok(text(out))
             }
-            Action::NetworkInspect { names, format } | Action::VolumeInspect { names, format } | Action::Inspect { names, format } => {
+            Action::NetworkInspect { names, format }
+            | Action::VolumeInspect { names, format }
+            | Action::Inspect { names, format } => {
                 let mut values = Vec::new();
                 for name in names {
                     values.push(self.inspect_json(name).await?);
@@ -430,25 +539,39 @@ impl Engine for DockerEngine {
                 let options = PruneNetworksOptions {
                     filters: Some(Self::lab_filter(ctx)),
                 };
-                let pruned = self.call("prune networks", self.docker.prune_networks(Some(options))).await?;
+                let pruned = self
+                    .call("prune networks", self.docker.prune_networks(Some(options)))
+                    .await?;
                 Ok(lines(&pruned.networks_deleted.unwrap_or_default()))
             }
-            Action::VolumeCreate { name, driver, labels } => {
-                let name = self.create_volume(name.as_deref(), driver.as_deref(), labels, ctx).await?;
+            Action::VolumeCreate {
+                name,
+                driver,
+                labels,
+            } => {
+                let name = self
+                    .create_volume(name.as_deref(), driver.as_deref(), labels, ctx)
+                    .await?;
                 Ok(text(format!("{name}\n")))
             }
             Action::VolumeRm { names, force } => {
                 for name in names {
                     self.call(
                         "remove a volume",
-                        self.docker.remove_volume(name, Some(RemoveVolumeOptions { force: *force })),
+                        self.docker
+                            .remove_volume(name, Some(RemoveVolumeOptions { force: *force })),
                     )
                     .await?;
                 }
                 Ok(lines(names))
             }
             Action::VolumeLs => {
-                let vols = self.call("list volumes", self.docker.list_volumes(None::<ListVolumesOptions>)).await?;
+                let vols = self
+                    .call(
+                        "list volumes",
+                        self.docker.list_volumes(None::<ListVolumesOptions>),
+                    )
+                    .await?;
                 let mut out = format!("{:<10}{}\n", "DRIVER", "VOLUME NAME");
                 for v in vols.volumes.unwrap_or_default() {
                     out.push_str(&format!("{:<10}{}\n", v.driver, v.name));
@@ -459,7 +582,9 @@ impl Engine for DockerEngine {
                 let options = PruneVolumesOptions {
                     filters: Some(Self::lab_filter(ctx)),
                 };
-                let pruned = self.call("prune volumes", self.docker.prune_volumes(Some(options))).await?;
+                let pruned = self
+                    .call("prune volumes", self.docker.prune_volumes(Some(options)))
+                    .await?;
                 Ok(lines(&pruned.volumes_deleted.unwrap_or_default()))
             }
             Action::Run(spec) => self.run(spec, ctx).await,
@@ -468,20 +593,30 @@ impl Engine for DockerEngine {
                 Ok(text(format!("{id}\n")))
             }
             Action::Exec(spec) => {
-                let out = self.exec_spec(spec, ctx.timeout.unwrap_or(FOREGROUND_TIMEOUT)).await?;
+                let out = self
+                    .exec_spec(spec, ctx.timeout.unwrap_or(FOREGROUND_TIMEOUT))
+                    .await?;
                 Ok(ActionOutput {
                     stdout: format!("{}{}", out.stdout, out.stderr),
                     exit_code: out.exit_code,
                 })
             }
-            Action::Rm { names, force, volumes } => {
+            Action::Rm {
+                names,
+                force,
+                volumes,
+            } => {
                 for name in names {
                     let options = RemoveContainerOptions {
                         force: *force,
                         v: *volumes,
                         ..Default::default()
                     };
-                    self.call("remove a container", self.docker.remove_container(name, Some(options))).await?;
+                    self.call(
+                        "remove a container",
+                        self.docker.remove_container(name, Some(options)),
+                    )
+                    .await?;
                 }
                 Ok(lines(names))
             }
@@ -491,50 +626,80 @@ impl Engine for DockerEngine {
                         t: time.map(|t| t as i32),
                         signal: None,
                     };
-                    self.call("stop a container", self.docker.stop_container(name, Some(options))).await?;
+                    self.call(
+                        "stop a container",
+                        self.docker.stop_container(name, Some(options)),
+                    )
+                    .await?;
                 }
                 Ok(lines(names))
             }
             Action::Start { names } => {
                 for name in names {
-                    self.call("start a container", self.docker.start_container(name, None)).await?;
+                    self.call("start a container", self.docker.start_container(name, None))
+                        .await?;
                 }
                 Ok(lines(names))
             }
             Action::Port { container, port } => {
-                let info = self.container(container).await?.ok_or_else(|| EngineError::Daemon {
-                    status: 404,
-                    message: format!("No such container: {container}"),
-                })?;
+                let info = self
+                    .container(container)
+                    .await?
+                    .ok_or_else(|| EngineError::Daemon {
+                        status: 404,
+                        message: format!("No such container: {container}"),
+                    })?;
                 Ok(text(render_ports(&info.ports, port.as_deref())))
             }
-            Action::Logs { container, tail, .. } => Ok(text(self.logs(container, tail.as_deref()).await?)),
+            Action::Logs {
+                container, tail, ..
+            } => Ok(text(self.logs(container, tail.as_deref()).await?)),
         }
     }
 
     async fn network(&self, name: &str) -> Result<Option<NetworkInfo>, EngineError> {
-        let found = self.optional("inspect a network", self.docker.inspect_network(name, None)).await?;
+        let found = self
+            .optional("inspect a network", self.docker.inspect_network(name, None))
+            .await?;
         // The API also matches network id prefixes; only an exact name counts.
-        Ok(found.map(network_info).filter(|n| n.name == name || n.id == name))
+        Ok(found
+            .map(network_info)
+            .filter(|n| n.name == name || n.id == name))
     }
 
     async fn volume(&self, name: &str) -> Result<Option<VolumeInfo>, EngineError> {
-        let found = self.optional("inspect a volume", self.docker.inspect_volume(name)).await?;
+        let found = self
+            .optional("inspect a volume", self.docker.inspect_volume(name))
+            .await?;
         Ok(found.map(volume_info))
     }
 
     async fn container(&self, name: &str) -> Result<Option<ContainerInfo>, EngineError> {
         let found = self
-            .optional("inspect a container", self.docker.inspect_container(name, None::<InspectContainerOptions>))
+            .optional(
+                "inspect a container",
+                self.docker
+                    .inspect_container(name, None::<InspectContainerOptions>),
+            )
             .await?;
-        Ok(found.map(container_info).filter(|c| c.name == name || c.id.starts_with(name)))
+        Ok(found
+            .map(container_info)
+            .filter(|c| c.name == name || c.id.starts_with(name)))
     }
 
     async fn image_present(&self, name: &str) -> Result<bool, EngineError> {
-        Ok(self.optional("inspect an image", self.docker.inspect_image(name)).await?.is_some())
+        Ok(self
+            .optional("inspect an image", self.docker.inspect_image(name))
+            .await?
+            .is_some())
     }
 
-    async fn exec(&self, container: &str, command: &[String], limit: Duration) -> Result<ExecOutput, EngineError> {
+    async fn exec(
+        &self,
+        container: &str,
+        command: &[String],
+        limit: Duration,
+    ) -> Result<ExecOutput, EngineError> {
         let spec = ExecSpec {
             container: container.to_string(),
             command: command.to_vec(),
@@ -562,10 +727,20 @@ impl Engine for DockerEngine {
             }),
             ..Default::default()
         };
-        let created = self.call("create a helper container", self.docker.create_container(None::<CreateContainerOptions>, body)).await?;
+        let created = self
+            .call(
+                "create a helper container",
+                self.docker
+                    .create_container(None::<CreateContainerOptions>, body),
+            )
+            .await?;
         let id = created.id;
         let result = async {
-            self.call("start a helper container", self.docker.start_container(&id, None)).await?;
+            self.call(
+                "start a helper container",
+                self.docker.start_container(&id, None),
+            )
+            .await?;
             let code = match timeout(limit, self.wait(&id)).await {
                 Ok(r) => r?,
                 Err(_) => {
@@ -588,8 +763,12 @@ impl Engine for DockerEngine {
             let mut logs = self.docker.logs(&id, Some(options));
             while let Some(Ok(chunk)) = logs.next().await {
                 match chunk {
-                    LogOutput::StdErr { message } => out.stderr.push_str(&String::from_utf8_lossy(&message)),
-                    other => out.stdout.push_str(&String::from_utf8_lossy(&other.into_bytes())),
+                    LogOutput::StdErr { message } => {
+                        out.stderr.push_str(&String::from_utf8_lossy(&message))
+                    }
+                    other => out
+                        .stdout
+                        .push_str(&String::from_utf8_lossy(&other.into_bytes())),
                 }
             }
             Ok(out)
@@ -599,7 +778,11 @@ impl Engine for DockerEngine {
         result
     }
 
-    async fn exec_commands_since(&self, container: &str, since: i64) -> Result<Vec<String>, EngineError> {
+    async fn exec_commands_since(
+        &self,
+        container: &str,
+        since: i64,
+    ) -> Result<Vec<String>, EngineError> {
         let now = chrono::Utc::now().timestamp() + 1;
         let options = EventsOptions {
             since: Some(since.to_string()),
@@ -614,7 +797,11 @@ impl Engine for DockerEngine {
         let read = timeout(CALL_TIMEOUT, async {
             while let Some(item) = stream.next().await {
                 let event = item.map_err(|e| classify(&e, &self.endpoint))?;
-                if let Some(cmd) = event.action.as_deref().and_then(|a| a.strip_prefix("exec_start: ")) {
+                if let Some(cmd) = event
+                    .action
+                    .as_deref()
+                    .and_then(|a| a.strip_prefix("exec_start: "))
+                {
                     commands.push(cmd.to_string());
                 }
             }
@@ -631,8 +818,10 @@ impl Engine for DockerEngine {
     }
 
     async fn labelled(&self, labels: &[(String, String)]) -> Result<Resources, EngineError> {
-        let filter: HashMap<String, Vec<String>> =
-            HashMap::from([("label".to_string(), labels.iter().map(|(k, v)| format!("{k}={v}")).collect())]);
+        let filter: HashMap<String, Vec<String>> = HashMap::from([(
+            "label".to_string(),
+            labels.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+        )]);
         let containers = self
             .call(
                 "list containers",
@@ -654,16 +843,26 @@ impl Engine for DockerEngine {
         let volumes = self
             .call(
                 "list volumes",
-                self.docker.list_volumes(Some(ListVolumesOptions { filters: Some(filter) })),
+                self.docker.list_volumes(Some(ListVolumesOptions {
+                    filters: Some(filter),
+                })),
             )
             .await?;
         Ok(Resources {
             containers: containers
                 .into_iter()
-                .filter_map(|c| c.names.and_then(|n| n.first().map(|n| n.trim_start_matches('/').to_string())))
+                .filter_map(|c| {
+                    c.names
+                        .and_then(|n| n.first().map(|n| n.trim_start_matches('/').to_string()))
+                })
                 .collect(),
             networks: networks.into_iter().filter_map(|n| n.name).collect(),
-            volumes: volumes.volumes.unwrap_or_default().into_iter().map(|v| v.name).collect(),
+            volumes: volumes
+                .volumes
+                .unwrap_or_default()
+                .into_iter()
+                .map(|v| v.name)
+                .collect(),
         })
     }
 
@@ -673,7 +872,13 @@ impl Engine for DockerEngine {
             v: true,
             ..Default::default()
         };
-        match self.call("remove a container", self.docker.remove_container(name, Some(options))).await {
+        match self
+            .call(
+                "remove a container",
+                self.docker.remove_container(name, Some(options)),
+            )
+            .await
+        {
             Err(EngineError::Daemon { status: 404, .. }) => Ok(()),
             // Removal already under way (an auto-removed container): wait for it to finish.
             Err(EngineError::Daemon { status: 409, .. }) => {
@@ -690,7 +895,10 @@ impl Engine for DockerEngine {
     }
 
     async fn remove_network(&self, name: &str) -> Result<(), EngineError> {
-        match self.call("remove a network", self.docker.remove_network(name)).await {
+        match self
+            .call("remove a network", self.docker.remove_network(name))
+            .await
+        {
             Err(EngineError::Daemon { status: 404, .. }) => Ok(()),
             other => other,
         }
@@ -698,7 +906,11 @@ impl Engine for DockerEngine {
 
     async fn remove_volume(&self, name: &str) -> Result<(), EngineError> {
         match self
-            .call("remove a volume", self.docker.remove_volume(name, Some(RemoveVolumeOptions { force: false })))
+            .call(
+                "remove a volume",
+                self.docker
+                    .remove_volume(name, Some(RemoveVolumeOptions { force: false })),
+            )
             .await
         {
             Err(EngineError::Daemon { status: 404, .. }) => Ok(()),
@@ -715,7 +927,10 @@ impl Engine for DockerEngine {
             ..Default::default()
         };
         // The events stream is long-lived: use a client without the per-call timeout.
-        let docker = self.docker.clone().with_timeout(Duration::from_secs(u32::MAX as u64));
+        let docker = self
+            .docker
+            .clone()
+            .with_timeout(Duration::from_secs(u32::MAX as u64));
         let endpoint = self.endpoint.clone();
         docker
             .events(Some(options))
@@ -731,7 +946,10 @@ impl Engine for DockerEngine {
 pub fn classify(error: &bollard::errors::Error, endpoint: &str) -> EngineError {
     use bollard::errors::Error as E;
     match error {
-        E::DockerResponseServerError { status_code, message } => EngineError::Daemon {
+        E::DockerResponseServerError {
+            status_code,
+            message,
+        } => EngineError::Daemon {
             status: *status_code,
             message: message.trim().to_string(),
         },
@@ -789,7 +1007,10 @@ fn split_tag(image: &str) -> (&str, &str) {
 }
 
 fn text(stdout: String) -> ActionOutput {
-    ActionOutput { stdout, exit_code: None }
+    ActionOutput {
+        stdout,
+        exit_code: None,
+    }
 }
 
 fn lines(names: &[String]) -> ActionOutput {
@@ -801,7 +1022,11 @@ fn to_json<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, EngineEr
 }
 
 /// The create request `docker run`/`docker create` would send for `spec`.
-pub fn container_body(spec: &ContainerSpec, image: &str, ctx: &ApplyContext) -> ContainerCreateBody {
+pub fn container_body(
+    spec: &ContainerSpec,
+    image: &str,
+    ctx: &ApplyContext,
+) -> ContainerCreateBody {
     let mut labels: HashMap<String, String> = ctx.labels.clone().into_iter().collect();
     labels.extend(spec.labels.iter().cloned());
 
@@ -842,9 +1067,11 @@ pub fn container_body(spec: &ContainerSpec, image: &str, ctx: &ApplyContext) -> 
                     source: m.source.clone(),
                     target: Some(m.target.clone()),
                     read_only: Some(m.read_only),
-                    tmpfs_options: (kind == MountKind::Tmpfs && size.is_some()).then(|| MountTmpfsOptions {
-                        size_bytes: size,
-                        ..Default::default()
+                    tmpfs_options: (kind == MountKind::Tmpfs && size.is_some()).then(|| {
+                        MountTmpfsOptions {
+                            size_bytes: size,
+                            ..Default::default()
+                        }
                     }),
                     ..Default::default()
                 });
@@ -855,7 +1082,13 @@ pub fn container_body(spec: &ContainerSpec, image: &str, ctx: &ApplyContext) -> 
     let mut exposed: Vec<String> = spec
         .expose
         .iter()
-        .map(|p| if p.contains('/') { p.clone() } else { format!("{p}/tcp") })
+        .map(|p| {
+            if p.contains('/') {
+                p.clone()
+            } else {
+                format!("{p}/tcp")
+            }
+        })
         .collect();
     let mut bindings: HashMap<String, Option<Vec<ApiPortBinding>>> = HashMap::new();
     for p in &spec.ports {
@@ -872,10 +1105,14 @@ pub fn container_body(spec: &ContainerSpec, image: &str, ctx: &ApplyContext) -> 
                 Some((lo, hi)) => format!("{lo}-{hi}"),
                 None => String::new(),
             };
-            bindings.entry(key).or_insert_with(|| Some(Vec::new())).get_or_insert_with(Vec::new).push(ApiPortBinding {
-                host_ip: Some(p.host_ip.clone().unwrap_or_default()),
-                host_port: Some(host_port),
-            });
+            bindings
+                .entry(key)
+                .or_insert_with(|| Some(Vec::new()))
+                .get_or_insert_with(Vec::new)
+                .push(ApiPortBinding {
+                    host_ip: Some(p.host_ip.clone().unwrap_or_default()),
+                    host_port: Some(host_port),
+                });
         }
     }
 
@@ -901,7 +1138,13 @@ pub fn container_body(spec: &ContainerSpec, image: &str, ctx: &ApplyContext) -> 
     ContainerCreateBody {
         image: Some(image.to_string()),
         cmd: (!spec.command.is_empty()).then(|| spec.command.clone()),
-        entrypoint: spec.entrypoint.as_ref().map(|e| if e.is_empty() { vec![] } else { vec![e.clone()] }),
+        entrypoint: spec.entrypoint.as_ref().map(|e| {
+            if e.is_empty() {
+                vec![]
+            } else {
+                vec![e.clone()]
+            }
+        }),
         env: (!spec.env.is_empty()).then(|| spec.env.clone()),
         user: spec.user.clone(),
         working_dir: spec.workdir.clone(),
@@ -930,15 +1173,18 @@ pub fn container_body(spec: &ContainerSpec, image: &str, ctx: &ApplyContext) -> 
             pids_limit: spec.pids_limit.or(ctx.pids_limit),
             dns,
             dns_options,
-            restart_policy: spec.restart.as_ref().map(|r| bollard::models::RestartPolicy {
-                name: Some(match r.split(':').next().unwrap_or("") {
-                    "always" => bollard::models::RestartPolicyNameEnum::ALWAYS,
-                    "unless-stopped" => bollard::models::RestartPolicyNameEnum::UNLESS_STOPPED,
-                    "on-failure" => bollard::models::RestartPolicyNameEnum::ON_FAILURE,
-                    _ => bollard::models::RestartPolicyNameEnum::NO,
+            restart_policy: spec
+                .restart
+                .as_ref()
+                .map(|r| bollard::models::RestartPolicy {
+                    name: Some(match r.split(':').next().unwrap_or("") {
+                        "always" => bollard::models::RestartPolicyNameEnum::ALWAYS,
+                        "unless-stopped" => bollard::models::RestartPolicyNameEnum::UNLESS_STOPPED,
+                        "on-failure" => bollard::models::RestartPolicyNameEnum::ON_FAILURE,
+                        _ => bollard::models::RestartPolicyNameEnum::NO,
+                    }),
+                    maximum_retry_count: r.split(':').nth(1).and_then(|n| n.parse().ok()),
                 }),
-                maximum_retry_count: r.split(':').nth(1).and_then(|n| n.parse().ok()),
-            }),
             ..Default::default()
         }),
         networking_config,
@@ -961,7 +1207,17 @@ pub fn container_info(c: ContainerInspectResponse) -> ContainerInfo {
     let state = c.state.unwrap_or_default();
     let host = c.host_config.unwrap_or_default();
     let settings = c.network_settings.unwrap_or_default();
-    let mut networks: Vec<String> = settings.networks.unwrap_or_default().into_keys().collect();
+    let endpoints = settings.networks.unwrap_or_default();
+    let addresses: BTreeMap<String, String> = endpoints
+        .iter()
+        .filter_map(|(net, e)| {
+            e.ip_address
+                .clone()
+                .filter(|ip| !ip.is_empty())
+                .map(|ip| (net.clone(), ip))
+        })
+        .collect();
+    let mut networks: Vec<String> = endpoints.into_keys().collect();
     networks.sort();
     let mut mounts: Vec<MountInfo> = c
         .mounts
@@ -1001,7 +1257,9 @@ pub fn container_info(c: ContainerInspectResponse) -> ContainerInfo {
     let mut ports = Vec::new();
     for (key, bindings) in settings.ports.unwrap_or_default() {
         let (port, proto) = key.split_once('/').unwrap_or((&key, "tcp"));
-        let Ok(container_port) = port.parse::<u16>() else { continue };
+        let Ok(container_port) = port.parse::<u16>() else {
+            continue;
+        };
         for b in bindings.unwrap_or_default() {
             ports.push(PortBinding {
                 container_port,
@@ -1015,12 +1273,17 @@ pub fn container_info(c: ContainerInspectResponse) -> ContainerInfo {
     let config = c.config.unwrap_or_default();
     ContainerInfo {
         id: c.id.unwrap_or_default(),
-        name: c.name.unwrap_or_default().trim_start_matches('/').to_string(),
+        name: c
+            .name
+            .unwrap_or_default()
+            .trim_start_matches('/')
+            .to_string(),
         image: config.image.unwrap_or_default(),
         status: state.status.map(|s| s.to_string()).unwrap_or_default(),
         exit_code: state.exit_code,
         network_mode: host.network_mode.unwrap_or_default(),
         networks,
+        addresses,
         mounts,
         ports,
         labels: config.labels.unwrap_or_default().into_iter().collect(),
@@ -1053,7 +1316,8 @@ pub fn volume_info(v: Volume) -> VolumeInfo {
 
 pub fn daemon_event(e: EventMessage) -> DaemonEvent {
     let actor = e.actor.unwrap_or_default();
-    let attributes: BTreeMap<String, String> = actor.attributes.unwrap_or_default().into_iter().collect();
+    let attributes: BTreeMap<String, String> =
+        actor.attributes.unwrap_or_default().into_iter().collect();
     let kind = e.typ.map(|t| t.to_string()).unwrap_or_default();
     let name = attributes
         .get("name")
@@ -1078,7 +1342,11 @@ pub fn render_ports(ports: &[PortBinding], only: Option<&str>) -> String {
         {
             continue;
         }
-        let ip = if p.host_ip.contains(':') { format!("[{}]", p.host_ip) } else { p.host_ip.clone() };
+        let ip = if p.host_ip.contains(':') {
+            format!("[{}]", p.host_ip)
+        } else {
+            p.host_ip.clone()
+        };
         out.push_str(&format!("{key} -> {ip}:{}\n", p.host_port));
     }
     out
@@ -1095,14 +1363,20 @@ pub fn render_inspect(values: &[serde_json::Value], format: Option<&str>) -> Str
         let mut rest = format;
         while let Some(start) = rest.find("{{") {
             out.push_str(&rest[..start]);
-            let Some(end) = rest[start..].find("}}") else { break };
+            let Some(end) = rest[start..].find("}}") else {
+                break;
+            };
             let expr = rest[start + 2..start + end].trim();
             let (json, path) = match expr.strip_prefix("json ") {
                 Some(p) => (true, p.trim()),
                 None => (false, expr),
             };
             let mut v = value;
-            for part in path.trim_start_matches('.').split('.').filter(|p| !p.is_empty()) {
+            for part in path
+                .trim_start_matches('.')
+                .split('.')
+                .filter(|p| !p.is_empty())
+            {
                 v = v.get(part).unwrap_or(&serde_json::Value::Null);
             }
             match v {
@@ -1128,7 +1402,10 @@ mod tests {
     fn splits_image_tags() {
         assert_eq!(split_tag("alpine"), ("alpine", "latest"));
         assert_eq!(split_tag("alpine:3.19"), ("alpine", "3.19"));
-        assert_eq!(split_tag("localhost:5000/x"), ("localhost:5000/x", "latest"));
+        assert_eq!(
+            split_tag("localhost:5000/x"),
+            ("localhost:5000/x", "latest")
+        );
         assert_eq!(split_tag("localhost:5000/x:1"), ("localhost:5000/x", "1"));
     }
 
@@ -1199,14 +1476,18 @@ mod tests {
             ..Default::default()
         };
         let mut ctx = ApplyContext::default();
-        ctx.labels.insert("io.labrunner.managed".into(), "true".into());
+        ctx.labels
+            .insert("io.labrunner.managed".into(), "true".into());
         ctx.dns = Some(vec!["127.0.0.1".into()]);
         let body = container_body(&spec, "fixture/web:1", &ctx);
         assert_eq!(body.image.as_deref(), Some("fixture/web:1"));
         let host = body.host_config.unwrap();
         assert_eq!(host.binds.unwrap(), vec!["/lab:/backup".to_string()]);
         assert_eq!(body.volumes.unwrap(), vec!["/anon".to_string()]);
-        assert_eq!(host.tmpfs.unwrap().get("/run").map(String::as_str), Some("size=64m"));
+        assert_eq!(
+            host.tmpfs.unwrap().get("/run").map(String::as_str),
+            Some("size=64m")
+        );
         let mounts = host.mounts.unwrap();
         assert_eq!(mounts[0].read_only, Some(true));
         assert_eq!(mounts[0].typ, Some(MountType::VOLUME));
@@ -1217,12 +1498,18 @@ mod tests {
         let b = ports["80/tcp"].as_ref().unwrap();
         assert_eq!(b[0].host_ip.as_deref(), Some("127.0.0.1"));
         assert_eq!(b[0].host_port.as_deref(), Some("8080"));
-        assert_eq!(ports["9001/udp"].as_ref().unwrap()[0].host_port.as_deref(), Some("8001"));
+        assert_eq!(
+            ports["9001/udp"].as_ref().unwrap()[0].host_port.as_deref(),
+            Some("8001")
+        );
         assert_eq!(host.network_mode.as_deref(), Some("app-net"));
         assert_eq!(host.dns.unwrap(), vec!["127.0.0.1".to_string()]);
         assert_eq!(host.auto_remove, Some(false));
         let endpoints = body.networking_config.unwrap().endpoints_config.unwrap();
-        assert_eq!(endpoints["app-net"].aliases.as_ref().unwrap(), &vec!["web".to_string()]);
+        assert_eq!(
+            endpoints["app-net"].aliases.as_ref().unwrap(),
+            &vec!["web".to_string()]
+        );
         assert_eq!(body.labels.unwrap()["io.labrunner.managed"], "true");
     }
 
@@ -1238,7 +1525,10 @@ mod tests {
             }),
             host_config: Some(HostConfig {
                 network_mode: Some("none".into()),
-                tmpfs: Some(HashMap::from([("/cache".to_string(), "ro,size=1m".to_string())])),
+                tmpfs: Some(HashMap::from([(
+                    "/cache".to_string(),
+                    "ro,size=1m".to_string(),
+                )])),
                 ..Default::default()
             }),
             mounts: Some(vec![MountPoint {
@@ -1283,16 +1573,28 @@ mod tests {
                 host_port: 8081
             }]
         );
-        assert_eq!(render_ports(&info.ports, None), "80/tcp -> 127.0.0.1:8081\n");
+        assert_eq!(
+            render_ports(&info.ports, None),
+            "80/tcp -> 127.0.0.1:8081\n"
+        );
         assert_eq!(render_ports(&info.ports, Some("443")), "");
     }
 
     #[test]
     fn inspect_format_renders_paths() {
         let v = serde_json::json!({"NetworkSettings": {"IPAddress": "172.17.0.2", "Ports": {}}, "Name": "/a"});
-        assert_eq!(render_inspect(&[v.clone()], Some("{{.NetworkSettings.IPAddress}}")), "172.17.0.2\n");
-        assert_eq!(render_inspect(&[v.clone()], Some("ip={{ .NetworkSettings.IPAddress }}!")), "ip=172.17.0.2!\n");
-        assert_eq!(render_inspect(&[v.clone()], Some("{{json .NetworkSettings.Ports}}")), "{}\n");
+        assert_eq!(
+            render_inspect(&[v.clone()], Some("{{.NetworkSettings.IPAddress}}")),
+            "172.17.0.2\n"
+        );
+        assert_eq!(
+            render_inspect(&[v.clone()], Some("ip={{ .NetworkSettings.IPAddress }}!")),
+            "ip=172.17.0.2!\n"
+        );
+        assert_eq!(
+            render_inspect(&[v.clone()], Some("{{json .NetworkSettings.Ports}}")),
+            "{}\n"
+        );
         assert_eq!(render_inspect(&[v], Some("{{.Missing}}")), "<no value>\n");
     }
 
@@ -1310,6 +1612,9 @@ mod tests {
             }
         );
         let e = bollard::errors::Error::SocketNotFoundError("/nope.sock".into());
-        assert!(matches!(classify(&e, "unix:///nope.sock"), EngineError::Unreachable { .. }));
+        assert!(matches!(
+            classify(&e, "unix:///nope.sock"),
+            EngineError::Unreachable { .. }
+        ));
     }
 }
