@@ -449,13 +449,32 @@ impl Grader<'_, '_> {
         let mut action = match command::parse(&cmd.text, Some(&workdir)) {
             Ok(a) => a,
             Err(e) => {
-                record.detail = format!("not run: {e}");
+                record.detail = e.to_string();
                 return record;
             }
         };
         if let Err(reasons) = self.policy.check(&action) {
             record.detail = reasons.join("; ");
             return record;
+        }
+        // Grading never pulls: a submission must not make the daemon download what it names.
+        if let Action::Run(spec) | Action::Create(spec) = &action {
+            let image = self.options.image_map.resolve(&spec.image);
+            match self.run.engine.image_present(image).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    record.detail = format!(
+                        "image {image} is not present on this machine, and grading does not pull images (map it to a local one with --image-map {}=LOCAL)",
+                        spec.image
+                    );
+                    return record;
+                }
+                Err(e) => {
+                    record.outcome = CommandOutcome::Failed;
+                    record.detail = excerpt(&e.to_string());
+                    return record;
+                }
+            }
         }
         self.clamp(&mut action);
         let limit = self.options.limits.command_timeout.min(remaining);

@@ -197,11 +197,20 @@ impl Policy {
     /// host networking the lab does not use, prune (it reaches everyone's resources), volume
     /// driver options (they mount host paths), and symbolic links out of the sandbox.
     pub fn check(&self, action: &Action) -> Result<(), Vec<String>> {
-        let mut reasons: Vec<String> = action
-            .dangers(self.sandbox.as_deref())
+        // One reason per option, even when the parser found several things wrong with it.
+        let mut by_flag: Vec<(String, Vec<String>)> = Vec::new();
+        for d in action.dangers(self.sandbox.as_deref()) {
+            if self.allow_host_network && d.flag == "--network=host" {
+                continue;
+            }
+            match by_flag.iter_mut().find(|(flag, _)| *flag == d.flag) {
+                Some((_, reasons)) => reasons.push(d.reason),
+                None => by_flag.push((d.flag, vec![d.reason])),
+            }
+        }
+        let mut reasons: Vec<String> = by_flag
             .into_iter()
-            .filter(|d| !(self.allow_host_network && d.flag == "--network=host"))
-            .map(|d| format!("`{}` {}", d.flag, d.reason))
+            .map(|(flag, reasons)| format!("`{flag}` {}", reasons.join("; ")))
             .collect();
         match action {
             Action::Run(spec) | Action::Create(spec) => self.check_mounts(spec, &mut reasons),
