@@ -152,6 +152,11 @@ impl Namespace {
         }
         if let Some(c) = &mut check.reachable {
             res(&mut c.from);
+            // By IP, the peer is looked up as a container; by name, it resolves in-container
+            // through the alias the renamed container keeps.
+            if c.by_ip {
+                res(&mut c.to);
+            }
         }
         if let Some(c) = &mut check.published {
             res(&mut c.container);
@@ -612,6 +617,7 @@ steps:
       - command_fails: { command: "docker volume rm store", error: "in use" }
       - image: { name: alpine }
       - ran: { container: db, command: cat }
+      - reachable: { from: web, to: db, by_ip: true }
 "#;
         let lab: Lab = serde_yaml::from_str(yaml).unwrap();
         let out = ns().rewrite_lab(&lab);
@@ -656,6 +662,8 @@ steps:
         );
         assert_eq!(c[14].image.as_ref().unwrap().name, "alpine");
         assert_eq!(c[15].ran.as_ref().unwrap().container, "lr-abc123-db");
+        let r = c[16].reachable.as_ref().unwrap();
+        assert_eq!((r.from.as_str(), r.to.as_str()), ("lr-abc123-web", "lr-abc123-db"));
         // Nothing else changed.
         assert_eq!(out.steps[0].solution, lab.steps[0].solution);
         assert_eq!(out.id, lab.id);
