@@ -748,3 +748,89 @@ fn the_total_time_limit_stops_the_replay_and_says_so() {
     assert_eq!(r["steps"][2]["checks"][0]["status"], "error");
     assert_eq!(leftovers(ns), Vec::<String>::new());
 }
+
+/// Every lab's reference solution, replayed as a submission in its own namespace, scores full
+/// marks and leaves nothing behind; an empty submission does not.
+#[test]
+fn every_labs_reference_solution_scores_full_marks_when_replayed() {
+    if !docker_available() {
+        return;
+    }
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("labs");
+    let mut labs = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).expect("labs/ is readable") {
+            let path = entry.expect("entry").path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml")
+                && !path.to_string_lossy().ends_with(".quiz.yaml")
+            {
+                labs.push(path);
+            }
+        }
+    }
+    labs.sort();
+    assert!(!labs.is_empty(), "no labs under {}", root.display());
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let home = tempfile::tempdir().expect("temp home");
+    let mut children = Vec::new();
+    for (i, path) in labs.iter().enumerate() {
+        let lab: labrunner::lab::Lab =
+            serde_yaml::from_str(&std::fs::read_to_string(path).expect("read lab"))
+                .expect("lab loads");
+        let solution: Vec<String> = lab
+            .steps
+            .iter()
+            .flat_map(|s| s.solution.iter().map(|c| c.text().to_string()))
+            .collect();
+        let sub = dir.path().join(format!("{}.sh", lab.id));
+        std::fs::write(&sub, solution.join("\n")).expect("write submission");
+        let empty = dir.path().join(format!("{}.empty.sh", lab.id));
+        std::fs::write(&empty, "# nothing\n").expect("write submission");
+        for (kind, file) in [("full", sub), ("empty", empty)] {
+            let ns = format!("gx-lab{i}{}", if kind == "full" { "f" } else { "e" });
+            purge(&ns);
+            let child = labrunner(home.path())
+                .arg("grade")
+                .arg(path)
+                .args(["--namespace", &ns, "--format", "json", "--submission"])
+                .arg(&file)
+                .stdout(Stdio::piped())
+                .stderr(Stdio::piped())
+                .spawn()
+                .expect("start labrunner");
+            children.push((lab.id.clone(), kind, ns, child));
+        }
+    }
+    for (lab, kind, ns, child) in children {
+        let out = child.wait_with_output().expect("labrunner finishes");
+        let r = report(&out);
+        let (score, max) = (
+            r["score"].as_u64().unwrap_or(0),
+            r["max_score"].as_u64().unwrap_or(0),
+        );
+        if kind == "full" {
+            assert_eq!((out.status.code(), score), (Some(0), max), "{lab}: {r:#}");
+            let failed: Vec<&Value> = r["commands"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|c| c["outcome"] == "refused" || c["outcome"] == "timed_out")
+                .collect();
+            assert!(
+                failed.is_empty(),
+                "{lab}: the reference solution was refused: {failed:#?}"
+            );
+        } else {
+            assert_eq!(out.status.code(), Some(1), "{lab}: {r:#}");
+            assert!(
+                score < max,
+                "{lab}: an empty submission scored {score}/{max}"
+            );
+        }
+        assert_eq!(leftovers(&ns), Vec::<String>::new(), "{lab}");
+    }
+}
