@@ -12,6 +12,7 @@
 //! Whatever happens (a failure, the total time limit, Ctrl-C, a panic), everything the grading
 //! created carries its run label and is removed before [`grade`] returns.
 
+use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;
@@ -170,6 +171,7 @@ pub async fn grade(
         namespace: namespace.clone(),
         options,
         policy: Policy::for_lab(lab, Some(workdir.clone())),
+        owns_declared: Cell::new(false),
     };
     let hard_limit = options.limits.total_timeout + GRACE;
     let work = std::panic::AssertUnwindSafe(grader.grade(mode)).catch_unwind();
@@ -181,9 +183,9 @@ pub async fn grade(
         () = interrupt => Err(GradeError::Interrupted),
         () = tokio::time::sleep(hard_limit) => Err(GradeError::TimedOut(options.limits.total_timeout.as_secs())),
     };
-    // Replay refuses to start when a declared resource exists already, so everything declared
-    // in the namespace is the grading's own.
-    let leftovers = cleanup(engine, &run_id, &graded_lab, replay).await;
+    // Declared resources in the namespace are the grading's own once replay has checked that
+    // none of them existed before it started; until then only labelled ones are.
+    let leftovers = cleanup(engine, &run_id, &graded_lab, grader.owns_declared.get()).await;
     drop(temp);
     outcome.map(|report| Graded { report, leftovers })
 }
@@ -199,7 +201,7 @@ fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
 /// Remove everything carrying the run label (containers first: networks and volumes in use
 /// cannot be removed), and in replay the lab's declared resources in the namespace. Returns
 /// what could not be removed.
-async fn cleanup(engine: &dyn Engine, run_id: &str, lab: &Lab, replay: bool) -> Vec<String> {
+async fn cleanup(engine: &dyn Engine, run_id: &str, lab: &Lab, owns_declared: bool) -> Vec<String> {
     let mut left = Vec::new();
     let label = [(LABEL_RUN.to_string(), run_id.to_string())];
     // Two rounds: a container removed in the first frees the network or volume for the second.
@@ -215,7 +217,7 @@ async fn cleanup(engine: &dyn Engine, run_id: &str, lab: &Lab, replay: bool) -> 
         let mut containers = owned.containers;
         let mut networks = owned.networks;
         let mut volumes = owned.volumes;
-        if replay {
+        if owns_declared {
             for r in declared(lab) {
                 match r.kind {
                     ResourceKind::Container => containers.push(r.name),
@@ -267,6 +269,8 @@ struct Grader<'r, 'a> {
     namespace: Option<Namespace>,
     options: &'r GradeOptions,
     policy: Policy,
+    /// Set once replay has found none of the lab's declared resources in the namespace.
+    owns_declared: Cell<bool>,
 }
 
 /// Per step: credited, and the latest report of each check.
@@ -399,6 +403,7 @@ impl Grader<'_, '_> {
                 resources: found,
             });
         }
+        self.owns_declared.set(true);
         self.write_lab_files()?;
         run.setup().await.map_err(GradeError::Setup)
     }

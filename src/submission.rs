@@ -212,6 +212,20 @@ impl Policy {
             .into_iter()
             .map(|(flag, reasons)| format!("`{flag}` {}", reasons.join("; ")))
             .collect();
+        let labels: &[(String, String)] = match action {
+            Action::Run(spec) | Action::Create(spec) => &spec.labels,
+            Action::NetworkCreate(n) => &n.labels,
+            Action::VolumeCreate { labels, .. } => labels,
+            _ => &[],
+        };
+        for (key, _) in labels
+            .iter()
+            .filter(|(k, _)| k.starts_with("io.labrunner."))
+        {
+            reasons.push(format!(
+                "`--label {key}`: labels under io.labrunner. are how labrunner finds what it must remove"
+            ));
+        }
         match action {
             Action::Run(spec) | Action::Create(spec) => self.check_mounts(spec, &mut reasons),
             Action::NetworkPrune { .. } | Action::VolumePrune { .. } => reasons.push(
@@ -582,6 +596,29 @@ mod tests {
             }))
             .expect_err("no sandbox");
         assert!(reasons[0].contains("no bind mounts"));
+    }
+
+    #[test]
+    fn labrunner_labels_cannot_be_set_by_a_submission() {
+        let policy = Policy::default();
+        let spec = ContainerSpec {
+            labels: vec![("io.labrunner.run".into(), "elsewhere".into())],
+            ..Default::default()
+        };
+        let reasons = policy.check(&run(spec)).expect_err("label");
+        assert!(reasons[0].contains("io.labrunner.run"), "{reasons:?}");
+        let volume = Action::VolumeCreate {
+            name: Some("v".into()),
+            driver: None,
+            labels: vec![("io.labrunner.managed".into(), "false".into())],
+        };
+        assert!(policy.check(&volume).is_err());
+        let fine = Action::VolumeCreate {
+            name: Some("v".into()),
+            driver: None,
+            labels: vec![("team".into(), "a".into())],
+        };
+        assert_eq!(policy.check(&fine), Ok(()));
     }
 
     #[test]

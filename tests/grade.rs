@@ -318,6 +318,12 @@ fn a_malicious_submission_is_refused_or_contained_with_reasons() {
         "{}",
         by_line(8)
     );
+    assert!(
+        by_line(11).contains("grading does not pull images"),
+        "{}",
+        by_line(11)
+    );
+    assert!(by_line(12).contains("io.labrunner."), "{}", by_line(12));
 
     let commands = r["commands"].as_array().expect("commands");
     let outcome = |line: u64| {
