@@ -446,7 +446,20 @@ fn the_students_own_same_named_resources_are_untouched() {
     let _student = StudentResources::create();
     let writer_id = docker(&["inspect", "--format", "{{.Id}}", "gx-writer"]);
 
-    let (code, r, out) = replay("gx-iso", "correct.sh", &[]);
+    // The submission goes after the student's things by id and by name first: in the
+    // namespace, those ids and names reach nothing of theirs.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let sub = dir.path().join("sub.sh");
+    let correct = std::fs::read_to_string(fixture("correct.sh")).expect("fixture");
+    std::fs::write(
+        &sub,
+        format!(
+            "docker rm -f {}\ndocker rm -f gx-writer\ndocker volume rm -f gx-store\ndocker network rm gx-app-net\n{correct}",
+            writer_id.trim()
+        ),
+    )
+    .expect("write submission");
+    let (code, r, out) = replay_file("gx-iso", &sub, &[]);
     assert_eq!(
         code,
         Some(0),
@@ -454,6 +467,10 @@ fn the_students_own_same_named_resources_are_untouched() {
         String::from_utf8_lossy(&out.stderr)
     );
     assert_eq!(r["score"], 8, "{r:#}");
+    assert_eq!(
+        r["commands"][3]["outcome"], "failed",
+        "no network gx-app-net in the namespace: {r:#}"
+    );
     assert_eq!(leftovers("gx-iso"), Vec::<String>::new());
 
     // Still there, the same, with the same data.
