@@ -663,7 +663,10 @@ steps:
         assert_eq!(c[14].image.as_ref().unwrap().name, "alpine");
         assert_eq!(c[15].ran.as_ref().unwrap().container, "lr-abc123-db");
         let r = c[16].reachable.as_ref().unwrap();
-        assert_eq!((r.from.as_str(), r.to.as_str()), ("lr-abc123-web", "lr-abc123-db"));
+        assert_eq!(
+            (r.from.as_str(), r.to.as_str()),
+            ("lr-abc123-web", "lr-abc123-db")
+        );
         // Nothing else changed.
         assert_eq!(out.steps[0].solution, lab.steps[0].solution);
         assert_eq!(out.id, lab.id);
