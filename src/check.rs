@@ -317,7 +317,7 @@ async fn observe(kind: CheckKind<'_>, env: &CheckEnv<'_>) -> Result<Observation,
             };
             let seen = format!("{} is attached to {}", info.name, list(&info.networks));
             Ok(Observation {
-                holds: info.networks.iter().any(|n| *n == a.network),
+                holds: info.networks.contains(&a.network),
                 evidence: seen,
             })
         }
@@ -778,8 +778,7 @@ fn first_line(text: &str) -> String {
 fn last_line(text: &str) -> String {
     text.lines()
         .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .last()
+        .rfind(|l| !l.is_empty())
         .unwrap_or("")
         .to_string()
 }

@@ -25,6 +25,8 @@ enum Command {
     Watch(cli::watch::Args),
     /// Remove what labrunner created (found by its labels), and nothing else.
     Clean(cli::clean::Args),
+    /// Grade a lab: the daemon's current state, or a replayed submission.
+    Grade(cli::grade::Args),
 }
 
 fn main() -> ExitCode {
@@ -45,6 +47,7 @@ fn main() -> ExitCode {
             Some(Command::Test(a)) => cli::test::run(a).await,
             Some(Command::Watch(a)) => cli::watch::run(a).await,
             Some(Command::Clean(a)) => cli::clean::run(a).await,
+            Some(Command::Grade(a)) => cli::grade::run(a).await,
         }
     });
     match result {

@@ -85,8 +85,14 @@ pub fn load_labs(paths: &[PathBuf]) -> anyhow::Result<Vec<LoadedLab>> {
 
 /// A lab that passes `validate` (errors stop here, with every diagnostic; warnings do not).
 fn load_lab(path: &Path) -> anyhow::Result<LoadedLab> {
-    crate::validate::load_valid(path).map(|(lab, _warnings)| lab).map_err(|errors| {
-        let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        anyhow::anyhow!("{} is not a valid lab:\n{}", path.display(), text.join("\n"))
-    })
+    crate::validate::load_valid(path)
+        .map(|(lab, _warnings)| lab)
+        .map_err(|errors| {
+            let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
+            anyhow::anyhow!(
+                "{} is not a valid lab:\n{}",
+                path.display(),
+                text.join("\n")
+            )
+        })
 }

@@ -39,8 +39,10 @@ fn named(items: Vec<(ResourceKind, String)>) -> serde_json::Value {
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    // `$(pwd)` is always absolute in a shell, so a relative --workdir is made absolute too.
     let workdir = match args.workdir {
-        Some(dir) => dir,
+        Some(dir) => std::path::absolute(&dir)
+            .with_context(|| format!("cannot resolve the folder {}", dir.display()))?,
         None => std::env::current_dir().context("cannot read the current folder")?,
     };
     // One argument is the command line as typed; several are words the shell already split,

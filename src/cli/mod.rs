@@ -3,6 +3,7 @@
 pub mod clean;
 pub mod common;
 pub mod explain;
+pub mod grade;
 pub mod schema;
 pub mod test;
 pub mod validate;

@@ -235,7 +235,7 @@ pub enum ParseError {
     /// `$(pwd)`, `$PWD` or a relative bind source, with no working folder to resolve it.
     #[error("`{syntax}` refers to the current folder, and no working folder was given")]
     NoWorkdir { syntax: String },
-    #[error("unexpected argument `{arg}` for `docker {command}`")]
+    #[error("unexpected argument `{arg}` for `{}`", docker(.command))]
     UnexpectedArgument { command: String, arg: String },
 }
 
@@ -272,8 +272,9 @@ pub(crate) fn is_builtin_network(name: &str) -> bool {
     matches!(name, "bridge" | "host" | "none" | "default") || name.starts_with("container:")
 }
 
-/// Parse one docker command line. `workdir` replaces `$(pwd)`, `${PWD}` and `$PWD`, and makes
-/// `.`-relative bind sources absolute.
+/// Parse one docker command line. `workdir` (an absolute path, as `pwd` prints) replaces
+/// `$(pwd)`, `${PWD}` and `$PWD`, and makes `.`-relative bind sources absolute; `None` makes
+/// any of those an error ([`ParseError::NoWorkdir`]).
 ///
 /// Accepts `docker` followed by a supported subcommand (`docker container <cmd>` works for the
 /// container commands). Flags the docker CLI accepts but labrunner does not are refused with
@@ -586,6 +587,15 @@ impl Cx<'_> {
         }
         // Checked after the flags, so that errors come in the order of the line.
         values::check_image(&c.image)?;
+        let user_network = c.network.as_deref().is_some_and(|n| !is_builtin_network(n));
+        if let Some(alias) = c.network_aliases.first().filter(|_| !user_network) {
+            return Err(ParseError::InvalidValue {
+                flag: "--network-alias".into(),
+                value: alias.clone(),
+                reason: "network-scoped aliases are only supported for user-defined networks"
+                    .into(),
+            });
+        }
         if c.remove && c.restart.as_deref().is_some_and(|r| r != "no") {
             return Err(ParseError::InvalidValue {
                 flag: "--restart".into(),

@@ -55,9 +55,22 @@ fn within(path: &str, folder: &str) -> bool {
 /// The mount as it would be written on the command line, to name it.
 fn written(m: &Mount) -> String {
     let source = m.source.as_deref().unwrap_or("");
+    let mut opts: Vec<&str> = Vec::new();
+    if m.read_only {
+        opts.push("ro");
+    }
+    opts.extend(m.options.iter().map(String::as_str));
     match m.syntax {
-        MountSyntax::VolumeFlag => format!("-v {source}:{}", m.target),
-        MountSyntax::MountFlag => format!("--mount type=bind,source={source},target={}", m.target),
+        MountSyntax::VolumeFlag if opts.is_empty() => format!("-v {source}:{}", m.target),
+        MountSyntax::VolumeFlag => format!("-v {source}:{}:{}", m.target, opts.join(",")),
+        MountSyntax::MountFlag => {
+            let mut s = format!("--mount type=bind,source={source},target={}", m.target);
+            for o in opts {
+                s.push(',');
+                s.push_str(if o == "ro" { "readonly" } else { o });
+            }
+            s
+        }
         MountSyntax::TmpfsFlag => format!("--tmpfs {}", m.target),
     }
 }
@@ -125,7 +138,11 @@ fn container_dangers(c: &ContainerSpec, sandbox: Option<&Path>) -> Vec<Danger> {
     for cap in &c.cap_add {
         out.push(danger(
             format!("--cap-add {cap}"),
-            format!("adds the Linux capability {cap} beyond Docker's safe default set"),
+            if cap.eq_ignore_ascii_case("ALL") {
+                "adds every Linux capability: close to --privileged".to_string()
+            } else {
+                format!("adds the Linux capability {cap} beyond Docker's safe default set")
+            },
         ));
     }
     namespace_danger(
@@ -219,7 +236,14 @@ mod tests {
             ),
             ("docker run -v /:/host alpine", &["-v /:/host"]),
             ("docker run -v /etc:/x alpine", &["-v /etc:/x"]),
-            ("docker run -v /etc/nginx:/x alpine", &["-v /etc/nginx:/x"]),
+            (
+                "docker run -v /etc/nginx:/x:ro,z alpine",
+                &["-v /etc/nginx:/x:ro,z"],
+            ),
+            (
+                "docker run --mount type=bind,src=/etc,dst=/x,ro alpine",
+                &["--mount type=bind,source=/etc,target=/x,readonly"],
+            ),
             (
                 "docker run -v /home/../etc:/x alpine",
                 &["-v /home/../etc:/x"],

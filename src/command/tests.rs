@@ -724,6 +724,11 @@ fn invalid_values_name_the_flag() {
             "--ip-range",
         ),
         ("docker run --rm --restart always alpine", "--restart"),
+        ("docker run --network-alias db alpine", "--network-alias"),
+        (
+            "docker run --network bridge --network-alias db alpine",
+            "--network-alias",
+        ),
     ];
     for (line, flag) in table {
         match err(line) {

@@ -84,6 +84,18 @@ impl Scanner<'_> {
                     in_word = true;
                 }
                 '#' if !in_word => break,
+                '\u{201c}' | '\u{201d}' | '\u{201e}' | '\u{2033}' => {
+                    return Err(typographic(c, "`\"`"));
+                }
+                '\u{2018}' | '\u{2019}' | '\u{201a}' | '\u{2032}' => {
+                    return Err(typographic(c, "`'`"));
+                }
+                '\u{00a0}' | '\u{2007}' | '\u{202f}' => {
+                    return Err(typographic(c, "a plain space"));
+                }
+                '\u{2010}'..='\u{2015}' | '\u{2212}' if !in_word => {
+                    return Err(typographic(c, "`-` (flags start with `-` or `--`)"));
+                }
                 '~' if !in_word => return Err(ParseError::Shell("~".into())),
                 '|' | '&' | ';' | '<' | '>' | '(' | ')' => {
                     let io_number = if in_word
@@ -263,6 +275,19 @@ impl Scanner<'_> {
     }
 }
 
+/// A typographic character pasted from a web page where the shell needs a plain one.
+/// (A quoting error: the shell would not treat it as the quote or dash it looks like.)
+fn typographic(c: char, plain: &str) -> ParseError {
+    let found = if c.is_whitespace() {
+        format!("U+{:04X} (a non-breaking space)", c as u32)
+    } else {
+        format!("`{c}`")
+    };
+    ParseError::Quoting(format!(
+        "{found} is a typographic character, probably copied from a web page: type {plain} instead"
+    ))
+}
+
 fn is_pwd(syntax: &str) -> bool {
     match syntax {
         "$PWD" | "${PWD}" => true,
@@ -391,6 +416,27 @@ mod tests {
         for (line, syntax) in table {
             assert_eq!(refused(line), ParseError::Shell(syntax.into()), "{line}");
         }
+    }
+
+    #[test]
+    fn typographic_characters_are_named() {
+        for line in [
+            "docker run \u{2013}-name web alpine",
+            "docker run \u{2014}name web alpine",
+            "sh -c \u{201c}echo hi\u{201d}",
+            "sh -c \u{2018}echo hi\u{2019}",
+            "docker\u{a0}ps",
+        ] {
+            assert!(
+                matches!(refused(line), ParseError::Quoting(m) if m.contains("typographic")),
+                "{line}"
+            );
+        }
+        // Inside quotes they are just text, and a dash inside a word is fine.
+        assert_eq!(
+            words("echo '\u{201c}x\u{201d}' a\u{2013}b"),
+            vec!["echo", "\u{201c}x\u{201d}", "a\u{2013}b"]
+        );
     }
 
     #[test]

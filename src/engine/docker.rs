@@ -161,13 +161,18 @@ impl DockerEngine {
         let image = ctx.image_map.resolve(&spec.image).to_string();
         self.ensure_image(&image, ctx).await?;
         // Named volumes the daemon would create implicitly are created here, labelled, so that
-        // cleanup knows they belong to the lab. Existing volumes are left as they are.
+        // cleanup knows they belong to the lab. Existing volumes are left as they are; the ones
+        // made here are removed again if the daemon refuses the container, as it would have
+        // created none.
+        let mut made = Vec::new();
         for mount in &spec.mounts {
             if mount.kind == MountKind::Volume
                 && let Some(name) = &mount.source
+                && !made.contains(name)
                 && self.volume(name).await?.is_none()
             {
                 self.create_volume(Some(name), None, &[], ctx).await?;
+                made.push(name.clone());
             }
         }
         let body = container_body(spec, &image, ctx);
@@ -180,7 +185,16 @@ impl DockerEngine {
                 "create a container",
                 self.docker.create_container(Some(options), body),
             )
-            .await?;
+            .await;
+        let created = match created {
+            Ok(c) => c,
+            Err(e) => {
+                for name in &made {
+                    let _ = self.remove_volume(name).await;
+                }
+                return Err(e);
+            }
+        };
         Ok(created.id)
     }
 
@@ -1584,15 +1598,24 @@ mod tests {
     fn inspect_format_renders_paths() {
         let v = serde_json::json!({"NetworkSettings": {"IPAddress": "172.17.0.2", "Ports": {}}, "Name": "/a"});
         assert_eq!(
-            render_inspect(&[v.clone()], Some("{{.NetworkSettings.IPAddress}}")),
+            render_inspect(
+                std::slice::from_ref(&v),
+                Some("{{.NetworkSettings.IPAddress}}")
+            ),
             "172.17.0.2\n"
         );
         assert_eq!(
-            render_inspect(&[v.clone()], Some("ip={{ .NetworkSettings.IPAddress }}!")),
+            render_inspect(
+                std::slice::from_ref(&v),
+                Some("ip={{ .NetworkSettings.IPAddress }}!")
+            ),
             "ip=172.17.0.2!\n"
         );
         assert_eq!(
-            render_inspect(&[v.clone()], Some("{{json .NetworkSettings.Ports}}")),
+            render_inspect(
+                std::slice::from_ref(&v),
+                Some("{{json .NetworkSettings.Ports}}")
+            ),
             "{}\n"
         );
         assert_eq!(render_inspect(&[v], Some("{{.Missing}}")), "<no value>\n");

@@ -1,0 +1,227 @@
+//! `labrunner test` and the runner's ownership rules, on the real daemon.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::{docker, docker_available, docker_quiet, labrunner};
+use labrunner::engine::docker::DockerEngine;
+use labrunner::images::ImageMap;
+use labrunner::runner::{LabRun, ResourceKind};
+
+fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/runner")
+        .join(name)
+}
+
+fn left_by_lab(lab: &str) -> String {
+    let filter = format!("label=io.labrunner.lab={lab}");
+    let mut out = docker(&["ps", "-aq", "--filter", &filter]);
+    out.push_str(&docker(&["network", "ls", "-q", "--filter", &filter]));
+    out.push_str(&docker(&["volume", "ls", "-q", "--filter", &filter]));
+    out
+}
+
+#[test]
+fn a_lab_never_seen_before_passes_and_leaves_nothing() {
+    if !docker_available() {
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let out = labrunner(home.path())
+        .arg("test")
+        .arg(fixture("handwritten.yaml"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    for step in ["author", "reader", "wrong-target"] {
+        assert!(stdout.contains(&format!("ok   {step}")), "{stdout}");
+    }
+    assert!(stdout.contains("cleanup: nothing left behind"), "{stdout}");
+    assert!(stdout.contains("1 passed, 0 failed"), "{stdout}");
+    assert_eq!(left_by_lab("lrx-handwritten").trim(), "");
+    for name in ["lrx-author", "lrx-reader"] {
+        assert!(
+            docker(&["ps", "-aq", "--filter", &format!("name=^{name}$")])
+                .trim()
+                .is_empty()
+        );
+    }
+    // The lab's working folder is gone too.
+    let work = home.path().join("work");
+    assert!(!work.exists() || std::fs::read_dir(&work).unwrap().next().is_none());
+}
+
+#[test]
+fn defects_in_a_lab_are_reported_and_fail_the_run() {
+    if !docker_available() {
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let out = labrunner(home.path())
+        .args(["test", "--json"])
+        .arg(fixture("early-pass.yaml"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lab = &report[0];
+    assert_eq!(lab["ok"], false);
+    let early = &lab["steps"][0]["passed_too_early"];
+    assert_eq!(early.as_array().unwrap().len(), 1, "{lab}");
+    assert!(
+        early[0]["description"]
+            .as_str()
+            .unwrap()
+            .contains("image alpine:latest")
+    );
+    let after = &lab["steps"][1]["after"][0];
+    assert_eq!(after["verdict"], "fail");
+    assert!(
+        after["evidence"].as_str().unwrap().contains("missing.txt"),
+        "{after}"
+    );
+    assert_eq!(lab["leftovers"].as_array().unwrap().len(), 0);
+    assert_eq!(left_by_lab("lrx-defective").trim(), "");
+}
+
+/// Someone's volume with data in it, named by a lab, survives the lab's start, its reset and
+/// cleanup, `labrunner clean`, and a `test` run that refuses to start.
+#[test]
+fn a_preexisting_volume_is_never_touched() {
+    if !docker_available() {
+        return;
+    }
+    docker_quiet(&["rm", "-f", "lrx-user"]);
+    docker_quiet(&["volume", "rm", "-f", "lrx-precious"]);
+    docker(&["volume", "create", "lrx-precious"]);
+    docker(&[
+        "run",
+        "--rm",
+        "-v",
+        "lrx-precious:/data",
+        "labrunner-fixture/busybox:1",
+        "sh",
+        "-c",
+        "echo thesis-draft-7 > /data/work.txt",
+    ]);
+    let read = || {
+        docker(&[
+            "run",
+            "--rm",
+            "-v",
+            "lrx-precious:/data",
+            "labrunner-fixture/busybox:1",
+            "cat",
+            "/data/work.txt",
+        ])
+    };
+
+    let home = tempfile::tempdir().unwrap();
+    let out = labrunner(home.path())
+        .arg("test")
+        .arg(fixture("preexisting.yaml"))
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(
+        stdout.contains("volume lrx-precious already exists"),
+        "{stdout}"
+    );
+    assert_eq!(read().trim(), "thesis-draft-7");
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let engine = DockerEngine::connect().await.unwrap();
+        let lab = labrunner::validate::load_valid(&fixture("preexisting.yaml"))
+            .unwrap()
+            .0
+            .lab;
+        let map = ImageMap::parse_entries(common::IMAGE_MAP).unwrap();
+        let mut run = LabRun::new(&engine, &lab, home.path().join("work/pre"), map);
+        let found = run.preflight().await.unwrap();
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].kind, ResourceKind::Volume);
+        run.prepare_workdir().unwrap();
+        assert!(run.run_solution(&lab.steps[0]).await.is_empty());
+        assert!(
+            run.evaluate(&lab.steps[0])
+                .await
+                .iter()
+                .all(|o| o.verdict.passed())
+        );
+        // Reset and cleanup remove the lab's container, keep the volume.
+        let removed = run.cleanup().await.unwrap();
+        assert_eq!(removed, vec!["container lrx-user".to_string()]);
+        assert!(run.leftovers().await.unwrap().is_empty());
+    });
+    assert_eq!(read().trim(), "thesis-draft-7");
+
+    // Scoped to this lab: other tests run labs at the same time.
+    let out = labrunner(home.path())
+        .args(["clean", "--lab", "lrx-preexisting"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("lrx-precious"));
+    assert_eq!(read().trim(), "thesis-draft-7");
+    docker(&["volume", "rm", "lrx-precious"]);
+}
+
+/// Without a daemon: one clear message naming the fix, exit code 2, no panic.
+#[test]
+fn no_daemon_gets_one_clear_message() {
+    let home = tempfile::tempdir().unwrap();
+    let socket = home.path().join("no-daemon.sock");
+    let out = labrunner(home.path())
+        .env("DOCKER_HOST", format!("unix://{}", socket.display()))
+        .arg("test")
+        .arg(fixture("handwritten.yaml"))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("cannot reach the Docker daemon"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("fix:"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(stderr.matches("labrunner:").count(), 1, "{stderr}");
+}
+
+/// A refused `docker run` leaves no volume behind: the daemon would not have created one.
+#[test]
+fn a_refused_container_leaves_no_volume() {
+    if !docker_available() {
+        return;
+    }
+    docker_quiet(&["volume", "rm", "-f", "lrx-orphan"]);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        use labrunner::engine::{ApplyContext, Engine};
+        let engine = DockerEngine::connect().await.unwrap();
+        let action = labrunner::command::parse(
+            "docker run --name lrx-orphan-c --mount type=volume,source=lrx-orphan,target=data alpine:latest true",
+            None,
+        )
+        .unwrap();
+        let ctx = ApplyContext::for_run(Default::default(), ImageMap::parse_entries(common::IMAGE_MAP).unwrap());
+        let err = engine.apply(&action, &ctx).await.unwrap_err().to_string();
+        assert!(err.contains("mount path must be absolute"), "{err}");
+        assert!(engine.volume("lrx-orphan").await.unwrap().is_none());
+        assert!(engine.container("lrx-orphan-c").await.unwrap().is_none());
+    });
+}
