@@ -25,7 +25,10 @@ impl ImageMap {
     /// Parse `FROM=TO` entries separated by commas or whitespace.
     pub fn parse_entries(text: &str) -> Result<Self, String> {
         let mut map = ImageMap::default();
-        for entry in text.split(|c: char| c == ',' || c.is_whitespace()).filter(|e| !e.is_empty()) {
+        for entry in text
+            .split(|c: char| c == ',' || c.is_whitespace())
+            .filter(|e| !e.is_empty())
+        {
             let (from, to) = entry
                 .split_once('=')
                 .filter(|(f, t)| !f.is_empty() && !t.is_empty())

@@ -63,7 +63,9 @@ impl EngineError {
     pub fn is_connection(&self) -> bool {
         matches!(
             self,
-            EngineError::Unreachable { .. } | EngineError::PermissionDenied { .. } | EngineError::TooOld { .. }
+            EngineError::Unreachable { .. }
+                | EngineError::PermissionDenied { .. }
+                | EngineError::TooOld { .. }
         )
     }
 }
@@ -189,13 +191,19 @@ pub trait Engine: Send + Sync {
     /// Daemon version and API version, e.g. `20.10.24 (API 1.41)`.
     async fn version(&self) -> Result<String, EngineError>;
     /// Execute one parsed docker command.
-    async fn apply(&self, action: &Action, ctx: &ApplyContext) -> Result<ActionOutput, EngineError>;
+    async fn apply(&self, action: &Action, ctx: &ApplyContext)
+    -> Result<ActionOutput, EngineError>;
     async fn network(&self, name: &str) -> Result<Option<NetworkInfo>, EngineError>;
     async fn volume(&self, name: &str) -> Result<Option<VolumeInfo>, EngineError>;
     async fn container(&self, name: &str) -> Result<Option<ContainerInfo>, EngineError>;
     async fn image_present(&self, name: &str) -> Result<bool, EngineError>;
     /// Run a command in a running container; waits for it to end (or `timeout`).
-    async fn exec(&self, container: &str, command: &[String], timeout: Duration) -> Result<ExecOutput, EngineError>;
+    async fn exec(
+        &self,
+        container: &str,
+        command: &[String],
+        timeout: Duration,
+    ) -> Result<ExecOutput, EngineError>;
     /// Run a command in a fresh, labelled, auto-removed container with `volume` mounted
     /// read-only at `/volume`.
     async fn run_helper(
@@ -207,7 +215,11 @@ pub trait Engine: Send + Sync {
         timeout: Duration,
     ) -> Result<ExecOutput, EngineError>;
     /// Command lines exec'd in `container` since `since` (Unix seconds), from the daemon's events.
-    async fn exec_commands_since(&self, container: &str, since: i64) -> Result<Vec<String>, EngineError>;
+    async fn exec_commands_since(
+        &self,
+        container: &str,
+        since: i64,
+    ) -> Result<Vec<String>, EngineError>;
     /// Resources carrying every `key=value` label given.
     async fn labelled(&self, labels: &[(String, String)]) -> Result<Resources, EngineError>;
     /// Force-remove a container (and its anonymous volumes). Absent is not an error.
