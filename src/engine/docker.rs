@@ -205,8 +205,8 @@ impl DockerEngine {
         labels: &[(String, String)],
         ctx: &ApplyContext,
     ) -> Result<String, EngineError> {
-        let mut all = ctx.labels.clone();
-        all.extend(labels.iter().cloned());
+        let mut all: BTreeMap<String, String> = labels.iter().cloned().collect();
+        all.extend(ctx.labels.clone());
         let request = VolumeCreateRequest {
             name: name.map(str::to_string),
             driver: driver.map(str::to_string),
@@ -421,8 +421,9 @@ impl DockerEngine {
         spec: &NetworkCreate,
         ctx: &ApplyContext,
     ) -> Result<ActionOutput, EngineError> {
-        let mut labels: HashMap<String, String> = ctx.labels.clone().into_iter().collect();
-        labels.extend(spec.labels.iter().cloned());
+        // The command's own labels first: labrunner's ownership labels always win.
+        let mut labels: HashMap<String, String> = spec.labels.iter().cloned().collect();
+        labels.extend(ctx.labels.clone());
         let ipam = (spec.subnet.is_some() || spec.gateway.is_some() || spec.ip_range.is_some())
             .then(|| Ipam {
                 config: Some(vec![IpamConfig {
@@ -1041,8 +1042,9 @@ pub fn container_body(
     image: &str,
     ctx: &ApplyContext,
 ) -> ContainerCreateBody {
-    let mut labels: HashMap<String, String> = ctx.labels.clone().into_iter().collect();
-    labels.extend(spec.labels.iter().cloned());
+    // The command's own labels first: labrunner's ownership labels always win.
+    let mut labels: HashMap<String, String> = spec.labels.iter().cloned().collect();
+    labels.extend(ctx.labels.clone());
 
     let mut binds = Vec::new();
     let mut mounts = Vec::new();
