@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::common::{ImageArgs, connect, load_labs};
+use crate::namespace::{Namespace, NamespacedEngine};
 use crate::runner::{LabRun, LabTest, early_pass_message, test_lab};
 
 #[derive(Debug, clap::Args)]
@@ -14,6 +15,11 @@ pub struct Args {
     /// Print one JSON document with every lab's result.
     #[arg(long)]
     pub json: bool,
+    /// Run each lab under a fresh namespace (`lr-xxxxxx-NAME` for every container, network and
+    /// volume), so that it cannot collide with resources of the same names. Fixed host ports
+    /// stay as they are.
+    #[arg(long)]
+    pub isolate: bool,
     #[command(flatten)]
     pub images: ImageArgs,
 }
@@ -29,12 +35,20 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let engine = connect().await?;
     let mut results = Vec::new();
     for loaded in &labs {
-        let lab = &loaded.lab;
-        let mut run = LabRun::new(&engine, lab, PathBuf::new(), image_map.clone());
+        let namespace = args.isolate.then(Namespace::fresh);
+        let lab = match &namespace {
+            Some(ns) => ns.rewrite_lab(&loaded.lab),
+            None => loaded.lab.clone(),
+        };
+        let engine = NamespacedEngine::new(&engine, namespace.clone());
+        let mut run = LabRun::new(&engine, &lab, PathBuf::new(), image_map.clone());
         run.workdir = crate::home::workdir(&lab.id, Some(&run.run_id));
         if !args.json {
+            let ns = namespace
+                .map(|n| format!(", namespace {n}"))
+                .unwrap_or_default();
             println!(
-                "lab {} ({}, {} steps)",
+                "lab {} ({}, {} steps{ns})",
                 lab.id,
                 loaded.path.display(),
                 lab.steps.len()
