@@ -213,6 +213,23 @@ impl PositionIndex {
         }
     }
 
+    /// The item of the sequence at `seq` that starts at `pos`, or just after it on the same
+    /// line (libyaml marks a `- ` entry at its dash, the index at its content).
+    pub fn item_at(&self, seq: &str, pos: Pos) -> Option<String> {
+        let prefix = format!("{seq}[");
+        self.values
+            .iter()
+            .filter(|(p, v)| {
+                p.strip_prefix(&prefix)
+                    .and_then(|rest| rest.strip_suffix(']'))
+                    .is_some_and(|i| i.bytes().all(|b| b.is_ascii_digit()))
+                    && v.line == pos.line
+                    && v.column >= pos.column
+            })
+            .min_by_key(|(_, v)| v.column)
+            .map(|(p, _)| p.clone())
+    }
+
     /// The first key written twice in one mapping: its path and where the second one starts.
     pub fn first_duplicate(&self) -> Option<(&str, Pos)> {
         self.duplicates.first().map(|(p, pos)| (p.as_str(), *pos))
@@ -923,12 +940,32 @@ fn serde_diagnostic(path: &Path, index: &PositionIndex, e: &serde_yaml::Error) -
         .with_hint(format!("write {expected} here"));
     }
     if msg.starts_with("data did not match any variant of untagged enum Command") {
-        return Diagnostic::error(
-            path,
-            index.value(&node).unwrap_or_else(at_node),
-            format!("invalid command {where_}"),
-        )
-        .with_hint(
+        // serde names the list; find the item it stopped at.
+        let item = serde_pos.and_then(|p| index.item_at(&node, p));
+        let (pos, where_) = match &item {
+            Some(item) => (index.locate(item), format!("in `{item}`")),
+            None => (index.value(&node).unwrap_or_else(at_node), where_),
+        };
+        let keys = item
+            .as_deref()
+            .map(|i| index.keys_of(i))
+            .unwrap_or_default();
+        let stray: Vec<&String> = keys
+            .iter()
+            .filter(|k| !matches!(k.as_str(), "run" | "fails_with"))
+            .collect();
+        if let Some(first) = stray.first() {
+            let mut hint = format!(
+                "a command is a string, or a mapping with exactly `run` and `fails_with`; \
+                 `{first}` is not allowed"
+            );
+            if let Some(n) = nearest(first, &["run", "fails_with"]) {
+                hint.push_str(&format!(" (did you mean `{n}`?)"));
+            }
+            return Diagnostic::error(path, pos, format!("invalid command {where_}"))
+                .with_hint(hint);
+        }
+        return Diagnostic::error(path, pos, format!("invalid command {where_}")).with_hint(
             "a command is a string (`docker network create my-net`), or a mapping with `run` \
              (the command) and `fails_with` (a pattern of the expected error)",
         );

@@ -14,6 +14,7 @@ use serde::Serialize;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::check::{self, CheckEnv, CheckOutcome, Verdict};
+pub use crate::command::ResourceKind;
 use crate::command::{self, Action};
 use crate::engine::{ApplyContext, Engine, EngineError, LABEL_LAB, LABEL_MANAGED, LABEL_RUN};
 use crate::images::ImageMap;
@@ -66,22 +67,9 @@ pub struct Resource {
     pub name: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ResourceKind {
-    Container,
-    Network,
-    Volume,
-}
-
 impl std::fmt::Display for Resource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kind = match self.kind {
-            ResourceKind::Container => "container",
-            ResourceKind::Network => "network",
-            ResourceKind::Volume => "volume",
-        };
-        write!(f, "{kind} {}", self.name)
+        write!(f, "{} {}", self.kind, self.name)
     }
 }
 
@@ -130,6 +118,8 @@ pub struct LabRun<'a> {
     pub memory_limit: Option<i64>,
     pub pids_limit: Option<i64>,
     pub command_timeout: Option<Duration>,
+    /// Where progress of image pulls goes (a missing image is pulled when a command needs it).
+    pub pull_progress: Option<UnboundedSender<String>>,
     events: Option<UnboundedSender<RunEvent>>,
 }
 
@@ -157,6 +147,7 @@ impl<'a> LabRun<'a> {
             memory_limit: None,
             pids_limit: None,
             command_timeout: None,
+            pull_progress: None,
             events: None,
         }
     }
@@ -179,6 +170,7 @@ impl<'a> LabRun<'a> {
         ctx.memory_limit = self.memory_limit;
         ctx.pids_limit = self.pids_limit;
         ctx.timeout = self.command_timeout;
+        ctx.progress = self.pull_progress.clone();
         ctx
     }
 

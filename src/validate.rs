@@ -365,6 +365,11 @@ impl<'a> Linter<'a> {
             self.image_tag(&text_node, &spec.image);
         }
         for danger in action.dangers(Some(Path::new(LINT_WORKDIR))) {
+            // Host networking is a topic of the networking lessons (`--network host`): a lab
+            // may teach it. Graders refuse it in submitted commands; the lint does not.
+            if danger.flag.starts_with("--network") {
+                continue;
+            }
             // The lint parses with a stand-in working folder; name it as authors write it.
             let reason = danger.reason.replace(
                 &format!("the sandbox folder {LINT_WORKDIR}"),
@@ -372,18 +377,11 @@ impl<'a> Linter<'a> {
             );
             let message = format!("dangerous option `{}`: {reason}", danger.flag);
             let pos = self.locate_flag(&text_node, &danger.flag);
-            // Host networking is a lesson topic: allowed, with a warning.
-            let d = if danger.flag.starts_with("--network") {
-                Diagnostic::warning(self.path(), pos, message).with_hint(
-                    "host networking removes the container's network isolation; make sure the lab needs it",
-                )
-            } else {
-                Diagnostic::error(self.path(), pos, message).with_hint(
+            self.out
+                .push(Diagnostic::error(self.path(), pos, message).with_hint(
                     "labs must not give containers power over the host: remove the option, \
                      and keep bind-mount sources under `$(pwd)`",
-                )
-            };
-            self.out.push(d);
+                ));
         }
         if let Some(spec) = container_spec(&action)
             && !expects_failure
@@ -675,15 +673,18 @@ steps:
     }
 
     #[test]
-    fn host_networking_is_a_warning() {
-        let lab = LAB.replace("  volumes: [leftover]\n", "  containers: [web]\n").replace(
+    fn host_networking_is_allowed_but_privileged_is_not() {
+        let lab = LAB.replace("  volumes: [leftover]\n", "  containers: [web]\n");
+        let host = lab.replace(
             "      - docker network create app-net\n",
             "      - docker network create app-net\n      - docker run -d --name web --network host nginx:latest\n",
         );
-        let d = diagnostics(&lab);
+        assert_eq!(diagnostics(&host), Vec::<String>::new());
+        let privileged = host.replace("--network host", "--cap-add=NET_ADMIN");
+        let d = diagnostics(&privileged);
         assert_eq!(d.len(), 1, "{d:?}");
         assert!(
-            d[0].starts_with("16:34 warning: dangerous option `--network=host`"),
+            d[0].starts_with("16:34 error: dangerous option `--cap-add NET_ADMIN`"),
             "{d:?}"
         );
     }

@@ -225,3 +225,49 @@ fn a_refused_container_leaves_no_volume() {
         assert!(engine.container("lrx-orphan-c").await.unwrap().is_none());
     });
 }
+
+/// `test --isolate` runs a lab under a fresh namespace: resources of the lab's own names that
+/// someone else has are neither in the way nor touched.
+#[test]
+fn an_isolated_test_runs_beside_same_named_resources() {
+    if !docker_available() {
+        return;
+    }
+    let lab = fixture("handwritten.yaml");
+    let copy = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(&lab)
+        .unwrap()
+        .replace("id: lrx-handwritten", "id: lrx-isolated");
+    let path = copy.path().join("isolated.yaml");
+    std::fs::write(&path, text).unwrap();
+    docker_quiet(&["rm", "-f", "lri-reader"]);
+    docker(&[
+        "run",
+        "-d",
+        "--name",
+        "lri-reader",
+        "--label",
+        "owner=someone",
+        "labrunner-fixture/busybox:1",
+        "sleep",
+        "300",
+    ]);
+    let home = tempfile::tempdir().unwrap();
+    let out = labrunner(home.path())
+        .args(["test", "--isolate"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let theirs = docker(&[
+        "inspect",
+        "--format",
+        "{{.State.Status}} {{index .Config.Labels \"owner\"}}",
+        "lri-reader",
+    ]);
+    docker_quiet(&["rm", "-f", "lri-reader"]);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("namespace lr-"), "{stdout}");
+    assert_eq!(theirs.trim(), "running someone");
+    assert_eq!(left_by_lab("lri-handwritten").trim(), "");
+}

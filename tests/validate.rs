@@ -68,7 +68,12 @@ const CASES: &[(&str, usize, usize, &str)] = &[
         "missing key `checks` in `steps[0]`",
     ),
     ("bad-difficulty.yaml", 5, 13, "unknown value `hard`"),
-    ("bad-command-shape.yaml", 16, 7, "invalid command"),
+    (
+        "bad-command-shape.yaml",
+        16,
+        9,
+        "invalid command in `steps[0].solution[0]`",
+    ),
     ("port-out-of-range.yaml", 18, 43, "from 0 to 65535"),
     // Lint.
     (

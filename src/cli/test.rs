@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::common::{ImageArgs, connect, load_labs};
+use crate::namespace::{Namespace, NamespacedEngine};
 use crate::runner::{LabRun, LabTest, early_pass_message, test_lab};
 
 #[derive(Debug, clap::Args)]
@@ -14,6 +15,11 @@ pub struct Args {
     /// Print one JSON document with every lab's result.
     #[arg(long)]
     pub json: bool,
+    /// Run each lab under a fresh namespace (`lr-xxxxxx-NAME` for every container, network and
+    /// volume), so that it cannot collide with resources of the same names. Fixed host ports
+    /// stay as they are.
+    #[arg(long)]
+    pub isolate: bool,
     #[command(flatten)]
     pub images: ImageArgs,
 }
@@ -27,14 +33,24 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let labs = load_labs(&paths)?;
     let image_map = args.images.image_map()?;
     let engine = connect().await?;
+    let pulls = pull_printer();
     let mut results = Vec::new();
     for loaded in &labs {
-        let lab = &loaded.lab;
-        let mut run = LabRun::new(&engine, lab, PathBuf::new(), image_map.clone());
+        let namespace = args.isolate.then(Namespace::fresh);
+        let lab = match &namespace {
+            Some(ns) => ns.rewrite_lab(&loaded.lab),
+            None => loaded.lab.clone(),
+        };
+        let engine = NamespacedEngine::new(&engine, namespace.clone());
+        let mut run = LabRun::new(&engine, &lab, PathBuf::new(), image_map.clone());
         run.workdir = crate::home::workdir(&lab.id, Some(&run.run_id));
+        run.pull_progress = Some(pulls.clone());
         if !args.json {
+            let ns = namespace
+                .map(|n| format!(", namespace {n}"))
+                .unwrap_or_default();
             println!(
-                "lab {} ({}, {} steps)",
+                "lab {} ({}, {} steps{ns})",
                 lab.id,
                 loaded.path.display(),
                 lab.steps.len()
@@ -95,4 +111,19 @@ fn print_human(r: &LabTest) {
         r.lab,
         r.duration_ms as f64 / 1000.0
     );
+}
+
+/// Show image pulls on stderr, at most one line a second.
+fn pull_printer() -> tokio::sync::mpsc::UnboundedSender<String> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    tokio::spawn(async move {
+        let mut last = std::time::Instant::now() - std::time::Duration::from_secs(1);
+        while let Some(line) = rx.recv().await {
+            if last.elapsed() >= std::time::Duration::from_secs(1) {
+                eprintln!("  {line}");
+                last = std::time::Instant::now();
+            }
+        }
+    });
+    tx
 }
