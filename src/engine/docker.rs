@@ -798,10 +798,12 @@ impl Engine for DockerEngine {
         container: &str,
         since: i64,
     ) -> Result<Vec<String>, EngineError> {
-        let now = chrono::Utc::now().timestamp() + 1;
+        // `until` to the nanosecond: a whole second would make the daemon hold the request
+        // open until that second has passed.
+        let now = chrono::Utc::now();
         let options = EventsOptions {
             since: Some(since.to_string()),
-            until: Some(now.to_string()),
+            until: Some(format!("{}.{:09}", now.timestamp(), now.timestamp_subsec_nanos())),
             filters: Some(HashMap::from([
                 ("type".to_string(), vec!["container".to_string()]),
                 ("container".to_string(), vec![container.to_string()]),
