@@ -14,6 +14,9 @@ pub struct Args {
     /// Print one JSON document with every lab's result.
     #[arg(long)]
     pub json: bool,
+    /// Print, per lab, the time spent inside daemon calls against the whole run (standard error).
+    #[arg(long)]
+    pub timings: bool,
     #[command(flatten)]
     pub images: ImageArgs,
 }
@@ -26,7 +29,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let labs = load_labs(&paths)?;
     let image_map = args.images.image_map()?;
-    let engine = connect().await?;
+    let engine = crate::engine::timed::TimedEngine::new(connect().await?);
     let mut results = Vec::new();
     for loaded in &labs {
         let lab = &loaded.lab;
@@ -40,7 +43,19 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 lab.steps.len()
             );
         }
+        let before = engine.timings();
         let result = test_lab(&mut run).await;
+        if args.timings {
+            print_timings(&result, before, engine.timings());
+            if labs.len() == 1 {
+                for (method, (calls, time)) in engine.by_method() {
+                    eprintln!(
+                        "  {method:<20} {calls:>4} calls {:>7.0} ms",
+                        time.as_secs_f64() * 1000.0
+                    );
+                }
+            }
+        }
         if !args.json {
             print_human(&result);
         }
@@ -58,6 +73,24 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+fn print_timings(
+    r: &LabTest,
+    before: crate::engine::timed::Timings,
+    after: crate::engine::timed::Timings,
+) {
+    let busy = after.busy.saturating_sub(before.busy).as_secs_f64() * 1000.0;
+    let total = r.duration_ms as f64;
+    let own = (total - busy).max(0.0);
+    let share = |x: f64| if total > 0.0 { 100.0 * x / total } else { 0.0 };
+    eprintln!(
+        "timings {}: engine time {busy:.0} ms / total {total:.0} ms ({:.1}%), outside engine calls {own:.0} ms ({:.1}%), {} calls",
+        r.lab,
+        share(busy),
+        share(own),
+        after.calls - before.calls
+    );
 }
 
 fn print_human(r: &LabTest) {
