@@ -213,6 +213,23 @@ impl PositionIndex {
         }
     }
 
+    /// The item of the sequence at `seq` that starts at `pos`, or just after it on the same
+    /// line (libyaml marks a `- ` entry at its dash, the index at its content).
+    pub fn item_at(&self, seq: &str, pos: Pos) -> Option<String> {
+        let prefix = format!("{seq}[");
+        self.values
+            .iter()
+            .filter(|(p, v)| {
+                p.strip_prefix(&prefix)
+                    .and_then(|rest| rest.strip_suffix(']'))
+                    .is_some_and(|i| i.bytes().all(|b| b.is_ascii_digit()))
+                    && v.line == pos.line
+                    && v.column >= pos.column
+            })
+            .min_by_key(|(_, v)| v.column)
+            .map(|(p, _)| p.clone())
+    }
+
     /// The first key written twice in one mapping: its path and where the second one starts.
     pub fn first_duplicate(&self) -> Option<(&str, Pos)> {
         self.duplicates.first().map(|(p, pos)| (p.as_str(), *pos))
@@ -434,6 +451,10 @@ pub fn load_str_indexed(
         ]);
     }
 
+    if let Some(d) = flow_nesting(path, text) {
+        return Err(vec![d]);
+    }
+
     // 1. Syntax, and the alias/recursion limits, on an untyped parse.
     let value: serde_yaml::Value = match serde_yaml::from_str(text) {
         Ok(v) => v,
@@ -541,6 +562,42 @@ fn control_character(path: &Path, text: &str) -> Option<Diagnostic> {
     )
 }
 
+/// Unclosed `[`/`{` deeper than this are refused before parsing: libyaml's scanner slows down
+/// with the square of the nesting depth, so a megabyte of `[` would take minutes. serde_yaml
+/// refuses documents nested deeper than 128 levels anyway.
+const MAX_FLOW_NESTING: usize = 256;
+
+/// Brackets are counted everywhere, quoted text and comments included: a lab has no reason to
+/// hold hundreds of unclosed brackets. Reported where the nesting passed serde's 128 levels.
+fn flow_nesting(path: &Path, text: &str) -> Option<Diagnostic> {
+    let mut depth = 0usize;
+    let mut passed_128 = None;
+    for (at, c) in text.char_indices() {
+        match c {
+            '[' | '{' => {
+                depth += 1;
+                if depth == 129 && passed_128.is_none() {
+                    passed_128 = Some(at);
+                }
+                if depth > MAX_FLOW_NESTING {
+                    let at = passed_128.unwrap_or(at);
+                    return Some(
+                        Diagnostic::error(
+                            path,
+                            pos_of_byte(text, at),
+                            "the document is nested too deeply (more than 128 levels)",
+                        )
+                        .with_hint("a lab needs only a few levels of nesting; check the brackets"),
+                    );
+                }
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    None
+}
+
 /// Nothing but blank lines and comments.
 fn is_blank(text: &str) -> bool {
     text.lines().all(|l| {
@@ -549,24 +606,20 @@ fn is_blank(text: &str) -> bool {
     })
 }
 
-/// The first tab used for indentation at or before `line` (1-based), if any.
-fn indentation_tab(text: &str, up_to_line: usize) -> Option<Pos> {
-    for (i, l) in text.lines().enumerate().take(up_to_line.max(1)) {
-        for (col, c) in l.chars().enumerate() {
-            match c {
-                ' ' => continue,
-                '\t' => {
-                    // A tab before the first non-blank character, unless the line is all blank.
-                    if l.trim().is_empty() {
-                        break;
-                    }
-                    return Some(Pos::new(i + 1, col + 1));
-                }
-                _ => break,
-            }
-        }
-    }
-    None
+/// A tab in the indentation of `line` (1-based), or of any line when libyaml gave no place.
+/// libyaml points at the tab itself; tabs inside block text elsewhere are legitimate.
+fn indentation_tab(text: &str, line: Option<usize>) -> Option<Pos> {
+    let lines = text.lines().enumerate();
+    let mut candidates: Box<dyn Iterator<Item = (usize, &str)>> = match line {
+        Some(n) => Box::new(lines.skip(n.saturating_sub(1)).take(1)),
+        None => Box::new(lines),
+    };
+    candidates.find_map(|(i, l)| {
+        let indent: String = l.chars().take_while(|c| *c == ' ' || *c == '\t').collect();
+        let col = indent.chars().position(|c| c == '\t')?;
+        // A line of nothing but whitespace has no indentation to speak of.
+        (indent.len() < l.len()).then_some(Pos::new(i + 1, col + 1))
+    })
 }
 
 fn error_pos(e: &serde_yaml::Error) -> Option<Pos> {
@@ -607,7 +660,7 @@ fn strip_first_location(s: &str) -> String {
 fn syntax_diagnostic(path: &Path, text: &str, e: &serde_yaml::Error) -> Diagnostic {
     let message = bare_message(e);
     let pos = error_pos(e);
-    if let Some(tab) = indentation_tab(text, pos.map_or(usize::MAX, |p| p.line)) {
+    if let Some(tab) = indentation_tab(text, pos.map(|p| p.line)) {
         return Diagnostic::error(path, tab, "tab character used for indentation")
             .with_hint("indent with spaces: YAML does not allow tabs in indentation");
     }
@@ -887,12 +940,32 @@ fn serde_diagnostic(path: &Path, index: &PositionIndex, e: &serde_yaml::Error) -
         .with_hint(format!("write {expected} here"));
     }
     if msg.starts_with("data did not match any variant of untagged enum Command") {
-        return Diagnostic::error(
-            path,
-            index.value(&node).unwrap_or_else(at_node),
-            format!("invalid command {where_}"),
-        )
-        .with_hint(
+        // serde names the list; find the item it stopped at.
+        let item = serde_pos.and_then(|p| index.item_at(&node, p));
+        let (pos, where_) = match &item {
+            Some(item) => (index.locate(item), format!("in `{item}`")),
+            None => (index.value(&node).unwrap_or_else(at_node), where_),
+        };
+        let keys = item
+            .as_deref()
+            .map(|i| index.keys_of(i))
+            .unwrap_or_default();
+        let stray: Vec<&String> = keys
+            .iter()
+            .filter(|k| !matches!(k.as_str(), "run" | "fails_with"))
+            .collect();
+        if let Some(first) = stray.first() {
+            let mut hint = format!(
+                "a command is a string, or a mapping with exactly `run` and `fails_with`; \
+                 `{first}` is not allowed"
+            );
+            if let Some(n) = nearest(first, &["run", "fails_with"]) {
+                hint.push_str(&format!(" (did you mean `{n}`?)"));
+            }
+            return Diagnostic::error(path, pos, format!("invalid command {where_}"))
+                .with_hint(hint);
+        }
+        return Diagnostic::error(path, pos, format!("invalid command {where_}")).with_hint(
             "a command is a string (`docker network create my-net`), or a mapping with `run` \
              (the command) and `fails_with` (a pattern of the expected error)",
         );
@@ -977,6 +1050,19 @@ mod tests {
     }
 
     #[test]
+    fn tabs_are_blamed_only_where_libyaml_stopped() {
+        let at = |text: &str| load_str(p(), text).expect_err("invalid")[0].pos();
+        let msg = |text: &str| load_str(p(), text).expect_err("invalid")[0].message.clone();
+        assert_eq!(at("a: 1\nb:\n\tc: 2\n"), Pos::new(3, 1));
+        assert_eq!(at("a: 1\nb:\n  c: 2\n  \td: 3\n"), Pos::new(4, 3));
+        assert!(msg("a:\n  - x\n\t- y\n").contains("tab character"));
+        // A tab inside block text is content; the error is the unclosed bracket.
+        let text = "a: |\n  x\n  \ty\nb: [1,\n";
+        assert_eq!(at(text), Pos::new(5, 1));
+        assert!(msg(text).contains("invalid YAML"));
+    }
+
+    #[test]
     fn nearest_finds_typos() {
         assert_eq!(nearest("titel", &["id", "title", "steps"]), Some("title"));
         assert_eq!(nearest("zzzzzz", &["id", "title"]), None);
@@ -1011,5 +1097,14 @@ mod tests {
         }
         let deep = "[".repeat(10_000);
         let _ = load_str(p(), &deep);
+        // Just under the size limit, and after an error found before the nesting.
+        let deeper = format!("a: 1\nb: {}", "[".repeat(1_000_000));
+        let errors = load_str(p(), &deeper).expect_err("too deep");
+        assert_eq!(errors[0].pos(), Pos::new(2, 132));
+        assert!(errors[0].message.contains("nested too deeply"));
+        let blocks: String = (0..5_000)
+            .map(|i| format!("{}- x\n", " ".repeat(i % 200)))
+            .collect();
+        let _ = load_str(p(), &blocks);
     }
 }

@@ -9,6 +9,8 @@ use labrunner::cli;
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
+    #[command(flatten)]
+    tui: cli::tui::Args,
 }
 
 #[derive(Debug, Subcommand)]
@@ -19,12 +21,16 @@ enum Command {
     Schema(cli::schema::Args),
     /// Explain a docker command in plain English.
     Explain(cli::explain::Args),
+    /// Print the student's saved progress.
+    Progress(cli::progress::Args),
     /// Prove labs: each step's checks fail before its solution and pass after it.
     Test(cli::test::Args),
     /// Re-run a lab's checks live as the daemon changes; one line per verdict change.
     Watch(cli::watch::Args),
     /// Remove what labrunner created (found by its labels), and nothing else.
     Clean(cli::clean::Args),
+    /// Grade a lab: the daemon's current state, or a replayed submission.
+    Grade(cli::grade::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,13 +44,15 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match args.command {
-            None => anyhow::bail!("the TUI is not built yet"),
+            None => cli::tui::run(args.tui).await,
             Some(Command::Validate(a)) => cli::validate::run(a).await,
             Some(Command::Schema(a)) => cli::schema::run(a).await,
             Some(Command::Explain(a)) => cli::explain::run(a).await,
+            Some(Command::Progress(a)) => cli::progress::run(a).await,
             Some(Command::Test(a)) => cli::test::run(a).await,
             Some(Command::Watch(a)) => cli::watch::run(a).await,
             Some(Command::Clean(a)) => cli::clean::run(a).await,
+            Some(Command::Grade(a)) => cli::grade::run(a).await,
         }
     });
     match result {

@@ -14,6 +14,7 @@ use serde::Serialize;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::check::{self, CheckEnv, CheckOutcome, Verdict};
+pub use crate::command::ResourceKind;
 use crate::command::{self, Action};
 use crate::engine::{ApplyContext, Engine, EngineError, LABEL_LAB, LABEL_MANAGED, LABEL_RUN};
 use crate::images::ImageMap;
@@ -66,22 +67,9 @@ pub struct Resource {
     pub name: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum ResourceKind {
-    Container,
-    Network,
-    Volume,
-}
-
 impl std::fmt::Display for Resource {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let kind = match self.kind {
-            ResourceKind::Container => "container",
-            ResourceKind::Network => "network",
-            ResourceKind::Volume => "volume",
-        };
-        write!(f, "{kind} {}", self.name)
+        write!(f, "{} {}", self.kind, self.name)
     }
 }
 

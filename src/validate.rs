@@ -11,7 +11,7 @@ use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::path::Path;
 
-use crate::command::{self, Action, ContainerSpec, MountKind, ParseError};
+use crate::command::{self, Action, ContainerSpec, MountKind, ParseError, ResourceKind};
 use crate::lab::{CHECK_KINDS, CheckKind, Command, ContainerState, LoadedLab, MountType, Probe};
 use crate::load::{Diagnostic, PositionIndex, load_indexed, load_str_indexed};
 
@@ -50,28 +50,11 @@ pub fn load_valid(path: &Path) -> Result<(LoadedLab, Vec<Diagnostic>), Vec<Diagn
     }
 }
 
-/// A kind of docker resource a lab declares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum ResourceKind {
-    Network,
-    Volume,
-    Container,
-}
-
-impl ResourceKind {
-    fn key(self) -> &'static str {
-        match self {
-            ResourceKind::Network => "networks",
-            ResourceKind::Volume => "volumes",
-            ResourceKind::Container => "containers",
-        }
-    }
-    fn noun(self) -> &'static str {
-        match self {
-            ResourceKind::Network => "network",
-            ResourceKind::Volume => "volume",
-            ResourceKind::Container => "container",
-        }
+fn resource_key(kind: ResourceKind) -> &'static str {
+    match kind {
+        ResourceKind::Network => "networks",
+        ResourceKind::Volume => "volumes",
+        ResourceKind::Container => "containers",
     }
 }
 
@@ -80,6 +63,10 @@ struct Linter<'a> {
     index: &'a PositionIndex,
     out: Vec<Diagnostic>,
     declared: HashMap<ResourceKind, BTreeSet<&'a str>>,
+    /// Every resource a command or check names, to find declarations nothing uses.
+    used: BTreeSet<(ResourceKind, String)>,
+    /// A command could not be parsed, so what it uses is unknown.
+    unparsed: bool,
 }
 
 /// Every semantic problem of a lab, sorted by position.
@@ -103,6 +90,8 @@ pub fn lint(lab: &LoadedLab, index: &PositionIndex) -> Vec<Diagnostic> {
         index,
         out: Vec::new(),
         declared,
+        used: BTreeSet::new(),
+        unparsed: false,
     };
     l.run();
     let mut out = l.out;
@@ -159,6 +148,28 @@ impl<'a> Linter<'a> {
         let pos = self.index.locate_within(node, needle);
         let d = Diagnostic::error(self.path(), pos, message).with_hint(hint);
         self.out.push(d);
+    }
+
+    /// Where a flag named by the parser (`-v /etc:/x`, `--cap-add SYS_ADMIN`) is written in
+    /// the command at `node`: the whole flag, else its value, else the command's start.
+    fn locate_flag(&self, node: &str, flag: &str) -> crate::load::Pos {
+        let start = self.index.locate(node);
+        let mut needles = vec![flag.to_string()];
+        if let Some((name, value)) = flag.split_once([' ', '=']) {
+            // As written with the other separator, then the value alone, then the name.
+            needles.push(format!("{name} {value}"));
+            needles.push(format!("{name}={value}"));
+            needles.push(value.to_string());
+            if let Some((source, _)) = value.split_once(':') {
+                needles.push(source.to_string());
+            }
+            needles.push(name.to_string());
+        }
+        needles
+            .iter()
+            .map(|n| self.index.locate_within(node, n))
+            .find(|p| *p != start)
+            .unwrap_or(start)
     }
 
     fn error_at_key(&mut self, node: &str, message: impl Into<String>, hint: impl Into<String>) {
@@ -242,6 +253,32 @@ impl<'a> Linter<'a> {
                 self.check(&format!("{sp}.checks[{j}]"), check);
             }
         }
+        self.unused_declarations();
+    }
+
+    /// Declared resources that no command creates or uses and no check looks at: usually a
+    /// typo in `resources`, or a leftover.
+    fn unused_declarations(&mut self) {
+        if self.unparsed {
+            return;
+        }
+        let res = &self.lab.lab.resources;
+        let lists = [
+            (ResourceKind::Network, &res.networks),
+            (ResourceKind::Volume, &res.volumes),
+            (ResourceKind::Container, &res.containers),
+        ];
+        for (kind, names) in lists {
+            for (i, name) in names.iter().enumerate() {
+                if !self.used.contains(&(kind, name.clone())) {
+                    self.warning(
+                        &format!("resources.{}[{i}]", resource_key(kind)),
+                        format!("{kind} `{name}` is declared but no command or check uses it"),
+                        "check the spelling against the commands, or remove the declaration",
+                    );
+                }
+            }
+        }
     }
 
     fn files(&mut self) {
@@ -291,12 +328,13 @@ impl<'a> Linter<'a> {
     }
 
     fn require_declared(&mut self, node: &str, kind: ResourceKind, name: &str) {
+        self.used.insert((kind, name.to_string()));
         if name.is_empty() || self.declared(kind, name) {
             return;
         }
         self.error(
             node,
-            format!("{} `{name}` is not declared in `resources`", kind.noun()),
+            format!("{} `{name}` is not declared in `resources`", kind),
             declare_hint(kind, name),
         );
     }
@@ -313,6 +351,7 @@ impl<'a> Linter<'a> {
         let action = match command::parse(cmd.text(), Some(LINT_WORKDIR)) {
             Ok(a) => a,
             Err(e) => {
+                self.unparsed = true;
                 self.error_within(
                     &text_node,
                     parse_error_token(&e),
@@ -325,20 +364,28 @@ impl<'a> Linter<'a> {
         if let Some(spec) = container_spec(&action) {
             self.image_tag(&text_node, &spec.image);
         }
-        for (danger, token) in dangers(&action) {
-            self.error_within(
-                &text_node,
-                &token,
-                format!("dangerous option: {danger}"),
-                "labs must not give containers power over the host; remove the option",
+        for danger in action.dangers(Some(Path::new(LINT_WORKDIR))) {
+            // Host networking is a topic of the networking lessons (`--network host`): a lab
+            // may teach it. Graders refuse it in submitted commands; the lint does not.
+            if danger.flag.starts_with("--network") {
+                continue;
+            }
+            // The lint parses with a stand-in working folder; name it as authors write it.
+            let reason = danger.reason.replace(
+                &format!("the sandbox folder {LINT_WORKDIR}"),
+                "the lab's working folder `$(pwd)`",
             );
+            let message = format!("dangerous option `{}`: {reason}", danger.flag);
+            let pos = self.locate_flag(&text_node, &danger.flag);
+            self.out
+                .push(Diagnostic::error(self.path(), pos, message).with_hint(
+                    "labs must not give containers power over the host: remove the option, \
+                     and keep bind-mount sources under `$(pwd)`",
+                ));
         }
-        if expects_failure {
-            // A command that is meant to fail may name things that do not exist, and may use
-            // a relative mount target on purpose.
-            return;
-        }
-        if let Some(spec) = container_spec(&action) {
+        if let Some(spec) = container_spec(&action)
+            && !expects_failure
+        {
             for m in &spec.mounts {
                 if m.kind != MountKind::Tmpfs && !m.target.starts_with('/') {
                     self.error_within(
@@ -354,12 +401,19 @@ impl<'a> Linter<'a> {
                 }
             }
         }
-        for (kind, name) in resources(&action) {
+        let resources = action.resources();
+        self.used.extend(resources.iter().cloned());
+        if expects_failure {
+            // A command that is meant to fail may name things that do not exist, and may use
+            // a relative mount target on purpose.
+            return;
+        }
+        for (kind, name) in resources {
             if !self.declared(kind, &name) {
                 self.error_within(
                     &text_node,
                     &name,
-                    format!("{} `{name}` is not declared in `resources`", kind.noun()),
+                    format!("{} `{name}` is not declared in `resources`", kind),
                     declare_hint(kind, &name),
                 );
             }
@@ -431,6 +485,10 @@ impl<'a> Linter<'a> {
             CheckKind::Resolves(r) => self.require_declared(&f("from"), C, &r.from),
             CheckKind::Reachable(r) => {
                 self.require_declared(&f("from"), C, &r.from);
+                if r.by_ip {
+                    // `to` names the container whose address is looked up.
+                    self.require_declared(&f("to"), C, &r.to);
+                }
                 if r.via == Probe::Tcp && r.port.is_none() {
                     self.error(
                         &k,
@@ -510,7 +568,7 @@ impl<'a> Linter<'a> {
 fn declare_hint(kind: ResourceKind, name: &str) -> String {
     format!(
         "add `{name}` to `resources.{}`, so that conflicts are detected and cleanup removes it",
-        kind.key()
+        resource_key(kind)
     )
 }
 
@@ -522,8 +580,8 @@ fn parse_error_token(e: &ParseError) -> &str {
         ParseError::UnsupportedFlag { flag, .. } | ParseError::MissingValue { flag } => flag,
         ParseError::InvalidValue { value, .. } => value,
         ParseError::UnsupportedCommand(cmd) => cmd.split_whitespace().next().unwrap_or(""),
-        ParseError::NoWorkdir { syntax } => syntax,
         ParseError::UnexpectedArgument { arg, .. } => arg,
+        ParseError::NoWorkdir { syntax } => syntax,
         ParseError::Empty | ParseError::Quoting(_) | ParseError::MissingArgument { .. } => "",
     }
 }
@@ -551,147 +609,9 @@ fn container_spec(action: &Action) -> Option<&ContainerSpec> {
     }
 }
 
-/// The named resources a command creates or uses.
-fn resources(action: &Action) -> Vec<(ResourceKind, String)> {
-    use ResourceKind::{Container as C, Network as N, Volume as V};
-    let many = |kind: ResourceKind, names: &[String]| -> Vec<(ResourceKind, String)> {
-        names.iter().map(|n| (kind, n.clone())).collect()
-    };
-    match action {
-        Action::NetworkCreate(n) => vec![(N, n.name.clone())],
-        Action::NetworkRm { names, .. } | Action::NetworkInspect { names, .. } => many(N, names),
-        Action::NetworkConnect {
-            network, container, ..
-        }
-        | Action::NetworkDisconnect {
-            network, container, ..
-        } => vec![(N, network.clone()), (C, container.clone())],
-        Action::VolumeCreate { name, .. } => name.iter().map(|n| (V, n.clone())).collect(),
-        Action::VolumeRm { names, .. } | Action::VolumeInspect { names, .. } => many(V, names),
-        Action::Run(spec) | Action::Create(spec) => {
-            let mut out = Vec::new();
-            if let Some(name) = &spec.name {
-                out.push((C, name.clone()));
-            }
-            if let Some(net) = &spec.network {
-                match net.strip_prefix("container:") {
-                    Some(c) => out.push((C, c.to_string())),
-                    None => out.push((N, net.clone())),
-                }
-            }
-            for m in &spec.mounts {
-                if m.kind == MountKind::Volume
-                    && let Some(src) = &m.source
-                {
-                    out.push((V, src.clone()));
-                }
-            }
-            out
-        }
-        Action::Exec(e) => vec![(C, e.container.clone())],
-        Action::Rm { names, .. } | Action::Stop { names, .. } | Action::Start { names } => {
-            many(C, names)
-        }
-        Action::Port { container, .. } | Action::Logs { container, .. } => {
-            vec![(C, container.clone())]
-        }
-        Action::NetworkLs
-        | Action::NetworkPrune { .. }
-        | Action::VolumeLs
-        | Action::VolumePrune { .. }
-        | Action::Inspect { .. } => Vec::new(),
-    }
-}
-
-/// Options that give a container power over the host, in words, each with the part of the
-/// command line that says it.
-fn dangers(action: &Action) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let spec = match action {
-        Action::Run(spec) | Action::Create(spec) => spec,
-        Action::NetworkPrune { .. } => {
-            out.push((
-                "`docker network prune` removes networks the lab does not own".to_string(),
-                "prune".to_string(),
-            ));
-            return out;
-        }
-        Action::VolumePrune { .. } => {
-            out.push((
-                "`docker volume prune` deletes every unused volume, with other people's data"
-                    .to_string(),
-                "prune".to_string(),
-            ));
-            return out;
-        }
-        _ => return out,
-    };
-    if spec.privileged {
-        out.push((
-            "`--privileged` gives the container full access to the host".into(),
-            "--privileged".into(),
-        ));
-    }
-    for cap in &spec.cap_add {
-        out.push((
-            format!("`--cap-add {cap}` adds a kernel capability"),
-            cap.clone(),
-        ));
-    }
-    for (flag, value) in [
-        ("--pid", &spec.pid),
-        ("--ipc", &spec.ipc),
-        ("--uts", &spec.uts),
-    ] {
-        if value.as_deref() == Some("host") {
-            out.push((
-                format!("`{flag}=host` shares the host's namespace"),
-                flag.into(),
-            ));
-        }
-    }
-    for m in &spec.mounts {
-        if m.kind != MountKind::Bind {
-            continue;
-        }
-        let Some(src) = m.source.as_deref() else {
-            continue;
-        };
-        if src.contains("docker.sock") {
-            out.push((
-                format!("bind-mounting `{src}` hands the container control of the Docker daemon"),
-                src.to_string(),
-            ));
-        } else if !inside_workdir(src) {
-            out.push((
-                format!(
-                    "bind mount of `{src}`, outside the lab's folder (use a source under `$(pwd)`)"
-                ),
-                src.to_string(),
-            ));
-        }
-    }
-    out
-}
-
-/// A bind source inside the lab's working folder (`$(pwd)` was replaced by [`LINT_WORKDIR`]).
-fn inside_workdir(src: &str) -> bool {
-    if src.starts_with("./") || src == "." {
-        return !Path::new(src)
-            .components()
-            .any(|c| matches!(c, std::path::Component::ParentDir));
-    }
-    let p = Path::new(src);
-    p.starts_with(LINT_WORKDIR)
-        && !p
-            .components()
-            .any(|c| matches!(c, std::path::Component::ParentDir))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::command::{Mount, MountSyntax};
 
     #[test]
     fn ids() {
@@ -712,82 +632,70 @@ mod tests {
         assert!(!image_has_tag("localhost:5000/x"));
     }
 
-    fn bind(source: &str, target: &str) -> Mount {
-        Mount {
-            kind: MountKind::Bind,
-            syntax: MountSyntax::VolumeFlag,
-            source: Some(source.into()),
-            target: target.into(),
-            read_only: false,
-            options: vec![],
-        }
-    }
+    const LAB: &str = "format: 1
+id: lint-example
+title: Lint example
+lesson: MOD-DOCKER-04
+difficulty: beginner
+minutes: 5
+resources:
+  networks: [app-net]
+  volumes: [leftover]
+steps:
+  - id: create
+    title: Create
+    instructions: Create it.
+    solution:
+      - docker network create app-net
+    checks:
+      - network: {name: app-net}
+";
 
-    fn run(spec: ContainerSpec) -> Action {
-        Action::Run(Box::new(spec))
-    }
-
-    #[test]
-    fn dangerous_options() {
-        let privileged = run(ContainerSpec {
-            image: "alpine:latest".into(),
-            privileged: true,
-            ..Default::default()
-        });
-        assert!(dangers(&privileged)[0].0.contains("--privileged"));
-        let sock = run(ContainerSpec {
-            image: "alpine:latest".into(),
-            mounts: vec![bind("/var/run/docker.sock", "/var/run/docker.sock")],
-            ..Default::default()
-        });
-        assert!(dangers(&sock)[0].0.contains("docker.sock"));
-        let etc = run(ContainerSpec {
-            image: "alpine:latest".into(),
-            mounts: vec![bind("/etc", "/host-etc")],
-            ..Default::default()
-        });
-        assert!(dangers(&etc)[0].0.contains("outside the lab's folder"));
-        let escape = run(ContainerSpec {
-            image: "alpine:latest".into(),
-            mounts: vec![bind("/lab/../etc", "/x")],
-            ..Default::default()
-        });
-        assert_eq!(dangers(&escape).len(), 1);
-        let fine = run(ContainerSpec {
-            image: "alpine:latest".into(),
-            mounts: vec![
-                bind("/lab/html", "/usr/share/nginx/html"),
-                bind("./x", "/x"),
-            ],
-            ..Default::default()
-        });
-        assert!(dangers(&fine).is_empty());
+    fn diagnostics(text: &str) -> Vec<String> {
+        check_str(Path::new("x.yaml"), text)
+            .iter()
+            .map(|d| format!("{}:{} {}: {}", d.line, d.column, d.severity, d.message))
+            .collect()
     }
 
     #[test]
-    fn resources_of_run() {
-        let a = run(ContainerSpec {
-            name: Some("web".into()),
-            image: "nginx:latest".into(),
-            network: Some("app-net".into()),
-            mounts: vec![Mount {
-                kind: MountKind::Volume,
-                syntax: MountSyntax::MountFlag,
-                source: Some("data".into()),
-                target: "/data".into(),
-                read_only: false,
-                options: vec![],
-            }],
-            ..Default::default()
-        });
+    fn unused_declaration_is_a_warning() {
         assert_eq!(
-            resources(&a),
-            vec![
-                (ResourceKind::Container, "web".to_string()),
-                (ResourceKind::Network, "app-net".to_string()),
-                (ResourceKind::Volume, "data".to_string()),
-            ]
+            diagnostics(LAB),
+            ["9:13 warning: volume `leftover` is declared but no command or check uses it"]
         );
+    }
+
+    #[test]
+    fn clean_lab_has_no_diagnostics() {
+        let lab = LAB.replace("  volumes: [leftover]\n", "");
+        assert_eq!(diagnostics(&lab), Vec::<String>::new());
+    }
+
+    #[test]
+    fn host_networking_is_allowed_but_privileged_is_not() {
+        let lab = LAB.replace("  volumes: [leftover]\n", "  containers: [web]\n");
+        let host = lab.replace(
+            "      - docker network create app-net\n",
+            "      - docker network create app-net\n      - docker run -d --name web --network host nginx:latest\n",
+        );
+        assert_eq!(diagnostics(&host), Vec::<String>::new());
+        let privileged = host.replace("--network host", "--cap-add=NET_ADMIN");
+        let d = diagnostics(&privileged);
+        assert_eq!(d.len(), 1, "{d:?}");
+        assert!(
+            d[0].starts_with("16:34 error: dangerous option `--cap-add NET_ADMIN`"),
+            "{d:?}"
+        );
+    }
+
+    #[test]
+    fn failing_commands_may_break_rules_on_purpose() {
+        let lab = LAB.replace("  volumes: [leftover]\n", "").replace(
+            "      - docker network create app-net\n",
+            "      - docker network create app-net\n      - run: docker run --rm -v data:rel alpine:latest true\n        fails_with: absolute\n",
+        );
+        assert_eq!(diagnostics(&lab), Vec::<String>::new());
     }
 
     #[test]

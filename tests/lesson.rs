@@ -509,3 +509,21 @@ fn every_named_container_network_and_volume_is_declared() {
         }
     }
 }
+
+#[test]
+fn labrunner_validate_accepts_every_lab_without_warnings() {
+    let labs = root().join("labs").join(LESSON_ID);
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_labrunner"))
+        .arg("validate")
+        .arg(&labs)
+        .output()
+        .expect("run labrunner validate");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "validate failed:\n{stdout}{stderr}");
+    let count = lab_files().len();
+    assert!(
+        stdout.contains(&format!("{count} files, 0 errors, 0 warnings")),
+        "validate reported diagnostics:\n{stdout}{stderr}"
+    );
+}

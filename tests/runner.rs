@@ -201,3 +201,73 @@ fn no_daemon_gets_one_clear_message() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert_eq!(stderr.matches("labrunner:").count(), 1, "{stderr}");
 }
+
+/// A refused `docker run` leaves no volume behind: the daemon would not have created one.
+#[test]
+fn a_refused_container_leaves_no_volume() {
+    if !docker_available() {
+        return;
+    }
+    docker_quiet(&["volume", "rm", "-f", "lrx-orphan"]);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        use labrunner::engine::{ApplyContext, Engine};
+        let engine = DockerEngine::connect().await.unwrap();
+        let action = labrunner::command::parse(
+            "docker run --name lrx-orphan-c --mount type=volume,source=lrx-orphan,target=data alpine:latest true",
+            None,
+        )
+        .unwrap();
+        let ctx = ApplyContext::for_run(Default::default(), ImageMap::parse_entries(common::IMAGE_MAP).unwrap());
+        let err = engine.apply(&action, &ctx).await.unwrap_err().to_string();
+        assert!(err.contains("mount path must be absolute"), "{err}");
+        assert!(engine.volume("lrx-orphan").await.unwrap().is_none());
+        assert!(engine.container("lrx-orphan-c").await.unwrap().is_none());
+    });
+}
+
+/// `test --isolate` runs a lab under a fresh namespace: resources of the lab's own names that
+/// someone else has are neither in the way nor touched.
+#[test]
+fn an_isolated_test_runs_beside_same_named_resources() {
+    if !docker_available() {
+        return;
+    }
+    let lab = fixture("handwritten.yaml");
+    let copy = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(&lab)
+        .unwrap()
+        .replace("id: lrx-handwritten", "id: lrx-isolated");
+    let path = copy.path().join("isolated.yaml");
+    std::fs::write(&path, text).unwrap();
+    docker_quiet(&["rm", "-f", "lri-reader"]);
+    docker(&[
+        "run",
+        "-d",
+        "--name",
+        "lri-reader",
+        "--label",
+        "owner=someone",
+        "labrunner-fixture/busybox:1",
+        "sleep",
+        "300",
+    ]);
+    let home = tempfile::tempdir().unwrap();
+    let out = labrunner(home.path())
+        .args(["test", "--isolate"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let theirs = docker(&[
+        "inspect",
+        "--format",
+        "{{.State.Status}} {{index .Config.Labels \"owner\"}}",
+        "lri-reader",
+    ]);
+    docker_quiet(&["rm", "-f", "lri-reader"]);
+    assert!(out.status.success(), "{stdout}");
+    assert!(stdout.contains("namespace lr-"), "{stdout}");
+    assert_eq!(theirs.trim(), "running someone");
+    assert_eq!(left_by_lab("lri-handwritten").trim(), "");
+}

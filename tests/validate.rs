@@ -68,7 +68,12 @@ const CASES: &[(&str, usize, usize, &str)] = &[
         "missing key `checks` in `steps[0]`",
     ),
     ("bad-difficulty.yaml", 5, 13, "unknown value `hard`"),
-    ("bad-command-shape.yaml", 16, 7, "invalid command"),
+    (
+        "bad-command-shape.yaml",
+        16,
+        9,
+        "invalid command in `steps[0].solution[0]`",
+    ),
     ("port-out-of-range.yaml", 18, 43, "from 0 to 65535"),
     // Lint.
     (
@@ -129,14 +134,14 @@ const CASES: &[(&str, usize, usize, &str)] = &[
         "mount target `app/data` is not an absolute path",
     ),
     ("unsupported-flag.yaml", 16, 34, "unsupported flag `--gpus`"),
+    ("privileged.yaml", 16, 34, "dangerous option `--privileged`"),
+    ("docker-sock.yaml", 16, 34, "mounts the Docker socket"),
     (
-        "privileged.yaml",
+        "host-bind.yaml",
         16,
         34,
-        "dangerous option: `--privileged`",
+        "source /etc is outside the lab's working folder `$(pwd)`",
     ),
-    ("docker-sock.yaml", 16, 37, "docker.sock"),
-    ("host-bind.yaml", 16, 37, "outside the lab's folder"),
     ("not-docker.yaml", 16, 9, "not a docker command"),
     ("shell-syntax.yaml", 16, 39, "unsupported shell syntax"),
     (
@@ -345,4 +350,39 @@ fn mangled_labs_never_panic() {
         let result = std::panic::catch_unwind(|| labrunner::validate::check_str(path, &dir_free));
         assert!(result.is_ok(), "panicked on:\n{dir_free}");
     }
+}
+
+/// libyaml slows down with the square of the nesting depth: a megabyte of `[` must be refused
+/// before it reaches the parser, not after minutes.
+#[test]
+fn a_megabyte_of_brackets_is_refused_quickly() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let path = dir.path().join("brackets.yaml");
+    std::fs::write(&path, format!("format: 1\nid: {}", "[".repeat(1_000_000))).expect("write");
+    let started = std::time::Instant::now();
+    let out = validate(&[path.to_str().expect("utf-8 path")]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!(out.status.code(), Some(1));
+    let want = format!(
+        "{}:2:133: error: the document is nested too deeply",
+        path.display()
+    );
+    assert!(stdout(&out).contains(&want), "{}", stdout(&out));
+}
+
+#[test]
+fn output_into_a_closed_pipe_is_not_a_panic() {
+    use std::process::Stdio;
+    let mut child = Command::new(BIN)
+        .args(["validate", BROKEN])
+        .current_dir(manifest_dir())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    // Close our end of stdout at once: the writes fail with a broken pipe.
+    drop(child.stdout.take());
+    let out = child.wait_with_output().expect("wait");
+    assert_eq!(out.status.code(), Some(1));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("panicked"));
 }

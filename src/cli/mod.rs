@@ -3,7 +3,10 @@
 pub mod clean;
 pub mod common;
 pub mod explain;
+pub mod grade;
+pub mod progress;
 pub mod schema;
 pub mod test;
+pub mod tui;
 pub mod validate;
 pub mod watch;

@@ -42,6 +42,6 @@ pub fn schema_value() -> Value {
 }
 
 pub async fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    print!("{}", schema_json()?);
+    super::validate::write_stdout(&schema_json()?)?;
     Ok(ExitCode::SUCCESS)
 }

@@ -4,6 +4,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::common::{ImageArgs, connect, load_labs};
+use crate::namespace::{Namespace, NamespacedEngine};
 use crate::runner::{LabRun, LabTest, early_pass_message, test_lab};
 
 #[derive(Debug, clap::Args)]
@@ -17,6 +18,11 @@ pub struct Args {
     /// Print, per lab, the time spent inside daemon calls against the whole run (standard error).
     #[arg(long)]
     pub timings: bool,
+    /// Run each lab under a fresh namespace (`lr-xxxxxx-NAME` for every container, network and
+    /// volume), so that it cannot collide with resources of the same names. Fixed host ports
+    /// stay as they are.
+    #[arg(long)]
+    pub isolate: bool,
     #[command(flatten)]
     pub images: ImageArgs,
 }
@@ -29,26 +35,34 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let labs = load_labs(&paths)?;
     let image_map = args.images.image_map()?;
-    let engine = crate::engine::timed::TimedEngine::new(connect().await?);
+    let timed = crate::engine::timed::TimedEngine::new(connect().await?);
     let mut results = Vec::new();
     for loaded in &labs {
-        let lab = &loaded.lab;
-        let mut run = LabRun::new(&engine, lab, PathBuf::new(), image_map.clone());
+        let namespace = args.isolate.then(Namespace::fresh);
+        let lab = match &namespace {
+            Some(ns) => ns.rewrite_lab(&loaded.lab),
+            None => loaded.lab.clone(),
+        };
+        let engine = NamespacedEngine::new(&timed, namespace.clone());
+        let mut run = LabRun::new(&engine, &lab, PathBuf::new(), image_map.clone());
         run.workdir = crate::home::workdir(&lab.id, Some(&run.run_id));
         if !args.json {
+            let ns = namespace
+                .map(|n| format!(", namespace {n}"))
+                .unwrap_or_default();
             println!(
-                "lab {} ({}, {} steps)",
+                "lab {} ({}, {} steps{ns})",
                 lab.id,
                 loaded.path.display(),
                 lab.steps.len()
             );
         }
-        let before = engine.timings();
+        let before = timed.timings();
         let result = test_lab(&mut run).await;
         if args.timings {
-            print_timings(&result, before, engine.timings());
+            print_timings(&result, before, timed.timings());
             if labs.len() == 1 {
-                for (method, (calls, time)) in engine.by_method() {
+                for (method, (calls, time)) in timed.by_method() {
                     eprintln!(
                         "  {method:<20} {calls:>4} calls {:>7.0} ms",
                         time.as_secs_f64() * 1000.0

@@ -36,27 +36,40 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
 
+    let mut text = String::new();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&diags)?);
+        text.push_str(&serde_json::to_string_pretty(&diags)?);
+        text.push('\n');
     } else {
         for d in &diags {
-            println!("{d}");
+            text.push_str(&format!("{d}\n"));
         }
-        println!(
-            "{} {}, {} {}, {} {}",
+        text.push_str(&format!(
+            "{} {}, {} {}, {} {}\n",
             files.len(),
             plural(files.len(), "file", "files"),
             errors,
             plural(errors, "error", "errors"),
             warnings,
             plural(warnings, "warning", "warnings"),
-        );
+        ));
     }
+    write_stdout(&text)?;
     Ok(if errors == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(1)
     })
+}
+
+/// Print to stdout; a reader that went away (`labrunner validate | head`) is not an error.
+pub(crate) fn write_stdout(text: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(e.into()),
+        _ => Ok(()),
+    }
 }
 
 fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {

@@ -249,7 +249,9 @@ fn docker(command: &str) -> String {
 }
 
 /// The kinds of daemon objects a command names.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ResourceKind {
     Container,

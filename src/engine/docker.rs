@@ -161,13 +161,18 @@ impl DockerEngine {
         let image = ctx.image_map.resolve(&spec.image).to_string();
         self.ensure_image(&image, ctx).await?;
         // Named volumes the daemon would create implicitly are created here, labelled, so that
-        // cleanup knows they belong to the lab. Existing volumes are left as they are.
+        // cleanup knows they belong to the lab. Existing volumes are left as they are; the ones
+        // made here are removed again if the daemon refuses the container, as it would have
+        // created none.
+        let mut made = Vec::new();
         for mount in &spec.mounts {
             if mount.kind == MountKind::Volume
                 && let Some(name) = &mount.source
+                && !made.contains(name)
                 && self.volume(name).await?.is_none()
             {
                 self.create_volume(Some(name), None, &[], ctx).await?;
+                made.push(name.clone());
             }
         }
         let body = container_body(spec, &image, ctx);
@@ -180,7 +185,16 @@ impl DockerEngine {
                 "create a container",
                 self.docker.create_container(Some(options), body),
             )
-            .await?;
+            .await;
+        let created = match created {
+            Ok(c) => c,
+            Err(e) => {
+                for name in &made {
+                    let _ = self.remove_volume(name).await;
+                }
+                return Err(e);
+            }
+        };
         Ok(created.id)
     }
 
@@ -191,8 +205,8 @@ impl DockerEngine {
         labels: &[(String, String)],
         ctx: &ApplyContext,
     ) -> Result<String, EngineError> {
-        let mut all = ctx.labels.clone();
-        all.extend(labels.iter().cloned());
+        let mut all: BTreeMap<String, String> = labels.iter().cloned().collect();
+        all.extend(ctx.labels.clone());
         let request = VolumeCreateRequest {
             name: name.map(str::to_string),
             driver: driver.map(str::to_string),
@@ -407,8 +421,9 @@ impl DockerEngine {
         spec: &NetworkCreate,
         ctx: &ApplyContext,
     ) -> Result<ActionOutput, EngineError> {
-        let mut labels: HashMap<String, String> = ctx.labels.clone().into_iter().collect();
-        labels.extend(spec.labels.iter().cloned());
+        // The command's own labels first: labrunner's ownership labels always win.
+        let mut labels: HashMap<String, String> = spec.labels.iter().cloned().collect();
+        labels.extend(ctx.labels.clone());
         let ipam = (spec.subnet.is_some() || spec.gateway.is_some() || spec.ip_range.is_some())
             .then(|| Ipam {
                 config: Some(vec![IpamConfig {
@@ -1027,8 +1042,9 @@ pub fn container_body(
     image: &str,
     ctx: &ApplyContext,
 ) -> ContainerCreateBody {
-    let mut labels: HashMap<String, String> = ctx.labels.clone().into_iter().collect();
-    labels.extend(spec.labels.iter().cloned());
+    // The command's own labels first: labrunner's ownership labels always win.
+    let mut labels: HashMap<String, String> = spec.labels.iter().cloned().collect();
+    labels.extend(ctx.labels.clone());
 
     let mut binds = Vec::new();
     let mut mounts = Vec::new();

@@ -1,5 +1,16 @@
 //! Grading reports and their output formats.
+//!
+//! A [`GradeReport`] is plain data; each format is a pure function from it to text
+//! ([`render`]). Everything time-dependent (when grading started, how long checks took) is in
+//! the report, put there by the caller, so rendering the same report always gives the same text.
 
+mod ctrf;
+mod gradescope;
+mod junit;
+mod tap;
+mod text;
+
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 /// The result of grading one lab.
@@ -8,12 +19,20 @@ pub struct GradeReport {
     pub lab_id: String,
     pub lab_title: String,
     pub namespace: Option<String>,
+    /// When grading started.
+    pub started_at: DateTime<Utc>,
     pub duration_ms: u64,
     pub steps: Vec<StepReport>,
     pub score: u32,
     pub max_score: u32,
     /// Submission commands that were refused, and why.
     pub refused: Vec<Refusal>,
+    /// Replay mode: every submission command, in order, with what became of it.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub commands: Vec<CommandRecord>,
+    /// Why grading stopped before the end of the submission (total time limit, command limit).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aborted: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -40,6 +59,9 @@ pub struct CheckReport {
     pub max_score: u32,
     pub status: Status,
     pub evidence: String,
+    /// How long the (last) evaluation of this check took.
+    #[serde(default)]
+    pub duration_ms: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -48,4 +70,357 @@ pub struct Refusal {
     pub line: usize,
     pub command: String,
     pub reason: String,
+}
+
+/// One submission command and what became of it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CommandRecord {
+    /// 1-based line in the submission file where the command starts.
+    pub line: usize,
+    pub command: String,
+    pub outcome: CommandOutcome,
+    /// Output, the daemon's error, or the reason it was refused.
+    pub detail: String,
+    /// Steps credited right after this command.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub credited: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CommandOutcome {
+    /// Executed; the daemon accepted it.
+    Ran,
+    /// Executed; the daemon refused it (a student's mistake, not a grading failure).
+    Failed,
+    /// Not executed: unparsable, or refused by the grading policy.
+    Refused,
+    /// Stopped by the per-command time limit.
+    TimedOut,
+    /// Not executed because grading stopped earlier.
+    NotRun,
+}
+
+impl CommandOutcome {
+    pub fn label(self) -> &'static str {
+        match self {
+            CommandOutcome::Ran => "ran",
+            CommandOutcome::Failed => "failed",
+            CommandOutcome::Refused => "refused",
+            CommandOutcome::TimedOut => "timed out",
+            CommandOutcome::NotRun => "not run",
+        }
+    }
+}
+
+/// How many checks ended in each status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Tally {
+    pub checks: usize,
+    pub passed: usize,
+    pub failed: usize,
+    pub errors: usize,
+}
+
+impl GradeReport {
+    pub fn tally(&self) -> Tally {
+        let mut t = Tally::default();
+        for check in self.checks() {
+            t.checks += 1;
+            match check.status {
+                Status::Passed => t.passed += 1,
+                Status::Failed => t.failed += 1,
+                Status::Error => t.errors += 1,
+            }
+        }
+        t
+    }
+
+    /// Every check with the step it belongs to, in order.
+    pub fn checks(&self) -> impl Iterator<Item = &CheckReport> {
+        self.steps.iter().flat_map(|s| s.checks.iter())
+    }
+
+    /// True when every check passed and nothing stopped grading early.
+    pub fn all_passed(&self) -> bool {
+        self.aborted.is_none() && self.checks().all(|c| c.status == Status::Passed)
+    }
+
+    /// When grading ended.
+    pub fn finished_at(&self) -> DateTime<Utc> {
+        self.started_at
+            + chrono::Duration::milliseconds(i64::try_from(self.duration_ms).unwrap_or(i64::MAX))
+    }
+}
+
+/// Output formats of `labrunner grade`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Format {
+    /// Aligned, for people.
+    Text,
+    /// The report itself, as JSON.
+    Json,
+    /// JUnit XML: one testsuite per lab, one testcase per check.
+    Junit,
+    /// TAP version 14.
+    Tap,
+    /// Gradescope autograder `results.json`.
+    Gradescope,
+    /// Common Test Report Format (CTRF) JSON.
+    Ctrf,
+}
+
+/// Render a report in a format. Pure: the same report always gives the same text.
+pub fn render(report: &GradeReport, format: Format) -> String {
+    match format {
+        Format::Text => text::render(report),
+        Format::Json => json(report),
+        Format::Junit => junit::render(report),
+        Format::Tap => tap::render(report),
+        Format::Gradescope => gradescope::render(report),
+        Format::Ctrf => ctrf::render(report),
+    }
+}
+
+fn json(report: &GradeReport) -> String {
+    to_json(report)
+}
+
+/// Pretty JSON with a trailing newline. Serializing these plain structs cannot fail; should it
+/// ever, the error is reported inside valid JSON rather than as a panic.
+pub(crate) fn to_json<T: Serialize>(value: &T) -> String {
+    match serde_json::to_string_pretty(value) {
+        Ok(s) => s + "\n",
+        Err(e) => serde_json::json!({ "error": e.to_string() }).to_string() + "\n",
+    }
+}
+
+/// The name a check goes by in test-report formats: `step-id: description`.
+pub(crate) fn check_name(step: &StepReport, check: &CheckReport) -> String {
+    format!("{}: {}", step.id, check.description)
+}
+
+/// Text safe to print and to put in XML 1.0: control characters other than newline and tab
+/// (terminal escape sequences a container printed, NUL, ...) are shown as `\u{..}` escapes.
+pub(crate) fn printable(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '\n' | '\t' => out.push(c),
+            '\r' => {}
+            c if c.is_control() || c == '\u{fffe}' || c == '\u{ffff}' => {
+                out.push_str(&format!("\\u{{{:x}}}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Seconds with millisecond precision, as JUnit's `time` attributes want them.
+pub(crate) fn seconds(ms: u64) -> String {
+    format!("{}.{:03}", ms / 1000, ms % 1000)
+}
+
+#[cfg(test)]
+pub(crate) mod sample {
+    //! Reports used by the renderers' snapshot tests.
+    use super::*;
+    use chrono::TimeZone;
+
+    pub fn started() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 14, 9, 26, 53)
+            .single()
+            .unwrap_or_default()
+    }
+
+    /// A replayed submission: one step credited, one partly right, one check that could not run,
+    /// one refused command. Evidence has XML/TAP-hostile characters on purpose.
+    pub fn mixed() -> GradeReport {
+        GradeReport {
+            lab_id: "net-isolation".into(),
+            lab_title: "Isolate a database on its own network".into(),
+            namespace: Some("lr-a1b2c3".into()),
+            started_at: started(),
+            duration_ms: 4321,
+            steps: vec![
+                StepReport {
+                    id: "create-network".into(),
+                    title: "Create the network".into(),
+                    credited: true,
+                    checks: vec![CheckReport {
+                        description: "network isolated-net exists (driver bridge)".into(),
+                        score: 2,
+                        max_score: 2,
+                        status: Status::Passed,
+                        evidence: "network isolated-net: driver bridge, subnet 172.30.0.0/16"
+                            .into(),
+                        duration_ms: 12,
+                    }],
+                },
+                StepReport {
+                    id: "run-db".into(),
+                    title: "Start the database".into(),
+                    credited: false,
+                    checks: vec![
+                        CheckReport {
+                            description: "container db is running".into(),
+                            score: 1,
+                            max_score: 1,
+                            status: Status::Passed,
+                            evidence: "container db: running".into(),
+                            duration_ms: 8,
+                        },
+                        CheckReport {
+                            description: "container db is attached to isolated-net".into(),
+                            score: 0,
+                            max_score: 2,
+                            status: Status::Failed,
+                            evidence:
+                                "db is attached to: bridge\n(expected isolated-net) <&> \"quoted\""
+                                    .into(),
+                            duration_ms: 9,
+                        },
+                    ],
+                },
+                StepReport {
+                    id: "probe".into(),
+                    title: "Prove the isolation".into(),
+                    credited: false,
+                    checks: vec![CheckReport {
+                        description: "web cannot reach db by ping".into(),
+                        score: 0,
+                        max_score: 1,
+                        status: Status::Error,
+                        evidence: "no `ping` in container web: exec failed\u{1b}[0m".into(),
+                        duration_ms: 1500,
+                    }],
+                },
+            ],
+            score: 3,
+            max_score: 6,
+            refused: vec![Refusal {
+                line: 7,
+                command: "docker run --privileged alpine".into(),
+                reason: "`--privileged` gives the container full control of the host".into(),
+            }],
+            commands: vec![
+                CommandRecord {
+                    line: 3,
+                    command: "docker network create isolated-net".into(),
+                    outcome: CommandOutcome::Ran,
+                    detail: "0f3c9a".into(),
+                    credited: vec!["create-network".into()],
+                },
+                CommandRecord {
+                    line: 5,
+                    command: "docker run -d --name db alpine sleep 1000".into(),
+                    outcome: CommandOutcome::Ran,
+                    detail: String::new(),
+                    credited: vec![],
+                },
+                CommandRecord {
+                    line: 7,
+                    command: "docker run --privileged alpine".into(),
+                    outcome: CommandOutcome::Refused,
+                    detail: "`--privileged` gives the container full control of the host".into(),
+                    credited: vec![],
+                },
+            ],
+            aborted: None,
+        }
+    }
+
+    /// Current-state grading where everything passed.
+    pub fn all_passed() -> GradeReport {
+        GradeReport {
+            lab_id: "volumes".into(),
+            lab_title: "Keep data in a volume".into(),
+            namespace: None,
+            started_at: started(),
+            duration_ms: 250,
+            steps: vec![StepReport {
+                id: "create".into(),
+                title: "Create the volume".into(),
+                credited: true,
+                checks: vec![
+                    CheckReport {
+                        description: "volume persistent-store exists".into(),
+                        score: 1,
+                        max_score: 1,
+                        status: Status::Passed,
+                        evidence: "volume persistent-store (driver local)".into(),
+                        duration_ms: 3,
+                    },
+                    CheckReport {
+                        description: "file ledger.txt in persistent-store matches `entry`".into(),
+                        score: 3,
+                        max_score: 3,
+                        status: Status::Passed,
+                        evidence: "ledger.txt: entry 1".into(),
+                        duration_ms: 410,
+                    },
+                ],
+            }],
+            score: 4,
+            max_score: 4,
+            refused: vec![],
+            commands: vec![],
+            aborted: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tally_counts_each_status() {
+        let t = sample::mixed().tally();
+        assert_eq!(
+            t,
+            Tally {
+                checks: 4,
+                passed: 2,
+                failed: 1,
+                errors: 1
+            }
+        );
+        assert!(!sample::mixed().all_passed());
+        assert!(sample::all_passed().all_passed());
+    }
+
+    #[test]
+    fn aborted_grading_is_not_all_passed() {
+        let mut r = sample::all_passed();
+        r.aborted = Some("total time limit reached".into());
+        assert!(!r.all_passed());
+    }
+
+    #[test]
+    fn finished_at_adds_duration() {
+        let r = sample::mixed();
+        assert_eq!((r.finished_at() - r.started_at).num_milliseconds(), 4321);
+    }
+
+    #[test]
+    fn json_snapshot() {
+        insta::assert_snapshot!(render(&sample::mixed(), Format::Json));
+    }
+
+    #[test]
+    fn printable_escapes_control_characters() {
+        assert_eq!(
+            printable("a\u{1b}[0mb\r\n\tc\u{0}"),
+            "a\\u{1b}[0mb\n\tc\\u{0}"
+        );
+    }
+
+    #[test]
+    fn seconds_has_millisecond_precision() {
+        assert_eq!(seconds(0), "0.000");
+        assert_eq!(seconds(1500), "1.500");
+        assert_eq!(seconds(61_007), "61.007");
+    }
 }

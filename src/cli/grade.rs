@@ -1,0 +1,153 @@
+//! `labrunner grade`: grade one lab headless, by the daemon's current state or by replaying a
+//! submission. Exit codes: 0 every check passed, 1 some check failed, 2 could not grade.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+
+use super::common::{ImageArgs, connect, load_labs};
+use crate::grade::{GradeOptions, Mode, grade};
+use crate::lab::LoadedLab;
+use crate::namespace::Namespace;
+use crate::report::{Format, render};
+use crate::submission::{Limits, read_submission};
+
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The lab: a lab file, or a lab id found under labs/.
+    #[arg(value_name = "LAB")]
+    pub lab: String,
+    /// Replay this file of docker commands instead of grading the daemon's current state.
+    #[arg(long, value_name = "FILE")]
+    pub submission: Option<PathBuf>,
+    /// Prefix every resource name with NS- (default for replay: a fresh `lr-xxxxxx`; for the
+    /// current state: the lab's own names).
+    #[arg(long, value_name = "NS")]
+    pub namespace: Option<String>,
+    /// The submission's working folder (`$(pwd)`); bind mounts must come from inside it
+    /// (default: a fresh temporary folder).
+    #[arg(long, value_name = "DIR")]
+    pub sandbox: Option<PathBuf>,
+    #[arg(long, value_enum, default_value = "text")]
+    pub format: Format,
+    /// Write the report here instead of standard output.
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+    /// Most commands a submission may have.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().max_commands)]
+    pub max_commands: usize,
+    /// Seconds one command may take (a foreground `docker run` waits for its container).
+    #[arg(long, value_name = "SECS", default_value_t = Limits::default().command_timeout.as_secs())]
+    pub command_timeout: u64,
+    /// Seconds the whole grading may take.
+    #[arg(long, value_name = "SECS", default_value_t = Limits::default().total_timeout.as_secs())]
+    pub total_timeout: u64,
+    /// Memory limit of each container a submission starts, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = Limits::default().memory_bytes / (1024 * 1024))]
+    pub memory_mib: i64,
+    /// Process limit of each container a submission starts.
+    #[arg(long, value_name = "N", default_value_t = Limits::default().pids)]
+    pub pids_limit: i64,
+    #[command(flatten)]
+    pub images: ImageArgs,
+}
+
+pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let loaded = find_lab(&args.lab)?;
+    let limits = Limits {
+        max_commands: args.max_commands,
+        command_timeout: Duration::from_secs(args.command_timeout.max(1)),
+        total_timeout: Duration::from_secs(args.total_timeout.max(1)),
+        memory_bytes: args.memory_mib.max(6) * 1024 * 1024,
+        pids: args.pids_limit.max(1),
+        ..Limits::default()
+    };
+    let namespace = args.namespace.as_deref().map(Namespace::new).transpose()?;
+    let mode = match &args.submission {
+        Some(path) => Mode::Replay(read_submission(path, &limits)?),
+        None => Mode::State,
+    };
+    let sandbox =
+        match &args.sandbox {
+            Some(dir) => Some(std::fs::canonicalize(dir).with_context(|| {
+                format!("--sandbox {}: not a folder that exists", dir.display())
+            })?),
+            None => None,
+        };
+    let options = GradeOptions {
+        namespace,
+        image_map: args.images.image_map()?,
+        limits,
+        sandbox,
+        started_at: chrono::Utc::now(),
+    };
+    let engine = connect().await?;
+    let interrupt = async {
+        // If the signal handler cannot be installed, grading simply cannot be interrupted.
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let graded = grade(&engine, &loaded.lab, mode, &options, interrupt).await?;
+    if !graded.leftovers.is_empty() {
+        eprintln!(
+            "labrunner: cleanup could not remove: {}",
+            graded.leftovers.join("; ")
+        );
+    }
+    let text = render(&graded.report, args.format);
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, &text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            let r = &graded.report;
+            eprintln!(
+                "{}: {}/{} points, report written to {}",
+                r.lab_id,
+                r.score,
+                r.max_score,
+                path.display()
+            );
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(text.as_bytes())?;
+            stdout.flush()?;
+        }
+    }
+    Ok(if graded.report.all_passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// A lab file, or the lab with that id under labs/.
+fn find_lab(lab: &str) -> anyhow::Result<LoadedLab> {
+    let path = Path::new(lab);
+    if path.is_file() {
+        let mut labs = load_labs(&[path.to_path_buf()])?;
+        return labs.pop().context("no lab in that file");
+    }
+    let folder = Path::new("labs");
+    if !folder.is_dir() {
+        bail!("{lab}: no such lab file (and no labs/ folder to look for a lab with that id)");
+    }
+    let labs = load_labs(&[folder.to_path_buf()])?;
+    let mut found: Vec<LoadedLab> = labs.into_iter().filter(|l| l.lab.id == lab).collect();
+    match found.len() {
+        0 => bail!("{lab}: no such lab file, and no lab with that id under labs/"),
+        1 => Ok(found.remove(0)),
+        _ => bail!(
+            "{lab}: several labs under labs/ have that id: {}",
+            found
+                .iter()
+                .map(|l| l.path.display().to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}

@@ -1,0 +1,1206 @@
+//! Lessons: markdown rendered into a neutral model of styled, wrapped lines (no terminal types),
+//! their section list, their knowledge-check quizzes, and the catalog of lessons and labs found
+//! under a content root (`lessons/*.md`, `lessons/<LESSON>.quiz.yaml`, `labs/<LESSON>/*.yaml`).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use pulldown_cmark::{Alignment, Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use serde::Deserialize;
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
+
+use crate::lab::LoadedLab;
+
+// ---------------------------------------------------------------------------------------------
+// Styled-line model
+
+/// How a run of text looks. The TUI maps this onto its own colours.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash)]
+pub struct SpanStyle {
+    pub bold: bool,
+    pub italic: bool,
+    pub strike: bool,
+    /// Inline code or a code block line.
+    pub code: bool,
+    pub link: bool,
+    /// Structural decoration (bullets, table borders, quote bars).
+    pub decoration: bool,
+}
+
+impl SpanStyle {
+    const DECORATION: SpanStyle = SpanStyle {
+        bold: false,
+        italic: false,
+        strike: false,
+        code: false,
+        link: false,
+        decoration: true,
+    };
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StyledSpan {
+    pub text: String,
+    pub style: SpanStyle,
+}
+
+impl StyledSpan {
+    pub fn new(text: impl Into<String>, style: SpanStyle) -> Self {
+        StyledSpan {
+            text: text.into(),
+            style,
+        }
+    }
+}
+
+/// What block a line belongs to, for line-wide styling.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LineKind {
+    Heading(u8),
+    Text,
+    Code,
+    TableHeader,
+    Table,
+    Rule,
+    Blank,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StyledLine {
+    pub kind: LineKind,
+    pub spans: Vec<StyledSpan>,
+}
+
+impl StyledLine {
+    fn blank() -> Self {
+        StyledLine {
+            kind: LineKind::Blank,
+            spans: Vec::new(),
+        }
+    }
+    /// The line's text without styling.
+    pub fn plain(&self) -> String {
+        self.spans.iter().map(|s| s.text.as_str()).collect()
+    }
+}
+
+/// A heading, and the rendered line it starts on.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    pub level: u8,
+    pub title: String,
+    pub line: usize,
+}
+
+/// Markdown rendered for a given width.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Rendered {
+    pub lines: Vec<StyledLine>,
+    pub sections: Vec<Section>,
+}
+
+impl Rendered {
+    /// The section a line belongs to (the last heading at or above it).
+    pub fn section_at(&self, line: usize) -> Option<usize> {
+        self.sections.iter().rposition(|s| s.line <= line)
+    }
+}
+
+/// Renders markdown into lines no wider than `width` columns (code and tables are cut hard).
+pub fn render_markdown(markdown: &str, width: u16) -> Rendered {
+    let mut r = Renderer::new(width.max(10) as usize);
+    let options = Options::ENABLE_TABLES
+        | Options::ENABLE_STRIKETHROUGH
+        | Options::ENABLE_TASKLISTS
+        | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS;
+    for event in Parser::new_ext(markdown, options) {
+        r.event(event);
+    }
+    r.finish()
+}
+
+/// The first level-1 heading's text, if any.
+pub fn title_of(markdown: &str) -> Option<String> {
+    let mut in_h1 = false;
+    let mut title = String::new();
+    for event in Parser::new_ext(markdown, Options::ENABLE_YAML_STYLE_METADATA_BLOCKS) {
+        match event {
+            Event::Start(Tag::Heading {
+                level: HeadingLevel::H1,
+                ..
+            }) => in_h1 = true,
+            Event::End(TagEnd::Heading(HeadingLevel::H1)) => return Some(title.trim().to_string()),
+            Event::Text(t) | Event::Code(t) if in_h1 => title.push_str(&t),
+            _ => {}
+        }
+    }
+    None
+}
+
+struct ListLevel {
+    next_number: Option<u64>,
+}
+
+struct Table {
+    alignments: Vec<Alignment>,
+    header: Vec<Vec<StyledSpan>>,
+    rows: Vec<Vec<Vec<StyledSpan>>>,
+    in_head: bool,
+    current_row: Vec<Vec<StyledSpan>>,
+}
+
+struct Renderer {
+    width: usize,
+    out: Rendered,
+    inline: Vec<StyledSpan>,
+    bold: u32,
+    italic: u32,
+    strike: u32,
+    link: u32,
+    link_urls: Vec<String>,
+    lists: Vec<ListLevel>,
+    /// A list marker waiting for the item's first line.
+    pending_marker: Option<String>,
+    quote: usize,
+    code: Option<String>,
+    heading: Option<u8>,
+    table: Option<Table>,
+    in_metadata: bool,
+    in_image: bool,
+}
+
+impl Renderer {
+    fn new(width: usize) -> Self {
+        Renderer {
+            width,
+            out: Rendered::default(),
+            inline: Vec::new(),
+            bold: 0,
+            italic: 0,
+            strike: 0,
+            link: 0,
+            link_urls: Vec::new(),
+            lists: Vec::new(),
+            pending_marker: None,
+            quote: 0,
+            code: None,
+            heading: None,
+            table: None,
+            in_metadata: false,
+            in_image: false,
+        }
+    }
+
+    fn style(&self) -> SpanStyle {
+        SpanStyle {
+            bold: self.bold > 0 || self.heading.is_some(),
+            italic: self.italic > 0,
+            strike: self.strike > 0,
+            code: false,
+            link: self.link > 0,
+            decoration: false,
+        }
+    }
+
+    fn push_text(&mut self, text: &str, style: SpanStyle) {
+        if let Some(table) = &mut self.table {
+            if let Some(cell) = table.current_row.last_mut() {
+                cell.push(StyledSpan::new(text, style));
+            }
+            return;
+        }
+        self.inline.push(StyledSpan::new(text, style));
+    }
+
+    fn blank(&mut self) {
+        if self
+            .out
+            .lines
+            .last()
+            .is_some_and(|l| l.kind != LineKind::Blank)
+        {
+            self.out.lines.push(StyledLine::blank());
+        }
+    }
+
+    /// Prefix for the current block: quote bars, list indentation and (once) the list marker.
+    fn prefixes(&mut self) -> (Vec<StyledSpan>, Vec<StyledSpan>) {
+        let mut first = Vec::new();
+        let mut rest = Vec::new();
+        if self.quote > 0 {
+            let bars = "│ ".repeat(self.quote);
+            first.push(StyledSpan::new(bars.clone(), SpanStyle::DECORATION));
+            rest.push(StyledSpan::new(bars, SpanStyle::DECORATION));
+        }
+        if !self.lists.is_empty() {
+            let indent = "  ".repeat(self.lists.len() - 1);
+            match self.pending_marker.take() {
+                Some(marker) => {
+                    let pad = " ".repeat(marker.width());
+                    first.push(StyledSpan::new(
+                        format!("{indent}{marker}"),
+                        SpanStyle::DECORATION,
+                    ));
+                    rest.push(StyledSpan::new(
+                        format!("{indent}{pad}"),
+                        SpanStyle::DECORATION,
+                    ));
+                }
+                None => {
+                    let pad = format!("{indent}  ");
+                    first.push(StyledSpan::new(pad.clone(), SpanStyle::DECORATION));
+                    rest.push(StyledSpan::new(pad, SpanStyle::DECORATION));
+                }
+            }
+        }
+        (first, rest)
+    }
+
+    /// Wraps the pending inline text into lines of `kind`.
+    fn flush(&mut self, kind: LineKind) {
+        if self.inline.is_empty() && self.pending_marker.is_none() {
+            return;
+        }
+        let spans = std::mem::take(&mut self.inline);
+        let (first, rest) = self.prefixes();
+        // Hard breaks arrive as "\n" spans: wrap each segment on its own.
+        let mut segment = Vec::new();
+        let mut segments = Vec::new();
+        for span in spans {
+            let mut parts = span.text.split('\n').peekable();
+            while let Some(part) = parts.next() {
+                if !part.is_empty() {
+                    segment.push(StyledSpan::new(part, span.style));
+                }
+                if parts.peek().is_some() {
+                    segments.push(std::mem::take(&mut segment));
+                }
+            }
+        }
+        segments.push(segment);
+        let mut first_prefix = Some(first);
+        for seg in segments {
+            let prefix = first_prefix.take().unwrap_or_else(|| rest.clone());
+            for line in wrap(&seg, &prefix, &rest, self.width) {
+                self.out.lines.push(StyledLine { kind, spans: line });
+            }
+        }
+    }
+
+    fn event(&mut self, event: Event<'_>) {
+        if self.in_metadata {
+            if let Event::End(TagEnd::MetadataBlock(_)) = event {
+                self.in_metadata = false;
+            }
+            return;
+        }
+        match event {
+            Event::Start(tag) => self.start(tag),
+            Event::End(tag) => self.end(tag),
+            Event::Text(t) => {
+                if let Some(code) = &mut self.code {
+                    code.push_str(&t);
+                } else {
+                    let style = self.style();
+                    self.push_text(&t, style);
+                }
+            }
+            Event::Code(t) => {
+                let style = SpanStyle {
+                    code: true,
+                    ..self.style()
+                };
+                self.push_text(&t, style);
+            }
+            Event::InlineMath(t) | Event::DisplayMath(t) => {
+                let style = SpanStyle {
+                    code: true,
+                    ..self.style()
+                };
+                self.push_text(&t, style);
+            }
+            Event::Html(t) | Event::InlineHtml(t) => {
+                let style = self.style();
+                self.push_text(t.trim_end_matches('\n'), style);
+            }
+            Event::FootnoteReference(t) => {
+                let style = self.style();
+                self.push_text(&format!("[{t}]"), style);
+            }
+            Event::SoftBreak => {
+                let style = self.style();
+                self.push_text(" ", style);
+            }
+            Event::HardBreak => {
+                let style = self.style();
+                self.push_text("\n", style);
+            }
+            Event::Rule => {
+                self.flush(LineKind::Text);
+                self.out.lines.push(StyledLine {
+                    kind: LineKind::Rule,
+                    spans: vec![StyledSpan::new(
+                        "─".repeat(self.width),
+                        SpanStyle::DECORATION,
+                    )],
+                });
+                self.blank();
+            }
+            Event::TaskListMarker(done) => {
+                self.push_text(if done { "[x] " } else { "[ ] " }, SpanStyle::DECORATION);
+            }
+        }
+    }
+
+    fn start(&mut self, tag: Tag<'_>) {
+        match tag {
+            Tag::Paragraph => {}
+            Tag::Heading { level, .. } => {
+                self.flush(LineKind::Text);
+                self.heading = Some(level as u8);
+            }
+            Tag::BlockQuote(_) => {
+                self.flush(LineKind::Text);
+                self.quote += 1;
+            }
+            Tag::CodeBlock(_) => {
+                self.flush(LineKind::Text);
+                self.code = Some(String::new());
+            }
+            Tag::List(start) => {
+                self.flush(LineKind::Text);
+                self.lists.push(ListLevel { next_number: start });
+            }
+            Tag::Item => {
+                self.flush(LineKind::Text);
+                let marker = match self.lists.last_mut() {
+                    Some(ListLevel {
+                        next_number: Some(n),
+                    }) => {
+                        let m = format!("{n}. ");
+                        *n += 1;
+                        m
+                    }
+                    _ => "• ".to_string(),
+                };
+                self.pending_marker = Some(marker);
+            }
+            Tag::Table(alignments) => {
+                self.flush(LineKind::Text);
+                self.table = Some(Table {
+                    alignments,
+                    header: Vec::new(),
+                    rows: Vec::new(),
+                    in_head: false,
+                    current_row: Vec::new(),
+                });
+            }
+            Tag::TableHead => {
+                if let Some(t) = &mut self.table {
+                    t.in_head = true;
+                    t.current_row.clear();
+                }
+            }
+            Tag::TableRow => {
+                if let Some(t) = &mut self.table {
+                    t.current_row.clear();
+                }
+            }
+            Tag::TableCell => {
+                if let Some(t) = &mut self.table {
+                    t.current_row.push(Vec::new());
+                }
+            }
+            Tag::Emphasis => self.italic += 1,
+            Tag::Strong => self.bold += 1,
+            Tag::Strikethrough => self.strike += 1,
+            Tag::Link { dest_url, .. } => {
+                self.link += 1;
+                self.link_urls.push(dest_url.to_string());
+            }
+            Tag::Image { .. } => {
+                self.in_image = true;
+                self.push_text("[image: ", SpanStyle::DECORATION);
+            }
+            Tag::MetadataBlock(_) => self.in_metadata = true,
+            _ => {}
+        }
+    }
+
+    fn end(&mut self, tag: TagEnd) {
+        match tag {
+            TagEnd::Paragraph => {
+                self.flush(LineKind::Text);
+                self.blank();
+            }
+            TagEnd::Heading(level) => {
+                let title: String = self.inline.iter().map(|s| s.text.as_str()).collect();
+                self.blank();
+                let line = self.out.lines.len();
+                self.out.sections.push(Section {
+                    level: level as u8,
+                    title: title.trim().to_string(),
+                    line,
+                });
+                self.flush(LineKind::Heading(level as u8));
+                self.heading = None;
+                self.blank();
+            }
+            TagEnd::BlockQuote(_) => {
+                self.flush(LineKind::Text);
+                self.quote = self.quote.saturating_sub(1);
+                self.blank();
+            }
+            TagEnd::CodeBlock => {
+                let code = self.code.take().unwrap_or_default();
+                let (prefix, _) = self.prefixes();
+                let avail = self.width.saturating_sub(width_of(&prefix)).max(1);
+                let style = SpanStyle {
+                    code: true,
+                    ..SpanStyle::default()
+                };
+                for raw in code.trim_end_matches('\n').split('\n') {
+                    let raw = raw.replace('\t', "    ");
+                    for piece in hard_split(&raw, avail.saturating_sub(2).max(1)) {
+                        let mut spans = prefix.clone();
+                        let padded = format!(" {piece}");
+                        let pad = avail.saturating_sub(padded.width());
+                        spans.push(StyledSpan::new(
+                            format!("{padded}{}", " ".repeat(pad)),
+                            style,
+                        ));
+                        self.out.lines.push(StyledLine {
+                            kind: LineKind::Code,
+                            spans,
+                        });
+                    }
+                }
+                self.blank();
+            }
+            TagEnd::List(_) => {
+                self.flush(LineKind::Text);
+                self.lists.pop();
+                if self.lists.is_empty() {
+                    self.blank();
+                }
+            }
+            TagEnd::Item => self.flush(LineKind::Text),
+            TagEnd::TableHead => {
+                if let Some(t) = &mut self.table {
+                    t.header = std::mem::take(&mut t.current_row);
+                    t.in_head = false;
+                }
+            }
+            TagEnd::TableRow => {
+                if let Some(t) = &mut self.table
+                    && !t.in_head
+                {
+                    let row = std::mem::take(&mut t.current_row);
+                    t.rows.push(row);
+                }
+            }
+            TagEnd::Table => {
+                if let Some(t) = self.table.take() {
+                    self.render_table(t);
+                }
+                self.blank();
+            }
+            TagEnd::Emphasis => self.italic = self.italic.saturating_sub(1),
+            TagEnd::Strong => self.bold = self.bold.saturating_sub(1),
+            TagEnd::Strikethrough => self.strike = self.strike.saturating_sub(1),
+            TagEnd::Link => {
+                self.link = self.link.saturating_sub(1);
+                if let Some(url) = self.link_urls.pop() {
+                    let text: String = self.inline.iter().map(|s| s.text.as_str()).collect();
+                    if !url.is_empty() && !text.ends_with(url.as_str()) && !url.starts_with('#') {
+                        self.push_text(&format!(" <{url}>"), SpanStyle::DECORATION);
+                    }
+                }
+            }
+            TagEnd::Image => {
+                self.in_image = false;
+                self.push_text("]", SpanStyle::DECORATION);
+            }
+            _ => {}
+        }
+    }
+
+    fn render_table(&mut self, t: Table) {
+        let columns = t
+            .rows
+            .iter()
+            .map(Vec::len)
+            .chain([t.header.len()])
+            .max()
+            .unwrap_or(0);
+        if columns == 0 {
+            return;
+        }
+        let cell_width = |cell: &Vec<StyledSpan>| width_of(cell);
+        let mut widths = vec![1usize; columns];
+        for row in std::iter::once(&t.header).chain(t.rows.iter()) {
+            for (i, cell) in row.iter().enumerate() {
+                widths[i] = widths[i].max(cell_width(cell));
+            }
+        }
+        // Borders take 3 columns per cell plus one; shrink the widest columns until it fits.
+        let (prefix, _) = self.prefixes();
+        let avail = self.width.saturating_sub(width_of(&prefix));
+        let budget = avail.saturating_sub(3 * columns + 1).max(columns);
+        while widths.iter().sum::<usize>() > budget {
+            let Some((i, _)) = widths.iter().enumerate().max_by_key(|(_, w)| **w) else {
+                break;
+            };
+            if widths[i] <= 1 {
+                break;
+            }
+            widths[i] -= 1;
+        }
+        let border = |l: &str, m: &str, r: &str| {
+            let inner: Vec<String> = widths.iter().map(|w| "─".repeat(w + 2)).collect();
+            format!("{l}{}{r}", inner.join(m))
+        };
+        let push_border = |r: &mut Renderer, text: String| {
+            let mut spans = prefix.clone();
+            spans.push(StyledSpan::new(text, SpanStyle::DECORATION));
+            r.out.lines.push(StyledLine {
+                kind: LineKind::Table,
+                spans,
+            });
+        };
+        let row_line = |row: &Vec<Vec<StyledSpan>>, header: bool| {
+            let mut spans = prefix.clone();
+            for (i, w) in widths.iter().enumerate() {
+                spans.push(StyledSpan::new(
+                    if i == 0 { "│ " } else { " │ " },
+                    SpanStyle::DECORATION,
+                ));
+                let cell = row.get(i).cloned().unwrap_or_default();
+                let mut cell = truncate_spans(&cell, *w);
+                if header {
+                    for s in &mut cell {
+                        s.style.bold = true;
+                    }
+                }
+                let used = width_of(&cell);
+                let pad = w.saturating_sub(used);
+                let (left, right) = match t.alignments.get(i) {
+                    Some(Alignment::Right) => (pad, 0),
+                    Some(Alignment::Center) => (pad / 2, pad - pad / 2),
+                    _ => (0, pad),
+                };
+                if left > 0 {
+                    spans.push(StyledSpan::new(" ".repeat(left), SpanStyle::default()));
+                }
+                spans.extend(cell);
+                if right > 0 {
+                    spans.push(StyledSpan::new(" ".repeat(right), SpanStyle::default()));
+                }
+            }
+            spans.push(StyledSpan::new(" │", SpanStyle::DECORATION));
+            spans
+        };
+        push_border(self, border("┌", "┬", "┐"));
+        if !t.header.is_empty() {
+            let spans = row_line(&t.header, true);
+            self.out.lines.push(StyledLine {
+                kind: LineKind::TableHeader,
+                spans,
+            });
+            push_border(self, border("├", "┼", "┤"));
+        }
+        for row in &t.rows {
+            let spans = row_line(row, false);
+            self.out.lines.push(StyledLine {
+                kind: LineKind::Table,
+                spans,
+            });
+        }
+        push_border(self, border("└", "┴", "┘"));
+    }
+
+    fn finish(mut self) -> Rendered {
+        self.flush(LineKind::Text);
+        while self
+            .out
+            .lines
+            .last()
+            .is_some_and(|l| l.kind == LineKind::Blank)
+        {
+            self.out.lines.pop();
+        }
+        self.out
+    }
+}
+
+fn width_of(spans: &[StyledSpan]) -> usize {
+    spans.iter().map(|s| s.text.width()).sum()
+}
+
+/// Splits a string into pieces of at most `width` columns.
+fn hard_split(s: &str, width: usize) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw > width && !cur.is_empty() {
+            out.push(std::mem::take(&mut cur));
+            w = 0;
+        }
+        cur.push(c);
+        w += cw;
+    }
+    out.push(cur);
+    out
+}
+
+/// Cuts spans to at most `width` columns, ending with `…` when something was cut.
+fn truncate_spans(spans: &[StyledSpan], width: usize) -> Vec<StyledSpan> {
+    if width_of(spans) <= width {
+        return spans.to_vec();
+    }
+    let mut out = Vec::new();
+    let mut used = 0;
+    let limit = width.saturating_sub(1);
+    'outer: for s in spans {
+        let mut text = String::new();
+        for c in s.text.chars() {
+            let cw = c.width().unwrap_or(0);
+            if used + cw > limit {
+                out.push(StyledSpan::new(text, s.style));
+                break 'outer;
+            }
+            text.push(c);
+            used += cw;
+        }
+        out.push(StyledSpan::new(text, s.style));
+    }
+    out.push(StyledSpan::new("…", SpanStyle::DECORATION));
+    out
+}
+
+fn push_styled(line: &mut Vec<StyledSpan>, text: &str, style: SpanStyle) {
+    if let Some(last) = line.last_mut()
+        && last.style == style
+    {
+        last.text.push_str(text);
+        return;
+    }
+    line.push(StyledSpan::new(text, style));
+}
+
+/// Word-wraps styled text to `width` columns, starting lines with the given prefixes.
+fn wrap(
+    spans: &[StyledSpan],
+    first_prefix: &[StyledSpan],
+    rest_prefix: &[StyledSpan],
+    width: usize,
+) -> Vec<Vec<StyledSpan>> {
+    // Words are runs of non-space characters, possibly in several styles.
+    let mut words: Vec<(Vec<StyledSpan>, bool)> = Vec::new(); // (pieces, space before)
+    let mut space_pending = false;
+    let mut current: Vec<StyledSpan> = Vec::new();
+    for span in spans {
+        for c in span.text.chars() {
+            if c.is_whitespace() {
+                if !current.is_empty() {
+                    words.push((std::mem::take(&mut current), space_pending));
+                }
+                space_pending = true;
+            } else {
+                let mut buf = [0u8; 4];
+                push_styled(&mut current, c.encode_utf8(&mut buf), span.style);
+            }
+        }
+    }
+    if !current.is_empty() {
+        words.push((current, space_pending));
+    }
+
+    let mut lines = Vec::new();
+    let mut line: Vec<StyledSpan> = first_prefix.to_vec();
+    let mut prefix_w = width_of(first_prefix);
+    let mut used = prefix_w;
+    let mut empty = true;
+    for (word, space_before) in words {
+        let ww = width_of(&word);
+        let sep = usize::from(space_before && !empty);
+        if !empty && used + sep + ww > width {
+            lines.push(std::mem::replace(&mut line, rest_prefix.to_vec()));
+            prefix_w = width_of(rest_prefix);
+            used = prefix_w;
+            empty = true;
+        }
+        if !empty && space_before {
+            // The space takes the style of the text around it only when both sides agree.
+            push_styled(&mut line, " ", SpanStyle::default());
+            used += 1;
+        }
+        let avail = width.saturating_sub(prefix_w).max(1);
+        if ww > avail.saturating_sub(used - prefix_w) && empty {
+            // A word longer than a whole line: cut it.
+            for piece in word {
+                for chunk in hard_split(&piece.text, avail) {
+                    if used + chunk.width() > width && !empty {
+                        lines.push(std::mem::replace(&mut line, rest_prefix.to_vec()));
+                        prefix_w = width_of(rest_prefix);
+                        used = prefix_w;
+                    }
+                    used += chunk.width();
+                    push_styled(&mut line, &chunk, piece.style);
+                    empty = false;
+                }
+            }
+            continue;
+        }
+        for piece in word {
+            push_styled(&mut line, &piece.text, piece.style);
+        }
+        used += ww;
+        empty = false;
+    }
+    if !empty || lines.is_empty() {
+        lines.push(line);
+    }
+    lines
+}
+
+// ---------------------------------------------------------------------------------------------
+// Quizzes
+
+/// A lesson's knowledge check, from `lessons/<LESSON>.quiz.yaml`.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Quiz {
+    pub lesson: String,
+    pub questions: Vec<Question>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Question {
+    pub id: String,
+    pub prompt: String,
+    /// Shown after answering.
+    pub explanation: String,
+    #[serde(flatten)]
+    pub kind: QuestionKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase")]
+pub enum QuestionKind {
+    /// Multiple choice; `answer` is the 0-based index of the right choice.
+    Choice { choices: Vec<String>, answer: usize },
+    /// Free text, compared by the student with the model answer (self-assessed).
+    Text { model_answer: String },
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LessonError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error(
+        "no lessons or labs found under {root} (looked for lessons/*.md and labs/<LESSON>/*.yaml)\n  fix: run labrunner from the course folder, or pass --root DIR (or set LABRUNNER_ROOT)"
+    )]
+    NoContent { root: PathBuf },
+}
+
+fn invalid(path: &Path, message: impl Into<String>) -> LessonError {
+    LessonError::Invalid {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
+}
+
+/// Parses and checks a quiz: unique ids, answers within the choices.
+pub fn parse_quiz(text: &str, path: &Path) -> Result<Quiz, LessonError> {
+    let quiz: Quiz = serde_yaml::from_str(text).map_err(|e| {
+        let at = e
+            .location()
+            .map(|l| format!("{}:{}: ", l.line(), l.column()))
+            .unwrap_or_default();
+        invalid(path, format!("{at}{e}"))
+    })?;
+    let mut seen = BTreeSet::new();
+    for q in &quiz.questions {
+        if !seen.insert(q.id.as_str()) {
+            return Err(invalid(
+                path,
+                format!("question id `{}` appears twice", q.id),
+            ));
+        }
+        if let QuestionKind::Choice { choices, answer } = &q.kind
+            && *answer >= choices.len()
+        {
+            return Err(invalid(
+                path,
+                format!(
+                    "question `{}`: answer {answer} is not one of the {} choices (answers count from 0)",
+                    q.id,
+                    choices.len()
+                ),
+            ));
+        }
+    }
+    Ok(quiz)
+}
+
+pub fn load_quiz(path: &Path) -> Result<Quiz, LessonError> {
+    let text = std::fs::read_to_string(path).map_err(|source| LessonError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_quiz(&text, path)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Catalog
+
+/// A lab file as found: loaded, or broken with the reason.
+#[derive(Debug, Clone)]
+pub enum LabEntry {
+    Ok(Box<LoadedLab>),
+    Broken { path: PathBuf, error: String },
+}
+
+impl LabEntry {
+    pub fn lab(&self) -> Option<&LoadedLab> {
+        match self {
+            LabEntry::Ok(l) => Some(l),
+            LabEntry::Broken { .. } => None,
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct LessonEntry {
+    pub id: String,
+    pub title: String,
+    /// The lesson markdown; `None` when only labs exist for this lesson id.
+    pub markdown: Option<String>,
+    pub quiz: Option<Result<Quiz, String>>,
+    pub labs: Vec<LabEntry>,
+}
+
+/// Every lesson and lab below a content root.
+#[derive(Debug, Clone)]
+pub struct Catalog {
+    pub root: PathBuf,
+    pub lessons: Vec<LessonEntry>,
+}
+
+/// Reads a lab file with the same validation `labrunner validate` does; an invalid lab gives
+/// its first error as `line:column: message` (the list shows the file name).
+pub fn load_lab(path: &Path) -> Result<LoadedLab, String> {
+    match crate::validate::load_valid(path) {
+        Ok((lab, _warnings)) => Ok(lab),
+        Err(diagnostics) => {
+            let count = diagnostics.iter().filter(|d| d.is_error()).count();
+            let first = diagnostics
+                .iter()
+                .find(|d| d.is_error())
+                .or(diagnostics.first());
+            let text = first
+                .map(|d| format!("{}:{}: {}", d.line, d.column, d.message))
+                .unwrap_or_else(|| "invalid lab".to_string());
+            Err(if count > 1 {
+                format!("{text} (and {} more errors)", count - 1)
+            } else {
+                text
+            })
+        }
+    }
+}
+
+/// Orders labs as the lesson first mentions their files (its lab table, usually); labs it does
+/// not mention keep their file-name order, after the others.
+fn order_as_mentioned(labs: &mut [LabEntry], markdown: &str) {
+    labs.sort_by_key(|entry| {
+        let path = match entry {
+            LabEntry::Ok(l) => &l.path,
+            LabEntry::Broken { path, .. } => path,
+        };
+        path.file_name()
+            .and_then(|n| markdown.find(n.to_string_lossy().as_ref()))
+            .unwrap_or(usize::MAX)
+    });
+}
+
+/// The content root: `--root`/`LABRUNNER_ROOT` if given, else the current directory.
+pub fn load_catalog(root: &Path) -> Result<Catalog, LessonError> {
+    let lessons_dir = root.join("lessons");
+    let labs_dir = root.join("labs");
+    let mut lessons: Vec<LessonEntry> = Vec::new();
+    if let Ok(entries) = std::fs::read_dir(&lessons_dir) {
+        let mut paths: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.extension().is_some_and(|e| e == "md"))
+            .collect();
+        paths.sort();
+        for path in paths {
+            let Some(id) = path.file_stem().map(|s| s.to_string_lossy().to_string()) else {
+                continue;
+            };
+            let markdown = std::fs::read_to_string(&path).map_err(|source| LessonError::Read {
+                path: path.clone(),
+                source,
+            })?;
+            let title = title_of(&markdown).unwrap_or_else(|| id.clone());
+            let quiz_path = lessons_dir.join(format!("{id}.quiz.yaml"));
+            let quiz = quiz_path
+                .exists()
+                .then(|| load_quiz(&quiz_path).map_err(|e| e.to_string()));
+            lessons.push(LessonEntry {
+                id,
+                title,
+                markdown: Some(markdown),
+                quiz,
+                labs: Vec::new(),
+            });
+        }
+    }
+    if let Ok(entries) = std::fs::read_dir(&labs_dir) {
+        let mut dirs: Vec<PathBuf> = entries
+            .flatten()
+            .map(|e| e.path())
+            .filter(|p| p.is_dir())
+            .collect();
+        dirs.sort();
+        for dir in dirs {
+            let lesson_id = dir
+                .file_name()
+                .map(|s| s.to_string_lossy().to_string())
+                .unwrap_or_default();
+            let files = crate::lab::lab_files(&dir).map_err(|source| LessonError::Read {
+                path: dir.clone(),
+                source,
+            })?;
+            let labs: Vec<LabEntry> = files
+                .into_iter()
+                .map(|path| match load_lab(&path) {
+                    Ok(l) => LabEntry::Ok(Box::new(l)),
+                    Err(error) => LabEntry::Broken { path, error },
+                })
+                .collect();
+            match lessons.iter_mut().find(|l| l.id == lesson_id) {
+                Some(lesson) => {
+                    let mut labs = labs;
+                    if let Some(md) = &lesson.markdown {
+                        order_as_mentioned(&mut labs, md);
+                    }
+                    lesson.labs = labs;
+                }
+                None => lessons.push(LessonEntry {
+                    title: lesson_id.clone(),
+                    id: lesson_id,
+                    markdown: None,
+                    quiz: None,
+                    labs,
+                }),
+            }
+        }
+    }
+    if lessons.is_empty() {
+        return Err(LessonError::NoContent {
+            root: root.to_path_buf(),
+        });
+    }
+    Ok(Catalog {
+        root: root.to_path_buf(),
+        lessons,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn plain(r: &Rendered) -> Vec<String> {
+        r.lines.iter().map(|l| l.plain()).collect()
+    }
+
+    #[test]
+    fn headings_become_sections_with_their_line() {
+        let r = render_markdown(
+            "# Title\n\nIntro text.\n\n## Part one\n\nBody.\n\n### Deeper\n",
+            40,
+        );
+        let titles: Vec<_> = r
+            .sections
+            .iter()
+            .map(|s| (s.level, s.title.as_str()))
+            .collect();
+        assert_eq!(titles, [(1, "Title"), (2, "Part one"), (3, "Deeper")]);
+        for s in &r.sections {
+            assert_eq!(r.lines[s.line].plain(), s.title);
+            assert!(matches!(r.lines[s.line].kind, LineKind::Heading(_)));
+        }
+        assert_eq!(r.section_at(r.sections[1].line + 2), Some(1));
+    }
+
+    #[test]
+    fn paragraphs_wrap_within_width_keeping_styles() {
+        let r = render_markdown(
+            "Some **bold words** and `code` in a sentence that is long.",
+            20,
+        );
+        for line in &r.lines {
+            assert!(line.plain().width() <= 20, "{:?}", line.plain());
+        }
+        let all: Vec<&StyledSpan> = r.lines.iter().flat_map(|l| &l.spans).collect();
+        assert!(all.iter().any(|s| s.style.bold && s.text.contains("bold")));
+        assert!(all.iter().any(|s| s.style.code && s.text == "code"));
+        assert_eq!(
+            plain(&r).join(" "),
+            "Some bold words and code in a sentence that is long."
+        );
+    }
+
+    #[test]
+    fn lists_get_markers_and_hanging_indent() {
+        let r = render_markdown(
+            "- first item that wraps around\n- second\n  1. nested\n  2. again\n",
+            16,
+        );
+        let lines = plain(&r);
+        assert_eq!(lines[0], "• first item");
+        assert_eq!(lines[1], "  that wraps");
+        assert!(lines.contains(&"  1. nested".to_string()), "{lines:?}");
+        assert!(lines.contains(&"  2. again".to_string()), "{lines:?}");
+    }
+
+    #[test]
+    fn code_blocks_keep_lines_and_are_marked_as_code() {
+        let r = render_markdown(
+            "```sh\ndocker network create isolated-net\ndocker ps\n```\n",
+            30,
+        );
+        let code: Vec<_> = r
+            .lines
+            .iter()
+            .filter(|l| l.kind == LineKind::Code)
+            .collect();
+        assert_eq!(code.len(), 3, "the long line is cut: {:?}", plain(&r));
+        assert!(code[0].plain().starts_with(" docker network create"));
+        assert!(code.iter().all(|l| l.spans.iter().all(|s| s.style.code)));
+        assert!(code.iter().all(|l| l.plain().width() <= 30));
+    }
+
+    #[test]
+    fn tables_are_drawn_with_borders_and_fit() {
+        let md = "| Driver | Use |\n|---|---|\n| bridge | default, one host |\n| none | no network at all |\n";
+        let r = render_markdown(md, 30);
+        let lines = plain(&r);
+        assert!(lines[0].starts_with('┌'), "{lines:?}");
+        assert!(lines.iter().any(|l| l.contains("Driver")));
+        assert!(lines.iter().all(|l| l.width() <= 30), "{lines:?}");
+        assert!(r.lines.iter().any(|l| l.kind == LineKind::TableHeader));
+    }
+
+    #[test]
+    fn front_matter_is_not_shown() {
+        let r = render_markdown("---\nid: x\n---\n# Hello\n", 30);
+        assert_eq!(plain(&r), ["Hello"]);
+        assert_eq!(
+            title_of("---\nid: x\n---\n# Hello `world`\n").as_deref(),
+            Some("Hello world")
+        );
+    }
+
+    #[test]
+    fn tiny_width_never_panics() {
+        let md = "# A very long heading indeed\n\n> quoted **text** here\n\n- [x] done\n\n| a | b | c |\n|:-:|--:|---|\n| 1 | 2 | 3 |\n\n---\n\nword\\\nbreak ![alt](x.png) [link](http://localhost)\n";
+        for w in 0..30 {
+            let r = render_markdown(md, w);
+            assert!(!r.lines.is_empty());
+        }
+    }
+
+    #[test]
+    fn quiz_parses_and_checks_answers() {
+        let ok = "lesson: L\nquestions:\n  - {id: a, kind: choice, prompt: P, choices: [x, y, z], answer: 2, explanation: E}\n  - {id: b, kind: text, prompt: P, model_answer: M, explanation: E}\n";
+        let quiz = parse_quiz(ok, Path::new("q.yaml")).unwrap();
+        assert_eq!(quiz.questions.len(), 2);
+        assert!(matches!(
+            quiz.questions[0].kind,
+            QuestionKind::Choice { answer: 2, .. }
+        ));
+        let cases = [
+            (
+                "lesson: L\nquestions:\n  - {id: a, kind: choice, prompt: P, choices: [x], answer: 1, explanation: E}\n",
+                "not one of",
+            ),
+            (
+                "lesson: L\nquestions:\n  - {id: a, kind: text, prompt: P, model_answer: M, explanation: E}\n  - {id: a, kind: text, prompt: P, model_answer: M, explanation: E}\n",
+                "twice",
+            ),
+            (
+                "lesson: L\nquestions:\n  - {id: a, kind: essay, prompt: P, explanation: E}\n",
+                "essay",
+            ),
+            ("lesson: [\n", "q.yaml"),
+        ];
+        for (text, expected) in cases {
+            let err = parse_quiz(text, Path::new("q.yaml"))
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains(expected), "{err}");
+        }
+    }
+
+    #[test]
+    fn labs_follow_the_order_the_lesson_mentions_them() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("lessons")).unwrap();
+        std::fs::create_dir_all(dir.path().join("labs/L1")).unwrap();
+        std::fs::write(
+            dir.path().join("lessons/L1.md"),
+            "# L\n\n[second](../labs/L1/b.yaml) then [first](../labs/L1/a.yaml)\n",
+        )
+        .unwrap();
+        for name in ["a", "b", "c"] {
+            std::fs::write(
+                dir.path().join(format!("labs/L1/{name}.yaml")),
+                "not: a lab",
+            )
+            .unwrap();
+        }
+        let catalog = load_catalog(dir.path()).unwrap();
+        let names: Vec<String> = catalog.lessons[0]
+            .labs
+            .iter()
+            .map(|e| match e {
+                LabEntry::Ok(l) => l.path.display().to_string(),
+                LabEntry::Broken { path, .. } => {
+                    path.file_name().unwrap().to_string_lossy().to_string()
+                }
+            })
+            .collect();
+        assert_eq!(names, ["b.yaml", "a.yaml", "c.yaml"]);
+    }
+
+    #[test]
+    fn catalog_reports_missing_content_and_broken_labs() {
+        let dir = tempfile::tempdir().unwrap();
+        let err = load_catalog(dir.path()).unwrap_err();
+        assert!(err.to_string().contains("--root"), "{err}");
+        std::fs::create_dir_all(dir.path().join("lessons")).unwrap();
+        std::fs::create_dir_all(dir.path().join("labs/L1")).unwrap();
+        std::fs::write(dir.path().join("lessons/L1.md"), "# Lesson one\n").unwrap();
+        std::fs::write(dir.path().join("labs/L1/broken.yaml"), "format: 1\nid: [").unwrap();
+        let catalog = load_catalog(dir.path()).unwrap();
+        assert_eq!(catalog.lessons.len(), 1);
+        assert_eq!(catalog.lessons[0].title, "Lesson one");
+        assert!(
+            matches!(&catalog.lessons[0].labs[0], LabEntry::Broken { error, .. } if error.contains(':'))
+        );
+    }
+}

@@ -1,0 +1,674 @@
+//! Namespaces: many gradings of one lab share a Docker daemon without colliding.
+//!
+//! A [`Namespace`] prefixes every container, network and volume name a lab or a submission
+//! uses (`db` becomes `lr-k3x9q2-db`). Containers keep their lab name as a network alias on
+//! user-defined networks, so `ping db` from a sibling container still resolves. Names given to
+//! the daemon's built-in networks (`bridge`, `host`, `none`) are left alone.
+
+use std::collections::BTreeMap;
+use std::hash::{BuildHasher, Hasher};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures_util::stream::BoxStream;
+
+use crate::command::{Action, ResourceKind};
+use crate::engine::{
+    ActionOutput, ApplyContext, ContainerInfo, DaemonEvent, Engine, EngineError, ExecOutput,
+    LABEL_LAB, LABEL_MANAGED, LABEL_RUN, NetworkInfo, Resources, VolumeInfo,
+};
+use crate::lab::{Check, Lab, MountType};
+
+/// Networks every daemon has; they are never renamed.
+const BUILTIN_NETWORKS: &[&str] = &["bridge", "host", "none", "default"];
+
+/// Longest namespace accepted, so that prefixed names stay readable and within Docker's limits.
+const MAX_LEN: usize = 32;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NamespaceError {
+    #[error(
+        "namespace `{0}` is not usable: use 1 to {MAX_LEN} characters from a-z, 0-9, `-`, `_`, `.`, starting with a letter or digit"
+    )]
+    Invalid(String),
+}
+
+/// A prefix for every resource name of one grading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Namespace {
+    name: String,
+}
+
+impl Namespace {
+    /// A fresh namespace, `lr-` and six random lowercase letters and digits.
+    pub fn fresh() -> Self {
+        const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+        let mut bits = random_u64();
+        let mut name = String::from("lr-");
+        for _ in 0..6 {
+            name.push(char::from(ALPHABET[(bits % 36) as usize]));
+            bits /= 36;
+        }
+        Namespace { name }
+    }
+
+    /// A namespace chosen by the caller (`--namespace`).
+    pub fn new(name: &str) -> Result<Self, NamespaceError> {
+        let valid = !name.is_empty()
+            && name.len() <= MAX_LEN
+            && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
+            && name.chars().all(|c| {
+                c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.')
+            });
+        if valid {
+            Ok(Namespace {
+                name: name.to_string(),
+            })
+        } else {
+            Err(NamespaceError::Invalid(name.to_string()))
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A container or volume name inside the namespace.
+    pub fn resource(&self, name: &str) -> String {
+        format!("{}-{name}", self.name)
+    }
+
+    /// A network name inside the namespace; built-in networks and `container:<name>` are kept
+    /// (the latter with the container renamed).
+    pub fn network(&self, name: &str) -> String {
+        if is_builtin_network(name) {
+            name.to_string()
+        } else if let Some(container) = name.strip_prefix("container:") {
+            format!("container:{}", self.resource(container))
+        } else {
+            self.resource(name)
+        }
+    }
+
+    /// The lab name of a namespaced resource (`lr-k3x9q2-db` -> `db`); other names unchanged.
+    pub fn strip<'a>(&self, name: &'a str) -> &'a str {
+        name.strip_prefix(self.name.as_str())
+            .and_then(|rest| rest.strip_prefix('-'))
+            .unwrap_or(name)
+    }
+
+    /// Labels every resource of this grading carries: managed, the lab, and the namespace as
+    /// the run, so that everything can be found and removed afterwards.
+    pub fn labels(&self, lab_id: &str) -> BTreeMap<String, String> {
+        BTreeMap::from([
+            (LABEL_MANAGED.to_string(), "true".to_string()),
+            (LABEL_LAB.to_string(), lab_id.to_string()),
+            (LABEL_RUN.to_string(), self.name.clone()),
+        ])
+    }
+
+    /// The lab with every declared resource and every resource name in its checks moved into
+    /// the namespace. Command text (setup, solutions, cleanup, `command_fails`) is kept as
+    /// written; it is renamed when parsed, with [`Namespace::rename_action`]. Names that are
+    /// resolved inside containers (`resolves.name`, `reachable.to`) are kept: they resolve
+    /// through the network alias each container keeps.
+    pub fn rewrite_lab(&self, lab: &Lab) -> Lab {
+        let mut lab = lab.clone();
+        let r = &mut lab.resources;
+        r.networks = r.networks.iter().map(|n| self.network(n)).collect();
+        r.volumes = r.volumes.iter().map(|v| self.resource(v)).collect();
+        r.containers = r.containers.iter().map(|c| self.resource(c)).collect();
+        for step in &mut lab.steps {
+            for check in &mut step.checks {
+                self.rewrite_check(check);
+            }
+        }
+        lab
+    }
+
+    fn rewrite_check(&self, check: &mut Check) {
+        let res = |s: &mut String| *s = self.resource(s);
+        let net = |s: &mut String| *s = self.network(s);
+        if let Some(c) = &mut check.network {
+            net(&mut c.name);
+        }
+        if let Some(c) = &mut check.volume {
+            res(&mut c.name);
+        }
+        if let Some(c) = &mut check.container {
+            res(&mut c.name);
+        }
+        if let Some(c) = &mut check.attached {
+            res(&mut c.container);
+            net(&mut c.network);
+        }
+        if let Some(c) = &mut check.file {
+            res(&mut c.volume);
+        }
+        if let Some(c) = &mut check.resolves {
+            res(&mut c.from);
+        }
+        if let Some(c) = &mut check.reachable {
+            res(&mut c.from);
+            // By IP, the peer is looked up as a container; by name, it resolves in-container
+            // through the alias the renamed container keeps.
+            if c.by_ip {
+                res(&mut c.to);
+            }
+        }
+        if let Some(c) = &mut check.published {
+            res(&mut c.container);
+        }
+        if let Some(c) = &mut check.mount {
+            res(&mut c.container);
+            if c.kind == MountType::Volume
+                && let Some(source) = &mut c.source
+            {
+                res(source);
+            }
+        }
+        if let Some(c) = &mut check.loopback_only {
+            res(&mut c.container);
+        }
+        if let Some(c) = &mut check.exec {
+            res(&mut c.container);
+        }
+        if let Some(c) = &mut check.ran {
+            res(&mut c.container);
+        }
+        // `command_fails.command` is text: renamed when parsed. `image` names no resource.
+    }
+
+    /// Move every resource an action names into the namespace ([`Action::rename`]). A renamed
+    /// container joining a user-defined network gets its original name as an alias there.
+    pub fn rename_action(&self, action: &mut Action) {
+        action.rename(&|_kind: ResourceKind, name: &str| Some(self.resource(name)));
+        // The default bridge and the other built-in networks take no aliases (the daemon refuses
+        // `network connect --alias` there).
+        if let Action::NetworkConnect {
+            network,
+            container,
+            aliases,
+        } = action
+            && is_builtin_network(network)
+        {
+            let own = self.strip(container).to_string();
+            aliases.retain(|a| *a != own);
+        }
+    }
+}
+
+impl std::fmt::Display for Namespace {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.name)
+    }
+}
+
+/// An engine that moves every action into a namespace before the real engine executes it.
+///
+/// Docker commands (setup, the submission, `command_fails` checks) are text the engine parses
+/// into actions; they all pass through [`Engine::apply`], so renaming there covers every one of
+/// them exactly once. Queries (`container`, `network`, ...) pass through unchanged: their names
+/// come from a lab already rewritten by [`Namespace::rewrite_lab`], or from labels.
+pub struct NamespacedEngine<'a> {
+    inner: &'a dyn Engine,
+    namespace: Option<Namespace>,
+}
+
+impl<'a> NamespacedEngine<'a> {
+    /// `None`: no renaming (grading resources under their lab names).
+    pub fn new(inner: &'a dyn Engine, namespace: Option<Namespace>) -> Self {
+        NamespacedEngine { inner, namespace }
+    }
+}
+
+#[async_trait]
+impl Engine for NamespacedEngine<'_> {
+    async fn version(&self) -> Result<String, EngineError> {
+        self.inner.version().await
+    }
+    async fn apply(
+        &self,
+        action: &Action,
+        ctx: &ApplyContext,
+    ) -> Result<ActionOutput, EngineError> {
+        match &self.namespace {
+            Some(ns) => {
+                let mut renamed = action.clone();
+                ns.rename_action(&mut renamed);
+                self.inner.apply(&renamed, ctx).await
+            }
+            None => self.inner.apply(action, ctx).await,
+        }
+    }
+    async fn network(&self, name: &str) -> Result<Option<NetworkInfo>, EngineError> {
+        self.inner.network(name).await
+    }
+    async fn volume(&self, name: &str) -> Result<Option<VolumeInfo>, EngineError> {
+        self.inner.volume(name).await
+    }
+    async fn container(&self, name: &str) -> Result<Option<ContainerInfo>, EngineError> {
+        self.inner.container(name).await
+    }
+    async fn image_present(&self, name: &str) -> Result<bool, EngineError> {
+        self.inner.image_present(name).await
+    }
+    async fn exec(
+        &self,
+        container: &str,
+        command: &[String],
+        timeout: Duration,
+    ) -> Result<ExecOutput, EngineError> {
+        self.inner.exec(container, command, timeout).await
+    }
+    async fn run_helper(
+        &self,
+        image: &str,
+        volume: &str,
+        command: &[String],
+        labels: &BTreeMap<String, String>,
+        timeout: Duration,
+    ) -> Result<ExecOutput, EngineError> {
+        self.inner
+            .run_helper(image, volume, command, labels, timeout)
+            .await
+    }
+    async fn exec_commands_since(
+        &self,
+        container: &str,
+        since: i64,
+    ) -> Result<Vec<String>, EngineError> {
+        self.inner.exec_commands_since(container, since).await
+    }
+    async fn labelled(&self, labels: &[(String, String)]) -> Result<Resources, EngineError> {
+        self.inner.labelled(labels).await
+    }
+    async fn remove_container(&self, name: &str) -> Result<(), EngineError> {
+        self.inner.remove_container(name).await
+    }
+    async fn remove_network(&self, name: &str) -> Result<(), EngineError> {
+        self.inner.remove_network(name).await
+    }
+    async fn remove_volume(&self, name: &str) -> Result<(), EngineError> {
+        self.inner.remove_volume(name).await
+    }
+    fn events(&self) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
+        self.inner.events()
+    }
+}
+
+fn is_builtin_network(name: &str) -> bool {
+    BUILTIN_NETWORKS.contains(&name)
+}
+
+/// 64 unpredictable bits without a random-number crate: std's per-process random hash keys,
+/// mixed with the time, the process id and a counter (so that two calls never repeat).
+fn random_u64() -> u64 {
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    h.write_u128(nanos);
+    h.write_u32(std::process::id());
+    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
+    h.finish()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command::{ContainerSpec, ExecSpec, Mount, MountKind, MountSyntax, NetworkCreate};
+    use crate::lab::*;
+
+    fn ns() -> Namespace {
+        Namespace::new("lr-abc123").unwrap()
+    }
+
+    #[test]
+    fn fresh_names_have_the_documented_shape_and_differ() {
+        let names: std::collections::BTreeSet<String> = (0..200)
+            .map(|_| Namespace::fresh().name().to_string())
+            .collect();
+        assert_eq!(names.len(), 200);
+        for n in &names {
+            assert_eq!(n.len(), 9, "{n}");
+            assert!(n.starts_with("lr-"));
+            assert!(
+                n[3..]
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit()),
+                "{n}"
+            );
+            assert!(Namespace::new(n).is_ok());
+        }
+    }
+
+    #[test]
+    fn caller_namespaces_are_validated() {
+        for bad in [
+            "",
+            "Upper",
+            "-lead",
+            "has space",
+            "semi;colon",
+            &"x".repeat(33),
+        ] {
+            assert!(Namespace::new(bad).is_err(), "{bad:?}");
+        }
+        for good in ["a", "ci-42", "run_7.b"] {
+            assert!(Namespace::new(good).is_ok(), "{good:?}");
+        }
+    }
+
+    #[test]
+    fn names_builtins_and_strip() {
+        let ns = ns();
+        assert_eq!(ns.resource("db"), "lr-abc123-db");
+        assert_eq!(ns.network("isolated-net"), "lr-abc123-isolated-net");
+        for b in ["bridge", "host", "none"] {
+            assert_eq!(ns.network(b), b);
+        }
+        assert_eq!(ns.network("container:db"), "container:lr-abc123-db");
+        assert_eq!(ns.strip("lr-abc123-db"), "db");
+        assert_eq!(ns.strip("db"), "db");
+        assert_eq!(ns.labels("lab-1")[LABEL_RUN], "lr-abc123");
+    }
+
+    fn volume_mount(source: &str) -> Mount {
+        Mount {
+            kind: MountKind::Volume,
+            syntax: MountSyntax::MountFlag,
+            source: Some(source.into()),
+            target: "/data".into(),
+            read_only: false,
+            options: vec![],
+        }
+    }
+
+    #[test]
+    fn run_renames_container_network_and_volumes_and_keeps_an_alias() {
+        let mut bind = volume_mount("/work/lab");
+        bind.kind = MountKind::Bind;
+        let mut action = Action::Run(Box::new(ContainerSpec {
+            name: Some("db".into()),
+            image: "alpine".into(),
+            network: Some("isolated-net".into()),
+            mounts: vec![volume_mount("store"), bind],
+            ..Default::default()
+        }));
+        ns().rename_action(&mut action);
+        let Action::Run(spec) = action else {
+            panic!("still a run")
+        };
+        assert_eq!(spec.name.as_deref(), Some("lr-abc123-db"));
+        assert_eq!(spec.network.as_deref(), Some("lr-abc123-isolated-net"));
+        assert_eq!(spec.network_aliases, vec!["db".to_string()]);
+        assert_eq!(spec.mounts[0].source.as_deref(), Some("lr-abc123-store"));
+        assert_eq!(
+            spec.mounts[1].source.as_deref(),
+            Some("/work/lab"),
+            "bind sources are paths"
+        );
+        assert_eq!(spec.image, "alpine");
+    }
+
+    #[test]
+    fn no_alias_on_the_default_bridge() {
+        let mut action = Action::Run(Box::new(ContainerSpec {
+            name: Some("web".into()),
+            image: "nginx".into(),
+            ..Default::default()
+        }));
+        ns().rename_action(&mut action);
+        let Action::Run(spec) = action else {
+            panic!("still a run")
+        };
+        assert!(spec.network_aliases.is_empty());
+        assert_eq!(spec.name.as_deref(), Some("lr-abc123-web"));
+    }
+
+    #[test]
+    fn every_naming_action_is_renamed() {
+        let ns = ns();
+        let cases: Vec<(Action, Action)> = vec![
+            (
+                Action::NetworkCreate(NetworkCreate {
+                    name: "n".into(),
+                    ..Default::default()
+                }),
+                Action::NetworkCreate(NetworkCreate {
+                    name: "lr-abc123-n".into(),
+                    ..Default::default()
+                }),
+            ),
+            (
+                Action::NetworkConnect {
+                    network: "n".into(),
+                    container: "c".into(),
+                    aliases: vec![],
+                },
+                Action::NetworkConnect {
+                    network: "lr-abc123-n".into(),
+                    container: "lr-abc123-c".into(),
+                    aliases: vec!["c".into()],
+                },
+            ),
+            (
+                Action::NetworkDisconnect {
+                    network: "bridge".into(),
+                    container: "c".into(),
+                    force: false,
+                },
+                Action::NetworkDisconnect {
+                    network: "bridge".into(),
+                    container: "lr-abc123-c".into(),
+                    force: false,
+                },
+            ),
+            (
+                Action::NetworkRm {
+                    names: vec!["n".into()],
+                    force: false,
+                },
+                Action::NetworkRm {
+                    names: vec!["lr-abc123-n".into()],
+                    force: false,
+                },
+            ),
+            (
+                Action::VolumeCreate {
+                    name: Some("v".into()),
+                    driver: None,
+                    labels: vec![],
+                },
+                Action::VolumeCreate {
+                    name: Some("lr-abc123-v".into()),
+                    driver: None,
+                    labels: vec![],
+                },
+            ),
+            (
+                Action::VolumeRm {
+                    names: vec!["v".into()],
+                    force: true,
+                },
+                Action::VolumeRm {
+                    names: vec!["lr-abc123-v".into()],
+                    force: true,
+                },
+            ),
+            (
+                Action::Exec(ExecSpec {
+                    container: "c".into(),
+                    command: vec!["ls".into()],
+                    ..Default::default()
+                }),
+                Action::Exec(ExecSpec {
+                    container: "lr-abc123-c".into(),
+                    command: vec!["ls".into()],
+                    ..Default::default()
+                }),
+            ),
+            (
+                Action::Rm {
+                    names: vec!["a".into(), "b".into()],
+                    force: true,
+                    volumes: false,
+                },
+                Action::Rm {
+                    names: vec!["lr-abc123-a".into(), "lr-abc123-b".into()],
+                    force: true,
+                    volumes: false,
+                },
+            ),
+            (
+                Action::Stop {
+                    names: vec!["a".into()],
+                    time: None,
+                },
+                Action::Stop {
+                    names: vec!["lr-abc123-a".into()],
+                    time: None,
+                },
+            ),
+            (
+                Action::Start {
+                    names: vec!["a".into()],
+                },
+                Action::Start {
+                    names: vec!["lr-abc123-a".into()],
+                },
+            ),
+            (
+                Action::Port {
+                    container: "a".into(),
+                    port: None,
+                },
+                Action::Port {
+                    container: "lr-abc123-a".into(),
+                    port: None,
+                },
+            ),
+            (
+                Action::Logs {
+                    container: "a".into(),
+                    follow: false,
+                    tail: None,
+                },
+                Action::Logs {
+                    container: "lr-abc123-a".into(),
+                    follow: false,
+                    tail: None,
+                },
+            ),
+            (
+                Action::NetworkConnect {
+                    network: "bridge".into(),
+                    container: "c".into(),
+                    aliases: vec![],
+                },
+                Action::NetworkConnect {
+                    network: "bridge".into(),
+                    container: "lr-abc123-c".into(),
+                    aliases: vec![],
+                },
+            ),
+            (Action::NetworkLs, Action::NetworkLs),
+        ];
+        for (mut action, expected) in cases {
+            ns.rename_action(&mut action);
+            assert_eq!(action, expected);
+        }
+    }
+
+    #[test]
+    fn lab_resources_and_check_names_are_rewritten() {
+        let yaml = r#"
+format: 1
+id: net-lab
+title: t
+lesson: MOD-DOCKER-04
+difficulty: beginner
+minutes: 5
+resources: { networks: [isolated-net], volumes: [store], containers: [db, web] }
+steps:
+  - id: s1
+    title: t
+    instructions: i
+    solution: ["docker network create isolated-net"]
+    checks:
+      - network: { name: isolated-net }
+      - volume: { name: store }
+      - container: { name: db, state: running }
+      - attached: { container: db, network: isolated-net }
+      - attached: { container: web, network: bridge }
+      - file: { volume: store, path: a.txt }
+      - resolves: { from: web, name: db }
+      - reachable: { from: web, to: db }
+      - published: { container: web, port: 80 }
+      - mount: { container: db, type: volume, target: /d, source: store }
+      - mount: { container: db, type: bind, target: /b, source: "$(pwd)" }
+      - loopback_only: { container: db }
+      - exec: { container: db, command: "cat /d/a.txt" }
+      - command_fails: { command: "docker volume rm store", error: "in use" }
+      - image: { name: alpine }
+      - ran: { container: db, command: cat }
+      - reachable: { from: web, to: db, by_ip: true }
+"#;
+        let lab: Lab = serde_yaml::from_str(yaml).unwrap();
+        let out = ns().rewrite_lab(&lab);
+        assert_eq!(out.resources.networks, ["lr-abc123-isolated-net"]);
+        assert_eq!(out.resources.volumes, ["lr-abc123-store"]);
+        assert_eq!(out.resources.containers, ["lr-abc123-db", "lr-abc123-web"]);
+        let c = &out.steps[0].checks;
+        assert_eq!(
+            c[0].network.as_ref().unwrap().name,
+            "lr-abc123-isolated-net"
+        );
+        assert_eq!(c[1].volume.as_ref().unwrap().name, "lr-abc123-store");
+        assert_eq!(c[2].container.as_ref().unwrap().name, "lr-abc123-db");
+        let a = c[3].attached.as_ref().unwrap();
+        assert_eq!(
+            (a.container.as_str(), a.network.as_str()),
+            ("lr-abc123-db", "lr-abc123-isolated-net")
+        );
+        assert_eq!(c[4].attached.as_ref().unwrap().network, "bridge");
+        assert_eq!(c[5].file.as_ref().unwrap().volume, "lr-abc123-store");
+        let r = c[6].resolves.as_ref().unwrap();
+        assert_eq!((r.from.as_str(), r.name.as_str()), ("lr-abc123-web", "db"));
+        let r = c[7].reachable.as_ref().unwrap();
+        assert_eq!((r.from.as_str(), r.to.as_str()), ("lr-abc123-web", "db"));
+        assert_eq!(c[8].published.as_ref().unwrap().container, "lr-abc123-web");
+        assert_eq!(
+            c[9].mount.as_ref().unwrap().source.as_deref(),
+            Some("lr-abc123-store")
+        );
+        assert_eq!(
+            c[10].mount.as_ref().unwrap().source.as_deref(),
+            Some("$(pwd)")
+        );
+        assert_eq!(
+            c[11].loopback_only.as_ref().unwrap().container,
+            "lr-abc123-db"
+        );
+        assert_eq!(c[12].exec.as_ref().unwrap().container, "lr-abc123-db");
+        assert_eq!(
+            c[13].command_fails.as_ref().unwrap().command,
+            "docker volume rm store"
+        );
+        assert_eq!(c[14].image.as_ref().unwrap().name, "alpine");
+        assert_eq!(c[15].ran.as_ref().unwrap().container, "lr-abc123-db");
+        let r = c[16].reachable.as_ref().unwrap();
+        assert_eq!(
+            (r.from.as_str(), r.to.as_str()),
+            ("lr-abc123-web", "lr-abc123-db")
+        );
+        // Nothing else changed.
+        assert_eq!(out.steps[0].solution, lab.steps[0].solution);
+        assert_eq!(out.id, lab.id);
+    }
+}

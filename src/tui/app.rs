@@ -1,0 +1,718 @@
+//! The TUI's state, owned in one place. Keys and background events come in; effects (things
+//! that touch the outside world: the clipboard, the daemon) go out to the event loop. Drawing
+//! only reads this.
+
+use chrono::{DateTime, Utc};
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use ratatui::layout::Rect;
+
+use crate::lab::LoadedLab;
+use crate::lesson::{Catalog, LabEntry};
+use crate::progress::{Progress, ProgressStore, QuizAnswer};
+use crate::runner::{Resource, RunEvent};
+
+use super::keymap::{self, Action, Scope};
+use super::lab_view::{LabChange, LabView, LiveStatus};
+use super::quiz::{Answered, QuizState};
+use super::reader::{self, ReaderState};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Home,
+    Reader,
+    Lab,
+    Quiz,
+    Summary,
+}
+
+/// Something destructive (or recorded) waiting for a yes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Pending {
+    Reset,
+    Assist { step: String },
+}
+
+impl Pending {
+    pub fn question(&self, lab: &str) -> String {
+        match self {
+            Pending::Reset => format!(
+                "Reset lab {lab}? Containers, networks and volumes labrunner created for it are removed and its progress is cleared. Anything that existed before the lab is kept."
+            ),
+            Pending::Assist { step } => format!(
+                "Run the solution of step {step} for you? The step will be recorded as assisted."
+            ),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Overlay {
+    Help,
+    Confirm(Pending),
+}
+
+/// Work for the event loop, which owns the terminal and spawns background tasks.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    /// Put text on the clipboard (OSC 52).
+    Copy(String),
+    /// Start watching the lab from step index `start`: re-run the current step's checks on
+    /// daemon events.
+    StartLive {
+        lab: Box<LoadedLab>,
+        start: usize,
+        /// Resources recorded as pre-existing when the lab was first started; `None`: not yet
+        /// recorded (first start: detect them now and report [`AppEvent::Preflight`]).
+        preexisting: Option<Vec<Resource>>,
+        /// Run the lab's setup commands first (first start only).
+        setup: bool,
+    },
+    StopLive,
+    /// Run the current step's solution.
+    Assist,
+    /// Clean up what the lab created (never what existed before) and start again.
+    Reset,
+}
+
+/// What background tasks send to the app.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AppEvent {
+    Run(RunEvent),
+    Live(LiveStatus),
+    /// Declared resources found already present on the lab's first start.
+    Preflight {
+        resources: Vec<Resource>,
+    },
+    /// An event from the background task of one lab. Dropped unless that lab is still open, so
+    /// that a lab closed a moment ago cannot touch the next one's progress.
+    ForLab {
+        lab: String,
+        event: Box<AppEvent>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Level {
+    Info,
+    Warn,
+    Error,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Notice {
+    pub level: Level,
+    pub text: String,
+}
+
+/// Progress, saved to disk when the store could be opened, kept in memory otherwise.
+#[derive(Debug)]
+pub enum ProgressKeeper {
+    Store(ProgressStore),
+    /// Not saved: why.
+    Memory(Progress, String),
+}
+
+impl ProgressKeeper {
+    pub fn get(&self) -> &Progress {
+        match self {
+            ProgressKeeper::Store(s) => s.progress(),
+            ProgressKeeper::Memory(p, _) => p,
+        }
+    }
+    fn update<R>(&mut self, f: impl FnOnce(&mut Progress) -> R) -> Result<R, String> {
+        match self {
+            ProgressKeeper::Store(s) => s.update(f).map_err(|e| e.to_string()),
+            ProgressKeeper::Memory(p, _) => Ok(f(p)),
+        }
+    }
+}
+
+/// One row of the home list.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HomeRow {
+    Lesson(usize),
+    Lab(usize, usize),
+    Quiz(usize),
+}
+
+pub struct App {
+    pub catalog: Catalog,
+    pub progress: ProgressKeeper,
+    pub mode: Mode,
+    pub overlay: Option<Overlay>,
+    pub home_selected: usize,
+    pub reader: Option<ReaderState>,
+    pub lab: Option<LabView>,
+    pub quiz: Option<QuizState>,
+    pub notice: Option<Notice>,
+    pub quit: bool,
+    /// A live loop runs for the open lab.
+    pub live: bool,
+    /// Where a lab's working folder is (fixed in tests).
+    pub workdir_of: fn(&str) -> std::path::PathBuf,
+    /// A problem to keep in view on the home screen (a progress file that was set aside).
+    pub banner: Option<String>,
+    /// The clock (fixed in tests).
+    pub now: fn() -> DateTime<Utc>,
+}
+
+impl App {
+    pub fn new(catalog: Catalog, progress: ProgressKeeper) -> Self {
+        App {
+            catalog,
+            progress,
+            mode: Mode::Home,
+            overlay: None,
+            home_selected: 0,
+            reader: None,
+            lab: None,
+            quiz: None,
+            notice: None,
+            quit: false,
+            live: false,
+            workdir_of: |id| crate::home::workdir(id, None),
+            banner: None,
+            now: Utc::now,
+        }
+    }
+
+    pub fn notify(&mut self, level: Level, text: impl Into<String>) {
+        self.notice = Some(Notice {
+            level,
+            text: text.into(),
+        });
+    }
+
+    /// The key scope in effect (overlays first).
+    pub fn scope(&self) -> Scope {
+        match &self.overlay {
+            Some(Overlay::Help) => Scope::Help,
+            Some(Overlay::Confirm(_)) => Scope::Confirm,
+            None => self.scope_below_overlay(),
+        }
+    }
+
+    /// The screen's own key scope, ignoring overlays (the help overlay lists its keys).
+    pub fn scope_below_overlay(&self) -> Scope {
+        match self.mode {
+            Mode::Home => Scope::Home,
+            Mode::Reader => Scope::Reader,
+            Mode::Lab => Scope::Lab,
+            Mode::Quiz if self.quiz.as_ref().is_some_and(QuizState::is_typing) => Scope::QuizTyping,
+            Mode::Quiz => Scope::Quiz,
+            Mode::Summary => Scope::Summary,
+        }
+    }
+
+    pub fn home_rows(&self) -> Vec<HomeRow> {
+        let mut rows = Vec::new();
+        for (i, lesson) in self.catalog.lessons.iter().enumerate() {
+            rows.push(HomeRow::Lesson(i));
+            for j in 0..lesson.labs.len() {
+                rows.push(HomeRow::Lab(i, j));
+            }
+            if lesson.quiz.is_some() {
+                rows.push(HomeRow::Quiz(i));
+            }
+        }
+        rows
+    }
+
+    /// Tells the app the terminal's size before drawing (the reader wraps to it).
+    pub fn resize(&mut self, area: Rect) {
+        if let Some(r) = &mut self.reader {
+            let body = super::draw::body_area(area);
+            let (w, h) = reader::text_inner(body, r.sections_focus);
+            r.resize(w, h);
+        }
+    }
+
+    pub fn on_mouse(&mut self, ev: MouseEvent) {
+        let delta = match ev.kind {
+            MouseEventKind::ScrollDown => 3,
+            MouseEventKind::ScrollUp => -3,
+            _ => return,
+        };
+        if self.overlay.is_some() {
+            return;
+        }
+        match self.mode {
+            Mode::Reader => {
+                if let Some(r) = &mut self.reader {
+                    r.scroll_by(delta);
+                }
+            }
+            Mode::Lab => {
+                if let Some(l) = &mut self.lab {
+                    l.scroll_by(delta);
+                }
+            }
+            Mode::Home => self.move_home(delta.signum()),
+            _ => {}
+        }
+    }
+
+    pub fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let scope = self.scope();
+        if scope == Scope::QuizTyping
+            && let Some(q) = &mut self.quiz
+        {
+            let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
+            match key.code {
+                KeyCode::Char(c) if !ctrl => {
+                    q.type_char(c);
+                    return Vec::new();
+                }
+                KeyCode::Backspace => {
+                    q.backspace();
+                    return Vec::new();
+                }
+                _ => {}
+            }
+        }
+        match keymap::lookup(scope, &key) {
+            Some(action) => self.act(action),
+            None => Vec::new(),
+        }
+    }
+
+    fn move_home(&mut self, delta: isize) {
+        let max = self.home_rows().len().saturating_sub(1);
+        self.home_selected = self.home_selected.saturating_add_signed(delta).min(max);
+    }
+
+    /// Performs an action in the current scope.
+    pub fn act(&mut self, action: Action) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        if action == Action::Quit {
+            self.quit = true;
+            return effects;
+        }
+        match self.overlay.clone() {
+            Some(Overlay::Help) => {
+                if matches!(action, Action::Back | Action::Help) {
+                    self.overlay = None;
+                }
+                return effects;
+            }
+            Some(Overlay::Confirm(pending)) => {
+                self.overlay = None;
+                if action == Action::Yes {
+                    self.confirmed(pending, &mut effects);
+                }
+                return effects;
+            }
+            None => {}
+        }
+        if action == Action::Help {
+            self.overlay = Some(Overlay::Help);
+            return effects;
+        }
+        match self.mode {
+            Mode::Home => self.act_home(action, &mut effects),
+            Mode::Reader => self.act_reader(action),
+            Mode::Lab => self.act_lab(action, &mut effects),
+            Mode::Quiz => self.act_quiz(action),
+            Mode::Summary => match action {
+                Action::Back => self.go_home(&mut effects),
+                Action::Reset => self.overlay = Some(Overlay::Confirm(Pending::Reset)),
+                _ => {}
+            },
+        }
+        effects
+    }
+
+    fn go_home(&mut self, effects: &mut Vec<Effect>) {
+        if self.lab.take().is_some() && self.live {
+            effects.push(Effect::StopLive);
+        }
+        self.live = false;
+        self.mode = Mode::Home;
+        self.reader = None;
+        self.quiz = None;
+    }
+
+    fn act_home(&mut self, action: Action, effects: &mut Vec<Effect>) {
+        match action {
+            Action::Up => self.move_home(-1),
+            Action::Down => self.move_home(1),
+            Action::Top => self.home_selected = 0,
+            Action::Bottom => self.move_home(isize::MAX),
+            Action::Open => {
+                let Some(row) = self.home_rows().get(self.home_selected).copied() else {
+                    return;
+                };
+                self.open(row, effects);
+            }
+            _ => {}
+        }
+    }
+
+    /// Opens a lesson, lab or quiz.
+    pub fn open(&mut self, row: HomeRow, effects: &mut Vec<Effect>) {
+        match row {
+            HomeRow::Lesson(i) => {
+                let lesson = &self.catalog.lessons[i];
+                match &lesson.markdown {
+                    Some(md) => {
+                        self.reader = Some(ReaderState::new(i, md.clone()));
+                        self.mode = Mode::Reader;
+                    }
+                    None => self.notify(
+                        Level::Warn,
+                        format!("lesson {} has no lessons/{}.md", lesson.id, lesson.id),
+                    ),
+                }
+            }
+            HomeRow::Lab(i, j) => match &self.catalog.lessons[i].labs[j] {
+                LabEntry::Ok(lab) => {
+                    let lab = (**lab).clone();
+                    let id = lab.lab.id.clone();
+                    let now = (self.now)();
+                    let recorded = self.progress.get().lab(&id);
+                    let first_start = recorded.is_none_or(|l| l.started_at.is_none());
+                    let preexisting = recorded.and_then(|l| l.preexisting.clone());
+                    if let Err(e) = self.progress.update(|p| p.start_lab(&id, now)) {
+                        self.notify(Level::Error, format!("progress not saved: {e}"));
+                    }
+                    let mut view = LabView::new(lab.clone(), self.progress.get().lab(&id));
+                    if super::lab_view::uses_workdir(&lab.lab) {
+                        view.workdir = Some((self.workdir_of)(&id));
+                    }
+                    if view.is_complete() {
+                        self.lab = Some(view);
+                        self.mode = Mode::Summary;
+                        return;
+                    }
+                    view.live = LiveStatus::Connecting;
+                    self.live = true;
+                    effects.push(Effect::StartLive {
+                        lab: Box::new(lab),
+                        start: view.current().unwrap_or(0),
+                        preexisting,
+                        setup: first_start,
+                    });
+                    self.lab = Some(view);
+                    self.mode = Mode::Lab;
+                }
+                LabEntry::Broken { path, error } => {
+                    let name = path
+                        .file_name()
+                        .map(|n| n.to_string_lossy().to_string())
+                        .unwrap_or_default();
+                    self.notify(
+                        Level::Error,
+                        format!("{name}: {error} (run `labrunner validate`)"),
+                    );
+                }
+            },
+            HomeRow::Quiz(i) => {
+                let lesson = &self.catalog.lessons[i];
+                match &lesson.quiz {
+                    Some(Ok(quiz)) => {
+                        let state = QuizState::new(
+                            &lesson.id,
+                            quiz.clone(),
+                            self.progress.get().quizzes.get(&lesson.id),
+                        );
+                        self.quiz = Some(state);
+                        self.mode = Mode::Quiz;
+                    }
+                    Some(Err(e)) => self.notify(Level::Error, e.clone()),
+                    None => {}
+                }
+            }
+        }
+    }
+
+    fn act_reader(&mut self, action: Action) {
+        let Some(r) = &mut self.reader else { return };
+        if r.sections_focus {
+            match action {
+                Action::Up => return r.move_section_selection(-1),
+                Action::Down => return r.move_section_selection(1),
+                Action::Top => return r.section_selected = 0,
+                Action::Bottom => return r.move_section_selection(isize::MAX),
+                Action::Open => {
+                    let i = r.section_selected;
+                    r.jump_to_section(i);
+                    r.sections_focus = false;
+                    return;
+                }
+                Action::Back | Action::ToggleSections => {
+                    r.sections_focus = false;
+                    return;
+                }
+                _ => {}
+            }
+        }
+        match action {
+            Action::Up => r.scroll_by(-1),
+            Action::Down => r.scroll_by(1),
+            Action::PageUp => r.page(false),
+            Action::PageDown => r.page(true),
+            Action::Top => r.top(),
+            Action::Bottom => r.bottom(),
+            Action::NextSection => r.next_section(true),
+            Action::PrevSection => r.next_section(false),
+            Action::ToggleSections => r.toggle_sections(),
+            Action::Back => {
+                self.reader = None;
+                self.mode = Mode::Home;
+            }
+            _ => {}
+        }
+    }
+
+    fn act_lab(&mut self, action: Action, effects: &mut Vec<Effect>) {
+        let Some(view) = &mut self.lab else { return };
+        match action {
+            Action::Up => view.select(-1),
+            Action::Down => view.select(1),
+            Action::PageUp => view.scroll_by(-5),
+            Action::PageDown => view.scroll_by(5),
+            // Leaving stops the live task: not in the middle of a reset or a solution run.
+            Action::Back if view.busy.is_some() && view.live == LiveStatus::Watching => self
+                .notify(
+                    Level::Warn,
+                    "wait: labrunner is still busy (q quits anyway)",
+                ),
+            Action::Back => self.go_home(effects),
+            Action::NextHint => {
+                let Some(step) = view.steps.get(view.selected).map(|s| s.id.clone()) else {
+                    return;
+                };
+                let lab_id = view.lab.lab.id.clone();
+                match view.reveal_hint() {
+                    Some(n) => {
+                        let saved = self.progress.update(|p| {
+                            let s = p.step_mut(&lab_id, &step);
+                            s.hints_used = s.hints_used.max(n as u32);
+                        });
+                        if let Err(e) = saved {
+                            self.notify(Level::Error, format!("progress not saved: {e}"));
+                        }
+                    }
+                    None => self.notify(Level::Info, "no more hints for this step"),
+                }
+            }
+            Action::Copy => {
+                let Some(step) = view.lab.lab.steps.get(view.selected) else {
+                    return;
+                };
+                let text: Vec<&str> = step.solution.iter().map(|c| c.text()).collect();
+                let text = text.join("\n");
+                let n = step.solution.len();
+                effects.push(Effect::Copy(text));
+                self.notify(
+                    Level::Info,
+                    format!(
+                        "copied {n} command{} to the clipboard (OSC 52)",
+                        if n == 1 { "" } else { "s" }
+                    ),
+                );
+            }
+            Action::Assist => {
+                if view.busy.is_some() {
+                    return self.notify(Level::Warn, "wait: labrunner is still busy");
+                }
+                match view.current_id() {
+                    Some(step) if view.steps.get(view.selected).is_some_and(|s| s.id == step) => {
+                        self.overlay = Some(Overlay::Confirm(Pending::Assist {
+                            step: step.to_string(),
+                        }));
+                    }
+                    Some(_) => self.notify(Level::Info, "only the current step can be run for you"),
+                    None => {}
+                }
+            }
+            Action::Reset => {
+                if view.busy.is_some() {
+                    return self.notify(Level::Warn, "wait: labrunner is still busy");
+                }
+                self.overlay = Some(Overlay::Confirm(Pending::Reset));
+            }
+            _ => {}
+        }
+    }
+
+    fn confirmed(&mut self, pending: Pending, effects: &mut Vec<Effect>) {
+        let Some(view) = &mut self.lab else { return };
+        match pending {
+            Pending::Assist { .. } => {
+                if view.start_assist().is_some() {
+                    effects.push(Effect::Assist);
+                }
+            }
+            Pending::Reset => {
+                if view.start_reset() {
+                    if !self.live {
+                        // A completed lab has no live loop: start one to do the reset.
+                        let preexisting = self
+                            .progress
+                            .get()
+                            .lab(&view.lab.lab.id)
+                            .and_then(|l| l.preexisting.clone());
+                        effects.push(Effect::StartLive {
+                            lab: Box::new(view.lab.clone()),
+                            start: view.steps.len(),
+                            preexisting,
+                            setup: false,
+                        });
+                        self.live = true;
+                    }
+                    effects.push(Effect::Reset);
+                }
+            }
+        }
+    }
+
+    fn act_quiz(&mut self, action: Action) {
+        let Some(q) = &mut self.quiz else { return };
+        let answered = match action {
+            Action::Up => {
+                q.move_choice(-1);
+                None
+            }
+            Action::Down => {
+                q.move_choice(1);
+                None
+            }
+            Action::Choose(i) => {
+                q.choose(i as usize);
+                None
+            }
+            Action::Submit => {
+                if q.phase == super::quiz::Phase::Finished {
+                    self.quiz = None;
+                    self.mode = Mode::Home;
+                    return;
+                }
+                q.submit()
+            }
+            Action::Right => q.assess(true),
+            Action::Wrong => q.assess(false),
+            Action::Back => {
+                self.quiz = None;
+                self.mode = Mode::Home;
+                return;
+            }
+            _ => None,
+        };
+        if let Some(a) = answered {
+            let lesson = q.lesson.clone();
+            self.record_answer(&lesson, a);
+        }
+    }
+
+    fn record_answer(&mut self, lesson: &str, a: Answered) {
+        let answer = QuizAnswer {
+            response: a.response,
+            correct: a.correct,
+            self_assessed: a.self_assessed,
+            answered_at: (self.now)(),
+        };
+        if let Err(e) = self
+            .progress
+            .update(|p| p.record_answer(lesson, &a.question, answer))
+        {
+            self.notify(Level::Error, format!("progress not saved: {e}"));
+        }
+    }
+
+    /// Folds in what a background task reported.
+    pub fn on_event(&mut self, event: AppEvent) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        let Some(view) = &mut self.lab else {
+            return effects;
+        };
+        let lab_id = view.lab.lab.id.clone();
+        match event {
+            AppEvent::ForLab { lab, event } => {
+                if lab == lab_id {
+                    return self.on_event(*event);
+                }
+            }
+            AppEvent::Run(ev) => {
+                let changes = view.apply(&ev);
+                let step_ids: Vec<String> = view.steps.iter().map(|s| s.id.clone()).collect();
+                self.record(&lab_id, &step_ids, &changes, &mut effects);
+            }
+            AppEvent::Live(status) => view.live = status,
+            AppEvent::Preflight { resources } => {
+                if let Err(e) = self
+                    .progress
+                    .update(|p| p.lab_mut(&lab_id).preexisting = Some(resources))
+                {
+                    self.notify(Level::Error, format!("progress not saved: {e}"));
+                }
+            }
+        }
+        effects
+    }
+
+    /// Saves what changed in the lab, and tells the student.
+    fn record(
+        &mut self,
+        lab_id: &str,
+        step_ids: &[String],
+        changes: &[LabChange],
+        effects: &mut Vec<Effect>,
+    ) {
+        if changes.is_empty() {
+            return;
+        }
+        let now = (self.now)();
+        let saved = self.progress.update(|p| {
+            for change in changes {
+                match change {
+                    LabChange::Attempt { step } => p.step_mut(lab_id, step).attempts += 1,
+                    LabChange::StepDone { step } => {
+                        p.step_mut(lab_id, step).attempts += 1;
+                        p.mark_done(lab_id, step, now);
+                    }
+                    LabChange::Complete => {
+                        p.complete_if_all_done(lab_id, step_ids.iter().map(String::as_str), now);
+                    }
+                    LabChange::Assisted { step, .. } => p.step_mut(lab_id, step).assisted = true,
+                    LabChange::Reset => {
+                        p.reset_lab(lab_id);
+                        p.start_lab(lab_id, now);
+                    }
+                }
+            }
+        });
+        if let Err(e) = saved {
+            self.notify(Level::Error, format!("progress not saved: {e}"));
+        }
+        for change in changes {
+            match change {
+                LabChange::StepDone { step } => {
+                    self.notify(Level::Info, format!("✓ step {step} done"))
+                }
+                LabChange::Assisted { step, failures } if failures.is_empty() => self.notify(
+                    Level::Info,
+                    format!("ran the solution of step {step}; checking"),
+                ),
+                LabChange::Assisted { step, failures } => self.notify(
+                    Level::Error,
+                    format!(
+                        "the solution of step {step} did not go as expected: {}",
+                        failures.join("; ")
+                    ),
+                ),
+                LabChange::Reset => {
+                    self.mode = Mode::Lab;
+                    self.notify(Level::Info, "lab reset: start again from step 1");
+                }
+                LabChange::Complete => {
+                    effects.push(Effect::StopLive);
+                    self.live = false;
+                    self.mode = Mode::Summary;
+                    self.overlay = None;
+                }
+                LabChange::Attempt { .. } => {}
+            }
+        }
+    }
+}

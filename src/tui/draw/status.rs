@@ -1,0 +1,47 @@
+//! The status line: the latest notice, else what the live checks are doing.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use super::theme;
+use crate::tui::app::{App, Level, Mode, ProgressKeeper};
+use crate::tui::lab_view::LiveStatus;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    let line = if let Some(n) = &app.notice {
+        let style = match n.level {
+            Level::Info => theme::ok(),
+            Level::Warn => theme::warn(),
+            Level::Error => theme::bad(),
+        };
+        Line::from(Span::styled(format!(" {}", n.text), style))
+    } else if let (Mode::Lab, Some(lab)) = (app.mode, &app.lab) {
+        let (text, style) = match (&lab.busy, &lab.live) {
+            (Some(busy), _) => (format!(" ⧗ {}…", busy.describe()), theme::warn()),
+            (None, LiveStatus::Watching) => (
+                " ● live: checks re-run when Docker reports a change".to_string(),
+                theme::ok(),
+            ),
+            (None, LiveStatus::Connecting) => (
+                " ○ connecting to the Docker daemon…".to_string(),
+                theme::warn(),
+            ),
+            (None, LiveStatus::Lost(why)) => (
+                format!(" ✗ Docker daemon unreachable, reconnecting: {why}"),
+                theme::bad(),
+            ),
+            (None, LiveStatus::Off(why)) => (format!(" ○ {why}"), theme::dim()),
+        };
+        Line::from(Span::styled(text, style))
+    } else if let ProgressKeeper::Memory(_, why) = &app.progress {
+        Line::from(Span::styled(
+            format!(" progress is not being saved: {why}"),
+            theme::warn(),
+        ))
+    } else {
+        Line::default()
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}

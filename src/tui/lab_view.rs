@@ -1,0 +1,725 @@
+//! The lab view's state, reduced from [`RunEvent`]s. No terminal code and no daemon calls: the
+//! live loop (a background task) sends events, this only folds them in, so every transition is
+//! testable with synthetic events.
+
+use crate::check::{CheckOutcome, Verdict};
+use crate::lab::LoadedLab;
+use crate::progress::LabProgress;
+use crate::runner::RunEvent;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepStatus {
+    /// Not reached yet.
+    Pending,
+    /// The step the student is on; its checks run live.
+    Current,
+    Done,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct StepView {
+    pub id: String,
+    pub title: String,
+    pub status: StepStatus,
+    /// Latest outcome per check (index as in the lab file).
+    pub outcomes: Vec<Option<CheckOutcome>>,
+    pub hints_shown: usize,
+    pub assisted: bool,
+}
+
+/// What the live connection to the daemon is doing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LiveStatus {
+    /// Not started (or not available in this build): the reason.
+    Off(String),
+    Connecting,
+    Watching,
+    /// The daemon went away; the live loop keeps trying. The daemon's (or client's) message.
+    Lost(String),
+}
+
+/// One line of "what labrunner ran".
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogLine {
+    pub step: Option<String>,
+    pub text: String,
+    pub ok: bool,
+}
+
+/// Something the app must record in the progress store.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum LabChange {
+    /// A check round found the current step not done, with verdicts unlike the round before:
+    /// the student changed something.
+    Attempt {
+        step: String,
+    },
+    StepDone {
+        step: String,
+    },
+    /// Every step is done.
+    Complete,
+    /// The step's solution ran on the student's behalf; the commands that went wrong.
+    Assisted {
+        step: String,
+        failures: Vec<String>,
+    },
+    /// The lab was cleaned up and starts again.
+    Reset,
+}
+
+/// A long operation labrunner is doing for the student.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Busy {
+    /// Running a step's solution: commands still to come, and those that went wrong.
+    Assist {
+        step: String,
+        remaining: usize,
+        failures: Vec<String>,
+    },
+    Reset,
+}
+
+impl Busy {
+    pub fn describe(&self) -> String {
+        match self {
+            Busy::Assist { step, .. } => format!("running the solution of step {step}"),
+            Busy::Reset => "resetting the lab".to_string(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct LabView {
+    pub lab: LoadedLab,
+    pub steps: Vec<StepView>,
+    /// The step being looked at (not necessarily the current one).
+    pub selected: usize,
+    pub log: Vec<LogLine>,
+    pub preexisting: Vec<String>,
+    pub live: LiveStatus,
+    /// A long operation in progress (assist, reset).
+    pub busy: Option<Busy>,
+    /// Verdicts of the current step's last round, to tell a new attempt from a periodic re-run.
+    last_round: Vec<Option<crate::check::Verdict>>,
+    /// Scroll offset of the step text.
+    pub scroll: u16,
+    /// The lab's working folder, shown when its commands refer to it (`$(pwd)`) or it has files.
+    pub workdir: Option<std::path::PathBuf>,
+}
+
+impl LabView {
+    pub fn new(lab: LoadedLab, progress: Option<&LabProgress>) -> Self {
+        let steps: Vec<StepView> = lab
+            .lab
+            .steps
+            .iter()
+            .map(|s| {
+                let p = progress.and_then(|p| p.steps.get(&s.id));
+                StepView {
+                    id: s.id.clone(),
+                    title: s.title.clone(),
+                    status: if p.is_some_and(|p| p.done) {
+                        StepStatus::Done
+                    } else {
+                        StepStatus::Pending
+                    },
+                    outcomes: vec![None; s.checks.len()],
+                    hints_shown: p.map_or(0, |p| p.hints_used as usize).min(s.hints.len()),
+                    assisted: p.is_some_and(|p| p.assisted),
+                }
+            })
+            .collect();
+        let mut view = LabView {
+            lab,
+            steps,
+            selected: 0,
+            log: Vec::new(),
+            preexisting: Vec::new(),
+            live: LiveStatus::Off("live checks are not running".to_string()),
+            busy: None,
+            last_round: Vec::new(),
+            scroll: 0,
+            workdir: None,
+        };
+        view.advance();
+        view.selected = view.current().unwrap_or(0);
+        view
+    }
+
+    /// The first step not done.
+    pub fn current(&self) -> Option<usize> {
+        self.steps.iter().position(|s| s.status != StepStatus::Done)
+    }
+
+    pub fn current_id(&self) -> Option<&str> {
+        self.current().map(|i| self.steps[i].id.as_str())
+    }
+
+    pub fn is_complete(&self) -> bool {
+        self.current().is_none()
+    }
+
+    pub fn done_count(&self) -> usize {
+        self.steps
+            .iter()
+            .filter(|s| s.status == StepStatus::Done)
+            .count()
+    }
+
+    fn index_of(&self, step: &str) -> Option<usize> {
+        self.steps.iter().position(|s| s.id == step)
+    }
+
+    /// Marks the first not-done step current (and only that one).
+    fn advance(&mut self) {
+        let current = self.current();
+        for (i, s) in self.steps.iter_mut().enumerate() {
+            if s.status != StepStatus::Done {
+                s.status = if Some(i) == current {
+                    StepStatus::Current
+                } else {
+                    StepStatus::Pending
+                };
+            }
+        }
+    }
+
+    fn finish_step(&mut self, i: usize, changes: &mut Vec<LabChange>) {
+        if self.steps[i].status == StepStatus::Done {
+            return;
+        }
+        let follow = self.selected == i;
+        self.steps[i].status = StepStatus::Done;
+        changes.push(LabChange::StepDone {
+            step: self.steps[i].id.clone(),
+        });
+        self.advance();
+        match self.current() {
+            Some(next) if follow => {
+                self.selected = next;
+                self.scroll = 0;
+            }
+            Some(_) => {}
+            None => changes.push(LabChange::Complete),
+        }
+    }
+
+    /// Folds one event in; returns what must be recorded.
+    pub fn apply(&mut self, event: &RunEvent) -> Vec<LabChange> {
+        let mut changes = Vec::new();
+        match event {
+            RunEvent::Preexisting { resources } => {
+                self.preexisting = resources.clone();
+                if !resources.is_empty() {
+                    self.log.push(LogLine {
+                        step: None,
+                        text: format!(
+                            "already there before the lab, kept: {}",
+                            resources.join(", ")
+                        ),
+                        ok: true,
+                    });
+                }
+            }
+            RunEvent::StepStarted { .. } => {}
+            RunEvent::ActionRan {
+                step,
+                command,
+                output,
+                error,
+                as_expected,
+            } => {
+                let mut text = format!("$ {command}");
+                let out = output.trim();
+                if !out.is_empty() {
+                    text.push_str(&format!("\n{out}"));
+                }
+                if let Some(e) = error {
+                    text.push_str(&format!("\n{e}"));
+                }
+                self.log.push(LogLine {
+                    step: step.clone(),
+                    text,
+                    ok: *as_expected,
+                });
+                if let Some(Busy::Assist {
+                    step: assisting,
+                    remaining,
+                    failures,
+                }) = &mut self.busy
+                    && step.as_deref() == Some(assisting.as_str())
+                {
+                    if !*as_expected {
+                        failures.push(format!(
+                            "{command}: {}",
+                            error.as_deref().unwrap_or("failed")
+                        ));
+                    }
+                    *remaining = remaining.saturating_sub(1);
+                    if *remaining == 0 {
+                        let (step, failures) = (assisting.clone(), std::mem::take(failures));
+                        self.busy = None;
+                        self.mark_assisted(&step);
+                        changes.push(LabChange::Assisted { step, failures });
+                    }
+                }
+            }
+            RunEvent::Check(outcome) => {
+                if let Some(i) = self.index_of(&outcome.step) {
+                    let n = self.steps[i].outcomes.len();
+                    if let Some(slot) = self.steps[i].outcomes.get_mut(outcome.index) {
+                        *slot = Some(outcome.clone());
+                    }
+                    // The round is complete when its last check reports.
+                    if outcome.index + 1 == n && Some(i) == self.current() {
+                        let round: Vec<_> = self.steps[i]
+                            .outcomes
+                            .iter()
+                            .map(|o| o.as_ref().map(|o| o.verdict.clone()))
+                            .collect();
+                        let all_pass = round.iter().all(|v| v.as_ref().is_some_and(|v| v.passed()));
+                        // Rounds after "run it for me" are labrunner's doing, not attempts.
+                        let student = !self.steps[i].assisted;
+                        if student
+                            && !all_pass
+                            && !self.last_round.is_empty()
+                            && round != self.last_round
+                        {
+                            changes.push(LabChange::Attempt {
+                                step: outcome.step.clone(),
+                            });
+                        }
+                        self.last_round = round;
+                    }
+                }
+            }
+            RunEvent::StepDone { step, passed } => {
+                if let Some(i) = self.index_of(step) {
+                    if *passed {
+                        self.last_round.clear();
+                        self.finish_step(i, &mut changes);
+                    } else if self.steps[i].status == StepStatus::Current {
+                        changes.push(LabChange::Attempt { step: step.clone() });
+                    }
+                }
+            }
+            RunEvent::CleanupDone { removed, kept } => {
+                let removed_text = if removed.is_empty() {
+                    "nothing".to_string()
+                } else {
+                    removed.join(", ")
+                };
+                let mut text = format!("removed: {removed_text}");
+                if !kept.is_empty() {
+                    text.push_str(&format!(
+                        "; kept (not created by labrunner): {}",
+                        kept.join(", ")
+                    ));
+                }
+                self.log.push(LogLine {
+                    step: None,
+                    text,
+                    ok: true,
+                });
+                if self.busy == Some(Busy::Reset) {
+                    self.busy = None;
+                    self.reset();
+                    changes.push(LabChange::Reset);
+                }
+            }
+            RunEvent::Daemon { connected, message } => {
+                self.live = if *connected {
+                    LiveStatus::Watching
+                } else {
+                    LiveStatus::Lost(message.clone())
+                };
+            }
+        }
+        changes
+    }
+
+    /// The student confirmed "run it for me" on the current step.
+    pub fn start_assist(&mut self) -> Option<String> {
+        let i = self.current()?;
+        let commands = self.lab.lab.steps.get(i)?.solution.len();
+        if commands == 0 || self.busy.is_some() {
+            return None;
+        }
+        let step = self.steps[i].id.clone();
+        self.busy = Some(Busy::Assist {
+            step: step.clone(),
+            remaining: commands,
+            failures: Vec::new(),
+        });
+        Some(step)
+    }
+
+    /// The student confirmed a reset.
+    pub fn start_reset(&mut self) -> bool {
+        if self.busy.is_some() {
+            return false;
+        }
+        self.busy = Some(Busy::Reset);
+        true
+    }
+
+    /// Marks a step assisted (the solution ran on the student's behalf).
+    pub fn mark_assisted(&mut self, step: &str) {
+        if let Some(i) = self.index_of(step) {
+            self.steps[i].assisted = true;
+        }
+    }
+
+    /// Reveals the next hint of the selected step; returns the new count if one was revealed.
+    pub fn reveal_hint(&mut self) -> Option<usize> {
+        let total = self.lab.lab.steps.get(self.selected)?.hints.len();
+        let step = self.steps.get_mut(self.selected)?;
+        if step.hints_shown >= total {
+            return None;
+        }
+        step.hints_shown += 1;
+        Some(step.hints_shown)
+    }
+
+    /// Back to the start: every step pending, outcomes and hints forgotten.
+    pub fn reset(&mut self) {
+        for s in &mut self.steps {
+            s.status = StepStatus::Pending;
+            s.outcomes.iter_mut().for_each(|o| *o = None);
+            s.hints_shown = 0;
+            s.assisted = false;
+        }
+        self.advance();
+        self.last_round.clear();
+        self.selected = 0;
+        self.scroll = 0;
+    }
+
+    /// Scrolls the step text, up to a rough bound of its length (the drawing clamps exactly).
+    pub fn scroll_by(&mut self, delta: isize) {
+        let bound = self.lab.lab.steps.get(self.selected).map_or(0, |s| {
+            s.instructions.lines().count() * 2
+                + s.solution.len() * 3
+                + s.checks.len() * 3
+                + s.hints.len() * 4
+                + 12
+        });
+        let next = (self.scroll as isize + delta).clamp(0, bound as isize);
+        self.scroll = next as u16;
+    }
+
+    pub fn select(&mut self, delta: isize) {
+        let max = self.steps.len().saturating_sub(1);
+        let next = self.selected.saturating_add_signed(delta).min(max);
+        if next != self.selected {
+            self.selected = next;
+            self.scroll = 0;
+        }
+    }
+}
+
+/// Whether the student must work in the lab's folder: its commands or checks name the current
+/// directory, or it puts files there.
+pub fn uses_workdir(lab: &crate::lab::Lab) -> bool {
+    if !lab.files.is_empty() {
+        return true;
+    }
+    let text = serde_yaml::to_string(lab).unwrap_or_default();
+    ["$(pwd)", "$PWD", "${PWD}"]
+        .iter()
+        .any(|m| text.contains(m))
+}
+
+/// Icon for a check outcome (or its absence).
+pub fn verdict_icon(outcome: Option<&CheckOutcome>) -> &'static str {
+    match outcome.map(|o| &o.verdict) {
+        None => "·",
+        Some(Verdict::Pass { .. }) => "✓",
+        Some(Verdict::Fail { .. }) => "✗",
+        Some(Verdict::Unknown { .. }) => "?",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::Lab;
+
+    pub(crate) fn lab() -> LoadedLab {
+        let yaml = r#"
+format: 1
+id: net-basics
+title: Networks
+lesson: L1
+difficulty: beginner
+minutes: 10
+steps:
+  - id: create
+    title: Create a network
+    instructions: Make it.
+    solution: ["docker network create isolated-net"]
+    hints: ["one", "two"]
+    checks:
+      - network: {name: isolated-net}
+  - id: attach
+    title: Attach
+    instructions: Attach it.
+    solution: ["docker run -d --name web --network isolated-net nginx:latest"]
+    checks:
+      - container: {name: web, state: running}
+      - attached: {container: web, network: isolated-net}
+"#;
+        let lab: Lab = serde_yaml::from_str(yaml).unwrap();
+        LoadedLab {
+            path: "net-basics.yaml".into(),
+            lab,
+        }
+    }
+
+    fn outcome(step: &str, index: usize, pass: bool) -> RunEvent {
+        RunEvent::Check(CheckOutcome {
+            step: step.into(),
+            index,
+            description: format!("check {index}"),
+            points: 1,
+            verdict: if pass {
+                Verdict::Pass {
+                    evidence: "seen".into(),
+                }
+            } else {
+                Verdict::Fail {
+                    evidence: "missing".into(),
+                }
+            },
+        })
+    }
+
+    #[test]
+    fn steps_complete_in_order_and_the_next_opens() {
+        let mut v = LabView::new(lab(), None);
+        assert_eq!(v.current_id(), Some("create"));
+        assert_eq!(v.steps[0].status, StepStatus::Current);
+        assert_eq!(v.steps[1].status, StepStatus::Pending);
+
+        let cases: Vec<(RunEvent, Vec<LabChange>, Option<&str>)> = vec![
+            (outcome("create", 0, false), vec![], Some("create")),
+            (
+                RunEvent::StepDone {
+                    step: "create".into(),
+                    passed: false,
+                },
+                vec![LabChange::Attempt {
+                    step: "create".into(),
+                }],
+                Some("create"),
+            ),
+            (outcome("create", 0, true), vec![], Some("create")),
+            (
+                RunEvent::StepDone {
+                    step: "create".into(),
+                    passed: true,
+                },
+                vec![LabChange::StepDone {
+                    step: "create".into(),
+                }],
+                Some("attach"),
+            ),
+            (
+                RunEvent::StepDone {
+                    step: "create".into(),
+                    passed: true,
+                },
+                vec![],
+                Some("attach"),
+            ),
+            (
+                RunEvent::StepDone {
+                    step: "attach".into(),
+                    passed: true,
+                },
+                vec![
+                    LabChange::StepDone {
+                        step: "attach".into(),
+                    },
+                    LabChange::Complete,
+                ],
+                None,
+            ),
+        ];
+        for (event, changes, current) in cases {
+            assert_eq!(v.apply(&event), changes, "{event:?}");
+            assert_eq!(v.current_id(), current, "{event:?}");
+        }
+        assert!(v.is_complete());
+        assert_eq!(v.done_count(), 2);
+    }
+
+    #[test]
+    fn selection_follows_the_current_step_only_when_it_was_on_it() {
+        let mut v = LabView::new(lab(), None);
+        v.apply(&RunEvent::StepDone {
+            step: "create".into(),
+            passed: true,
+        });
+        assert_eq!(v.selected, 1);
+        v.select(-1);
+        assert_eq!(v.selected, 0);
+        v.select(-5);
+        assert_eq!(v.selected, 0);
+        v.select(9);
+        assert_eq!(v.selected, 1);
+    }
+
+    #[test]
+    fn progress_resumes_done_steps_and_hints() {
+        let mut p = LabProgress::default();
+        p.steps.insert(
+            "create".into(),
+            crate::progress::StepProgress {
+                done: true,
+                hints_used: 9,
+                ..Default::default()
+            },
+        );
+        let v = LabView::new(lab(), Some(&p));
+        assert_eq!(v.current_id(), Some("attach"));
+        assert_eq!(v.selected, 1);
+        assert_eq!(v.steps[0].hints_shown, 2, "clamped to the hints that exist");
+    }
+
+    #[test]
+    fn labs_naming_the_current_directory_need_the_workdir() {
+        let mut l = lab().lab;
+        assert!(!uses_workdir(&l));
+        l.steps[1].solution = vec![crate::lab::Command::Plain(
+            "docker run -v $(pwd):/data alpine:latest".into(),
+        )];
+        assert!(uses_workdir(&l));
+        let mut l = lab().lab;
+        l.files.insert("app.conf".into(), "x=1".into());
+        assert!(uses_workdir(&l));
+    }
+
+    #[test]
+    fn hints_reveal_one_at_a_time_up_to_the_last() {
+        let mut v = LabView::new(lab(), None);
+        assert_eq!(v.reveal_hint(), Some(1));
+        assert_eq!(v.reveal_hint(), Some(2));
+        assert_eq!(v.reveal_hint(), None);
+        v.select(1);
+        assert_eq!(v.reveal_hint(), None, "the second step has no hints");
+    }
+
+    #[test]
+    fn outcomes_log_and_reset() {
+        let mut v = LabView::new(lab(), None);
+        v.apply(&outcome("attach", 1, true));
+        v.apply(&outcome("attach", 7, true));
+        v.apply(&outcome("nope", 0, true));
+        assert!(v.steps[1].outcomes[1].is_some());
+        v.apply(&RunEvent::ActionRan {
+            step: Some("create".into()),
+            command: "docker network create isolated-net".into(),
+            output: "abc\n".into(),
+            error: None,
+            as_expected: true,
+        });
+        v.apply(&RunEvent::CleanupDone {
+            removed: vec!["isolated-net".into()],
+            kept: vec!["data".into()],
+        });
+        assert_eq!(v.log.len(), 2);
+        assert!(v.log[1].text.contains("kept"));
+        v.apply(&RunEvent::StepDone {
+            step: "create".into(),
+            passed: true,
+        });
+        v.reveal_hint();
+        v.reset();
+        assert_eq!(v.current_id(), Some("create"));
+        assert!(
+            v.steps
+                .iter()
+                .all(|s| s.outcomes.iter().all(Option::is_none) && s.hints_shown == 0)
+        );
+    }
+
+    #[test]
+    fn assist_finishes_after_the_solution_commands_ran() {
+        let mut v = LabView::new(lab(), None);
+        assert_eq!(v.start_assist().as_deref(), Some("create"));
+        assert_eq!(v.start_assist(), None, "one at a time");
+        let ran = |step: &str, ok: bool| RunEvent::ActionRan {
+            step: Some(step.into()),
+            command: "docker network create isolated-net".into(),
+            output: String::new(),
+            error: (!ok).then(|| "network with name isolated-net already exists".to_string()),
+            as_expected: ok,
+        };
+        assert_eq!(v.apply(&ran("other", true)), vec![]);
+        assert_eq!(
+            v.apply(&ran("create", false)),
+            vec![LabChange::Assisted {
+                step: "create".into(),
+                failures: vec!["docker network create isolated-net: network with name isolated-net already exists".into()],
+            }]
+        );
+        assert!(v.busy.is_none() && v.steps[0].assisted);
+    }
+
+    #[test]
+    fn reset_completes_on_cleanup_and_daemon_status_follows_events() {
+        let mut v = LabView::new(lab(), None);
+        v.apply(&RunEvent::StepDone {
+            step: "create".into(),
+            passed: true,
+        });
+        assert!(v.start_reset());
+        assert!(!v.start_reset());
+        let changes = v.apply(&RunEvent::CleanupDone {
+            removed: vec![],
+            kept: vec![],
+        });
+        assert_eq!(changes, vec![LabChange::Reset]);
+        assert_eq!(v.current_id(), Some("create"));
+        v.apply(&RunEvent::Daemon {
+            connected: false,
+            message: "gone".into(),
+        });
+        assert_eq!(v.live, LiveStatus::Lost("gone".into()));
+        v.apply(&RunEvent::Daemon {
+            connected: true,
+            message: "back".into(),
+        });
+        assert_eq!(v.live, LiveStatus::Watching);
+    }
+
+    #[test]
+    fn a_changed_failing_round_counts_as_an_attempt_but_a_repeat_does_not() {
+        let mut v = LabView::new(lab(), None);
+        let unknown = RunEvent::Check(CheckOutcome {
+            step: "create".into(),
+            index: 0,
+            description: "d".into(),
+            points: 1,
+            verdict: Verdict::Unknown { reason: "r".into() },
+        });
+        assert_eq!(
+            v.apply(&outcome("create", 0, false)),
+            vec![],
+            "the first round is the baseline"
+        );
+        assert_eq!(
+            v.apply(&outcome("create", 0, false)),
+            vec![],
+            "periodic re-run, nothing changed"
+        );
+        assert_eq!(
+            v.apply(&unknown),
+            vec![LabChange::Attempt {
+                step: "create".into()
+            }]
+        );
+    }
+}

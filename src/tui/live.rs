@@ -1,0 +1,202 @@
+//! Background work for the lab view: one task per open lab runs the core's live loop
+//! ([`crate::live::run`]), which re-evaluates the current step on daemon events and a slow
+//! fallback, runs solutions ("run it for me") and resets. Its [`RunEvent`]s are forwarded to the
+//! app's channel; the UI never waits on the daemon.
+
+use std::time::Duration;
+
+use tokio::sync::mpsc::{self, UnboundedSender};
+use tokio::task::AbortHandle;
+
+use super::app::{AppEvent, Effect};
+use super::lab_view::LiveStatus;
+use crate::engine::docker::DockerEngine;
+use crate::images::ImageMap;
+use crate::lab::LoadedLab;
+use crate::live::{self, LiveCommand, LiveConfig};
+use crate::runner::{LabRun, Resource, RunEvent};
+
+/// How long to wait between attempts to reach a daemon that is not answering.
+const RECONNECT_EVERY: Duration = Duration::from_secs(3);
+
+pub struct Driver {
+    tx: UnboundedSender<AppEvent>,
+    image_map: ImageMap,
+    commands: Option<UnboundedSender<LiveCommand>>,
+    tasks: Vec<AbortHandle>,
+}
+
+impl Driver {
+    pub fn new(tx: UnboundedSender<AppEvent>, image_map: ImageMap) -> Self {
+        Driver {
+            tx,
+            image_map,
+            commands: None,
+            tasks: Vec::new(),
+        }
+    }
+
+    pub fn handle(&mut self, effect: Effect) {
+        match effect {
+            Effect::StartLive {
+                lab,
+                start,
+                preexisting,
+                setup,
+            } => {
+                self.stop();
+                let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+                let (ev_tx, mut ev_rx) = mpsc::unbounded_channel::<RunEvent>();
+                let app = self.tx.clone();
+                let lab_id = lab.lab.id.clone();
+                let forward = tokio::spawn(async move {
+                    while let Some(ev) = ev_rx.recv().await {
+                        if app.send(for_lab(&lab_id, AppEvent::Run(ev))).is_err() {
+                            break;
+                        }
+                    }
+                });
+                self.tasks.push(forward.abort_handle());
+                let lab_id_of_job = lab.lab.id.clone();
+                let job = LiveJob {
+                    lab: *lab,
+                    start,
+                    preexisting,
+                    setup,
+                    image_map: self.image_map.clone(),
+                    app: self.tx.clone(),
+                    events: ev_tx,
+                };
+                let live = tokio::spawn(job.run(cmd_rx));
+                self.tasks.push(live.abort_handle());
+                // A bug in the live task must not take the screen down: say so on the status line.
+                let app = self.tx.clone();
+                let lab_id = lab_id_of_job.clone();
+                let watch = tokio::spawn(async move {
+                    if let Err(e) = live.await
+                        && e.is_panic()
+                    {
+                        let why = e.into_panic();
+                        let why = why
+                            .downcast_ref::<String>()
+                            .cloned()
+                            .or_else(|| why.downcast_ref::<&str>().map(|s| s.to_string()))
+                            .unwrap_or_default();
+                        let _ = app.send(for_lab(
+                            &lab_id,
+                            AppEvent::Live(LiveStatus::Off(format!(
+                                "live checks stopped by an internal error: {why} (reopen the lab to restart them)"
+                            ))),
+                        ));
+                    }
+                });
+                self.tasks.push(watch.abort_handle());
+                self.commands = Some(cmd_tx);
+            }
+            Effect::StopLive => self.stop(),
+            Effect::Assist => self.send(LiveCommand::Assist),
+            Effect::Reset => self.send(LiveCommand::Reset),
+            Effect::Copy(_) => {}
+        }
+    }
+
+    fn send(&self, command: LiveCommand) {
+        if let Some(c) = &self.commands {
+            let _ = c.send(command);
+        }
+    }
+
+    pub fn stop(&mut self) {
+        self.send(LiveCommand::Quit);
+        self.commands = None;
+        for t in self.tasks.drain(..) {
+            t.abort();
+        }
+    }
+}
+
+fn for_lab(lab: &str, event: AppEvent) -> AppEvent {
+    AppEvent::ForLab {
+        lab: lab.to_string(),
+        event: Box::new(event),
+    }
+}
+
+struct LiveJob {
+    lab: LoadedLab,
+    start: usize,
+    preexisting: Option<Vec<Resource>>,
+    setup: bool,
+    image_map: ImageMap,
+    app: UnboundedSender<AppEvent>,
+    events: UnboundedSender<RunEvent>,
+}
+
+/// First line of an engine error for the status line, with its fix if it has one.
+fn one_line(e: &impl std::fmt::Display) -> String {
+    e.to_string()
+        .lines()
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" — ")
+}
+
+impl LiveJob {
+    async fn run(self, commands: mpsc::UnboundedReceiver<LiveCommand>) {
+        let status = |s: LiveStatus| {
+            let _ = self.app.send(for_lab(&self.lab.lab.id, AppEvent::Live(s)));
+        };
+        status(LiveStatus::Connecting);
+        // The student may need the folder before the daemon answers (files come once it does).
+        let _ = std::fs::create_dir_all(crate::home::workdir(&self.lab.lab.id, None));
+        let engine = loop {
+            match DockerEngine::connect().await {
+                Ok(e) => break e,
+                Err(e) => {
+                    status(LiveStatus::Lost(one_line(&e)));
+                    tokio::time::sleep(RECONNECT_EVERY).await;
+                }
+            }
+        };
+        let lab = &self.lab.lab;
+        let workdir = crate::home::workdir(&lab.id, None);
+        let mut run = LabRun::new(&engine, lab, workdir, self.image_map.clone())
+            .with_events(self.events.clone());
+        match &self.preexisting {
+            // Resumed: what predates the lab was recorded on its first start. Checking again
+            // now would count the student's own work as pre-existing.
+            Some(known) => {
+                run.preexisting = known.clone();
+                if !known.is_empty() {
+                    run.emit(RunEvent::Preexisting {
+                        resources: known.iter().map(ToString::to_string).collect(),
+                    });
+                }
+            }
+            None => match run.preflight().await {
+                Ok(found) => {
+                    let _ = self.app.send(for_lab(
+                        &self.lab.lab.id,
+                        AppEvent::Preflight { resources: found },
+                    ));
+                }
+                Err(e) => status(LiveStatus::Lost(one_line(&e))),
+            },
+        }
+        if let Err(e) = run.prepare_workdir() {
+            run.emit(RunEvent::ActionRan {
+                step: None,
+                command: format!("create the lab folder {}", run.workdir.display()),
+                output: String::new(),
+                error: Some(e.to_string()),
+                as_expected: false,
+            });
+        }
+        if self.setup {
+            // Failures are in the log (each command reports itself); the lab goes on.
+            let _ = run.setup().await;
+        }
+        status(LiveStatus::Watching);
+        live::run(&run, self.start, commands, LiveConfig::default()).await;
+    }
+}

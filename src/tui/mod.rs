@@ -1,0 +1,22 @@
+//! The student TUI: a thin shell over the core.
+//!
+//! - [`app::App`] owns all state (one owner, no shared locks). Keys and [`app::AppEvent`]s from
+//!   background tasks go in; [`app::Effect`]s (clipboard, start/stop the live loop, assist,
+//!   reset) come out for the event loop to carry out.
+//! - [`lab_view::LabView`] is a reducer over the runner's [`crate::runner::RunEvent`]s, so the
+//!   lab screen is tested with synthetic events.
+//! - [`keymap::KEYMAP`] is the one table of keys; the footer and the help overlay are made from it.
+//! - [`draw`] has one function per panel; they only read the app.
+//! - [`mod@run`] is the event loop (`tokio::select!` over terminal input, a tick, signals and app
+//!   events); [`live::Driver`] runs the core's live loop in a task per open lab.
+
+pub mod app;
+pub mod draw;
+pub mod keymap;
+pub mod lab_view;
+pub mod live;
+pub mod quiz;
+pub mod reader;
+pub mod run;
+
+pub use run::{TuiError, run};

@@ -1,0 +1,548 @@
+//! Screen tests: the app driven by keys and synthetic run events, rendered into ratatui's
+//! TestBackend and snapshotted. The clock is fixed; no paths or times reach the snapshots.
+
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use labrunner::check::{CheckOutcome, Verdict};
+use labrunner::lesson::load_catalog;
+use labrunner::progress::{self, Loaded, ProgressStore};
+use labrunner::runner::RunEvent;
+use labrunner::tui::app::{App, AppEvent, Effect, HomeRow, Mode, Overlay, ProgressKeeper};
+use labrunner::tui::draw;
+use labrunner::tui::lab_view::LiveStatus;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyEventKind, KeyEventState, KeyModifiers, MouseEvent, MouseEventKind,
+};
+
+fn fixture_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/tui")
+}
+
+fn t0() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-03-01T09:00:00Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+fn t1() -> DateTime<Utc> {
+    DateTime::parse_from_rfc3339("2026-03-01T09:12:34Z")
+        .unwrap()
+        .with_timezone(&Utc)
+}
+
+struct Harness {
+    app: App,
+    home: tempfile::TempDir,
+}
+
+fn harness() -> Harness {
+    let home = tempfile::tempdir().unwrap();
+    let catalog = load_catalog(&fixture_root()).unwrap();
+    let (store, recovery) = ProgressStore::open(home.path()).unwrap();
+    assert!(recovery.is_none());
+    let mut app = App::new(catalog, ProgressKeeper::Store(store));
+    app.now = t0;
+    Harness { app, home }
+}
+
+fn key(code: KeyCode) -> KeyEvent {
+    KeyEvent {
+        code,
+        modifiers: KeyModifiers::NONE,
+        kind: KeyEventKind::Press,
+        state: KeyEventState::NONE,
+    }
+}
+
+fn press(app: &mut App, keys: &str) -> Vec<Effect> {
+    let mut effects = Vec::new();
+    for c in keys.chars() {
+        let code = match c {
+            '\n' => KeyCode::Enter,
+            '\x1b' => KeyCode::Esc,
+            '\t' => KeyCode::Tab,
+            '↓' => KeyCode::Down,
+            '↑' => KeyCode::Up,
+            c => KeyCode::Char(c),
+        };
+        effects.extend(app.on_key(key(code)));
+    }
+    effects
+}
+
+fn render(app: &mut App, w: u16, h: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(w, h)).unwrap();
+    terminal
+        .draw(|f| {
+            app.resize(f.area());
+            draw::draw(f, app);
+        })
+        .unwrap();
+    terminal.backend().to_string()
+}
+
+fn open_row(app: &mut App, row: HomeRow) -> Vec<Effect> {
+    let i = app.home_rows().iter().position(|r| *r == row).unwrap();
+    app.home_selected = i;
+    press(app, "\n")
+}
+
+fn check(step: &str, index: usize, verdict: Verdict) -> AppEvent {
+    AppEvent::Run(RunEvent::Check(CheckOutcome {
+        step: step.into(),
+        index,
+        description: match (step, index) {
+            ("create-network", 0) => "network isolated-net exists with driver bridge".into(),
+            ("start-web", 0) => "container web is running".into(),
+            _ => "container web is attached to isolated-net".into(),
+        },
+        points: 1,
+        verdict,
+    }))
+}
+
+fn ran(step: &str, command: &str) -> AppEvent {
+    AppEvent::Run(RunEvent::ActionRan {
+        step: Some(step.into()),
+        command: command.into(),
+        output: String::new(),
+        error: None,
+        as_expected: true,
+    })
+}
+
+fn done(step: &str, passed: bool) -> AppEvent {
+    AppEvent::Run(RunEvent::StepDone {
+        step: step.into(),
+        passed,
+    })
+}
+
+#[test]
+fn home_lists_lessons_labs_quiz_and_progress() {
+    let mut h = harness();
+    insta::assert_snapshot!("home_80x24", render(&mut h.app, 80, 24));
+    h.app.home_selected = 1;
+    insta::assert_snapshot!("home_wide_detail", render(&mut h.app, 120, 24));
+}
+
+#[test]
+fn broken_lab_shows_its_error_instead_of_opening() {
+    let mut h = harness();
+    let broken = h
+        .app
+        .home_rows()
+        .into_iter()
+        .find(|r| matches!(r, HomeRow::Lab(0, j) if h.app.catalog.lessons[0].labs[*j].lab().is_none()))
+        .unwrap();
+    open_row(&mut h.app, broken);
+    assert_eq!(h.app.mode, Mode::Home);
+    let text = &h.app.notice.as_ref().unwrap().text;
+    assert!(
+        text.starts_with("broken.yaml: ") && text.contains("validate"),
+        "{text}"
+    );
+}
+
+#[test]
+fn reader_renders_scrolls_and_jumps_between_sections() {
+    let mut h = harness();
+    open_row(&mut h.app, HomeRow::Lesson(0));
+    assert_eq!(h.app.mode, Mode::Reader);
+    insta::assert_snapshot!("reader_top_80x24", render(&mut h.app, 80, 24));
+    press(&mut h.app, "nn");
+    insta::assert_snapshot!("reader_drivers_table_80x24", render(&mut h.app, 80, 24));
+    // The mouse wheel scrolls too.
+    let before = h.app.reader.as_ref().unwrap().scroll;
+    h.app.on_mouse(MouseEvent {
+        kind: MouseEventKind::ScrollDown,
+        column: 10,
+        row: 10,
+        modifiers: KeyModifiers::NONE,
+    });
+    assert_eq!(h.app.reader.as_ref().unwrap().scroll, before + 3);
+    // Narrow: Tab shows the section list in place of the text; Enter jumps.
+    render(&mut h.app, 60, 20);
+    press(&mut h.app, "\tg");
+    insta::assert_snapshot!("reader_sections_60x20", render(&mut h.app, 60, 20));
+    press(&mut h.app, "↓↓↓\n");
+    let r = h.app.reader.as_ref().unwrap();
+    assert!(!r.sections_focus);
+    assert_eq!(
+        r.rendered.sections[r.current_section().unwrap()].title,
+        "Volumes"
+    );
+    press(&mut h.app, "\x1b");
+    assert_eq!(h.app.mode, Mode::Home);
+}
+
+#[test]
+fn lab_view_follows_run_events_and_records_progress() {
+    let mut h = harness();
+    let effects = open_row(&mut h.app, HomeRow::Lab(0, 1));
+    assert_eq!(h.app.mode, Mode::Lab);
+    assert!(
+        matches!(effects.as_slice(), [Effect::StartLive { .. }]),
+        "{effects:?}"
+    );
+    h.app.on_event(AppEvent::Live(LiveStatus::Watching));
+    insta::assert_snapshot!("lab_start_80x24", render(&mut h.app, 80, 24));
+
+    h.app.on_event(check(
+        "create-network",
+        0,
+        Verdict::Fail {
+            evidence: "no network named isolated-net".into(),
+        },
+    ));
+    h.app.on_event(done("create-network", false));
+    press(&mut h.app, "h");
+    insta::assert_snapshot!(
+        "lab_failing_check_and_hint_80x24",
+        render(&mut h.app, 80, 24)
+    );
+
+    h.app.on_event(AppEvent::Run(RunEvent::ActionRan {
+        step: Some("start-web".into()),
+        command: "docker run -d --name web --network isolated-net nginx:latest".into(),
+        output: "3f2a…".into(),
+        error: None,
+        as_expected: true,
+    }));
+    h.app.on_event(check(
+        "create-network",
+        0,
+        Verdict::Pass {
+            evidence: "driver bridge, subnet 172.20.0.0/16".into(),
+        },
+    ));
+    h.app.on_event(done("create-network", true));
+    let view = h.app.lab.as_ref().unwrap();
+    assert_eq!(
+        view.current_id(),
+        Some("start-web"),
+        "the next step opens by itself"
+    );
+    assert_eq!(view.selected, 1);
+    h.app.on_event(AppEvent::Live(LiveStatus::Lost(
+        "connection refused".into(),
+    )));
+    h.app.notice = None;
+    insta::assert_snapshot!(
+        "lab_second_step_daemon_lost_80x24",
+        render(&mut h.app, 80, 24)
+    );
+
+    let p = h
+        .app
+        .progress
+        .get()
+        .step("net-basics", "create-network")
+        .unwrap()
+        .clone();
+    assert!(p.done);
+    assert_eq!(p.done_at, Some(t0()));
+    assert_eq!((p.attempts, p.hints_used, p.assisted), (2, 1, false));
+    // It is on disk, not only in memory.
+    match progress::read(h.home.path()).unwrap() {
+        Loaded::Ok(saved) => assert!(saved.step("net-basics", "create-network").unwrap().done),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn assist_asks_first_then_records_assisted() {
+    let mut h = harness();
+    open_row(&mut h.app, HomeRow::Lab(0, 1));
+    assert!(
+        press(&mut h.app, "a").is_empty(),
+        "nothing runs before the yes"
+    );
+    assert!(matches!(h.app.overlay, Some(Overlay::Confirm(_))));
+    insta::assert_snapshot!("lab_confirm_assist_60x20", render(&mut h.app, 60, 20));
+    assert!(press(&mut h.app, "n").is_empty());
+    assert!(h.app.overlay.is_none());
+    let effects = press(&mut h.app, "ay");
+    assert!(
+        matches!(effects.as_slice(), [Effect::Assist]),
+        "{effects:?}"
+    );
+    assert!(h.app.lab.as_ref().unwrap().busy.is_some());
+    insta::assert_snapshot!("lab_assist_running_60x20", render(&mut h.app, 60, 20));
+    h.app
+        .on_event(ran("create-network", "docker network create isolated-net"));
+    assert!(h.app.lab.as_ref().unwrap().busy.is_none());
+    h.app.on_event(done("create-network", true));
+    let s = h
+        .app
+        .progress
+        .get()
+        .step("net-basics", "create-network")
+        .unwrap();
+    assert!(s.done && s.assisted);
+}
+
+#[test]
+fn reset_asks_first_and_clears_progress() {
+    let mut h = harness();
+    open_row(&mut h.app, HomeRow::Lab(0, 1));
+    h.app.on_event(done("create-network", true));
+    press(&mut h.app, "R");
+    insta::assert_snapshot!("lab_confirm_reset_80x24", render(&mut h.app, 80, 24));
+    let effects = press(&mut h.app, "y");
+    assert!(matches!(effects.as_slice(), [Effect::Reset]), "{effects:?}");
+    h.app.on_event(AppEvent::Run(RunEvent::CleanupDone {
+        removed: vec!["isolated-net".into()],
+        kept: vec!["web".into()],
+    }));
+    let view = h.app.lab.as_ref().unwrap();
+    assert_eq!(view.current_id(), Some("create-network"));
+    assert!(
+        view.log
+            .iter()
+            .any(|l| l.text.contains("kept (not created by labrunner): web"))
+    );
+    assert!(
+        h.app
+            .progress
+            .get()
+            .step("net-basics", "create-network")
+            .is_none()
+    );
+}
+
+#[test]
+fn completing_every_step_shows_the_results() {
+    let mut h = harness();
+    open_row(&mut h.app, HomeRow::Lab(0, 1));
+    press(&mut h.app, "hh");
+    h.app.on_event(done("create-network", true));
+    press(&mut h.app, "ay");
+    h.app.on_event(ran(
+        "start-web",
+        "docker run -d --name web --network isolated-net nginx:latest",
+    ));
+    h.app.on_event(done("start-web", false));
+    h.app.on_event(done("start-web", true));
+    h.app.now = t1;
+    let effects = h.app.on_event(done("missing-network", true));
+    assert!(
+        matches!(effects.as_slice(), [Effect::StopLive]),
+        "{effects:?}"
+    );
+    assert_eq!(h.app.mode, Mode::Summary);
+    h.app.notice = None;
+    insta::assert_snapshot!("summary_80x24", render(&mut h.app, 80, 24));
+    insta::assert_snapshot!("summary_60x20", render(&mut h.app, 60, 20));
+    press(&mut h.app, "\n");
+    assert_eq!(h.app.mode, Mode::Home);
+    insta::assert_snapshot!("home_after_completion_80x24", render(&mut h.app, 80, 24));
+
+    // A completed lab opens on its results; R resets it (starting a live loop to do so).
+    let effects = open_row(&mut h.app, HomeRow::Lab(0, 1));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert_eq!(h.app.mode, Mode::Summary);
+    let effects = press(&mut h.app, "Ry");
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [
+                Effect::StartLive {
+                    start: 3,
+                    setup: false,
+                    ..
+                },
+                Effect::Reset
+            ]
+        ),
+        "{effects:?}"
+    );
+    h.app.on_event(AppEvent::Run(RunEvent::CleanupDone {
+        removed: vec![],
+        kept: vec![],
+    }));
+    assert_eq!(h.app.mode, Mode::Lab);
+    assert_eq!(
+        h.app.lab.as_ref().unwrap().current_id(),
+        Some("create-network")
+    );
+    let lab = h.app.progress.get().lab("net-basics").unwrap();
+    assert!(lab.steps.is_empty() && lab.completed_at.is_none());
+}
+
+#[test]
+fn help_overlay_lists_the_screens_keys() {
+    let mut h = harness();
+    open_row(&mut h.app, HomeRow::Lab(0, 1));
+    press(&mut h.app, "?");
+    insta::assert_snapshot!("help_lab_80x30", render(&mut h.app, 80, 30));
+    press(&mut h.app, "?");
+    assert!(h.app.overlay.is_none());
+}
+
+#[test]
+fn quiz_checks_choices_and_self_assesses_text() {
+    let mut h = harness();
+    open_row(&mut h.app, HomeRow::Quiz(0));
+    assert_eq!(h.app.mode, Mode::Quiz);
+    press(&mut h.app, "3\n");
+    insta::assert_snapshot!("quiz_choice_wrong_80x24", render(&mut h.app, 80, 24));
+    press(&mut h.app, "\n");
+    // Typing: q and n are text here, not quit/wrong.
+    press(&mut h.app, "in memory, gone on stop");
+    assert!(!h.app.quit);
+    insta::assert_snapshot!("quiz_typing_80x24", render(&mut h.app, 80, 24));
+    press(&mut h.app, "\ny");
+    insta::assert_snapshot!("quiz_text_revealed_80x24", render(&mut h.app, 80, 24));
+    insta::assert_snapshot!("quiz_text_revealed_60x20", render(&mut h.app, 60, 20));
+    press(&mut h.app, "\n");
+    insta::assert_snapshot!("quiz_finished_80x24", render(&mut h.app, 80, 24));
+    let answers = &h.app.progress.get().quizzes["MOD-TEST-01"].answers;
+    assert!(!answers["name-resolution"].correct && !answers["name-resolution"].self_assessed);
+    assert!(answers["tmpfs-for-cache"].correct && answers["tmpfs-for-cache"].self_assessed);
+    assert_eq!(
+        answers["tmpfs-for-cache"].response,
+        "in memory, gone on stop"
+    );
+}
+
+/// Brings a fresh app to one screen.
+type Setup = Box<dyn Fn(&mut App)>;
+
+#[test]
+fn every_screen_renders_at_small_sizes_without_panic() {
+    let mut h = harness();
+    let sizes = [
+        (60, 20),
+        (1, 1),
+        (10, 5),
+        (20, 8),
+        (33, 11),
+        (59, 19),
+        (200, 60),
+    ];
+    let screens: Vec<Setup> = vec![
+        Box::new(|_| {}),
+        Box::new(|a| {
+            open_row(a, HomeRow::Lesson(0));
+        }),
+        Box::new(|a| {
+            open_row(a, HomeRow::Lesson(0));
+            press(a, "\tG");
+        }),
+        Box::new(|a| {
+            open_row(a, HomeRow::Lab(0, 1));
+            press(a, "hhj");
+        }),
+        Box::new(|a| {
+            open_row(a, HomeRow::Lab(0, 1));
+            press(a, "R");
+        }),
+        Box::new(|a| {
+            open_row(a, HomeRow::Lab(0, 1));
+            press(a, "?");
+        }),
+        Box::new(|a| {
+            open_row(a, HomeRow::Quiz(0));
+            press(a, "1\n\nabc\ny");
+        }),
+    ];
+    for (n, setup) in screens.iter().enumerate() {
+        for (w, hgt) in sizes {
+            let mut fresh = harness();
+            setup(&mut fresh.app);
+            let out = render(&mut fresh.app, w, hgt);
+            assert!(!out.is_empty(), "screen {n} at {w}x{hgt}");
+        }
+    }
+    // The 60x20 home screen is the documented minimum: snapshot it.
+    insta::assert_snapshot!("home_60x20", render(&mut h.app, 60, 20));
+}
+
+#[test]
+fn an_unreadable_progress_file_is_set_aside_and_kept_in_view() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("progress.json"),
+        "{\"version\": 1, \"labs\": {\"x\"",
+    )
+    .unwrap();
+    let catalog = load_catalog(&fixture_root()).unwrap();
+    let mut app = labrunner::tui::run::build_app(catalog, home.path());
+    let banner = app.banner.clone().expect("the recovery is reported");
+    assert!(
+        banner.contains("could not be read") && banner.contains("unreadable-"),
+        "{banner}"
+    );
+    let screen = render(&mut app, 80, 24);
+    assert!(
+        screen.contains("Progress") && screen.contains("the progress file could not be"),
+        "{screen}"
+    );
+    // Kept byte for byte, and a fresh file is written on the next save.
+    let aside: Vec<_> = std::fs::read_dir(home.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().contains("unreadable-"))
+        .collect();
+    assert_eq!(aside.len(), 1);
+    assert_eq!(
+        std::fs::read_to_string(aside[0].path()).unwrap(),
+        "{\"version\": 1, \"labs\": {\"x\""
+    );
+}
+
+#[test]
+fn a_second_instance_shows_progress_without_saving_and_says_why() {
+    let h = harness();
+    let catalog = load_catalog(&fixture_root()).unwrap();
+    let mut second = labrunner::tui::run::build_app(catalog, h.home.path());
+    assert!(matches!(second.progress, ProgressKeeper::Memory(..)));
+    let screen = render(&mut second, 100, 24);
+    assert!(
+        screen.contains("progress is not being saved: another labrunner is already using"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn labs_that_use_the_current_directory_show_the_lab_folder() {
+    let mut h = harness();
+    open_row(&mut h.app, HomeRow::Lab(0, 1));
+    h.app.lab.as_mut().unwrap().workdir = Some(PathBuf::from("/labs/net-basics"));
+    let screen = render(&mut h.app, 80, 24);
+    assert!(
+        screen.contains("Work in the lab folder:  cd /labs/net-basics"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn events_from_a_lab_that_is_no_longer_open_are_dropped() {
+    let mut h = harness();
+    open_row(&mut h.app, HomeRow::Lab(0, 1));
+    let stale = AppEvent::ForLab {
+        lab: "another-lab".into(),
+        event: Box::new(done("create-network", true)),
+    };
+    h.app.on_event(stale);
+    assert_eq!(
+        h.app.lab.as_ref().unwrap().current_id(),
+        Some("create-network")
+    );
+    assert!(
+        h.app
+            .progress
+            .get()
+            .step("net-basics", "create-network")
+            .is_none()
+    );
+    let fresh = AppEvent::ForLab {
+        lab: "net-basics".into(),
+        event: Box::new(done("create-network", true)),
+    };
+    h.app.on_event(fresh);
+    assert_eq!(h.app.lab.as_ref().unwrap().current_id(), Some("start-web"));
+}

@@ -1,0 +1,424 @@
+//! End to end: the real binary in a real terminal (tmux), driven with keys, read back with
+//! capture-pane, against the real Docker daemon. The student's own commands are run with the
+//! docker CLI, as a student would in another terminal.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{IMAGE_MAP, docker, docker_available, docker_quiet};
+
+/// A private tmux server (its own socket), killed when dropped.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(name: &str, command: &str) -> Tmux {
+        let t = Tmux {
+            socket: name.to_string(),
+        };
+        let ok = Command::new("tmux")
+            .args([
+                "-L",
+                &t.socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "t",
+                "-x",
+                "100",
+                "-y",
+                "30",
+            ])
+            .arg(command)
+            .status()
+            .expect("tmux runs (scripts/setup.sh installs it)");
+        assert!(ok.success(), "tmux new-session failed");
+        t.tmux(&["set-option", "-t", "t", "remain-on-exit", "on"]);
+        t
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+
+    fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", "-t", "t", k]);
+            std::thread::sleep(Duration::from_millis(150));
+        }
+    }
+
+    fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", "t"])
+    }
+
+    fn display(&self, format: &str) -> String {
+        self.tmux(&["display-message", "-p", "-t", "t", format])
+            .trim()
+            .to_string()
+    }
+
+    /// Waits until the screen shows `needle`; fails with the last screen.
+    fn wait_for(&self, needle: &str) -> String {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let screen = self.screen();
+            if screen.contains(needle) {
+                return screen;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "waited 30s for {needle:?}; the screen shows:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    /// Waits for the program to exit; returns its exit status.
+    fn wait_exit(&self) -> String {
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while self.display("#{pane_dead}") != "1" {
+            assert!(
+                Instant::now() < deadline,
+                "labrunner did not exit; screen:\n{}",
+                self.screen()
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        self.display("#{pane_dead_status}")
+    }
+
+    /// The terminal is back to normal: main screen, no mouse reporting.
+    fn assert_restored(&self) {
+        assert_eq!(
+            self.display("#{alternate_on}"),
+            "0",
+            "still on the alternate screen"
+        );
+        assert_eq!(
+            self.display("#{mouse_any_flag}"),
+            "0",
+            "mouse capture left on"
+        );
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .output();
+    }
+}
+
+/// Docker resources of one test, removed (exactly these) when dropped.
+struct Names {
+    net: String,
+    web: String,
+    keep: String,
+}
+
+impl Names {
+    fn new(tag: &str) -> Names {
+        let p = format!("tx-tui-{tag}-{}", std::process::id());
+        Names {
+            net: format!("{p}-net"),
+            web: format!("{p}-web"),
+            keep: format!("{p}-keep"),
+        }
+    }
+}
+
+impl Drop for Names {
+    fn drop(&mut self) {
+        docker_quiet(&["rm", "-f", &self.web]);
+        docker_quiet(&["network", "rm", &self.net]);
+        docker_quiet(&["volume", "rm", &self.keep]);
+    }
+}
+
+/// A content root with one lesson and one lab using `names`.
+fn content(dir: &Path, n: &Names) -> PathBuf {
+    let root = dir.join("course");
+    std::fs::create_dir_all(root.join("lessons")).unwrap();
+    std::fs::create_dir_all(root.join("labs/MOD-E2E")).unwrap();
+    std::fs::write(
+        root.join("lessons/MOD-E2E.md"),
+        "# End-to-end lesson\n\n## Part one\n\nText.\n",
+    )
+    .unwrap();
+    let lab = format!(
+        r#"format: 1
+id: tx-e2e
+title: End to end
+lesson: MOD-E2E
+difficulty: beginner
+minutes: 5
+resources:
+  networks: [{net}]
+  containers: [{web}]
+  volumes: [{keep}]
+steps:
+  - id: net
+    title: Create the network
+    instructions: Create **{net}**.
+    solution: ["docker network create {net}"]
+    checks:
+      - network: {{name: {net}}}
+  - id: web
+    title: Start the web server
+    instructions: Start {web} on it.
+    solution: ["docker run -d --name {web} --network {net} nginx:latest"]
+    checks:
+      - container: {{name: {web}, state: running}}
+      - attached: {{container: {web}, network: {net}}}
+"#,
+        net = n.net,
+        web = n.web,
+        keep = n.keep
+    );
+    std::fs::write(root.join("labs/MOD-E2E/tx-e2e.yaml"), lab).unwrap();
+    root
+}
+
+fn command_line(home: &Path, root: &Path, extra_env: &str) -> String {
+    format!(
+        "exec env LABRUNNER_HOME='{}' LABRUNNER_IMAGE_MAP='{IMAGE_MAP}' {extra_env} '{}' --root '{}'",
+        home.display(),
+        env!("CARGO_BIN_EXE_labrunner"),
+        root.display()
+    )
+}
+
+fn exists(kind: &str, name: &str) -> bool {
+    Command::new("docker")
+        .args([kind, "inspect", name])
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+#[test]
+fn student_does_a_lab_live_gets_help_then_resets_it() {
+    if !docker_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let n = Names::new("lab");
+    let home = tmp.path().join("home");
+    let root = content(tmp.path(), &n);
+    // Someone's volume that happens to have the lab's name: a reset must keep it.
+    docker(&["volume", "create", &n.keep]);
+
+    let t = Tmux::start(
+        &format!("tx-tui-lab-{}", std::process::id()),
+        &command_line(&home, &root, ""),
+    );
+    t.wait_for("Lessons and labs");
+    t.keys(&["j", "Enter"]);
+    t.wait_for("seen: no network named");
+    t.wait_for("live: checks re-run");
+
+    // The student types the command in their own terminal; the step turns green by itself.
+    docker(&["network", "create", &n.net]);
+    let screen = t.wait_for("Step 2 of 2");
+    assert!(screen.contains("✓ 1 Create the network"), "{screen}");
+
+    // Help comes from the keymap; then "run it for me", confirmed.
+    t.keys(&["?"]);
+    t.wait_for("Keys (Esc closes)");
+    t.keys(&["Escape", "a"]);
+    t.wait_for("Are you sure?");
+    t.keys(&["y"]);
+    let screen = t.wait_for("Lab complete: End to end");
+    assert!(screen.contains("Assisted steps  1 of 2"), "{screen}");
+    assert!(exists("container", &n.web));
+
+    // Reset from the results: what the lab created goes, the pre-existing volume stays.
+    t.keys(&["R"]);
+    t.wait_for("Are you sure?");
+    t.keys(&["y"]);
+    t.wait_for("lab reset");
+    t.wait_for("Step 1 of 2");
+    assert!(
+        !exists("container", &n.web),
+        "the lab's container was removed"
+    );
+    assert!(
+        !exists("network", &n.net),
+        "the network created during the lab was removed"
+    );
+    assert!(
+        exists("volume", &n.keep),
+        "the volume that existed before the lab was kept"
+    );
+
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), "0");
+    t.assert_restored();
+
+    let out = Command::new(env!("CARGO_BIN_EXE_labrunner"))
+        .env("LABRUNNER_HOME", &home)
+        .args(["progress", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let lab = &v["labs"]["tx-e2e"];
+    assert_eq!(
+        lab["steps"],
+        serde_json::json!({}),
+        "reset cleared the steps: {v}"
+    );
+    assert_eq!(lab["preexisting"][0]["name"], n.keep.as_str(), "{v}");
+}
+
+#[test]
+fn unreachable_daemon_keeps_the_ui_responsive_and_sigterm_restores_the_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let n = Names::new("gone");
+    let home = tmp.path().join("home");
+    let root = content(tmp.path(), &n);
+    let env = format!("DOCKER_HOST=unix://{}/no-daemon.sock", tmp.path().display());
+    let t = Tmux::start(
+        &format!("tx-tui-gone-{}", std::process::id()),
+        &command_line(&home, &root, &env),
+    );
+    t.wait_for("Lessons and labs");
+    t.keys(&["j", "Enter"]);
+    t.wait_for("Docker daemon unreachable");
+    // Keys still work while the live task keeps trying.
+    t.keys(&["h"]);
+    t.wait_for("no more hints");
+    t.keys(&["?"]);
+    t.wait_for("Keys (Esc closes)");
+    let pid = t.display("#{pane_pid}");
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    assert_eq!(t.wait_exit(), "0");
+    t.assert_restored();
+}
+
+#[test]
+fn ctrl_c_quits_and_restores_the_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let n = Names::new("ctrlc");
+    let home = tmp.path().join("home");
+    let root = content(tmp.path(), &n);
+    let t = Tmux::start(
+        &format!("tx-tui-ctrlc-{}", std::process::id()),
+        &command_line(&home, &root, ""),
+    );
+    t.wait_for("Lessons and labs");
+    t.keys(&["Enter"]);
+    t.wait_for("Part one");
+    t.keys(&["C-c"]);
+    assert_eq!(t.wait_exit(), "0");
+    t.assert_restored();
+}
+
+/// A unix-socket proxy in front of the Docker daemon that a test can cut and restore, to see
+/// the TUI lose the daemon mid-lab and reconnect.
+struct DaemonProxy {
+    rt: tokio::runtime::Runtime,
+    path: PathBuf,
+    tasks: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl DaemonProxy {
+    fn new(path: PathBuf) -> DaemonProxy {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        DaemonProxy {
+            rt,
+            path,
+            tasks: Default::default(),
+        }
+    }
+
+    fn up(&self) {
+        let _ = std::fs::remove_file(&self.path);
+        let listener = self
+            .rt
+            .block_on(async { tokio::net::UnixListener::bind(&self.path) })
+            .unwrap();
+        let tasks = self.tasks.clone();
+        let accept = self.rt.spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let conn = tokio::spawn(async move {
+                    let daemon = std::env::var("DOCKER_HOST")
+                        .ok()
+                        .and_then(|h| h.strip_prefix("unix://").map(str::to_string))
+                        .unwrap_or_else(|| "/var/run/docker.sock".to_string());
+                    if let Ok(mut upstream) = tokio::net::UnixStream::connect(daemon).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut upstream).await;
+                    }
+                });
+                tasks.lock().unwrap().push(conn.abort_handle());
+            }
+        });
+        self.tasks.lock().unwrap().push(accept.abort_handle());
+    }
+
+    /// Cuts every connection and stops answering, like a daemon that went away.
+    fn down(&self) {
+        for t in self.tasks.lock().unwrap().drain(..) {
+            t.abort();
+        }
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+#[test]
+fn daemon_lost_mid_lab_is_shown_then_reconnected() {
+    if !docker_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let n = Names::new("lost");
+    let home = tmp.path().join("home");
+    let root = content(tmp.path(), &n);
+    let proxy = DaemonProxy::new(tmp.path().join("docker.sock"));
+    proxy.up();
+    let env = format!("DOCKER_HOST=unix://{}", proxy.path.display());
+    let t = Tmux::start(
+        &format!("tx-tui-lost-{}", std::process::id()),
+        &command_line(&home, &root, &env),
+    );
+    t.wait_for("Lessons and labs");
+    t.keys(&["j", "Enter"]);
+    t.wait_for("live: checks re-run");
+
+    proxy.down();
+    t.wait_for("Docker daemon unreachable");
+    // Still responsive while the daemon is gone.
+    t.keys(&["?"]);
+    t.wait_for("Keys (Esc closes)");
+    t.keys(&["Escape"]);
+
+    proxy.up();
+    t.wait_for("live: checks re-run");
+    docker(&["network", "create", &n.net]);
+    t.wait_for("Step 2 of 2");
+    t.keys(&["q"]);
+    assert_eq!(t.wait_exit(), "0");
+    t.assert_restored();
+    proxy.down();
+}
