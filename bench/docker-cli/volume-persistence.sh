@@ -42,7 +42,7 @@ ledger_in_volume() {
     "$IMAGE" cat /volume/ledger.txt 2>/dev/null | grep -q CRITICAL_DATABASE_TRANSACTION_99
 }
 ran_cat() {
-  docker events --since "$SINCE" --until "$(date +%s)" --filter type=container \
+  docker events --since "$SINCE" --until "$(date +%s.%N)" --filter type=container \
     --filter "container=$WRITER" --format '{{.Action}}' 2>/dev/null |
     grep -Eq '^exec_start: cat\s+/app/data/ledger\.txt'
 }
