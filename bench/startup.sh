@@ -17,7 +17,7 @@ N=${1:-10}
 cd "$BENCH_ROOT"
 tmp=$(mktemp -d)
 SOCK=bx-startup-$$
-trap 'tmux -L "$SOCK" kill-server 2>/dev/null; rm -rf "$tmp"' EXIT
+trap 'tmux -L "$SOCK" kill-server 2>/dev/null; rm -f "${TMUX_TMPDIR:-/tmp}/tmux-$(id -u)/$SOCK"; rm -rf "$tmp"' EXIT
 export LABRUNNER_HOME=$tmp/home
 mkdir -p "$LABRUNNER_HOME"
 

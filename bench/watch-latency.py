@@ -171,7 +171,7 @@ def main():
     ms = sorted(max(0.0, s) * 1000 for _, s in samples)
     p95 = ms[min(len(ms) - 1, max(0, int(0.95 * len(ms) + 0.9999) - 1))]
     med = statistics.median(ms)
-    print(f"per step (median ms): " + ", ".join(
+    print(f"per step (median ms, negative: the line came before the command returned): " + ", ".join(
         f"{s['id']} {statistics.median([x * 1000 for sid, x in samples if sid == s['id']] or [float('nan')]):.0f}"
         for s in steps))
     print(f"{len(ms)} trials, {missed} missed; median {med:.0f} ms (target <= 150), p95 {p95:.0f} ms (target <= 500), max {ms[-1]:.0f} ms")
