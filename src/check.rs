@@ -296,7 +296,8 @@ async fn observe(kind: CheckKind<'_>, env: &CheckEnv<'_>) -> Result<Observation,
             };
             let code = info
                 .exit_code
-                .map(|e| format!(", exit code {e}"))
+                .filter(|_| info.status == "exited")
+                .map(|e| format!(" with exit code {e}"))
                 .unwrap_or_default();
             let seen = format!("container {} is {}{code}", info.name, info.status);
             let state_ok = match c.state {

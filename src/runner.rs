@@ -118,6 +118,8 @@ pub struct LabRun<'a> {
     pub memory_limit: Option<i64>,
     pub pids_limit: Option<i64>,
     pub command_timeout: Option<Duration>,
+    /// Where progress of image pulls goes (a missing image is pulled when a command needs it).
+    pub pull_progress: Option<UnboundedSender<String>>,
     events: Option<UnboundedSender<RunEvent>>,
 }
 
@@ -145,6 +147,7 @@ impl<'a> LabRun<'a> {
             memory_limit: None,
             pids_limit: None,
             command_timeout: None,
+            pull_progress: None,
             events: None,
         }
     }
@@ -167,6 +170,7 @@ impl<'a> LabRun<'a> {
         ctx.memory_limit = self.memory_limit;
         ctx.pids_limit = self.pids_limit;
         ctx.timeout = self.command_timeout;
+        ctx.progress = self.pull_progress.clone();
         ctx
     }
 

@@ -546,3 +546,22 @@ fn events_from_a_lab_that_is_no_longer_open_are_dropped() {
     h.app.on_event(fresh);
     assert_eq!(h.app.lab.as_ref().unwrap().current_id(), Some("start-web"));
 }
+
+#[test]
+fn image_pull_progress_shows_on_the_status_line_until_the_command_is_done() {
+    let mut h = harness();
+    open_row(&mut h.app, HomeRow::Lab(0, 1));
+    h.app.on_event(AppEvent::Pull(
+        "pulling nginx:latest: Downloading 2500/10000 bytes".into(),
+    ));
+    let screen = render(&mut h.app, 80, 24);
+    assert!(
+        screen.contains("⇣ pulling nginx:latest: Downloading 2500/10000 bytes  ██░░░░░░░░ 25%"),
+        "{screen}"
+    );
+    h.app.on_event(ran(
+        "start-web",
+        "docker run -d --name web --network isolated-net nginx:latest",
+    ));
+    assert!(!render(&mut h.app, 80, 24).contains("pulling"));
+}

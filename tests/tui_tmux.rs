@@ -13,12 +13,25 @@ use common::{IMAGE_MAP, docker, docker_available, docker_quiet};
 /// A private tmux server (its own socket), killed when dropped.
 struct Tmux {
     socket: String,
+    /// Where the shell around labrunner writes its exit status (tmux 3.3 does not always
+    /// report a dead pane's status).
+    status_file: PathBuf,
 }
 
 impl Tmux {
-    fn start(name: &str, command: &str) -> Tmux {
+    /// Runs labrunner on `root` with its home in `home`, inside a shell that records its exit.
+    fn start(name: &str, home: &Path, root: &Path, extra_env: &str) -> Tmux {
+        let status_file = home.with_file_name(format!("{name}.exit-status"));
+        let command = format!(
+            "env LABRUNNER_HOME='{}' LABRUNNER_IMAGE_MAP='{IMAGE_MAP}' {extra_env} '{}' --root '{}'; echo $? > '{}'",
+            home.display(),
+            env!("CARGO_BIN_EXE_labrunner"),
+            root.display(),
+            status_file.display()
+        );
         let t = Tmux {
             socket: name.to_string(),
+            status_file,
         };
         let ok = Command::new("tmux")
             .args([
@@ -35,7 +48,7 @@ impl Tmux {
                 "-y",
                 "30",
             ])
-            .arg(command)
+            .arg(&command)
             .status()
             .expect("tmux runs (scripts/setup.sh installs it)");
         assert!(ok.success(), "tmux new-session failed");
@@ -85,18 +98,45 @@ impl Tmux {
         }
     }
 
-    /// Waits for the program to exit; returns its exit status.
+    /// Waits for the program to exit successfully (the screen it left is in the failure).
+    fn assert_exit_ok(&self) {
+        let status = self.wait_exit();
+        assert_eq!(
+            status,
+            "0",
+            "exit status {status}; the screen shows:\n{}",
+            self.screen()
+        );
+    }
+
+    /// Waits for labrunner to exit; returns its exit status.
     fn wait_exit(&self) -> String {
         let deadline = Instant::now() + Duration::from_secs(15);
-        while self.display("#{pane_dead}") != "1" {
+        loop {
+            if let Ok(status) = std::fs::read_to_string(&self.status_file)
+                && !status.trim().is_empty()
+            {
+                return status.trim().to_string();
+            }
             assert!(
                 Instant::now() < deadline,
-                "labrunner did not exit; screen:\n{}",
+                "labrunner did not exit; the screen shows:\n{}",
                 self.screen()
             );
-            std::thread::sleep(Duration::from_millis(100));
+            std::thread::sleep(Duration::from_millis(50));
         }
-        self.display("#{pane_dead_status}")
+    }
+
+    /// The labrunner process (the shell's child).
+    fn labrunner_pid(&self) -> String {
+        let shell = self.display("#{pane_pid}");
+        let children = std::fs::read_to_string(format!("/proc/{shell}/task/{shell}/children"))
+            .unwrap_or_default();
+        children
+            .split_whitespace()
+            .next()
+            .expect("labrunner runs under the pane's shell")
+            .to_string()
     }
 
     /// The terminal is back to normal: main screen, no mouse reporting.
@@ -116,9 +156,14 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
+        let socket = self.tmux(&["display-message", "-p", "#{socket_path}"]);
         let _ = Command::new("tmux")
             .args(["-L", &self.socket, "kill-server"])
             .output();
+        // tmux does not always remove its socket when killed.
+        if !socket.trim().is_empty() {
+            let _ = std::fs::remove_file(socket.trim());
+        }
     }
 }
 
@@ -192,15 +237,6 @@ steps:
     root
 }
 
-fn command_line(home: &Path, root: &Path, extra_env: &str) -> String {
-    format!(
-        "exec env LABRUNNER_HOME='{}' LABRUNNER_IMAGE_MAP='{IMAGE_MAP}' {extra_env} '{}' --root '{}'",
-        home.display(),
-        env!("CARGO_BIN_EXE_labrunner"),
-        root.display()
-    )
-}
-
 fn exists(kind: &str, name: &str) -> bool {
     Command::new("docker")
         .args([kind, "inspect", name])
@@ -222,7 +258,9 @@ fn student_does_a_lab_live_gets_help_then_resets_it() {
 
     let t = Tmux::start(
         &format!("tx-tui-lab-{}", std::process::id()),
-        &command_line(&home, &root, ""),
+        &home,
+        &root,
+        "",
     );
     t.wait_for("Lessons and labs");
     t.keys(&["j", "Enter"]);
@@ -264,7 +302,7 @@ fn student_does_a_lab_live_gets_help_then_resets_it() {
     );
 
     t.keys(&["q"]);
-    assert_eq!(t.wait_exit(), "0");
+    t.assert_exit_ok();
     t.assert_restored();
 
     let out = Command::new(env!("CARGO_BIN_EXE_labrunner"))
@@ -291,7 +329,9 @@ fn unreachable_daemon_keeps_the_ui_responsive_and_sigterm_restores_the_terminal(
     let env = format!("DOCKER_HOST=unix://{}/no-daemon.sock", tmp.path().display());
     let t = Tmux::start(
         &format!("tx-tui-gone-{}", std::process::id()),
-        &command_line(&home, &root, &env),
+        &home,
+        &root,
+        &env,
     );
     t.wait_for("Lessons and labs");
     t.keys(&["j", "Enter"]);
@@ -301,7 +341,7 @@ fn unreachable_daemon_keeps_the_ui_responsive_and_sigterm_restores_the_terminal(
     t.wait_for("no more hints");
     t.keys(&["?"]);
     t.wait_for("Keys (Esc closes)");
-    let pid = t.display("#{pane_pid}");
+    let pid = t.labrunner_pid();
     assert!(
         Command::new("kill")
             .args(["-TERM", &pid])
@@ -309,7 +349,7 @@ fn unreachable_daemon_keeps_the_ui_responsive_and_sigterm_restores_the_terminal(
             .unwrap()
             .success()
     );
-    assert_eq!(t.wait_exit(), "0");
+    t.assert_exit_ok();
     t.assert_restored();
 }
 
@@ -321,13 +361,15 @@ fn ctrl_c_quits_and_restores_the_terminal() {
     let root = content(tmp.path(), &n);
     let t = Tmux::start(
         &format!("tx-tui-ctrlc-{}", std::process::id()),
-        &command_line(&home, &root, ""),
+        &home,
+        &root,
+        "",
     );
     t.wait_for("Lessons and labs");
     t.keys(&["Enter"]);
     t.wait_for("Part one");
     t.keys(&["C-c"]);
-    assert_eq!(t.wait_exit(), "0");
+    t.assert_exit_ok();
     t.assert_restored();
 }
 
@@ -400,7 +442,9 @@ fn daemon_lost_mid_lab_is_shown_then_reconnected() {
     let env = format!("DOCKER_HOST=unix://{}", proxy.path.display());
     let t = Tmux::start(
         &format!("tx-tui-lost-{}", std::process::id()),
-        &command_line(&home, &root, &env),
+        &home,
+        &root,
+        &env,
     );
     t.wait_for("Lessons and labs");
     t.keys(&["j", "Enter"]);
@@ -418,7 +462,7 @@ fn daemon_lost_mid_lab_is_shown_then_reconnected() {
     docker(&["network", "create", &n.net]);
     t.wait_for("Step 2 of 2");
     t.keys(&["q"]);
-    assert_eq!(t.wait_exit(), "0");
+    t.assert_exit_ok();
     t.assert_restored();
     proxy.down();
 }

@@ -36,6 +36,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let labs = load_labs(&paths)?;
     let image_map = args.images.image_map()?;
     let timed = crate::engine::timed::TimedEngine::new(connect().await?);
+    let pulls = pull_printer();
     let mut results = Vec::new();
     for loaded in &labs {
         let namespace = args.isolate.then(Namespace::fresh);
@@ -46,6 +47,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         let engine = NamespacedEngine::new(&timed, namespace.clone());
         let mut run = LabRun::new(&engine, &lab, PathBuf::new(), image_map.clone());
         run.workdir = crate::home::workdir(&lab.id, Some(&run.run_id));
+        run.pull_progress = Some(pulls.clone());
         if !args.json {
             let ns = namespace
                 .map(|n| format!(", namespace {n}"))
@@ -142,4 +144,19 @@ fn print_human(r: &LabTest) {
         r.lab,
         r.duration_ms as f64 / 1000.0
     );
+}
+
+/// Show image pulls on stderr, at most one line a second.
+fn pull_printer() -> tokio::sync::mpsc::UnboundedSender<String> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+    tokio::spawn(async move {
+        let mut last = std::time::Instant::now() - std::time::Duration::from_secs(1);
+        while let Some(line) = rx.recv().await {
+            if last.elapsed() >= std::time::Duration::from_secs(1) {
+                eprintln!("  {line}");
+                last = std::time::Instant::now();
+            }
+        }
+    });
+    tx
 }

@@ -1636,6 +1636,24 @@ mod tests {
                 message: "network missing-net not found".into()
             }
         );
+        let e = bollard::errors::Error::IOError {
+            err: std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                "Permission denied (os error 13)",
+            ),
+        };
+        let message = classify(&e, "unix:///var/run/docker.sock").to_string();
+        assert!(message.contains("docker` group"), "{message}");
+        let e = bollard::errors::Error::IOError {
+            err: std::io::Error::new(
+                std::io::ErrorKind::ConnectionRefused,
+                "Connection refused (os error 111)",
+            ),
+        };
+        assert!(matches!(
+            classify(&e, "unix:///x"),
+            EngineError::Unreachable { .. }
+        ));
         let e = bollard::errors::Error::SocketNotFoundError("/nope.sock".into());
         assert!(matches!(
             classify(&e, "unix:///nope.sock"),

@@ -83,6 +83,8 @@ pub enum AppEvent {
     Preflight {
         resources: Vec<Resource>,
     },
+    /// A line of image pull progress (`pulling alpine:latest: Downloading 1234/5678 bytes`).
+    Pull(String),
     /// An event from the background task of one lab. Dropped unless that lab is still open, so
     /// that a lab closed a moment ago cannot touch the next one's progress.
     ForLab {
@@ -639,6 +641,7 @@ impl App {
                 self.record(&lab_id, &step_ids, &changes, &mut effects);
             }
             AppEvent::Live(status) => view.live = status,
+            AppEvent::Pull(line) => view.pull = Some(line),
             AppEvent::Preflight { resources } => {
                 if let Err(e) = self
                     .progress

@@ -106,6 +106,8 @@ pub struct LabView {
     pub scroll: u16,
     /// The lab's working folder, shown when its commands refer to it (`$(pwd)`) or it has files.
     pub workdir: Option<std::path::PathBuf>,
+    /// The latest image pull progress line, while a command waits for its image.
+    pub pull: Option<String>,
 }
 
 impl LabView {
@@ -141,6 +143,7 @@ impl LabView {
             last_round: Vec::new(),
             scroll: 0,
             workdir: None,
+            pull: None,
         };
         view.advance();
         view.selected = view.current().unwrap_or(0);
@@ -230,6 +233,8 @@ impl LabView {
                 error,
                 as_expected,
             } => {
+                // The command is done, and so is any pull it waited for.
+                self.pull = None;
                 let mut text = format!("$ {command}");
                 let out = output.trim();
                 if !out.is_empty() {

@@ -162,6 +162,17 @@ impl LiveJob {
         let workdir = crate::home::workdir(&lab.id, None);
         let mut run = LabRun::new(&engine, lab, workdir, self.image_map.clone())
             .with_events(self.events.clone());
+        // Pulls of missing images report progress lines; show them on the status line.
+        let (pull_tx, mut pull_rx) = mpsc::unbounded_channel::<String>();
+        run.pull_progress = Some(pull_tx);
+        let (app, lab_id) = (self.app.clone(), lab.id.clone());
+        tokio::spawn(async move {
+            while let Some(line) = pull_rx.recv().await {
+                if app.send(for_lab(&lab_id, AppEvent::Pull(line))).is_err() {
+                    break;
+                }
+            }
+        });
         match &self.preexisting {
             // Resumed: what predates the lab was recorded on its first start. Checking again
             // now would count the student's own work as pre-existing.
