@@ -12,6 +12,7 @@ LAB=$BENCH_ROOT/labs/MOD-DOCKER-04/volume-persistence.yaml
 CLI=$BENCH_ROOT/bench/docker-cli/volume-persistence.sh
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+export LABRUNNER_HOME=$out/home
 
 echo "labrunner: $LABRUNNER"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"

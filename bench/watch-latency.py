@@ -119,6 +119,11 @@ def main():
     ap.add_argument("--timeout", type=float, default=20.0, help="seconds to wait for one step")
     args = ap.parse_args()
     os.environ.setdefault("LABRUNNER_IMAGE_MAP", DEFAULT_MAP)
+    # A private home: the watcher's lab folders and progress stay out of the user's.
+    import tempfile
+
+    home = tempfile.TemporaryDirectory(prefix="bx-watch-")
+    os.environ["LABRUNNER_HOME"] = home.name
 
     import yaml  # python3-yaml
 
