@@ -15,6 +15,9 @@ pub struct Args {
     /// Print one JSON document with every lab's result.
     #[arg(long)]
     pub json: bool,
+    /// Print, per lab, the time spent inside daemon calls against the whole run (standard error).
+    #[arg(long)]
+    pub timings: bool,
     /// Run each lab under a fresh namespace (`lr-xxxxxx-NAME` for every container, network and
     /// volume), so that it cannot collide with resources of the same names. Fixed host ports
     /// stay as they are.
@@ -32,7 +35,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let labs = load_labs(&paths)?;
     let image_map = args.images.image_map()?;
-    let engine = connect().await?;
+    let timed = crate::engine::timed::TimedEngine::new(connect().await?);
     let pulls = pull_printer();
     let mut results = Vec::new();
     for loaded in &labs {
@@ -41,7 +44,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             Some(ns) => ns.rewrite_lab(&loaded.lab),
             None => loaded.lab.clone(),
         };
-        let engine = NamespacedEngine::new(&engine, namespace.clone());
+        let engine = NamespacedEngine::new(&timed, namespace.clone());
         let mut run = LabRun::new(&engine, &lab, PathBuf::new(), image_map.clone());
         run.workdir = crate::home::workdir(&lab.id, Some(&run.run_id));
         run.pull_progress = Some(pulls.clone());
@@ -56,7 +59,19 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
                 lab.steps.len()
             );
         }
+        let before = timed.timings();
         let result = test_lab(&mut run).await;
+        if args.timings {
+            print_timings(&result, before, timed.timings());
+            if labs.len() == 1 {
+                for (method, (calls, time)) in timed.by_method() {
+                    eprintln!(
+                        "  {method:<20} {calls:>4} calls {:>7.0} ms",
+                        time.as_secs_f64() * 1000.0
+                    );
+                }
+            }
+        }
         if !args.json {
             print_human(&result);
         }
@@ -74,6 +89,24 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+fn print_timings(
+    r: &LabTest,
+    before: crate::engine::timed::Timings,
+    after: crate::engine::timed::Timings,
+) {
+    let busy = after.busy.saturating_sub(before.busy).as_secs_f64() * 1000.0;
+    let total = r.duration_ms as f64;
+    let own = (total - busy).max(0.0);
+    let share = |x: f64| if total > 0.0 { 100.0 * x / total } else { 0.0 };
+    eprintln!(
+        "timings {}: engine time {busy:.0} ms / total {total:.0} ms ({:.1}%), outside engine calls {own:.0} ms ({:.1}%), {} calls",
+        r.lab,
+        share(busy),
+        share(own),
+        after.calls - before.calls
+    );
 }
 
 fn print_human(r: &LabTest) {

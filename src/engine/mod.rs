@@ -1,6 +1,7 @@
 //! The Docker engine behind a small trait. [`docker::DockerEngine`] (bollard) is the real one.
 
 pub mod docker;
+pub mod timed;
 
 use std::collections::BTreeMap;
 use std::time::Duration;

@@ -1,0 +1,341 @@
+//! An [`Engine`] that wraps another and measures the time spent inside its calls.
+//!
+//! `labrunner test --timings` uses it to show how much of a lab run is the daemon's time and how
+//! much is labrunner's own (parsing, check logic, bookkeeping, printing). Calls may overlap (a
+//! step's checks can run side by side), so besides the plain sum of call durations it keeps the
+//! wall time during which at least one call was in flight: `busy`. The runner's own share of a
+//! run is then `total - busy`.
+//!
+//! The daemon's event stream is long-lived and passed through untimed.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use futures_util::stream::BoxStream;
+
+use super::{
+    ActionOutput, ApplyContext, ContainerInfo, DaemonEvent, Engine, EngineError, ExecOutput,
+    NetworkInfo, Resources, VolumeInfo,
+};
+use crate::command::Action;
+
+/// Totals so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Timings {
+    /// Number of calls made.
+    pub calls: u64,
+    /// Sum of every call's duration (overlapping calls counted each).
+    pub sum: Duration,
+    /// Wall time with at least one call in flight.
+    pub busy: Duration,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    totals: Timings,
+    /// Per method: number of calls and summed duration.
+    by_method: BTreeMap<&'static str, (u64, Duration)>,
+    in_flight: u32,
+    busy_since: Option<Instant>,
+}
+
+/// Wraps any engine; every call is forwarded unchanged and timed.
+pub struct TimedEngine<E> {
+    inner: E,
+    state: Mutex<State>,
+}
+
+impl<E: Engine> TimedEngine<E> {
+    pub fn new(inner: E) -> Self {
+        TimedEngine {
+            inner,
+            state: Mutex::new(State::default()),
+        }
+    }
+
+    pub fn inner(&self) -> &E {
+        &self.inner
+    }
+
+    /// Totals so far (a call still in flight counts up to now).
+    pub fn timings(&self) -> Timings {
+        let state = self.lock();
+        let mut t = state.totals;
+        if let Some(since) = state.busy_since {
+            t.busy += since.elapsed();
+        }
+        t
+    }
+
+    /// Per method (`apply`, `container`, `exec_commands_since`, ...): calls and summed time.
+    pub fn by_method(&self) -> BTreeMap<&'static str, (u64, Duration)> {
+        self.lock().by_method.clone()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        // A poisoned lock only means a panic elsewhere; the numbers are still usable.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn begin(&self) -> Instant {
+        let now = Instant::now();
+        let mut state = self.lock();
+        if state.in_flight == 0 {
+            state.busy_since = Some(now);
+        }
+        state.in_flight += 1;
+        now
+    }
+
+    fn end(&self, method: &'static str, started: Instant) {
+        let now = Instant::now();
+        let mut state = self.lock();
+        state.totals.calls += 1;
+        state.totals.sum += now.duration_since(started);
+        let entry = state.by_method.entry(method).or_default();
+        entry.0 += 1;
+        entry.1 += now.duration_since(started);
+        state.in_flight = state.in_flight.saturating_sub(1);
+        if state.in_flight == 0
+            && let Some(since) = state.busy_since.take()
+        {
+            state.totals.busy += now.duration_since(since);
+        }
+    }
+
+    async fn timed<T>(&self, method: &'static str, call: impl Future<Output = T>) -> T {
+        let guard = CallGuard {
+            engine: self,
+            method,
+            started: self.begin(),
+        };
+        let out = call.await;
+        drop(guard);
+        out
+    }
+}
+
+/// Ends the call's interval even when the future is dropped half-way (a timeout, a select).
+struct CallGuard<'a, E: Engine> {
+    engine: &'a TimedEngine<E>,
+    method: &'static str,
+    started: Instant,
+}
+
+impl<E: Engine> Drop for CallGuard<'_, E> {
+    fn drop(&mut self) {
+        self.engine.end(self.method, self.started);
+    }
+}
+
+#[async_trait]
+impl<E: Engine> Engine for TimedEngine<E> {
+    async fn version(&self) -> Result<String, EngineError> {
+        self.timed("version", self.inner.version()).await
+    }
+
+    async fn apply(
+        &self,
+        action: &Action,
+        ctx: &ApplyContext,
+    ) -> Result<ActionOutput, EngineError> {
+        self.timed("apply", self.inner.apply(action, ctx)).await
+    }
+
+    async fn network(&self, name: &str) -> Result<Option<NetworkInfo>, EngineError> {
+        self.timed("network", self.inner.network(name)).await
+    }
+
+    async fn volume(&self, name: &str) -> Result<Option<VolumeInfo>, EngineError> {
+        self.timed("volume", self.inner.volume(name)).await
+    }
+
+    async fn container(&self, name: &str) -> Result<Option<ContainerInfo>, EngineError> {
+        self.timed("container", self.inner.container(name)).await
+    }
+
+    async fn image_present(&self, name: &str) -> Result<bool, EngineError> {
+        self.timed("image_present", self.inner.image_present(name))
+            .await
+    }
+
+    async fn exec(
+        &self,
+        container: &str,
+        command: &[String],
+        timeout: Duration,
+    ) -> Result<ExecOutput, EngineError> {
+        self.timed("exec", self.inner.exec(container, command, timeout))
+            .await
+    }
+
+    async fn run_helper(
+        &self,
+        image: &str,
+        volume: &str,
+        command: &[String],
+        labels: &BTreeMap<String, String>,
+        timeout: Duration,
+    ) -> Result<ExecOutput, EngineError> {
+        self.timed(
+            "run_helper",
+            self.inner
+                .run_helper(image, volume, command, labels, timeout),
+        )
+        .await
+    }
+
+    async fn exec_commands_since(
+        &self,
+        container: &str,
+        since: i64,
+    ) -> Result<Vec<String>, EngineError> {
+        self.timed(
+            "exec_commands_since",
+            self.inner.exec_commands_since(container, since),
+        )
+        .await
+    }
+
+    async fn labelled(&self, labels: &[(String, String)]) -> Result<Resources, EngineError> {
+        self.timed("labelled", self.inner.labelled(labels)).await
+    }
+
+    async fn remove_container(&self, name: &str) -> Result<(), EngineError> {
+        self.timed("remove_container", self.inner.remove_container(name))
+            .await
+    }
+
+    async fn remove_network(&self, name: &str) -> Result<(), EngineError> {
+        self.timed("remove_network", self.inner.remove_network(name))
+            .await
+    }
+
+    async fn remove_volume(&self, name: &str) -> Result<(), EngineError> {
+        self.timed("remove_volume", self.inner.remove_volume(name))
+            .await
+    }
+
+    fn events(&self) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
+        self.inner.events()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use futures_util::StreamExt;
+
+    /// An engine whose every call sleeps `delay` and answers "nothing there".
+    struct Slow {
+        delay: Duration,
+    }
+
+    #[async_trait]
+    impl Engine for Slow {
+        async fn version(&self) -> Result<String, EngineError> {
+            tokio::time::sleep(self.delay).await;
+            Ok("test".into())
+        }
+        async fn apply(&self, _: &Action, _: &ApplyContext) -> Result<ActionOutput, EngineError> {
+            tokio::time::sleep(self.delay).await;
+            Ok(ActionOutput::default())
+        }
+        async fn network(&self, _: &str) -> Result<Option<NetworkInfo>, EngineError> {
+            tokio::time::sleep(self.delay).await;
+            Ok(None)
+        }
+        async fn volume(&self, _: &str) -> Result<Option<VolumeInfo>, EngineError> {
+            tokio::time::sleep(self.delay).await;
+            Ok(None)
+        }
+        async fn container(&self, _: &str) -> Result<Option<ContainerInfo>, EngineError> {
+            tokio::time::sleep(self.delay).await;
+            Ok(None)
+        }
+        async fn image_present(&self, _: &str) -> Result<bool, EngineError> {
+            tokio::time::sleep(self.delay).await;
+            Ok(false)
+        }
+        async fn exec(
+            &self,
+            _: &str,
+            _: &[String],
+            _: Duration,
+        ) -> Result<ExecOutput, EngineError> {
+            Err(EngineError::Other("no exec".into()))
+        }
+        async fn run_helper(
+            &self,
+            _: &str,
+            _: &str,
+            _: &[String],
+            _: &BTreeMap<String, String>,
+            _: Duration,
+        ) -> Result<ExecOutput, EngineError> {
+            Err(EngineError::Other("no helper".into()))
+        }
+        async fn exec_commands_since(&self, _: &str, _: i64) -> Result<Vec<String>, EngineError> {
+            Ok(Vec::new())
+        }
+        async fn labelled(&self, _: &[(String, String)]) -> Result<Resources, EngineError> {
+            Ok(Resources::default())
+        }
+        async fn remove_container(&self, _: &str) -> Result<(), EngineError> {
+            Ok(())
+        }
+        async fn remove_network(&self, _: &str) -> Result<(), EngineError> {
+            Ok(())
+        }
+        async fn remove_volume(&self, _: &str) -> Result<(), EngineError> {
+            Ok(())
+        }
+        fn events(&self) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
+            futures_util::stream::empty().boxed()
+        }
+    }
+
+    const MS: fn(u64) -> Duration = Duration::from_millis;
+
+    #[tokio::test]
+    async fn sequential_calls_add_up() {
+        let engine = TimedEngine::new(Slow { delay: MS(40) });
+        assert_eq!(engine.network("a").await, Ok(None));
+        assert_eq!(engine.volume("b").await, Ok(None));
+        let t = engine.timings();
+        assert_eq!(t.calls, 2);
+        assert!(t.sum >= MS(80), "{t:?}");
+        // One call after the other: busy time is (about) their sum.
+        assert!(t.busy >= MS(80) && t.busy <= t.sum, "{t:?}");
+        let by = engine.by_method();
+        assert_eq!(by.get("network").map(|m| m.0), Some(1));
+        assert_eq!(by.get("volume").map(|m| m.0), Some(1));
+        assert!(by.get("volume").is_some_and(|m| m.1 >= MS(40)));
+    }
+
+    #[tokio::test]
+    async fn overlapping_calls_count_once_in_busy_time() {
+        let engine = TimedEngine::new(Slow { delay: MS(200) });
+        let (a, b) = tokio::join!(engine.network("a"), engine.container("b"));
+        assert_eq!((a, b), (Ok(None), Ok(None)));
+        let t = engine.timings();
+        assert_eq!(t.calls, 2);
+        assert!(t.sum >= MS(400), "{t:?}");
+        // The two ran side by side: busy is one delay, not two.
+        assert!(t.busy >= MS(200) && t.busy < MS(390), "{t:?}");
+    }
+
+    #[tokio::test]
+    async fn a_call_dropped_half_way_still_ends() {
+        let engine = TimedEngine::new(Slow {
+            delay: Duration::from_secs(10),
+        });
+        let cut = tokio::time::timeout(MS(50), engine.version()).await;
+        assert!(cut.is_err());
+        let t = engine.timings();
+        assert_eq!(t.calls, 1);
+        assert!(t.busy >= MS(50) && t.busy < engine.inner().delay, "{t:?}");
+    }
+}
