@@ -803,7 +803,11 @@ impl Engine for DockerEngine {
         let now = chrono::Utc::now();
         let options = EventsOptions {
             since: Some(since.to_string()),
-            until: Some(format!("{}.{:09}", now.timestamp(), now.timestamp_subsec_nanos())),
+            until: Some(format!(
+                "{}.{:09}",
+                now.timestamp(),
+                now.timestamp_subsec_nanos()
+            )),
             filters: Some(HashMap::from([
                 ("type".to_string(), vec!["container".to_string()]),
                 ("container".to_string(), vec![container.to_string()]),
