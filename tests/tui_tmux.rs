@@ -466,3 +466,45 @@ fn daemon_lost_mid_lab_is_shown_then_reconnected() {
     t.assert_restored();
     proxy.down();
 }
+
+/// The student types every step into a second tmux window with the real docker CLI; each step
+/// turns green in the labrunner window without a key press, and the lab completes unassisted.
+#[test]
+fn every_step_typed_in_a_second_window_turns_green_by_itself() {
+    if !docker_available() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let n = Names::new("typed");
+    let home = tmp.path().join("home");
+    let root = content(tmp.path(), &n);
+    let t = Tmux::start(
+        &format!("tx-tui-typed-{}", std::process::id()),
+        &home,
+        &root,
+        "",
+    );
+    t.wait_for("Lessons and labs");
+    t.keys(&["j", "Enter"]);
+    t.wait_for("seen: no network named");
+    t.wait_for("live: checks re-run");
+
+    // A second window with a shell: the student's own terminal.
+    t.tmux(&["new-window", "-d", "-t", "t", "-n", "shell", "sh"]);
+    let type_in_shell = |line: &str| {
+        t.tmux(&["send-keys", "-t", "t:shell", line, "Enter"]);
+    };
+    type_in_shell(&format!("docker network create {}", n.net));
+    let screen = t.wait_for("Step 2 of 2");
+    assert!(screen.contains("✓ 1 Create the network"), "{screen}");
+    type_in_shell(&format!(
+        "docker run -d --name {} --network {} labrunner-fixture/web:1",
+        n.web, n.net
+    ));
+    let screen = t.wait_for("Lab complete: End to end");
+    assert!(screen.contains("Assisted steps  0 of 2"), "{screen}");
+
+    t.keys(&["q"]);
+    t.assert_exit_ok();
+    t.assert_restored();
+}
