@@ -559,7 +559,11 @@ pub async fn test_lab(run: &mut LabRun<'_>) -> LabTest {
     match run.cleanup().await {
         Ok(_) => match run.leftovers().await {
             Ok(left) => report.leftovers = left,
-            Err(e) => report.error.get_or_insert(e.to_string()).push_str(""),
+            Err(e) => {
+                report
+                    .error
+                    .get_or_insert(format!("cannot list what is left: {e}"));
+            }
         },
         Err(e) => {
             report.error.get_or_insert(format!("cleanup failed: {e}"));
