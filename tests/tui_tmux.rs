@@ -193,6 +193,36 @@ impl Drop for Names {
     }
 }
 
+/// One test's content, resource names and labrunner home, in a temporary folder.
+struct Setup {
+    n: Names,
+    home: PathBuf,
+    root: PathBuf,
+    tmp: tempfile::TempDir,
+    tag: String,
+}
+
+impl Setup {
+    fn new(tag: &str) -> Setup {
+        let tmp = tempfile::tempdir().unwrap();
+        let n = Names::new(tag);
+        let root = content(tmp.path(), &n);
+        Setup {
+            n,
+            home: tmp.path().join("home"),
+            root,
+            tmp,
+            tag: tag.to_string(),
+        }
+    }
+
+    /// labrunner on this content, in a private tmux server.
+    fn start(&self, extra_env: &str) -> Tmux {
+        let name = format!("tx-tui-{}-{}", self.tag, std::process::id());
+        Tmux::start(&name, &self.home, &self.root, extra_env)
+    }
+}
+
 /// A content root with one lesson and one lab using `names`.
 fn content(dir: &Path, n: &Names) -> PathBuf {
     let root = dir.join("course");
@@ -249,26 +279,18 @@ fn student_does_a_lab_live_gets_help_then_resets_it() {
     if !docker_available() {
         return;
     }
-    let tmp = tempfile::tempdir().unwrap();
-    let n = Names::new("lab");
-    let home = tmp.path().join("home");
-    let root = content(tmp.path(), &n);
+    let s = Setup::new("lab");
     // Someone's volume that happens to have the lab's name: a reset must keep it.
-    docker(&["volume", "create", &n.keep]);
+    docker(&["volume", "create", &s.n.keep]);
 
-    let t = Tmux::start(
-        &format!("tx-tui-lab-{}", std::process::id()),
-        &home,
-        &root,
-        "",
-    );
+    let t = s.start("");
     t.wait_for("Lessons and labs");
     t.keys(&["j", "Enter"]);
     t.wait_for("seen: no network named");
     t.wait_for("live: checks re-run");
 
     // The student types the command in their own terminal; the step turns green by itself.
-    docker(&["network", "create", &n.net]);
+    docker(&["network", "create", &s.n.net]);
     let screen = t.wait_for("Step 2 of 2");
     assert!(screen.contains("✓ 1 Create the network"), "{screen}");
 
@@ -280,7 +302,7 @@ fn student_does_a_lab_live_gets_help_then_resets_it() {
     t.keys(&["y"]);
     let screen = t.wait_for("Lab complete: End to end");
     assert!(screen.contains("Assisted steps  1 of 2"), "{screen}");
-    assert!(exists("container", &n.web));
+    assert!(exists("container", &s.n.web));
 
     // Reset from the results: what the lab created goes, the pre-existing volume stays.
     t.keys(&["R"]);
@@ -289,15 +311,15 @@ fn student_does_a_lab_live_gets_help_then_resets_it() {
     t.wait_for("lab reset");
     t.wait_for("Step 1 of 2");
     assert!(
-        !exists("container", &n.web),
+        !exists("container", &s.n.web),
         "the lab's container was removed"
     );
     assert!(
-        !exists("network", &n.net),
+        !exists("network", &s.n.net),
         "the network created during the lab was removed"
     );
     assert!(
-        exists("volume", &n.keep),
+        exists("volume", &s.n.keep),
         "the volume that existed before the lab was kept"
     );
 
@@ -306,7 +328,7 @@ fn student_does_a_lab_live_gets_help_then_resets_it() {
     t.assert_restored();
 
     let out = Command::new(env!("CARGO_BIN_EXE_labrunner"))
-        .env("LABRUNNER_HOME", &home)
+        .env("LABRUNNER_HOME", &s.home)
         .args(["progress", "--json"])
         .output()
         .unwrap();
@@ -317,22 +339,17 @@ fn student_does_a_lab_live_gets_help_then_resets_it() {
         serde_json::json!({}),
         "reset cleared the steps: {v}"
     );
-    assert_eq!(lab["preexisting"][0]["name"], n.keep.as_str(), "{v}");
+    assert_eq!(lab["preexisting"][0]["name"], s.n.keep.as_str(), "{v}");
 }
 
 #[test]
 fn unreachable_daemon_keeps_the_ui_responsive_and_sigterm_restores_the_terminal() {
-    let tmp = tempfile::tempdir().unwrap();
-    let n = Names::new("gone");
-    let home = tmp.path().join("home");
-    let root = content(tmp.path(), &n);
-    let env = format!("DOCKER_HOST=unix://{}/no-daemon.sock", tmp.path().display());
-    let t = Tmux::start(
-        &format!("tx-tui-gone-{}", std::process::id()),
-        &home,
-        &root,
-        &env,
+    let s = Setup::new("gone");
+    let env = format!(
+        "DOCKER_HOST=unix://{}/no-daemon.sock",
+        s.tmp.path().display()
     );
+    let t = s.start(&env);
     t.wait_for("Lessons and labs");
     t.keys(&["j", "Enter"]);
     t.wait_for("Docker daemon unreachable");
@@ -355,16 +372,8 @@ fn unreachable_daemon_keeps_the_ui_responsive_and_sigterm_restores_the_terminal(
 
 #[test]
 fn ctrl_c_quits_and_restores_the_terminal() {
-    let tmp = tempfile::tempdir().unwrap();
-    let n = Names::new("ctrlc");
-    let home = tmp.path().join("home");
-    let root = content(tmp.path(), &n);
-    let t = Tmux::start(
-        &format!("tx-tui-ctrlc-{}", std::process::id()),
-        &home,
-        &root,
-        "",
-    );
+    let s = Setup::new("ctrlc");
+    let t = s.start("");
     t.wait_for("Lessons and labs");
     t.keys(&["Enter"]);
     t.wait_for("Part one");
@@ -433,19 +442,11 @@ fn daemon_lost_mid_lab_is_shown_then_reconnected() {
     if !docker_available() {
         return;
     }
-    let tmp = tempfile::tempdir().unwrap();
-    let n = Names::new("lost");
-    let home = tmp.path().join("home");
-    let root = content(tmp.path(), &n);
-    let proxy = DaemonProxy::new(tmp.path().join("docker.sock"));
+    let s = Setup::new("lost");
+    let proxy = DaemonProxy::new(s.tmp.path().join("docker.sock"));
     proxy.up();
     let env = format!("DOCKER_HOST=unix://{}", proxy.path.display());
-    let t = Tmux::start(
-        &format!("tx-tui-lost-{}", std::process::id()),
-        &home,
-        &root,
-        &env,
-    );
+    let t = s.start(&env);
     t.wait_for("Lessons and labs");
     t.keys(&["j", "Enter"]);
     t.wait_for("live: checks re-run");
@@ -459,7 +460,7 @@ fn daemon_lost_mid_lab_is_shown_then_reconnected() {
 
     proxy.up();
     t.wait_for("live: checks re-run");
-    docker(&["network", "create", &n.net]);
+    docker(&["network", "create", &s.n.net]);
     t.wait_for("Step 2 of 2");
     t.keys(&["q"]);
     t.assert_exit_ok();
@@ -474,16 +475,8 @@ fn every_step_typed_in_a_second_window_turns_green_by_itself() {
     if !docker_available() {
         return;
     }
-    let tmp = tempfile::tempdir().unwrap();
-    let n = Names::new("typed");
-    let home = tmp.path().join("home");
-    let root = content(tmp.path(), &n);
-    let t = Tmux::start(
-        &format!("tx-tui-typed-{}", std::process::id()),
-        &home,
-        &root,
-        "",
-    );
+    let s = Setup::new("typed");
+    let t = s.start("");
     t.wait_for("Lessons and labs");
     t.keys(&["j", "Enter"]);
     t.wait_for("seen: no network named");
@@ -494,12 +487,12 @@ fn every_step_typed_in_a_second_window_turns_green_by_itself() {
     let type_in_shell = |line: &str| {
         t.tmux(&["send-keys", "-t", "t:shell", line, "Enter"]);
     };
-    type_in_shell(&format!("docker network create {}", n.net));
+    type_in_shell(&format!("docker network create {}", s.n.net));
     let screen = t.wait_for("Step 2 of 2");
     assert!(screen.contains("✓ 1 Create the network"), "{screen}");
     type_in_shell(&format!(
         "docker run -d --name {} --network {} labrunner-fixture/web:1",
-        n.web, n.net
+        s.n.web, s.n.net
     ));
     let screen = t.wait_for("Lab complete: End to end");
     assert!(screen.contains("Assisted steps  0 of 2"), "{screen}");
