@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export LABRUNNER_IMAGE_MAP="${LABRUNNER_IMAGE_MAP:-alpine=labrunner-fixture/busybox:1,alpine:latest=labrunner-fixture/busybox:1,nginx=labrunner-fixture/web:1,nginx:latest=labrunner-fixture/web:1}"
-cargo build --quiet
-cargo test --quiet
+cargo build --quiet --workspace
+cargo test --quiet --workspace
 ./target/debug/labrunner validate labs/
 LABRUNNER_HOME="$(mktemp -d)" ./target/debug/labrunner test labs/

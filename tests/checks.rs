@@ -7,10 +7,10 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use common::{docker, docker_available, docker_quiet};
-use labrunner::check::{CheckEnv, Verdict, evaluate};
-use labrunner::engine::docker::DockerEngine;
-use labrunner::images::ImageMap;
-use labrunner::lab::*;
+use labrunner_core::check::{CheckEnv, Verdict, evaluate};
+use labrunner_core::engine::docker::DockerEngine;
+use labrunner_core::images::ImageMap;
+use labrunner_core::lab::*;
 
 const BUSYBOX: &str = "labrunner-fixture/busybox:1";
 const WEB: &str = "labrunner-fixture/web:1";

@@ -801,7 +801,7 @@ fn every_labs_reference_solution_scores_full_marks_when_replayed() {
     let home = tempfile::tempdir().expect("temp home");
     let mut children = Vec::new();
     for (i, path) in labs.iter().enumerate() {
-        let lab: labrunner::lab::Lab =
+        let lab: labrunner_core::lab::Lab =
             serde_yaml::from_str(&std::fs::read_to_string(path).expect("read lab"))
                 .expect("lab loads");
         let solution: Vec<String> = lab

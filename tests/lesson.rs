@@ -362,7 +362,7 @@ fn every_lab_loads_and_belongs_to_the_lesson() {
             "{}: first line must point editors at the schema",
             file.display()
         );
-        let lab: labrunner::lab::Lab =
+        let lab: labrunner_core::lab::Lab =
             serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
         let stem = file
             .file_stem()
@@ -372,7 +372,7 @@ fn every_lab_loads_and_belongs_to_the_lesson() {
         assert_eq!(lab.lesson, LESSON_ID, "{}", file.display());
         assert_eq!(
             lab.format,
-            labrunner::lab::FORMAT_VERSION,
+            labrunner_core::lab::FORMAT_VERSION,
             "{}",
             file.display()
         );
@@ -419,7 +419,7 @@ fn every_lab_loads_and_belongs_to_the_lesson() {
 fn labs_use_only_the_mapped_images_and_ports() {
     let allowed_images = ["alpine", "alpine:latest", "nginx", "nginx:latest"];
     for file in lab_files() {
-        let lab: labrunner::lab::Lab = serde_yaml::from_str(&read(&file)).expect("lab loads");
+        let lab: labrunner_core::lab::Lab = serde_yaml::from_str(&read(&file)).expect("lab loads");
         assert!(
             allowed_images.contains(&lab.image.as_str()),
             "{}: helper image {}",
@@ -465,7 +465,7 @@ fn labs_use_only_the_mapped_images_and_ports() {
 #[test]
 fn every_named_container_network_and_volume_is_declared() {
     for file in lab_files() {
-        let lab: labrunner::lab::Lab = serde_yaml::from_str(&read(&file)).expect("lab loads");
+        let lab: labrunner_core::lab::Lab = serde_yaml::from_str(&read(&file)).expect("lab loads");
         let declared: BTreeSet<&str> = lab
             .resources
             .containers

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::TimeZone;
-use labrunner::report::{
+use labrunner_core::report::{
     CheckReport, CommandOutcome, CommandRecord, Format, GradeReport, Refusal, Status, StepReport,
     render,
 };

@@ -5,9 +5,9 @@ mod common;
 use std::path::PathBuf;
 
 use common::{docker, docker_available, docker_quiet, labrunner};
-use labrunner::engine::docker::DockerEngine;
-use labrunner::images::ImageMap;
-use labrunner::runner::{LabRun, ResourceKind};
+use labrunner_core::engine::docker::DockerEngine;
+use labrunner_core::images::ImageMap;
+use labrunner_core::runner::{LabRun, ResourceKind};
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -145,7 +145,7 @@ fn a_preexisting_volume_is_never_touched() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let engine = DockerEngine::connect().await.unwrap();
-        let lab = labrunner::validate::load_valid(&fixture("preexisting.yaml"))
+        let lab = labrunner_core::validate::load_valid(&fixture("preexisting.yaml"))
             .unwrap()
             .0
             .lab;
@@ -211,9 +211,9 @@ fn a_refused_container_leaves_no_volume() {
     docker_quiet(&["volume", "rm", "-f", "lrx-orphan"]);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        use labrunner::engine::{ApplyContext, Engine};
+        use labrunner_core::engine::{ApplyContext, Engine};
         let engine = DockerEngine::connect().await.unwrap();
-        let action = labrunner::command::parse(
+        let action = labrunner_core::command::parse(
             "docker run --name lrx-orphan-c --mount type=volume,source=lrx-orphan,target=data alpine:latest true",
             None,
         )

@@ -4,13 +4,13 @@
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
-use labrunner::check::{CheckOutcome, Verdict};
-use labrunner::lesson::load_catalog;
-use labrunner::progress::{self, Loaded, ProgressStore};
-use labrunner::runner::RunEvent;
 use labrunner::tui::app::{App, AppEvent, Effect, HomeRow, Mode, Overlay, ProgressKeeper};
 use labrunner::tui::draw;
 use labrunner::tui::lab_view::LiveStatus;
+use labrunner_core::check::{CheckOutcome, Verdict};
+use labrunner_core::lesson::load_catalog;
+use labrunner_core::progress::{self, Loaded, ProgressStore};
+use labrunner_core::runner::RunEvent;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{

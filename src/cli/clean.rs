@@ -3,7 +3,7 @@
 use std::process::ExitCode;
 
 use super::common::connect;
-use crate::engine::{Engine, LABEL_LAB, LABEL_MANAGED, LABEL_RUN};
+use labrunner_core::engine::{Engine, LABEL_LAB, LABEL_MANAGED, LABEL_RUN};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -4,9 +4,9 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
-use crate::engine::docker::DockerEngine;
-use crate::images::ImageMap;
-use crate::lab::{LoadedLab, lab_files};
+use labrunner_core::engine::docker::DockerEngine;
+use labrunner_core::images::ImageMap;
+use labrunner_core::lab::{LoadedLab, lab_files};
 
 /// Image substitution, for classrooms without a registry.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -28,7 +28,7 @@ impl ImageArgs {
     /// Config file, then the environment, then flags: later ones win.
     pub fn image_map(&self) -> anyhow::Result<ImageMap> {
         let mut map = ImageMap::default();
-        let config = crate::home::home().join("config.yaml");
+        let config = labrunner_core::home::home().join("config.yaml");
         if config.exists() {
             let text = std::fs::read_to_string(&config)
                 .with_context(|| format!("cannot read {}", config.display()))?;
@@ -85,7 +85,7 @@ pub fn load_labs(paths: &[PathBuf]) -> anyhow::Result<Vec<LoadedLab>> {
 
 /// A lab that passes `validate` (errors stop here, with every diagnostic; warnings do not).
 fn load_lab(path: &Path) -> anyhow::Result<LoadedLab> {
-    crate::validate::load_valid(path)
+    labrunner_core::validate::load_valid(path)
         .map(|(lab, _warnings)| lab)
         .map_err(|errors| {
             let text: Vec<String> = errors.iter().map(ToString::to_string).collect();

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use serde_json::json;
 
-use crate::command::{self, ResourceKind};
+use labrunner_core::command::{self, ResourceKind};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

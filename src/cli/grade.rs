@@ -9,11 +9,41 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 
 use super::common::{ImageArgs, connect, load_labs};
-use crate::grade::{GradeOptions, Mode, grade};
-use crate::lab::LoadedLab;
-use crate::namespace::Namespace;
-use crate::report::{Format, render};
-use crate::submission::{Limits, read_submission};
+use labrunner_core::grade::{GradeOptions, Mode, grade};
+use labrunner_core::lab::LoadedLab;
+use labrunner_core::namespace::Namespace;
+use labrunner_core::report::{Format, render};
+
+/// `--format`: the core's report formats, as the command line names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FormatArg {
+    /// Aligned, for people.
+    Text,
+    /// The report itself, as JSON.
+    Json,
+    /// JUnit XML: one testsuite per lab, one testcase per check.
+    Junit,
+    /// TAP version 14.
+    Tap,
+    /// Gradescope autograder `results.json`.
+    Gradescope,
+    /// Common Test Report Format (CTRF) JSON.
+    Ctrf,
+}
+
+impl From<FormatArg> for Format {
+    fn from(f: FormatArg) -> Self {
+        match f {
+            FormatArg::Text => Format::Text,
+            FormatArg::Json => Format::Json,
+            FormatArg::Junit => Format::Junit,
+            FormatArg::Tap => Format::Tap,
+            FormatArg::Gradescope => Format::Gradescope,
+            FormatArg::Ctrf => Format::Ctrf,
+        }
+    }
+}
+use labrunner_core::submission::{Limits, read_submission};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -32,7 +62,7 @@ pub struct Args {
     #[arg(long, value_name = "DIR")]
     pub sandbox: Option<PathBuf>,
     #[arg(long, value_enum, default_value = "text")]
-    pub format: Format,
+    pub format: FormatArg,
     /// Write the report here instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -98,7 +128,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             graded.leftovers.join("; ")
         );
     }
-    let text = render(&graded.report, args.format);
+    let text = render(&graded.report, args.format.into());
     match &args.out {
         Some(path) => {
             std::fs::write(path, &text)

@@ -3,8 +3,8 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use crate::lesson::load_catalog;
-use crate::progress::{self, Loaded, Progress};
+use labrunner_core::lesson::load_catalog;
+use labrunner_core::progress::{self, Loaded, Progress};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

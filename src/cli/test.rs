@@ -4,8 +4,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use super::common::{ImageArgs, connect, load_labs};
-use crate::namespace::{Namespace, NamespacedEngine};
-use crate::runner::{LabRun, LabTest, early_pass_message, test_lab};
+use labrunner_core::namespace::{Namespace, NamespacedEngine};
+use labrunner_core::runner::{LabRun, LabTest, early_pass_message, test_lab};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -35,7 +35,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     };
     let labs = load_labs(&paths)?;
     let image_map = args.images.image_map()?;
-    let timed = crate::engine::timed::TimedEngine::new(connect().await?);
+    let timed = labrunner_core::engine::timed::TimedEngine::new(connect().await?);
     let pulls = pull_printer();
     let mut results = Vec::new();
     for loaded in &labs {
@@ -46,7 +46,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         };
         let engine = NamespacedEngine::new(&timed, namespace.clone());
         let mut run = LabRun::new(&engine, &lab, PathBuf::new(), image_map.clone());
-        run.workdir = crate::home::workdir(&lab.id, Some(&run.run_id));
+        run.workdir = labrunner_core::home::workdir(&lab.id, Some(&run.run_id));
         run.pull_progress = Some(pulls.clone());
         if !args.json {
             let ns = namespace
@@ -93,8 +93,8 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
 
 fn print_timings(
     r: &LabTest,
-    before: crate::engine::timed::Timings,
-    after: crate::engine::timed::Timings,
+    before: labrunner_core::engine::timed::Timings,
+    after: labrunner_core::engine::timed::Timings,
 ) {
     let busy = after.busy.saturating_sub(before.busy).as_secs_f64() * 1000.0;
     let total = r.duration_ms as f64;

@@ -5,9 +5,9 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::lab::lab_files;
-use crate::load::Diagnostic;
-use crate::validate::check_file;
+use labrunner_core::lab::lab_files;
+use labrunner_core::load::Diagnostic;
+use labrunner_core::validate::check_file;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

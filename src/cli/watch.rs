@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use tokio::sync::mpsc;
 
 use super::common::{ImageArgs, connect, load_labs};
-use crate::live::{self, LiveCommand, LiveConfig};
-use crate::runner::{LabRun, RunEvent};
+use labrunner_core::live::{self, LiveCommand, LiveConfig};
+use labrunner_core::runner::{LabRun, RunEvent};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -52,8 +52,13 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let image_map = args.images.image_map()?;
     let engine = connect().await?;
     let (tx, mut rx) = mpsc::unbounded_channel();
-    let mut run =
-        LabRun::new(&engine, lab, crate::home::workdir(&lab.id, None), image_map).with_events(tx);
+    let mut run = LabRun::new(
+        &engine,
+        lab,
+        labrunner_core::home::workdir(&lab.id, None),
+        image_map,
+    )
+    .with_events(tx);
     run.preflight().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     run.prepare_workdir()?;
     if args.setup {

@@ -6,10 +6,10 @@ use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 
-use crate::lab::LoadedLab;
-use crate::lesson::{Catalog, LabEntry};
-use crate::progress::{Progress, ProgressStore, QuizAnswer};
-use crate::runner::{Resource, RunEvent};
+use labrunner_core::lab::LoadedLab;
+use labrunner_core::lesson::{Catalog, LabEntry};
+use labrunner_core::progress::{Progress, ProgressStore, QuizAnswer};
+use labrunner_core::runner::{Resource, RunEvent};
 
 use super::keymap::{self, Action, Scope};
 use super::lab_view::{LabChange, LabView, LiveStatus};
@@ -172,7 +172,7 @@ impl App {
             notice: None,
             quit: false,
             live: false,
-            workdir_of: |id| crate::home::workdir(id, None),
+            workdir_of: |id| labrunner_core::home::workdir(id, None),
             banner: None,
             now: Utc::now,
         }

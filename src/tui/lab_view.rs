@@ -2,10 +2,10 @@
 //! live loop (a background task) sends events, this only folds them in, so every transition is
 //! testable with synthetic events.
 
-use crate::check::{CheckOutcome, Verdict};
-use crate::lab::LoadedLab;
-use crate::progress::LabProgress;
-use crate::runner::RunEvent;
+use labrunner_core::check::{CheckOutcome, Verdict};
+use labrunner_core::lab::LoadedLab;
+use labrunner_core::progress::LabProgress;
+use labrunner_core::runner::RunEvent;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepStatus {
@@ -101,7 +101,7 @@ pub struct LabView {
     /// A long operation in progress (assist, reset).
     pub busy: Option<Busy>,
     /// Verdicts of the current step's last round, to tell a new attempt from a periodic re-run.
-    last_round: Vec<Option<crate::check::Verdict>>,
+    last_round: Vec<Option<labrunner_core::check::Verdict>>,
     /// Scroll offset of the step text.
     pub scroll: u16,
     /// The lab's working folder, shown when its commands refer to it (`$(pwd)`) or it has files.
@@ -426,7 +426,7 @@ impl LabView {
 
 /// Whether the student must work in the lab's folder: its commands or checks name the current
 /// directory, or it puts files there.
-pub fn uses_workdir(lab: &crate::lab::Lab) -> bool {
+pub fn uses_workdir(lab: &labrunner_core::lab::Lab) -> bool {
     if !lab.files.is_empty() {
         return true;
     }
@@ -449,7 +449,7 @@ pub fn verdict_icon(outcome: Option<&CheckOutcome>) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::Lab;
+    use labrunner_core::lab::Lab;
 
     pub(crate) fn lab() -> LoadedLab {
         let yaml = r#"
@@ -581,7 +581,7 @@ steps:
         let mut p = LabProgress::default();
         p.steps.insert(
             "create".into(),
-            crate::progress::StepProgress {
+            labrunner_core::progress::StepProgress {
                 done: true,
                 hints_used: 9,
                 ..Default::default()
@@ -597,7 +597,7 @@ steps:
     fn labs_naming_the_current_directory_need_the_workdir() {
         let mut l = lab().lab;
         assert!(!uses_workdir(&l));
-        l.steps[1].solution = vec![crate::lab::Command::Plain(
+        l.steps[1].solution = vec![labrunner_core::lab::Command::Plain(
             "docker run -v $(pwd):/data alpine:latest".into(),
         )];
         assert!(uses_workdir(&l));

@@ -1,5 +1,5 @@
 //! Background work for the lab view: one task per open lab runs the core's live loop
-//! ([`crate::live::run`]), which re-evaluates the current step on daemon events and a slow
+//! ([`labrunner_core::live::run`]), which re-evaluates the current step on daemon events and a slow
 //! fallback, runs solutions ("run it for me") and resets. Its [`RunEvent`]s are forwarded to the
 //! app's channel; the UI never waits on the daemon.
 
@@ -10,11 +10,11 @@ use tokio::task::AbortHandle;
 
 use super::app::{AppEvent, Effect};
 use super::lab_view::LiveStatus;
-use crate::engine::docker::DockerEngine;
-use crate::images::ImageMap;
-use crate::lab::LoadedLab;
-use crate::live::{self, LiveCommand, LiveConfig};
-use crate::runner::{LabRun, Resource, RunEvent};
+use labrunner_core::engine::docker::DockerEngine;
+use labrunner_core::images::ImageMap;
+use labrunner_core::lab::LoadedLab;
+use labrunner_core::live::{self, LiveCommand, LiveConfig};
+use labrunner_core::runner::{LabRun, Resource, RunEvent};
 
 /// How long to wait between attempts to reach a daemon that is not answering.
 const RECONNECT_EVERY: Duration = Duration::from_secs(3);
@@ -148,7 +148,7 @@ impl LiveJob {
         };
         status(LiveStatus::Connecting);
         // The student may need the folder before the daemon answers (files come once it does).
-        let _ = std::fs::create_dir_all(crate::home::workdir(&self.lab.lab.id, None));
+        let _ = std::fs::create_dir_all(labrunner_core::home::workdir(&self.lab.lab.id, None));
         let engine = loop {
             match DockerEngine::connect().await {
                 Ok(e) => break e,
@@ -159,7 +159,7 @@ impl LiveJob {
             }
         };
         let lab = &self.lab.lab;
-        let workdir = crate::home::workdir(&lab.id, None);
+        let workdir = labrunner_core::home::workdir(&lab.id, None);
         let mut run = LabRun::new(&engine, lab, workdir, self.image_map.clone())
             .with_events(self.events.clone());
         // Pulls of missing images report progress lines; show them on the status line.

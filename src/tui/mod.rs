@@ -3,7 +3,7 @@
 //! - [`app::App`] owns all state (one owner, no shared locks). Keys and [`app::AppEvent`]s from
 //!   background tasks go in; [`app::Effect`]s (clipboard, start/stop the live loop, assist,
 //!   reset) come out for the event loop to carry out.
-//! - [`lab_view::LabView`] is a reducer over the runner's [`crate::runner::RunEvent`]s, so the
+//! - [`lab_view::LabView`] is a reducer over the runner's [`labrunner_core::runner::RunEvent`]s, so the
 //!   lab screen is tested with synthetic events.
 //! - [`keymap::KEYMAP`] is the one table of keys; the footer and the help overlay are made from it.
 //! - [`draw`] has one function per panel; they only read the app.

@@ -1,8 +1,8 @@
 //! The knowledge check's state machine: choose or type, reveal with the explanation,
 //! self-assess typed answers, move on. Pure; the app records answers in the progress store.
 
-use crate::lesson::{QuestionKind, Quiz};
-use crate::progress::QuizProgress;
+use labrunner_core::lesson::{QuestionKind, Quiz};
+use labrunner_core::progress::QuizProgress;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Phase {
@@ -193,7 +193,7 @@ impl QuizState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lesson::parse_quiz;
+    use labrunner_core::lesson::parse_quiz;
 
     pub(crate) fn quiz() -> Quiz {
         parse_quiz(
@@ -252,7 +252,7 @@ mod tests {
         let mut p = QuizProgress::default();
         p.answers.insert(
             "a".into(),
-            crate::progress::QuizAnswer {
+            labrunner_core::progress::QuizAnswer {
                 response: "0".into(),
                 correct: false,
                 self_assessed: false,

@@ -2,7 +2,7 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
-use crate::lesson::{Rendered, render_markdown};
+use labrunner_core::lesson::{Rendered, render_markdown};
 
 /// Narrower than this, the section list is only shown when toggled on (and then replaces text).
 pub const SIDEBAR_MIN_WIDTH: u16 = 72;

@@ -17,9 +17,9 @@ use tokio::sync::mpsc;
 use super::app::{App, AppEvent, Effect, Level, ProgressKeeper};
 use super::draw;
 use super::live::Driver;
-use crate::images::ImageMap;
-use crate::lesson::{Catalog, LessonError, load_catalog};
-use crate::progress::{self, Loaded, Progress, ProgressError, ProgressStore};
+use labrunner_core::images::ImageMap;
+use labrunner_core::lesson::{Catalog, LessonError, load_catalog};
+use labrunner_core::progress::{self, Loaded, Progress, ProgressError, ProgressStore};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TuiError {

@@ -6,8 +6,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, List, ListItem, ListState, Paragraph, Wrap};
 
 use super::{gauge, theme};
-use crate::lesson::LabEntry;
 use crate::tui::app::{App, HomeRow};
+use labrunner_core::lesson::LabEntry;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let area = match &app.banner {

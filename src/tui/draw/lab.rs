@@ -7,10 +7,10 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, List, ListItem, ListState, Paragraph, Wrap};
 
 use super::{gauge, markdown, theme};
-use crate::check::Verdict;
-use crate::lesson::render_markdown;
 use crate::tui::app::App;
 use crate::tui::lab_view::{LabView, StepStatus, verdict_icon};
+use labrunner_core::check::Verdict;
+use labrunner_core::lesson::render_markdown;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let Some(view) = &app.lab else { return };
@@ -164,7 +164,7 @@ pub fn step_lines(view: &LabView, width: u16) -> Vec<Line<'static>> {
         };
         let label = outcome
             .map(|o| o.description.clone())
-            .unwrap_or_else(|| crate::check::describe(check));
+            .unwrap_or_else(|| labrunner_core::check::describe(check));
         lines.push(Line::from(vec![
             Span::styled(format!(" {} ", verdict_icon(outcome)), style),
             Span::raw(label),

@@ -3,7 +3,7 @@
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 
-use crate::lesson::{LineKind, SpanStyle, StyledLine};
+use labrunner_core::lesson::{LineKind, SpanStyle, StyledLine};
 
 use super::theme;
 

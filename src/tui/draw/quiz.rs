@@ -8,10 +8,10 @@ use ratatui::widgets::{Block, BorderType, Paragraph, Wrap};
 use ratatui::style::Style;
 
 use super::{markdown, theme};
-use crate::lesson::QuestionKind;
-use crate::lesson::render_markdown;
 use crate::tui::app::App;
 use crate::tui::quiz::{Phase, QuizState};
+use labrunner_core::lesson::QuestionKind;
+use labrunner_core::lesson::render_markdown;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let Some(q) = &app.quiz else { return };

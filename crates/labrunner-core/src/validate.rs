@@ -101,6 +101,9 @@ pub fn lint(lab: &LoadedLab, index: &PositionIndex) -> Vec<Diagnostic> {
 }
 
 /// Lowercase letters and digits in words joined by single `-`.
+/// The id rule as a regular expression, for the JSON Schema; `is_valid_id` is the same rule.
+pub const ID_PATTERN: &str = "^[a-z0-9]+(-[a-z0-9]+)*$";
+
 pub fn is_valid_id(id: &str) -> bool {
     !id.is_empty()
         && !id.starts_with('-')

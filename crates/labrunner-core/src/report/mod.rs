@@ -154,7 +154,7 @@ impl GradeReport {
 }
 
 /// Output formats of `labrunner grade`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Aligned, for people.
     Text,

@@ -1,0 +1,24 @@
+//! labrunner's core: hands-on Docker labs, run against a real daemon.
+//!
+//! The lab model and loader, the docker-command parser, the engine (trait and bollard
+//! implementation), checks, the runner and live loop, grading, namespaces, the progress store,
+//! reports and lessons. Nothing here knows a terminal or a command line: the `labrunner` binary's
+//! TUI and subcommands are thin shells over this crate.
+
+pub mod check;
+pub mod command;
+pub mod engine;
+pub mod grade;
+pub mod home;
+pub mod images;
+pub mod lab;
+pub mod lesson;
+pub mod live;
+pub mod load;
+pub mod namespace;
+pub mod progress;
+pub mod report;
+pub mod runner;
+pub mod schema;
+pub mod submission;
+pub mod validate;
