@@ -30,8 +30,11 @@ impl ImageArgs {
         let mut map = ImageMap::default();
         let config = labrunner_core::home::home().join("config.yaml");
         if config.exists() {
-            let text = std::fs::read_to_string(&config)
-                .with_context(|| format!("cannot read {}", config.display()))?;
+            let text = labrunner_core::input::read_to_string(
+                &config,
+                labrunner_core::input::MAX_DOCUMENT_BYTES,
+            )
+            .with_context(|| format!("cannot read {}", config.display()))?;
             let parsed: Config = serde_yaml::from_str(&text)
                 .with_context(|| format!("{}: not a valid config file", config.display()))?;
             for (from, to) in parsed.image_map {

@@ -11,6 +11,7 @@ pub mod engine;
 pub mod grade;
 pub mod home;
 pub mod images;
+pub mod input;
 pub mod lab;
 pub mod lesson;
 pub mod live;

@@ -392,19 +392,21 @@ pub fn load_str(path: &Path, text: &str) -> Result<LoadedLab, Vec<Diagnostic>> {
 /// Like [`load`], also returning the position index for further checks.
 pub fn load_indexed(path: &Path) -> Result<(LoadedLab, PositionIndex), Vec<Diagnostic>> {
     let err = |message: String| vec![Diagnostic::error(path, Pos::START, message)];
-    match std::fs::metadata(path) {
-        Ok(meta) if meta.is_dir() => return Err(err("is a folder, not a lab file".into())),
-        Ok(meta) if meta.len() > MAX_LAB_BYTES => return Err(too_big(path, meta.len())),
-        Ok(_) => {}
-        Err(e) => return Err(err(format!("cannot read the file: {e}"))),
-    }
-    let bytes = match std::fs::read(path) {
+    let bytes = match crate::input::read_file(path, MAX_LAB_BYTES) {
         Ok(b) => b,
-        Err(e) => return Err(err(format!("cannot read the file: {e}"))),
+        Err(crate::input::InputError::NotAFile { kind, .. }) => {
+            return Err(vec![
+                Diagnostic::error(path, Pos::START, format!("is {kind}, not a lab file"))
+                    .with_hint(
+                        "a lab is a regular YAML file; remove this entry or point it at one",
+                    ),
+            ]);
+        }
+        Err(crate::input::InputError::TooLarge { .. }) => {
+            return Err(too_big(path));
+        }
+        Err(e) => return Err(err(format!("cannot read the file: {}", io_detail(&e)))),
     };
-    if bytes.len() as u64 > MAX_LAB_BYTES {
-        return Err(too_big(path, bytes.len() as u64));
-    }
     let text = match std::str::from_utf8(&bytes) {
         Ok(t) => t,
         Err(e) => {
@@ -435,7 +437,7 @@ pub fn load_str_indexed(
     text: &str,
 ) -> Result<(LoadedLab, PositionIndex), Vec<Diagnostic>> {
     if text.len() as u64 > MAX_LAB_BYTES {
-        return Err(too_big(path, text.len() as u64));
+        return Err(too_big(path));
     }
     // A byte-order mark is invisible in editors; columns are counted without it.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
@@ -516,17 +518,25 @@ pub fn load_str_indexed(
     }
 }
 
-fn too_big(path: &Path, size: u64) -> Vec<Diagnostic> {
+fn too_big(path: &Path) -> Vec<Diagnostic> {
     vec![
         Diagnostic::error(
             path,
             Pos::START,
             format!(
-                "the file is {size} bytes; lab files are limited to {MAX_LAB_BYTES} bytes (1 MiB)"
+                "the file is larger than the limit for lab files, {MAX_LAB_BYTES} bytes (1 MiB)"
             ),
         )
         .with_hint("split the lab, or move long text into the lesson markdown"),
     ]
+}
+
+/// The system's reason for a failed read, without the path (a diagnostic names the file).
+fn io_detail(e: &crate::input::InputError) -> String {
+    match e {
+        crate::input::InputError::Io { source, .. } => source.to_string(),
+        other => other.to_string(),
+    }
 }
 
 /// The position just after `prefix`.
@@ -546,13 +556,11 @@ fn pos_of_byte(text: &str, byte: usize) -> Pos {
 
 /// NUL and other control characters mean this is not a text file (YAML forbids them).
 fn control_character(path: &Path, text: &str) -> Option<Diagnostic> {
-    let (at, c) = text
-        .char_indices()
-        .find(|&(_, c)| c.is_control() && !matches!(c, '\t' | '\n' | '\r' | '\u{85}'))?;
+    let (line, column, c) = crate::input::control_character(text)?;
     Some(
         Diagnostic::error(
             path,
-            pos_of_byte(text, at),
+            Pos::new(line, column),
             format!(
                 "control character U+{:04X} in the file: this looks like binary data, not YAML text",
                 c as u32
