@@ -16,6 +16,7 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -32,6 +33,7 @@ use crate::report::{
     CheckReport, CommandOutcome, CommandRecord, GradeReport, Refusal, Status, StepReport,
 };
 use crate::runner::{LABEL_ROLE, LabRun, ResourceKind, declared};
+use crate::sandbox::SandboxGuard;
 use crate::submission::{Limits, Policy, SubmittedCommand};
 
 /// How long the final evaluation waits for a pending step to settle (a name resolves a moment
@@ -147,6 +149,20 @@ pub async fn grade(
         (None, Some(t)) => t.path().to_path_buf(),
         (None, None) => std::env::temp_dir(),
     };
+    // Replay: bind mounts are set up only under the sandbox guard, and `$(pwd)` is the
+    // sandbox's canonical path, which is what the guard hands the daemon.
+    let guard = if replay {
+        let g = std::fs::create_dir_all(&workdir)
+            .and_then(|()| SandboxGuard::new(&workdir, (LABEL_RUN.to_string(), run_id.clone())))
+            .map_err(|source| GradeError::Workdir {
+                path: workdir.clone(),
+                source,
+            })?;
+        Some(Arc::new(g))
+    } else {
+        None
+    };
+    let workdir = guard.as_ref().map_or(workdir, |g| g.root().to_path_buf());
 
     let mut run = LabRun::new(
         &renaming,
@@ -172,6 +188,7 @@ pub async fn grade(
         options,
         policy: Policy::for_lab(lab, Some(workdir.clone())),
         owns_declared: Cell::new(false),
+        guard,
     };
     let hard_limit = options.limits.total_timeout + GRACE;
     let work = std::panic::AssertUnwindSafe(grader.grade(mode)).catch_unwind();
@@ -271,6 +288,8 @@ struct Grader<'r, 'a> {
     policy: Policy,
     /// Set once replay has found none of the lab's declared resources in the namespace.
     owns_declared: Cell<bool>,
+    /// Replay: guards every container start with bind mounts.
+    guard: Option<Arc<SandboxGuard>>,
 }
 
 /// Per step: credited, and the latest report of each check.
@@ -485,6 +504,10 @@ impl Grader<'_, '_> {
         let limit = self.options.limits.command_timeout.min(remaining);
         let mut ctx = self.run.apply_context();
         ctx.timeout = Some(limit);
+        ctx.start_guard = self
+            .guard
+            .clone()
+            .map(|g| g as Arc<dyn crate::engine::StartGuard>);
         // The engine enforces the limit on foreground containers and execs; this is the backstop
         // for anything else that does not answer.
         let applied = tokio::time::timeout(
@@ -504,6 +527,10 @@ impl Grader<'_, '_> {
                         .trim()
                         .to_string();
                 }
+            }
+            Ok(Err(EngineError::Refused(why))) => {
+                record.outcome = CommandOutcome::Refused;
+                record.detail = self.unname(&why);
             }
             Ok(Err(EngineError::Timeout { what, secs })) => {
                 record.outcome = CommandOutcome::TimedOut;

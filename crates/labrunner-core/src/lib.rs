@@ -20,6 +20,7 @@ pub mod namespace;
 pub mod progress;
 pub mod report;
 pub mod runner;
+pub mod sandbox;
 pub mod schema;
 pub mod submission;
 pub mod validate;

@@ -6,7 +6,9 @@
 //! continuations, and a leading `$ ` prompt copied from a terminal. Everything else is the
 //! docker command parser's business.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
+
+use crate::sandbox::normalize;
 use std::time::Duration;
 
 use crate::command::{Action, ContainerSpec, MountKind};
@@ -306,21 +308,6 @@ impl Policy {
         }
         None
     }
-}
-
-/// Resolve `.` and `..` without touching the file system.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
 }
 
 /// The canonical form of the longest existing prefix of `path`, with the rest appended.

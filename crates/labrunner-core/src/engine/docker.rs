@@ -32,6 +32,8 @@ use super::{
 };
 use crate::command::{Action, ContainerSpec, ExecSpec, MountKind, MountSyntax, NetworkCreate};
 
+mod freeze;
+
 /// Oldest Engine API labrunner supports (Docker 20.10).
 pub const MIN_API: (u64, u64) = (1, 41);
 
@@ -224,11 +226,23 @@ impl DockerEngine {
         spec: &ContainerSpec,
         ctx: &ApplyContext,
     ) -> Result<ActionOutput, EngineError> {
-        let id = self.create_container(spec, ctx).await?;
-        if let Err(e) = self
-            .call("start a container", self.docker.start_container(&id, None))
-            .await
-        {
+        // The daemon resolves bind sources while it starts the container: the guard holds from
+        // before the creation until the start has been answered.
+        let guarded = self.guard_create(spec, ctx).await?;
+        let spec = guarded.as_ref().unwrap_or(spec);
+        let created = self.create_container(spec, ctx).await;
+        let started = match &created {
+            Ok(id) => {
+                self.call("start a container", self.docker.start_container(id, None))
+                    .await
+            }
+            Err(_) => Ok(()),
+        };
+        if guarded.is_some() {
+            self.guard_leave(ctx).await;
+        }
+        let id = created?;
+        if let Err(e) = started {
             // `docker run` leaves the created container behind; with --rm it is removed.
             if spec.remove {
                 let _ = self.remove_container(&id).await;
@@ -604,8 +618,14 @@ impl Engine for DockerEngine {
             }
             Action::Run(spec) => self.run(spec, ctx).await,
             Action::Create(spec) => {
-                let id = self.create_container(spec, ctx).await?;
-                Ok(text(format!("{id}\n")))
+                let guarded = self.guard_create(spec, ctx).await?;
+                let created = self
+                    .create_container(guarded.as_ref().unwrap_or(spec), ctx)
+                    .await;
+                if guarded.is_some() {
+                    self.guard_leave(ctx).await;
+                }
+                Ok(text(format!("{}\n", created?)))
             }
             Action::Exec(spec) => {
                 let out = self
@@ -651,8 +671,14 @@ impl Engine for DockerEngine {
             }
             Action::Start { names } => {
                 for name in names {
-                    self.call("start a container", self.docker.start_container(name, None))
-                        .await?;
+                    let guarded = self.guard_start(name, ctx).await?;
+                    let started = self
+                        .call("start a container", self.docker.start_container(name, None))
+                        .await;
+                    if guarded {
+                        self.guard_leave(ctx).await;
+                    }
+                    started?;
                 }
                 Ok(lines(names))
             }
