@@ -242,13 +242,8 @@ impl Policy {
                 "`--label {key}`: labels under io.labrunner. are how labrunner finds what it must remove"
             ));
         }
-        match action {
-            Action::Run(spec) | Action::Create(spec) => self.check_mounts(spec, &mut reasons),
-            Action::NetworkPrune { .. } | Action::VolumePrune { .. } => reasons.push(
-                "prune removes resources of everyone using this Docker daemon, not only yours"
-                    .to_string(),
-            ),
-            _ => {}
+        if let Action::Run(spec) | Action::Create(spec) = action {
+            self.check_mounts(spec, &mut reasons);
         }
         if reasons.is_empty() {
             Ok(())

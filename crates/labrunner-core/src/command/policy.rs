@@ -202,6 +202,10 @@ impl Action {
     pub fn dangers(&self, sandbox: Option<&Path>) -> Vec<Danger> {
         match self {
             Action::Run(c) | Action::Create(c) => container_dangers(c, sandbox),
+            Action::NetworkPrune { .. } | Action::VolumePrune { .. } => vec![danger(
+                "prune",
+                "removes resources of everyone using this Docker daemon, not only the lab's",
+            )],
             _ => Vec::new(),
         }
     }
