@@ -105,8 +105,14 @@ fn grade_refuses_device_fifo_and_endless_submissions_in_bounded_time() {
     mkfifo(&fifo);
     let home = tempfile::tempdir().expect("home");
     for (submission, says) in [
-        ("/dev/zero".to_string(), "/dev/zero is a character device"),
-        (fifo.display().to_string(), "sub.sh is a FIFO (named pipe)"),
+        (
+            "/dev/zero".to_string(),
+            "cannot read submission /dev/zero: it is a character device",
+        ),
+        (
+            fifo.display().to_string(),
+            "sub.sh: it is a FIFO (named pipe)",
+        ),
     ] {
         let mut cmd = labrunner(home.path());
         cmd.arg("grade")

@@ -65,10 +65,10 @@ impl FileKind {
 
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
-    #[error("cannot read {}: {source}", .path.display())]
+    #[error("cannot read {}: {error}", .path.display())]
     Io {
         path: PathBuf,
-        source: std::io::Error,
+        error: std::io::Error,
     },
     #[error("{} is {kind}, not a file labrunner can read", .path.display())]
     NotAFile { path: PathBuf, kind: FileKind },
@@ -93,11 +93,34 @@ impl InputError {
 pub const MAX_DOCUMENT_BYTES: u64 = 1024 * 1024;
 
 impl InputError {
+    /// What went wrong, without the path: for messages that name the file their own way.
+    pub fn detail(&self) -> String {
+        match self {
+            InputError::Io { error, .. } => error.to_string(),
+            InputError::NotAFile { kind, .. } => format!("it is {kind}, not a regular file"),
+            InputError::TooLarge { limit, .. } => {
+                format!("it is larger than the limit of {limit} bytes")
+            }
+            InputError::TimedOut { waited, .. } => {
+                format!("nothing more arrived for {}s", waited.as_secs())
+            }
+        }
+    }
+
+    /// The path as a person reads it: `standard input` for `-`.
+    pub fn shown_path(&self) -> String {
+        if self.path() == Path::new(STDIN) {
+            "standard input".to_string()
+        } else {
+            self.path().display().to_string()
+        }
+    }
+
     /// The same error as an `io::Error` whose message does not repeat the path, for callers
     /// that already say "cannot read PATH: ...".
     pub fn into_io(self) -> std::io::Error {
         match self {
-            InputError::Io { source, .. } => source,
+            InputError::Io { error, .. } => error,
             InputError::NotAFile { kind, .. } => std::io::Error::new(
                 std::io::ErrorKind::InvalidInput,
                 format!("it is {kind}, not a regular file"),
@@ -139,12 +162,12 @@ pub fn is_stdin(path: &Path) -> bool {
 
 /// The contents of the regular file at `path`, at most `limit` bytes.
 pub fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
-    let io = |source: std::io::Error| InputError::Io {
+    let io = |error: std::io::Error| InputError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     };
     let file = open_regular(path).map_err(|e| match e {
-        Opened::Io(source) => io(source),
+        Opened::Io(error) => io(error),
         Opened::Kind(kind) => InputError::NotAFile {
             path: path.to_path_buf(),
             kind,
@@ -200,9 +223,9 @@ pub fn read_stream(
     limit: u64,
     timeout: Duration,
 ) -> Result<Vec<u8>, InputError> {
-    let io = |source: std::io::Error| InputError::Io {
+    let io = |error: std::io::Error| InputError::Io {
         path: path.to_path_buf(),
-        source,
+        error,
     };
     let deadline = Instant::now() + timeout;
     let mut bytes = Vec::new();

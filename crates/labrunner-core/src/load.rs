@@ -534,7 +534,7 @@ fn too_big(path: &Path) -> Vec<Diagnostic> {
 /// The system's reason for a failed read, without the path (a diagnostic names the file).
 fn io_detail(e: &crate::input::InputError) -> String {
     match e {
-        crate::input::InputError::Io { source, .. } => source.to_string(),
+        crate::input::InputError::Io { error, .. } => error.to_string(),
         other => other.to_string(),
     }
 }

@@ -263,8 +263,8 @@ pub fn read(dir: &Path) -> Result<Loaded, ProgressError> {
     let path = dir.join(PROGRESS_FILE);
     let text = match crate::input::read_file(&path, MAX_PROGRESS_BYTES) {
         Ok(t) => t,
-        Err(crate::input::InputError::Io { source, .. })
-            if source.kind() == std::io::ErrorKind::NotFound =>
+        Err(crate::input::InputError::Io { error, .. })
+            if error.kind() == std::io::ErrorKind::NotFound =>
         {
             return Ok(Loaded::Missing);
         }

@@ -58,8 +58,8 @@ impl Default for Limits {
 pub enum SubmissionError {
     /// Unreadable, not a regular file (nor standard input), over the size limit, or a stream
     /// that sent nothing more in time.
-    #[error("submission: {0}")]
-    Input(#[from] crate::input::InputError),
+    #[error("cannot read submission {}: {}", .0.shown_path(), .0.detail())]
+    Input(crate::input::InputError),
     #[error("submission {path} is not UTF-8 text")]
     NotText { path: PathBuf },
     #[error(
@@ -82,7 +82,8 @@ pub fn read_submission(
     path: &Path,
     limits: &Limits,
 ) -> Result<Vec<SubmittedCommand>, SubmissionError> {
-    let bytes = crate::input::read_file_or_stdin(path, limits.max_bytes, limits.read_timeout)?;
+    let bytes = crate::input::read_file_or_stdin(path, limits.max_bytes, limits.read_timeout)
+        .map_err(SubmissionError::Input)?;
     let text = String::from_utf8(bytes).map_err(|_| SubmissionError::NotText {
         path: path.to_path_buf(),
     })?;
