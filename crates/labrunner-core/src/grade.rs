@@ -507,6 +507,13 @@ impl Grader<'_, '_> {
             self.run.engine.apply(&action, &ctx),
         )
         .await;
+        // A command cut off inside the sandbox guard leaves the grading's containers paused.
+        if let Some(guard) = &self.guard
+            && guard.holds_paused()
+            && let Some(freezer) = self.run.engine.freezer()
+        {
+            crate::engine::StartGuard::leave(guard.as_ref(), freezer).await;
+        }
         match applied {
             Ok(Ok(out)) => {
                 record.outcome = match out.exit_code {

@@ -166,6 +166,16 @@ impl SandboxGuard {
         }
     }
 
+    /// Whether containers paused by an `enter` are still waiting for their `leave` (the
+    /// command that entered was cut off by a time limit).
+    pub fn holds_paused(&self) -> bool {
+        !self
+            .paused
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty()
+    }
+
     fn take_paused(&self) -> Vec<String> {
         std::mem::take(&mut *self.paused.lock().unwrap_or_else(|e| e.into_inner()))
     }
@@ -182,12 +192,21 @@ impl SandboxGuard {
                 Err(e) => return Err(self.abandon(freezer, paused, e).await),
             };
             if fresh.is_empty() {
-                *self.paused.lock().unwrap_or_else(|e| e.into_inner()) = paused;
+                self.paused
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner())
+                    .extend(paused);
                 return Ok(());
             }
             for id in fresh {
                 match freezer.pause(&id).await {
                     Ok(()) => paused.push(id),
+                    // Left paused by a command that was cut off inside the guard (a submission
+                    // cannot pause): it is frozen, and this guard unpauses it in `leave`.
+                    Err(EngineError::Daemon {
+                        status: 409,
+                        message,
+                    }) if message.contains("already paused") => paused.push(id),
                     // It exited meanwhile: an exited container changes nothing.
                     Err(_) if !freezer.is_running(&id).await.unwrap_or(true) => {}
                     Err(e) => return Err(self.abandon(freezer, paused, e).await),
@@ -235,10 +254,20 @@ impl StartGuard for SandboxGuard {
     }
 
     async fn leave(&self, freezer: &dyn Freezer) {
+        let mut still = Vec::new();
         for id in self.take_paused() {
-            // A container that cannot be unpaused stays paused until cleanup removes it.
-            let _ = freezer.unpause(&id).await;
+            // One that could not be unpaused is kept, for the next `leave` to try again (at
+            // the latest, cleanup removes it).
+            match freezer.unpause(&id).await {
+                Err(EngineError::Daemon { status: 404, .. }) | Ok(()) => {}
+                Err(EngineError::Daemon { message, .. }) if message.contains("not paused") => {}
+                Err(_) => still.push(id),
+            }
         }
+        self.paused
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend(still);
     }
 }
 
