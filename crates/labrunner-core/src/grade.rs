@@ -189,6 +189,7 @@ pub async fn grade(
         policy: Policy::for_lab(lab, Some(workdir.clone())),
         owns_declared: Cell::new(false),
         guard,
+        halted: Cell::new(None),
     };
     let hard_limit = options.limits.total_timeout + GRACE;
     let work = std::panic::AssertUnwindSafe(grader.grade(mode)).catch_unwind();
@@ -282,6 +283,8 @@ struct Grader<'r, 'a> {
     owns_declared: Cell<bool>,
     /// Replay: guards every container start with bind mounts.
     guard: Option<Arc<SandboxGuard>>,
+    /// Set when replay must stop before the next command, with the reason.
+    halted: Cell<Option<String>>,
 }
 
 /// Per step: credited, and the latest report of each check.
@@ -320,17 +323,27 @@ impl Grader<'_, '_> {
                 let mut next = 0;
                 for (i, cmd) in submitted.iter().enumerate() {
                     let now = Instant::now();
-                    if now >= deadline {
+                    let halted = self.halted.take();
+                    if now >= deadline || halted.is_some() {
+                        let (why, short) = match halted {
+                            Some(why) => (why, "grading was stopped"),
+                            None => (
+                                format!(
+                                    "the total time limit of {}s was reached",
+                                    self.options.limits.total_timeout.as_secs()
+                                ),
+                                "total time limit reached",
+                            ),
+                        };
                         aborted = Some(format!(
-                            "the total time limit of {}s was reached; {} command(s) were not run",
-                            self.options.limits.total_timeout.as_secs(),
+                            "{why}; {} command(s) were not run",
                             submitted.len() - i
                         ));
                         commands.extend(submitted[i..].iter().map(|c| CommandRecord {
                             line: c.line,
                             command: c.text.clone(),
                             outcome: CommandOutcome::NotRun,
-                            detail: "total time limit reached".into(),
+                            detail: short.into(),
                             credited: vec![],
                         }));
                         break;
@@ -359,6 +372,11 @@ impl Grader<'_, '_> {
                 }
                 // The end of the submission: pending steps get a moment to settle, in order,
                 // then whatever still does not pass is evaluated once for partial credit.
+                if aborted.is_none()
+                    && let Some(why) = self.halted.take()
+                {
+                    aborted = Some(why);
+                }
                 if aborted.is_none() {
                     while next < lab.steps.len() {
                         let reports = self.evaluate_settled(next, SETTLE_WINDOW).await;
@@ -374,12 +392,14 @@ impl Grader<'_, '_> {
                         progress.checks[i] = self.evaluate(i).await;
                     }
                 } else {
+                    let why_not = if self.options.limits.total_timeout <= started.elapsed() {
+                        "not evaluated: the total time limit was reached"
+                    } else {
+                        "not evaluated: grading was stopped early"
+                    };
                     for i in next..lab.steps.len() {
                         if progress.checks[i].is_empty() {
-                            progress.checks[i] = self.not_evaluated(
-                                i,
-                                "not evaluated: the total time limit was reached",
-                            );
+                            progress.checks[i] = self.not_evaluated(i, why_not);
                         }
                     }
                 }
@@ -507,12 +527,13 @@ impl Grader<'_, '_> {
             self.run.engine.apply(&action, &ctx),
         )
         .await;
-        // A command cut off inside the sandbox guard leaves the grading's containers paused.
-        if let Some(guard) = &self.guard
-            && guard.holds_paused()
-            && let Some(freezer) = self.run.engine.freezer()
-        {
-            crate::engine::StartGuard::leave(guard.as_ref(), freezer).await;
+        // A command cut off inside the sandbox guard (or an unpause that failed) leaves the
+        // grading's containers paused, and the daemon may still be resolving bind sources:
+        // they stay paused, the replay stops here, and cleanup removes them.
+        if self.guard.as_ref().is_some_and(|g| g.holds_paused()) {
+            self.halted.set(Some(
+                "the daemon did not finish setting up bind mounts in time, so the submission's containers stay paused and grading stopped".to_string(),
+            ));
         }
         match applied {
             Ok(Ok(out)) => {

@@ -287,10 +287,6 @@ impl Engine for NamespacedEngine<'_> {
     fn events(&self) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
         self.inner.events()
     }
-
-    fn freezer(&self) -> Option<&dyn crate::engine::Freezer> {
-        self.inner.freezer()
-    }
 }
 
 #[cfg(test)]

@@ -264,8 +264,4 @@ pub trait Engine: Send + Sync {
     async fn remove_volume(&self, name: &str) -> Result<(), EngineError>;
     /// The daemon's live event stream (container, network and volume events).
     fn events(&self) -> BoxStream<'static, Result<DaemonEvent, EngineError>>;
-    /// The daemon's freezer, where this engine has one (a wrapper hands on its inner one).
-    fn freezer(&self) -> Option<&dyn Freezer> {
-        None
-    }
 }

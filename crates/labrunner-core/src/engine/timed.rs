@@ -221,10 +221,6 @@ impl<E: Engine> Engine for TimedEngine<E> {
     fn events(&self) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
         self.inner.events()
     }
-
-    fn freezer(&self) -> Option<&dyn crate::engine::Freezer> {
-        self.inner.freezer()
-    }
 }
 
 #[cfg(test)]

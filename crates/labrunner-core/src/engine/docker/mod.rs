@@ -414,8 +414,4 @@ impl Engine for DockerEngine {
             .map(move |item| item.map(daemon_event).map_err(|e| classify(&e, &endpoint)))
             .boxed()
     }
-
-    fn freezer(&self) -> Option<&dyn super::Freezer> {
-        Some(self)
-    }
 }
