@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::mpsc::{self, UnboundedSender};
 use tokio::task::AbortHandle;
 
-use super::app::{AppEvent, Effect};
+use super::app::{AppEvent, Effect, ExistingResources};
 use super::lab_view::LiveStatus;
 use labrunner_core::engine::docker::DockerEngine;
 use labrunner_core::images::ImageMap;
@@ -40,6 +40,7 @@ impl Driver {
         match effect {
             Effect::StartLive {
                 lab,
+                existing,
                 start,
                 preexisting,
                 setup,
@@ -60,6 +61,7 @@ impl Driver {
                 let lab_id_of_job = lab.lab.id.clone();
                 let job = LiveJob {
                     lab: *lab,
+                    existing,
                     start,
                     preexisting,
                     setup,
@@ -93,11 +95,53 @@ impl Driver {
                 self.tasks.push(watch.abort_handle());
                 self.commands = Some(cmd_tx);
             }
+            Effect::Preflight { lab } => self.preflight(*lab),
             Effect::StopLive => self.stop(),
             Effect::Assist => self.send(LiveCommand::Assist),
             Effect::Reset => self.send(LiveCommand::Reset),
-            Effect::Copy(_) => {}
+            Effect::Copy(_)
+            | Effect::OpenTerminal { .. }
+            | Effect::CloseTerminal
+            | Effect::TerminalInput(_)
+            | Effect::MouseCapture(_) => {}
         }
+    }
+
+    /// Finds which of the lab's declared resources exist, before the student is asked to
+    /// open it; nothing is created.
+    fn preflight(&mut self, lab: LoadedLab) {
+        self.stop();
+        let app = self.tx.clone();
+        let map = self.image_map.clone();
+        let task = tokio::spawn(async move {
+            let id = lab.lab.id.clone();
+            let status = |s: LiveStatus| {
+                let _ = app.send(for_lab(&id, AppEvent::Live(s)));
+            };
+            loop {
+                let engine = match DockerEngine::connect().await {
+                    Ok(e) => e,
+                    Err(e) => {
+                        status(LiveStatus::Lost(one_line(&e)));
+                        tokio::time::sleep(RECONNECT_EVERY).await;
+                        continue;
+                    }
+                };
+                let workdir = labrunner_core::home::workdir(&id, None);
+                let mut run = LabRun::new(&engine, &lab.lab, workdir, map.clone());
+                match run.preflight().await {
+                    Ok(resources) => {
+                        let _ = app.send(for_lab(&id, AppEvent::Preflight { resources }));
+                        return;
+                    }
+                    Err(e) => {
+                        status(LiveStatus::Lost(one_line(&e)));
+                        tokio::time::sleep(RECONNECT_EVERY).await;
+                    }
+                }
+            }
+        });
+        self.tasks.push(task.abort_handle());
     }
 
     fn send(&self, command: LiveCommand) {
@@ -124,6 +168,8 @@ fn for_lab(lab: &str, event: AppEvent) -> AppEvent {
 
 struct LiveJob {
     lab: LoadedLab,
+    /// The student's answer about what existed before the lab.
+    existing: ExistingResources,
     start: usize,
     preexisting: Option<Vec<Resource>>,
     setup: bool,
@@ -184,15 +230,12 @@ impl LiveJob {
                     });
                 }
             }
-            None => match run.preflight().await {
-                Ok(found) => {
-                    let _ = self.app.send(for_lab(
-                        &self.lab.lab.id,
-                        AppEvent::Preflight { resources: found },
-                    ));
+            // Not recorded (a progress file from before this was kept): find out now.
+            None => {
+                if let Err(e) = run.preflight().await {
+                    status(LiveStatus::Lost(one_line(&e)));
                 }
-                Err(e) => status(LiveStatus::Lost(one_line(&e))),
-            },
+            }
         }
         if let Err(e) = run.prepare_workdir() {
             run.emit(RunEvent::ActionRan {

@@ -170,11 +170,11 @@ pub fn describe(check: &Check) -> String {
             ),
             CheckKind::File(f) => match &f.contains {
                 Some(c) => format!(
-                    "file {} in volume {} {}contains /{}/",
+                    "file {} in volume {} {}contains \"{}\"",
                     f.path,
                     f.volume,
                     if positive { "" } else { "does not " },
-                    c
+                    crate::pattern::plain(c)
                 )
                 .replace("does not contains", "does not contain"),
                 None => format!("file {} {}exists in volume {}", f.path, not, f.volume),
@@ -248,16 +248,24 @@ pub fn describe(check: &Check) -> String {
                     s.push_str(&format!(" exits with {code}"));
                 }
                 if let Some(out) = &e.output {
-                    s.push_str(&format!(" prints /{out}/"));
+                    s.push_str(&format!(" prints \"{}\"", crate::pattern::plain(out)));
                 }
                 if !positive {
                     s = format!("not: {s}");
                 }
                 s
             }
-            CheckKind::CommandFails(c) => format!("`{}` is refused with /{}/", c.command, c.error),
+            CheckKind::CommandFails(c) => format!(
+                "`{}` is refused with \"{}\"",
+                c.command,
+                crate::pattern::plain(&c.error)
+            ),
             CheckKind::Image(i) => format!("image {} is {not}present", i.name),
-            CheckKind::Ran(r) => format!("`{}` was {not}run in {}", r.command, r.container),
+            CheckKind::Ran(r) => format!(
+                "`{}` was {not}run in {}",
+                crate::pattern::plain(&r.command),
+                r.container
+            ),
         },
     }
 }

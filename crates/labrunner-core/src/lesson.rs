@@ -461,7 +461,9 @@ impl Renderer {
                 };
                 for raw in code.trim_end_matches('\n').split('\n') {
                     let raw = raw.replace('\t', "    ");
-                    for piece in hard_split(&raw, avail.saturating_sub(2).max(1)) {
+                    // Code never wraps (a wrapped command cannot be copied): a long line is
+                    // clipped, and the marker says so.
+                    for piece in [clip_code(&raw, avail.saturating_sub(2).max(1))] {
                         let mut spans = prefix.clone();
                         let padded = format!(" {piece}");
                         let pad = avail.saturating_sub(padded.width());
@@ -635,6 +637,25 @@ impl Renderer {
 
 fn width_of(spans: &[StyledSpan]) -> usize {
     spans.iter().map(|s| s.text.width()).sum()
+}
+
+/// A code line cut to `width` columns, ending with `→` when something was cut.
+fn clip_code(s: &str, width: usize) -> String {
+    if s.width() <= width {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw + 1 > width {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.push('→');
+    out
 }
 
 /// Splits a string into pieces of at most `width` columns.
