@@ -245,6 +245,8 @@ pub struct App {
     pub with_terminal: bool,
     /// Labs open with the keyboard in the terminal pane (`labrunner lab`), else on the steps.
     pub focus_terminal_on_open: bool,
+    /// How far the help overlay is scrolled.
+    pub help_scroll: u16,
 }
 
 impl App {
@@ -270,6 +272,7 @@ impl App {
             terminal_area: None,
             with_terminal: true,
             focus_terminal_on_open: false,
+            help_scroll: 0,
         }
     }
 
@@ -432,8 +435,11 @@ impl App {
         }
         match self.overlay.clone() {
             Some(Overlay::Help) => {
-                if matches!(action, Action::Back | Action::Help) {
-                    self.overlay = None;
+                match action {
+                    Action::Back | Action::Help => self.overlay = None,
+                    Action::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
+                    Action::Down => self.help_scroll = self.help_scroll.saturating_add(1).min(200),
+                    _ => {}
                 }
                 return effects;
             }
@@ -451,6 +457,7 @@ impl App {
         }
         if action == Action::Help {
             self.overlay = Some(Overlay::Help);
+            self.help_scroll = 0;
             return effects;
         }
         match self.mode {

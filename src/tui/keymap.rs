@@ -165,6 +165,8 @@ pub const KEYMAP: &[Binding] = &[
     b(S::Confirm, &[K::Char('y'), K::Enter], "y", A::Yes, "yes, do it", Some("yes")),
     b(S::Confirm, &[K::Char('n'), K::Esc], "n/Esc", A::No, "no, cancel", Some("no")),
     b(S::Help, &[K::Esc, K::Char('?'), K::Char('q')], "Esc/?", A::Back, "close help", Some("close")),
+    b(S::Help, &[K::Up, K::Char('k'), K::PageUp], "↑↓", A::Up, "scroll the keys", None),
+    b(S::Help, &[K::Down, K::Char('j'), K::PageDown], "↑↓", A::Down, "scroll the keys", Some("scroll")),
     b(S::QuizTyping, &[K::Enter], "Enter", A::Submit, "submit the answer", Some("submit")),
     b(S::QuizTyping, &[K::Esc], "Esc", A::Back, "stop typing, back home", Some("stop")),
     b(S::QuizTyping, &[K::Ctrl('c')], "Ctrl-C", A::Quit, "quit", None),

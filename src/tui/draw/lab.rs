@@ -34,7 +34,7 @@ pub struct LabLayout {
 }
 
 /// The lab view's layout for a body area; `terminal`: the pane is shown.
-pub fn layout(area: Rect, _view: &LabView, terminal: bool) -> LabLayout {
+pub fn layout(area: Rect, view: &LabView, terminal: bool) -> LabLayout {
     let h = area.height;
     let term_h = match (terminal, h) {
         (false, _) => 0,
@@ -66,7 +66,7 @@ pub fn layout(area: Rect, _view: &LabView, terminal: bool) -> LabLayout {
         let [d, l] = Layout::vertical([Constraint::Min(0), Constraint::Length(5)]).areas(rest);
         out.log = Some(l);
         rest = d;
-    } else if rest.height >= 8 {
+    } else if rest.height >= 8 && !view.log.is_empty() {
         let [d, l] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(rest);
         out.log_line = Some(l);
         rest = d;
@@ -86,7 +86,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
         draw_strip(frame, r, view);
     }
     let focused = pane.is_none_or(|p| !p.takes_keys());
-    draw_step(frame, l.detail, view, focused);
+    draw_step(frame, l.detail, view, focused, l.strip.is_none());
     if let Some(r) = l.log {
         draw_log(frame, r, view);
     }
@@ -197,8 +197,9 @@ pub fn draw_strip(frame: &mut Frame, area: Rect, view: &LabView) {
     frame.render_widget(Paragraph::new(Line::from(spans)), area);
 }
 
-/// The selected step's text that scrolls: its title, instructions, the lab folder and hints.
-pub fn step_lines(view: &LabView, width: u16) -> Vec<Line<'static>> {
+/// The selected step's text that scrolls: its title (unless the strip above shows it),
+/// instructions, the lab folder and hints.
+pub fn step_lines(view: &LabView, width: u16, title: bool) -> Vec<Line<'static>> {
     let i = view.selected;
     let (Some(step), Some(sv)) = (view.lab.lab.steps.get(i), view.steps.get(i)) else {
         return Vec::new();
@@ -210,17 +211,15 @@ pub fn step_lines(view: &LabView, width: u16) -> Vec<Line<'static>> {
         StepStatus::Current => Span::styled("in progress", theme::warn()),
         StepStatus::Pending => Span::styled("not yet", theme::dim()),
     };
-    for (k, text) in wrap_words(
-        &format!("Step {} of {}: {}", i + 1, view.steps.len(), step.title),
-        width as usize,
-    )
-    .into_iter()
-    .enumerate()
-    {
-        let style = if k == 0 { theme::bold() } else { theme::bold() };
-        lines.push(Line::styled(text, style));
+    if title {
+        for text in wrap_words(
+            &format!("Step {} of {}: {}", i + 1, view.steps.len(), step.title),
+            width as usize,
+        ) {
+            lines.push(Line::styled(text, theme::bold()));
+        }
+        lines.push(Line::from(vec![Span::raw("  "), state]));
     }
-    lines.push(Line::from(vec![Span::raw("  "), state]));
     lines.extend(markdown::lines(
         &render_markdown(&step.instructions, width).lines,
     ));
@@ -345,7 +344,7 @@ pub fn pinned_lines(view: &LabView, width: u16, budget: usize) -> Vec<Line<'stat
     lines
 }
 
-pub fn draw_step(frame: &mut Frame, area: Rect, view: &LabView, focused: bool) {
+pub fn draw_step(frame: &mut Frame, area: Rect, view: &LabView, focused: bool, title: bool) {
     let title_room = area.width.saturating_sub(4) as usize;
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
@@ -361,8 +360,12 @@ pub fn draw_step(frame: &mut Frame, area: Rect, view: &LabView, focused: bool) {
         return;
     }
     let height = inner.height as usize;
-    // The step's text keeps at least two rows (one when the area is tiny).
-    let keep = height.min(2);
+    // The step's text keeps a few rows (fewer when the area is small).
+    let keep = match height {
+        0..5 => height.min(1),
+        5..10 => 2,
+        _ => 3,
+    };
     let mut pinned = pinned_lines(view, inner.width, height - keep);
     let text_rows = height.saturating_sub(pinned.len()).max(keep);
     let pinned_rows = height - text_rows;
@@ -382,7 +385,12 @@ pub fn draw_step(frame: &mut Frame, area: Rect, view: &LabView, focused: bool) {
         Constraint::Length(pinned_rows as u16),
     ])
     .areas(inner);
-    draw_scrolled(frame, text_area, step_lines(view, inner.width), view.scroll);
+    draw_scrolled(
+        frame,
+        text_area,
+        step_lines(view, inner.width, title),
+        view.scroll,
+    );
     frame.render_widget(Paragraph::new(pinned), pinned_area);
 }
 
