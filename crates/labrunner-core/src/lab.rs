@@ -292,13 +292,8 @@ fn yes() -> bool {
     true
 }
 
-#[derive(Debug, Clone, Copy, Serialize, Deserialize, JsonSchema, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum MountType {
-    Volume,
-    Bind,
-    Tmpfs,
-}
+/// A mount's type, as labs and the docker CLI name it.
+pub use crate::command::MountKind as MountType;
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]

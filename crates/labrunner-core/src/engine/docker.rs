@@ -30,6 +30,7 @@ use super::{
     ActionOutput, ApplyContext, CALL_TIMEOUT, ContainerInfo, DaemonEvent, Engine, EngineError,
     ExecOutput, LABEL_LAB, MountInfo, NetworkInfo, PortBinding, Resources, VolumeInfo,
 };
+use crate::command::output::{render_inspect, render_ports};
 use crate::command::{Action, ContainerSpec, ExecSpec, MountKind, MountSyntax, NetworkCreate};
 
 /// Oldest Engine API labrunner supports (Docker 20.10).
@@ -1246,15 +1247,10 @@ pub fn container_info(c: ContainerInspectResponse) -> ContainerInfo {
         .unwrap_or_default()
         .into_iter()
         .map(|m| {
-            let kind = match m.typ.as_deref() {
-                Some("volume") => "volume",
-                Some("bind") => "bind",
-                Some("tmpfs") => "tmpfs",
-                _ => "other",
-            };
+            let kind = m.typ.as_deref().and_then(MountKind::from_daemon);
             MountInfo {
-                kind: kind.into(),
-                source: if kind == "volume" {
+                kind,
+                source: if kind == Some(MountKind::Volume) {
                     m.name.unwrap_or_default()
                 } else {
                     m.source.unwrap_or_default()
@@ -1268,7 +1264,7 @@ pub fn container_info(c: ContainerInspectResponse) -> ContainerInfo {
     for (target, opts) in host.tmpfs.unwrap_or_default() {
         if !mounts.iter().any(|m| m.target == target) {
             mounts.push(MountInfo {
-                kind: "tmpfs".into(),
+                kind: Some(MountKind::Tmpfs),
                 source: String::new(),
                 target,
                 read_only: opts.split(',').any(|o| o == "ro"),
@@ -1351,67 +1347,6 @@ pub fn daemon_event(e: EventMessage) -> DaemonEvent {
         name,
         attributes,
     }
-}
-
-/// `docker port` output: `80/tcp -> 0.0.0.0:32768`.
-pub fn render_ports(ports: &[PortBinding], only: Option<&str>) -> String {
-    let mut out = String::new();
-    for p in ports {
-        let key = format!("{}/{}", p.container_port, p.protocol);
-        if let Some(only) = only
-            && only != key
-            && only != p.container_port.to_string()
-        {
-            continue;
-        }
-        let ip = if p.host_ip.contains(':') {
-            format!("[{}]", p.host_ip)
-        } else {
-            p.host_ip.clone()
-        };
-        out.push_str(&format!("{key} -> {ip}:{}\n", p.host_port));
-    }
-    out
-}
-
-/// `docker inspect` output: JSON, or a `--format` Go template reduced to the forms lessons use:
-/// `{{.A.B}}`, `{{json .A}}`, and `{{range .A}}...{{end}}` is not supported (printed as JSON).
-pub fn render_inspect(values: &[serde_json::Value], format: Option<&str>) -> String {
-    let Some(format) = format else {
-        return serde_json::to_string_pretty(values).unwrap_or_default() + "\n";
-    };
-    let mut out = String::new();
-    for value in values {
-        let mut rest = format;
-        while let Some(start) = rest.find("{{") {
-            out.push_str(&rest[..start]);
-            let Some(end) = rest[start..].find("}}") else {
-                break;
-            };
-            let expr = rest[start + 2..start + end].trim();
-            let (json, path) = match expr.strip_prefix("json ") {
-                Some(p) => (true, p.trim()),
-                None => (false, expr),
-            };
-            let mut v = value;
-            for part in path
-                .trim_start_matches('.')
-                .split('.')
-                .filter(|p| !p.is_empty())
-            {
-                v = v.get(part).unwrap_or(&serde_json::Value::Null);
-            }
-            match v {
-                serde_json::Value::String(s) if !json => out.push_str(s),
-                serde_json::Value::Null if !json => out.push_str("<no value>"),
-                other => out.push_str(&other.to_string()),
-            }
-            rest = &rest[start + end + 2..];
-        }
-        out.push_str(rest);
-        out.push('\n');
-    }
-    out
 }
 
 #[cfg(test)]
@@ -1582,7 +1517,7 @@ mod tests {
         assert_eq!(info.exit_code, Some(3));
         assert_eq!(info.mounts.len(), 2);
         assert_eq!(info.mounts[0].target, "/cache");
-        assert_eq!(info.mounts[0].kind, "tmpfs");
+        assert_eq!(info.mounts[0].kind, Some(MountKind::Tmpfs));
         assert!(info.mounts[0].read_only);
         assert_eq!(info.mounts[1].source, "data");
         assert!(info.mounts[1].read_only);
