@@ -524,10 +524,7 @@ fn labs_that_use_the_current_directory_show_the_lab_folder() {
     open_row(&mut h.app, HomeRow::Lab(0, 1));
     h.app.lab.as_mut().unwrap().workdir = Some(PathBuf::from("/labs/net-basics"));
     let screen = render(&mut h.app, 80, 24);
-    assert!(
-        screen.contains("cd /labs/net-basics"),
-        "{screen}"
-    );
+    assert!(screen.contains("cd /labs/net-basics"), "{screen}");
 }
 
 #[test]
@@ -629,7 +626,10 @@ fn the_terminal_pane_shows_the_shell_beside_the_step_at_every_size() {
             "student@lab",
             "F2 back to the steps",
         ] {
-            assert!(screen.contains(needed), "{name}: {needed:?} missing\n{screen}");
+            assert!(
+                screen.contains(needed),
+                "{name}: {needed:?} missing\n{screen}"
+            );
         }
         insta::assert_snapshot!(name, screen);
     }
@@ -715,9 +715,20 @@ fn the_pane_follows_the_screen_size_and_nothing_panics_down_to_1x1() {
     render(&mut h.app, 120, 40);
     let big = size(&h.app);
     assert!(big.0 > small.0 && big.1 > small.1, "{small:?} -> {big:?}");
-    assert_eq!(big.1, 118, "the PTY is as wide as the pane inside its border");
+    assert_eq!(
+        big.1, 118,
+        "the PTY is as wide as the pane inside its border"
+    );
     shell_output(&h.app, "wide 界 chars\r\n".repeat(50).as_bytes());
-    for (w, hgt) in [(1, 1), (2, 2), (5, 3), (30, 8), (60, 20), (200, 60), (3, 40)] {
+    for (w, hgt) in [
+        (1, 1),
+        (2, 2),
+        (5, 3),
+        (30, 8),
+        (60, 20),
+        (200, 60),
+        (3, 40),
+    ] {
         render(&mut h.app, w, hgt);
     }
     // Scrolled back, the pane says so.
@@ -735,7 +746,9 @@ fn leaving_while_a_program_runs_in_the_pane_asks_first() {
     press(&mut h.app, "\x1b");
     assert!(matches!(
         h.app.overlay,
-        Some(Overlay::Confirm(labrunner::tui::app::Pending::Leave { quit: false }))
+        Some(Overlay::Confirm(labrunner::tui::app::Pending::Leave {
+            quit: false
+        }))
     ));
     insta::assert_snapshot!("lab_confirm_leave_60x20", render(&mut h.app, 60, 20));
     press(&mut h.app, "n");

@@ -71,7 +71,10 @@ fn human(p: &Progress, path: &std::path::Path, root: Option<PathBuf>) -> String 
                 lab.done_count(ids.iter().map(String::as_str)),
                 ids.len()
             ),
-            None => format!("{} step(s) done", lab.steps.values().filter(|s| s.done).count()),
+            None => format!(
+                "{} step(s) done",
+                lab.steps.values().filter(|s| s.done).count()
+            ),
         };
         let complete = match lab.completed_at {
             Some(t) => format!(", completed {}", t.format("%Y-%m-%d %H:%M UTC")),

@@ -805,8 +805,9 @@ impl App {
             }
             Action::FocusSteps => pane.focused = false,
             Action::ToggleTerminal => {
+                // Shown or hidden, the keys stay with the steps (F2 moves them).
                 pane.visible = !pane.visible;
-                pane.focused = pane.visible;
+                pane.focused = false;
                 if !pane.visible {
                     self.notify(
                         Level::Info,

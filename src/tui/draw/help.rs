@@ -63,7 +63,10 @@ pub fn draw(frame: &mut Frame, area: Rect, scope: Scope, scroll: u16) {
         if from < max_scroll {
             marks.push("↓ more");
         }
-        block = block.title_bottom(Line::styled(format!(" {} (↑↓) ", marks.join(" ")), theme::warn()));
+        block = block.title_bottom(Line::styled(
+            format!(" {} (↑↓) ", marks.join(" ")),
+            theme::warn(),
+        ));
     }
     let visible: Vec<Line> = lines.into_iter().skip(from).take(rows).collect();
     frame.render_widget(Paragraph::new(visible).block(block), popup);

@@ -144,30 +144,74 @@ impl Shell {
 }
 
 impl Drop for Shell {
-    /// Hangs up the foreground job and the shell's own group (as closing a terminal window
-    /// does), then makes sure the shell is gone.
+    /// Hangs up every process of the shell's session (its foreground and background jobs), as
+    /// closing a terminal window does, then kills what is left.
     fn drop(&mut self) {
-        let groups = [
-            self.master.process_group_leader(),
-            self.child.process_id().map(|p| p as i32),
-        ];
-        for pgid in groups.into_iter().flatten().filter(|p| *p > 1) {
+        let session = self.child.process_id().map(|p| p as i32);
+        let groups = |extra: Option<i32>| {
+            let mut g: Vec<i32> = session.map(session_groups).unwrap_or_default();
+            g.extend(extra);
+            g.extend(session);
+            g.sort_unstable();
+            g.dedup();
+            g.retain(|p| *p > 1);
+            g
+        };
+        for pgid in groups(self.master.process_group_leader()) {
             let _ = killpg(Pid::from_raw(pgid), Signal::SIGHUP);
             let _ = killpg(Pid::from_raw(pgid), Signal::SIGCONT);
         }
         let deadline = Instant::now() + Duration::from_millis(300);
         while Instant::now() < deadline {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
+            let shell_gone = matches!(self.child.try_wait(), Ok(Some(_)));
+            if shell_gone && session.is_none_or(|s| session_groups(s).is_empty()) {
                 return;
             }
             std::thread::sleep(Duration::from_millis(10));
         }
-        for pgid in groups.into_iter().flatten().filter(|p| *p > 1) {
+        for pgid in groups(None) {
             let _ = killpg(Pid::from_raw(pgid), Signal::SIGKILL);
         }
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The process groups of the live processes in session `sid` (the shell is its leader), read
+/// from /proc.
+fn session_groups(sid: i32) -> Vec<i32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    let mut groups = Vec::new();
+    for e in entries.flatten() {
+        let name = e.file_name();
+        let Some(pid) = name.to_str().and_then(|n| n.parse::<i32>().ok()) else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // `pid (comm) state ppid pgrp session ...`; comm may hold spaces and parentheses.
+        let Some(after) = stat.rsplit_once(')').map(|(_, a)| a) else {
+            continue;
+        };
+        let fields: Vec<&str> = after.split_whitespace().collect();
+        let (state, pgrp, session) = (fields.first(), fields.get(2), fields.get(3));
+        if state == Some(&"Z") {
+            continue;
+        }
+        if let (Some(Ok(pgrp)), Some(Ok(session))) = (
+            pgrp.map(|p| p.parse::<i32>()),
+            session.map(|s| s.parse::<i32>()),
+        ) && session == sid
+        {
+            groups.push(pgrp);
+        }
+    }
+    groups.sort_unstable();
+    groups.dedup();
+    groups
 }
 
 /// Reports how the reader ended, also when it panicked (the guard drops while unwinding).
