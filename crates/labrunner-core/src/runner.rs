@@ -437,28 +437,7 @@ impl<'a> LabRun<'a> {
     }
 }
 
-/// A short random id for a run: 8 lowercase letters and digits.
-pub fn new_run_id() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut out = String::new();
-    while out.len() < 8 {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0),
-        );
-        h.write_u32(std::process::id());
-        let mut n = h.finish();
-        while n > 0 && out.len() < 8 {
-            let d = (n % 36) as u32;
-            out.push(char::from_digit(d, 36).unwrap_or('0'));
-            n /= 36;
-        }
-    }
-    out
-}
+pub use crate::ids::new_run_id;
 
 // ---------------------------------------------------------------------------------------------
 // `labrunner test`: every step's checks must fail before its solution and pass after it.
