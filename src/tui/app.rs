@@ -408,13 +408,14 @@ impl App {
         };
         // Typing follows the output again.
         pane.screen.scroll_by(isize::MIN / 2);
+        let mut effects = vec![Effect::TerminalInput(bytes)];
         if key.code == KeyCode::Enter
             && let Some(view) = &mut self.lab
         {
             let changes = view.command_submitted();
-            self.record_lab_changes(&changes);
+            effects.extend(self.record_lab_changes(&changes));
         }
-        vec![Effect::TerminalInput(bytes)]
+        effects
     }
 
     fn move_home(&mut self, delta: isize) {
@@ -698,9 +699,9 @@ impl App {
             Action::PageUp => view.scroll_by(-5),
             Action::PageDown => view.scroll_by(5),
             Action::FocusTerminal | Action::FocusSteps | Action::ToggleTerminal => {
-                return self.act_terminal(action, effects);
+                self.act_terminal(action)
             }
-            Action::PutCommand => return self.put_command(effects),
+            Action::PutCommand => self.put_command(effects),
             Action::ToggleMouse => {
                 self.mouse_capture = !self.mouse_capture;
                 effects.push(Effect::MouseCapture(self.mouse_capture));
@@ -787,7 +788,7 @@ impl App {
         }
     }
 
-    fn act_terminal(&mut self, action: Action, effects: &mut Vec<Effect>) {
+    fn act_terminal(&mut self, action: Action) {
         let Some(pane) = &mut self.terminal else {
             return self.notify(Level::Info, "this lab has no terminal pane");
         };
@@ -817,7 +818,6 @@ impl App {
             }
             _ => {}
         }
-        let _ = effects;
     }
 
     /// Puts the selected step's command at the shell's prompt, without Enter.
@@ -997,20 +997,26 @@ impl App {
     }
 
     /// Time passes: a failing attempt is recorded once its command's events have settled.
-    pub fn tick(&mut self) {
+    pub fn tick(&mut self) -> Vec<Effect> {
         let now = (self.now)();
-        if let Some(view) = &mut self.lab {
-            let changes = view.settle(now);
-            self.record_lab_changes(&changes);
+        match &mut self.lab {
+            Some(view) => {
+                let changes = view.settle(now);
+                self.record_lab_changes(&changes)
+            }
+            None => Vec::new(),
         }
     }
 
-    fn record_lab_changes(&mut self, changes: &[LabChange]) {
-        let Some(view) = &self.lab else { return };
+    fn record_lab_changes(&mut self, changes: &[LabChange]) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        let Some(view) = &self.lab else {
+            return effects;
+        };
         let lab_id = view.lab.lab.id.clone();
         let step_ids: Vec<String> = view.steps.iter().map(|s| s.id.clone()).collect();
-        let mut effects = Vec::new();
         self.record(&lab_id, &step_ids, changes, &mut effects);
+        effects
     }
 
     /// Saves what changed in the lab, and tells the student.

@@ -8,7 +8,7 @@ use std::time::Duration;
 use tokio::sync::mpsc::{self, UnboundedSender};
 use tokio::task::AbortHandle;
 
-use super::app::{AppEvent, Effect, ExistingResources};
+use super::app::{AppEvent, Effect};
 use super::lab_view::LiveStatus;
 use labrunner_core::engine::docker::DockerEngine;
 use labrunner_core::images::ImageMap;
@@ -38,9 +38,11 @@ impl Driver {
 
     pub fn handle(&mut self, effect: Effect) {
         match effect {
+            // A lab starts only after the student's answer about what existed before it; the
+            // run then keeps those resources (never removed, recorded as pre-existing).
             Effect::StartLive {
                 lab,
-                existing,
+                existing: _,
                 start,
                 preexisting,
                 setup,
@@ -61,7 +63,6 @@ impl Driver {
                 let lab_id_of_job = lab.lab.id.clone();
                 let job = LiveJob {
                     lab: *lab,
-                    existing,
                     start,
                     preexisting,
                     setup,
@@ -163,8 +164,6 @@ fn for_lab(lab: &str, event: AppEvent) -> AppEvent {
 
 struct LiveJob {
     lab: LoadedLab,
-    /// The student's answer about what existed before the lab.
-    existing: ExistingResources,
     start: usize,
     preexisting: Option<Vec<Resource>>,
     setup: bool,

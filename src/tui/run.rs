@@ -204,9 +204,8 @@ async fn event_loop(
                 if let (Some(s), Some(p)) = (&slot.shell, &mut app.terminal) {
                     p.busy = s.busy();
                 }
-                app.tick();
                 draw_now = true;
-                Vec::new()
+                app.tick()
             }
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,

@@ -463,19 +463,18 @@ impl Renderer {
                     let raw = raw.replace('\t', "    ");
                     // Code never wraps (a wrapped command cannot be copied): a long line is
                     // clipped, and the marker says so.
-                    for piece in [clip_code(&raw, avail.saturating_sub(2).max(1))] {
-                        let mut spans = prefix.clone();
-                        let padded = format!(" {piece}");
-                        let pad = avail.saturating_sub(padded.width());
-                        spans.push(StyledSpan::new(
-                            format!("{padded}{}", " ".repeat(pad)),
-                            style,
-                        ));
-                        self.out.lines.push(StyledLine {
-                            kind: LineKind::Code,
-                            spans,
-                        });
-                    }
+                    let piece = clip_code(&raw, avail.saturating_sub(2).max(1));
+                    let mut spans = prefix.clone();
+                    let padded = format!(" {piece}");
+                    let pad = avail.saturating_sub(padded.width());
+                    spans.push(StyledSpan::new(
+                        format!("{padded}{}", " ".repeat(pad)),
+                        style,
+                    ));
+                    self.out.lines.push(StyledLine {
+                        kind: LineKind::Code,
+                        spans,
+                    });
                 }
                 self.blank();
             }
@@ -1109,8 +1108,10 @@ mod tests {
             .iter()
             .filter(|l| l.kind == LineKind::Code)
             .collect();
-        assert_eq!(code.len(), 3, "the long line is cut: {:?}", plain(&r));
+        // A long line is clipped with a marker, never wrapped mid-word.
+        assert_eq!(code.len(), 2, "one line per line of code: {:?}", plain(&r));
         assert!(code[0].plain().starts_with(" docker network create"));
+        assert!(code[0].plain().trim_end().ends_with('→'), "{:?}", plain(&r));
         assert!(code.iter().all(|l| l.spans.iter().all(|s| s.style.code)));
         assert!(code.iter().all(|l| l.plain().width() <= 30));
     }
