@@ -678,7 +678,7 @@ fn every_key_goes_to_the_focused_shell_except_the_one_that_gives_focus_back() {
     assert!(!screen.contains("Terminal"), "{screen}");
     assert!(h.app.terminal_area.is_none());
     press(&mut h.app, "T");
-    assert!(render(&mut h.app, 80, 24).contains("Terminal · F2: back to the steps"));
+    assert!(render(&mut h.app, 80, 24).contains("Terminal · F2 to type here"));
 }
 
 #[test]

@@ -117,10 +117,13 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, rows: &[HomeRow]) {
             }
         })
         .collect();
-    let block = Block::bordered()
+    let mut block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme::border())
         .title(" Lessons and labs ");
+    if rows.len() > area.height.saturating_sub(2) as usize {
+        block = block.title_bottom(Line::styled(" ↕ more (↑↓) ", theme::dim()));
+    }
     let list = List::new(items)
         .block(block)
         .highlight_style(theme::selected())
