@@ -520,7 +520,14 @@ mod tests {
                 })
                 .is_err()
         );
-        assert!(policy.check(&Action::NetworkPrune { force: true }).is_err());
+        assert!(
+            policy
+                .check(&Action::NetworkPrune {
+                    force: true,
+                    labels: vec![],
+                })
+                .is_err()
+        );
     }
 
     #[test]

@@ -153,11 +153,13 @@ impl DockerEngine {
         Ok(())
     }
 
+    /// Creates the container; returns its id and the daemon's warnings (such as published
+    /// ports discarded in host mode), which the docker CLI prints as `WARNING: ...` lines.
     async fn create_container(
         &self,
         spec: &ContainerSpec,
         ctx: &ApplyContext,
-    ) -> Result<String, EngineError> {
+    ) -> Result<(String, Vec<String>), EngineError> {
         let image = ctx.image_map.resolve(&spec.image).to_string();
         self.ensure_image(&image, ctx).await?;
         // Named volumes the daemon would create implicitly are created here, labelled, so that
@@ -195,7 +197,7 @@ impl DockerEngine {
                 return Err(e);
             }
         };
-        Ok(created.id)
+        Ok((created.id, created.warnings))
     }
 
     async fn create_volume(
@@ -224,7 +226,8 @@ impl DockerEngine {
         spec: &ContainerSpec,
         ctx: &ApplyContext,
     ) -> Result<ActionOutput, EngineError> {
-        let id = self.create_container(spec, ctx).await?;
+        let (id, warnings) = self.create_container(spec, ctx).await?;
+        let warned: String = warnings.iter().map(|w| format!("WARNING: {w}\n")).collect();
         if let Err(e) = self
             .call("start a container", self.docker.start_container(&id, None))
             .await
@@ -237,7 +240,7 @@ impl DockerEngine {
         }
         if spec.detach {
             return Ok(ActionOutput {
-                stdout: format!("{id}\n"),
+                stdout: format!("{warned}{id}\n"),
                 exit_code: None,
             });
         }
@@ -246,7 +249,7 @@ impl DockerEngine {
         let logs = self.logs(&id, None).await.unwrap_or_default();
         let result = match waited {
             Ok(Ok(code)) => Ok(ActionOutput {
-                stdout: logs,
+                stdout: format!("{warned}{logs}"),
                 exit_code: Some(code),
             }),
             Ok(Err(e)) => Err(e),
@@ -550,9 +553,14 @@ impl Engine for DockerEngine {
                 }
                 Ok(text(render_inspect(&values, format.as_deref())))
             }
-            Action::NetworkPrune { .. } => {
+            Action::NetworkPrune { labels, .. } => {
+                // The command's own label filters narrow the lab's further (all must match).
+                let mut filters = Self::lab_filter(ctx);
+                if let Some(all) = filters.get_mut("label") {
+                    all.extend(labels.iter().cloned());
+                }
                 let options = PruneNetworksOptions {
-                    filters: Some(Self::lab_filter(ctx)),
+                    filters: Some(filters),
                 };
                 let pruned = self
                     .call("prune networks", self.docker.prune_networks(Some(options)))
@@ -604,8 +612,9 @@ impl Engine for DockerEngine {
             }
             Action::Run(spec) => self.run(spec, ctx).await,
             Action::Create(spec) => {
-                let id = self.create_container(spec, ctx).await?;
-                Ok(text(format!("{id}\n")))
+                let (id, warnings) = self.create_container(spec, ctx).await?;
+                let warned: String = warnings.iter().map(|w| format!("WARNING: {w}\n")).collect();
+                Ok(text(format!("{warned}{id}\n")))
             }
             Action::Exec(spec) => {
                 let out = self

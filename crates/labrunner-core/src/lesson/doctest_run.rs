@@ -189,13 +189,23 @@ async fn run_demo(run: &LessonRun<'_>, demo: &Demonstration) -> DemoResult {
         result.problem = Some(problem);
         return result;
     }
+    let existed = match detached_name(&action) {
+        Some(name) => run.engine.container(name).await.ok().flatten().is_some(),
+        None => true,
+    };
     let (output, error) = match run.engine.apply(&action, &run.context()).await {
         Ok(out) => (out.stdout, None),
         Err(e) => {
             let text = cli_error(&action, &e);
-            (format!("{text}\n"), Some(text))
+            let id = match existed {
+                false => created_before_failing(run, &action).await,
+                true => String::new(),
+            };
+            (format!("{id}{text}\n"), Some(text))
         }
     };
+    // The working folder differs on every run; the lesson writes it as `$(pwd)`.
+    let output = output.replace(&workdir, "$(pwd)");
     result.problem = match (&demo.expected, error) {
         (Some(expected), _) if !output_matches(expected, &output) => {
             Some(DemoProblem::OutputDiffers {
@@ -222,6 +232,26 @@ async fn missing_image(run: &LessonRun<'_>, action: &Action) -> Option<DemoProbl
             image: spec.image.clone(),
             resolved,
         }),
+    }
+}
+
+/// The name of a `docker run -d --name NAME`.
+fn detached_name(action: &Action) -> Option<&str> {
+    match action {
+        Action::Run(spec) if spec.detach => spec.name.as_deref(),
+        _ => None,
+    }
+}
+
+/// `docker run -d` prints the new container's id before starting it, so a container the daemon
+/// created and then could not start (a missing network) shows its id above the error.
+async fn created_before_failing(run: &LessonRun<'_>, action: &Action) -> String {
+    let Some(name) = detached_name(action) else {
+        return String::new();
+    };
+    match run.engine.container(name).await {
+        Ok(Some(c)) if c.status == "created" => format!("{}\n", c.id),
+        _ => String::new(),
     }
 }
 
