@@ -232,9 +232,16 @@ fn print_lesson(r: &LessonTest) {
             Some(DemoProblem::NotRunnable { reason }) => {
                 println!("       labrunner cannot run this command: {reason}")
             }
-            Some(DemoProblem::ImageMissing { image, resolved }) => println!(
-                "       image {resolved} (for {image}) is not on this machine, and a doctest never pulls\n       fix: pull it, or map {image} onto a local image with --image-map or LABRUNNER_IMAGE_MAP"
-            ),
+            Some(DemoProblem::ImageMissing { image, resolved }) => {
+                let mapped = if image == resolved {
+                    String::new()
+                } else {
+                    format!(" (mapped from {image})")
+                };
+                println!(
+                    "       image {resolved}{mapped} is not on this machine, and a doctest never pulls\n       fix: pull or load it, or map {image} onto a local image with --image-map or LABRUNNER_IMAGE_MAP"
+                )
+            }
             Some(DemoProblem::Failed { error }) => println!("       failed: {error}"),
             Some(DemoProblem::OutputDiffers { expected, actual }) => {
                 println!("       the lesson shows:");

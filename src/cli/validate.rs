@@ -36,7 +36,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             lab_files(path)
                 .with_context(|| format!("reading {}", path.display()))?
                 .into_iter()
-                .filter(|f| !is_quiz(f)),
+                .filter(|f| is_lab(f)),
         );
     }
 
@@ -117,8 +117,12 @@ fn lesson_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     Ok(out)
 }
 
-/// A lesson's quiz (`NAME.quiz.yaml`) is checked with its lesson, not as a lab.
-fn is_quiz(path: &Path) -> bool {
-    path.file_name()
-        .is_some_and(|n| n.to_string_lossy().ends_with(".quiz.yaml"))
+/// Lab files are YAML; a lesson's quiz (`NAME.quiz.yaml`) is checked with its lesson instead.
+/// A file given by name that is neither a lesson nor YAML is checked as a lab, and reported.
+fn is_lab(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    !name.ends_with(".quiz.yaml") && !name.ends_with(".md")
 }

@@ -559,7 +559,7 @@ fn quiz_rules(
     }
     match super::load_quiz(&quiz_path) {
         Err(e) => out.push(
-            Diagnostic::error(&quiz_path, Pos::START, e.to_string())
+            Diagnostic::error(&quiz_path, Pos::START, quiz_problem(e))
                 .with_hint("every question needs an id, a prompt, an explanation and an answer (`answer` for choices, `model_answer` for text)"),
         ),
         Ok(quiz) if quiz.lesson != id => out.push(
@@ -632,5 +632,13 @@ fn shared_names(path: &Path, files: &[PathBuf], section: &Heading, out: &mut Vec
             )
             .with_hint("give each lab its own names, so that a lab left unfinished does not hand its resources to the next"),
         );
+    }
+}
+
+/// The quiz's problem without the path, which the diagnostic names already.
+fn quiz_problem(error: super::LessonError) -> String {
+    match error {
+        super::LessonError::Invalid { message, .. } => message,
+        other => other.to_string(),
     }
 }
