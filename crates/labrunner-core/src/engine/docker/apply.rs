@@ -24,7 +24,7 @@ use super::{DockerEngine, FOREGROUND_TIMEOUT};
 use crate::command::output::{render_inspect, render_network_ls, render_ports, render_volume_ls};
 use crate::command::{Action, ContainerSpec, ExecSpec, MountKind, NetworkCreate};
 use crate::engine::{
-    ActionOutput, ApplyContext, CALL_TIMEOUT, Engine, EngineError, ExecOutput, LABEL_LAB,
+    ActionOutput, ApplyContext, CALL_TIMEOUT, Engine, EngineError, ExecOutput, LABEL_LAB, LABEL_RUN,
 };
 
 impl DockerEngine {
@@ -633,11 +633,18 @@ impl DockerEngine {
         Ok(text(format!("{}\n", created.id)))
     }
 
-    /// Prune only what this lab created: pruning someone else's networks or volumes would
-    /// destroy data labrunner does not own.
+    /// Prune only what this run created (else, without a run, what this lab created): pruning
+    /// someone else's networks or volumes, or those of another grading of the same lab on the
+    /// same daemon, would destroy data this run does not own.
     fn lab_filter(ctx: &ApplyContext) -> HashMap<String, Vec<String>> {
-        let lab = ctx.labels.get(LABEL_LAB).cloned().unwrap_or_default();
-        HashMap::from([("label".to_string(), vec![format!("{LABEL_LAB}={lab}")])])
+        let owner = match ctx.labels.get(LABEL_RUN) {
+            Some(run) => format!("{LABEL_RUN}={run}"),
+            None => {
+                let lab = ctx.labels.get(LABEL_LAB).cloned().unwrap_or_default();
+                format!("{LABEL_LAB}={lab}")
+            }
+        };
+        HashMap::from([("label".to_string(), vec![owner])])
     }
 }
 
