@@ -18,8 +18,8 @@ pub use crate::command::ResourceKind;
 use crate::command::{self, Action};
 use crate::engine::{ApplyContext, Engine, EngineError, LABEL_LAB, LABEL_MANAGED, LABEL_RUN};
 use crate::images::ImageMap;
-pub use crate::lab::{Resource, declared};
 use crate::lab::{Command, Lab, Step};
+pub use crate::lab::{Resource, declared};
 
 /// Label on containers that checks start for themselves (their events are not the student's).
 pub const LABEL_ROLE: &str = "io.labrunner.role";
