@@ -27,8 +27,8 @@ use futures_util::stream::{BoxStream, StreamExt};
 use tokio::time::timeout;
 
 use super::{
-    ActionOutput, ApplyContext, CALL_TIMEOUT, ContainerInfo, DaemonEvent, Engine, EngineError,
-    ExecOutput, LABEL_LAB, MountInfo, NetworkInfo, PortBinding, Resources, VolumeInfo,
+    ActionOutput, ApplyContext, CALL_TIMEOUT, ContainerInfo, DaemonCapacity, DaemonEvent, Engine,
+    EngineError, ExecOutput, LABEL_LAB, MountInfo, NetworkInfo, PortBinding, Resources, VolumeInfo,
 };
 use crate::command::{Action, ContainerSpec, ExecSpec, MountKind, MountSyntax, NetworkCreate};
 
@@ -453,6 +453,42 @@ impl DockerEngine {
     fn lab_filter(ctx: &ApplyContext) -> HashMap<String, Vec<String>> {
         let lab = ctx.labels.get(LABEL_LAB).cloned().unwrap_or_default();
         HashMap::from([("label".to_string(), vec![format!("{LABEL_LAB}={lab}")])])
+    }
+}
+
+impl DockerEngine {
+    /// What the daemon has to give concurrent gradings: CPUs, memory, and how many networks its
+    /// address pools can hand out.
+    pub async fn capacity(&self) -> Result<DaemonCapacity, EngineError> {
+        let info = self
+            .call("read the daemon's resources", self.docker.info())
+            .await?;
+        let pools = info.default_address_pools.map(|pools| {
+            pools
+                .iter()
+                .map(|p| {
+                    let base_bits = p
+                        .base
+                        .as_deref()
+                        .and_then(|b| b.split_once('/'))
+                        .and_then(|(_, bits)| bits.parse::<i64>().ok());
+                    match (base_bits, p.size) {
+                        (Some(base), Some(size)) if size >= base && size - base < 32 => {
+                            1u64 << (size - base)
+                        }
+                        _ => 0,
+                    }
+                })
+                .sum()
+        });
+        Ok(DaemonCapacity {
+            cpus: info.ncpu.and_then(|n| u32::try_from(n).ok()).unwrap_or(1),
+            memory_bytes: info
+                .mem_total
+                .and_then(|m| u64::try_from(m).ok())
+                .unwrap_or(0),
+            pool_networks: pools.filter(|n| *n > 0),
+        })
     }
 }
 
