@@ -1,6 +1,6 @@
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use labrunner::cli;
 
 /// Hands-on Docker labs against your real Docker daemon.
@@ -29,8 +29,14 @@ enum Command {
     Watch(cli::watch::Args),
     /// Remove what labrunner created (found by its labels), and nothing else.
     Clean(cli::clean::Args),
-    /// Grade a lab: the daemon's current state, or a replayed submission.
+    /// Grade a lab: the daemon's current state, a replayed submission, or a whole class.
     Grade(cli::grade::Args),
+    /// Join the results of a class graded in shards into one gradebook; name who is missing.
+    Merge(cli::merge::Args),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    Completions(cli::completions::CompletionsArgs),
+    /// Print the manual page, labrunner(1), or write every page into a folder.
+    Man(cli::completions::ManArgs),
 }
 
 fn main() -> ExitCode {
@@ -53,6 +59,9 @@ fn main() -> ExitCode {
             Some(Command::Watch(a)) => cli::watch::run(a).await,
             Some(Command::Clean(a)) => cli::clean::run(a).await,
             Some(Command::Grade(a)) => cli::grade::run(a).await,
+            Some(Command::Merge(a)) => cli::merge::run(a).await,
+            Some(Command::Completions(a)) => cli::completions::completions(a, Cli::command()),
+            Some(Command::Man(a)) => cli::completions::man(a, Cli::command()),
         }
     });
     match result {

@@ -1,9 +1,12 @@
 //! Subcommands: each parses nothing itself (clap did) and calls into the core.
 
+pub mod class;
 pub mod clean;
 pub mod common;
+pub mod completions;
 pub mod explain;
 pub mod grade;
+pub mod merge;
 pub mod progress;
 pub mod schema;
 pub mod test;

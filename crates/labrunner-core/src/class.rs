@@ -18,7 +18,7 @@ use std::future::Future;
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use futures_util::{FutureExt, StreamExt};
 use serde::{Deserialize, Serialize};
 

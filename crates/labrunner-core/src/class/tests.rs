@@ -1,5 +1,6 @@
 use super::*;
 use crate::report::{CheckReport, Status, StepReport};
+use chrono::DateTime;
 
 const LAB: &str = r#"format: 1
 id: kx-unit
