@@ -1,11 +1,11 @@
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use labrunner::cli;
 
 /// Hands-on Docker labs against your real Docker daemon.
 #[derive(Debug, Parser)]
-#[command(name = "labrunner", version, about)]
+#[command(name = "labrunner", about)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -15,7 +15,7 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
-    /// Check lab files for errors (default: labs/).
+    /// Check lab files for errors (default: the course's labs/).
     Validate(cli::validate::Args),
     /// Print the JSON Schema of the lab format.
     Schema(cli::schema::Args),
@@ -39,8 +39,30 @@ enum Command {
     Man(cli::completions::ManArgs),
 }
 
+/// `--version`: the release, the lab format it reads and the Docker Engine API range it speaks.
+fn version() -> String {
+    use labrunner_core::engine::docker::{MAX_API, MIN_API};
+    format!(
+        "{} (lab format {}, Docker Engine API {}.{} to {}.{})",
+        env!("CARGO_PKG_VERSION"),
+        labrunner_core::lab::FORMAT_VERSION,
+        MIN_API.0,
+        MIN_API.1,
+        MAX_API.0,
+        MAX_API.1
+    )
+}
+
+/// The command line, as parsed, completed and documented.
+fn command() -> clap::Command {
+    Cli::command().version(version())
+}
+
 fn main() -> ExitCode {
-    let args = Cli::parse();
+    let args = match Cli::from_arg_matches(&command().get_matches()) {
+        Ok(args) => args,
+        Err(e) => e.exit(),
+    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -60,8 +82,8 @@ fn main() -> ExitCode {
             Some(Command::Clean(a)) => cli::clean::run(a).await,
             Some(Command::Grade(a)) => cli::grade::run(a).await,
             Some(Command::Merge(a)) => cli::merge::run(a).await,
-            Some(Command::Completions(a)) => cli::completions::completions(a, Cli::command()),
-            Some(Command::Man(a)) => cli::completions::man(a, Cli::command()),
+            Some(Command::Completions(a)) => cli::completions::completions(a, command()),
+            Some(Command::Man(a)) => cli::completions::man(a, command()),
         }
     });
     match result {

@@ -40,8 +40,14 @@ pub fn man(args: ManArgs, cmd: clap::Command) -> anyhow::Result<ExitCode> {
         }
         None => {
             let mut out = std::io::stdout().lock();
-            clap_mangen::Man::new(cmd).render(&mut out)?;
-            out.flush()?;
+            let written = clap_mangen::Man::new(cmd)
+                .render(&mut out)
+                .and_then(|()| out.flush());
+            // A reader that stops early (`labrunner man | head`) is not an error.
+            match written {
+                Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => return Err(e.into()),
+                _ => {}
+            }
         }
     }
     Ok(ExitCode::SUCCESS)

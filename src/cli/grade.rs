@@ -50,7 +50,8 @@ use labrunner_core::submission::{Limits, read_submission};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The lab: a lab file, or a lab id found under labs/.
+    /// The lab: a lab file, or a lab id (looked up in labs/ of the course folder, or of the
+    /// shipped curriculum).
     #[arg(value_name = "LAB")]
     pub lab: String,
     /// Replay this file of docker commands instead of grading the daemon's current state.
@@ -191,24 +192,31 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// A lab file, or the lab with that id under labs/.
+/// A lab file, or the lab with that id under the content root's labs/ (see `content::root`).
 pub fn find_lab(lab: &str) -> anyhow::Result<LoadedLab> {
     let path = Path::new(lab);
     if path.is_file() {
         let mut labs = load_labs(&[path.to_path_buf()])?;
         return labs.pop().context("no lab in that file");
     }
-    let folder = Path::new("labs");
+    let folder = super::content::labs(None)?;
     if !folder.is_dir() {
-        bail!("{lab}: no such lab file (and no labs/ folder to look for a lab with that id)");
+        bail!(
+            "{lab}: no such lab file (and no {} folder to look for a lab with that id)",
+            folder.display()
+        );
     }
-    let labs = load_labs(&[folder.to_path_buf()])?;
+    let labs = load_labs(std::slice::from_ref(&folder))?;
     let mut found: Vec<LoadedLab> = labs.into_iter().filter(|l| l.lab.id == lab).collect();
     match found.len() {
-        0 => bail!("{lab}: no such lab file, and no lab with that id under labs/"),
+        0 => bail!(
+            "{lab}: no such lab file, and no lab with that id under {}",
+            folder.display()
+        ),
         1 => Ok(found.remove(0)),
         _ => bail!(
-            "{lab}: several labs under labs/ have that id: {}",
+            "{lab}: several labs under {} have that id: {}",
+            folder.display(),
             found
                 .iter()
                 .map(|l| l.path.display().to_string())

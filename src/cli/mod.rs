@@ -4,6 +4,7 @@ pub mod class;
 pub mod clean;
 pub mod common;
 pub mod completions;
+pub mod content;
 pub mod explain;
 pub mod grade;
 pub mod merge;

@@ -9,7 +9,7 @@ use labrunner_core::runner::{LabRun, LabTest, early_pass_message, test_lab};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Lab files or folders (default: labs/).
+    /// Lab files or folders (default: labs/ of the course folder, or of the shipped curriculum).
     #[arg(value_name = "LAB")]
     pub labs: Vec<PathBuf>,
     /// Print one JSON document with every lab's result.
@@ -29,7 +29,7 @@ pub struct Args {
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let paths = if args.labs.is_empty() {
-        vec![PathBuf::from("labs")]
+        vec![super::content::labs(None)?]
     } else {
         args.labs
     };

@@ -103,10 +103,14 @@ async fn event_loop(
     let mut notice_age = 0u32;
     let mut last_notice = None;
 
+    let colour_off = draw::theme::colour_off();
     loop {
         terminal.draw(|frame| {
             app.resize(frame.area());
             draw::draw(frame, app);
+            if colour_off {
+                draw::theme::monochrome(frame.buffer_mut());
+            }
         })?;
         let effects = tokio::select! {
             ev = input.next() => match ev {

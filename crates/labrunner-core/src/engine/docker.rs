@@ -35,6 +35,12 @@ use crate::command::{Action, ContainerSpec, ExecSpec, MountKind, MountSyntax, Ne
 /// Oldest Engine API labrunner supports (Docker 20.10).
 pub const MIN_API: (u64, u64) = (1, 41);
 
+/// Newest Engine API labrunner speaks (its client's version; newer daemons answer it too).
+pub const MAX_API: (u64, u64) = (
+    bollard::API_DEFAULT_VERSION.major_version as u64,
+    bollard::API_DEFAULT_VERSION.minor_version as u64,
+);
+
 /// How long a foreground `docker run` may take when the caller gives no limit.
 const FOREGROUND_TIMEOUT: Duration = Duration::from_secs(120);
 
