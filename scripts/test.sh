@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: unit and integration tests (against the real daemon), then validates and
-# proves the shipped labs with labrunner itself. Lab images are mapped onto local fixtures.
+# proves the shipped labs with labrunner itself (lab images mapped onto local fixtures), then
+# checks the README's set-up command (scripts/check-install.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -9,3 +10,4 @@ cargo build --quiet --workspace
 cargo test --quiet --workspace
 ./target/debug/labrunner validate labs/
 LABRUNNER_HOME="$(mktemp -d)" ./target/debug/labrunner test labs/
+bash scripts/check-install.sh
