@@ -105,7 +105,7 @@ fn fail(v: &Verdict) {
 }
 fn unknown(v: &Verdict, fragment: &str) {
     match v {
-        Verdict::Unknown { reason } => assert!(
+        Verdict::Unknown { reason, .. } => assert!(
             reason.contains(fragment),
             "reason {reason:?} lacks {fragment:?}"
         ),

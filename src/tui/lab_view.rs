@@ -708,7 +708,10 @@ steps:
             index: 0,
             description: "d".into(),
             points: 1,
-            verdict: Verdict::Unknown { reason: "r".into() },
+            verdict: Verdict::Unknown {
+                cause: labrunner_core::check::Cause::TimedOut,
+                reason: "r".into(),
+            },
         });
         assert_eq!(
             v.apply(&outcome("create", 0, false)),

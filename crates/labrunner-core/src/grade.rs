@@ -178,7 +178,7 @@ pub async fn grade(
     let outcome = tokio::select! {
         r = work => match r {
             Ok(result) => result,
-            Err(panic) => Err(GradeError::Panicked(panic_text(&panic))),
+            Err(panic) => Err(GradeError::Panicked(crate::ids::panic_text(panic.as_ref()))),
         },
         () = interrupt => Err(GradeError::Interrupted),
         () = tokio::time::sleep(hard_limit) => Err(GradeError::TimedOut(options.limits.total_timeout.as_secs())),
@@ -188,14 +188,6 @@ pub async fn grade(
     let leftovers = cleanup(engine, &run_id, &graded_lab, grader.owns_declared.get()).await;
     drop(temp);
     outcome.map(|report| Graded { report, leftovers })
-}
-
-fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
-    panic
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "panic".to_string())
 }
 
 /// Remove everything carrying the run label (containers first: networks and volumes in use

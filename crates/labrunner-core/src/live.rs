@@ -10,8 +10,9 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use tokio::sync::mpsc::UnboundedReceiver;
 
+use crate::check::Cause;
+use crate::check::probes::own_exec_prefixes;
 use crate::engine::DaemonEvent;
-use crate::lab::{CheckKind, Probe, Step};
 use crate::runner::{LABEL_ROLE, LabRun, RunEvent, SETTLE_WINDOW};
 
 /// What the user asks of the live loop.
@@ -43,35 +44,6 @@ impl Default for LiveConfig {
             fallback: Duration::from_secs(5),
         }
     }
-}
-
-/// How the commands a step's own checks run inside containers begin: their exec events are not
-/// the student's. (Checks ping with `-c 1 -W n` and probe with `nc -w 2`; students rarely do.)
-pub fn own_exec_commands(step: &Step) -> HashSet<String> {
-    let mut set = HashSet::new();
-    for check in &step.checks {
-        match check.kind() {
-            Some(CheckKind::Resolves(_)) => {
-                set.insert("ping -c 1 -W 1 ".to_string());
-            }
-            Some(CheckKind::Reachable(r)) => {
-                set.insert(match r.via {
-                    Probe::Ping => "ping -c 1 -W 2 ".to_string(),
-                    Probe::Tcp => "nc -w 2 ".to_string(),
-                });
-            }
-            Some(CheckKind::LoopbackOnly(_)) => {
-                set.insert("ls /sys/class/net".to_string());
-            }
-            Some(CheckKind::Exec(e)) => {
-                if let Ok(words) = shell_words::split(&e.command) {
-                    set.insert(words.join(" "));
-                }
-            }
-            _ => {}
-        }
-    }
-    set
 }
 
 /// Whether a daemon event can change a check's answer (and is not caused by the checks).
@@ -119,7 +91,7 @@ pub async fn run(
             let outcomes = run.evaluate(step).await;
             let daemon_gone = outcomes
                 .iter()
-                .any(|o| o.verdict.text().contains("cannot reach the Docker daemon"));
+                .any(|o| o.verdict.cause().is_some_and(Cause::is_connection));
             if daemon_gone && connected {
                 connected = false;
                 run.emit(RunEvent::Daemon {
@@ -145,7 +117,7 @@ pub async fn run(
         }
         let own = steps
             .get(current)
-            .map(own_exec_commands)
+            .map(own_exec_prefixes)
             .unwrap_or_default();
         tokio::select! {
             command = commands.recv() => match command {

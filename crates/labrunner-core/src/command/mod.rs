@@ -15,6 +15,7 @@
 
 mod explain;
 mod flags;
+pub mod output;
 mod policy;
 mod rename;
 mod tokenize;
@@ -164,12 +165,42 @@ pub enum MountSyntax {
     TmpfsFlag,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
+#[schemars(rename = "MountType")]
 pub enum MountKind {
     Volume,
     Bind,
     Tmpfs,
+}
+
+impl MountKind {
+    /// The daemon's and the CLI's name for the type: `volume`, `bind`, `tmpfs`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MountKind::Volume => "volume",
+            MountKind::Bind => "bind",
+            MountKind::Tmpfs => "tmpfs",
+        }
+    }
+
+    /// The type the daemon names, if it is one labs speak of.
+    pub fn from_daemon(name: &str) -> Option<Self> {
+        match name {
+            "volume" => Some(MountKind::Volume),
+            "bind" => Some(MountKind::Bind),
+            "tmpfs" => Some(MountKind::Tmpfs),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for MountKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -270,7 +301,7 @@ impl std::fmt::Display for ResourceKind {
 }
 
 /// Network names that are modes or built-in networks, never resources a lab owns.
-pub(crate) fn is_builtin_network(name: &str) -> bool {
+pub fn is_builtin_network(name: &str) -> bool {
     matches!(name, "bridge" | "host" | "none" | "default") || name.starts_with("container:")
 }
 

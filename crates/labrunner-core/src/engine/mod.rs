@@ -125,8 +125,8 @@ pub struct VolumeInfo {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct MountInfo {
-    /// `volume`, `bind` or `tmpfs`.
-    pub kind: String,
+    /// `volume`, `bind` or `tmpfs`; `None` for a type labs do not speak of (`npipe`, ...).
+    pub kind: Option<crate::command::MountKind>,
     /// Volume name, or host path for binds.
     pub source: String,
     pub target: String,

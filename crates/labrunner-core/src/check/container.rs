@@ -1,0 +1,43 @@
+//! `container`: a container is running, exited (with a code), created, or absent.
+
+use super::{CheckEnv, Observed, observation};
+use crate::lab::{ContainerCheck, ContainerState};
+
+pub(super) fn describe(c: &ContainerCheck, positive: bool) -> String {
+    let not = if positive { "" } else { "not " };
+    match (c.state, positive) {
+        (ContainerState::Absent, true) => format!("container {} is gone", c.name),
+        (ContainerState::Absent, false) => format!("container {} exists", c.name),
+        (state, _) => {
+            let state = format!("{state:?}").to_lowercase();
+            let code = c
+                .exit_code
+                .map(|e| format!(" with code {e}"))
+                .unwrap_or_default();
+            format!("container {} is {not}{state}{code}", c.name)
+        }
+    }
+}
+
+pub(super) async fn observe(c: &ContainerCheck, env: &CheckEnv<'_>) -> Observed {
+    let Some(info) = env.engine.container(&c.name).await? else {
+        return observation(
+            c.state == ContainerState::Absent,
+            format!("no container named {}", c.name),
+        );
+    };
+    let code = info
+        .exit_code
+        .filter(|_| info.status == "exited")
+        .map(|e| format!(" with exit code {e}"))
+        .unwrap_or_default();
+    let seen = format!("container {} is {}{code}", info.name, info.status);
+    let state_ok = match c.state {
+        ContainerState::Absent => false,
+        ContainerState::Running => info.status == "running",
+        ContainerState::Exited => info.status == "exited",
+        ContainerState::Created => info.status == "created",
+    };
+    let code_ok = c.exit_code.is_none() || c.exit_code == info.exit_code;
+    observation(state_ok && code_ok, seen)
+}

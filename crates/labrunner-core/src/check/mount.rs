@@ -1,0 +1,69 @@
+//! `mount`: a container has a mount of a type at a target, optionally from a source and
+//! read-only. tmpfs from `--tmpfs` (HostConfig.Tmpfs) counts like one in Mounts.
+
+use super::support::{expand_pwd, list, same_source};
+use super::{CheckEnv, Observed, not_holds, observation};
+use crate::lab::MountCheck;
+
+pub(super) fn describe(m: &MountCheck, positive: bool) -> String {
+    let ro = match m.read_only {
+        Some(true) => " read-only",
+        Some(false) => " read-write",
+        None => "",
+    };
+    let src = m
+        .source
+        .as_ref()
+        .map(|s| format!(" from {s}"))
+        .unwrap_or_default();
+    format!(
+        "container {} {}has a{ro} {} mount{src} at {}",
+        m.container,
+        if positive { "" } else { "no longer " },
+        m.kind,
+        m.target
+    )
+}
+
+pub(super) async fn observe(m: &MountCheck, env: &CheckEnv<'_>) -> Observed {
+    let Some(info) = env.engine.container(&m.container).await? else {
+        return not_holds(format!("no container named {}", m.container));
+    };
+    let kind_name = |k: Option<crate::command::MountKind>| k.map_or("other", |k| k.as_str());
+    let Some(mount) = info.mounts.iter().find(|x| x.target == m.target) else {
+        let seen: Vec<String> = info
+            .mounts
+            .iter()
+            .map(|x| format!("{} at {}", kind_name(x.kind), x.target))
+            .collect();
+        return not_holds(format!(
+            "{} has no mount at {} (mounts: {})",
+            info.name,
+            m.target,
+            list(&seen)
+        ));
+    };
+    let ro = if mount.read_only {
+        "read-only"
+    } else {
+        "read-write"
+    };
+    let source = if mount.source.is_empty() {
+        "-"
+    } else {
+        &mount.source
+    };
+    let seen = format!(
+        "{} has a {ro} {} mount of {source} at {}",
+        info.name,
+        kind_name(mount.kind),
+        mount.target
+    );
+    let kind_ok = mount.kind == Some(m.kind);
+    let ro_ok = m.read_only.is_none_or(|r| r == mount.read_only);
+    let source_ok = m
+        .source
+        .as_ref()
+        .is_none_or(|s| same_source(&expand_pwd(s, env.workdir), &mount.source));
+    observation(kind_ok && ro_ok && source_ok, seen)
+}

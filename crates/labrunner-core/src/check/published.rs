@@ -1,0 +1,114 @@
+//! `published`: a container port is published (from NetworkSettings.Ports), and optionally
+//! answers a probe on 127.0.0.1 that exchanges bytes: docker-proxy accepts connections even when
+//! nothing listens behind it.
+
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use super::support::first_line;
+use super::{CheckEnv, Observed, holds, not_holds};
+use crate::command::output::render_ports;
+use crate::lab::PublishedCheck;
+
+/// How long the probe waits for the published port to answer.
+const PROBE_TIMEOUT: Duration = Duration::from_secs(3);
+
+pub(super) fn describe(p: &PublishedCheck, positive: bool) -> String {
+    let host = match (&p.host_ip, p.host_port) {
+        (Some(ip), Some(port)) => format!(" on {ip}:{port}"),
+        (None, Some(port)) => format!(" on host port {port}"),
+        (Some(ip), None) => format!(" on {ip}"),
+        (None, None) => String::new(),
+    };
+    let probe = if p.probe && positive {
+        " and answers"
+    } else {
+        ""
+    };
+    format!(
+        "port {}/{} of {} is {}published{host}{probe}",
+        p.port,
+        p.protocol,
+        p.container,
+        if positive { "" } else { "not " }
+    )
+}
+
+pub(super) async fn observe(p: &PublishedCheck, env: &CheckEnv<'_>) -> Observed {
+    let Some(info) = env.engine.container(&p.container).await? else {
+        return not_holds(format!("no container named {}", p.container));
+    };
+    let all = render_ports(&info.ports, None);
+    let seen = if all.is_empty() {
+        format!(
+            "{} publishes no ports (network mode {})",
+            info.name, info.network_mode
+        )
+    } else {
+        format!(
+            "{} publishes {}",
+            info.name,
+            all.trim_end().replace('\n', ", ")
+        )
+    };
+    let matching = info.ports.iter().find(|b| {
+        b.container_port == p.port
+            && b.protocol == p.protocol
+            && p.host_port.is_none_or(|hp| hp == b.host_port)
+            && p.host_ip
+                .as_ref()
+                .is_none_or(|ip| *ip == b.host_ip || (b.host_ip.is_empty() && ip == "0.0.0.0"))
+    });
+    let Some(binding) = matching else {
+        return not_holds(seen);
+    };
+    if !p.probe {
+        return holds(seen);
+    }
+    if !(binding.host_ip.is_empty()
+        || binding.host_ip == "0.0.0.0"
+        || binding.host_ip == "127.0.0.1")
+    {
+        return holds(format!(
+            "{seen} (bound to {}, not probed: only 127.0.0.1 is probed)",
+            binding.host_ip
+        ));
+    }
+    match probe_http(binding.host_port).await {
+        Ok(reply) => holds(format!(
+            "{seen}; 127.0.0.1:{} answered: {}",
+            binding.host_port,
+            first_line(&reply)
+        )),
+        Err(why) => not_holds(format!("{seen}; but 127.0.0.1:{} {why}", binding.host_port)),
+    }
+}
+
+/// Send an HTTP request to 127.0.0.1:`port` and read the first bytes of the answer.
+async fn probe_http(port: u16) -> Result<String, String> {
+    let attempt = async {
+        let mut stream = tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .map_err(|e| format!("refused the connection ({e})"))?;
+        let _ = stream
+            .write_all(b"GET / HTTP/1.0\r\nHost: localhost\r\n\r\n")
+            .await;
+        let mut buf = vec![0u8; 256];
+        match stream.read(&mut buf).await {
+            Ok(0) => Err("accepted the connection but nothing answered behind it".to_string()),
+            Ok(n) => Ok(String::from_utf8_lossy(&buf[..n]).to_string()),
+            Err(e) => Err(format!(
+                "accepted the connection but nothing answered behind it ({e})"
+            )),
+        }
+    };
+    tokio::time::timeout(PROBE_TIMEOUT, attempt)
+        .await
+        .unwrap_or_else(|_| {
+            Err(format!(
+                "accepted the connection but sent nothing within {}s",
+                PROBE_TIMEOUT.as_secs()
+            ))
+        })
+}

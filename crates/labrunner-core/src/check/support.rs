@@ -1,0 +1,166 @@
+//! What several check kinds share: running a command in a container, reading its answer, and
+//! putting what was seen into short evidence.
+
+use std::path::Path;
+
+use regex::Regex;
+
+use super::{Cause, CheckEnv, EXEC_TIMEOUT, Unknown};
+use crate::engine::{ContainerInfo, Engine, ExecOutput};
+
+/// Longest excerpt of output shown as evidence, in characters.
+pub const EXCERPT_CHARS: usize = 120;
+
+/// The container must exist and run for a command to be executed in it.
+pub(super) async fn running(engine: &dyn Engine, name: &str) -> Result<ContainerInfo, Unknown> {
+    match engine.container(name).await? {
+        Some(info) if info.status == "running" => Ok(info),
+        Some(info) => Err(Unknown::new(
+            Cause::NotRunning,
+            format!(
+                "could not check: container {name} is {}, not running",
+                info.status
+            ),
+        )),
+        None => Err(Unknown::new(
+            Cause::NoSuchContainer,
+            format!("could not check: no container named {name}"),
+        )),
+    }
+}
+
+/// Run `argv` in `container` with the check's time limit.
+pub(super) async fn exec(
+    env: &CheckEnv<'_>,
+    container: &str,
+    argv: &[String],
+) -> Result<ExecOutput, Unknown> {
+    Ok(env.engine.exec(container, argv, EXEC_TIMEOUT).await?)
+}
+
+/// Standard output and error together, as a person would have seen them.
+pub(super) fn both(out: &ExecOutput) -> String {
+    format!("{}{}", out.stdout, out.stderr)
+}
+
+pub(super) fn is_missing_command(out: &ExecOutput) -> bool {
+    let text = both(out);
+    matches!(out.exit_code, Some(126 | 127))
+        && (text.contains("not found") || text.contains("executable file"))
+}
+
+/// The command answered in a way the check cannot read: say whether it was even there.
+pub(super) fn no_tool(out: &ExecOutput, tool: &str, container: &str) -> Unknown {
+    if is_missing_command(out) {
+        Unknown::new(
+            Cause::NoSuchCommand,
+            format!("could not check: {container} has no `{tool}` command"),
+        )
+    } else {
+        Unknown::new(
+            Cause::UnexpectedAnswer,
+            format!(
+                "could not check: unexpected answer from `{tool}` in {container}: {}",
+                excerpt(&both(out))
+            ),
+        )
+    }
+}
+
+pub(super) fn regex(pattern: &str) -> Result<Regex, Unknown> {
+    Regex::new(pattern).map_err(|e| {
+        Unknown::new(
+            Cause::InvalidCheck,
+            format!("could not check: bad pattern /{pattern}/: {e}"),
+        )
+    })
+}
+
+/// Replace `$(pwd)`, `${PWD}` and `$PWD` with the lab's working folder.
+pub fn expand_pwd(text: &str, workdir: &Path) -> String {
+    let dir = workdir.to_string_lossy();
+    text.replace("$(pwd)", &dir)
+        .replace("${PWD}", &dir)
+        .replace("$PWD", &dir)
+}
+
+pub(super) fn same_source(expected: &str, seen: &str) -> bool {
+    let norm = |s: &str| s.trim_end_matches('/').to_string();
+    norm(expected) == norm(seen)
+}
+
+pub(super) fn list(items: &[String]) -> String {
+    if items.is_empty() {
+        "nothing".into()
+    } else {
+        items.join(", ")
+    }
+}
+
+pub(super) fn first_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or("")
+        .to_string()
+}
+
+pub(super) fn last_line(text: &str) -> String {
+    text.lines()
+        .map(str::trim)
+        .rfind(|l| !l.is_empty())
+        .unwrap_or("")
+        .to_string()
+}
+
+/// At most [`EXCERPT_CHARS`] characters of output, on one line.
+pub fn excerpt(text: &str) -> String {
+    let one = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one.chars().count() > EXCERPT_CHARS {
+        let kept: String = one.chars().take(EXCERPT_CHARS - 3).collect();
+        format!("{kept}...")
+    } else if one.is_empty() {
+        "(no output)".into()
+    } else {
+        one
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_commands_are_told_apart() {
+        let out = ExecOutput {
+            exit_code: Some(126),
+            stdout: "OCI runtime exec failed: exec failed: unable to start container process: exec: \"ping\": executable file not found in $PATH: unknown".into(),
+            stderr: String::new(),
+        };
+        assert!(is_missing_command(&out));
+        let u = no_tool(&out, "ping", "api");
+        assert_eq!(u.reason, "could not check: api has no `ping` command");
+        assert_eq!(u.cause, Cause::NoSuchCommand);
+        let out = ExecOutput {
+            exit_code: Some(1),
+            stdout: "ping: bad address 'web'".into(),
+            stderr: String::new(),
+        };
+        assert!(!is_missing_command(&out));
+        assert_eq!(no_tool(&out, "ping", "api").cause, Cause::UnexpectedAnswer);
+    }
+
+    #[test]
+    fn pwd_is_expanded() {
+        let dir = Path::new("/tmp/lab");
+        assert_eq!(expand_pwd("$(pwd)/config", dir), "/tmp/lab/config");
+        assert_eq!(expand_pwd("${PWD}:/backup", dir), "/tmp/lab:/backup");
+    }
+
+    #[test]
+    fn excerpts_are_short() {
+        assert_eq!(excerpt(""), "(no output)");
+        assert_eq!(excerpt("a\n b"), "a b");
+        assert!(excerpt(&"x".repeat(500)).len() <= EXCERPT_CHARS);
+    }
+}
