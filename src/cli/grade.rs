@@ -66,7 +66,7 @@ pub struct Args {
     #[arg(long, value_name = "DIR", requires = "submissions")]
     pub out_dir: Option<PathBuf>,
     /// Students graded at once (default: sized to the daemon's CPUs, memory and address pools).
-    #[arg(long, value_name = "N", requires = "submissions", value_parser = clap::value_parser!(u16).range(1..=32))]
+    #[arg(long, value_name = "N", requires = "submissions", value_parser = clap::value_parser!(u16).range(1..=labrunner_core::class::MAX_JOBS as i64))]
     pub jobs: Option<u16>,
     /// Grade again students already graded in --out-dir from the same submission.
     #[arg(long, requires = "submissions")]

@@ -590,8 +590,7 @@ fn write_student(
     write_atomic(&out.record(&record.student), json.as_bytes())
 }
 
-/// A student who could not be graded still gets a report in each format: the class renderers
-/// with that one student, or a line of text.
+/// A student who could not be graded still gets a report in each format, saying why.
 fn ungraded_report(student: &str, error: &str, format: Format) -> String {
     let one = [StudentResult {
         student,
@@ -600,11 +599,7 @@ fn ungraded_report(student: &str, error: &str, format: Format) -> String {
     match format {
         Format::Junit => report::junit_class("", &one),
         Format::Ctrf => report::ctrf_class("", &one, Utc::now(), None),
-        Format::Text | Format::Tap => format!("{student}: could not be graded: {error}\n"),
-        Format::Json | Format::Gradescope | Format::Classroom => {
-            serde_json::json!({ "student": student, "status": "error", "error": error }).to_string()
-                + "\n"
-        }
+        other => report::ungraded(student, error, other),
     }
 }
 

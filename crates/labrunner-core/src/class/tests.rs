@@ -455,3 +455,26 @@ fn a_rerun_keeps_graded_students_unless_their_submission_changed() {
     write_student(&out, &failed("alice", "daemon gone"), &[]).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(kept(&options), None);
 }
+
+#[test]
+fn a_student_who_could_not_be_graded_gets_a_report_in_every_format() {
+    let why = "submission x.sh is not UTF-8 text";
+    for format in Format::ALL {
+        let text = ungraded_report("zed", why, format);
+        assert!(text.contains("not UTF-8 text"), "{format:?}: {text}");
+        if matches!(
+            format,
+            Format::Json | Format::Gradescope | Format::Classroom | Format::Ctrf
+        ) {
+            let v: Result<serde_json::Value, _> = serde_json::from_str(&text);
+            assert!(v.is_ok(), "{format:?} is JSON: {text}");
+        }
+    }
+    let classroom: serde_json::Value =
+        serde_json::from_str(&ungraded_report("zed", why, Format::Classroom)).unwrap_or_default();
+    assert_eq!(classroom["status"], "error");
+    assert_eq!(classroom["tests"][0]["score"], 0);
+    let gradescope: serde_json::Value =
+        serde_json::from_str(&ungraded_report("zed", why, Format::Gradescope)).unwrap_or_default();
+    assert_eq!(gradescope["score"], 0);
+}

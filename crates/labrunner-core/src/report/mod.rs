@@ -231,6 +231,32 @@ pub fn ctrf_class(
     ctrf::render_class(lab_id, results, started_at, shard)
 }
 
+/// The report of a student who could not be graded, in a single-report format: no checks, no
+/// points, the reason. (JUnit and CTRF use [`junit_class`] and [`ctrf_class`] with one student.)
+pub fn ungraded(student: &str, error: &str, format: Format) -> String {
+    let why = printable_line(error);
+    match format {
+        Format::Text => format!("{student}: could not be graded: {why}\n"),
+        Format::Tap => {
+            format!("TAP version 14\n1..1\nnot ok 1 - grading # could not be graded: {why}\n")
+        }
+        Format::Gradescope => to_json(&serde_json::json!({
+            "score": 0,
+            "output": format!("Could not be graded: {why}"),
+            "tests": [],
+        })),
+        Format::Classroom => to_json(&serde_json::json!({
+            "version": 1,
+            "status": "error",
+            "max_score": 0,
+            "tests": [{ "name": "grading", "status": "error", "score": 0, "message": why }],
+        })),
+        Format::Json | Format::Junit | Format::Ctrf => {
+            to_json(&serde_json::json!({ "student": student, "status": "error", "error": why }))
+        }
+    }
+}
+
 /// Render a report in a format. Pure: the same report always gives the same text.
 pub fn render(report: &GradeReport, format: Format) -> String {
     match format {
