@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: unit and integration tests (against the real daemon), then validates the
-# shipped labs and lessons and proves them with labrunner itself (lesson doctests included).
-# Images are mapped onto local fixtures.
+# shipped labs and lessons and proves them with labrunner itself (lesson doctests included),
+# then checks the README's set-up command (scripts/check-install.sh). Images are mapped onto
+# local fixtures.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
@@ -22,3 +23,4 @@ LABRUNNER_HOME="$(mktemp -d)" ./target/debug/labrunner test labs/
 # (scripts/fixture-images.md says what each stand-in keeps of the real image).
 LABRUNNER_HOME="$(mktemp -d)" LABRUNNER_IMAGE_MAP="$LESSON_IMAGE_MAP" \
   ./target/debug/labrunner test lessons/*.md
+bash scripts/check-install.sh

@@ -11,8 +11,9 @@ use labrunner_core::runner::{LabRun, LabTest, early_pass_message, test_lab};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Lab files or folders (default: labs/), or lesson files (`lessons/NAME.md`) whose
-    /// demonstrations marked `doctest` are run.
+    /// Lab files or folders (default: labs/ of the course folder, or of the shipped
+    /// curriculum), or lesson files (`lessons/NAME.md`) whose demonstrations marked `doctest`
+    /// are run.
     #[arg(value_name = "LAB|LESSON.md")]
     pub labs: Vec<PathBuf>,
     /// Print one JSON document with every lab's result.
@@ -34,7 +35,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (lessons, paths): (Vec<PathBuf>, Vec<PathBuf>) =
         args.labs.iter().cloned().partition(|p| is_lesson(p));
     let paths = if paths.is_empty() && lessons.is_empty() {
-        vec![PathBuf::from("labs")]
+        vec![super::content::labs(None)?]
     } else {
         paths
     };

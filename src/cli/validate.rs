@@ -15,8 +15,7 @@ use labrunner_core::validate::check_file;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Lab files, lesson files (*.md) or folders to check (folders are searched for *.yaml,
-    /// *.yml and *.md).
-    #[arg(default_value = "labs")]
+    /// *.yml and *.md; default: labs/ of the course folder, or of the shipped curriculum).
     pub paths: Vec<PathBuf>,
     /// Print the diagnostics as a JSON array instead of text.
     #[arg(long)]
@@ -24,9 +23,14 @@ pub struct Args {
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+    let paths = if args.paths.is_empty() {
+        vec![super::content::labs(None)?]
+    } else {
+        args.paths
+    };
     let mut files = Vec::new();
     let mut lessons = Vec::new();
-    for path in &args.paths {
+    for path in &paths {
         if !path.exists() {
             eprintln!("labrunner: {}: no such file or folder", path.display());
             return Ok(ExitCode::from(2));
