@@ -6,6 +6,7 @@
 //! TUI and subcommands are thin shells over this crate.
 
 pub mod check;
+pub mod class;
 pub mod command;
 pub mod engine;
 pub mod grade;
@@ -18,6 +19,7 @@ pub mod lesson;
 pub mod live;
 pub mod load;
 pub mod namespace;
+pub mod pattern;
 pub mod progress;
 pub mod report;
 pub mod runner;

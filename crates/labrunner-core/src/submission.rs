@@ -543,7 +543,21 @@ mod tests {
                 })
                 .is_err()
         );
-        assert!(policy.check(&Action::NetworkPrune { force: true }).is_err());
+        assert!(
+            policy
+                .check(&Action::NetworkPrune {
+                    force: true,
+                    labels: vec![],
+                })
+                .is_err()
+        );
+        assert_eq!(
+            policy.check(&Action::NetworkPrune {
+                force: true,
+                labels: vec!["lab=mine".into()],
+            }),
+            Ok(())
+        );
     }
 
     #[test]

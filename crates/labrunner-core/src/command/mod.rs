@@ -53,6 +53,9 @@ pub enum Action {
     },
     NetworkPrune {
         force: bool,
+        /// `--filter label=KEY` or `label=KEY=VALUE`: only networks carrying every one of these
+        /// labels are pruned.
+        labels: Vec<String>,
     },
     VolumeCreate {
         name: Option<String>,
@@ -496,6 +499,7 @@ const LOGS_FLAGS: &[Flag] = &[
     switch("follow", &["-f", "--follow"]),
     value("tail", &["-n", "--tail"]),
 ];
+const NETWORK_PRUNE_FLAGS: &[Flag] = &[FORCE, value("filter", &["--filter"])];
 const NETWORK_CONNECT_FLAGS: &[Flag] = &[value("alias", &["--alias"])];
 const VOLUME_PRUNE_FLAGS: &[Flag] = &[FORCE, switch("all", &["-a", "--all"])];
 const RM_FLAGS: &[Flag] = &[FORCE, switch("volumes", &["-v", "--volumes"])];
@@ -510,7 +514,7 @@ pub fn accepted_options() -> Vec<(&'static str, &'static [&'static str])> {
         ("network connect", NETWORK_CONNECT_FLAGS),
         ("network disconnect", &[FORCE]),
         ("network inspect", &[FORMAT]),
-        ("network prune", &[FORCE]),
+        ("network prune", NETWORK_PRUNE_FLAGS),
         ("volume create", VOLUME_CREATE_FLAGS),
         ("volume rm", &[FORCE]),
         ("volume inspect", &[FORMAT]),
@@ -805,10 +809,24 @@ fn network_inspect(command: &str, rest: &[String]) -> Result<Action, ParseError>
 }
 
 fn network_prune(command: &str, rest: &[String]) -> Result<Action, ParseError> {
-    let scanned = flags::scan(command, rest, &[FORCE], true)?;
+    let scanned = flags::scan(command, rest, NETWORK_PRUNE_FLAGS, true)?;
     unexpected(command, &scanned.args)?;
+    let mut labels = Vec::new();
+    for f in scanned.flags.iter().filter(|f| f.id == "filter") {
+        // Only label filters are understood; `until=` and the rest stay unsupported.
+        match f.text().strip_prefix("label=") {
+            Some(label) if !label.is_empty() => labels.push(label.to_string()),
+            _ => {
+                return Err(ParseError::UnsupportedFlag {
+                    command: command.to_string(),
+                    flag: "--filter".to_string(),
+                });
+            }
+        }
+    }
     Ok(Action::NetworkPrune {
         force: force(&scanned.flags),
+        labels,
     })
 }
 

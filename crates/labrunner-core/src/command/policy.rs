@@ -202,9 +202,13 @@ impl Action {
     pub fn dangers(&self, sandbox: Option<&Path>) -> Vec<Danger> {
         match self {
             Action::Run(c) | Action::Create(c) => container_dangers(c, sandbox),
+            // A network prune filtered on a label is the habit lessons teach for shared
+            // machines, and labrunner confines every prune to its own run in any case; without
+            // a filter, a prune on someone else's daemon removes what is not yours.
+            Action::NetworkPrune { labels, .. } if !labels.is_empty() => Vec::new(),
             Action::NetworkPrune { .. } | Action::VolumePrune { .. } => vec![danger(
                 "prune",
-                "removes resources of everyone using this Docker daemon, not only the lab's",
+                "removes resources of everyone using this Docker daemon, not only yours; filter it on a label of your own (`--filter label=KEY=VALUE`)",
             )],
             _ => Vec::new(),
         }
