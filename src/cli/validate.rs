@@ -105,7 +105,9 @@ fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
 /// Lesson files: the path itself if it is a markdown file, else the markdown files below it.
 fn lesson_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     let is_md = |p: &Path| p.extension().is_some_and(|e| e == "md");
-    if path.is_file() {
+    // Anything but a folder is taken as named (a FIFO or a device included): the readers
+    // refuse what is not a regular file, by name.
+    if !path.is_dir() {
         return Ok(if is_md(path) {
             vec![path.to_path_buf()]
         } else {
