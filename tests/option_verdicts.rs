@@ -410,6 +410,12 @@ const SAMPLES: &[(&str, &str, &str, Verdict)] = &[
         Refused("prune"),
     ),
     (
+        "network prune",
+        "--filter",
+        "docker network prune -f --filter label=team=a",
+        Runs,
+    ),
+    (
         "volume inspect",
         "-f",
         "docker volume inspect -f '{{.Name}}' o-vol",
