@@ -441,7 +441,9 @@ impl LoadedLab {
 /// sorted. Symbolic links to folders are not followed (a link to `..` would never end); a
 /// linked `*.yaml` is listed, and the loader reads it only if it leads to a regular file.
 pub fn lab_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
-    if !path.is_dir() {
+    // A missing path is an error, as it always was; anything else that is not a folder is
+    // listed for the loader to read or refuse.
+    if !std::fs::metadata(path)?.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
     let mut out = Vec::new();
