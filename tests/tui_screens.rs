@@ -671,6 +671,11 @@ fn every_key_goes_to_the_focused_shell_except_the_one_that_gives_focus_back() {
     }
     h.app.on_key(key(KeyCode::F(2)));
     assert_eq!(h.app.scope(), labrunner::tui::keymap::Scope::Lab);
+    // Mouse capture goes to the terminal (to select text) and back.
+    let effects = press(&mut h.app, "m");
+    assert!(matches!(effects.as_slice(), [Effect::MouseCapture(false)]), "{effects:?}");
+    let effects = press(&mut h.app, "m");
+    assert!(matches!(effects.as_slice(), [Effect::MouseCapture(true)]), "{effects:?}");
     // The pane can be hidden (its shell keeps running) and shown again.
     press(&mut h.app, "T");
     assert!(!h.app.terminal.as_ref().unwrap().visible);
