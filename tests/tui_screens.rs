@@ -814,6 +814,10 @@ fn opening_a_lab_says_what_setup_creates_and_what_exists_and_asks() {
             assert_eq!(h.app.mode, Mode::Lab);
         } else {
             assert_eq!(started, None, "no: nothing starts");
+            assert!(
+                effects.iter().any(|e| matches!(e, Effect::StopLive)),
+                "the preflight task is stopped: {effects:?}"
+            );
             assert_eq!(h.app.mode, Mode::Home);
         }
     }

@@ -482,7 +482,8 @@ impl App {
     }
 
     fn go_home(&mut self, effects: &mut Vec<Effect>) {
-        if self.lab.take().is_some() && self.live {
+        // Stops the live loop, or the preflight of a lab that was never started.
+        if self.lab.take().is_some() {
             effects.push(Effect::StopLive);
         }
         if self.terminal.take().is_some() {
