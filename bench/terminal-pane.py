@@ -167,8 +167,15 @@ def main():
         os.kill(pid, signal.SIGTERM)
         os.waitpid(pid, 0)
         phase("labrunner exited")
+        # A check's helper container may still hold the volume: labrunner's own go first.
+        subprocess.run([BIN, "clean", "--lab", "volume-persistence"], capture_output=True,
+                       env=env)
         subprocess.run(["docker", "network", "rm", "isolated-net"], capture_output=True)
         subprocess.run(["docker", "volume", "rm", "persistent-store"], capture_output=True)
+        for kind, name in (("network", "isolated-net"), ("volume", "persistent-store")):
+            if subprocess.run(["docker", kind, "inspect", name],
+                              capture_output=True).returncode == 0:
+                sys.stderr.write(f"could not remove {kind} {name}\n")
 
     ms = [e * 1000 for e in echo]
     print(f"keystroke to echo: median {statistics.median(ms):.1f} ms, p95 {pct(ms, 95):.1f} ms "

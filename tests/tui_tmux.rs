@@ -297,6 +297,9 @@ fn student_does_a_lab_live_gets_help_then_resets_it() {
     let t = s.start("");
     t.wait_for("Lessons and labs");
     t.keys(&["j", "Enter"]);
+    // The volume that exists is named before anything runs, and the lab opens on yes.
+    t.wait_for("use my existing resources");
+    t.keys(&["y"]);
     t.wait_for("seen: no network named");
     t.wait_for("live: checks re-run");
 
