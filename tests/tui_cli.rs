@@ -86,8 +86,12 @@ fn progress_refuses_an_unreadable_file_without_touching_it() {
 fn tui_without_content_says_where_it_looked_and_how_to_fix_it() {
     let home = tempfile::tempdir().unwrap();
     let empty = tempfile::tempdir().unwrap();
+    // A folder without a course, chosen explicitly (without --root, labrunner would fall back on
+    // the curriculum it ships with).
     let out = labrunner(home.path())
         .current_dir(empty.path())
+        .arg("--root")
+        .arg(empty.path())
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));

@@ -275,8 +275,24 @@ fn a_missing_path_exits_2() {
 #[test]
 fn default_path_is_labs_folder() {
     let dir = tempfile::tempdir().expect("tempdir");
-    // No labs/ here: the default path does not exist.
-    assert_eq!(validate_in(dir.path(), &[]).status.code(), Some(2));
+    let home = tempfile::tempdir().expect("tempdir");
+    // No labs/ here: the default is the curriculum shipped inside the binary.
+    let shipped = Command::new(BIN)
+        .arg("validate")
+        .current_dir(dir.path())
+        .env("LABRUNNER_HOME", home.path())
+        .env_remove("LABRUNNER_ROOT")
+        .output()
+        .expect("run labrunner");
+    assert_eq!(shipped.status.code(), Some(0), "{}", stdout(&shipped));
+    let shipped_labs = std::fs::read_dir(manifest_dir().join("labs/MOD-DOCKER-04"))
+        .expect("labs")
+        .count();
+    assert_eq!(
+        stdout(&shipped).trim(),
+        format!("{shipped_labs} files, 0 errors, 0 warnings")
+    );
+    // A labs/ folder here: a course checkout, validated instead.
     let labs = dir.path().join("labs");
     std::fs::create_dir(&labs).expect("mkdir");
     let good = manifest_dir().join(GOOD).join("custom-bridge-dns.yaml");

@@ -12,31 +12,49 @@ use labrunner_core::lab::{LoadedLab, lab_files};
 #[derive(Debug, Clone, Default, clap::Args)]
 pub struct ImageArgs {
     /// Use a local image instead of one a lab names: FROM=TO (repeatable; also
-    /// LABRUNNER_IMAGE_MAP="FROM=TO,..." and `image_map` in $LABRUNNER_HOME/config.yaml).
+    /// LABRUNNER_IMAGE_MAP="FROM=TO,..." and `image_map` in the config file).
     #[arg(long = "image-map", value_name = "FROM=TO")]
     pub image_map: Vec<String>,
 }
 
+/// The config file (`labrunner_core::home::config_file`).
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
-struct Config {
+pub struct Config {
+    /// Local images for the images labs name.
     #[serde(default)]
-    image_map: std::collections::BTreeMap<String, String>,
+    pub image_map: std::collections::BTreeMap<String, String>,
+    /// A course's own folder of lessons/ and labs/ (relative to the config file's folder).
+    #[serde(default)]
+    pub root: Option<PathBuf>,
+}
+
+/// The config file's settings; none when there is no config file.
+pub fn config() -> anyhow::Result<Config> {
+    let path = labrunner_core::home::config_file();
+    if !path.exists() {
+        return Ok(Config::default());
+    }
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    let mut config: Config = serde_yaml::from_str(&text).with_context(|| {
+        format!(
+            "{}: not a valid config file (keys: image_map, root)",
+            path.display()
+        )
+    })?;
+    if let (Some(root), Some(dir)) = (&config.root, path.parent()) {
+        config.root = Some(dir.join(root));
+    }
+    Ok(config)
 }
 
 impl ImageArgs {
     /// Config file, then the environment, then flags: later ones win.
     pub fn image_map(&self) -> anyhow::Result<ImageMap> {
         let mut map = ImageMap::default();
-        let config = labrunner_core::home::home().join("config.yaml");
-        if config.exists() {
-            let text = std::fs::read_to_string(&config)
-                .with_context(|| format!("cannot read {}", config.display()))?;
-            let parsed: Config = serde_yaml::from_str(&text)
-                .with_context(|| format!("{}: not a valid config file", config.display()))?;
-            for (from, to) in parsed.image_map {
-                map.insert(&from, &to);
-            }
+        for (from, to) in config()?.image_map {
+            map.insert(&from, &to);
         }
         if let Ok(env) = std::env::var("LABRUNNER_IMAGE_MAP") {
             let parsed = ImageMap::parse_entries(&env)

@@ -29,6 +29,8 @@ pub enum FormatArg {
     Gradescope,
     /// Common Test Report Format (CTRF) JSON.
     Ctrf,
+    /// GitHub Classroom autograding result (base64 it into the step's `result` output).
+    Classroom,
 }
 
 impl From<FormatArg> for Format {
@@ -40,6 +42,7 @@ impl From<FormatArg> for Format {
             FormatArg::Tap => Format::Tap,
             FormatArg::Gradescope => Format::Gradescope,
             FormatArg::Ctrf => Format::Ctrf,
+            FormatArg::Classroom => Format::Classroom,
         }
     }
 }
@@ -47,22 +50,42 @@ use labrunner_core::submission::{Limits, read_submission};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The lab: a lab file, or a lab id found under labs/.
+    /// The lab: a lab file, or a lab id (looked up in labs/ of the course folder, or of the
+    /// shipped curriculum).
     #[arg(value_name = "LAB")]
     pub lab: String,
     /// Replay this file of docker commands instead of grading the daemon's current state.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", conflicts_with = "submissions")]
     pub submission: Option<PathBuf>,
+    /// Grade a class: every file in DIR is one student's submission, named after the student
+    /// (`alice.sh` is alice). Needs --out-dir.
+    #[arg(long, value_name = "DIR", requires = "out_dir", conflicts_with_all = ["sandbox", "out"])]
+    pub submissions: Option<PathBuf>,
+    /// Class results: DIR/<student>.<ext> per format, DIR/gradebook.csv, DIR/class.junit.xml,
+    /// DIR/class.ctrf.json, and DIR/records/ (what re-runs and `labrunner merge` read).
+    #[arg(long, value_name = "DIR", requires = "submissions")]
+    pub out_dir: Option<PathBuf>,
+    /// Students graded at once (default: sized to the daemon's CPUs, memory and address pools).
+    #[arg(long, value_name = "N", requires = "submissions", value_parser = clap::value_parser!(u16).range(1..=labrunner_core::class::MAX_JOBS as i64))]
+    pub jobs: Option<u16>,
+    /// Grade again students already graded in --out-dir from the same submission.
+    #[arg(long, requires = "submissions")]
+    pub force: bool,
+    /// Grade only part INDEX of COUNT of the class (a stable split by student id), e.g. 0/4; COUNT
+    /// alone takes INDEX from JOB_COMPLETION_INDEX (Kubernetes Indexed Jobs).
+    #[arg(long, value_name = "INDEX/COUNT", requires = "submissions")]
+    pub shard: Option<String>,
     /// Prefix every resource name with NS- (default for replay: a fresh `lr-xxxxxx`; for the
-    /// current state: the lab's own names).
-    #[arg(long, value_name = "NS")]
+    /// current state: the lab's own names). For a class: each student gets a fresh NS-xxxxxx.
+    #[arg(long, value_name = "NS", env = "LABRUNNER_NAMESPACE")]
     pub namespace: Option<String>,
     /// The submission's working folder (`$(pwd)`); bind mounts must come from inside it
     /// (default: a fresh temporary folder).
     #[arg(long, value_name = "DIR")]
     pub sandbox: Option<PathBuf>,
-    #[arg(long, value_enum, default_value = "text")]
-    pub format: FormatArg,
+    /// Report format; for a class, several may be given (`--format junit,text`).
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "text")]
+    pub format: Vec<FormatArg>,
     /// Write the report here instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -85,16 +108,30 @@ pub struct Args {
     pub images: ImageArgs,
 }
 
+impl Args {
+    /// The per-submission limits the flags set.
+    pub fn limits(&self) -> Limits {
+        Limits {
+            max_commands: self.max_commands,
+            command_timeout: Duration::from_secs(self.command_timeout.max(1)),
+            total_timeout: Duration::from_secs(self.total_timeout.max(1)),
+            memory_bytes: self.memory_mib.max(6) * 1024 * 1024,
+            pids: self.pids_limit.max(1),
+            ..Limits::default()
+        }
+    }
+}
+
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let loaded = find_lab(&args.lab)?;
-    let limits = Limits {
-        max_commands: args.max_commands,
-        command_timeout: Duration::from_secs(args.command_timeout.max(1)),
-        total_timeout: Duration::from_secs(args.total_timeout.max(1)),
-        memory_bytes: args.memory_mib.max(6) * 1024 * 1024,
-        pids: args.pids_limit.max(1),
-        ..Limits::default()
+    if let Some(dir) = &args.submissions {
+        return super::class::run(&args, &loaded, dir).await;
+    }
+    let format = match args.format.as_slice() {
+        [one] => Format::from(*one),
+        _ => bail!("--format: give one format for one grading (several only with --submissions)"),
     };
+    let limits = args.limits();
     let namespace = args.namespace.as_deref().map(Namespace::new).transpose()?;
     let mode = match &args.submission {
         Some(path) => Mode::Replay(read_submission(path, &limits)?),
@@ -128,7 +165,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             graded.leftovers.join("; ")
         );
     }
-    let text = render(&graded.report, args.format.into());
+    let text = render(&graded.report, format);
     match &args.out {
         Some(path) => {
             std::fs::write(path, &text)
@@ -155,24 +192,31 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// A lab file, or the lab with that id under labs/.
-fn find_lab(lab: &str) -> anyhow::Result<LoadedLab> {
+/// A lab file, or the lab with that id under the content root's labs/ (see `content::root`).
+pub fn find_lab(lab: &str) -> anyhow::Result<LoadedLab> {
     let path = Path::new(lab);
     if path.is_file() {
         let mut labs = load_labs(&[path.to_path_buf()])?;
         return labs.pop().context("no lab in that file");
     }
-    let folder = Path::new("labs");
+    let folder = super::content::labs(None)?;
     if !folder.is_dir() {
-        bail!("{lab}: no such lab file (and no labs/ folder to look for a lab with that id)");
+        bail!(
+            "{lab}: no such lab file (and no {} folder to look for a lab with that id)",
+            folder.display()
+        );
     }
-    let labs = load_labs(&[folder.to_path_buf()])?;
+    let labs = load_labs(std::slice::from_ref(&folder))?;
     let mut found: Vec<LoadedLab> = labs.into_iter().filter(|l| l.lab.id == lab).collect();
     match found.len() {
-        0 => bail!("{lab}: no such lab file, and no lab with that id under labs/"),
+        0 => bail!(
+            "{lab}: no such lab file, and no lab with that id under {}",
+            folder.display()
+        ),
         1 => Ok(found.remove(0)),
         _ => bail!(
-            "{lab}: several labs under labs/ have that id: {}",
+            "{lab}: several labs under {} have that id: {}",
+            folder.display(),
             found
                 .iter()
                 .map(|l| l.path.display().to_string())

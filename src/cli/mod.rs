@@ -1,10 +1,14 @@
 //! Subcommands: each parses nothing itself (clap did) and calls into the core.
 
+pub mod class;
 pub mod clean;
 pub mod common;
+pub mod completions;
+pub mod content;
 pub mod explain;
 pub mod grade;
 pub mod lab;
+pub mod merge;
 pub mod progress;
 pub mod schema;
 pub mod test;

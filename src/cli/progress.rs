@@ -11,7 +11,7 @@ pub struct Args {
     /// Print the progress as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Folder holding lessons/ and labs/, to show totals (default: the current directory).
+    /// Folder holding lessons/ and labs/, to show totals (default: as for the TUI).
     #[arg(long, env = "LABRUNNER_ROOT", value_name = "DIR")]
     pub root: Option<PathBuf>,
 }

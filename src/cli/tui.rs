@@ -3,23 +3,20 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::Context;
-
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
-    /// Folder holding lessons/ and labs/ (default: the current directory).
+    /// Folder holding a course's lessons/ and labs/ (default: `root` in the config file, else
+    /// the current folder if it holds them, else the curriculum shipped with labrunner).
     #[arg(long, env = "LABRUNNER_ROOT", value_name = "DIR")]
     pub root: Option<PathBuf>,
     #[command(flatten)]
     pub images: super::common::ImageArgs,
 }
 
-/// The content root: `--root`, `LABRUNNER_ROOT`, else the current directory.
+/// The content root: `--root`, `LABRUNNER_ROOT`, the config file, the current folder, or the
+/// shipped curriculum.
 pub fn root(arg: Option<PathBuf>) -> anyhow::Result<PathBuf> {
-    match arg {
-        Some(r) => Ok(r),
-        None => std::env::current_dir().context("cannot read the current directory"),
-    }
+    super::content::root(arg)
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {

@@ -140,6 +140,7 @@ async fn event_loop(
         carry_out(effect, app, &mut driver, &mut slot, &tx);
     }
 
+    let colour_off = draw::theme::colour_off();
     loop {
         if draw_now {
             if let Some(s) = &slot.shell {
@@ -149,6 +150,9 @@ async fn event_loop(
             terminal.draw(|frame| {
                 app.resize(frame.area());
                 draw::draw(frame, app);
+                if colour_off {
+                    draw::theme::monochrome(frame.buffer_mut());
+                }
             })?;
             frames.record(began.elapsed());
             last_draw = Instant::now();

@@ -6,6 +6,7 @@
 //! TUI and subcommands are thin shells over this crate.
 
 pub mod check;
+pub mod class;
 pub mod command;
 pub mod engine;
 pub mod grade;

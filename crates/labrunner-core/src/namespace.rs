@@ -44,6 +44,14 @@ impl Namespace {
         }
     }
 
+    /// A fresh namespace under a caller's prefix: `PREFIX-` and six random characters (one
+    /// per student when a class is graded with `--namespace PREFIX`).
+    pub fn fresh_in(prefix: &Namespace) -> Result<Self, NamespaceError> {
+        let suffix = Namespace::fresh();
+        let suffix = suffix.name.trim_start_matches("lr-");
+        Namespace::new(&format!("{}-{suffix}", prefix.name))
+    }
+
     /// A namespace chosen by the caller (`--namespace`).
     pub fn new(name: &str) -> Result<Self, NamespaceError> {
         let valid = !name.is_empty()

@@ -19,6 +19,7 @@ use crate::command::{self, Action};
 use crate::engine::{ApplyContext, Engine, EngineError, LABEL_LAB, LABEL_MANAGED, LABEL_RUN};
 use crate::images::ImageMap;
 use crate::lab::{Command, Lab, Step};
+pub use crate::lab::{Resource, declared};
 
 /// Label on containers that checks start for themselves (their events are not the student's).
 pub const LABEL_ROLE: &str = "io.labrunner.role";
@@ -58,37 +59,6 @@ pub enum RunEvent {
         connected: bool,
         message: String,
     },
-}
-
-/// A declared resource, as `kind name` (`volume persistent-store`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
-pub struct Resource {
-    pub kind: ResourceKind,
-    pub name: String,
-}
-
-impl std::fmt::Display for Resource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.kind, self.name)
-    }
-}
-
-/// Every resource a lab declares.
-pub fn declared(lab: &Lab) -> Vec<Resource> {
-    let r = &lab.resources;
-    let of = |kind, names: &Vec<String>| {
-        names
-            .iter()
-            .map(move |n| Resource {
-                kind,
-                name: n.clone(),
-            })
-            .collect::<Vec<_>>()
-    };
-    let mut all = of(ResourceKind::Container, &r.containers);
-    all.extend(of(ResourceKind::Network, &r.networks));
-    all.extend(of(ResourceKind::Volume, &r.volumes));
-    all
 }
 
 /// The outcome of one command.

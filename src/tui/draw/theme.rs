@@ -1,6 +1,20 @@
 //! Colours and styles, in one place.
 
+use ratatui::buffer::Buffer;
 use ratatui::style::{Color, Modifier, Style};
+
+/// True when the user asked for no colour (`NO_COLOR` set and not empty, see no-color.org).
+pub fn colour_off() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
+/// Remove every colour from a drawn frame, keeping bold, reverse and the other modifiers, so
+/// selections and titles stay visible without colour.
+pub fn monochrome(buf: &mut Buffer) {
+    for cell in buf.content.iter_mut() {
+        cell.set_fg(Color::Reset).set_bg(Color::Reset);
+    }
+}
 
 pub const ACCENT: Color = Color::Cyan;
 pub const OK: Color = Color::Green;
@@ -45,4 +59,30 @@ pub fn border() -> Style {
 }
 pub fn border_focus() -> Style {
     Style::new().fg(ACCENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ratatui::layout::Rect;
+
+    #[test]
+    fn monochrome_removes_colours_and_keeps_modifiers() {
+        let mut buf = Buffer::empty(Rect::new(0, 0, 12, 2));
+        buf.set_string(0, 0, "title", title());
+        buf.set_string(0, 1, "ok", ok());
+        assert!(
+            buf.content
+                .iter()
+                .any(|c| c.fg != Color::Reset || c.bg != Color::Reset)
+        );
+        monochrome(&mut buf);
+        assert!(
+            buf.content
+                .iter()
+                .all(|c| c.fg == Color::Reset && c.bg == Color::Reset)
+        );
+        assert!(buf[(0, 0)].modifier.contains(Modifier::BOLD));
+        assert_eq!(buf[(0, 0)].symbol(), "t");
+    }
 }

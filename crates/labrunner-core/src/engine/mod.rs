@@ -187,6 +187,17 @@ impl Resources {
     }
 }
 
+/// What a daemon can give concurrent gradings (read from its `info`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DaemonCapacity {
+    pub cpus: u32,
+    /// 0 when the daemon does not say.
+    pub memory_bytes: u64,
+    /// User-defined networks its default address pools can hand out; `None` when the daemon
+    /// does not report its pools.
+    pub pool_networks: Option<u64>,
+}
+
 #[async_trait]
 pub trait Engine: Send + Sync {
     /// Daemon version and API version, e.g. `20.10.24 (API 1.41)`.

@@ -11,10 +11,57 @@ use std::io::Cursor;
 use quick_xml::Writer;
 use quick_xml::events::{BytesDecl, BytesText, Event};
 
-use super::{CommandOutcome, GradeReport, Status, check_name, printable, seconds};
+use chrono::{DateTime, Utc};
+
+use super::{
+    CommandOutcome, GradeReport, Status, StudentOutcome, StudentResult, check_name, printable,
+    seconds,
+};
 
 pub(super) fn render(report: &GradeReport) -> String {
-    match write(report) {
+    let suite = Suite {
+        name: &report.lab_id,
+        classname: &report.lab_id,
+        content: SuiteContent::Graded(report),
+    };
+    finish(write(
+        "labrunner grade",
+        report.started_at,
+        std::slice::from_ref(&suite),
+    ))
+}
+
+/// A class: one testsuite per student, named after the student; a student who could not be
+/// graded has a suite with one `grading` testcase in error.
+pub(super) fn render_class(lab_id: &str, results: &[StudentResult]) -> String {
+    let suites: Vec<Suite> = results
+        .iter()
+        .map(|r| Suite {
+            name: r.student,
+            classname: r.student,
+            content: match r.outcome {
+                StudentOutcome::Graded(report) => SuiteContent::Graded(report),
+                StudentOutcome::Error(why) => SuiteContent::Error(why),
+            },
+        })
+        .collect();
+    let started = results
+        .iter()
+        .filter_map(|r| match r.outcome {
+            StudentOutcome::Graded(report) => Some(report.started_at),
+            StudentOutcome::Error(_) => None,
+        })
+        .min()
+        .unwrap_or_default();
+    finish(write(
+        &format!("labrunner grade {lab_id}"),
+        started,
+        &suites,
+    ))
+}
+
+fn finish(written: std::io::Result<String>) -> String {
+    match written {
         Ok(xml) => xml,
         // Writing into memory cannot fail; keep the output well-formed if it ever does.
         Err(e) => format!(
@@ -24,48 +71,101 @@ pub(super) fn render(report: &GradeReport) -> String {
     }
 }
 
-fn write(report: &GradeReport) -> std::io::Result<String> {
+struct Suite<'a> {
+    name: &'a str,
+    /// Testcases' classname is `<classname>.<step id>`.
+    classname: &'a str,
+    content: SuiteContent<'a>,
+}
+
+enum SuiteContent<'a> {
+    Graded(&'a GradeReport),
+    Error(&'a str),
+}
+
+/// Counts of one suite, or of all of them: (tests, failures, errors, milliseconds).
+fn counts(suite: &Suite) -> (usize, usize, usize, u64) {
+    match suite.content {
+        SuiteContent::Graded(report) => {
+            let t = report.tally();
+            (t.checks, t.failed, t.errors, report.duration_ms)
+        }
+        SuiteContent::Error(_) => (1, 0, 1, 0),
+    }
+}
+
+fn write(name: &str, started: DateTime<Utc>, suites: &[Suite]) -> std::io::Result<String> {
     let mut w = Writer::new_with_indent(Cursor::new(Vec::new()), b' ', 2);
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-
-    let t = report.tally();
-    let (tests, failures, errors) = (
-        t.checks.to_string(),
-        t.failed.to_string(),
-        t.errors.to_string(),
-    );
-    let time = seconds(report.duration_ms);
-    let timestamp = report.started_at.format("%Y-%m-%dT%H:%M:%S").to_string();
-    let common = [
-        ("tests", tests.as_str()),
-        ("failures", failures.as_str()),
-        ("errors", errors.as_str()),
-        ("skipped", "0"),
-        ("time", time.as_str()),
-        ("timestamp", timestamp.as_str()),
-    ];
-
+    let total = suites.iter().map(counts).fold((0, 0, 0, 0), |a, c| {
+        (a.0 + c.0, a.1 + c.1, a.2 + c.2, a.3 + c.3)
+    });
+    let attrs = attributes(total, started);
     w.create_element("testsuites")
-        .with_attribute(("name", "labrunner grade"))
-        .with_attributes(common)
+        .with_attribute(("name", name))
+        .with_attributes(attrs.iter().map(|(k, v)| (*k, v.as_str())))
         .write_inner_content(|w| {
-            w.create_element("testsuite")
-                .with_attribute(("name", report.lab_id.as_str()))
-                .with_attributes(common)
-                .write_inner_content(|w| {
-                    write_properties(w, report)?;
-                    write_testcases(w, report)?;
-                    w.create_element("system-out")
-                        .write_text_content(BytesText::new(&commands_log(report)))?;
-                    w.create_element("system-err")
-                        .write_text_content(BytesText::new(&problems_log(report)))?;
-                    Ok(())
-                })?;
+            for suite in suites {
+                write_suite(w, suite)?;
+            }
             Ok(())
         })?;
     let mut xml = String::from_utf8_lossy(&w.into_inner().into_inner()).into_owned();
     xml.push('\n');
     Ok(xml)
+}
+
+fn attributes(
+    (tests, failures, errors, ms): (usize, usize, usize, u64),
+    started: DateTime<Utc>,
+) -> [(&'static str, String); 6] {
+    [
+        ("tests", tests.to_string()),
+        ("failures", failures.to_string()),
+        ("errors", errors.to_string()),
+        ("skipped", "0".to_string()),
+        ("time", seconds(ms)),
+        ("timestamp", started.format("%Y-%m-%dT%H:%M:%S").to_string()),
+    ]
+}
+
+fn write_suite(w: &mut Writer<Cursor<Vec<u8>>>, suite: &Suite) -> std::io::Result<()> {
+    let started = match suite.content {
+        SuiteContent::Graded(report) => report.started_at,
+        SuiteContent::Error(_) => DateTime::<Utc>::default(),
+    };
+    let attrs = attributes(counts(suite), started);
+    w.create_element("testsuite")
+        .with_attribute(("name", printable(suite.name).as_str()))
+        .with_attributes(attrs.iter().map(|(k, v)| (*k, v.as_str())))
+        .write_inner_content(|w| {
+            match suite.content {
+                SuiteContent::Graded(report) => {
+                    write_properties(w, report)?;
+                    write_testcases(w, suite.classname, report)?;
+                    w.create_element("system-out")
+                        .write_text_content(BytesText::new(&commands_log(report)))?;
+                    w.create_element("system-err")
+                        .write_text_content(BytesText::new(&problems_log(report)))?;
+                }
+                SuiteContent::Error(why) => {
+                    let why = printable(why);
+                    w.create_element("testcase")
+                        .with_attribute(("name", "grading"))
+                        .with_attribute(("classname", printable(suite.classname).as_str()))
+                        .with_attribute(("time", "0.000"))
+                        .write_inner_content(|w| {
+                            w.create_element("error")
+                                .with_attribute(("message", why.lines().next().unwrap_or("")))
+                                .with_attribute(("type", "CouldNotGrade"))
+                                .write_text_content(BytesText::new(&why))?;
+                            Ok(())
+                        })?;
+                }
+            }
+            Ok(())
+        })?;
+    Ok(())
 }
 
 fn write_properties(w: &mut Writer<Cursor<Vec<u8>>>, report: &GradeReport) -> std::io::Result<()> {
@@ -104,9 +204,13 @@ fn write_properties(w: &mut Writer<Cursor<Vec<u8>>>, report: &GradeReport) -> st
     Ok(())
 }
 
-fn write_testcases(w: &mut Writer<Cursor<Vec<u8>>>, report: &GradeReport) -> std::io::Result<()> {
+fn write_testcases(
+    w: &mut Writer<Cursor<Vec<u8>>>,
+    classname: &str,
+    report: &GradeReport,
+) -> std::io::Result<()> {
     for step in &report.steps {
-        let classname = format!("{}.{}", report.lab_id, step.id);
+        let classname = printable(&format!("{classname}.{}", step.id));
         for check in &step.checks {
             let name = printable(&check_name(step, check));
             let time = seconds(check.duration_ms);
@@ -196,6 +300,63 @@ mod tests {
     #[test]
     fn all_passed_report() {
         insta::assert_snapshot!(render(&sample::all_passed()));
+    }
+
+    /// (testsuite names, testcase count) of a document, failing on any XML error.
+    fn suites_and_cases(xml: &str) -> (Vec<String>, usize) {
+        let mut reader = quick_xml::Reader::from_str(xml);
+        let (mut suites, mut cases) = (Vec::new(), 0);
+        loop {
+            match reader.read_event() {
+                Ok(Event::Start(e)) if e.name().as_ref() == "testsuite" => {
+                    let name = e
+                        .try_get_attribute("name")
+                        .ok()
+                        .flatten()
+                        .map(|a| a.value.to_string())
+                        .unwrap_or_default();
+                    suites.push(name);
+                }
+                Ok(Event::Start(e)) if e.name().as_ref() == "testcase" => cases += 1,
+                Ok(Event::Eof) => break,
+                Ok(_) => {}
+                Err(e) => panic!("not well-formed: {e}\n{xml}"),
+            }
+        }
+        (suites, cases)
+    }
+
+    #[test]
+    fn a_class_has_one_suite_per_student_and_an_error_suite_for_the_ungraded() {
+        let (mixed, passed) = (sample::mixed(), sample::all_passed());
+        let results = [
+            StudentResult {
+                student: "alice",
+                outcome: StudentOutcome::Graded(&passed),
+            },
+            StudentResult {
+                student: "bob",
+                outcome: StudentOutcome::Graded(&mixed),
+            },
+            StudentResult {
+                student: "carol",
+                outcome: StudentOutcome::Error("submission carol.sh is 9999999 bytes; <limit>"),
+            },
+        ];
+        let xml = render_class("volumes", &results);
+        let (suites, cases) = suites_and_cases(&xml);
+        assert_eq!(suites, ["alice", "bob", "carol"]);
+        assert_eq!(cases, 2 + 4 + 1);
+        // Totals on <testsuites>: 7 tests, 1 failure (bob), 2 errors (bob's and carol's).
+        assert!(
+            xml.contains(
+                r#"<testsuites name="labrunner grade volumes" tests="7" failures="1" errors="2""#
+            ),
+            "{xml}"
+        );
+        assert!(xml.contains(r#"classname="bob.run-db""#));
+        assert!(xml.contains(r#"type="CouldNotGrade""#));
+        assert!(xml.contains("&lt;limit&gt;"));
     }
 
     #[test]

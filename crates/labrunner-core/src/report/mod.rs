@@ -4,6 +4,7 @@
 //! ([`render`]). Everything time-dependent (when grading started, how long checks took) is in
 //! the report, put there by the caller, so rendering the same report always gives the same text.
 
+mod classroom;
 mod ctrf;
 mod gradescope;
 mod junit;
@@ -11,10 +12,10 @@ mod tap;
 mod text;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The result of grading one lab.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GradeReport {
     pub lab_id: String,
     pub lab_title: String,
@@ -26,6 +27,7 @@ pub struct GradeReport {
     pub score: u32,
     pub max_score: u32,
     /// Submission commands that were refused, and why.
+    #[serde(default)]
     pub refused: Vec<Refusal>,
     /// Replay mode: every submission command, in order, with what became of it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -35,7 +37,7 @@ pub struct GradeReport {
     pub aborted: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StepReport {
     pub id: String,
     pub title: String,
@@ -43,7 +45,7 @@ pub struct StepReport {
     pub checks: Vec<CheckReport>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     Passed,
@@ -52,7 +54,7 @@ pub enum Status {
     Error,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CheckReport {
     pub description: String,
     pub score: u32,
@@ -64,7 +66,7 @@ pub struct CheckReport {
     pub duration_ms: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Refusal {
     /// 1-based line in the submission file.
     pub line: usize,
@@ -73,7 +75,7 @@ pub struct Refusal {
 }
 
 /// One submission command and what became of it.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CommandRecord {
     /// 1-based line in the submission file where the command starts.
     pub line: usize,
@@ -86,7 +88,7 @@ pub struct CommandRecord {
     pub credited: Vec<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CommandOutcome {
     /// Executed; the daemon accepted it.
@@ -168,6 +170,91 @@ pub enum Format {
     Gradescope,
     /// Common Test Report Format (CTRF) JSON.
     Ctrf,
+    /// GitHub Classroom autograding result (what Classroom's autograding reporter reads).
+    Classroom,
+}
+
+impl Format {
+    /// Every format, in the order the command line lists them.
+    pub const ALL: [Format; 7] = [
+        Format::Text,
+        Format::Json,
+        Format::Junit,
+        Format::Tap,
+        Format::Gradescope,
+        Format::Ctrf,
+        Format::Classroom,
+    ];
+
+    /// The file name ending of a report in this format (`alice.junit.xml`); distinct for every
+    /// format, so one student's reports in several formats sit side by side.
+    pub fn extension(self) -> &'static str {
+        match self {
+            Format::Text => "txt",
+            Format::Json => "json",
+            Format::Junit => "junit.xml",
+            Format::Tap => "tap",
+            Format::Gradescope => "gradescope.json",
+            Format::Ctrf => "ctrf.json",
+            Format::Classroom => "classroom.json",
+        }
+    }
+}
+
+/// One student's result in a class report: a grading, or why there is none.
+#[derive(Debug, Clone, Copy)]
+pub struct StudentResult<'a> {
+    pub student: &'a str,
+    pub outcome: StudentOutcome<'a>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum StudentOutcome<'a> {
+    Graded(&'a GradeReport),
+    /// Could not be graded (bad submission, daemon error, time limit): the reason.
+    Error(&'a str),
+}
+
+/// A whole class as one JUnit XML document: one testsuite per student.
+pub fn junit_class(lab_id: &str, results: &[StudentResult]) -> String {
+    junit::render_class(lab_id, results)
+}
+
+/// A whole class as one CTRF report: every student's checks, each test tagged with its student.
+/// `shard` (`I/N`) is recorded when the class was split across machines.
+pub fn ctrf_class(
+    lab_id: &str,
+    results: &[StudentResult],
+    started_at: DateTime<Utc>,
+    shard: Option<&str>,
+) -> String {
+    ctrf::render_class(lab_id, results, started_at, shard)
+}
+
+/// The report of a student who could not be graded, in a single-report format: no checks, no
+/// points, the reason. (JUnit and CTRF use [`junit_class`] and [`ctrf_class`] with one student.)
+pub fn ungraded(student: &str, error: &str, format: Format) -> String {
+    let why = printable_line(error);
+    match format {
+        Format::Text => format!("{student}: could not be graded: {why}\n"),
+        Format::Tap => {
+            format!("TAP version 14\n1..1\nnot ok 1 - grading # could not be graded: {why}\n")
+        }
+        Format::Gradescope => to_json(&serde_json::json!({
+            "score": 0,
+            "output": format!("Could not be graded: {why}"),
+            "tests": [],
+        })),
+        Format::Classroom => to_json(&serde_json::json!({
+            "version": 1,
+            "status": "error",
+            "max_score": 0,
+            "tests": [{ "name": "grading", "status": "error", "score": 0, "message": why }],
+        })),
+        Format::Json | Format::Junit | Format::Ctrf => {
+            to_json(&serde_json::json!({ "student": student, "status": "error", "error": why }))
+        }
+    }
 }
 
 /// Render a report in a format. Pure: the same report always gives the same text.
@@ -179,6 +266,7 @@ pub fn render(report: &GradeReport, format: Format) -> String {
         Format::Tap => tap::render(report),
         Format::Gradescope => gradescope::render(report),
         Format::Ctrf => ctrf::render(report),
+        Format::Classroom => classroom::render(report),
     }
 }
 
@@ -215,6 +303,16 @@ pub(crate) fn printable(text: &str) -> String {
         }
     }
     out
+}
+
+/// [`printable`] on one line: line breaks and tabs become spaces (a gradebook cell).
+pub fn printable_line(text: &str) -> String {
+    printable(text)
+        .split(['\n', '\t'])
+        .filter(|part| !part.trim().is_empty())
+        .map(str::trim)
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Seconds with millisecond precision, as JUnit's `time` attributes want them.
@@ -402,6 +500,22 @@ mod tests {
     fn finished_at_adds_duration() {
         let r = sample::mixed();
         assert_eq!((r.finished_at() - r.started_at).num_milliseconds(), 4321);
+    }
+
+    #[test]
+    fn a_report_reads_back_from_its_json() {
+        let r = sample::mixed();
+        let back: GradeReport = serde_json::from_str(&render(&r, Format::Json))
+            .unwrap_or_else(|e| panic!("json report does not read back: {e}"));
+        assert_eq!(back, r);
+    }
+
+    #[test]
+    fn extensions_are_distinct() {
+        let mut ext: Vec<_> = Format::ALL.iter().map(|f| f.extension()).collect();
+        ext.sort_unstable();
+        ext.dedup();
+        assert_eq!(ext.len(), Format::ALL.len());
     }
 
     #[test]

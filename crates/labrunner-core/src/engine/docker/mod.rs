@@ -25,8 +25,8 @@ use futures_util::stream::{BoxStream, StreamExt};
 use tokio::time::timeout;
 
 use super::{
-    ActionOutput, ApplyContext, CALL_TIMEOUT, ContainerInfo, DaemonEvent, Engine, EngineError,
-    ExecOutput, NetworkInfo, Resources, VolumeInfo,
+    ActionOutput, ApplyContext, CALL_TIMEOUT, ContainerInfo, DaemonCapacity, DaemonEvent, Engine,
+    EngineError, ExecOutput, NetworkInfo, Resources, VolumeInfo,
 };
 use crate::command::{Action, ExecSpec};
 
@@ -36,6 +36,12 @@ use error::parse_api;
 
 /// Oldest Engine API labrunner supports (Docker 20.10).
 pub const MIN_API: (u64, u64) = (1, 41);
+
+/// Newest Engine API labrunner speaks (its client's version; newer daemons answer it too).
+pub const MAX_API: (u64, u64) = (
+    bollard::API_DEFAULT_VERSION.major_version as u64,
+    bollard::API_DEFAULT_VERSION.minor_version as u64,
+);
 
 /// How long a foreground `docker run` may take when the caller gives no limit.
 const FOREGROUND_TIMEOUT: Duration = Duration::from_secs(120);
@@ -103,6 +109,42 @@ impl DockerEngine {
             Err(EngineError::Daemon { status: 404, .. }) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+}
+
+impl DockerEngine {
+    /// What the daemon has to give concurrent gradings: CPUs, memory, and how many networks its
+    /// address pools can hand out.
+    pub async fn capacity(&self) -> Result<DaemonCapacity, EngineError> {
+        let info = self
+            .call("read the daemon's resources", self.docker.info())
+            .await?;
+        let pools = info.default_address_pools.map(|pools| {
+            pools
+                .iter()
+                .map(|p| {
+                    let base_bits = p
+                        .base
+                        .as_deref()
+                        .and_then(|b| b.split_once('/'))
+                        .and_then(|(_, bits)| bits.parse::<i64>().ok());
+                    match (base_bits, p.size) {
+                        (Some(base), Some(size)) if size >= base && size - base < 32 => {
+                            1u64 << (size - base)
+                        }
+                        _ => 0,
+                    }
+                })
+                .sum()
+        });
+        Ok(DaemonCapacity {
+            cpus: info.ncpu.and_then(|n| u32::try_from(n).ok()).unwrap_or(1),
+            memory_bytes: info
+                .mem_total
+                .and_then(|m| u64::try_from(m).ok())
+                .unwrap_or(0),
+            pool_networks: pools.filter(|n| *n > 0),
+        })
     }
 }
 

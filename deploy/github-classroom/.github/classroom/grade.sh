@@ -1,0 +1,35 @@
+#!/bin/sh
+# The grading step of the Classroom workflow: replay the student's docker commands against the
+# lab with labrunner, and hand Classroom's autograding reporter its input: `result=<base64 of
+# the result JSON>` in $GITHUB_OUTPUT (one test per check, with its points). The step itself
+# succeeds whenever a result was written; the reporter turns failed checks into a failed run.
+#
+# Environment: LAB (lab id or file), SUBMISSION (default commands.sh), PULL_IMAGES (images to
+# pull when absent), LABRUNNER (the binary, default labrunner on PATH), GITHUB_OUTPUT (set by
+# Actions; standard output without it).
+set -eu
+: "${LAB:?set LAB to the lab to grade}"
+SUBMISSION="${SUBMISSION:-commands.sh}"
+LABRUNNER="${LABRUNNER:-labrunner}"
+OUTPUT="${GITHUB_OUTPUT:-/dev/stdout}"
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+
+for image in ${PULL_IMAGES:-}; do
+  docker image inspect "$image" >/dev/null 2>&1 || docker pull --quiet "$image"
+done
+
+status=0
+"$LABRUNNER" grade "$LAB" --submission "$SUBMISSION" --format classroom \
+  --out "$work/result.json" 2>"$work/stderr" || status=$?
+cat "$work/stderr" >&2
+
+if [ "$status" -ge 2 ] || [ ! -s "$work/result.json" ]; then
+  # Could not grade (unreadable submission, no daemon): one test in error, with the reason.
+  reason="$(tr '\n\t' '  ' <"$work/stderr" | tr -d '\000-\037"\\' | cut -c1-1000)"
+  printf '{"version":1,"status":"error","max_score":0,"tests":[{"name":"grading","status":"error","score":0,"message":"%s","test_code":"labrunner grade","filename":"%s","line_no":0,"duration":0}]}\n' \
+    "$reason" "$SUBMISSION" >"$work/result.json"
+fi
+
+printf 'result=%s\n' "$(base64 <"$work/result.json" | tr -d '\n')" >>"$OUTPUT"

@@ -1,0 +1,177 @@
+//! `labrunner grade LAB --submissions DIR --out-dir OUT`: a whole class, on one daemon.
+//! Exit codes: 0 every student graded (whatever their scores), 1 some student could not be
+//! graded (see the gradebook's error column), 2 the class could not be graded (bad lab,
+//! roster or flags, no daemon, interrupted).
+
+use std::io::IsTerminal;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+
+use super::common::connect;
+use super::grade::Args;
+use labrunner_core::class::{
+    ClassEvent, ClassOptions, OutDir, Outcome, Shard, StudentRecord, default_jobs, grade_class,
+    read_roster,
+};
+use labrunner_core::grade::GradeOptions;
+use labrunner_core::lab::LoadedLab;
+use labrunner_core::namespace::Namespace;
+use labrunner_core::report::Format;
+
+pub async fn run(args: &Args, loaded: &LoadedLab, dir: &Path) -> anyhow::Result<ExitCode> {
+    let lab = &loaded.lab;
+    let out = OutDir::new(
+        args.out_dir
+            .clone()
+            .context("--submissions needs --out-dir DIR")?,
+    );
+    let shard = match &args.shard {
+        Some(text) => {
+            let job_index = std::env::var("JOB_COMPLETION_INDEX").ok();
+            Some(Shard::parse(text, job_index.as_deref())?)
+        }
+        None => None,
+    };
+    let mut roster = read_roster(dir)?;
+    if let Some(shard) = shard {
+        roster = shard.select(roster);
+    }
+    let limits = args.limits();
+    let namespace = args.namespace.as_deref().map(Namespace::new).transpose()?;
+    if let Some(prefix) = &namespace {
+        // Each student gets PREFIX-xxxxxx: check now that it is a usable namespace.
+        Namespace::fresh_in(prefix).context("--namespace: too long to take a student suffix")?;
+    }
+    let engine = connect().await?;
+    let jobs = match args.jobs {
+        Some(n) => usize::from(n),
+        None => default_jobs(&engine.capacity().await?, lab, limits.memory_bytes),
+    };
+    let options = ClassOptions {
+        grade: GradeOptions {
+            namespace,
+            image_map: args.images.image_map()?,
+            limits,
+            sandbox: None,
+            started_at: chrono::Utc::now(),
+        },
+        formats: args.format.iter().map(|f| Format::from(*f)).collect(),
+        jobs,
+        force: args.force,
+        shard,
+    };
+    let interrupt = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    let mut progress = Progress::new(roster.len(), jobs, shard);
+    let summary = grade_class(&engine, lab, &roster, &options, &out, interrupt, &mut |e| {
+        progress.on(e)
+    })
+    .await?;
+    progress.finish();
+    let errors = summary
+        .records
+        .iter()
+        .filter(|r| matches!(r.outcome, Outcome::Error { .. }))
+        .count();
+    for r in summary.records.iter().filter(|r| !r.leftovers.is_empty()) {
+        eprintln!(
+            "labrunner: {}: cleanup could not remove: {}",
+            r.student,
+            r.leftovers.join("; ")
+        );
+    }
+    eprintln!(
+        "{}: {} graded, {} kept from an earlier run, {} could not be graded; gradebook: {}",
+        lab.id,
+        summary.graded,
+        summary.skipped,
+        errors,
+        out.gradebook().display()
+    );
+    if summary.interrupted {
+        anyhow::bail!(
+            "interrupted; students not yet graded have no result, and running the same command again grades them"
+        );
+    }
+    Ok(if errors == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// A progress bar on a terminal; one line per student otherwise (CI logs, pods).
+struct Progress {
+    bar: Option<ProgressBar>,
+}
+
+impl Progress {
+    fn new(students: usize, jobs: usize, shard: Option<Shard>) -> Self {
+        let part = shard.map(|s| format!(" (shard {s})")).unwrap_or_default();
+        eprintln!("grading {students} students{part}, {jobs} at a time");
+        if !std::io::stderr().is_terminal() {
+            return Progress { bar: None };
+        }
+        let bar =
+            ProgressBar::with_draw_target(Some(students as u64), ProgressDrawTarget::stderr());
+        // No colours in the template: nothing to switch off for NO_COLOR.
+        let style = ProgressStyle::with_template("{bar:30} {pos}/{len} students  {elapsed}  {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar())
+            .progress_chars("=> ");
+        bar.set_style(style);
+        Progress { bar: Some(bar) }
+    }
+
+    fn on(&mut self, event: ClassEvent<'_>) {
+        match event {
+            ClassEvent::Planned { skipped, .. } => {
+                if let Some(bar) = &self.bar {
+                    bar.inc(skipped as u64);
+                }
+                if skipped > 0 {
+                    self.line(&format!(
+                        "{skipped} already graded (use --force to grade them again)"
+                    ));
+                }
+            }
+            ClassEvent::Finished(record) => {
+                let line = describe(record);
+                match &self.bar {
+                    Some(bar) => {
+                        bar.set_message(line);
+                        bar.inc(1);
+                    }
+                    None => eprintln!("{line}"),
+                }
+            }
+        }
+    }
+
+    fn line(&self, text: &str) {
+        match &self.bar {
+            Some(bar) => bar.println(text),
+            None => eprintln!("{text}"),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn describe(record: &StudentRecord) -> String {
+    match &record.outcome {
+        Outcome::Graded { report } => {
+            format!("{}: {}/{}", record.student, report.score, report.max_score)
+        }
+        Outcome::Error { error } => format!("{}: could not be graded: {error}", record.student),
+    }
+}

@@ -1,0 +1,492 @@
+//! A whole class on the real daemon: `labrunner grade LAB --submissions DIR --out-dir OUT`,
+//! then the same roster in four shards joined by `labrunner merge`.
+//!
+//! The fixture lab (`tests/fixtures/class/storage.yaml`) has no check that holds on an empty
+//! daemon, so an empty submission earns nothing. Expected scores are not written down: they
+//! are the lab's own points of the checks each kind of submission satisfies. Every grading runs
+//! under a `kx` namespace prefix and the lab id `kx-class-storage`, so the leftover checks look
+//! only at this test's resources.
+
+mod common;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::{docker, docker_available, docker_quiet, labrunner};
+use labrunner_core::lab::Lab;
+
+const LAB_ID: &str = "kx-class-storage";
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures/class")
+        .join(name)
+}
+
+fn lab() -> Lab {
+    match labrunner_core::load::load(&fixture("storage.yaml")) {
+        Ok(l) => l.lab,
+        Err(e) => panic!("fixture lab does not load: {e:?}"),
+    }
+}
+
+/// A kind of submission, and the checks (`step/index`) it satisfies.
+struct Kind {
+    name: &'static str,
+    passes: &'static [&'static str],
+    /// False: cannot be graded (the gradebook's `error`).
+    graded: bool,
+}
+
+const ALL_CHECKS: &[&str] = &["network/0", "writer/0", "writer/1", "reader/0"];
+
+const KINDS: &[Kind] = &[
+    Kind {
+        name: "correct",
+        passes: ALL_CHECKS,
+        graded: true,
+    },
+    Kind {
+        name: "wrong-content",
+        passes: &["network/0", "writer/0", "reader/0"],
+        graded: true,
+    },
+    Kind {
+        name: "wrong-network",
+        passes: &["writer/0", "writer/1", "reader/0"],
+        graded: true,
+    },
+    Kind {
+        name: "empty",
+        passes: &[],
+        graded: true,
+    },
+    Kind {
+        name: "comments-only",
+        passes: &[],
+        graded: true,
+    },
+    // Refused line by line, then the honest commands, which earn everything.
+    Kind {
+        name: "hostile-refused",
+        passes: ALL_CHECKS,
+        graded: true,
+    },
+    Kind {
+        name: "hostile-timeout",
+        passes: &["network/0"],
+        graded: true,
+    },
+    Kind {
+        name: "hostile-forkbomb",
+        passes: &["network/0"],
+        graded: true,
+    },
+    Kind {
+        name: "hostile-neighbours",
+        passes: &["network/0"],
+        graded: true,
+    },
+    Kind {
+        name: "hostile-oversized",
+        passes: &[],
+        graded: false,
+    },
+    Kind {
+        name: "hostile-binary",
+        passes: &[],
+        graded: false,
+    },
+];
+
+/// 40 students: 10 correct, 10 half wrong, 10 empty, 10 hostile. Returns student -> kind.
+fn write_roster(dir: &Path) -> BTreeMap<String, &'static Kind> {
+    let plan: &[(&str, usize)] = &[
+        ("correct", 10),
+        ("wrong-content", 5),
+        ("wrong-network", 5),
+        ("empty", 5),
+        ("comments-only", 5),
+        ("hostile-refused", 3),
+        ("hostile-timeout", 2),
+        ("hostile-forkbomb", 1),
+        ("hostile-neighbours", 2),
+        ("hostile-oversized", 1),
+        ("hostile-binary", 1),
+    ];
+    let mut roster = BTreeMap::new();
+    let mut n = 0;
+    for (kind_name, count) in plan {
+        let kind = KINDS
+            .iter()
+            .find(|k| k.name == *kind_name)
+            .unwrap_or_else(|| panic!("no kind {kind_name}"));
+        for _ in 0..*count {
+            n += 1;
+            let student = format!("s{n:02}-{kind_name}");
+            let file = dir.join(format!("{student}.sh"));
+            let content: Vec<u8> = match *kind_name {
+                "empty" => Vec::new(),
+                "comments-only" => b"# I did not get to it\n\n   \n".to_vec(),
+                "hostile-oversized" => vec![b'#'; 300 * 1024],
+                "hostile-binary" => b"docker network create \xff\xfe kx-app-net\n".to_vec(),
+                name => std::fs::read(fixture(&format!("{name}.sh")))
+                    .unwrap_or_else(|e| panic!("fixture {name}: {e}")),
+            };
+            std::fs::write(&file, content).unwrap_or_else(|e| panic!("{e}"));
+            roster.insert(student, kind);
+        }
+    }
+    assert_eq!(roster.len(), 40);
+    roster
+}
+
+/// The expected gradebook row, from the lab's points of the checks the kind satisfies.
+fn expected_row(lab: &Lab, kind: &Kind) -> (Option<u32>, Vec<Option<u32>>, &'static str) {
+    if !kind.graded {
+        return (None, vec![None; lab.steps.len()], "error");
+    }
+    let steps: Vec<Option<u32>> = lab
+        .steps
+        .iter()
+        .map(|step| {
+            Some(
+                step.checks
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| kind.passes.contains(&format!("{}/{i}", step.id).as_str()))
+                    .map(|(_, c)| c.points())
+                    .sum(),
+            )
+        })
+        .collect();
+    let score = steps.iter().flatten().sum();
+    let status = if kind.passes.len() == ALL_CHECKS.len() {
+        "passed"
+    } else {
+        "failed"
+    };
+    (Some(score), steps, status)
+}
+
+/// Everything the class's gradings could have left: labelled with the lab, or named under
+/// one of this test's namespace prefixes.
+fn leftovers(prefixes: &[&str]) -> Vec<String> {
+    let mut left = Vec::new();
+    let mut filters = vec![format!("label=io.labrunner.lab={LAB_ID}")];
+    filters.extend(prefixes.iter().map(|p| format!("name={p}-")));
+    for filter in &filters {
+        for (kind, args) in [
+            ("container", vec!["ps", "-a", "--format", "{{.Names}}"]),
+            ("network", vec!["network", "ls", "--format", "{{.Name}}"]),
+            ("volume", vec!["volume", "ls", "--format", "{{.Name}}"]),
+        ] {
+            let mut args = args.clone();
+            args.extend(["--filter", filter.as_str()]);
+            left.extend(docker(&args).lines().map(|l| format!("{kind} {l}")));
+        }
+    }
+    left.sort();
+    left.dedup();
+    left
+}
+
+/// Remove what a failed earlier run of this test could have left (only this test's names).
+fn purge(prefixes: &[&str]) {
+    for entry in leftovers(prefixes) {
+        if let Some((kind, name)) = entry.split_once(' ') {
+            match kind {
+                "container" => docker_quiet(&["rm", "-f", name]),
+                "network" => docker_quiet(&["network", "rm", name]),
+                _ => docker_quiet(&["volume", "rm", "-f", name]),
+            }
+        }
+    }
+}
+
+fn grade_class(home: &Path, roster: &Path, out: &Path, extra: &[&str]) -> Command {
+    let mut cmd = labrunner(home);
+    cmd.arg("grade")
+        .arg(fixture("storage.yaml"))
+        .arg("--submissions")
+        .arg(roster)
+        .arg("--out-dir")
+        .arg(out)
+        .args([
+            "--command-timeout",
+            "3",
+            "--pids-limit",
+            "40",
+            "--memory-mib",
+            "64",
+        ])
+        .args(extra);
+    cmd
+}
+
+fn run(mut cmd: Command) -> Output {
+    let out = cmd.output().expect("labrunner runs");
+    eprintln!("{}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+fn read(path: &Path) -> String {
+    std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// The gradebook as rows of fields, checked against what each student's kind earns.
+fn check_gradebook(lab: &Lab, csv_text: &str, roster: &BTreeMap<String, &'static Kind>) {
+    let mut reader = csv::Reader::from_reader(csv_text.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .expect("gradebook header")
+        .iter()
+        .map(str::to_string)
+        .collect();
+    assert_eq!(
+        header,
+        [
+            "student",
+            "score",
+            "max",
+            "step:network",
+            "step:writer",
+            "step:reader",
+            "status",
+            "error"
+        ]
+    );
+    let max: u32 = lab
+        .steps
+        .iter()
+        .flat_map(|s| &s.checks)
+        .map(|c| c.points())
+        .sum();
+    let mut seen = Vec::new();
+    for row in reader.records() {
+        let row = row.expect("gradebook row");
+        let student = row[0].to_string();
+        let kind = roster
+            .get(&student)
+            .unwrap_or_else(|| panic!("unknown student {student}"));
+        let (score, steps, status) = expected_row(lab, kind);
+        let show = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
+        assert_eq!(
+            &row[1],
+            show(score),
+            "{student} ({}) score: {row:?}",
+            kind.name
+        );
+        assert_eq!(&row[2], max.to_string(), "{student} max");
+        for (i, points) in steps.iter().enumerate() {
+            assert_eq!(&row[3 + i], show(*points), "{student} step {i}: {row:?}");
+        }
+        assert_eq!(&row[6], status, "{student} status: {row:?}");
+        assert_eq!(row[7].is_empty(), kind.graded, "{student} error: {row:?}");
+        seen.push(student);
+    }
+    let expected: Vec<String> = roster.keys().cloned().collect();
+    assert_eq!(
+        seen, expected,
+        "one gradebook row per student, in roster order"
+    );
+}
+
+#[test]
+fn a_class_of_forty_on_one_daemon_and_in_four_shards_gives_one_gradebook() {
+    if !docker_available() {
+        return;
+    }
+    let prefixes = ["kxc", "kxs0", "kxs1", "kxs2", "kxs3"];
+    purge(&prefixes);
+    let lab = lab();
+    let work = tempfile::tempdir().expect("temp dir");
+    let home = work.path().join("home");
+    let roster_dir = work.path().join("roster");
+    std::fs::create_dir_all(&roster_dir).expect("roster dir");
+    let roster = write_roster(&roster_dir);
+
+    // One daemon, the whole class.
+    let whole = work.path().join("whole");
+    let out = run(grade_class(
+        &home,
+        &roster_dir,
+        &whole,
+        &[
+            "--namespace",
+            "kxc",
+            "--jobs",
+            "4",
+            "--format",
+            "json,junit",
+        ],
+    ));
+    // Two students could not be graded (oversized, not text): exit 1, the rest are graded.
+    assert_eq!(out.status.code(), Some(1));
+    let book = read(&whole.join("gradebook.csv"));
+    check_gradebook(&lab, &book, &roster);
+    assert_eq!(
+        leftovers(&prefixes),
+        Vec::<String>::new(),
+        "nothing left behind"
+    );
+
+    // Each student has a report per format, whose score is the gradebook's; hostile gradings
+    // ran in namespaces of their own.
+    let mut namespaces = Vec::new();
+    for (student, kind) in &roster {
+        let junit = whole.join(format!("{student}.junit.xml"));
+        assert!(read(&junit).contains("<testsuites"), "{student}");
+        let report: serde_json::Value =
+            serde_json::from_str(&read(&whole.join(format!("{student}.json")))).expect("json");
+        if kind.graded {
+            let (score, _, _) = expected_row(&lab, kind);
+            assert_eq!(report["score"].as_u64(), score.map(u64::from), "{student}");
+            let ns = report["namespace"].as_str().unwrap_or("").to_string();
+            assert!(ns.starts_with("kxc-"), "{student}: {ns}");
+            namespaces.push(ns);
+        } else {
+            assert_eq!(report["status"], "error", "{student}: {report}");
+        }
+    }
+    let before = namespaces.len();
+    namespaces.sort();
+    namespaces.dedup();
+    assert_eq!(
+        namespaces.len(),
+        before,
+        "every student has a namespace of their own"
+    );
+
+    // The merged JUnit: one suite per student; a real JUnit parser reads it.
+    let junit = read(&whole.join("class.junit.xml"));
+    assert_eq!(junit.matches("<testsuite ").count(), 40);
+    validate_with_python(
+        "check_junit.py",
+        &whole.join("class.junit.xml"),
+        Some("junit.xsd"),
+    );
+    // The merged CTRF: every check of every student, valid against the CTRF schema.
+    validate_with_python(
+        "check_ctrf.py",
+        &whole.join("class.ctrf.json"),
+        Some("ctrf.schema.json"),
+    );
+    let ctrf: serde_json::Value =
+        serde_json::from_str(&read(&whole.join("class.ctrf.json"))).expect("ctrf");
+    assert_eq!(ctrf["results"]["summary"]["tests"], 38 * 4 + 2);
+
+    // A re-run keeps every graded student; only the two that could not be graded are tried again.
+    let again = run(grade_class(
+        &home,
+        &roster_dir,
+        &whole,
+        &["--namespace", "kxc"],
+    ));
+    assert_eq!(again.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert!(
+        stderr.contains("2 graded, 38 kept from an earlier run"),
+        "{stderr}"
+    );
+    assert_eq!(read(&whole.join("gradebook.csv")), book);
+
+    // The same roster as four shards, one process each, side by side on the daemon.
+    let shard_dirs: Vec<PathBuf> = (0..4)
+        .map(|i| work.path().join(format!("shard-{i}")))
+        .collect();
+    let children: Vec<_> = (0..4)
+        .map(|i| {
+            let mut cmd = grade_class(
+                &home,
+                &roster_dir,
+                &shard_dirs[i],
+                &["--namespace", prefixes[i + 1], "--jobs", "1"],
+            );
+            // The Kubernetes way: COUNT on the command line, INDEX from the pod's environment.
+            cmd.args(["--shard", "4"])
+                .env("JOB_COMPLETION_INDEX", i.to_string());
+            cmd.stderr(std::process::Stdio::piped())
+                .spawn()
+                .expect("shard starts")
+        })
+        .collect();
+    let mut sizes = Vec::new();
+    for child in children {
+        let out = child.wait_with_output().expect("shard ends");
+        let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{stderr}");
+        sizes.push(stderr);
+    }
+    assert_eq!(
+        leftovers(&prefixes),
+        Vec::<String>::new(),
+        "nothing left behind by the shards"
+    );
+
+    // Three shards merged: the fourth's students are named as missing.
+    let merged = work.path().join("merged");
+    let merge = |dirs: &[PathBuf]| {
+        let mut cmd = labrunner(&home);
+        cmd.arg("merge")
+            .arg(fixture("storage.yaml"))
+            .args(dirs)
+            .arg("--submissions")
+            .arg(&roster_dir)
+            .arg("--out-dir")
+            .arg(&merged);
+        run(cmd)
+    };
+    let partial = merge(&shard_dirs[..3]);
+    assert_eq!(partial.status.code(), Some(1));
+    let last_shard: Vec<String> = std::fs::read_dir(shard_dirs[3].join("records"))
+        .expect("shard 3 records")
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            e.path()
+                .file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+        })
+        .collect();
+    assert!(!last_shard.is_empty(), "{sizes:?}");
+    let stderr = String::from_utf8_lossy(&partial.stderr);
+    for student in &last_shard {
+        assert!(
+            stderr.contains(student.as_str()),
+            "{student} named as missing: {stderr}"
+        );
+    }
+
+    // All four merged: the very gradebook of the single run.
+    let full = merge(&shard_dirs);
+    assert_eq!(
+        full.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&full.stderr)
+    );
+    assert_eq!(read(&merged.join("gradebook.csv")), book);
+    assert_eq!(
+        read(&merged.join("class.junit.xml"))
+            .matches("<testsuite ")
+            .count(),
+        40
+    );
+}
+
+fn validate_with_python(script: &str, file: &Path, schema: Option<&str>) {
+    let validators = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/validators");
+    let mut cmd = Command::new(std::env::var("PYTHON").unwrap_or_else(|_| "python3".into()));
+    cmd.arg(validators.join(script)).arg(file);
+    if let Some(s) = schema {
+        cmd.arg(validators.join(s));
+    }
+    let out = cmd.output().expect("python3 runs");
+    assert!(
+        out.status.success(),
+        "{script} rejected {}: {}",
+        file.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
