@@ -7,6 +7,7 @@ pub mod completions;
 pub mod content;
 pub mod explain;
 pub mod grade;
+pub mod lab;
 pub mod merge;
 pub mod progress;
 pub mod schema;
