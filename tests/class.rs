@@ -178,21 +178,35 @@ fn kind_max(lab: &Lab) -> u32 {
         .sum()
 }
 
-/// Everything the class's gradings could have left: labelled with the lab, or named under
-/// one of this test's namespace prefixes.
+/// Everything gradings under these namespace prefixes could have left: resources named under
+/// a prefix, or labelled with the lab and a run (namespace) under a prefix. Other tests of the
+/// same lab run at the same time under other prefixes; their resources are not counted.
 fn leftovers(prefixes: &[&str]) -> Vec<String> {
+    let mine = |run: &str| prefixes.iter().any(|p| run.starts_with(&format!("{p}-")));
     let mut left = Vec::new();
     let mut filters = vec![format!("label=io.labrunner.lab={LAB_ID}")];
     filters.extend(prefixes.iter().map(|p| format!("name={p}-")));
+    let run = r#"{{.Label "io.labrunner.run"}}"#;
     for filter in &filters {
         for (kind, args) in [
-            ("container", vec!["ps", "-a", "--format", "{{.Names}}"]),
-            ("network", vec!["network", "ls", "--format", "{{.Name}}"]),
-            ("volume", vec!["volume", "ls", "--format", "{{.Name}}"]),
+            ("container", vec!["ps", "-a", "--format"]),
+            ("network", vec!["network", "ls", "--format"]),
+            ("volume", vec!["volume", "ls", "--format"]),
         ] {
+            let name = if kind == "container" {
+                "{{.Names}}"
+            } else {
+                "{{.Name}}"
+            };
+            let format = format!("{name} {run}");
             let mut args = args.clone();
-            args.extend(["--filter", filter.as_str()]);
-            left.extend(docker(&args).lines().map(|l| format!("{kind} {l}")));
+            args.extend([format.as_str(), "--filter", filter.as_str()]);
+            for line in docker(&args).lines() {
+                let (name, run) = line.split_once(' ').unwrap_or((line, ""));
+                if mine(name) || mine(run) {
+                    left.push(format!("{kind} {name}"));
+                }
+            }
         }
     }
     left.sort();
