@@ -35,8 +35,9 @@ pub fn config() -> anyhow::Result<Config> {
     if !path.exists() {
         return Ok(Config::default());
     }
-    let text = std::fs::read_to_string(&path)
-        .with_context(|| format!("cannot read {}", path.display()))?;
+    let text =
+        labrunner_core::input::read_to_string(&path, labrunner_core::input::MAX_DOCUMENT_BYTES)
+            .with_context(|| format!("cannot read {}", path.display()))?;
     let mut config: Config = serde_yaml::from_str(&text).with_context(|| {
         format!(
             "{}: not a valid config file (keys: image_map, root)",

@@ -16,6 +16,7 @@ use std::cell::Cell;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
@@ -32,6 +33,7 @@ use crate::report::{
     CheckReport, CommandOutcome, CommandRecord, GradeReport, Refusal, Status, StepReport,
 };
 use crate::runner::{LABEL_ROLE, LabRun, ResourceKind, declared};
+use crate::sandbox::SandboxGuard;
 use crate::submission::{Limits, Policy, SubmittedCommand};
 
 /// How long the final evaluation waits for a pending step to settle (a name resolves a moment
@@ -147,6 +149,20 @@ pub async fn grade(
         (None, Some(t)) => t.path().to_path_buf(),
         (None, None) => std::env::temp_dir(),
     };
+    // Replay: bind mounts are set up only under the sandbox guard, and `$(pwd)` is the
+    // sandbox's canonical path, which is what the guard hands the daemon.
+    let guard = if replay {
+        let g = std::fs::create_dir_all(&workdir)
+            .and_then(|()| SandboxGuard::new(&workdir, (LABEL_RUN.to_string(), run_id.clone())))
+            .map_err(|source| GradeError::Workdir {
+                path: workdir.clone(),
+                source,
+            })?;
+        Some(Arc::new(g))
+    } else {
+        None
+    };
+    let workdir = guard.as_ref().map_or(workdir, |g| g.root().to_path_buf());
 
     let mut run = LabRun::new(
         &renaming,
@@ -172,6 +188,8 @@ pub async fn grade(
         options,
         policy: Policy::for_lab(lab, Some(workdir.clone())),
         owns_declared: Cell::new(false),
+        guard,
+        halted: Cell::new(None),
     };
     let hard_limit = options.limits.total_timeout + GRACE;
     let work = std::panic::AssertUnwindSafe(grader.grade(mode)).catch_unwind();
@@ -263,6 +281,10 @@ struct Grader<'r, 'a> {
     policy: Policy,
     /// Set once replay has found none of the lab's declared resources in the namespace.
     owns_declared: Cell<bool>,
+    /// Replay: guards every container start with bind mounts.
+    guard: Option<Arc<SandboxGuard>>,
+    /// Set when replay must stop before the next command, with the reason.
+    halted: Cell<Option<String>>,
 }
 
 /// Per step: credited, and the latest report of each check.
@@ -301,17 +323,27 @@ impl Grader<'_, '_> {
                 let mut next = 0;
                 for (i, cmd) in submitted.iter().enumerate() {
                     let now = Instant::now();
-                    if now >= deadline {
+                    let halted = self.halted.take();
+                    if now >= deadline || halted.is_some() {
+                        let (why, short) = match halted {
+                            Some(why) => (why, "grading was stopped"),
+                            None => (
+                                format!(
+                                    "the total time limit of {}s was reached",
+                                    self.options.limits.total_timeout.as_secs()
+                                ),
+                                "total time limit reached",
+                            ),
+                        };
                         aborted = Some(format!(
-                            "the total time limit of {}s was reached; {} command(s) were not run",
-                            self.options.limits.total_timeout.as_secs(),
+                            "{why}; {} command(s) were not run",
                             submitted.len() - i
                         ));
                         commands.extend(submitted[i..].iter().map(|c| CommandRecord {
                             line: c.line,
                             command: c.text.clone(),
                             outcome: CommandOutcome::NotRun,
-                            detail: "total time limit reached".into(),
+                            detail: short.into(),
                             credited: vec![],
                         }));
                         break;
@@ -340,6 +372,11 @@ impl Grader<'_, '_> {
                 }
                 // The end of the submission: pending steps get a moment to settle, in order,
                 // then whatever still does not pass is evaluated once for partial credit.
+                if aborted.is_none()
+                    && let Some(why) = self.halted.take()
+                {
+                    aborted = Some(why);
+                }
                 if aborted.is_none() {
                     while next < lab.steps.len() {
                         let reports = self.evaluate_settled(next, SETTLE_WINDOW).await;
@@ -355,12 +392,14 @@ impl Grader<'_, '_> {
                         progress.checks[i] = self.evaluate(i).await;
                     }
                 } else {
+                    let why_not = if self.options.limits.total_timeout <= started.elapsed() {
+                        "not evaluated: the total time limit was reached"
+                    } else {
+                        "not evaluated: grading was stopped early"
+                    };
                     for i in next..lab.steps.len() {
                         if progress.checks[i].is_empty() {
-                            progress.checks[i] = self.not_evaluated(
-                                i,
-                                "not evaluated: the total time limit was reached",
-                            );
+                            progress.checks[i] = self.not_evaluated(i, why_not);
                         }
                     }
                 }
@@ -477,6 +516,10 @@ impl Grader<'_, '_> {
         let limit = self.options.limits.command_timeout.min(remaining);
         let mut ctx = self.run.apply_context();
         ctx.timeout = Some(limit);
+        ctx.start_guard = self
+            .guard
+            .clone()
+            .map(|g| g as Arc<dyn crate::engine::StartGuard>);
         // The engine enforces the limit on foreground containers and execs; this is the backstop
         // for anything else that does not answer.
         let applied = tokio::time::timeout(
@@ -484,6 +527,14 @@ impl Grader<'_, '_> {
             self.run.engine.apply(&action, &ctx),
         )
         .await;
+        // A command cut off inside the sandbox guard (or an unpause that failed) leaves the
+        // grading's containers paused, and the daemon may still be resolving bind sources:
+        // they stay paused, the replay stops here, and cleanup removes them.
+        if self.guard.as_ref().is_some_and(|g| g.holds_paused()) {
+            self.halted.set(Some(
+                "the daemon did not finish setting up bind mounts in time, so the submission's containers stay paused and grading stopped".to_string(),
+            ));
+        }
         match applied {
             Ok(Ok(out)) => {
                 record.outcome = match out.exit_code {
@@ -496,6 +547,10 @@ impl Grader<'_, '_> {
                         .trim()
                         .to_string();
                 }
+            }
+            Ok(Err(EngineError::Refused(why))) => {
+                record.outcome = CommandOutcome::Refused;
+                record.detail = self.unname(&why);
             }
             Ok(Err(EngineError::Timeout { what, secs })) => {
                 record.outcome = CommandOutcome::TimedOut;

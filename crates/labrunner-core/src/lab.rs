@@ -436,17 +436,21 @@ impl LoadedLab {
     }
 }
 
-/// Lab files below a path: the file itself, or every `*.yaml`/`*.yml` under a folder, sorted.
+/// Lab files below a path: the path itself when it is not a folder (whatever it is: the loader
+/// refuses what is not a regular file, by name), or every `*.yaml`/`*.yml` under a folder,
+/// sorted. Symbolic links to folders are not followed (a link to `..` would never end); a
+/// linked `*.yaml` is listed, and the loader reads it only if it leads to a regular file.
 pub fn lab_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
-    if path.is_file() {
+    if !path.is_dir() {
         return Ok(vec![path.to_path_buf()]);
     }
     let mut out = Vec::new();
     let mut stack = vec![path.to_path_buf()];
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir)? {
-            let p = entry?.path();
-            if p.is_dir() {
+            let entry = entry?;
+            let p = entry.path();
+            if entry.file_type()?.is_dir() {
                 stack.push(p);
             } else if matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml")) {
                 out.push(p);

@@ -10,6 +10,7 @@
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
 use std::io::Write;
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
@@ -21,6 +22,8 @@ use crate::lab::Resource;
 pub const PROGRESS_VERSION: u32 = 1;
 /// Name of the progress file inside the data folder.
 pub const PROGRESS_FILE: &str = "progress.json";
+/// Bound on the progress file: thousands of labs' worth.
+pub const MAX_PROGRESS_BYTES: u64 = 16 * 1024 * 1024;
 const LOCK_FILE: &str = "progress.lock";
 const TEMP_PREFIX: &str = ".progress.json.";
 const TEMP_SUFFIX: &str = ".tmp";
@@ -258,10 +261,21 @@ pub fn parse(text: &str, path: &Path) -> Result<Result<Progress, String>, Progre
 /// Reads the progress file in `dir` without locking or moving anything (for `labrunner progress`).
 pub fn read(dir: &Path) -> Result<Loaded, ProgressError> {
     let path = dir.join(PROGRESS_FILE);
-    let text = match std::fs::read(&path) {
+    let text = match crate::input::read_file(&path, MAX_PROGRESS_BYTES) {
         Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Loaded::Missing),
-        Err(e) => return Err(io_err("cannot read", &path)(e)),
+        Err(crate::input::InputError::Io { error, .. })
+            if error.kind() == std::io::ErrorKind::NotFound =>
+        {
+            return Ok(Loaded::Missing);
+        }
+        // Not a regular file, or far too large: unreadable, so it is kept aside and reported.
+        Err(
+            e @ (crate::input::InputError::NotAFile { .. }
+            | crate::input::InputError::TooLarge { .. }),
+        ) => {
+            return Ok(Loaded::Unreadable(e.into_io().to_string()));
+        }
+        Err(e) => return Err(io_err("cannot read", &path)(e.into_io())),
     };
     let text = match String::from_utf8(text) {
         Ok(t) => t,
@@ -292,6 +306,8 @@ impl ProgressStore {
             .create(true)
             .truncate(false)
             .write(true)
+            // A FIFO in the lock file's place fails at once instead of waiting for a reader.
+            .custom_flags(rustix::fs::OFlags::NONBLOCK.bits() as i32)
             .open(&lock_path)
             .map_err(io_err("cannot open", &lock_path))?;
         match lock.try_lock() {

@@ -6,7 +6,9 @@
 //! continuations, and a leading `$ ` prompt copied from a terminal. Everything else is the
 //! docker command parser's business.
 
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
+
+use crate::sandbox::normalize;
 use std::time::Duration;
 
 use crate::command::{Action, ContainerSpec, MountKind};
@@ -34,6 +36,8 @@ pub struct Limits {
     pub memory_bytes: i64,
     /// Process limit of every container the submission starts.
     pub pids: i64,
+    /// Time to read a submission that arrives on standard input.
+    pub read_timeout: Duration,
 }
 
 impl Default for Limits {
@@ -45,51 +49,64 @@ impl Default for Limits {
             total_timeout: Duration::from_secs(300),
             memory_bytes: 256 * 1024 * 1024,
             pids: 256,
+            read_timeout: Duration::from_secs(30),
         }
     }
 }
 
 #[derive(Debug, thiserror::Error)]
 pub enum SubmissionError {
-    #[error("cannot read submission {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("submission {path} is {size} bytes; the limit is {limit}")]
-    TooLarge {
-        path: PathBuf,
-        size: u64,
-        limit: u64,
-    },
+    /// Unreadable, not a regular file (nor standard input), over the size limit, or a stream
+    /// that sent nothing more in time.
+    #[error("cannot read submission {}: {}", .0.shown_path(), .0.detail())]
+    Input(crate::input::InputError),
     #[error("submission {path} is not UTF-8 text")]
     NotText { path: PathBuf },
+    #[error(
+        "submission {path}:{line}:{column}: control character U+{code:04X}: a submission is text, one docker command per line"
+    )]
+    ControlCharacter {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        code: u32,
+    },
     #[error("the submission has {found} commands; the limit is {limit}")]
     TooManyCommands { found: usize, limit: usize },
 }
 
-/// Read and split a submission file, enforcing the size and command-count limits.
+/// Read and split a submission, enforcing the size and command-count limits. `path` may name
+/// standard input (`-` or `/dev/stdin`), which is read with the same size limit and
+/// [`Limits::read_timeout`]; any other path must be a regular file.
 pub fn read_submission(
     path: &Path,
     limits: &Limits,
 ) -> Result<Vec<SubmittedCommand>, SubmissionError> {
-    let read_err = |source| SubmissionError::Read {
-        path: path.to_path_buf(),
-        source,
-    };
-    let size = std::fs::metadata(path).map_err(read_err)?.len();
-    if size > limits.max_bytes {
-        return Err(SubmissionError::TooLarge {
-            path: path.to_path_buf(),
-            size,
-            limit: limits.max_bytes,
-        });
-    }
-    let bytes = std::fs::read(path).map_err(read_err)?;
+    let bytes = crate::input::read_file_or_stdin(path, limits.max_bytes, limits.read_timeout)
+        .map_err(SubmissionError::Input)?;
     let text = String::from_utf8(bytes).map_err(|_| SubmissionError::NotText {
         path: path.to_path_buf(),
     })?;
-    let commands = split_commands(&text);
+    parse_submission(path, &text, limits)
+}
+
+/// Split submission text, refusing control characters (a NUL would reach the daemon cut or
+/// whole, depending on the layer) the way lab files refuse them, and enforcing the command
+/// limit.
+pub fn parse_submission(
+    path: &Path,
+    text: &str,
+    limits: &Limits,
+) -> Result<Vec<SubmittedCommand>, SubmissionError> {
+    if let Some((line, column, c)) = crate::input::control_character(text) {
+        return Err(SubmissionError::ControlCharacter {
+            path: path.to_path_buf(),
+            line,
+            column,
+            code: c as u32,
+        });
+    }
+    let commands = split_commands(text);
     if commands.len() > limits.max_commands {
         return Err(SubmissionError::TooManyCommands {
             found: commands.len(),
@@ -297,21 +314,6 @@ impl Policy {
     }
 }
 
-/// Resolve `.` and `..` without touching the file system.
-fn normalize(path: &Path) -> PathBuf {
-    let mut out = PathBuf::new();
-    for c in path.components() {
-        match c {
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::CurDir => {}
-            other => out.push(other.as_os_str()),
-        }
-    }
-    out
-}
-
 /// The canonical form of the longest existing prefix of `path`, with the rest appended.
 fn existing_prefix_canonical(path: &Path) -> Option<PathBuf> {
     let mut prefix = path.to_path_buf();
@@ -418,7 +420,9 @@ mod tests {
         };
         assert!(matches!(
             read_submission(&path, &limits),
-            Err(SubmissionError::TooLarge { .. })
+            Err(SubmissionError::Input(
+                crate::input::InputError::TooLarge { .. }
+            ))
         ));
         assert_eq!(
             read_submission(&path, &Limits::default())
@@ -428,7 +432,31 @@ mod tests {
         );
         assert!(matches!(
             read_submission(&dir.path().join("missing"), &Limits::default()),
-            Err(SubmissionError::Read { .. })
+            Err(SubmissionError::Input(crate::input::InputError::Io { .. }))
+        ));
+        std::fs::write(&path, "docker ps\ndocker run alpine echo a\0b\n").unwrap();
+        let err = read_submission(&path, &Limits::default()).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                SubmissionError::ControlCharacter {
+                    line: 2,
+                    column: 25,
+                    code: 0,
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        assert!(
+            err.to_string()
+                .contains("s.sh:2:25: control character U+0000"),
+            "{err}"
+        );
+        std::fs::write(&path, "docker run alpine echo \u{1b}[2J\n").unwrap();
+        assert!(matches!(
+            read_submission(&path, &Limits::default()),
+            Err(SubmissionError::ControlCharacter { code: 0x1b, .. })
         ));
         std::fs::write(&path, [0xff, 0xfe]).unwrap();
         assert!(matches!(

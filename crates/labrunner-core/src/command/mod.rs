@@ -444,6 +444,93 @@ fn no_args(command: &str, rest: &[String], action: Action) -> Result<Action, Par
 
 const FORMAT: Flag = value("format", &["-f", "--format"]);
 const FORCE: Flag = switch("force", &["-f", "--force"]);
+const NETWORK_CREATE_FLAGS: &[Flag] = &[
+    value("driver", &["-d", "--driver"]),
+    value("subnet", &["--subnet"]),
+    value("gateway", &["--gateway"]),
+    value("ip-range", &["--ip-range"]),
+    switch("internal", &["--internal"]),
+    value("label", &["--label"]),
+];
+const RUN_FLAGS: &[Flag] = &[
+    switch("detach", &["-d", "--detach"]),
+    switch("rm", &["--rm"]),
+    value("name", &["--name"]),
+    value("network", &["--network", "--net"]),
+    value("network-alias", &["--network-alias", "--net-alias"]),
+    value("volume", &["-v", "--volume"]),
+    value("mount", &["--mount"]),
+    value("publish", &["-p", "--publish"]),
+    switch("publish-all", &["-P", "--publish-all"]),
+    value("expose", &["--expose"]),
+    value("env", &["-e", "--env"]),
+    value("label", &["-l", "--label"]),
+    value("user", &["-u", "--user"]),
+    value("tmpfs", &["--tmpfs"]),
+    value("workdir", &["-w", "--workdir"]),
+    value("entrypoint", &["--entrypoint"]),
+    switch("interactive", &["-i", "--interactive"]),
+    switch("tty", &["-t", "--tty"]),
+    value("hostname", &["-h", "--hostname"]),
+    value("restart", &["--restart"]),
+    switch("privileged", &["--privileged"]),
+    value("cap-add", &["--cap-add"]),
+    value("pid", &["--pid"]),
+    value("ipc", &["--ipc"]),
+    value("uts", &["--uts"]),
+    value("memory", &["-m", "--memory"]),
+    value("pids-limit", &["--pids-limit"]),
+    value("dns", &["--dns"]),
+];
+const VOLUME_CREATE_FLAGS: &[Flag] = &[
+    value("driver", &["-d", "--driver"]),
+    value("label", &["--label"]),
+    value("name", &["--name"]),
+];
+const EXEC_FLAGS: &[Flag] = &[
+    switch("interactive", &["-i", "--interactive"]),
+    switch("tty", &["-t", "--tty"]),
+    switch("detach", &["-d", "--detach"]),
+    value("user", &["-u", "--user"]),
+    value("workdir", &["-w", "--workdir"]),
+    value("env", &["-e", "--env"]),
+];
+const LOGS_FLAGS: &[Flag] = &[
+    switch("follow", &["-f", "--follow"]),
+    value("tail", &["-n", "--tail"]),
+];
+const NETWORK_CONNECT_FLAGS: &[Flag] = &[value("alias", &["--alias"])];
+const VOLUME_PRUNE_FLAGS: &[Flag] = &[FORCE, switch("all", &["-a", "--all"])];
+const RM_FLAGS: &[Flag] = &[FORCE, switch("volumes", &["-v", "--volumes"])];
+const STOP_FLAGS: &[Flag] = &[value("time", &["-t", "--time", "--timeout"])];
+const INSPECT_FLAGS: &[Flag] = &[FORMAT, value("type", &["--type"])];
+
+/// Every option the parser accepts, by subcommand, each with all its spellings: what
+/// `explain` accepts, and what `validate`, `test` and `grade` must each give one verdict on.
+pub fn accepted_options() -> Vec<(&'static str, &'static [&'static str])> {
+    let table: &[(&'static str, &[Flag])] = &[
+        ("network create", NETWORK_CREATE_FLAGS),
+        ("network connect", NETWORK_CONNECT_FLAGS),
+        ("network disconnect", &[FORCE]),
+        ("network inspect", &[FORMAT]),
+        ("network prune", &[FORCE]),
+        ("volume create", VOLUME_CREATE_FLAGS),
+        ("volume rm", &[FORCE]),
+        ("volume inspect", &[FORMAT]),
+        ("volume prune", VOLUME_PRUNE_FLAGS),
+        ("run", RUN_FLAGS),
+        ("create", RUN_FLAGS),
+        ("exec", EXEC_FLAGS),
+        ("rm", RM_FLAGS),
+        ("stop", STOP_FLAGS),
+        ("inspect", INSPECT_FLAGS),
+        ("logs", LOGS_FLAGS),
+    ];
+    table
+        .iter()
+        .flat_map(|(command, flags)| flags.iter().map(move |f| (*command, f.names)))
+        .collect()
+}
 
 fn force(found: &[Found]) -> bool {
     flags::last(found, "force").is_some_and(Found::is_on)
@@ -455,15 +542,7 @@ fn format_of(found: &[Found]) -> Option<String> {
 
 impl Cx<'_> {
     fn network_create(&self, command: &str, rest: &[String]) -> Result<Action, ParseError> {
-        let spec = [
-            value("driver", &["-d", "--driver"]),
-            value("subnet", &["--subnet"]),
-            value("gateway", &["--gateway"]),
-            value("ip-range", &["--ip-range"]),
-            switch("internal", &["--internal"]),
-            value("label", &["--label"]),
-        ];
-        let scanned = flags::scan(command, rest, &spec, true)?;
+        let scanned = flags::scan(command, rest, NETWORK_CREATE_FLAGS, true)?;
         let mut args = scanned.args.into_iter();
         let name = args
             .next()
@@ -524,37 +603,7 @@ impl Cx<'_> {
     }
 
     fn run_or_create(&self, command: &str, rest: &[String]) -> Result<ContainerSpec, ParseError> {
-        let spec = [
-            switch("detach", &["-d", "--detach"]),
-            switch("rm", &["--rm"]),
-            value("name", &["--name"]),
-            value("network", &["--network", "--net"]),
-            value("network-alias", &["--network-alias", "--net-alias"]),
-            value("volume", &["-v", "--volume"]),
-            value("mount", &["--mount"]),
-            value("publish", &["-p", "--publish"]),
-            switch("publish-all", &["-P", "--publish-all"]),
-            value("expose", &["--expose"]),
-            value("env", &["-e", "--env"]),
-            value("label", &["-l", "--label"]),
-            value("user", &["-u", "--user"]),
-            value("tmpfs", &["--tmpfs"]),
-            value("workdir", &["-w", "--workdir"]),
-            value("entrypoint", &["--entrypoint"]),
-            switch("interactive", &["-i", "--interactive"]),
-            switch("tty", &["-t", "--tty"]),
-            value("hostname", &["-h", "--hostname"]),
-            value("restart", &["--restart"]),
-            switch("privileged", &["--privileged"]),
-            value("cap-add", &["--cap-add"]),
-            value("pid", &["--pid"]),
-            value("ipc", &["--ipc"]),
-            value("uts", &["--uts"]),
-            value("memory", &["-m", "--memory"]),
-            value("pids-limit", &["--pids-limit"]),
-            value("dns", &["--dns"]),
-        ];
-        let scanned = flags::scan(command, rest, &spec, false)?;
+        let scanned = flags::scan(command, rest, RUN_FLAGS, false)?;
         let mut args = scanned.args.into_iter();
         let image = args.next().ok_or_else(|| missing(command, "an image"))?;
         let mut c = ContainerSpec {
@@ -609,9 +658,12 @@ impl Cx<'_> {
                 }
                 "privileged" => c.privileged = f.is_on(),
                 "cap-add" => c.cap_add.push(text),
-                "pid" => c.pid = Some(text),
-                "ipc" => c.ipc = Some(text),
-                "uts" => c.uts = Some(text),
+                "pid" => c.pid = Some(namespace_mode(name, text, &["host"])?),
+                "ipc" => {
+                    let modes = ["host", "none", "private", "shareable"];
+                    c.ipc = Some(namespace_mode(name, text, &modes)?);
+                }
+                "uts" => c.uts = Some(namespace_mode(name, text, &["host"])?),
                 "memory" => c.memory = Some(values::memory(name, &text)?),
                 "pids-limit" => c.pids_limit = Some(values::integer(name, &text)?),
                 "dns" => {
@@ -632,6 +684,7 @@ impl Cx<'_> {
                     .into(),
             });
         }
+        shared_network_conflicts(&c)?;
         if c.remove && c.restart.as_deref().is_some_and(|r| r != "no") {
             return Err(ParseError::InvalidValue {
                 flag: "--restart".into(),
@@ -641,6 +694,62 @@ impl Cx<'_> {
         }
         Ok(c)
     }
+}
+
+/// A `--pid`/`--ipc`/`--uts` value the daemon knows: one of `modes`, or (for pid and ipc)
+/// `container:NAME`.
+fn namespace_mode(flag: &str, text: String, modes: &[&str]) -> Result<String, ParseError> {
+    let joins = flag != "--uts"
+        && text
+            .strip_prefix("container:")
+            .is_some_and(|c| values::check_name(flag, c).is_ok());
+    if joins || modes.contains(&text.as_str()) {
+        return Ok(text);
+    }
+    Err(ParseError::InvalidValue {
+        flag: flag.to_string(),
+        reason: format!(
+            "the daemon knows {}{}",
+            modes.join(", "),
+            if flag == "--uts" {
+                ""
+            } else {
+                ", container:NAME"
+            }
+        ),
+        value: text,
+    })
+}
+
+/// A container on another container's network stack (`--network container:NAME`) has no
+/// network settings of its own: the daemon refuses each of these, so the parser does first.
+fn shared_network_conflicts(c: &ContainerSpec) -> Result<(), ParseError> {
+    let Some(network) = c.network.as_deref().filter(|n| n.starts_with("container:")) else {
+        return Ok(());
+    };
+    let conflict = |flag: &str, value: String, what: &str| ParseError::InvalidValue {
+        flag: flag.to_string(),
+        value,
+        reason: format!(
+            "a container on another container's network (--network {network}) uses that container's {what}; drop one of the two options"
+        ),
+    };
+    if let Some(h) = &c.hostname {
+        return Err(conflict("--hostname", h.clone(), "hostname"));
+    }
+    if let Some(d) = c.dns.first() {
+        return Err(conflict("--dns", d.clone(), "DNS servers"));
+    }
+    if let Some(a) = c.network_aliases.first() {
+        return Err(conflict("--network-alias", a.clone(), "network endpoints"));
+    }
+    if !c.ports.is_empty() || c.publish_all {
+        return Err(conflict("--publish", String::new(), "ports"));
+    }
+    if let Some(e) = c.expose.first() {
+        return Err(conflict("--expose", e.clone(), "ports"));
+    }
+    Ok(())
 }
 
 fn network_rm(command: &str, rest: &[String]) -> Result<Action, ParseError> {
@@ -666,7 +775,7 @@ fn two_names(command: &str, args: Vec<String>) -> Result<(String, String), Parse
 }
 
 fn network_connect(command: &str, rest: &[String]) -> Result<Action, ParseError> {
-    let scanned = flags::scan(command, rest, &[value("alias", &["--alias"])], true)?;
+    let scanned = flags::scan(command, rest, NETWORK_CONNECT_FLAGS, true)?;
     let (network, container) = two_names(command, scanned.args)?;
     let mut aliases = Vec::new();
     for f in &scanned.flags {
@@ -726,12 +835,7 @@ fn network_prune(command: &str, rest: &[String]) -> Result<Action, ParseError> {
 }
 
 fn volume_create(command: &str, rest: &[String]) -> Result<Action, ParseError> {
-    let spec = [
-        value("driver", &["-d", "--driver"]),
-        value("label", &["--label"]),
-        value("name", &["--name"]),
-    ];
-    let scanned = flags::scan(command, rest, &spec, true)?;
+    let scanned = flags::scan(command, rest, VOLUME_CREATE_FLAGS, true)?;
     let mut name = None;
     let mut driver = None;
     let mut labels = Vec::new();
@@ -781,12 +885,7 @@ fn volume_inspect(command: &str, rest: &[String]) -> Result<Action, ParseError> 
 }
 
 fn volume_prune(command: &str, rest: &[String]) -> Result<Action, ParseError> {
-    let scanned = flags::scan(
-        command,
-        rest,
-        &[FORCE, switch("all", &["-a", "--all"])],
-        true,
-    )?;
+    let scanned = flags::scan(command, rest, VOLUME_PRUNE_FLAGS, true)?;
     unexpected(command, &scanned.args)?;
     Ok(Action::VolumePrune {
         force: force(&scanned.flags),
@@ -795,15 +894,7 @@ fn volume_prune(command: &str, rest: &[String]) -> Result<Action, ParseError> {
 }
 
 fn exec(command: &str, rest: &[String]) -> Result<Action, ParseError> {
-    let spec = [
-        switch("interactive", &["-i", "--interactive"]),
-        switch("tty", &["-t", "--tty"]),
-        switch("detach", &["-d", "--detach"]),
-        value("user", &["-u", "--user"]),
-        value("workdir", &["-w", "--workdir"]),
-        value("env", &["-e", "--env"]),
-    ];
-    let scanned = flags::scan(command, rest, &spec, false)?;
+    let scanned = flags::scan(command, rest, EXEC_FLAGS, false)?;
     let mut args = scanned.args.into_iter();
     let container = args
         .next()
@@ -835,12 +926,7 @@ fn exec(command: &str, rest: &[String]) -> Result<Action, ParseError> {
 }
 
 fn rm(command: &str, rest: &[String]) -> Result<Action, ParseError> {
-    let scanned = flags::scan(
-        command,
-        rest,
-        &[FORCE, switch("volumes", &["-v", "--volumes"])],
-        true,
-    )?;
+    let scanned = flags::scan(command, rest, RM_FLAGS, true)?;
     Ok(Action::Rm {
         names: names(command, "CONTAINER", scanned.args)?,
         force: force(&scanned.flags),
@@ -849,12 +935,7 @@ fn rm(command: &str, rest: &[String]) -> Result<Action, ParseError> {
 }
 
 fn stop(command: &str, rest: &[String]) -> Result<Action, ParseError> {
-    let scanned = flags::scan(
-        command,
-        rest,
-        &[value("time", &["-t", "--time", "--timeout"])],
-        true,
-    )?;
+    let scanned = flags::scan(command, rest, STOP_FLAGS, true)?;
     let time = match scanned.flags.last() {
         Some(f) => Some(values::integer(&f.name, &f.text())?),
         None => None,
@@ -875,7 +956,7 @@ fn start(command: &str, rest: &[String]) -> Result<Action, ParseError> {
 /// `docker inspect`: `--type network|volume` becomes the network/volume inspect action;
 /// names are not checked, since they may name images (`alpine:latest`).
 fn inspect(command: &str, rest: &[String]) -> Result<Action, ParseError> {
-    let scanned = flags::scan(command, rest, &[FORMAT, value("type", &["--type"])], true)?;
+    let scanned = flags::scan(command, rest, INSPECT_FLAGS, true)?;
     let format = format_of(&scanned.flags);
     let kind = flags::last(&scanned.flags, "type");
     if scanned.args.is_empty() {
@@ -910,11 +991,7 @@ fn port(command: &str, rest: &[String]) -> Result<Action, ParseError> {
 }
 
 fn logs(command: &str, rest: &[String]) -> Result<Action, ParseError> {
-    let spec = [
-        switch("follow", &["-f", "--follow"]),
-        value("tail", &["-n", "--tail"]),
-    ];
-    let scanned = flags::scan(command, rest, &spec, true)?;
+    let scanned = flags::scan(command, rest, LOGS_FLAGS, true)?;
     let mut args = scanned.args.into_iter();
     let container = args
         .next()

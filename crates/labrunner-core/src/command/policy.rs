@@ -162,7 +162,36 @@ fn container_dangers(c: &ContainerSpec, sandbox: Option<&Path>) -> Vec<Danger> {
     for m in &c.mounts {
         mount_dangers(m, sandbox, &mut out);
     }
+    restart_danger(c, &mut out);
     out
+}
+
+/// The daemon restarts such a container on its own, whenever it exits: it then resolves the
+/// bind sources again, or joins another container's processes (and, through `/proc`, that
+/// container's mounts), at a moment no check can watch.
+fn restart_danger(c: &ContainerSpec, out: &mut Vec<Danger>) {
+    let Some(policy) = c.restart.as_deref().filter(|r| *r != "no") else {
+        return;
+    };
+    let binds = c.mounts.iter().any(|m| m.kind == MountKind::Bind);
+    let joins = c
+        .pid
+        .as_deref()
+        .is_some_and(|p| p.starts_with("container:"));
+    if binds || joins {
+        out.push(danger(
+            format!("--restart {policy}"),
+            format!(
+                "restarts the container by itself, and each restart {} again unchecked; \
+                 drop the restart policy",
+                if binds {
+                    "resolves its bind-mount sources"
+                } else {
+                    "joins the other container's processes and their mounts"
+                }
+            ),
+        ));
+    }
 }
 
 impl Action {
@@ -173,6 +202,10 @@ impl Action {
     pub fn dangers(&self, sandbox: Option<&Path>) -> Vec<Danger> {
         match self {
             Action::Run(c) | Action::Create(c) => container_dangers(c, sandbox),
+            Action::NetworkPrune { .. } | Action::VolumePrune { .. } => vec![danger(
+                "prune",
+                "removes resources of everyone using this Docker daemon, not only the lab's",
+            )],
             _ => Vec::new(),
         }
     }
@@ -221,6 +254,15 @@ mod tests {
                 &["--pid=host", "--ipc=host", "--uts=host"],
             ),
             ("docker run --pid container:db alpine", &[]),
+            ("docker run -d --restart always alpine", &[]),
+            (
+                "docker run -d --restart always -v /home/s/lab:/d alpine",
+                &["--restart always"],
+            ),
+            (
+                "docker run -d --restart=on-failure:3 --pid container:db alpine",
+                &["--restart on-failure:3"],
+            ),
             (
                 "docker run -d --network host --name web nginx",
                 &["--network=host"],

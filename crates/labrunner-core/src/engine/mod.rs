@@ -41,6 +41,9 @@ pub enum EngineError {
     /// The daemon refused; `message` is its own words.
     #[error("Error response from daemon: {message}")]
     Daemon { status: u16, message: String },
+    /// labrunner would not hand this to the daemon (a grading's [`StartGuard`] said no).
+    #[error("refused: {0}")]
+    Refused(String),
     #[error("{0}")]
     Other(String),
 }
@@ -89,6 +92,38 @@ pub struct ApplyContext {
     pub dns_options: Option<Vec<String>>,
     /// Where image pull progress lines go.
     pub progress: Option<tokio::sync::mpsc::UnboundedSender<String>>,
+    /// Called around every creation and start of a container with bind mounts (replay).
+    pub start_guard: Option<std::sync::Arc<dyn StartGuard>>,
+}
+
+/// Guards the moment the daemon resolves bind-mount sources. The daemon follows a source path
+/// itself when it starts a container, after labrunner checked it; the engine calls
+/// [`StartGuard::enter`] before it creates or starts a container with bind mounts, and
+/// [`StartGuard::leave`] once the daemon has answered the start, so the guard can make sure
+/// nothing changes the path in between (see `sandbox`).
+#[async_trait]
+pub trait StartGuard: Send + Sync + std::fmt::Debug {
+    /// The bind sources to hand the daemon, in the order given, or a refusal
+    /// ([`EngineError::Refused`]). When this fails, nothing is left to `leave`.
+    async fn enter(
+        &self,
+        freezer: &dyn Freezer,
+        sources: &[String],
+    ) -> Result<Vec<String>, EngineError>;
+    /// The daemon has created and started the container, or failed to.
+    async fn leave(&self, freezer: &dyn Freezer);
+}
+
+/// The daemon's freezer, as a [`StartGuard`] uses it.
+#[async_trait]
+pub trait Freezer: Send + Sync {
+    /// Ids of running (or paused) containers carrying every `key=value` label given.
+    async fn running(&self, labels: &[(String, String)]) -> Result<Vec<String>, EngineError>;
+    /// Freeze every process of a container (`docker pause`).
+    async fn pause(&self, id: &str) -> Result<(), EngineError>;
+    async fn unpause(&self, id: &str) -> Result<(), EngineError>;
+    /// Whether the container is still running (a container that exited needs no freezing).
+    async fn is_running(&self, id: &str) -> Result<bool, EngineError>;
 }
 
 /// What executing an action printed, as the docker CLI would have printed it.

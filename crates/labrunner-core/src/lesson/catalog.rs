@@ -92,10 +92,11 @@ pub fn load_catalog(root: &Path) -> Result<Catalog, LessonError> {
             let Some(id) = path.file_stem().map(|s| s.to_string_lossy().to_string()) else {
                 continue;
             };
-            let markdown = std::fs::read_to_string(&path).map_err(|source| LessonError::Read {
-                path: path.clone(),
-                source,
-            })?;
+            let markdown = crate::input::read_to_string(&path, crate::input::MAX_DOCUMENT_BYTES)
+                .map_err(|source| LessonError::Read {
+                    path: path.clone(),
+                    source,
+                })?;
             let title = title_of(&markdown).unwrap_or_else(|| id.clone());
             let quiz_path = lessons_dir.join(format!("{id}.quiz.yaml"));
             let quiz = quiz_path

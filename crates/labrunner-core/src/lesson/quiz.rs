@@ -68,10 +68,13 @@ pub fn parse_quiz(text: &str, path: &Path) -> Result<Quiz, LessonError> {
 }
 
 pub fn load_quiz(path: &Path) -> Result<Quiz, LessonError> {
-    let text = std::fs::read_to_string(path).map_err(|source| LessonError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let text =
+        crate::input::read_to_string(path, crate::input::MAX_DOCUMENT_BYTES).map_err(|source| {
+            LessonError::Read {
+                path: path.to_path_buf(),
+                source,
+            }
+        })?;
     parse_quiz(&text, path)
 }
 

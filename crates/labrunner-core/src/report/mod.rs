@@ -259,7 +259,7 @@ pub fn ungraded(student: &str, error: &str, format: Format) -> String {
 
 /// Render a report in a format. Pure: the same report always gives the same text.
 pub fn render(report: &GradeReport, format: Format) -> String {
-    match format {
+    let rendered = match format {
         Format::Text => text::render(report),
         Format::Json => json(report),
         Format::Junit => junit::render(report),
@@ -267,7 +267,53 @@ pub fn render(report: &GradeReport, format: Format) -> String {
         Format::Gradescope => gradescope::render(report),
         Format::Ctrf => ctrf::render(report),
         Format::Classroom => classroom::render(report),
+    };
+    // Whatever field a renderer forgot, no control or bidi character leaves in raw form.
+    match format {
+        Format::Json | Format::Gradescope | Format::Ctrf | Format::Classroom => {
+            json_escaped(&rendered)
+        }
+        Format::Text | Format::Junit | Format::Tap => printable(&rendered),
     }
+}
+
+/// Characters that change how text around them is shown: control characters other than
+/// newline and tab (terminal escape sequences, NUL, C1 controls), the bidirectional controls
+/// (U+061C, U+200E-U+200F, U+202A-U+202E, U+2066-U+2069, which can make a line read
+/// differently from what it holds), the line and paragraph separators, and the two
+/// non-characters XML 1.0 forbids.
+pub(crate) fn is_hostile(c: char) -> bool {
+    (c.is_control() && c != '\n' && c != '\t')
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{202a}'..='\u{202e}'
+                | '\u{2066}'..='\u{2069}'
+                | '\u{2028}'
+                | '\u{2029}'
+                | '\u{fffe}'
+                | '\u{ffff}'
+        )
+}
+
+/// JSON text with every hostile character as a `\uXXXX` escape: the same JSON value, and
+/// nothing a terminal or a viewer would act on. (Outside strings, JSON text holds no such
+/// character, so replacing them everywhere only touches strings.)
+fn json_escaped(json: &str) -> String {
+    let mut out = String::with_capacity(json.len());
+    for c in json.chars() {
+        if is_hostile(c) && c != '\r' {
+            let mut units = [0u16; 2];
+            for unit in c.encode_utf16(&mut units) {
+                out.push_str(&format!("\\u{unit:04x}"));
+            }
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 fn json(report: &GradeReport) -> String {
@@ -288,15 +334,15 @@ pub(crate) fn check_name(step: &StepReport, check: &CheckReport) -> String {
     format!("{}: {}", step.id, check.description)
 }
 
-/// Text safe to print and to put in XML 1.0: control characters other than newline and tab
-/// (terminal escape sequences a container printed, NUL, ...) are shown as `\u{..}` escapes.
+/// Text safe to print and to put in XML 1.0: every [`is_hostile`] character (terminal escape
+/// sequences a container printed, NUL, bidi overrides, ...) is shown as a `\u{..}` escape.
 pub(crate) fn printable(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
             '\n' | '\t' => out.push(c),
             '\r' => {}
-            c if c.is_control() || c == '\u{fffe}' || c == '\u{ffff}' => {
+            c if is_hostile(c) => {
                 out.push_str(&format!("\\u{{{:x}}}", c as u32));
             }
             c => out.push(c),
@@ -521,6 +567,54 @@ mod tests {
     #[test]
     fn json_snapshot() {
         insta::assert_snapshot!(render(&sample::mixed(), Format::Json));
+    }
+
+    /// Every string of a report carries every kind of hostile character; no format lets one
+    /// through raw, and the JSON formats still parse to the same text.
+    #[test]
+    fn no_format_lets_a_control_or_bidi_character_through() {
+        const HOSTILE: &str = "x\u{1b}[2J\u{0}\u{7}\u{7f}\u{85}\u{9b}\u{202a}\u{202b}\u{202c}\u{202d}\u{202e}\u{2066}\u{2067}\u{2068}\u{2069}\u{200e}\u{200f}\u{61c}\u{2028}\u{2029}\r";
+        let h = |s: &str| format!("{s}{HOSTILE}");
+        let mut r = sample::mixed();
+        r.lab_id = h(&r.lab_id);
+        r.lab_title = h(&r.lab_title);
+        r.namespace = Some(h("ns"));
+        r.aborted = Some(h("stopped"));
+        for step in &mut r.steps {
+            step.id = h(&step.id);
+            step.title = h(&step.title);
+            for c in &mut step.checks {
+                c.description = h(&c.description);
+                c.evidence = h(&c.evidence);
+            }
+        }
+        for x in &mut r.refused {
+            x.command = h(&x.command);
+            x.reason = h(&x.reason);
+        }
+        for c in &mut r.commands {
+            c.command = h(&c.command);
+            c.detail = h(&c.detail);
+            c.credited = c.credited.iter().map(|s| h(s)).collect();
+        }
+        for format in [
+            Format::Text,
+            Format::Json,
+            Format::Junit,
+            Format::Tap,
+            Format::Gradescope,
+            Format::Ctrf,
+        ] {
+            let out = render(&r, format);
+            let raw: Vec<char> = out.chars().filter(|&c| is_hostile(c)).collect();
+            assert!(raw.is_empty(), "{format:?} lets through {raw:?}");
+            if matches!(format, Format::Json | Format::Gradescope | Format::Ctrf) {
+                let v: serde_json::Value = serde_json::from_str(&out).expect("valid JSON");
+                if format == Format::Json {
+                    assert_eq!(v["lab_title"].as_str(), Some(r.lab_title.as_str()));
+                }
+            }
+        }
     }
 
     #[test]

@@ -67,7 +67,14 @@ impl DockerEngine {
             Action::VolumePrune { .. } => self.volume_prune(ctx).await,
             Action::Run(spec) => self.run(spec, ctx).await,
             Action::Create(spec) => {
-                let (id, warnings) = self.create_container(spec, ctx).await?;
+                let guarded = self.guard_create(spec, ctx).await?;
+                let created = self
+                    .create_container(guarded.as_ref().unwrap_or(spec), ctx)
+                    .await;
+                if guarded.is_some() {
+                    self.guard_leave(ctx).await;
+                }
+                let (id, warnings) = created?;
                 Ok(text(format!("{}{id}\n", warning_lines(&warnings))))
             }
             Action::Exec(spec) => {
@@ -85,7 +92,7 @@ impl DockerEngine {
                 volumes,
             } => self.rm(names, *force, *volumes).await,
             Action::Stop { names, time } => self.stop(names, *time).await,
-            Action::Start { names } => self.start(names).await,
+            Action::Start { names } => self.start(names, ctx).await,
             Action::Port { container, port } => self.port(container, port.as_deref()).await,
             Action::Logs {
                 container, tail, ..
@@ -262,10 +269,20 @@ impl DockerEngine {
         Ok(lines(names))
     }
 
-    async fn start(&self, names: &[String]) -> Result<ActionOutput, EngineError> {
+    async fn start(
+        &self,
+        names: &[String],
+        ctx: &ApplyContext,
+    ) -> Result<ActionOutput, EngineError> {
         for name in names {
-            self.call("start a container", self.docker.start_container(name, None))
-                .await?;
+            let guarded = self.guard_start(name, ctx).await?;
+            let started = self
+                .call("start a container", self.docker.start_container(name, None))
+                .await;
+            if guarded {
+                self.guard_leave(ctx).await;
+            }
+            started?;
         }
         Ok(lines(names))
     }
@@ -404,12 +421,24 @@ impl DockerEngine {
         spec: &ContainerSpec,
         ctx: &ApplyContext,
     ) -> Result<ActionOutput, EngineError> {
-        let (id, warnings) = self.create_container(spec, ctx).await?;
+        // The daemon resolves bind sources while it starts the container: the guard holds from
+        // before the creation until the start has been answered.
+        let guarded = self.guard_create(spec, ctx).await?;
+        let spec = guarded.as_ref().unwrap_or(spec);
+        let created = self.create_container(spec, ctx).await;
+        let started = match &created {
+            Ok((id, _)) => {
+                self.call("start a container", self.docker.start_container(id, None))
+                    .await
+            }
+            Err(_) => Ok(()),
+        };
+        if guarded.is_some() {
+            self.guard_leave(ctx).await;
+        }
+        let (id, warnings) = created?;
         let warned = warning_lines(&warnings);
-        if let Err(e) = self
-            .call("start a container", self.docker.start_container(&id, None))
-            .await
-        {
+        if let Err(e) = started {
             // `docker run` leaves the created container behind; with --rm it is removed.
             if spec.remove {
                 let _ = self.remove_container(&id).await;

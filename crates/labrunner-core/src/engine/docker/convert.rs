@@ -51,7 +51,15 @@ pub fn container_body(
     let (exposed, bindings) = ports(spec);
     let network_mode = spec.network.clone();
     let networking_config = networking(spec);
-    let (dns, dns_options) = if spec.dns.is_empty() {
+    // A container on another container's network uses that container's resolver; the daemon
+    // refuses DNS settings for it.
+    let shares_network = spec
+        .network
+        .as_deref()
+        .is_some_and(|n| n.starts_with("container:"));
+    let (dns, dns_options) = if shares_network {
+        (None, None)
+    } else if spec.dns.is_empty() {
         (ctx.dns.clone(), ctx.dns_options.clone())
     } else {
         (Some(spec.dns.clone()), None)

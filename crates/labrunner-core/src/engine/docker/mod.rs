@@ -8,6 +8,7 @@
 mod apply;
 mod convert;
 mod error;
+mod freeze;
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
