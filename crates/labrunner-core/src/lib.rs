@@ -7,6 +7,7 @@
 
 pub mod check;
 pub mod command;
+pub mod credit;
 pub mod engine;
 pub mod grade;
 pub mod home;
@@ -17,8 +18,10 @@ pub mod live;
 pub mod load;
 pub mod namespace;
 pub mod progress;
+pub mod recorder;
 pub mod report;
 pub mod runner;
 pub mod schema;
 pub mod submission;
 pub mod validate;
+pub mod variants;

@@ -178,6 +178,23 @@ impl Namespace {
         if let Some(c) = &mut check.ran {
             res(&mut c.container);
         }
+        if let Some(c) = &mut check.container_ran {
+            if let Some(name) = &mut c.name {
+                res(name);
+            }
+            if let Some(source) = c.mount.as_mut().and_then(|m| m.source.as_mut())
+                && !source.starts_with('/')
+                && !source.starts_with('$')
+            {
+                res(source);
+            }
+        }
+        if let Some(c) = &mut check.output {
+            res(&mut c.container);
+        }
+        if let Some(c) = &mut check.user {
+            res(&mut c.container);
+        }
         // `command_fails.command` is text: renamed when parsed. `image` names no resource.
     }
 
@@ -296,6 +313,18 @@ impl Engine for NamespacedEngine<'_> {
     }
     fn events(&self) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
         self.inner.events()
+    }
+    fn events_since(&self, since_ns: i64) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
+        self.inner.events_since(since_ns)
+    }
+    async fn past_events(&self, since_ns: i64) -> Result<Vec<DaemonEvent>, EngineError> {
+        self.inner.past_events(since_ns).await
+    }
+    fn attach_output(&self, container: &str) -> BoxStream<'static, Result<Vec<u8>, EngineError>> {
+        self.inner.attach_output(container)
+    }
+    async fn logs(&self, container: &str, limit: usize) -> Result<String, EngineError> {
+        self.inner.logs(container, limit).await
     }
 }
 

@@ -18,7 +18,7 @@ use bollard::models::{
     Volume, VolumeCreateRequest,
 };
 use bollard::query_parameters::{
-    CreateContainerOptions, CreateImageOptions, EventsOptions, InspectContainerOptions,
+    AttachContainerOptions, CreateContainerOptions, CreateImageOptions, EventsOptions, InspectContainerOptions,
     ListContainersOptions, ListNetworksOptions, ListVolumesOptions, LogsOptions,
     PruneNetworksOptions, PruneVolumesOptions, RemoveContainerOptions, RemoveVolumeOptions,
     StopContainerOptions, WaitContainerOptions,
@@ -959,6 +959,133 @@ impl Engine for DockerEngine {
             .map(move |item| item.map(daemon_event).map_err(|e| classify(&e, &endpoint)))
             .boxed()
     }
+
+    fn events_since(&self, since_ns: i64) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
+        let options = EventsOptions {
+            since: Some(api_time(since_ns)),
+            filters: Some(HashMap::from([(
+                "type".to_string(),
+                vec!["container".into(), "network".into(), "volume".into()],
+            )])),
+            ..Default::default()
+        };
+        let docker = self.long_lived();
+        let endpoint = self.endpoint.clone();
+        docker
+            .events(Some(options))
+            .map(move |item| item.map(daemon_event).map_err(|e| classify(&e, &endpoint)))
+            .boxed()
+    }
+
+    async fn past_events(&self, since_ns: i64) -> Result<Vec<DaemonEvent>, EngineError> {
+        // `until` to the nanosecond: a whole second would make the daemon hold the request
+        // open until that second has passed.
+        let options = EventsOptions {
+            since: Some(api_time(since_ns)),
+            until: Some(api_time(crate::recorder::now_ns())),
+            filters: Some(HashMap::from([(
+                "type".to_string(),
+                vec!["container".to_string()],
+            )])),
+        };
+        let mut stream = self.docker.events(Some(options));
+        let mut events = Vec::new();
+        let read = timeout(CALL_TIMEOUT, async {
+            while let Some(item) = stream.next().await {
+                events.push(daemon_event(item.map_err(|e| classify(&e, &self.endpoint))?));
+                if events.len() >= PAST_EVENTS_LIMIT {
+                    break;
+                }
+            }
+            Ok::<(), EngineError>(())
+        })
+        .await;
+        match read {
+            Ok(r) => r.map(|()| events),
+            Err(_) => Err(EngineError::Timeout {
+                what: "read past events".into(),
+                secs: CALL_TIMEOUT.as_secs(),
+            }),
+        }
+    }
+
+    fn attach_output(&self, container: &str) -> BoxStream<'static, Result<Vec<u8>, EngineError>> {
+        let options = AttachContainerOptions {
+            logs: true,
+            stream: true,
+            stdout: true,
+            stderr: true,
+            ..Default::default()
+        };
+        // Attached for the container's whole life: no per-call time limit.
+        let docker = self.long_lived();
+        let endpoint = self.endpoint.clone();
+        let id = container.to_string();
+        futures_util::stream::once(async move {
+            match docker.attach_container(&id, Some(options)).await {
+                Ok(attached) => attached
+                    .output
+                    .map(move |item| {
+                        item.map(|o| o.into_bytes().to_vec())
+                            .map_err(|e| classify(&e, &endpoint))
+                    })
+                    .boxed(),
+                Err(e) => {
+                    let error = classify(&e, &endpoint);
+                    futures_util::stream::once(async move { Err(error) }).boxed()
+                }
+            }
+        })
+        .flatten()
+        .boxed()
+    }
+
+    async fn logs(&self, container: &str, limit: usize) -> Result<String, EngineError> {
+        let options = LogsOptions {
+            stdout: true,
+            stderr: true,
+            tail: "all".to_string(),
+            ..Default::default()
+        };
+        let mut stream = self.docker.logs(container, Some(options));
+        let mut out: Vec<u8> = Vec::new();
+        let read = timeout(CALL_TIMEOUT, async {
+            while let Some(item) = stream.next().await {
+                let chunk = item.map_err(|e| classify(&e, &self.endpoint))?.into_bytes();
+                let room = limit.saturating_sub(out.len());
+                out.extend_from_slice(&chunk[..chunk.len().min(room)]);
+                if out.len() >= limit {
+                    break;
+                }
+            }
+            Ok::<(), EngineError>(())
+        })
+        .await;
+        match read {
+            Ok(r) => r.map(|()| String::from_utf8_lossy(&out).to_string()),
+            Err(_) => Err(EngineError::Timeout {
+                what: format!("read the logs of {container}"),
+                secs: CALL_TIMEOUT.as_secs(),
+            }),
+        }
+    }
+}
+
+/// Most past events read at once.
+const PAST_EVENTS_LIMIT: usize = 10_000;
+
+/// Nanoseconds since the epoch as the API's `seconds.nanoseconds`.
+fn api_time(ns: i64) -> String {
+    format!("{}.{:09}", ns.div_euclid(1_000_000_000), ns.rem_euclid(1_000_000_000))
+}
+
+impl DockerEngine {
+    /// A client without the per-call time limit, for streams that live long.
+    fn long_lived(&self) -> Docker {
+        self.docker
+            .clone()
+            .with_timeout(Duration::from_secs(u32::MAX as u64))
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -1240,6 +1367,15 @@ pub fn container_info(c: ContainerInspectResponse) -> ContainerInfo {
                 .map(|ip| (net.clone(), ip))
         })
         .collect();
+    let real_endpoints: BTreeMap<String, String> = endpoints
+        .iter()
+        .filter_map(|(net, e)| {
+            e.network_id
+                .clone()
+                .filter(|id| !id.is_empty())
+                .map(|id| (net.clone(), id))
+        })
+        .collect();
     let mut networks: Vec<String> = endpoints.into_keys().collect();
     networks.sort();
     let mut mounts: Vec<MountInfo> = c
@@ -1289,6 +1425,8 @@ pub fn container_info(c: ContainerInspectResponse) -> ContainerInfo {
     }
     ports.sort_by(|a, b| (a.container_port, &a.host_ip).cmp(&(b.container_port, &b.host_ip)));
     let config = c.config.unwrap_or_default();
+    let mut command = config.entrypoint.clone().unwrap_or_default();
+    command.extend(config.cmd.clone().unwrap_or_default());
     ContainerInfo {
         id: c.id.unwrap_or_default(),
         name: c
@@ -1301,6 +1439,9 @@ pub fn container_info(c: ContainerInspectResponse) -> ContainerInfo {
         exit_code: state.exit_code,
         network_mode: host.network_mode.unwrap_or_default(),
         networks,
+        endpoints: real_endpoints,
+        command,
+        user: config.user.clone().unwrap_or_default(),
         addresses,
         mounts,
         ports,
@@ -1341,10 +1482,16 @@ pub fn daemon_event(e: EventMessage) -> DaemonEvent {
         .get("name")
         .cloned()
         .or_else(|| (kind == "volume").then(|| actor.id.clone()).flatten());
+    let time_ns = e
+        .time_nano
+        .or_else(|| e.time.map(|t| t.saturating_mul(1_000_000_000)))
+        .unwrap_or_default();
     DaemonEvent {
         kind,
         action: e.action.unwrap_or_default(),
         name,
+        id: actor.id,
+        time_ns,
         attributes,
     }
 }
