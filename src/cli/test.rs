@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use super::common::{ImageArgs, connect, load_labs};
 use labrunner_core::namespace::{Namespace, NamespacedEngine};
 use labrunner_core::runner::{LabRun, LabTest, early_pass_message, test_lab};
+use labrunner_core::variants::VariantKind;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -48,6 +49,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         let mut run = LabRun::new(&engine, &lab, PathBuf::new(), image_map.clone());
         run.workdir = labrunner_core::home::workdir(&lab.id, Some(&run.run_id));
         run.pull_progress = Some(pulls.clone());
+        run.namespace = namespace.clone();
         if !args.json {
             let ns = namespace
                 .map(|n| format!(", namespace {n}"))
@@ -128,6 +130,13 @@ fn print_human(r: &LabTest) {
             );
         }
     }
+    for v in &r.variants {
+        let mark = if v.ok { "ok  " } else { "FAIL" };
+        println!("  {mark} {:<24} {} {}: {}", v.step, v.kind, verb(v.kind), v.title);
+        if let Some(problem) = &v.problem {
+            println!("       {problem}");
+        }
+    }
     if let Some(e) = &r.error {
         println!("  error: {e}");
     }
@@ -144,6 +153,14 @@ fn print_human(r: &LabTest) {
         r.lab,
         r.duration_ms as f64 / 1000.0
     );
+}
+
+/// What proving a variant means: an alternative passes, a mistake does not.
+fn verb(kind: VariantKind) -> &'static str {
+    match kind {
+        VariantKind::Alternative => "passes",
+        VariantKind::Mistake => "does not pass",
+    }
 }
 
 /// Show image pulls on stderr, at most one line a second.

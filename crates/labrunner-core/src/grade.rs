@@ -154,6 +154,7 @@ pub async fn grade(
     run.memory_limit = Some(options.limits.memory_bytes);
     run.pids_limit = Some(options.limits.pids);
     run.command_timeout = Some(options.limits.command_timeout);
+    run.namespace = namespace.clone();
     if options.sandbox.is_some() {
         // The caller's folder: used, never removed.
         run.keep_workdir();
@@ -565,10 +566,7 @@ impl Grader<'_, '_> {
 
     /// Namespaced names shown as the lab's names (`lr-k3x9q2-db` as `db`).
     fn unname(&self, text: &str) -> String {
-        match &self.namespace {
-            Some(ns) => text.replace(&format!("{}-", ns.name()), ""),
-            None => text.to_string(),
-        }
+        self.run.unname(text)
     }
 
     fn report(

@@ -93,6 +93,11 @@ impl Namespace {
     }
 
     /// The lab name of a namespaced resource (`lr-k3x9q2-db` -> `db`); other names unchanged.
+    /// `text` with every namespaced name shown as the lab's name (`lr-k3x9q2-db` as `db`).
+    pub fn unname(&self, text: &str) -> String {
+        text.replace(&format!("{}-", self.name), "")
+    }
+
     pub fn strip<'a>(&self, name: &'a str) -> &'a str {
         name.strip_prefix(self.name.as_str())
             .and_then(|rest| rest.strip_prefix('-'))

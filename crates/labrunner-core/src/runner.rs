@@ -138,6 +138,8 @@ pub struct LabRun<'a> {
     workdir_preexisting: AtomicBool,
     /// Whether commands may write into what existed before.
     pub consent: Consent,
+    /// The namespace the lab's names were moved into, if any (evidence shows the lab's names).
+    pub namespace: Option<crate::namespace::Namespace>,
     /// Whether the working folder was prepared once (a reset prepares it again).
     prepared: AtomicBool,
     /// How labrunner's own probes begin, for every check of the lab: never the student's.
@@ -176,6 +178,7 @@ impl<'a> LabRun<'a> {
             preflighted: false,
             workdir_preexisting: AtomicBool::new(false),
             consent: Consent::Withheld,
+            namespace: None,
             prepared: AtomicBool::new(false),
             own_execs: lab.steps.iter().flat_map(own_exec_prefixes).collect(),
             labels,
@@ -237,6 +240,14 @@ impl<'a> LabRun<'a> {
         }
         self.preexisting = known;
         self.preflighted = true;
+    }
+
+    /// `text` with namespaced names shown as the lab's names.
+    pub fn unname(&self, text: &str) -> String {
+        match &self.namespace {
+            Some(ns) => ns.unname(text),
+            None => text.to_string(),
+        }
     }
 
     /// The working folder is the caller's (a grading sandbox): used, never removed.

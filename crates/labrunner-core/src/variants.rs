@@ -133,7 +133,7 @@ async fn prove(
         (VariantKind::Alternative, true) => None,
         (VariantKind::Alternative, false) => Some(failing(&test.after)),
         (VariantKind::Mistake, true) => Some("it passed every check of the step".to_string()),
-        (VariantKind::Mistake, false) => untold(&test.after, &answers, told.unwrap_or("")),
+        (VariantKind::Mistake, false) => untold(run, &test.after, &answers, told.unwrap_or("")),
     };
     test.ok = test.problem.is_none();
     test
@@ -149,20 +149,29 @@ fn failing(after: &[CheckOutcome]) -> String {
 }
 
 /// `None` when the student is told what `told` says; else what they are told instead.
-fn untold(after: &[CheckOutcome], answers: &[String], told: &str) -> Option<String> {
+fn untold(
+    run: &LabRun<'_>,
+    after: &[CheckOutcome],
+    answers: &[String],
+    told: &str,
+) -> Option<String> {
     let re = match Regex::new(told) {
         Ok(re) => re,
         Err(e) => return Some(format!("`told` is not a valid pattern: {e}")),
     };
+    // As the student reads it: with the lab's names, not the namespaced ones.
     let evidence = after
         .iter()
         .filter(|o| !o.verdict.passed())
         .map(|o| o.verdict.text());
-    if evidence.chain(answers.iter().map(String::as_str)).any(|t| re.is_match(t)) {
+    if evidence
+        .chain(answers.iter().map(String::as_str))
+        .any(|t| re.is_match(&run.unname(t)))
+    {
         return None;
     }
     Some(format!(
         "the student is not told /{told}/; they are told: {}",
-        failing(after)
+        run.unname(&failing(after))
     ))
 }
