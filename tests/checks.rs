@@ -96,6 +96,8 @@ async fn verdict_seen(
         recorder,
         opened_ns,
         own_execs: &HashSet::new(),
+        run_id: "lrt",
+        only_run_containers: false,
     };
     evaluate(&check, &env).await
 }

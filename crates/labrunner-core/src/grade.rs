@@ -155,6 +155,7 @@ pub async fn grade(
     run.pids_limit = Some(options.limits.pids);
     run.command_timeout = Some(options.limits.command_timeout);
     run.namespace = namespace.clone();
+    run.only_run_containers = replay;
     if options.sandbox.is_some() {
         // The caller's folder: used, never removed.
         run.keep_workdir();

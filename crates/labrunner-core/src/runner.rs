@@ -138,6 +138,9 @@ pub struct LabRun<'a> {
     workdir_preexisting: AtomicBool,
     /// Whether commands may write into what existed before.
     pub consent: Consent,
+    /// Only containers carrying the run's label count for event-based checks (set by `test`
+    /// and grading replays, where labrunner starts every container).
+    pub only_run_containers: bool,
     /// The namespace the lab's names were moved into, if any (evidence shows the lab's names).
     pub namespace: Option<crate::namespace::Namespace>,
     /// Whether the working folder was prepared once (a reset prepares it again).
@@ -179,6 +182,7 @@ impl<'a> LabRun<'a> {
             workdir_preexisting: AtomicBool::new(false),
             consent: Consent::Withheld,
             namespace: None,
+            only_run_containers: false,
             prepared: AtomicBool::new(false),
             own_execs: lab.steps.iter().flat_map(own_exec_prefixes).collect(),
             labels,
@@ -470,6 +474,8 @@ impl<'a> LabRun<'a> {
             recorder: &self.recorder,
             opened_ns: self.recorder.step_opened(&step.id),
             own_execs: &self.own_execs,
+            run_id: &self.run_id,
+            only_run_containers: self.only_run_containers,
         }
     }
 
@@ -708,6 +714,7 @@ pub const SETTLE_WINDOW: Duration = Duration::from_secs(5);
 /// alternative (must pass) and mistake (must not) of every step, each from a clean state; then
 /// cleanup, which must leave nothing behind.
 pub async fn test_lab(run: &mut LabRun<'_>) -> LabTest {
+    run.only_run_containers = true;
     let recorder = run.recorder.clone();
     let engine = run.engine;
     recorder.follow(engine, prove(run)).await

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use regex::Regex;
 
-use super::support::{excerpt, expand_pwd, recorder, regex, same_source};
+use super::support::{excerpt, expand_pwd, is_this_runs, recorder, regex, same_source};
 use super::{Cause, CheckEnv, Observed, Unknown, holds, not_holds};
 use crate::lab::ContainerRanCheck;
 use crate::recorder::{Capture, ContainerRecord};
@@ -132,7 +132,8 @@ pub(super) async fn observe(c: &ContainerRanCheck, env: &CheckEnv<'_>) -> Observ
     };
     let deadline = tokio::time::Instant::now() + CATCH_UP;
     let records = loop {
-        let records = recorder.containers_since(env.opened_ns);
+        let mut records = recorder.containers_since(env.opened_ns);
+        records.retain(|r| is_this_runs(env, r));
         if !records.iter().any(|r| settling(&wanted, r)) || tokio::time::Instant::now() >= deadline
         {
             break records;

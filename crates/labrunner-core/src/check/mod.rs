@@ -187,6 +187,11 @@ pub struct CheckEnv<'a> {
     pub opened_ns: i64,
     /// How labrunner's own probes begin ([`probes::own_exec_prefixes`]): never the student's.
     pub own_execs: &'a HashSet<String>,
+    /// The run being checked: containers labelled with another run are never its.
+    pub run_id: &'a str,
+    /// Only containers carrying this run's label count (a grading or `test`, where labrunner
+    /// starts every container); otherwise unlabelled ones (the student's shell) count too.
+    pub only_run_containers: bool,
 }
 
 /// Whether the condition holds, and what was seen.

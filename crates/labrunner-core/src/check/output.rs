@@ -2,7 +2,7 @@
 //! container that still exists is read from its logs; one that is gone (a `--rm` container) from
 //! what was recorded while it ran since the step opened.
 
-use super::support::{Among, excerpt, missing, regex};
+use super::support::{Among, excerpt, is_this_runs, missing, regex};
 use super::{Cause, CheckEnv, Observed, Unknown, not_holds, observation};
 use crate::lab::OutputCheck;
 use crate::recorder::{Capture, OUTPUT_LIMIT};
@@ -25,7 +25,7 @@ pub(super) async fn observe(o: &OutputCheck, env: &CheckEnv<'_>) -> Observed {
                 env.recorder
                     .containers_since(env.opened_ns)
                     .into_iter()
-                    .rfind(|r| r.name == o.container)
+                    .rfind(|r| r.name == o.container && is_this_runs(env, r))
             });
             match gone.flatten() {
                 None => return not_holds(missing(env, Among::Containers, &o.container).await),

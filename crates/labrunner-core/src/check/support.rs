@@ -85,6 +85,15 @@ pub(super) fn recorder<'e>(env: &CheckEnv<'e>) -> Result<&'e crate::recorder::Re
     }
 }
 
+/// Whether a recorded container belongs to the run being checked: never one labelled with
+/// another run.
+pub(super) fn is_this_runs(env: &CheckEnv<'_>, record: &crate::recorder::ContainerRecord) -> bool {
+    match record.labels.get(crate::engine::LABEL_RUN) {
+        Some(run) => run == env.run_id,
+        None => !env.only_run_containers,
+    }
+}
+
 /// Whether an exec'd command line is one of labrunner's own probes.
 pub(super) fn is_own_exec(command: &str, env: &CheckEnv<'_>) -> bool {
     env.own_execs.iter().any(|p| command.starts_with(p.as_str()))
