@@ -614,7 +614,9 @@ async fn exec_image_command_fails_and_ran() {
         .follow(&engine, async {
             fail(&verdict_seen(&engine, ran("cat /etc/hostname"), &recorder, opened).await);
             docker(&["exec", &c, "cat", "/etc/hostname"]);
-            let v = eventually(|| verdict_seen(&engine, ran("^cat /etc/hostname$"), &recorder, opened)).await;
+            let v =
+                eventually(|| verdict_seen(&engine, ran("^cat /etc/hostname$"), &recorder, opened))
+                    .await;
             pass(&v);
             fail(&verdict_seen(&engine, ran("cat /etc/passwd"), &recorder, opened).await);
             // Only since the step opened.

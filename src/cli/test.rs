@@ -132,7 +132,13 @@ fn print_human(r: &LabTest) {
     }
     for v in &r.variants {
         let mark = if v.ok { "ok  " } else { "FAIL" };
-        println!("  {mark} {:<24} {} {}: {}", v.step, v.kind, verb(v.kind), v.title);
+        println!(
+            "  {mark} {:<24} {} {}: {}",
+            v.step,
+            v.kind,
+            verb(v.kind),
+            v.title
+        );
         if let Some(problem) = &v.problem {
             println!("       {problem}");
         }

@@ -76,12 +76,7 @@ impl Driver {
                     if let Err(e) = live.await
                         && e.is_panic()
                     {
-                        let why = e.into_panic();
-                        let why = why
-                            .downcast_ref::<String>()
-                            .cloned()
-                            .or_else(|| why.downcast_ref::<&str>().map(|s| s.to_string()))
-                            .unwrap_or_default();
+                        let why = labrunner_core::ids::panic_text(e.into_panic().as_ref());
                         let _ = app.send(for_lab(
                             &lab_id,
                             AppEvent::Live(LiveStatus::Off(format!(

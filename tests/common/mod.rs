@@ -21,11 +21,34 @@ pub fn docker_available() -> bool {
                 "LABRUNNER_REQUIRE_DOCKER=1 but no Docker daemon answers (run scripts/setup.sh)"
             );
         }
-        eprintln!(
-            "skipped: no Docker daemon answers (set LABRUNNER_REQUIRE_DOCKER=1 to fail instead)"
-        );
+        report_skip();
     }
     ok
+}
+
+/// Where skipped daemon tests are listed, one name a line; scripts/test.sh prints the list.
+pub const SKIPPED_LIST: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/skipped-daemon-tests");
+
+/// Say that this test was skipped, by name, where a person sees it: straight to the process'
+/// standard error (libtest captures only the print macros, so this shows for passing tests
+/// too), and in [`SKIPPED_LIST`].
+fn report_skip() {
+    use std::io::Write;
+    let name = std::thread::current()
+        .name()
+        .unwrap_or("a daemon test")
+        .to_string();
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {name}: no Docker daemon answers (set LABRUNNER_REQUIRE_DOCKER=1 to fail instead)"
+    );
+    if let Ok(mut list) = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(SKIPPED_LIST)
+    {
+        let _ = writeln!(list, "{name}");
+    }
 }
 
 /// The labrunner binary with the test image map and a private home.

@@ -160,7 +160,10 @@ mod tests {
         assert!(!c.earns(0, 0, true), "held in the initial state");
         assert!(c.earns(0, 1, true), "changed since: partial credit");
         assert!(!c.earns(0, 1, false));
-        assert!(!c.earns(1, 0, true), "a later step earns nothing before its predecessors");
+        assert!(
+            !c.earns(1, 0, true),
+            "a later step earns nothing before its predecessors"
+        );
     }
 
     #[test]
@@ -197,7 +200,10 @@ mod tests {
         )
         .unwrap();
         let c = Credit::nominal(&lab);
-        assert!(c.earns(0, 0, true), "a volume is not there where nothing was done");
+        assert!(
+            c.earns(0, 0, true),
+            "a volume is not there where nothing was done"
+        );
         assert!(!c.earns(0, 1, true), "an absent container is");
         assert!(!c.earns(0, 2, true), "a name that does not resolve is");
         let resumed = Credit::nominal(&lab).resumed(1);

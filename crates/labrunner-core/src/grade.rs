@@ -188,7 +188,7 @@ pub async fn grade(
     let outcome = tokio::select! {
         r = work => match r {
             Ok(result) => result,
-            Err(panic) => Err(GradeError::Panicked(panic_text(&panic))),
+            Err(panic) => Err(GradeError::Panicked(crate::ids::panic_text(panic.as_ref()))),
         },
         () = interrupt => Err(GradeError::Interrupted),
         () = tokio::time::sleep(hard_limit) => Err(GradeError::TimedOut(options.limits.total_timeout.as_secs())),
@@ -204,14 +204,6 @@ pub async fn grade(
     };
     drop(temp);
     outcome.map(|report| Graded { report, leftovers })
-}
-
-fn panic_text(panic: &Box<dyn std::any::Any + Send>) -> String {
-    panic
-        .downcast_ref::<String>()
-        .cloned()
-        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
-        .unwrap_or_else(|| "panic".to_string())
 }
 
 struct Grader<'r, 'a> {
@@ -233,7 +225,10 @@ struct Seen {
 
 impl Seen {
     fn passed(&self) -> Vec<bool> {
-        self.outcomes.iter().map(|(o, _)| o.verdict.passed()).collect()
+        self.outcomes
+            .iter()
+            .map(|(o, _)| o.verdict.passed())
+            .collect()
     }
     /// Points of the checks that pass: how close this is to the step's goal.
     fn closeness(&self) -> u32 {
@@ -262,7 +257,11 @@ impl Progress {
         }
         let credited = self.credit.offer(step, &seen.passed());
         let slot = &mut self.shown[step];
-        if credited || slot.as_ref().is_none_or(|kept| seen.closeness() >= kept.closeness()) {
+        if credited
+            || slot
+                .as_ref()
+                .is_none_or(|kept| seen.closeness() >= kept.closeness())
+        {
             *slot = Some(seen);
         }
         credited
@@ -348,7 +347,11 @@ impl Grader<'_, '_> {
 
     /// Mark the pending step opened: event-based checks count from now.
     fn open_pending(&self, progress: &Progress) {
-        if let Some(step) = progress.credit.pending().and_then(|i| self.run.lab.steps.get(i)) {
+        if let Some(step) = progress
+            .credit
+            .pending()
+            .and_then(|i| self.run.lab.steps.get(i))
+        {
             self.run.open_step(step);
         }
     }
@@ -403,10 +406,11 @@ impl Grader<'_, '_> {
     async fn prepare(&self) -> Result<(), GradeError> {
         let run = self.run;
         run.engine.version().await.map_err(GradeError::Daemon)?;
-        run.prepare_workdir().map_err(|source| GradeError::Workdir {
-            path: run.workdir.clone(),
-            source,
-        })?;
+        run.prepare_workdir()
+            .map_err(|source| GradeError::Workdir {
+                path: run.workdir.clone(),
+                source,
+            })?;
         run.setup().await.map_err(GradeError::Setup)
     }
 

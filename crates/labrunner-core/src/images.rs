@@ -68,9 +68,9 @@ impl ImageMap {
             return command.to_string();
         };
         // The image is the word followed by exactly the command's own words.
-        let Some(index) = (0..words.len()).find(|&i| {
-            words[i] == spec.image && words[i + 1..] == spec.command[..]
-        }) else {
+        let Some(index) = (0..words.len())
+            .find(|&i| words[i] == spec.image && words[i + 1..] == spec.command[..])
+        else {
             return command.to_string();
         };
         // The same word in the text as written: words are separated by blanks, and the words
@@ -158,7 +158,10 @@ mod tests {
                 "docker run -d \\\n  --name w \\\n  fx/busybox:1 sleep 9",
             ),
             ("docker run alpine:3.19 true", "docker run alpine:3.19 true"),
-            ("docker network create alpine", "docker network create alpine"),
+            (
+                "docker network create alpine",
+                "docker network create alpine",
+            ),
         ];
         for (given, shown) in table {
             assert_eq!(map.shown_command(given), shown, "{given}");

@@ -9,6 +9,8 @@ use std::path::{Path, PathBuf};
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::command::ResourceKind;
+
 /// The only lab format version this build understands.
 pub const FORMAT_VERSION: u32 = 1;
 
@@ -572,4 +574,35 @@ pub fn lab_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     }
     out.sort();
     Ok(out)
+}
+
+/// A declared resource, as `kind name` (`volume persistent-store`).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct Resource {
+    pub kind: ResourceKind,
+    pub name: String,
+}
+
+impl std::fmt::Display for Resource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} {}", self.kind, self.name)
+    }
+}
+
+/// Every resource a lab declares.
+pub fn declared(lab: &Lab) -> Vec<Resource> {
+    let r = &lab.resources;
+    let of = |kind, names: &Vec<String>| {
+        names
+            .iter()
+            .map(move |n| Resource {
+                kind,
+                name: n.clone(),
+            })
+            .collect::<Vec<_>>()
+    };
+    let mut all = of(ResourceKind::Container, &r.containers);
+    all.extend(of(ResourceKind::Network, &r.networks));
+    all.extend(of(ResourceKind::Volume, &r.volumes));
+    all
 }

@@ -11,6 +11,7 @@ pub mod credit;
 pub mod engine;
 pub mod grade;
 pub mod home;
+pub mod ids;
 pub mod images;
 pub mod lab;
 pub mod lesson;

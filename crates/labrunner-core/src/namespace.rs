@@ -6,23 +6,18 @@
 //! the daemon's built-in networks (`bridge`, `host`, `none`) are left alone.
 
 use std::collections::BTreeMap;
-use std::hash::{BuildHasher, Hasher};
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use std::time::Duration;
 
 use async_trait::async_trait;
 use futures_util::stream::BoxStream;
 
+use crate::command::is_builtin_network;
 use crate::command::{Action, ResourceKind};
 use crate::engine::{
     ActionOutput, ApplyContext, ContainerInfo, DaemonEvent, Engine, EngineError, ExecOutput,
     LABEL_LAB, LABEL_MANAGED, LABEL_RUN, NetworkInfo, Resources, VolumeInfo,
 };
 use crate::lab::{Check, Lab, MountType};
-
-/// Networks every daemon has; they are never renamed.
-const BUILTIN_NETWORKS: &[&str] = &["bridge", "host", "none", "default"];
 
 /// Longest namespace accepted, so that prefixed names stay readable and within Docker's limits.
 const MAX_LEN: usize = 32;
@@ -44,14 +39,9 @@ pub struct Namespace {
 impl Namespace {
     /// A fresh namespace, `lr-` and six random lowercase letters and digits.
     pub fn fresh() -> Self {
-        const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-        let mut bits = random_u64();
-        let mut name = String::from("lr-");
-        for _ in 0..6 {
-            name.push(char::from(ALPHABET[(bits % 36) as usize]));
-            bits /= 36;
+        Namespace {
+            name: format!("lr-{}", crate::ids::random_id(6)),
         }
-        Namespace { name }
     }
 
     /// A namespace chosen by the caller (`--namespace`).
@@ -83,10 +73,10 @@ impl Namespace {
     /// A network name inside the namespace; built-in networks and `container:<name>` are kept
     /// (the latter with the container renamed).
     pub fn network(&self, name: &str) -> String {
-        if is_builtin_network(name) {
-            name.to_string()
-        } else if let Some(container) = name.strip_prefix("container:") {
+        if let Some(container) = name.strip_prefix("container:") {
             format!("container:{}", self.resource(container))
+        } else if is_builtin_network(name) {
+            name.to_string()
         } else {
             self.resource(name)
         }
@@ -331,25 +321,6 @@ impl Engine for NamespacedEngine<'_> {
     async fn logs(&self, container: &str, limit: usize) -> Result<String, EngineError> {
         self.inner.logs(container, limit).await
     }
-}
-
-fn is_builtin_network(name: &str) -> bool {
-    BUILTIN_NETWORKS.contains(&name)
-}
-
-/// 64 unpredictable bits without a random-number crate: std's per-process random hash keys,
-/// mixed with the time, the process id and a counter (so that two calls never repeat).
-fn random_u64() -> u64 {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    h.write_u128(nanos);
-    h.write_u32(std::process::id());
-    h.write_u64(COUNTER.fetch_add(1, Ordering::Relaxed));
-    h.finish()
 }
 
 #[cfg(test)]

@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::runner::Resource;
+use crate::lab::Resource;
 
 /// The progress file format this build writes and understands.
 pub const PROGRESS_VERSION: u32 = 1;

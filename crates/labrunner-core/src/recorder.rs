@@ -378,7 +378,11 @@ impl Recorder {
     /// Read what the daemon still remembers of the past (for grading a daemon the student
     /// worked on before grading started): containers created and commands exec'd since
     /// `since_ns`. Output is read from the logs of containers that still exist.
-    pub async fn read_history(&self, engine: &dyn Engine, since_ns: i64) -> Result<(), EngineError> {
+    pub async fn read_history(
+        &self,
+        engine: &dyn Engine,
+        since_ns: i64,
+    ) -> Result<(), EngineError> {
         let events = engine.past_events(since_ns).await?;
         let mut created = Vec::new();
         for e in &events {

@@ -21,6 +21,7 @@ use crate::command::{self, Action};
 use crate::engine::{ApplyContext, Engine, EngineError, LABEL_LAB, LABEL_MANAGED, LABEL_RUN};
 use crate::images::ImageMap;
 use crate::lab::{Command, Lab, Step};
+pub use crate::lab::{Resource, declared};
 use crate::recorder::Recorder;
 
 /// Label on containers that checks start for themselves (their events are not the student's).
@@ -61,37 +62,6 @@ pub enum RunEvent {
         connected: bool,
         message: String,
     },
-}
-
-/// A declared resource, as `kind name` (`volume persistent-store`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, serde::Deserialize)]
-pub struct Resource {
-    pub kind: ResourceKind,
-    pub name: String,
-}
-
-impl std::fmt::Display for Resource {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.kind, self.name)
-    }
-}
-
-/// Every resource a lab declares.
-pub fn declared(lab: &Lab) -> Vec<Resource> {
-    let r = &lab.resources;
-    let of = |kind, names: &Vec<String>| {
-        names
-            .iter()
-            .map(move |n| Resource {
-                kind,
-                name: n.clone(),
-            })
-            .collect::<Vec<_>>()
-    };
-    let mut all = of(ResourceKind::Container, &r.containers);
-    all.extend(of(ResourceKind::Network, &r.networks));
-    all.extend(of(ResourceKind::Volume, &r.volumes));
-    all
 }
 
 /// The outcome of one command.
@@ -464,7 +434,11 @@ impl<'a> LabRun<'a> {
 
     /// What `step`'s checks need: the engine, the record of events since the step opened, and
     /// labels (with the check role) for any helper container they start.
-    pub fn check_env<'e>(&'e self, step: &Step, labels: &'e BTreeMap<String, String>) -> CheckEnv<'e> {
+    pub fn check_env<'e>(
+        &'e self,
+        step: &Step,
+        labels: &'e BTreeMap<String, String>,
+    ) -> CheckEnv<'e> {
         CheckEnv {
             engine: self.engine,
             helper_image: &self.lab.image,
@@ -652,28 +626,7 @@ impl<'a> LabRun<'a> {
     }
 }
 
-/// A short random id for a run: 8 lowercase letters and digits.
-pub fn new_run_id() -> String {
-    use std::hash::{BuildHasher, Hasher};
-    let mut out = String::new();
-    while out.len() < 8 {
-        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-        h.write_u128(
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map(|d| d.as_nanos())
-                .unwrap_or(0),
-        );
-        h.write_u32(std::process::id());
-        let mut n = h.finish();
-        while n > 0 && out.len() < 8 {
-            let d = (n % 36) as u32;
-            out.push(char::from_digit(d, 36).unwrap_or('0'));
-            n /= 36;
-        }
-    }
-    out
-}
+pub use crate::ids::new_run_id;
 
 // ---------------------------------------------------------------------------------------------
 // `labrunner test`: every step's checks must fail before its solution and pass after it.

@@ -19,9 +19,6 @@ use crate::load::{Diagnostic, PositionIndex, load_indexed, load_str_indexed};
 /// were here, so that bind-mount sources can be told inside or outside it.
 pub const LINT_WORKDIR: &str = "/lab";
 
-/// Networks that always exist and are never declared.
-const BUILTIN_NETWORKS: &[&str] = &["bridge", "host", "none", "default"];
-
 /// Load a file and lint it: every diagnostic, errors and warnings, sorted by position.
 pub fn check_file(path: &Path) -> Vec<Diagnostic> {
     match load_indexed(path) {
@@ -357,7 +354,7 @@ impl<'a> Linter<'a> {
     }
 
     fn declared(&self, kind: ResourceKind, name: &str) -> bool {
-        if kind == ResourceKind::Network && BUILTIN_NETWORKS.contains(&name) {
+        if kind == ResourceKind::Network && crate::command::is_builtin_network(name) {
             return true;
         }
         self.declared.get(&kind).is_some_and(|s| s.contains(name))

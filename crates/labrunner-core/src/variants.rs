@@ -53,7 +53,17 @@ pub async fn prove_all(run: &LabRun<'_>) -> Vec<VariantTest> {
     for (index, step) in lab.steps.iter().enumerate() {
         for alt in &step.alternatives {
             let title = title(alt.title.as_deref(), &alt.commands);
-            out.push(prove(run, index, VariantKind::Alternative, title, &alt.commands, None).await);
+            out.push(
+                prove(
+                    run,
+                    index,
+                    VariantKind::Alternative,
+                    title,
+                    &alt.commands,
+                    None,
+                )
+                .await,
+            );
         }
         for m in &step.mistakes {
             let title = title(m.title.as_deref(), &m.commands);
@@ -143,7 +153,14 @@ fn failing(after: &[CheckOutcome]) -> String {
     after
         .iter()
         .filter(|o| !o.verdict.passed())
-        .map(|o| format!("{} {}: {}", o.verdict.label(), o.description, o.verdict.text()))
+        .map(|o| {
+            format!(
+                "{} {}: {}",
+                o.verdict.label(),
+                o.description,
+                o.verdict.text()
+            )
+        })
         .collect::<Vec<_>>()
         .join("; ")
 }

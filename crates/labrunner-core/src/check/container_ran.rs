@@ -167,7 +167,12 @@ fn matched(w: &Wanted<'_>, r: &ContainerRecord) -> Observed {
         .exit_code
         .map(|e| format!(", exited {e}"))
         .unwrap_or_default();
-    let ran = format!("{} ({}) ran `{}`{code}", r.label(), r.image, r.command_line());
+    let ran = format!(
+        "{} ({}) ran `{}`{code}",
+        r.label(),
+        r.image,
+        r.command_line()
+    );
     match (&w.output, &r.capture) {
         (Some(_), Capture::Lost(why)) => Err(Unknown::new(
             Cause::NotObserved,

@@ -170,7 +170,11 @@ fn read_member(path: &Path, mut file: std::fs::File, member: &str) -> Result<Fou
     let mut members = Vec::new();
     for entry in archive.entries().map_err(not_archive)?.take(MEMBER_LIMIT) {
         let mut entry = entry.map_err(not_archive)?;
-        let name = entry.path().map_err(not_archive)?.to_string_lossy().to_string();
+        let name = entry
+            .path()
+            .map_err(not_archive)?
+            .to_string_lossy()
+            .to_string();
         if member_name(&name) == wanted && !name.is_empty() {
             let mut bytes = Vec::new();
             (&mut entry)
@@ -227,7 +231,10 @@ mod tests {
             _ => panic!("member not found"),
         }
         match read(dir.path(), &path, Some("source/orders.txt")).unwrap() {
-            Found::NoMember(m) => assert_eq!(m.iter().map(|n| member_name(n)).collect::<Vec<_>>(), ["orders.txt"]),
+            Found::NoMember(m) => assert_eq!(
+                m.iter().map(|n| member_name(n)).collect::<Vec<_>>(),
+                ["orders.txt"]
+            ),
             _ => panic!("a missing member was found"),
         }
         assert!(matches!(

@@ -96,7 +96,9 @@ pub(super) fn is_this_runs(env: &CheckEnv<'_>, record: &crate::recorder::Contain
 
 /// Whether an exec'd command line is one of labrunner's own probes.
 pub(super) fn is_own_exec(command: &str, env: &CheckEnv<'_>) -> bool {
-    env.own_execs.iter().any(|p| command.starts_with(p.as_str()))
+    env.own_execs
+        .iter()
+        .any(|p| command.starts_with(p.as_str()))
 }
 
 /// Longest excerpt of output shown as evidence, in characters.
@@ -243,10 +245,16 @@ mod tests {
 
     #[test]
     fn near_misses_are_close_names_only() {
-        let names: Vec<String> = ["isolated_net", "isolated-net", "bridge", "isolatednet2", "iso"]
-            .iter()
-            .map(|s| s.to_string())
-            .collect();
+        let names: Vec<String> = [
+            "isolated_net",
+            "isolated-net",
+            "bridge",
+            "isolatednet2",
+            "iso",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
         assert_eq!(
             close_to("isolated-net", &names),
             vec!["isolated_net".to_string(), "isolatednet2".to_string()]

@@ -27,8 +27,9 @@ pub(super) fn same_user(wanted: &str, seen: &str) -> bool {
         None => (seen, ""),
     };
     let user_ok = want_user == seen_user || (is_root(want_user) && is_root(seen_user));
-    let group_ok = want_group
-        .is_none_or(|g| g == seen_group || (is_root(g) && is_root(seen_group) && is_root(seen_user)));
+    let group_ok = want_group.is_none_or(|g| {
+        g == seen_group || (is_root(g) && is_root(seen_group) && is_root(seen_user))
+    });
     user_ok && group_ok
 }
 

@@ -301,7 +301,7 @@ impl std::fmt::Display for ResourceKind {
 }
 
 /// Network names that are modes or built-in networks, never resources a lab owns.
-pub(crate) fn is_builtin_network(name: &str) -> bool {
+pub fn is_builtin_network(name: &str) -> bool {
     matches!(name, "bridge" | "host" | "none" | "default") || name.starts_with("container:")
 }
 

@@ -63,3 +63,62 @@ pub fn render_inspect(values: &[serde_json::Value], format: Option<&str>) -> Str
     }
     out
 }
+
+/// `docker network ls` output from rows of id, name, driver, scope.
+pub fn render_network_ls(rows: impl IntoIterator<Item = [String; 4]>) -> String {
+    let mut out = format!(
+        "{:<14}{:<24}{:<10}{}\n",
+        "NETWORK ID", "NAME", "DRIVER", "SCOPE"
+    );
+    for [id, name, driver, scope] in rows {
+        out.push_str(&format!("{id:<14}{name:<24}{driver:<10}{scope}\n"));
+    }
+    out
+}
+
+/// `docker volume ls` output from rows of driver, name.
+pub fn render_volume_ls(rows: impl IntoIterator<Item = [String; 2]>) -> String {
+    let mut out = format!("{:<10}{}\n", "DRIVER", "VOLUME NAME");
+    for [driver, name] in rows {
+        out.push_str(&format!("{driver:<10}{name}\n"));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inspect_format_renders_paths() {
+        let v = serde_json::json!({"NetworkSettings": {"IPAddress": "172.17.0.2", "Ports": {}}, "Name": "/a"});
+        assert_eq!(
+            render_inspect(
+                std::slice::from_ref(&v),
+                Some("{{.NetworkSettings.IPAddress}}")
+            ),
+            "172.17.0.2\n"
+        );
+        assert_eq!(
+            render_inspect(
+                std::slice::from_ref(&v),
+                Some("ip={{ .NetworkSettings.IPAddress }}!")
+            ),
+            "ip=172.17.0.2!\n"
+        );
+        assert_eq!(
+            render_inspect(
+                std::slice::from_ref(&v),
+                Some("{{json .NetworkSettings.Ports}}")
+            ),
+            "{}\n"
+        );
+        assert_eq!(render_inspect(&[v], Some("{{.Missing}}")), "<no value>\n");
+    }
+
+    #[test]
+    fn listings_are_aligned_like_the_cli() {
+        let out = render_volume_ls([["local".to_string(), "data".to_string()]]);
+        assert_eq!(out, "DRIVER    VOLUME NAME\nlocal     data\n");
+    }
+}

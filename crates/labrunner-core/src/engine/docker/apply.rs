@@ -1,0 +1,630 @@
+//! What each docker command does, carried out on the Engine API: the semantics the docker CLI
+//! adds (implicit volumes, ExposedPorts for `-p`, `--rm`, waiting for a foreground `run`).
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use bollard::container::LogOutput;
+use bollard::exec::{StartExecOptions, StartExecResults};
+use bollard::models::{
+    EndpointSettings, Ipam, IpamConfig, NetworkConnectRequest, NetworkCreateRequest,
+    NetworkDisconnectRequest, VolumeCreateRequest,
+};
+use bollard::query_parameters::{
+    CreateContainerOptions, CreateImageOptions, InspectContainerOptions, ListNetworksOptions,
+    ListVolumesOptions, LogsOptions, PruneNetworksOptions, PruneVolumesOptions,
+    RemoveContainerOptions, RemoveVolumeOptions, StopContainerOptions, WaitContainerOptions,
+};
+use futures_util::stream::StreamExt;
+use tokio::time::timeout;
+
+use super::convert::{container_body, lines, split_tag, text, to_json};
+use super::error::classify;
+use super::{DockerEngine, FOREGROUND_TIMEOUT};
+use crate::command::output::{render_inspect, render_network_ls, render_ports, render_volume_ls};
+use crate::command::{Action, ContainerSpec, ExecSpec, MountKind, NetworkCreate};
+use crate::engine::{
+    ActionOutput, ApplyContext, CALL_TIMEOUT, Engine, EngineError, ExecOutput, LABEL_LAB,
+};
+
+impl DockerEngine {
+    /// Carry out one parsed docker command. A table: each command has a method of its own.
+    pub(super) async fn apply_action(
+        &self,
+        action: &Action,
+        ctx: &ApplyContext,
+    ) -> Result<ActionOutput, EngineError> {
+        match action {
+            Action::NetworkCreate(spec) => self.network_create(spec, ctx).await,
+            Action::NetworkRm { names, .. } => self.network_rm(names).await,
+            Action::NetworkConnect {
+                network,
+                container,
+                aliases,
+            } => self.network_connect(network, container, aliases).await,
+            Action::NetworkDisconnect {
+                network,
+                container,
+                force,
+            } => self.network_disconnect(network, container, *force).await,
+            Action::NetworkLs => self.network_ls().await,
+            Action::NetworkInspect { names, format }
+            | Action::VolumeInspect { names, format }
+            | Action::Inspect { names, format } => self.inspect(names, format.as_deref()).await,
+            Action::NetworkPrune { .. } => self.network_prune(ctx).await,
+            Action::VolumeCreate {
+                name,
+                driver,
+                labels,
+            } => {
+                let name = self
+                    .create_volume(name.as_deref(), driver.as_deref(), labels, ctx)
+                    .await?;
+                Ok(text(format!("{name}\n")))
+            }
+            Action::VolumeRm { names, force } => self.volume_rm(names, *force).await,
+            Action::VolumeLs => self.volume_ls().await,
+            Action::VolumePrune { .. } => self.volume_prune(ctx).await,
+            Action::Run(spec) => self.run(spec, ctx).await,
+            Action::Create(spec) => {
+                let id = self.create_container(spec, ctx).await?;
+                Ok(text(format!("{id}\n")))
+            }
+            Action::Exec(spec) => {
+                let out = self
+                    .exec_spec(spec, ctx.timeout.unwrap_or(FOREGROUND_TIMEOUT))
+                    .await?;
+                Ok(ActionOutput {
+                    stdout: format!("{}{}", out.stdout, out.stderr),
+                    exit_code: out.exit_code,
+                })
+            }
+            Action::Rm {
+                names,
+                force,
+                volumes,
+            } => self.rm(names, *force, *volumes).await,
+            Action::Stop { names, time } => self.stop(names, *time).await,
+            Action::Start { names } => self.start(names).await,
+            Action::Port { container, port } => self.port(container, port.as_deref()).await,
+            Action::Logs {
+                container, tail, ..
+            } => Ok(text(self.logs(container, tail.as_deref()).await?)),
+        }
+    }
+
+    async fn network_rm(&self, names: &[String]) -> Result<ActionOutput, EngineError> {
+        for name in names {
+            self.call("remove a network", self.docker.remove_network(name))
+                .await?;
+        }
+        Ok(lines(names))
+    }
+
+    async fn network_connect(
+        &self,
+        network: &str,
+        container: &str,
+        aliases: &[String],
+    ) -> Result<ActionOutput, EngineError> {
+        let request = NetworkConnectRequest {
+            container: container.to_string(),
+            endpoint_config: (!aliases.is_empty()).then(|| EndpointSettings {
+                aliases: Some(aliases.to_vec()),
+                ..Default::default()
+            }),
+        };
+        self.call(
+            "connect a network",
+            self.docker.connect_network(network, request),
+        )
+        .await?;
+        Ok(ActionOutput::default())
+    }
+
+    async fn network_disconnect(
+        &self,
+        network: &str,
+        container: &str,
+        force: bool,
+    ) -> Result<ActionOutput, EngineError> {
+        let request = NetworkDisconnectRequest {
+            container: container.to_string(),
+            force: Some(force),
+        };
+        self.call(
+            "disconnect a network",
+            self.docker.disconnect_network(network, request),
+        )
+        .await?;
+        Ok(ActionOutput::default())
+    }
+
+    async fn network_ls(&self) -> Result<ActionOutput, EngineError> {
+        let nets = self
+            .call(
+                "list networks",
+                self.docker.list_networks(None::<ListNetworksOptions>),
+            )
+            .await?;
+        let rows = nets.into_iter().map(|n| {
+            [
+                n.id.unwrap_or_default().chars().take(12).collect(),
+                n.name.unwrap_or_default(),
+                n.driver.unwrap_or_default(),
+                n.scope.unwrap_or_default(),
+            ]
+        });
+        Ok(text(render_network_ls(rows)))
+    }
+
+    async fn inspect(
+        &self,
+        names: &[String],
+        format: Option<&str>,
+    ) -> Result<ActionOutput, EngineError> {
+        let mut values = Vec::new();
+        for name in names {
+            values.push(self.inspect_json(name).await?);
+        }
+        Ok(text(render_inspect(&values, format)))
+    }
+
+    async fn network_prune(&self, ctx: &ApplyContext) -> Result<ActionOutput, EngineError> {
+        let options = PruneNetworksOptions {
+            filters: Some(Self::lab_filter(ctx)),
+        };
+        let pruned = self
+            .call("prune networks", self.docker.prune_networks(Some(options)))
+            .await?;
+        Ok(lines(&pruned.networks_deleted.unwrap_or_default()))
+    }
+
+    async fn volume_rm(&self, names: &[String], force: bool) -> Result<ActionOutput, EngineError> {
+        for name in names {
+            self.call(
+                "remove a volume",
+                self.docker
+                    .remove_volume(name, Some(RemoveVolumeOptions { force })),
+            )
+            .await?;
+        }
+        Ok(lines(names))
+    }
+
+    async fn volume_ls(&self) -> Result<ActionOutput, EngineError> {
+        let vols = self
+            .call(
+                "list volumes",
+                self.docker.list_volumes(None::<ListVolumesOptions>),
+            )
+            .await?;
+        let rows = vols
+            .volumes
+            .unwrap_or_default()
+            .into_iter()
+            .map(|v| [v.driver, v.name]);
+        Ok(text(render_volume_ls(rows)))
+    }
+
+    async fn volume_prune(&self, ctx: &ApplyContext) -> Result<ActionOutput, EngineError> {
+        let options = PruneVolumesOptions {
+            filters: Some(Self::lab_filter(ctx)),
+        };
+        let pruned = self
+            .call("prune volumes", self.docker.prune_volumes(Some(options)))
+            .await?;
+        Ok(lines(&pruned.volumes_deleted.unwrap_or_default()))
+    }
+
+    async fn rm(
+        &self,
+        names: &[String],
+        force: bool,
+        volumes: bool,
+    ) -> Result<ActionOutput, EngineError> {
+        for name in names {
+            let options = RemoveContainerOptions {
+                force,
+                v: volumes,
+                ..Default::default()
+            };
+            self.call(
+                "remove a container",
+                self.docker.remove_container(name, Some(options)),
+            )
+            .await?;
+        }
+        Ok(lines(names))
+    }
+
+    async fn stop(&self, names: &[String], time: Option<i64>) -> Result<ActionOutput, EngineError> {
+        for name in names {
+            let options = StopContainerOptions {
+                t: time.map(|t| t as i32),
+                signal: None,
+            };
+            self.call(
+                "stop a container",
+                self.docker.stop_container(name, Some(options)),
+            )
+            .await?;
+        }
+        Ok(lines(names))
+    }
+
+    async fn start(&self, names: &[String]) -> Result<ActionOutput, EngineError> {
+        for name in names {
+            self.call("start a container", self.docker.start_container(name, None))
+                .await?;
+        }
+        Ok(lines(names))
+    }
+
+    async fn port(&self, container: &str, port: Option<&str>) -> Result<ActionOutput, EngineError> {
+        let info = self
+            .container(container)
+            .await?
+            .ok_or_else(|| EngineError::Daemon {
+                status: 404,
+                message: format!("No such container: {container}"),
+            })?;
+        Ok(text(render_ports(&info.ports, port)))
+    }
+
+    async fn ensure_image(&self, image: &str, ctx: &ApplyContext) -> Result<(), EngineError> {
+        if self.image_present(image).await? {
+            return Ok(());
+        }
+        let (from_image, tag) = split_tag(image);
+        let options = CreateImageOptions {
+            from_image: Some(from_image.to_string()),
+            tag: Some(tag.to_string()),
+            ..Default::default()
+        };
+        let mut stream = self.docker.create_image(Some(options), None, None);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(600);
+        loop {
+            let next = tokio::time::timeout_at(deadline, stream.next())
+                .await
+                .map_err(|_| EngineError::Timeout {
+                    what: format!("pull {image}"),
+                    secs: 600,
+                })?;
+            match next {
+                None => break,
+                Some(Ok(info)) => {
+                    if let Some(tx) = &ctx.progress {
+                        let detail = match info.progress_detail.and_then(|p| p.current.zip(p.total))
+                        {
+                            Some((cur, total)) => {
+                                format!("{} {cur}/{total} bytes", info.status.unwrap_or_default())
+                            }
+                            None => info.status.unwrap_or_default(),
+                        };
+                        let _ = tx.send(format!("pulling {image}: {detail}"));
+                    }
+                }
+                Some(Err(e)) => {
+                    let err = classify(&e, &self.endpoint);
+                    return Err(match err {
+                        EngineError::Daemon { status, message } => EngineError::Daemon {
+                            status,
+                            message: format!(
+                                "{message} (image {image} is not present locally and could not be pulled; map it to a local image with --image-map {image}=LOCAL)"
+                            ),
+                        },
+                        other => other,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn create_container(
+        &self,
+        spec: &ContainerSpec,
+        ctx: &ApplyContext,
+    ) -> Result<String, EngineError> {
+        let image = ctx.image_map.resolve(&spec.image).to_string();
+        self.ensure_image(&image, ctx).await?;
+        // Named volumes the daemon would create implicitly are created here, labelled, so that
+        // cleanup knows they belong to the lab. Existing volumes are left as they are; the ones
+        // made here are removed again if the daemon refuses the container, as it would have
+        // created none.
+        let mut made = Vec::new();
+        for mount in &spec.mounts {
+            if mount.kind == MountKind::Volume
+                && let Some(name) = &mount.source
+                && !made.contains(name)
+                && self.volume(name).await?.is_none()
+            {
+                self.create_volume(Some(name), None, &[], ctx).await?;
+                made.push(name.clone());
+            }
+        }
+        let body = container_body(spec, &image, ctx);
+        let options = CreateContainerOptions {
+            name: spec.name.clone(),
+            ..Default::default()
+        };
+        let created = self
+            .call(
+                "create a container",
+                self.docker.create_container(Some(options), body),
+            )
+            .await;
+        let created = match created {
+            Ok(c) => c,
+            Err(e) => {
+                for name in &made {
+                    let _ = self.remove_volume(name).await;
+                }
+                return Err(e);
+            }
+        };
+        Ok(created.id)
+    }
+
+    async fn create_volume(
+        &self,
+        name: Option<&str>,
+        driver: Option<&str>,
+        labels: &[(String, String)],
+        ctx: &ApplyContext,
+    ) -> Result<String, EngineError> {
+        let mut all: BTreeMap<String, String> = labels.iter().cloned().collect();
+        all.extend(ctx.labels.clone());
+        let request = VolumeCreateRequest {
+            name: name.map(str::to_string),
+            driver: driver.map(str::to_string),
+            labels: Some(all.into_iter().collect()),
+            ..Default::default()
+        };
+        let volume = self
+            .call("create a volume", self.docker.create_volume(request))
+            .await?;
+        Ok(volume.name)
+    }
+
+    async fn run(
+        &self,
+        spec: &ContainerSpec,
+        ctx: &ApplyContext,
+    ) -> Result<ActionOutput, EngineError> {
+        let id = self.create_container(spec, ctx).await?;
+        if let Err(e) = self
+            .call("start a container", self.docker.start_container(&id, None))
+            .await
+        {
+            // `docker run` leaves the created container behind; with --rm it is removed.
+            if spec.remove {
+                let _ = self.remove_container(&id).await;
+            }
+            return Err(e);
+        }
+        if spec.detach {
+            return Ok(ActionOutput {
+                stdout: format!("{id}\n"),
+                exit_code: None,
+            });
+        }
+        let limit = ctx.timeout.unwrap_or(FOREGROUND_TIMEOUT);
+        let waited = timeout(limit, self.wait(&id)).await;
+        let logs = self.logs(&id, None).await.unwrap_or_default();
+        let result = match waited {
+            Ok(Ok(code)) => Ok(ActionOutput {
+                stdout: logs,
+                exit_code: Some(code),
+            }),
+            Ok(Err(e)) => Err(e),
+            Err(_) => {
+                let _ = self
+                    .call(
+                        "stop a container",
+                        self.docker.stop_container(
+                            &id,
+                            Some(StopContainerOptions {
+                                t: Some(1),
+                                signal: None,
+                            }),
+                        ),
+                    )
+                    .await;
+                Err(EngineError::Timeout {
+                    what: format!(
+                        "container {} still running in the foreground",
+                        spec.name.as_deref().unwrap_or(&id)
+                    ),
+                    secs: limit.as_secs(),
+                })
+            }
+        };
+        if spec.remove {
+            let _ = self.remove_container(&id).await;
+        }
+        result
+    }
+
+    pub(super) async fn wait(&self, id: &str) -> Result<i64, EngineError> {
+        let mut stream = self.docker.wait_container(id, None::<WaitContainerOptions>);
+        match stream.next().await {
+            Some(Ok(r)) => Ok(r.status_code),
+            Some(Err(bollard::errors::Error::DockerContainerWaitError { code, .. })) => Ok(code),
+            Some(Err(e)) => Err(classify(&e, &self.endpoint)),
+            None => Err(EngineError::Other(format!(
+                "the daemon ended the wait on {id} without an exit code"
+            ))),
+        }
+    }
+
+    async fn logs(&self, id: &str, tail: Option<&str>) -> Result<String, EngineError> {
+        let options = LogsOptions {
+            stdout: true,
+            stderr: true,
+            tail: tail.unwrap_or("all").to_string(),
+            ..Default::default()
+        };
+        let mut stream = self.docker.logs(id, Some(options));
+        let mut out = String::new();
+        let drained = timeout(CALL_TIMEOUT, async {
+            while let Some(item) = stream.next().await {
+                match item {
+                    Ok(chunk) => out.push_str(&String::from_utf8_lossy(&chunk.into_bytes())),
+                    Err(e) => return Err(classify(&e, &self.endpoint)),
+                }
+            }
+            Ok(())
+        })
+        .await;
+        match drained {
+            Ok(r) => r.map(|()| out),
+            Err(_) => Err(EngineError::Timeout {
+                what: format!("read logs of {id}"),
+                secs: CALL_TIMEOUT.as_secs(),
+            }),
+        }
+    }
+
+    pub(super) async fn exec_spec(
+        &self,
+        spec: &ExecSpec,
+        limit: Duration,
+    ) -> Result<ExecOutput, EngineError> {
+        let config = bollard::models::ExecConfig {
+            attach_stdout: Some(!spec.detach),
+            attach_stderr: Some(!spec.detach),
+            cmd: Some(spec.command.clone()),
+            user: spec.user.clone(),
+            working_dir: spec.workdir.clone(),
+            env: (!spec.env.is_empty()).then(|| spec.env.clone()),
+            ..Default::default()
+        };
+        let created = self
+            .call(
+                "create an exec",
+                self.docker.create_exec(&spec.container, config),
+            )
+            .await?;
+        let start = StartExecOptions {
+            detach: spec.detach,
+            ..Default::default()
+        };
+        let started = self
+            .call(
+                "start an exec",
+                self.docker.start_exec(&created.id, Some(start)),
+            )
+            .await?;
+        let mut out = ExecOutput::default();
+        if let StartExecResults::Attached { mut output, .. } = started {
+            // Drain the whole stream first: the exit code is only known once the process ended.
+            let drained = timeout(limit, async {
+                while let Some(item) = output.next().await {
+                    match item {
+                        Ok(LogOutput::StdErr { message }) => {
+                            out.stderr.push_str(&String::from_utf8_lossy(&message))
+                        }
+                        Ok(chunk) => out
+                            .stdout
+                            .push_str(&String::from_utf8_lossy(&chunk.into_bytes())),
+                        Err(e) => return Err(classify(&e, &self.endpoint)),
+                    }
+                }
+                Ok(())
+            })
+            .await;
+            match drained {
+                Ok(r) => r?,
+                Err(_) => {
+                    return Err(EngineError::Timeout {
+                        what: format!("`{}` in {}", spec.command.join(" "), spec.container),
+                        secs: limit.as_secs(),
+                    });
+                }
+            }
+        } else {
+            return Ok(out);
+        }
+        for _ in 0..20 {
+            let inspect = self
+                .call("inspect an exec", self.docker.inspect_exec(&created.id))
+                .await?;
+            if inspect.running != Some(true) && inspect.exit_code.is_some() {
+                out.exit_code = inspect.exit_code;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        Ok(out)
+    }
+
+    async fn inspect_json(&self, name: &str) -> Result<serde_json::Value, EngineError> {
+        if let Some(c) = self
+            .optional(
+                "inspect a container",
+                self.docker
+                    .inspect_container(name, None::<InspectContainerOptions>),
+            )
+            .await?
+        {
+            return to_json(&c);
+        }
+        if let Some(n) = self
+            .optional("inspect a network", self.docker.inspect_network(name, None))
+            .await?
+        {
+            return to_json(&n);
+        }
+        if let Some(v) = self
+            .optional("inspect a volume", self.docker.inspect_volume(name))
+            .await?
+        {
+            return to_json(&v);
+        }
+        Err(EngineError::Daemon {
+            status: 404,
+            message: format!("No such object: {name}"),
+        })
+    }
+
+    async fn network_create(
+        &self,
+        spec: &NetworkCreate,
+        ctx: &ApplyContext,
+    ) -> Result<ActionOutput, EngineError> {
+        // The command's own labels first: labrunner's ownership labels always win.
+        let mut labels: HashMap<String, String> = spec.labels.iter().cloned().collect();
+        labels.extend(ctx.labels.clone());
+        let ipam = (spec.subnet.is_some() || spec.gateway.is_some() || spec.ip_range.is_some())
+            .then(|| Ipam {
+                config: Some(vec![IpamConfig {
+                    subnet: spec.subnet.clone(),
+                    gateway: spec.gateway.clone(),
+                    ip_range: spec.ip_range.clone(),
+                    ..Default::default()
+                }]),
+                ..Default::default()
+            });
+        let request = NetworkCreateRequest {
+            name: spec.name.clone(),
+            driver: Some(spec.driver.clone().unwrap_or_else(|| "bridge".into())),
+            internal: Some(spec.internal),
+            ipam,
+            labels: Some(labels),
+            ..Default::default()
+        };
+        let created = self
+            .call("create a network", self.docker.create_network(request))
+            .await?;
+        Ok(text(format!("{}\n", created.id)))
+    }
+
+    /// Prune only what this lab created: pruning someone else's networks or volumes would
+    /// destroy data labrunner does not own.
+    fn lab_filter(ctx: &ApplyContext) -> HashMap<String, Vec<String>> {
+        let lab = ctx.labels.get(LABEL_LAB).cloned().unwrap_or_default();
+        HashMap::from([("label".to_string(), vec![format!("{LABEL_LAB}={lab}")])])
+    }
+}

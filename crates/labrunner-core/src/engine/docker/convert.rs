@@ -1,0 +1,581 @@
+//! Pure conversions between bollard's models and the engine's domain types, and the create
+//! request a `docker run` sends. Unit-tested here without a daemon.
+
+use std::collections::{BTreeMap, HashMap};
+
+use bollard::models::{
+    ContainerCreateBody, ContainerInspectResponse, EndpointSettings, EventMessage, HostConfig,
+    MountTmpfsOptions, MountType, NetworkInspect, NetworkingConfig, PortBinding as ApiPortBinding,
+    Volume,
+};
+
+use crate::command::{ContainerSpec, MountKind, MountSyntax};
+use crate::engine::{
+    ActionOutput, ApplyContext, ContainerInfo, DaemonEvent, EngineError, MountInfo, NetworkInfo,
+    PortBinding, VolumeInfo,
+};
+
+pub(super) fn split_tag(image: &str) -> (&str, &str) {
+    let last = image.rsplit('/').next().unwrap_or(image);
+    match last.rsplit_once(':') {
+        Some((_, tag)) if !last.contains('@') => (&image[..image.len() - tag.len() - 1], tag),
+        _ => (image, "latest"),
+    }
+}
+
+pub(super) fn text(stdout: String) -> ActionOutput {
+    ActionOutput {
+        stdout,
+        exit_code: None,
+    }
+}
+
+pub(super) fn lines(names: &[String]) -> ActionOutput {
+    text(names.iter().map(|n| format!("{n}\n")).collect())
+}
+
+pub(super) fn to_json<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, EngineError> {
+    serde_json::to_value(value).map_err(|e| EngineError::Other(e.to_string()))
+}
+
+/// The create request `docker run`/`docker create` would send for `spec`.
+pub fn container_body(
+    spec: &ContainerSpec,
+    image: &str,
+    ctx: &ApplyContext,
+) -> ContainerCreateBody {
+    // The command's own labels first: labrunner's ownership labels always win.
+    let mut labels: HashMap<String, String> = spec.labels.iter().cloned().collect();
+    labels.extend(ctx.labels.clone());
+    let storage = storage(spec);
+    let (exposed, bindings) = ports(spec);
+    let network_mode = spec.network.clone();
+    let networking_config = networking(spec);
+    let (dns, dns_options) = if spec.dns.is_empty() {
+        (ctx.dns.clone(), ctx.dns_options.clone())
+    } else {
+        (Some(spec.dns.clone()), None)
+    };
+    ContainerCreateBody {
+        image: Some(image.to_string()),
+        cmd: (!spec.command.is_empty()).then(|| spec.command.clone()),
+        entrypoint: spec.entrypoint.as_ref().map(|e| {
+            if e.is_empty() {
+                vec![]
+            } else {
+                vec![e.clone()]
+            }
+        }),
+        env: (!spec.env.is_empty()).then(|| spec.env.clone()),
+        user: spec.user.clone(),
+        working_dir: spec.workdir.clone(),
+        hostname: spec.hostname.clone(),
+        labels: Some(labels),
+        tty: Some(spec.tty),
+        open_stdin: Some(spec.interactive),
+        attach_stdout: Some(!spec.detach),
+        attach_stderr: Some(!spec.detach),
+        exposed_ports: (!exposed.is_empty()).then_some(exposed),
+        volumes: (!storage.anonymous.is_empty()).then_some(storage.anonymous),
+        host_config: Some(HostConfig {
+            binds: (!storage.binds.is_empty()).then_some(storage.binds),
+            mounts: (!storage.mounts.is_empty()).then_some(storage.mounts),
+            tmpfs: (!storage.tmpfs.is_empty()).then_some(storage.tmpfs),
+            port_bindings: (!bindings.is_empty()).then_some(bindings),
+            publish_all_ports: Some(spec.publish_all),
+            network_mode,
+            auto_remove: Some(spec.remove && spec.detach),
+            privileged: Some(spec.privileged),
+            cap_add: (!spec.cap_add.is_empty()).then(|| spec.cap_add.clone()),
+            pid_mode: spec.pid.clone(),
+            ipc_mode: spec.ipc.clone(),
+            uts_mode: spec.uts.clone(),
+            memory: spec.memory.or(ctx.memory_limit),
+            pids_limit: spec.pids_limit.or(ctx.pids_limit),
+            dns,
+            dns_options,
+            restart_policy: spec.restart.as_deref().map(restart_policy),
+            ..Default::default()
+        }),
+        networking_config,
+        ..Default::default()
+    }
+}
+
+/// Where a container's storage goes in the create request: `-v` binds, `--mount` mounts,
+/// anonymous volumes, and `--tmpfs`.
+#[derive(Default)]
+struct Storage {
+    binds: Vec<String>,
+    mounts: Vec<bollard::models::Mount>,
+    anonymous: Vec<String>,
+    tmpfs: HashMap<String, String>,
+}
+
+fn storage(spec: &ContainerSpec) -> Storage {
+    let mut binds = Vec::new();
+    let mut mounts = Vec::new();
+    let mut anonymous = Vec::new();
+    let mut tmpfs = HashMap::new();
+    for m in &spec.mounts {
+        match (m.syntax, m.kind) {
+            (MountSyntax::TmpfsFlag, _) => {
+                tmpfs.insert(m.target.clone(), m.options.join(","));
+            }
+            (MountSyntax::VolumeFlag, _) => match &m.source {
+                Some(source) => {
+                    let mut opts = m.options.clone();
+                    if m.read_only {
+                        opts.insert(0, "ro".into());
+                    }
+                    binds.push(if opts.is_empty() {
+                        format!("{source}:{}", m.target)
+                    } else {
+                        format!("{source}:{}:{}", m.target, opts.join(","))
+                    });
+                }
+                None => anonymous.push(m.target.clone()),
+            },
+            (MountSyntax::MountFlag, kind) => {
+                let size = m
+                    .options
+                    .iter()
+                    .find_map(|o| o.strip_prefix("tmpfs-size=").and_then(parse_size));
+                mounts.push(bollard::models::Mount {
+                    typ: Some(match kind {
+                        MountKind::Volume => MountType::VOLUME,
+                        MountKind::Bind => MountType::BIND,
+                        MountKind::Tmpfs => MountType::TMPFS,
+                    }),
+                    source: m.source.clone(),
+                    target: Some(m.target.clone()),
+                    read_only: Some(m.read_only),
+                    tmpfs_options: (kind == MountKind::Tmpfs && size.is_some()).then(|| {
+                        MountTmpfsOptions {
+                            size_bytes: size,
+                            ..Default::default()
+                        }
+                    }),
+                    ..Default::default()
+                });
+            }
+        }
+    }
+
+    Storage {
+        binds,
+        mounts,
+        anonymous,
+        tmpfs,
+    }
+}
+
+type Bindings = HashMap<String, Option<Vec<ApiPortBinding>>>;
+
+/// ExposedPorts (the CLI exposes every published port) and PortBindings for `-p` and `--expose`.
+fn ports(spec: &ContainerSpec) -> (Vec<String>, Bindings) {
+    let mut exposed: Vec<String> = spec
+        .expose
+        .iter()
+        .map(|p| {
+            if p.contains('/') {
+                p.clone()
+            } else {
+                format!("{p}/tcp")
+            }
+        })
+        .collect();
+    let mut bindings: Bindings = HashMap::new();
+    for p in &spec.ports {
+        let count = p.container_ports.1.saturating_sub(p.container_ports.0);
+        for i in 0..=count {
+            let key = format!("{}/{}", p.container_ports.0 + i, p.protocol);
+            if !exposed.contains(&key) {
+                exposed.push(key.clone());
+            }
+            let host_port = match p.host_ports {
+                // A host range the size of the container range maps one to one; a single host
+                // port for one container port is that port.
+                Some((lo, hi)) if hi.saturating_sub(lo) == count => (lo + i).to_string(),
+                Some((lo, hi)) => format!("{lo}-{hi}"),
+                None => String::new(),
+            };
+            bindings
+                .entry(key)
+                .or_insert_with(|| Some(Vec::new()))
+                .get_or_insert_with(Vec::new)
+                .push(ApiPortBinding {
+                    host_ip: Some(p.host_ip.clone().unwrap_or_default()),
+                    host_port: Some(host_port),
+                });
+        }
+    }
+
+    (exposed, bindings)
+}
+
+/// Network aliases go in the endpoint settings of the network the container starts on.
+fn networking(spec: &ContainerSpec) -> Option<NetworkingConfig> {
+    match (&spec.network, spec.network_aliases.is_empty()) {
+        (Some(net), false) => Some(NetworkingConfig {
+            endpoints_config: Some(HashMap::from([(
+                net.clone(),
+                EndpointSettings {
+                    aliases: Some(spec.network_aliases.clone()),
+                    ..Default::default()
+                },
+            )])),
+        }),
+        _ => None,
+    }
+}
+
+/// `--restart always`, `unless-stopped`, `on-failure[:N]`, `no`.
+fn restart_policy(r: &str) -> bollard::models::RestartPolicy {
+    use bollard::models::RestartPolicyNameEnum as Name;
+    bollard::models::RestartPolicy {
+        name: Some(match r.split(':').next().unwrap_or("") {
+            "always" => Name::ALWAYS,
+            "unless-stopped" => Name::UNLESS_STOPPED,
+            "on-failure" => Name::ON_FAILURE,
+            _ => Name::NO,
+        }),
+        maximum_retry_count: r.split(':').nth(1).and_then(|n| n.parse().ok()),
+    }
+}
+
+fn parse_size(s: &str) -> Option<i64> {
+    let s = s.trim().to_lowercase();
+    let (num, mult) = match s.chars().last()? {
+        'k' => (&s[..s.len() - 1], 1024),
+        'm' => (&s[..s.len() - 1], 1024 * 1024),
+        'g' => (&s[..s.len() - 1], 1024 * 1024 * 1024),
+        _ => (s.as_str(), 1),
+    };
+    num.parse::<i64>().ok().map(|n| n * mult)
+}
+
+pub fn container_info(c: ContainerInspectResponse) -> ContainerInfo {
+    let state = c.state.unwrap_or_default();
+    let host = c.host_config.unwrap_or_default();
+    let settings = c.network_settings.unwrap_or_default();
+    let endpoints = settings.networks.unwrap_or_default();
+    let addresses: BTreeMap<String, String> = endpoints
+        .iter()
+        .filter_map(|(net, e)| {
+            e.ip_address
+                .clone()
+                .filter(|ip| !ip.is_empty())
+                .map(|ip| (net.clone(), ip))
+        })
+        .collect();
+    let real_endpoints: BTreeMap<String, String> = endpoints
+        .iter()
+        .filter_map(|(net, e)| {
+            e.network_id
+                .clone()
+                .filter(|id| !id.is_empty())
+                .map(|id| (net.clone(), id))
+        })
+        .collect();
+    let mut networks: Vec<String> = endpoints.into_keys().collect();
+    networks.sort();
+    let mut mounts: Vec<MountInfo> = c
+        .mounts
+        .unwrap_or_default()
+        .into_iter()
+        .map(|m| {
+            let kind = m.typ.as_deref().and_then(MountKind::from_daemon);
+            MountInfo {
+                kind,
+                source: if kind == Some(MountKind::Volume) {
+                    m.name.unwrap_or_default()
+                } else {
+                    m.source.unwrap_or_default()
+                },
+                target: m.destination.unwrap_or_default(),
+                read_only: m.rw == Some(false),
+            }
+        })
+        .collect();
+    // `--tmpfs` mounts live in HostConfig.Tmpfs, not in Mounts.
+    for (target, opts) in host.tmpfs.unwrap_or_default() {
+        if !mounts.iter().any(|m| m.target == target) {
+            mounts.push(MountInfo {
+                kind: Some(MountKind::Tmpfs),
+                source: String::new(),
+                target,
+                read_only: opts.split(',').any(|o| o == "ro"),
+            });
+        }
+    }
+    mounts.sort_by(|a, b| a.target.cmp(&b.target));
+    let mut ports = Vec::new();
+    for (key, bindings) in settings.ports.unwrap_or_default() {
+        let (port, proto) = key.split_once('/').unwrap_or((&key, "tcp"));
+        let Ok(container_port) = port.parse::<u16>() else {
+            continue;
+        };
+        for b in bindings.unwrap_or_default() {
+            ports.push(PortBinding {
+                container_port,
+                protocol: proto.to_string(),
+                host_ip: b.host_ip.unwrap_or_default(),
+                host_port: b.host_port.and_then(|p| p.parse().ok()).unwrap_or(0),
+            });
+        }
+    }
+    ports.sort_by(|a, b| (a.container_port, &a.host_ip).cmp(&(b.container_port, &b.host_ip)));
+    let config = c.config.unwrap_or_default();
+    let mut command = config.entrypoint.clone().unwrap_or_default();
+    command.extend(config.cmd.clone().unwrap_or_default());
+    ContainerInfo {
+        id: c.id.unwrap_or_default(),
+        name: c
+            .name
+            .unwrap_or_default()
+            .trim_start_matches('/')
+            .to_string(),
+        image: config.image.unwrap_or_default(),
+        status: state.status.map(|s| s.to_string()).unwrap_or_default(),
+        exit_code: state.exit_code,
+        network_mode: host.network_mode.unwrap_or_default(),
+        networks,
+        endpoints: real_endpoints,
+        command,
+        user: config.user.clone().unwrap_or_default(),
+        addresses,
+        mounts,
+        ports,
+        labels: config.labels.unwrap_or_default().into_iter().collect(),
+    }
+}
+
+pub fn network_info(n: NetworkInspect) -> NetworkInfo {
+    NetworkInfo {
+        name: n.name.unwrap_or_default(),
+        id: n.id.unwrap_or_default(),
+        driver: n.driver.unwrap_or_default(),
+        subnets: n
+            .ipam
+            .and_then(|i| i.config)
+            .unwrap_or_default()
+            .into_iter()
+            .filter_map(|c| c.subnet)
+            .collect(),
+        labels: n.labels.unwrap_or_default().into_iter().collect(),
+    }
+}
+
+pub fn volume_info(v: Volume) -> VolumeInfo {
+    VolumeInfo {
+        name: v.name,
+        driver: v.driver,
+        labels: v.labels.into_iter().collect(),
+    }
+}
+
+pub fn daemon_event(e: EventMessage) -> DaemonEvent {
+    let actor = e.actor.unwrap_or_default();
+    let attributes: BTreeMap<String, String> =
+        actor.attributes.unwrap_or_default().into_iter().collect();
+    let kind = e.typ.map(|t| t.to_string()).unwrap_or_default();
+    let name = attributes
+        .get("name")
+        .cloned()
+        .or_else(|| (kind == "volume").then(|| actor.id.clone()).flatten());
+    let time_ns = e
+        .time_nano
+        .or_else(|| e.time.map(|t| t.saturating_mul(1_000_000_000)))
+        .unwrap_or_default();
+    DaemonEvent {
+        kind,
+        action: e.action.unwrap_or_default(),
+        name,
+        id: actor.id,
+        time_ns,
+        attributes,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command::output::render_ports;
+    use crate::command::{Mount, PortSpec};
+    use bollard::models::{ContainerState, MountPoint, NetworkSettings};
+
+    #[test]
+    fn splits_image_tags() {
+        assert_eq!(split_tag("alpine"), ("alpine", "latest"));
+        assert_eq!(split_tag("alpine:3.19"), ("alpine", "3.19"));
+        assert_eq!(
+            split_tag("localhost:5000/x"),
+            ("localhost:5000/x", "latest")
+        );
+        assert_eq!(split_tag("localhost:5000/x:1"), ("localhost:5000/x", "1"));
+    }
+
+    #[test]
+    fn run_spec_becomes_create_body() {
+        let spec = ContainerSpec {
+            name: Some("web".into()),
+            image: "nginx".into(),
+            detach: true,
+            network: Some("app-net".into()),
+            network_aliases: vec!["web".into()],
+            mounts: vec![
+                Mount {
+                    kind: MountKind::Volume,
+                    syntax: MountSyntax::MountFlag,
+                    source: Some("data".into()),
+                    target: "/data".into(),
+                    read_only: true,
+                    options: vec![],
+                },
+                Mount {
+                    kind: MountKind::Bind,
+                    syntax: MountSyntax::VolumeFlag,
+                    source: Some("/lab".into()),
+                    target: "/backup".into(),
+                    read_only: false,
+                    options: vec![],
+                },
+                Mount {
+                    kind: MountKind::Volume,
+                    syntax: MountSyntax::VolumeFlag,
+                    source: None,
+                    target: "/anon".into(),
+                    read_only: false,
+                    options: vec![],
+                },
+                Mount {
+                    kind: MountKind::Tmpfs,
+                    syntax: MountSyntax::TmpfsFlag,
+                    source: None,
+                    target: "/run".into(),
+                    read_only: false,
+                    options: vec!["size=64m".into()],
+                },
+            ],
+            ports: vec![
+                PortSpec {
+                    host_ip: Some("127.0.0.1".into()),
+                    host_ports: Some((8080, 8080)),
+                    container_ports: (80, 80),
+                    protocol: "tcp".into(),
+                },
+                PortSpec {
+                    host_ip: None,
+                    host_ports: Some((8000, 8001)),
+                    container_ports: (9000, 9001),
+                    protocol: "udp".into(),
+                },
+            ],
+            ..Default::default()
+        };
+        let mut ctx = ApplyContext::default();
+        ctx.labels
+            .insert("io.labrunner.managed".into(), "true".into());
+        ctx.dns = Some(vec!["127.0.0.1".into()]);
+        let body = container_body(&spec, "fixture/web:1", &ctx);
+        assert_eq!(body.image.as_deref(), Some("fixture/web:1"));
+        let host = body.host_config.unwrap();
+        assert_eq!(host.binds.unwrap(), vec!["/lab:/backup".to_string()]);
+        assert_eq!(body.volumes.unwrap(), vec!["/anon".to_string()]);
+        assert_eq!(
+            host.tmpfs.unwrap().get("/run").map(String::as_str),
+            Some("size=64m")
+        );
+        let mounts = host.mounts.unwrap();
+        assert_eq!(mounts[0].read_only, Some(true));
+        assert_eq!(mounts[0].typ, Some(MountType::VOLUME));
+        let mut exposed = body.exposed_ports.unwrap();
+        exposed.sort();
+        assert_eq!(exposed, vec!["80/tcp", "9000/udp", "9001/udp"]);
+        let ports = host.port_bindings.unwrap();
+        let b = ports["80/tcp"].as_ref().unwrap();
+        assert_eq!(b[0].host_ip.as_deref(), Some("127.0.0.1"));
+        assert_eq!(b[0].host_port.as_deref(), Some("8080"));
+        assert_eq!(
+            ports["9001/udp"].as_ref().unwrap()[0].host_port.as_deref(),
+            Some("8001")
+        );
+        assert_eq!(host.network_mode.as_deref(), Some("app-net"));
+        assert_eq!(host.dns.unwrap(), vec!["127.0.0.1".to_string()]);
+        assert_eq!(host.auto_remove, Some(false));
+        let endpoints = body.networking_config.unwrap().endpoints_config.unwrap();
+        assert_eq!(
+            endpoints["app-net"].aliases.as_ref().unwrap(),
+            &vec!["web".to_string()]
+        );
+        assert_eq!(body.labels.unwrap()["io.labrunner.managed"], "true");
+    }
+
+    #[test]
+    fn inspect_response_becomes_container_info() {
+        let response = ContainerInspectResponse {
+            id: Some("abc123".into()),
+            name: Some("/web".into()),
+            state: Some(ContainerState {
+                status: Some(bollard::models::ContainerStateStatusEnum::EXITED),
+                exit_code: Some(3),
+                ..Default::default()
+            }),
+            host_config: Some(HostConfig {
+                network_mode: Some("none".into()),
+                tmpfs: Some(HashMap::from([(
+                    "/cache".to_string(),
+                    "ro,size=1m".to_string(),
+                )])),
+                ..Default::default()
+            }),
+            mounts: Some(vec![MountPoint {
+                typ: Some("volume".into()),
+                name: Some("data".into()),
+                source: Some("/var/lib/docker/volumes/data/_data".into()),
+                destination: Some("/data".into()),
+                rw: Some(false),
+                ..Default::default()
+            }]),
+            network_settings: Some(NetworkSettings {
+                ports: Some(HashMap::from([
+                    (
+                        "80/tcp".to_string(),
+                        Some(vec![ApiPortBinding {
+                            host_ip: Some("127.0.0.1".into()),
+                            host_port: Some("8081".into()),
+                        }]),
+                    ),
+                    ("443/tcp".to_string(), None),
+                ])),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let info = container_info(response);
+        assert_eq!(info.name, "web");
+        assert_eq!(info.status, "exited");
+        assert_eq!(info.exit_code, Some(3));
+        assert_eq!(info.mounts.len(), 2);
+        assert_eq!(info.mounts[0].target, "/cache");
+        assert_eq!(info.mounts[0].kind, Some(MountKind::Tmpfs));
+        assert!(info.mounts[0].read_only);
+        assert_eq!(info.mounts[1].source, "data");
+        assert!(info.mounts[1].read_only);
+        assert_eq!(
+            info.ports,
+            vec![PortBinding {
+                container_port: 80,
+                protocol: "tcp".into(),
+                host_ip: "127.0.0.1".into(),
+                host_port: 8081
+            }]
+        );
+        assert_eq!(
+            render_ports(&info.ports, None),
+            "80/tcp -> 127.0.0.1:8081\n"
+        );
+        assert_eq!(render_ports(&info.ports, Some("443")), "");
+    }
+}

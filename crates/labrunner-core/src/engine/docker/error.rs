@@ -1,0 +1,111 @@
+//! Bollard's errors, turned into ones the user can act on, keeping the daemon's own message.
+
+use crate::engine::{CALL_TIMEOUT, EngineError};
+
+/// Turn a bollard error into one the user can act on, keeping the daemon's own message.
+pub fn classify(error: &bollard::errors::Error, endpoint: &str) -> EngineError {
+    use bollard::errors::Error as E;
+    match error {
+        E::DockerResponseServerError {
+            status_code,
+            message,
+        } => EngineError::Daemon {
+            status: *status_code,
+            message: message.trim().to_string(),
+        },
+        E::RequestTimeoutError => EngineError::Timeout {
+            what: "a call to the Docker daemon".into(),
+            secs: CALL_TIMEOUT.as_secs(),
+        },
+        other => {
+            let detail = full_message(other);
+            let lower = detail.to_lowercase();
+            if lower.contains("permission denied") {
+                EngineError::PermissionDenied {
+                    endpoint: endpoint.to_string(),
+                }
+            } else if lower.contains("no such file")
+                || lower.contains("connection refused")
+                || lower.contains("socket not found")
+                || lower.contains("connect")
+                || lower.contains("broken pipe")
+                || lower.contains("connection reset")
+            {
+                EngineError::Unreachable {
+                    endpoint: endpoint.to_string(),
+                    detail,
+                }
+            } else {
+                EngineError::Other(detail)
+            }
+        }
+    }
+}
+
+fn full_message(error: &dyn std::error::Error) -> String {
+    let mut msg = error.to_string();
+    let mut source = error.source();
+    while let Some(s) = source {
+        msg.push_str(": ");
+        msg.push_str(&s.to_string());
+        source = s.source();
+    }
+    msg
+}
+
+pub(super) fn parse_api(v: &str) -> Option<(u64, u64)> {
+    let (a, b) = v.split_once('.')?;
+    Some((a.parse().ok()?, b.parse().ok()?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::docker::MIN_API;
+
+    #[test]
+    fn api_versions_compare() {
+        assert!(parse_api("1.40").unwrap() < MIN_API);
+        assert!(parse_api("1.41").unwrap() >= MIN_API);
+        assert!(parse_api("1.47").unwrap() >= MIN_API);
+        assert_eq!(parse_api("x"), None);
+    }
+
+    #[test]
+    fn errors_are_classified() {
+        let e = bollard::errors::Error::DockerResponseServerError {
+            status_code: 404,
+            message: "network missing-net not found".into(),
+        };
+        assert_eq!(
+            classify(&e, "unix:///x"),
+            EngineError::Daemon {
+                status: 404,
+                message: "network missing-net not found".into()
+            }
+        );
+        let e = bollard::errors::Error::IOError {
+            err: std::io::Error::new(
+                std::io::ErrorKind::PermissionDenied,
+                "Permission denied (os error 13)",
+            ),
+        };
+        let message = classify(&e, "unix:///var/run/docker.sock").to_string();
+        assert!(message.contains("docker` group"), "{message}");
+        let e = bollard::errors::Error::IOError {
+            err: std::io::Error::new(
+                std::io::ErrorKind::ConnectionRefused,
+                "Connection refused (os error 111)",
+            ),
+        };
+        assert!(matches!(
+            classify(&e, "unix:///x"),
+            EngineError::Unreachable { .. }
+        ));
+        let e = bollard::errors::Error::SocketNotFoundError("/nope.sock".into());
+        assert!(matches!(
+            classify(&e, "unix:///nope.sock"),
+            EngineError::Unreachable { .. }
+        ));
+    }
+}

@@ -1,0 +1,433 @@
+//! The real engine: Docker Engine API through bollard.
+//!
+//! Connects through `DOCKER_HOST` or the local socket, negotiates the API version (1.41 or newer)
+//! and puts a time limit on every call. `apply.rs` carries out docker commands, `convert.rs`
+//! holds the pure conversions between bollard's models and the domain types of [`super`],
+//! `error.rs` turns bollard's errors into ones the user can act on.
+
+mod apply;
+mod convert;
+mod error;
+mod observe;
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bollard::Docker;
+use bollard::container::LogOutput;
+use bollard::models::{ContainerCreateBody, HostConfig};
+use bollard::query_parameters::{
+    CreateContainerOptions, EventsOptions, InspectContainerOptions, ListContainersOptions,
+    ListNetworksOptions, ListVolumesOptions, LogsOptions, RemoveContainerOptions,
+    RemoveVolumeOptions,
+};
+use futures_util::stream::{BoxStream, StreamExt};
+use tokio::time::timeout;
+
+use super::{
+    ActionOutput, ApplyContext, CALL_TIMEOUT, ContainerInfo, DaemonEvent, Engine, EngineError,
+    ExecOutput, NetworkInfo, Resources, VolumeInfo,
+};
+use crate::command::{Action, ExecSpec};
+
+pub use convert::{container_body, container_info, daemon_event, network_info, volume_info};
+pub use error::classify;
+use error::parse_api;
+
+/// Oldest Engine API labrunner supports (Docker 20.10).
+pub const MIN_API: (u64, u64) = (1, 41);
+
+/// How long a foreground `docker run` may take when the caller gives no limit.
+const FOREGROUND_TIMEOUT: Duration = Duration::from_secs(120);
+
+pub struct DockerEngine {
+    docker: Docker,
+    endpoint: String,
+}
+
+impl DockerEngine {
+    /// Connect and negotiate the API version. Fails with one clear message when the daemon is
+    /// missing, refuses permission or is too old.
+    pub async fn connect() -> Result<Self, EngineError> {
+        let endpoint =
+            std::env::var("DOCKER_HOST").unwrap_or_else(|_| "unix:///var/run/docker.sock".into());
+        let docker = Docker::connect_with_defaults()
+            .map_err(|e| classify(&e, &endpoint))?
+            .with_timeout(CALL_TIMEOUT);
+        let docker = match timeout(Duration::from_secs(10), docker.negotiate_version()).await {
+            Ok(Ok(d)) => d,
+            Ok(Err(e)) => return Err(classify(&e, &endpoint)),
+            Err(_) => {
+                return Err(EngineError::Unreachable {
+                    endpoint,
+                    detail: "no answer within 10s".into(),
+                });
+            }
+        };
+        let engine = DockerEngine { docker, endpoint };
+        let version = engine
+            .call("read the daemon version", engine.docker.version())
+            .await?;
+        let api = version.api_version.unwrap_or_default();
+        if parse_api(&api).is_some_and(|v| v < MIN_API) {
+            return Err(EngineError::TooOld {
+                found: api,
+                needed: format!("{}.{}", MIN_API.0, MIN_API.1),
+            });
+        }
+        Ok(engine)
+    }
+
+    async fn call<T>(
+        &self,
+        what: &str,
+        fut: impl Future<Output = Result<T, bollard::errors::Error>>,
+    ) -> Result<T, EngineError> {
+        match timeout(CALL_TIMEOUT, fut).await {
+            Ok(r) => r.map_err(|e| classify(&e, &self.endpoint)),
+            Err(_) => Err(EngineError::Timeout {
+                what: what.to_string(),
+                secs: CALL_TIMEOUT.as_secs(),
+            }),
+        }
+    }
+
+    /// Inspect that treats 404 as absence.
+    async fn optional<T>(
+        &self,
+        what: &str,
+        fut: impl Future<Output = Result<T, bollard::errors::Error>>,
+    ) -> Result<Option<T>, EngineError> {
+        match self.call(what, fut).await {
+            Ok(v) => Ok(Some(v)),
+            Err(EngineError::Daemon { status: 404, .. }) => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[async_trait]
+impl Engine for DockerEngine {
+    async fn version(&self) -> Result<String, EngineError> {
+        let v = self
+            .call("read the daemon version", self.docker.version())
+            .await?;
+        Ok(format!(
+            "{} (API {})",
+            v.version.unwrap_or_default(),
+            v.api_version.unwrap_or_default()
+        ))
+    }
+
+    async fn apply(
+        &self,
+        action: &Action,
+        ctx: &ApplyContext,
+    ) -> Result<ActionOutput, EngineError> {
+        self.apply_action(action, ctx).await
+    }
+
+    async fn network(&self, name: &str) -> Result<Option<NetworkInfo>, EngineError> {
+        let found = self
+            .optional("inspect a network", self.docker.inspect_network(name, None))
+            .await?;
+        // The API also matches network id prefixes; only an exact name counts.
+        Ok(found
+            .map(network_info)
+            .filter(|n| n.name == name || n.id == name))
+    }
+
+    async fn volume(&self, name: &str) -> Result<Option<VolumeInfo>, EngineError> {
+        let found = self
+            .optional("inspect a volume", self.docker.inspect_volume(name))
+            .await?;
+        Ok(found.map(volume_info))
+    }
+
+    async fn container(&self, name: &str) -> Result<Option<ContainerInfo>, EngineError> {
+        let found = self
+            .optional(
+                "inspect a container",
+                self.docker
+                    .inspect_container(name, None::<InspectContainerOptions>),
+            )
+            .await?;
+        Ok(found
+            .map(container_info)
+            .filter(|c| c.name == name || c.id.starts_with(name)))
+    }
+
+    async fn image_present(&self, name: &str) -> Result<bool, EngineError> {
+        Ok(self
+            .optional("inspect an image", self.docker.inspect_image(name))
+            .await?
+            .is_some())
+    }
+
+    async fn exec(
+        &self,
+        container: &str,
+        command: &[String],
+        limit: Duration,
+    ) -> Result<ExecOutput, EngineError> {
+        let spec = ExecSpec {
+            container: container.to_string(),
+            command: command.to_vec(),
+            ..Default::default()
+        };
+        self.exec_spec(&spec, limit).await
+    }
+
+    async fn run_helper(
+        &self,
+        image: &str,
+        volume: &str,
+        command: &[String],
+        labels: &BTreeMap<String, String>,
+        limit: Duration,
+    ) -> Result<ExecOutput, EngineError> {
+        let body = ContainerCreateBody {
+            image: Some(image.to_string()),
+            cmd: Some(command.to_vec()),
+            labels: Some(labels.clone().into_iter().collect()),
+            host_config: Some(HostConfig {
+                binds: Some(vec![format!("{volume}:/volume:ro")]),
+                network_mode: Some("none".into()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        };
+        let created = self
+            .call(
+                "create a helper container",
+                self.docker
+                    .create_container(None::<CreateContainerOptions>, body),
+            )
+            .await?;
+        let id = created.id;
+        let result = async {
+            self.call(
+                "start a helper container",
+                self.docker.start_container(&id, None),
+            )
+            .await?;
+            let code = match timeout(limit, self.wait(&id)).await {
+                Ok(r) => r?,
+                Err(_) => {
+                    return Err(EngineError::Timeout {
+                        what: "helper container".into(),
+                        secs: limit.as_secs(),
+                    });
+                }
+            };
+            let mut out = ExecOutput {
+                exit_code: Some(code),
+                ..Default::default()
+            };
+            let options = LogsOptions {
+                stdout: true,
+                stderr: true,
+                tail: "all".into(),
+                ..Default::default()
+            };
+            let mut logs = self.docker.logs(&id, Some(options));
+            while let Some(Ok(chunk)) = logs.next().await {
+                match chunk {
+                    LogOutput::StdErr { message } => {
+                        out.stderr.push_str(&String::from_utf8_lossy(&message))
+                    }
+                    other => out
+                        .stdout
+                        .push_str(&String::from_utf8_lossy(&other.into_bytes())),
+                }
+            }
+            Ok(out)
+        }
+        .await;
+        let _ = self.remove_container(&id).await;
+        result
+    }
+
+    async fn exec_commands_since(
+        &self,
+        container: &str,
+        since: i64,
+    ) -> Result<Vec<String>, EngineError> {
+        // `until` to the nanosecond: a whole second would make the daemon hold the request
+        // open until that second has passed.
+        let now = chrono::Utc::now();
+        let options = EventsOptions {
+            since: Some(since.to_string()),
+            until: Some(format!(
+                "{}.{:09}",
+                now.timestamp(),
+                now.timestamp_subsec_nanos()
+            )),
+            filters: Some(HashMap::from([
+                ("type".to_string(), vec!["container".to_string()]),
+                ("container".to_string(), vec![container.to_string()]),
+            ])),
+        };
+        let mut stream = self.docker.events(Some(options));
+        let mut commands = Vec::new();
+        let read = timeout(CALL_TIMEOUT, async {
+            while let Some(item) = stream.next().await {
+                let event = item.map_err(|e| classify(&e, &self.endpoint))?;
+                if let Some(cmd) = event
+                    .action
+                    .as_deref()
+                    .and_then(|a| a.strip_prefix("exec_start: "))
+                {
+                    commands.push(cmd.to_string());
+                }
+            }
+            Ok::<(), EngineError>(())
+        })
+        .await;
+        match read {
+            Ok(r) => r.map(|()| commands),
+            Err(_) => Err(EngineError::Timeout {
+                what: "read past events".into(),
+                secs: CALL_TIMEOUT.as_secs(),
+            }),
+        }
+    }
+
+    async fn labelled(&self, labels: &[(String, String)]) -> Result<Resources, EngineError> {
+        let filter: HashMap<String, Vec<String>> = HashMap::from([(
+            "label".to_string(),
+            labels.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+        )]);
+        let containers = self
+            .call(
+                "list containers",
+                self.docker.list_containers(Some(ListContainersOptions {
+                    all: true,
+                    filters: Some(filter.clone()),
+                    ..Default::default()
+                })),
+            )
+            .await?;
+        let networks = self
+            .call(
+                "list networks",
+                self.docker.list_networks(Some(ListNetworksOptions {
+                    filters: Some(filter.clone()),
+                })),
+            )
+            .await?;
+        let volumes = self
+            .call(
+                "list volumes",
+                self.docker.list_volumes(Some(ListVolumesOptions {
+                    filters: Some(filter),
+                })),
+            )
+            .await?;
+        Ok(Resources {
+            containers: containers
+                .into_iter()
+                .filter_map(|c| {
+                    c.names
+                        .and_then(|n| n.first().map(|n| n.trim_start_matches('/').to_string()))
+                })
+                .collect(),
+            networks: networks.into_iter().filter_map(|n| n.name).collect(),
+            volumes: volumes
+                .volumes
+                .unwrap_or_default()
+                .into_iter()
+                .map(|v| v.name)
+                .collect(),
+        })
+    }
+
+    async fn remove_container(&self, name: &str) -> Result<(), EngineError> {
+        let options = RemoveContainerOptions {
+            force: true,
+            v: true,
+            ..Default::default()
+        };
+        match self
+            .call(
+                "remove a container",
+                self.docker.remove_container(name, Some(options)),
+            )
+            .await
+        {
+            Err(EngineError::Daemon { status: 404, .. }) => Ok(()),
+            // Removal already under way (an auto-removed container): wait for it to finish.
+            Err(EngineError::Daemon { status: 409, .. }) => {
+                for _ in 0..40 {
+                    if self.container(name).await?.is_none() {
+                        return Ok(());
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+                Ok(())
+            }
+            other => other,
+        }
+    }
+
+    async fn remove_network(&self, name: &str) -> Result<(), EngineError> {
+        match self
+            .call("remove a network", self.docker.remove_network(name))
+            .await
+        {
+            Err(EngineError::Daemon { status: 404, .. }) => Ok(()),
+            other => other,
+        }
+    }
+
+    async fn remove_volume(&self, name: &str) -> Result<(), EngineError> {
+        match self
+            .call(
+                "remove a volume",
+                self.docker
+                    .remove_volume(name, Some(RemoveVolumeOptions { force: false })),
+            )
+            .await
+        {
+            Err(EngineError::Daemon { status: 404, .. }) => Ok(()),
+            other => other,
+        }
+    }
+
+    fn events(&self) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
+        let options = EventsOptions {
+            filters: Some(HashMap::from([(
+                "type".to_string(),
+                vec!["container".into(), "network".into(), "volume".into()],
+            )])),
+            ..Default::default()
+        };
+        // The events stream is long-lived: use a client without the per-call timeout.
+        let docker = self
+            .docker
+            .clone()
+            .with_timeout(Duration::from_secs(u32::MAX as u64));
+        let endpoint = self.endpoint.clone();
+        docker
+            .events(Some(options))
+            .map(move |item| item.map(daemon_event).map_err(|e| classify(&e, &endpoint)))
+            .boxed()
+    }
+
+    fn events_since(&self, since_ns: i64) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
+        self.stream_events_since(since_ns)
+    }
+
+    async fn past_events(&self, since_ns: i64) -> Result<Vec<DaemonEvent>, EngineError> {
+        self.read_past_events(since_ns).await
+    }
+
+    fn attach_output(&self, container: &str) -> BoxStream<'static, Result<Vec<u8>, EngineError>> {
+        self.attach_stream(container)
+    }
+
+    async fn logs(&self, container: &str, limit: usize) -> Result<String, EngineError> {
+        self.bounded_logs(container, limit).await
+    }
+}

@@ -1,0 +1,40 @@
+//! Lessons: markdown rendered into a neutral model of styled, wrapped lines (no terminal types),
+//! their section list, their knowledge-check quizzes, and the catalog of lessons and labs found
+//! under a content root (`lessons/*.md`, `lessons/<LESSON>.quiz.yaml`, `labs/<LESSON>/*.yaml`).
+//!
+//! - `markdown`: rendering and the section list;
+//! - `quiz`: the knowledge check;
+//! - `catalog`: lessons and labs below a content root.
+
+mod catalog;
+mod markdown;
+mod quiz;
+
+use std::path::{Path, PathBuf};
+
+pub use catalog::*;
+pub use markdown::*;
+pub use quiz::*;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LessonError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error(
+        "no lessons or labs found under {root} (looked for lessons/*.md and labs/<LESSON>/*.yaml)\n  fix: run labrunner from the course folder, or pass --root DIR (or set LABRUNNER_ROOT)"
+    )]
+    NoContent { root: PathBuf },
+}
+
+fn invalid(path: &Path, message: impl Into<String>) -> LessonError {
+    LessonError::Invalid {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
+}
