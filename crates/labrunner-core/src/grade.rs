@@ -230,18 +230,27 @@ impl Seen {
             .map(|(o, _)| o.verdict.passed())
             .collect()
     }
-    /// Points of the checks that pass: how close this is to the step's goal.
-    fn closeness(&self) -> u32 {
-        self.outcomes
+    /// How close this is to the step's goal: points of the checks that pass, then how many
+    /// checks could be carried out at all (a container that exists, on the wrong network,
+    /// is closer than none).
+    fn closeness(&self) -> (u32, usize) {
+        let points = self
+            .outcomes
             .iter()
             .filter(|(o, _)| o.verdict.passed())
             .map(|(o, _)| o.points)
-            .sum()
+            .sum();
+        let determinate = self
+            .outcomes
+            .iter()
+            .filter(|(o, _)| o.verdict.cause().is_none())
+            .count();
+        (points, determinate)
     }
 }
 
 /// Per step: the state shown in the report. For a credited step, what was seen when it was
-/// credited; otherwise the closest state the submission reached (the latest of equals).
+/// credited; otherwise the closest state the submission reached (the first of equals).
 struct Progress {
     credit: Credit,
     shown: Vec<Option<Seen>>,
@@ -249,8 +258,8 @@ struct Progress {
 
 impl Progress {
     /// Take what `step`'s checks show now: it credits the step if the step is pending and
-    /// every check passes (returns true), and is kept as the step's evidence if it is at least
-    /// as close as what was kept. A credited step keeps what credited it.
+    /// every check passes (returns true), and is kept as the step's evidence if it is closer
+    /// than what was kept. A credited step keeps what credited it.
     fn observe(&mut self, step: usize, seen: Seen) -> bool {
         if self.credit.is_credited(step) {
             return false;
@@ -260,7 +269,7 @@ impl Progress {
         if credited
             || slot
                 .as_ref()
-                .is_none_or(|kept| seen.closeness() >= kept.closeness())
+                .is_none_or(|kept| seen.closeness() > kept.closeness())
         {
             *slot = Some(seen);
         }
