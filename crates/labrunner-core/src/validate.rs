@@ -7,6 +7,7 @@
 //! targets, dangerous options, and small mistakes in check fields. Errors make a lab invalid;
 //! warnings do not.
 
+use crate::variants::VariantKind;
 use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::path::Path;
@@ -270,7 +271,8 @@ impl<'a> Linter<'a> {
                 );
             }
             for (k, c) in alt.commands.iter().enumerate() {
-                self.command(&format!("{node}.commands[{k}]"), c);
+                let node = format!("{node}.commands[{k}]");
+                self.command_of(&node, c, Some(VariantKind::Alternative));
             }
         }
         for (m, mistake) in step.mistakes.iter().enumerate() {
@@ -283,7 +285,8 @@ impl<'a> Linter<'a> {
                 );
             }
             for (k, c) in mistake.commands.iter().enumerate() {
-                self.command_of(&format!("{node}.commands[{k}]"), c, true);
+                let node = format!("{node}.commands[{k}]");
+                self.command_of(&node, c, Some(VariantKind::Mistake));
             }
             self.regex(&format!("{node}.told"), &mistake.told);
         }
@@ -374,12 +377,14 @@ impl<'a> Linter<'a> {
 
     /// One setup, cleanup, solution or alternative command.
     fn command(&mut self, node: &str, cmd: &Command) {
-        self.command_of(node, cmd, false);
+        self.command_of(node, cmd, None);
     }
 
-    /// One command. A mistake's command (`near_miss`) may, like one expected to fail, name
-    /// what is not declared and use a relative mount target: that is the mistake.
-    fn command_of(&mut self, node: &str, cmd: &Command, near_miss: bool) {
+    /// One command. An alternative's or a mistake's command is written as a student types it,
+    /// so an image without a tag is fine there; a mistake's may also, like one expected to
+    /// fail, name what is not declared and use a relative mount target: that is the mistake.
+    fn command_of(&mut self, node: &str, cmd: &Command, variant: Option<VariantKind>) {
+        let near_miss = variant == Some(VariantKind::Mistake);
         let (text_node, expects_failure) = match cmd {
             Command::Plain(_) => (node.to_string(), near_miss),
             Command::Failing(f) => {
@@ -400,7 +405,9 @@ impl<'a> Linter<'a> {
                 return;
             }
         };
-        if let Some(spec) = container_spec(&action) {
+        if let Some(spec) = container_spec(&action)
+            && variant.is_none()
+        {
             self.image_tag(&text_node, &spec.image);
         }
         for danger in action.dangers(Some(Path::new(LINT_WORKDIR))) {
