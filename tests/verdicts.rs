@@ -690,3 +690,161 @@ async fn new_kinds_pass_on_the_right_state_and_fail_on_the_wrong_one() {
         "rm -rf /backup/*",
     ]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// The user's own data.
+
+/// Names, sizes and checksums of every file in a volume, read by a throwaway container.
+fn volume_digest(volume: &str) -> String {
+    docker(&[
+        "run",
+        "--rm",
+        "-v",
+        &format!("{volume}:/d:ro"),
+        BUSYBOX,
+        "sh",
+        "-c",
+        "cd /d && ls -ln && sha256sum *",
+    ])
+}
+
+#[tokio::test]
+async fn the_users_own_data_stays_byte_identical() {
+    use labrunner_core::live::{self, LiveCommand, LiveConfig};
+    use labrunner_core::runner::{LabRun, RunEvent};
+
+    let Some(engine) = engine().await else { return };
+    // The shipped lab's own names: nothing of them may exist before (the suite holds the
+    // daemon lock, so no other test uses them now).
+    for (kind, name) in [
+        ("volume", "persistent-store"),
+        ("network", "isolated-net"),
+        ("container", "db-writer"),
+        ("container", "ledger-reader"),
+    ] {
+        let exists = Command::new("docker")
+            .args([kind, "inspect", name])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
+        assert!(
+            !exists,
+            "{kind} {name} exists on this daemon; this test needs it absent"
+        );
+    }
+    docker(&["volume", "create", "persistent-store"]);
+    docker(&[
+        "run",
+        "--rm",
+        "-v",
+        "persistent-store:/d",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "printf 'my own ledger: 42\\n' > /d/ledger.txt && printf '\\001\\002\\377 notes' > /d/notes.bin",
+    ]);
+    let before = volume_digest("persistent-store");
+    assert!(
+        before.contains("ledger.txt") && before.contains("notes.bin"),
+        "{before}"
+    );
+
+    let loaded = labrunner_core::validate::load_valid(
+        &root().join("labs/MOD-DOCKER-04/volume-persistence.yaml"),
+    )
+    .expect("the lab loads")
+    .0;
+    let lab = loaded.lab;
+    let map = ImageMap::parse_entries(IMAGE_MAP).expect("image map");
+    let workdir = tempfile::tempdir().expect("temp dir");
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+    let mut run = LabRun::new(&engine, &lab, workdir.path().join("lab"), map).with_events(tx);
+    // Opening the lab says what exists before anything runs.
+    let found = run.preflight().await.expect("preflight");
+    assert_eq!(
+        found.iter().map(ToString::to_string).collect::<Vec<_>>(),
+        ["volume persistent-store"]
+    );
+    run.prepare_workdir().expect("lab folder");
+    run.setup().await.expect("setup");
+    // "Run it for me" on every step, a reset, and quit; the user gave no consent.
+    let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel();
+    for i in 0..lab.steps.len() {
+        cmd_tx.send(LiveCommand::Goto(i)).expect("send");
+        cmd_tx.send(LiveCommand::Assist).expect("send");
+    }
+    cmd_tx.send(LiveCommand::Reset).expect("send");
+    cmd_tx.send(LiveCommand::Quit).expect("send");
+    let config = LiveConfig {
+        fallback: Duration::from_secs(60),
+        ..LiveConfig::default()
+    };
+    live::run(&run, 0, cmd_rx, config).await;
+    drop(run);
+    let mut events = Vec::new();
+    while let Ok(e) = rx.try_recv() {
+        events.push(e);
+    }
+    assert!(
+        matches!(events.first(), Some(RunEvent::Preexisting { resources }) if resources == &["volume persistent-store"]),
+        "the first thing said is what existed: {:?}",
+        events.first()
+    );
+    let refused: Vec<&String> = events
+        .iter()
+        .filter_map(|e| match e {
+            RunEvent::ActionRan {
+                error: Some(err), ..
+            } if err.starts_with("not run: volume persistent-store existed before") => Some(err),
+            _ => None,
+        })
+        .collect();
+    assert!(
+        refused.len() >= 2,
+        "the writer and the reader mount the volume read-write and are refused: {events:#?}"
+    );
+
+    // `clean` and `grade` (the daemon's state, and a replayed submission).
+    let home = tempfile::tempdir().expect("temp home");
+    let clean = labrunner(home.path())
+        .args(["clean", "--lab", "volume-persistence"])
+        .output()
+        .expect("clean runs");
+    assert!(
+        clean.status.success(),
+        "{}",
+        String::from_utf8_lossy(&clean.stderr)
+    );
+    let lab_path = root().join("labs/MOD-DOCKER-04/volume-persistence.yaml");
+    let state = labrunner(home.path())
+        .arg("grade")
+        .arg(&lab_path)
+        .args(["--format", "json"])
+        .output()
+        .expect("grade runs");
+    let r = report(&state);
+    assert_eq!(r["score"], 0, "nothing of the lab was done: {r:#}");
+    let replayed = spawn_grade(
+        home.path(),
+        &lab_path,
+        &fixture("lesson-volume-persistence.sh"),
+        "vx-userdata",
+    )
+    .wait_with_output()
+    .expect("grade runs");
+    let r = report(&replayed);
+    assert_eq!(r["score"], r["max_score"], "{r:#}");
+    purge("vx-userdata");
+
+    let after = volume_digest("persistent-store");
+    docker_quiet(&["volume", "rm", "persistent-store"]);
+    assert_eq!(before, after, "the user's files changed");
+    for (kind, name) in [("network", "isolated-net"), ("container", "db-writer")] {
+        let exists = Command::new("docker")
+            .args([kind, "inspect", name])
+            .output()
+            .map(|o| o.status.success())
+            .unwrap_or(false);
+        assert!(!exists, "{kind} {name} was left behind");
+    }
+}
