@@ -139,6 +139,8 @@ pub enum HomeRow {
 
 pub struct App {
     pub catalog: Catalog,
+    /// Image substitutions in force: the commands shown and copied name the mapped images.
+    pub image_map: labrunner_core::images::ImageMap,
     pub progress: ProgressKeeper,
     pub mode: Mode,
     pub overlay: Option<Overlay>,
@@ -161,6 +163,7 @@ pub struct App {
 impl App {
     pub fn new(catalog: Catalog, progress: ProgressKeeper) -> Self {
         App {
+            image_map: Default::default(),
             catalog,
             progress,
             mode: Mode::Home,
@@ -378,6 +381,7 @@ impl App {
                         self.notify(Level::Error, format!("progress not saved: {e}"));
                     }
                     let mut view = LabView::new(lab.clone(), self.progress.get().lab(&id));
+                    view.image_map = self.image_map.clone();
                     if super::lab_view::uses_workdir(&lab.lab) {
                         view.workdir = Some((self.workdir_of)(&id));
                     }
@@ -502,7 +506,7 @@ impl App {
                 let Some(step) = view.lab.lab.steps.get(view.selected) else {
                     return;
                 };
-                let text: Vec<&str> = step.solution.iter().map(|c| c.text()).collect();
+                let text: Vec<String> = step.solution.iter().map(|c| view.shown(c)).collect();
                 let text = text.join("\n");
                 let n = step.solution.len();
                 effects.push(Effect::Copy(text));

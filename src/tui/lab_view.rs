@@ -108,9 +108,17 @@ pub struct LabView {
     pub workdir: Option<std::path::PathBuf>,
     /// The latest image pull progress line, while a command waits for its image.
     pub pull: Option<String>,
+    /// Image substitutions in force.
+    pub image_map: labrunner_core::images::ImageMap,
 }
 
 impl LabView {
+    /// A command as it will run, and as the student is shown it and copies it: naming the
+    /// mapped image where an image map is in force.
+    pub fn shown(&self, command: &labrunner_core::lab::Command) -> String {
+        self.image_map.shown_command(command.text())
+    }
+
     pub fn new(lab: LoadedLab, progress: Option<&LabProgress>) -> Self {
         let steps: Vec<StepView> = lab
             .lab
@@ -144,6 +152,7 @@ impl LabView {
             scroll: 0,
             workdir: None,
             pull: None,
+            image_map: Default::default(),
         };
         view.advance();
         view.selected = view.current().unwrap_or(0);

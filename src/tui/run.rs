@@ -68,6 +68,7 @@ pub async fn run(root: &Path, image_map: ImageMap) -> Result<(), TuiError> {
     // Everything that can fail with a plain message fails before the terminal is taken over.
     let catalog = load_catalog(root)?;
     let mut app = build_app(catalog, &progress::default_dir());
+    app.image_map = image_map.clone();
     let mut terminal = ratatui::try_init()?;
     // ratatui's hook restores raw mode and the screen; mouse capture must be undone too.
     let hook = std::panic::take_hook();

@@ -141,7 +141,7 @@ pub fn step_lines(view: &LabView, width: u16) -> Vec<Line<'static>> {
     ]));
     for c in &step.solution {
         lines.push(Line::from(Span::styled(
-            format!(" $ {} ", c.text()),
+            format!(" $ {} ", view.shown(c)),
             theme::code(),
         )));
         if let Some(err) = c.expected_error() {
