@@ -695,3 +695,6 @@ mod tests {
         assert_eq!(excerpt(&long).len(), 303);
     }
 }
+
+#[cfg(test)]
+mod fake_tests;
