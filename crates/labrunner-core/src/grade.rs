@@ -710,3 +710,6 @@ mod tests {
         assert_eq!(excerpt(&long).len(), 303);
     }
 }
+
+#[cfg(test)]
+mod fake_tests;

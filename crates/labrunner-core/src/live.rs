@@ -198,41 +198,4 @@ async fn watch(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::BTreeMap;
-
-    fn event(action: &str, attrs: &[(&str, &str)]) -> DaemonEvent {
-        DaemonEvent {
-            kind: "container".into(),
-            action: action.into(),
-            name: Some("api".into()),
-            id: Some("0123456789ab".into()),
-            time_ns: 0,
-            attributes: attrs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect::<BTreeMap<_, _>>(),
-        }
-    }
-
-    #[test]
-    fn own_activity_is_not_relevant() {
-        let own: HashSet<String> = ["ping -c 1 -W 1 ".to_string()].into();
-        assert!(is_relevant(&event("start", &[]), &own));
-        assert!(is_relevant(
-            &event("exec_start: cat /app/data/ledger.txt", &[]),
-            &own
-        ));
-        assert!(!is_relevant(
-            &event("exec_start: ping -c 1 -W 1 web", &[]),
-            &own
-        ));
-        assert!(!is_relevant(&event("exec_create: cat /x", &[]), &own));
-        assert!(!is_relevant(&event("exec_die", &[]), &own));
-        assert!(!is_relevant(
-            &event("start", &[(LABEL_ROLE, "check")]),
-            &own
-        ));
-    }
-}
+pub(crate) mod tests;

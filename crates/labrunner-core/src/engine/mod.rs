@@ -1,6 +1,8 @@
 //! The Docker engine behind a small trait. [`docker::DockerEngine`] (bollard) is the real one.
 
 pub mod docker;
+#[cfg(any(test, feature = "fake"))]
+pub mod fake;
 pub mod timed;
 
 use std::collections::BTreeMap;
