@@ -202,6 +202,8 @@ impl Action {
     pub fn dangers(&self, sandbox: Option<&Path>) -> Vec<Danger> {
         match self {
             Action::Run(c) | Action::Create(c) => container_dangers(c, sandbox),
+            // A network prune filtered on a label is confined to the run's own networks.
+            Action::NetworkPrune { labels, .. } if !labels.is_empty() => Vec::new(),
             Action::NetworkPrune { .. } | Action::VolumePrune { .. } => vec![danger(
                 "prune",
                 "removes resources of everyone using this Docker daemon, not only the lab's",

@@ -355,6 +355,12 @@ impl State {
             return Err(no_such("container", name));
         };
         c.status = "running".into();
+        // Started on networks that exist, like the daemon: an endpoint on each.
+        c.endpoints = c
+            .networks
+            .iter()
+            .map(|n| (n.clone(), format!("ep-{n}")))
+            .collect();
         let labels = c.labels.clone();
         let networks = c.networks.clone();
         for n in networks {

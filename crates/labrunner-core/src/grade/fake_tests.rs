@@ -44,7 +44,6 @@ async fn an_interrupted_grading_removes_what_it_created() {
     let result = grade(&fake, &lab, submission(), &options("px-int"), interrupt).await;
     assert!(matches!(result, Err(GradeError::Interrupted)), "{result:?}");
     assert_eq!(fake.existing(), Vec::<String>::new(), "nothing is left");
-    assert!(fake.calls("remove_network") >= 1 && fake.calls("remove_volume") >= 1);
 }
 
 #[tokio::test(start_paused = true)]
