@@ -25,9 +25,17 @@ if ! docker info >/dev/null 2>&1; then
 fi
 echo "setup: Docker $(docker version --format '{{.Server.Version}} (API {{.Server.APIVersion}})')"
 
-if ! docker image inspect labrunner-fixture/busybox:1 labrunner-fixture/web:1 labrunner-fixture/bare:1 >/dev/null 2>&1; then
-  bash scripts/fixture-images.sh
-fi
+# The fixture images, rebuilt when one is missing or was built to an older contract
+# (scripts/fixture-images.md).
+contract=$(sed -n 's/^CONTRACT=//p' scripts/fixture-images.sh)
+for image in busybox alpine web bare; do
+  found=$(docker image inspect "labrunner-fixture/$image:1" \
+    --format '{{index .Config.Labels "io.labrunner.fixture.contract"}}' 2>/dev/null || true)
+  if [ "$found" != "$contract" ]; then
+    bash scripts/fixture-images.sh
+    break
+  fi
+done
 
 if [ -f scripts/test-deps.sh ]; then
   bash scripts/test-deps.sh

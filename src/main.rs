@@ -15,6 +15,8 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Open one lab in the TUI, its terminal pane focused (a lab id or a lab file).
+    Lab(cli::lab::Args),
     /// Check lab files for errors (default: labs/).
     Validate(cli::validate::Args),
     /// Print the JSON Schema of the lab format.
@@ -45,6 +47,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match args.command {
             None => cli::tui::run(args.tui).await,
+            Some(Command::Lab(a)) => cli::lab::run(a).await,
             Some(Command::Validate(a)) => cli::validate::run(a).await,
             Some(Command::Schema(a)) => cli::schema::run(a).await,
             Some(Command::Explain(a)) => cli::explain::run(a).await,

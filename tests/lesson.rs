@@ -1,106 +1,66 @@
-//! Content checks for lesson MOD-DOCKER-04: canonical sections in order, a link to every lab
-//! file (and every relative link resolving), a well-formed quiz, and lab files that load.
+//! Lessons, checked by the product itself: `labrunner validate` lints every shipped lesson and
+//! reports each broken fixture lesson at its line and column; `labrunner test LESSON.md` runs
+//! fixture lessons' demonstrations on the real daemon and fails on wrong output, leftovers and
+//! missing images. Plus content rules that hold for every lesson and its labs and quiz.
+
+mod common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
-use pulldown_cmark::{Event, HeadingLevel, Parser, Tag, TagEnd};
 use serde::Deserialize;
 
-const LESSON_ID: &str = "MOD-DOCKER-04";
-
-/// The `##` sections every lesson has, in this order.
-const CANONICAL_SECTIONS: &[&str] = &[
-    "Metadata",
-    "Overview",
-    "Learning Objectives",
-    "Prerequisites",
-    "Why This Exists",
-    "Core Concepts",
-    "Architecture",
-    "Real-World Example",
-    "Hands-on Demonstration",
-    "Hands-on Lab",
-    "Verification",
-    "Troubleshooting",
-    "Cleanup",
-    "Production Notes",
-    "Common Mistakes",
-    "Failure-Driven Learning",
-    "Engineering Decisions",
-    "Best Practices",
-    "Summary",
-    "Cheat Sheet",
-    "Knowledge Check",
-    "Interview Preparation",
-];
+const BIN: &str = env!("CARGO_BIN_EXE_labrunner");
+const LINT_FIXTURES: &str = "tests/fixtures/lessons/lessons";
+const DOCTEST_FIXTURES: &str = "tests/fixtures/doctest";
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn lesson_path() -> PathBuf {
-    root().join("lessons").join(format!("{LESSON_ID}.md"))
 }
 
 fn read(path: &Path) -> String {
     std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()))
 }
 
-/// The text of every heading of `level`, in document order.
-fn headings(markdown: &str, level: HeadingLevel) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut current: Option<String> = None;
-    for event in Parser::new(markdown) {
-        match event {
-            Event::Start(Tag::Heading { level: l, .. }) if l == level => {
-                current = Some(String::new())
-            }
-            Event::Text(t) | Event::Code(t) => {
-                if let Some(h) = current.as_mut() {
-                    h.push_str(&t);
-                }
-            }
-            Event::End(TagEnd::Heading(l)) if l == level => {
-                if let Some(h) = current.take() {
-                    out.push(h.trim().to_string());
-                }
-            }
-            _ => {}
-        }
-    }
-    out
+fn run(args: &[&str]) -> (Output, String) {
+    let out = Command::new(BIN)
+        .args(args)
+        .current_dir(root())
+        .output()
+        .expect("run labrunner");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out, text)
 }
 
-/// Destinations of every markdown link, with the `##` section each one appears in.
-fn links(markdown: &str) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    let mut section = String::new();
-    let mut in_h2 = false;
-    for event in Parser::new(markdown) {
-        match event {
-            Event::Start(Tag::Heading {
-                level: HeadingLevel::H2,
-                ..
-            }) => {
-                in_h2 = true;
-                section.clear();
-            }
-            Event::End(TagEnd::Heading(HeadingLevel::H2)) => in_h2 = false,
-            Event::Text(t) if in_h2 => section.push_str(&t),
-            Event::Start(Tag::Link { dest_url, .. }) => {
-                out.push((section.clone(), dest_url.to_string()))
-            }
-            _ => {}
-        }
-    }
-    out
-}
-
-fn lab_files() -> Vec<PathBuf> {
-    let dir = root().join("labs").join(LESSON_ID);
-    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+/// Every shipped lesson (`lessons/*.md`), with its id.
+fn lessons() -> Vec<(String, PathBuf)> {
+    let dir = root().join("lessons");
+    let mut out: Vec<(String, PathBuf)> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()))
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| p.extension().is_some_and(|e| e == "md"))
+        .map(|p| {
+            let id = p.file_stem().unwrap().to_string_lossy().to_string();
+            (id, p)
+        })
+        .collect();
+    out.sort();
+    assert!(!out.is_empty(), "no lessons under {}", dir.display());
+    out
+}
+
+/// The lab files of a lesson.
+fn lab_files(lesson_id: &str) -> Vec<PathBuf> {
+    let dir = root().join("labs").join(lesson_id);
+    let Ok(entries) = std::fs::read_dir(&dir) else {
+        return Vec::new();
+    };
+    let mut files: Vec<PathBuf> = entries
         .map(|entry| entry.expect("directory entry").path())
         .filter(|p| p.extension().is_some_and(|e| e == "yaml"))
         .collect();
@@ -108,134 +68,434 @@ fn lab_files() -> Vec<PathBuf> {
     files
 }
 
-#[test]
-fn lesson_has_every_canonical_section_in_order() {
-    let text = read(&lesson_path());
-    let found = headings(&text, HeadingLevel::H2);
-    let expected: Vec<String> = CANONICAL_SECTIONS.iter().map(|s| s.to_string()).collect();
-    assert_eq!(
-        found, expected,
-        "the lesson's `##` sections must be exactly the canonical ones, in order"
-    );
+// ---------------------------------------------------------------------------------------------
+// Lint
 
-    let titles = headings(&text, HeadingLevel::H1);
-    assert_eq!(titles.len(), 1, "exactly one `#` title, found {titles:?}");
+#[test]
+fn every_shipped_lesson_passes_the_lesson_lint() {
+    let (out, text) = run(&["validate", "lessons/"]);
+    assert!(out.status.success(), "validate lessons/ failed:\n{text}");
+    let count = lessons().len();
+    let files = if count == 1 { "file" } else { "files" };
     assert!(
-        titles[0].starts_with(LESSON_ID),
-        "the title names the lesson id: {}",
-        titles[0]
+        text.contains(&format!("{count} {files}, 0 errors, 0 warnings")),
+        "validate lessons/ reported diagnostics:\n{text}"
     );
 }
 
 #[test]
-fn lesson_metadata_names_the_lesson() {
-    let text = read(&lesson_path());
-    let metadata = text
-        .split("\n## ")
-        .find(|s| s.starts_with("Metadata"))
-        .expect("a Metadata section");
-    for needle in [
-        "Lesson ID:** MOD-DOCKER-04",
-        "Module:**",
-        "Difficulty:**",
-        "Duration:**",
-        "Version:**",
-        "Last updated:** 2026-11-23",
-    ] {
-        assert!(metadata.contains(needle), "Metadata lacks `{needle}`");
-    }
+fn a_lesson_that_follows_the_structure_is_clean() {
+    let (out, text) = run(&["validate", &format!("{LINT_FIXTURES}/GOOD-LESSON.md")]);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("1 file, 0 errors, 0 warnings"), "{text}");
 }
 
+/// (fixture lesson, file the diagnostic names, line, column, severity, message fragment).
+const LINT_CASES: &[(&str, &str, usize, usize, &str, &str)] = &[
+    (
+        "MISSING-SECTION",
+        "MISSING-SECTION.md",
+        85,
+        1,
+        "error",
+        "missing section `## Troubleshooting Guide`",
+    ),
+    (
+        "OUT-OF-ORDER",
+        "OUT-OF-ORDER.md",
+        49,
+        1,
+        "error",
+        "section `## Hands-on Lab` is out of order",
+    ),
+    (
+        "UNKNOWN-SECTION",
+        "UNKNOWN-SECTION.md",
+        13,
+        1,
+        "error",
+        "`## Overview` is not a section of the canonical lesson structure",
+    ),
+    (
+        "DUPLICATE-SECTION",
+        "DUPLICATE-SECTION.md",
+        93,
+        1,
+        "error",
+        "section `## Summary` appears twice",
+    ),
+    (
+        "MISSING-FIELD",
+        "MISSING-FIELD.md",
+        3,
+        1,
+        "error",
+        "`## Lesson Metadata` does not state `Learning Track`",
+    ),
+    (
+        "BAD-DIFFICULTY",
+        "BAD-DIFFICULTY.md",
+        7,
+        19,
+        "error",
+        "difficulty `Hard` is not one the curriculum uses",
+    ),
+    (
+        "WRONG-ID",
+        "WRONG-ID.md",
+        5,
+        18,
+        "error",
+        "lesson id `SOME-OTHER-ID` does not match the file name `WRONG-ID.md`",
+    ),
+    (
+        "LAB-FIELD-MISSING",
+        "LAB-FIELD-MISSING.md",
+        45,
+        1,
+        "error",
+        "`## Hands-on Lab` does not state `Environment`",
+    ),
+    (
+        "KC-PART-MISSING",
+        "KC-PART-MISSING.md",
+        97,
+        1,
+        "error",
+        "`## Knowledge Check` has no part `### Scenario Questions`",
+    ),
+    (
+        "BROKEN-LINK",
+        "BROKEN-LINK.md",
+        52,
+        3,
+        "error",
+        "link `../labs/BROKEN-LINK/missing.yaml` points at nothing",
+    ),
+    (
+        "LAB-NOT-LINKED",
+        "LAB-NOT-LINKED.md",
+        45,
+        1,
+        "error",
+        "the lab `forgotten-lab.yaml` is not linked from `## Hands-on Lab`",
+    ),
+    (
+        "SHARED-NAMES",
+        "SHARED-NAMES.md",
+        45,
+        1,
+        "warning",
+        "container lrlint-same is declared by several labs of this lesson: one-lab, two-lab",
+    ),
+    (
+        "QUIZ-NOT-LINKED",
+        "QUIZ-NOT-LINKED.md",
+        97,
+        1,
+        "error",
+        "`## Knowledge Check` does not link to its quiz",
+    ),
+    (
+        "QUIZ-BAD-ANSWER",
+        "QUIZ-BAD-ANSWER.quiz.yaml",
+        1,
+        1,
+        "error",
+        "question `q1`: answer 5 is not one of the 2 choices",
+    ),
+    (
+        "QUIZ-WRONG-LESSON",
+        "QUIZ-WRONG-LESSON.quiz.yaml",
+        1,
+        1,
+        "error",
+        "the quiz names lesson `ANOTHER`, not `QUIZ-WRONG-LESSON`",
+    ),
+    (
+        "NO-TITLE",
+        "NO-TITLE.md",
+        1,
+        1,
+        "error",
+        "the lesson has no `#` title",
+    ),
+    (
+        "DEMO-UNRUNNABLE",
+        "DEMO-UNRUNNABLE.md",
+        44,
+        3,
+        "error",
+        "labrunner cannot run this demonstration: unsupported docker command `docker compose`",
+    ),
+    (
+        "NO-CLEANUP",
+        "NO-CLEANUP.md",
+        64,
+        1,
+        "error",
+        "the lesson runs demonstrations but has no cleanup block",
+    ),
+];
+
 #[test]
-fn hands_on_lab_section_links_every_lab_file() {
-    let text = read(&lesson_path());
-    let lab_links: BTreeSet<String> = links(&text)
-        .into_iter()
-        .filter(|(section, _)| section == "Hands-on Lab")
-        .map(|(_, dest)| dest)
-        .collect();
-    let files = lab_files();
-    assert!(
-        files.len() >= 8,
-        "expected the eight labs, found {}",
-        files.len()
-    );
-    for file in &files {
-        let name = file
-            .file_name()
-            .and_then(|n| n.to_str())
-            .expect("utf-8 file name");
-        let wanted = format!("../labs/{LESSON_ID}/{name}");
+fn each_broken_lesson_is_reported_at_its_line_and_column_with_a_hint() {
+    for (lesson, file, line, column, severity, fragment) in LINT_CASES {
+        let path = format!("{LINT_FIXTURES}/{lesson}.md");
+        let (out, text) = run(&["validate", &path]);
+        let expected = format!("{LINT_FIXTURES}/{file}:{line}:{column}: {severity}: {fragment}");
+        let found = text.lines().position(|l| l.starts_with(&expected));
         assert!(
-            lab_links.contains(&wanted),
-            "the Hands-on Lab section does not link {wanted}"
+            found.is_some(),
+            "{lesson}: expected `{expected}` in:\n{text}"
         );
-    }
-}
-
-#[test]
-fn every_relative_link_in_the_lesson_resolves() {
-    let text = read(&lesson_path());
-    let base = lesson_path().parent().expect("lessons/").to_path_buf();
-    let mut checked = 0;
-    for (section, dest) in links(&text) {
-        if dest.contains("://") || dest.starts_with('#') || dest.starts_with("mailto:") {
-            continue;
+        let hint = text.lines().nth(found.unwrap() + 1).unwrap_or_default();
+        assert!(
+            hint.starts_with("  hint: "),
+            "{lesson}: no hint after the diagnostic:\n{text}"
+        );
+        if *severity == "error" {
+            assert_eq!(out.status.code(), Some(1), "{lesson}: exit code\n{text}");
+        } else {
+            assert!(
+                out.status.success(),
+                "{lesson}: a warning alone fails validate\n{text}"
+            );
         }
-        let path = dest.split('#').next().unwrap_or(&dest);
-        let target = base.join(path);
-        assert!(
-            target.exists(),
-            "link `{dest}` in section {section} points to a missing file {}",
-            target.display()
+        // Exactly one problem per fixture, apart from the section a rename leaves missing.
+        let problems = text
+            .lines()
+            .filter(|l| l.contains(": error: ") || l.contains(": warning: "))
+            .count();
+        let allowed = if *lesson == "UNKNOWN-SECTION" { 2 } else { 1 };
+        assert_eq!(
+            problems, allowed,
+            "{lesson}: unexpected diagnostics:\n{text}"
         );
-        checked += 1;
     }
+}
+
+#[test]
+fn every_lint_fixture_is_covered_by_a_case() {
+    let dir = root().join(LINT_FIXTURES);
+    for entry in std::fs::read_dir(&dir).expect("list fixtures") {
+        let path = entry.expect("entry").path();
+        if path.extension().is_some_and(|e| e == "md") {
+            let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+            assert!(
+                stem == "GOOD-LESSON" || LINT_CASES.iter().any(|c| c.0 == stem),
+                "{stem}.md has no case in LINT_CASES"
+            );
+        }
+    }
+}
+
+#[test]
+fn lesson_diagnostics_come_as_json_too() {
+    let path = format!("{LINT_FIXTURES}/WRONG-ID.md");
+    let (_, text) = run(&["validate", "--json", &path]);
+    let diags: serde_json::Value = serde_json::from_str(&text).expect("JSON diagnostics");
+    let first = &diags[0];
+    assert_eq!(first["line"], 5, "{text}");
+    assert_eq!(first["column"], 18, "{text}");
     assert!(
-        checked >= 8,
-        "expected at least the eight lab links, checked {checked}"
+        first["hint"]
+            .as_str()
+            .is_some_and(|h| h.contains("WRONG-ID")),
+        "{text}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Doctests on the real daemon
+
+/// `labrunner test` on a fixture lesson, with alpine mapped onto its local stand-in.
+fn doctest(fixture: &str) -> (Output, String) {
+    let home = tempfile::tempdir().expect("temp home");
+    let out = Command::new(BIN)
+        .args(["test", "--image-map", "alpine=labrunner-fixture/alpine:1"])
+        .arg(format!("{DOCTEST_FIXTURES}/{fixture}"))
+        .env_remove("LABRUNNER_IMAGE_MAP")
+        .env("LABRUNNER_HOME", home.path())
+        .current_dir(root())
+        .output()
+        .expect("run labrunner test");
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out, text)
+}
+
+fn docker_ok(args: &[&str]) -> bool {
+    Command::new("docker")
+        .args(args)
+        .output()
+        .map(|o| o.status.success())
+        .unwrap_or(false)
+}
+
+#[test]
+fn demonstrations_that_hold_pass_and_leave_nothing_behind() {
+    if !common::docker_available() {
+        return;
+    }
+    let (out, text) = doctest("passing.md");
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("passing.md:9: docker exec lrdoc-pass-reader cat /data/note.txt"),
+        "{text}"
+    );
+    assert!(text.contains("cleanup: nothing left behind"), "{text}");
+    assert!(
+        !docker_ok(&["volume", "inspect", "lrdoc-pass-data"]),
+        "the volume is left"
+    );
+    assert!(
+        !docker_ok(&["container", "inspect", "lrdoc-pass-reader"]),
+        "the container is left"
+    );
+}
+
+#[test]
+fn output_that_differs_from_the_lesson_fails_at_its_line() {
+    if !common::docker_available() {
+        return;
+    }
+    let (out, text) = doctest("wrong-output.md");
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("FAIL tests/fixtures/doctest/wrong-output.md:4:"),
+        "{text}"
+    );
+    assert!(text.contains("| what the lesson claims"), "{text}");
+    assert!(text.contains("| what the daemon prints"), "{text}");
+}
+
+#[test]
+fn a_cleanup_that_forgets_something_fails_and_the_run_removes_it_anyway() {
+    if !common::docker_available() {
+        return;
+    }
+    let (out, text) = doctest("leaky-cleanup.md");
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("cleanup left behind: volume lrdoc-leak-data"),
+        "{text}"
+    );
+    assert!(
+        text.contains("cleanup left files in the working folder: forgotten"),
+        "{text}"
+    );
+    assert!(
+        !docker_ok(&["volume", "inspect", "lrdoc-leak-data"]),
+        "the run left its volume"
+    );
+}
+
+#[test]
+fn an_image_that_is_not_here_is_reported_and_never_pulled() {
+    if !common::docker_available() {
+        return;
+    }
+    let (out, text) = doctest("missing-image.md");
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(
+            "image lrdoc-no-such-image:0 is not on this machine, and a doctest never pulls"
+        ),
+        "{text}"
+    );
+    assert!(!docker_ok(&["image", "inspect", "lrdoc-no-such-image:0"]));
+}
+
+#[test]
+fn a_lesson_with_nothing_marked_runnable_is_an_error() {
+    if !common::docker_available() {
+        return;
+    }
+    let (out, text) = doctest("no-demonstrations.md");
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("marks no demonstration as runnable"),
+        "{text}"
+    );
+    assert!(text.contains("```console doctest"), "{text}");
+}
+
+#[test]
+fn a_resource_that_exists_already_stops_the_run_and_is_kept() {
+    if !common::docker_available() {
+        return;
+    }
+    let volume = "lrdoc-pass-data";
+    assert!(docker_ok(&["volume", "create", volume]));
+    let (out, text) = doctest("passing.md");
+    let kept = docker_ok(&["volume", "inspect", volume]);
+    let _ = docker_ok(&["volume", "rm", volume]);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains(&format!(
+            "these already exist and the demonstrations would create them: volume {volume}"
+        )),
+        "{text}"
+    );
+    assert!(kept, "the doctest removed a volume it did not create");
+    assert!(
+        !docker_ok(&["container", "inspect", "lrdoc-pass-reader"]),
+        "the run started anyway"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Content rules for every lesson
 
 #[test]
 fn code_blocks_say_their_language() {
-    let text = read(&lesson_path());
-    let mut open = false;
-    for (n, line) in text.lines().enumerate() {
-        let trimmed = line.trim_start();
-        if let Some(info) = trimmed.strip_prefix("```") {
-            if !open {
-                assert!(
-                    !info.trim().is_empty(),
-                    "line {}: a fenced code block without a language",
-                    n + 1
-                );
+    for (_, path) in lessons() {
+        let text = read(&path);
+        let mut open = false;
+        for (n, line) in text.lines().enumerate() {
+            let trimmed = line.trim_start();
+            if let Some(info) = trimmed.strip_prefix("```") {
+                if !open {
+                    assert!(
+                        !info.trim().is_empty(),
+                        "{}:{}: a fenced code block without a language",
+                        path.display(),
+                        n + 1
+                    );
+                }
+                open = !open;
             }
-            open = !open;
         }
+        assert!(!open, "{}: an unclosed fenced code block", path.display());
     }
-    assert!(!open, "an unclosed fenced code block");
 }
 
 #[test]
 fn lesson_text_has_no_exclamation_marks() {
-    let text = read(&lesson_path());
-    let mut in_code = false;
-    for (n, line) in text.lines().enumerate() {
-        if line.trim_start().starts_with("```") {
-            in_code = !in_code;
-            continue;
+    for (_, path) in lessons() {
+        let text = read(&path);
+        let mut in_code = false;
+        for (n, line) in text.lines().enumerate() {
+            if line.trim_start().starts_with("```") {
+                in_code = !in_code;
+                continue;
+            }
+            if in_code {
+                continue;
+            }
+            // Inline code may hold shell or iptables syntax; prose may not shout.
+            let prose: String = line.split('`').step_by(2).collect();
+            assert!(
+                !prose.contains('!'),
+                "{}:{}: exclamation mark in prose: {line}",
+                path.display(),
+                n + 1
+            );
         }
-        if in_code {
-            continue;
-        }
-        // Inline code may hold shell or iptables syntax; prose may not shout.
-        let prose: String = line.split('`').step_by(2).collect();
-        assert!(
-            !prose.contains('!'),
-            "line {}: exclamation mark in prose: {line}",
-            n + 1
-        );
     }
 }
 
@@ -266,147 +526,86 @@ enum Kind {
     Text,
 }
 
-fn quiz() -> Quiz {
-    let path = root()
-        .join("lessons")
-        .join(format!("{LESSON_ID}.quiz.yaml"));
-    serde_yaml::from_str(&read(&path)).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
 #[test]
-fn quiz_parses_and_every_answer_index_is_valid() {
-    let quiz = quiz();
-    assert_eq!(quiz.lesson, LESSON_ID);
-
-    let mut ids = BTreeSet::new();
-    for q in &quiz.questions {
-        assert!(ids.insert(q.id.as_str()), "duplicate question id {}", q.id);
-        assert!(!q.prompt.trim().is_empty(), "{}: empty prompt", q.id);
-        assert!(
-            !q.explanation.trim().is_empty(),
-            "{}: empty explanation",
-            q.id
-        );
-        match q.kind {
-            Kind::Choice => {
-                assert!(
-                    q.choices.len() >= 2,
-                    "{}: a choice question needs at least two choices",
-                    q.id
-                );
-                let answer = q
-                    .answer
-                    .unwrap_or_else(|| panic!("{}: a choice question needs `answer`", q.id));
-                assert!(
-                    answer < q.choices.len(),
-                    "{}: answer {answer} is not an index into {} choices",
-                    q.id,
-                    q.choices.len()
-                );
-                let distinct: BTreeSet<&String> = q.choices.iter().collect();
-                assert_eq!(distinct.len(), q.choices.len(), "{}: repeated choice", q.id);
-                assert!(
-                    q.model_answer.is_none(),
-                    "{}: `model_answer` belongs to text questions",
-                    q.id
-                );
-            }
-            Kind::Text => {
-                let model = q.model_answer.as_deref().unwrap_or_default();
-                assert!(
-                    !model.trim().is_empty(),
-                    "{}: a text question needs `model_answer`",
-                    q.id
-                );
-                assert!(
-                    q.choices.is_empty() && q.answer.is_none(),
-                    "{}: a text question has no choices",
-                    q.id
-                );
+fn every_quiz_answers_its_questions_and_varies_the_right_choice() {
+    for (id, path) in lessons() {
+        let quiz_path = path.with_file_name(format!("{id}.quiz.yaml"));
+        let quiz: Quiz = serde_yaml::from_str(&read(&quiz_path))
+            .unwrap_or_else(|e| panic!("{}: {e}", quiz_path.display()));
+        assert_eq!(quiz.lesson, id);
+        let mut ids = BTreeSet::new();
+        for q in &quiz.questions {
+            assert!(ids.insert(q.id.as_str()), "duplicate question id {}", q.id);
+            assert!(!q.prompt.trim().is_empty(), "{}: empty prompt", q.id);
+            assert!(
+                !q.explanation.trim().is_empty(),
+                "{}: empty explanation",
+                q.id
+            );
+            match q.kind {
+                Kind::Choice => {
+                    let answer = q.answer.unwrap_or_else(|| panic!("{}: no `answer`", q.id));
+                    assert!(q.choices.len() >= 2, "{}: fewer than two choices", q.id);
+                    assert!(
+                        answer < q.choices.len(),
+                        "{}: answer {answer} out of range",
+                        q.id
+                    );
+                    let distinct: BTreeSet<&String> = q.choices.iter().collect();
+                    assert_eq!(distinct.len(), q.choices.len(), "{}: repeated choice", q.id);
+                    assert!(
+                        q.model_answer.is_none(),
+                        "{}: model_answer on a choice",
+                        q.id
+                    );
+                }
+                Kind::Text => {
+                    let model = q.model_answer.as_deref().unwrap_or_default();
+                    assert!(!model.trim().is_empty(), "{}: no `model_answer`", q.id);
+                    assert!(
+                        q.choices.is_empty() && q.answer.is_none(),
+                        "{}: choices on text",
+                        q.id
+                    );
+                }
             }
         }
-    }
-    let choice = quiz
-        .questions
-        .iter()
-        .filter(|q| q.kind == Kind::Choice)
-        .count();
-    let text = quiz
-        .questions
-        .iter()
-        .filter(|q| q.kind == Kind::Text)
-        .count();
-    assert!(
-        choice >= 5,
-        "at least five choice questions, found {choice}"
-    );
-    assert!(text >= 3, "at least three text questions, found {text}");
-}
-
-#[test]
-fn quiz_answers_are_not_always_in_the_same_place() {
-    let quiz = quiz();
-    let positions: BTreeSet<usize> = quiz.questions.iter().filter_map(|q| q.answer).collect();
-    assert!(
-        positions.len() >= 2,
-        "every choice answer sits at the same index: {positions:?}"
-    );
-}
-
-#[test]
-fn every_lab_loads_and_belongs_to_the_lesson() {
-    for file in lab_files() {
-        let text = read(&file);
+        let positions: BTreeSet<usize> = quiz.questions.iter().filter_map(|q| q.answer).collect();
         assert!(
-            text.starts_with("# yaml-language-server: $schema=../../schema/lab.schema.json\n"),
-            "{}: first line must point editors at the schema",
-            file.display()
+            positions.len() >= 2,
+            "{id}: every right answer at the same index"
         );
-        let lab: labrunner_core::lab::Lab =
-            serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
-        let stem = file
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .expect("utf-8 file stem");
-        assert_eq!(lab.id, stem, "{}: the id is the file name", file.display());
-        assert_eq!(lab.lesson, LESSON_ID, "{}", file.display());
-        assert_eq!(
-            lab.format,
-            labrunner_core::lab::FORMAT_VERSION,
-            "{}",
-            file.display()
-        );
-        assert!(!lab.steps.is_empty(), "{}: no steps", file.display());
-        let mut step_ids = BTreeSet::new();
-        for step in &lab.steps {
+    }
+}
+
+#[test]
+fn every_lab_loads_belongs_to_its_lesson_and_has_escalating_hints() {
+    for (id, _) in lessons() {
+        for file in lab_files(&id) {
+            let text = read(&file);
             assert!(
-                step_ids.insert(step.id.as_str()),
-                "{}: duplicate step id {}",
-                file.display(),
-                step.id
+                text.starts_with("# yaml-language-server: $schema=../../schema/lab.schema.json\n"),
+                "{}: first line must point editors at the schema",
+                file.display()
             );
-            assert!(
-                !step.solution.is_empty(),
-                "{}: step {} has no solution",
-                file.display(),
-                step.id
-            );
-            assert!(
-                step.hints.len() >= 2,
-                "{}: step {} needs escalating hints",
-                file.display(),
-                step.id
-            );
-            assert!(
-                !step.checks.is_empty(),
-                "{}: step {} has no checks",
-                file.display(),
-                step.id
-            );
-            for (i, check) in step.checks.iter().enumerate() {
+            let lab: labrunner_core::lab::Lab =
+                serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+            let stem = file
+                .file_stem()
+                .and_then(|s| s.to_str())
+                .expect("utf-8 file stem");
+            assert_eq!(lab.id, stem, "{}: the id is the file name", file.display());
+            assert_eq!(lab.lesson, id, "{}", file.display());
+            for step in &lab.steps {
                 assert!(
-                    check.kind().is_some(),
-                    "{}: step {} check {i} must have exactly one kind",
+                    step.hints.len() >= 2,
+                    "{}: step {} needs escalating hints",
+                    file.display(),
+                    step.id
+                );
+                assert!(
+                    !step.checks.is_empty(),
+                    "{}: step {} has no checks",
                     file.display(),
                     step.id
                 );
@@ -418,43 +617,45 @@ fn every_lab_loads_and_belongs_to_the_lesson() {
 #[test]
 fn labs_use_only_the_mapped_images_and_ports() {
     let allowed_images = ["alpine", "alpine:latest", "nginx", "nginx:latest"];
-    for file in lab_files() {
-        let lab: labrunner_core::lab::Lab = serde_yaml::from_str(&read(&file)).expect("lab loads");
-        assert!(
-            allowed_images.contains(&lab.image.as_str()),
-            "{}: helper image {}",
-            file.display(),
-            lab.image
-        );
-        let commands = lab
-            .setup
-            .iter()
-            .chain(lab.cleanup.iter())
-            .chain(lab.steps.iter().flat_map(|s| s.solution.iter()));
-        for command in commands {
-            let words = shell_words::split(command.text()).expect("command splits into words");
-            if words.get(1).map(String::as_str) == Some("run") {
-                let image_named = words.iter().any(|w| allowed_images.contains(&w.as_str()));
-                assert!(
-                    image_named,
-                    "{}: `{}` uses an image outside alpine/nginx",
-                    file.display(),
-                    command.text()
-                );
-            }
-            for (i, word) in words.iter().enumerate() {
-                if (word == "-p" || word == "--publish")
-                    && let Some(value) = words.get(i + 1)
-                {
-                    let parts: Vec<&str> = value.split(':').collect();
-                    if parts.len() >= 2 {
-                        let host_port = parts[parts.len() - 2];
-                        assert!(
-                            host_port == "8080" || host_port == "8081",
-                            "{}: host port {host_port} in `{}`",
-                            file.display(),
-                            command.text()
-                        );
+    for (id, _) in lessons() {
+        for file in lab_files(&id) {
+            let lab: labrunner_core::lab::Lab =
+                serde_yaml::from_str(&read(&file)).expect("lab loads");
+            assert!(
+                allowed_images.contains(&lab.image.as_str()),
+                "{}: helper image {}",
+                file.display(),
+                lab.image
+            );
+            let commands = lab
+                .setup
+                .iter()
+                .chain(lab.cleanup.iter())
+                .chain(lab.steps.iter().flat_map(|s| s.solution.iter()));
+            for command in commands {
+                let words = shell_words::split(command.text()).expect("command splits into words");
+                if words.get(1).map(String::as_str) == Some("run") {
+                    assert!(
+                        words.iter().any(|w| allowed_images.contains(&w.as_str())),
+                        "{}: `{}` uses an image outside alpine/nginx",
+                        file.display(),
+                        command.text()
+                    );
+                }
+                for (i, word) in words.iter().enumerate() {
+                    if (word == "-p" || word == "--publish")
+                        && let Some(value) = words.get(i + 1)
+                    {
+                        let parts: Vec<&str> = value.split(':').collect();
+                        if parts.len() >= 2 {
+                            let host_port = parts[parts.len() - 2];
+                            assert!(
+                                host_port == "8080" || host_port == "8081",
+                                "{}: host port {host_port} in `{}`",
+                                file.display(),
+                                command.text()
+                            );
+                        }
                     }
                 }
             }
@@ -463,67 +664,17 @@ fn labs_use_only_the_mapped_images_and_ports() {
 }
 
 #[test]
-fn every_named_container_network_and_volume_is_declared() {
-    for file in lab_files() {
-        let lab: labrunner_core::lab::Lab = serde_yaml::from_str(&read(&file)).expect("lab loads");
-        let declared: BTreeSet<&str> = lab
-            .resources
-            .containers
-            .iter()
-            .chain(lab.resources.networks.iter())
-            .chain(lab.resources.volumes.iter())
-            .map(String::as_str)
-            .collect();
-        let commands = lab
-            .setup
-            .iter()
-            .chain(lab.steps.iter().flat_map(|s| s.solution.iter()));
-        for command in commands {
-            let words = shell_words::split(command.text()).expect("command splits into words");
-            let mut created: Vec<String> = Vec::new();
-            for (i, word) in words.iter().enumerate() {
-                if word == "--name" {
-                    created.extend(words.get(i + 1).cloned());
-                }
-                if let Some(spec) = word.strip_prefix("type=volume,source=") {
-                    created.extend(spec.split(',').next().map(str::to_string));
-                }
-            }
-            match (
-                words.get(1).map(String::as_str),
-                words.get(2).map(String::as_str),
-            ) {
-                (Some("network"), Some("create")) | (Some("volume"), Some("create")) => {
-                    created.extend(words.last().cloned());
-                }
-                _ => {}
-            }
-            for name in created {
-                assert!(
-                    declared.contains(name.as_str()),
-                    "{}: `{}` creates `{name}`, which is not under resources",
-                    file.display(),
-                    command.text()
-                );
-            }
-        }
-    }
-}
-
-#[test]
 fn labrunner_validate_accepts_every_lab_without_warnings() {
-    let labs = root().join("labs").join(LESSON_ID);
-    let out = std::process::Command::new(env!("CARGO_BIN_EXE_labrunner"))
-        .arg("validate")
-        .arg(&labs)
-        .output()
-        .expect("run labrunner validate");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(out.status.success(), "validate failed:\n{stdout}{stderr}");
-    let count = lab_files().len();
-    assert!(
-        stdout.contains(&format!("{count} files, 0 errors, 0 warnings")),
-        "validate reported diagnostics:\n{stdout}{stderr}"
-    );
+    for (id, _) in lessons() {
+        let count = lab_files(&id).len();
+        if count == 0 {
+            continue;
+        }
+        let (out, text) = run(&["validate", &format!("labs/{id}")]);
+        assert!(out.status.success(), "validate failed:\n{text}");
+        assert!(
+            text.contains(&format!("{count} files, 0 errors, 0 warnings")),
+            "{text}"
+        );
+    }
 }

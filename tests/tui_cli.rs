@@ -107,3 +107,74 @@ fn tui_without_content_says_where_it_looked_and_how_to_fix_it() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("missing"));
 }
+
+/// Steps the lab file lists in the order create-network, start-web, missing-network; the progress
+/// file holds them in another order, and a step the lab no longer has.
+const OUT_OF_ORDER: &str = r#"{
+  "version": 1,
+  "labs": {
+    "zz-retired-lab": {"steps": {"a": {"done": true, "attempts": 1, "hints_used": 0, "assisted": false}}},
+    "net-basics": {
+      "started_at": "2026-03-01T09:00:00Z",
+      "steps": {
+        "missing-network": {"done": false, "attempts": 0, "hints_used": 0, "assisted": false},
+        "start-web": {"done": true, "attempts": 1, "hints_used": 0, "assisted": false},
+        "old-step": {"done": true, "attempts": 1, "hints_used": 0, "assisted": false},
+        "create-network": {"done": true, "attempts": 1, "hints_used": 0, "assisted": false}
+      }
+    }
+  },
+  "quizzes": {}
+}"#;
+
+#[test]
+fn progress_lists_labs_and_steps_in_the_order_of_the_lab_files() {
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(home.path().join("progress.json"), OUT_OF_ORDER).unwrap();
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tui");
+    let out = labrunner(home.path())
+        .args(["progress", "--root", root])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    let at = |needle: &str| {
+        text.find(needle)
+            .unwrap_or_else(|| panic!("{needle:?} missing:\n{text}"))
+    };
+    assert!(at("lab net-basics") < at("lab zz-retired-lab"), "{text}");
+    let order = [
+        at("create-network  ("),
+        at("start-web  ("),
+        at("missing-network  ("),
+        at("old-step  ("),
+    ];
+    assert!(order.windows(2).all(|w| w[0] < w[1]), "{order:?}\n{text}");
+}
+
+#[test]
+fn lab_subcommand_names_an_unknown_lab_and_the_closest_one_before_taking_the_terminal() {
+    let home = tempfile::tempdir().unwrap();
+    let root = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/tui");
+    let out = labrunner(home.path())
+        .args(["lab", "net-basic", "--root", root])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no lab with id `net-basic`"), "{err}");
+    assert!(err.contains("Did you mean `net-basics`?"), "{err}");
+    assert!(out.stdout.is_empty(), "the terminal was not taken over");
+
+    // A broken lab file: its file, line and column, and what to run.
+    let broken = format!("{root}/labs/MOD-TEST-01/broken.yaml");
+    let out = labrunner(home.path())
+        .args(["lab", &broken, "--root", root])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("broken.yaml:"), "{err}");
+    assert!(err.contains("labrunner validate"), "{err}");
+    assert!(out.stdout.is_empty());
+}

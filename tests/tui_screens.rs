@@ -44,6 +44,7 @@ fn harness() -> Harness {
     assert!(recovery.is_none());
     let mut app = App::new(catalog, ProgressKeeper::Store(store));
     app.now = t0;
+    app.workdir_of = |id| PathBuf::from(format!("/labs/{id}"));
     Harness { app, home }
 }
 
@@ -83,10 +84,16 @@ fn render(app: &mut App, w: u16, h: u16) -> String {
     terminal.backend().to_string()
 }
 
+/// Opens a row; a lab's first start finds nothing pre-existing (what the daemon says is
+/// given as the event the preflight task sends). The effects after that are returned.
 fn open_row(app: &mut App, row: HomeRow) -> Vec<Effect> {
     let i = app.home_rows().iter().position(|r| *r == row).unwrap();
     app.home_selected = i;
-    press(app, "\n")
+    let effects = press(app, "\n");
+    if matches!(effects.as_slice(), [Effect::Preflight { .. }]) {
+        return app.on_event(AppEvent::Preflight { resources: vec![] });
+    }
+    effects
 }
 
 fn check(step: &str, index: usize, verdict: Verdict) -> AppEvent {
@@ -184,7 +191,10 @@ fn lab_view_follows_run_events_and_records_progress() {
     let effects = open_row(&mut h.app, HomeRow::Lab(0, 1));
     assert_eq!(h.app.mode, Mode::Lab);
     assert!(
-        matches!(effects.as_slice(), [Effect::StartLive { .. }]),
+        matches!(
+            effects.as_slice(),
+            [Effect::StartLive { .. }, Effect::OpenTerminal { .. }]
+        ),
         "{effects:?}"
     );
     h.app.on_event(AppEvent::Live(LiveStatus::Watching));
@@ -244,7 +254,8 @@ fn lab_view_follows_run_events_and_records_progress() {
         .clone();
     assert!(p.done);
     assert_eq!(p.done_at, Some(t0()));
-    assert_eq!((p.attempts, p.hints_used, p.assisted), (2, 1, false));
+    // One command did it: the failing round before it was the state the step opened in.
+    assert_eq!((p.attempts, p.hints_used, p.assisted), (1, 1, false));
     // It is on disk, not only in memory.
     match progress::read(h.home.path()).unwrap() {
         Loaded::Ok(saved) => assert!(saved.step("net-basics", "create-network").unwrap().done),
@@ -513,10 +524,7 @@ fn labs_that_use_the_current_directory_show_the_lab_folder() {
     open_row(&mut h.app, HomeRow::Lab(0, 1));
     h.app.lab.as_mut().unwrap().workdir = Some(PathBuf::from("/labs/net-basics"));
     let screen = render(&mut h.app, 80, 24);
-    assert!(
-        screen.contains("Work in the lab folder:  cd /labs/net-basics"),
-        "{screen}"
-    );
+    assert!(screen.contains("cd /labs/net-basics"), "{screen}");
 }
 
 #[test]
@@ -564,4 +572,244 @@ fn image_pull_progress_shows_on_the_status_line_until_the_command_is_done() {
         "docker run -d --name web --network isolated-net nginx:latest",
     ));
     assert!(!render(&mut h.app, 80, 24).contains("pulling"));
+}
+
+fn key_with(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
+    KeyEvent {
+        modifiers,
+        ..key(code)
+    }
+}
+
+/// The pane's screen, fed as the shell would feed it (colours included).
+fn shell_output(app: &App, bytes: &[u8]) {
+    app.terminal.as_ref().unwrap().screen.feed(bytes);
+}
+
+fn typed(effects: &[Effect]) -> Vec<u8> {
+    effects
+        .iter()
+        .flat_map(|e| match e {
+            Effect::TerminalInput(b) => b.clone(),
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+#[test]
+fn the_terminal_pane_shows_the_shell_beside_the_step_at_every_size() {
+    let mut h = harness();
+    open_row(&mut h.app, HomeRow::Lab(0, 1));
+    h.app.on_event(AppEvent::Live(LiveStatus::Watching));
+    h.app.on_event(check(
+        "create-network",
+        0,
+        Verdict::Fail {
+            evidence: "no network named isolated-net".into(),
+        },
+    ));
+    press(&mut h.app, "\t");
+    shell_output(
+        &h.app,
+        b"\x1b[1;32mstudent@lab\x1b[0m:\x1b[34m/labs/net-basics\x1b[0m$ docker network ls\r\nNETWORK ID   NAME      DRIVER\r\n\x1b[1;32mstudent@lab\x1b[0m$ ",
+    );
+    for (w, hgt, name) in [
+        (80, 24, "lab_terminal_80x24"),
+        (60, 20, "lab_terminal_60x20"),
+        (120, 40, "lab_terminal_120x40"),
+    ] {
+        let screen = render(&mut h.app, w, hgt);
+        // The command to type, the checks and the shell, on one screen.
+        for needed in [
+            "$ docker network create isolated-net",
+            "network isolated-net exists",
+            "student@lab",
+            "F2 back to the steps",
+        ] {
+            assert!(
+                screen.contains(needed),
+                "{name}: {needed:?} missing\n{screen}"
+            );
+        }
+        insta::assert_snapshot!(name, screen);
+    }
+    // Colours reach the screen.
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal
+        .draw(|f| {
+            h.app.resize(f.area());
+            draw::draw(f, &h.app);
+        })
+        .unwrap();
+    let area = h.app.terminal_area.unwrap();
+    let cell = &terminal.backend().buffer()[(area.x, area.y)];
+    assert_eq!(cell.symbol(), "s");
+    assert_eq!(cell.fg, ratatui::style::Color::Indexed(2));
+}
+
+#[test]
+fn every_key_goes_to_the_focused_shell_except_the_one_that_gives_focus_back() {
+    let mut h = harness();
+    open_row(&mut h.app, HomeRow::Lab(0, 1));
+    assert_eq!(h.app.scope(), labrunner::tui::keymap::Scope::Lab);
+    h.app.on_key(key(KeyCode::F(2)));
+    assert_eq!(h.app.scope(), labrunner::tui::keymap::Scope::Terminal);
+    let cases: Vec<(KeyEvent, &[u8])> = vec![
+        (key(KeyCode::Char('q')), b"q"),
+        (key(KeyCode::Char('?')), b"?"),
+        (key_with(KeyCode::Char('c'), KeyModifiers::CONTROL), b"\x03"),
+        (key(KeyCode::Enter), b"\r"),
+        (key(KeyCode::Esc), b"\x1b"),
+        (key(KeyCode::Up), b"\x1b[A"),
+        (key(KeyCode::F(5)), b"\x1b[15~"),
+        (key(KeyCode::Tab), b"\t"),
+    ];
+    for (k, want) in cases {
+        let effects = h.app.on_key(k);
+        assert_eq!(typed(&effects), want, "{k:?}");
+        assert!(!h.app.quit && h.app.mode == Mode::Lab && h.app.overlay.is_none());
+    }
+    h.app.on_key(key(KeyCode::F(2)));
+    assert_eq!(h.app.scope(), labrunner::tui::keymap::Scope::Lab);
+    // The pane can be hidden (its shell keeps running) and shown again.
+    press(&mut h.app, "T");
+    assert!(!h.app.terminal.as_ref().unwrap().visible);
+    let screen = render(&mut h.app, 80, 24);
+    assert!(!screen.contains("Terminal"), "{screen}");
+    assert!(h.app.terminal_area.is_none());
+    press(&mut h.app, "T");
+    assert!(render(&mut h.app, 80, 24).contains("Terminal · F2 to type here"));
+}
+
+#[test]
+fn the_step_command_is_put_at_the_prompt_with_local_images_and_not_run() {
+    let mut h = harness();
+    h.app.image_map =
+        labrunner_core::images::ImageMap::parse_entries("nginx:latest=labrunner-fixture/web:1")
+            .unwrap();
+    open_row(&mut h.app, HomeRow::Lab(0, 1));
+    press(&mut h.app, "j");
+    let effects = press(&mut h.app, "t");
+    assert_eq!(
+        String::from_utf8(typed(&effects)).unwrap(),
+        "docker run -d --name web --network isolated-net labrunner-fixture/web:1",
+        "no Enter: the student runs it"
+    );
+    assert_eq!(h.app.scope(), labrunner::tui::keymap::Scope::Terminal);
+    // With bracketed paste on, the text is pasted, so nothing in it can act as Enter.
+    press(&mut h.app, "\x1b");
+    h.app.on_key(key(KeyCode::F(2)));
+    shell_output(&h.app, b"\x1b[?2004h");
+    let effects = press(&mut h.app, "t");
+    let bytes = typed(&effects);
+    assert!(bytes.starts_with(b"\x1b[200~") && bytes.ends_with(b"\x1b[201~"));
+}
+
+#[test]
+fn the_pane_follows_the_screen_size_and_nothing_panics_down_to_1x1() {
+    let mut h = harness();
+    open_row(&mut h.app, HomeRow::Lab(0, 1));
+    let size = |app: &App| app.terminal.as_ref().unwrap().screen.size();
+    render(&mut h.app, 80, 24);
+    let small = size(&h.app);
+    render(&mut h.app, 120, 40);
+    let big = size(&h.app);
+    assert!(big.0 > small.0 && big.1 > small.1, "{small:?} -> {big:?}");
+    assert_eq!(
+        big.1, 118,
+        "the PTY is as wide as the pane inside its border"
+    );
+    shell_output(&h.app, "wide 界 chars\r\n".repeat(50).as_bytes());
+    for (w, hgt) in [
+        (1, 1),
+        (2, 2),
+        (5, 3),
+        (30, 8),
+        (60, 20),
+        (200, 60),
+        (3, 40),
+    ] {
+        render(&mut h.app, w, hgt);
+    }
+    // Scrolled back, the pane says so.
+    render(&mut h.app, 80, 24);
+    h.app.act(labrunner::tui::keymap::Action::ScrollBack);
+    let screen = render(&mut h.app, 80, 24);
+    assert!(screen.contains("lines back (Shift-PgDn)"), "{screen}");
+}
+
+#[test]
+fn leaving_while_a_program_runs_in_the_pane_asks_first() {
+    let mut h = harness();
+    open_row(&mut h.app, HomeRow::Lab(0, 1));
+    h.app.terminal.as_mut().unwrap().busy = true;
+    press(&mut h.app, "\x1b");
+    assert!(matches!(
+        h.app.overlay,
+        Some(Overlay::Confirm(labrunner::tui::app::Pending::Leave {
+            quit: false
+        }))
+    ));
+    insta::assert_snapshot!("lab_confirm_leave_60x20", render(&mut h.app, 60, 20));
+    press(&mut h.app, "n");
+    assert_eq!(h.app.mode, Mode::Lab);
+    press(&mut h.app, "q");
+    assert!(!h.app.quit, "quitting asks too");
+    let effects = press(&mut h.app, "y");
+    assert!(h.app.quit, "{effects:?}");
+    // Nothing running: leaving closes the shell at once.
+    let mut h = harness();
+    open_row(&mut h.app, HomeRow::Lab(0, 1));
+    let effects = press(&mut h.app, "\x1b");
+    assert_eq!(h.app.mode, Mode::Home);
+    assert!(effects.iter().any(|e| matches!(e, Effect::CloseTerminal)));
+}
+
+#[test]
+fn opening_a_lab_says_what_setup_creates_and_what_exists_and_asks() {
+    use labrunner_core::runner::{Resource, ResourceKind};
+    let mut h = harness();
+    let mut lab = h.app.catalog.lessons[0].labs[1].lab().unwrap().clone();
+    lab.lab.setup = vec![labrunner_core::lab::Command::Plain(
+        "docker run -d --name db -v app-data:/data alpine:latest sleep 600".into(),
+    )];
+    let existing = vec![Resource {
+        kind: ResourceKind::Volume,
+        name: "app-data".into(),
+    }];
+    for (answer, opens) in [("n", false), ("y", true)] {
+        let mut effects = Vec::new();
+        h.app.open_lab(lab.clone(), &mut effects);
+        assert!(
+            matches!(effects.as_slice(), [Effect::Preflight { .. }]),
+            "nothing runs before the answer: {effects:?}"
+        );
+        h.app.on_event(AppEvent::Preflight {
+            resources: existing.clone(),
+        });
+        let screen = render(&mut h.app, 80, 24);
+        assert!(screen.contains("container db"), "{screen}");
+        assert!(screen.contains("volume app-data"), "{screen}");
+        assert!(screen.contains("use my existing resources"), "{screen}");
+        if opens {
+            insta::assert_snapshot!("lab_confirm_open_80x24", screen);
+        }
+        let effects = press(&mut h.app, answer);
+        let started = effects.iter().find_map(|e| match e {
+            Effect::StartLive {
+                existing, setup, ..
+            } => Some((*existing, *setup)),
+            _ => None,
+        });
+        if opens {
+            assert_eq!(
+                started,
+                Some((labrunner::tui::app::ExistingResources::UseThem, true))
+            );
+            assert_eq!(h.app.mode, Mode::Lab);
+        } else {
+            assert_eq!(started, None, "no: nothing starts");
+            assert_eq!(h.app.mode, Mode::Home);
+        }
+    }
 }

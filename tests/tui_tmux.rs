@@ -21,12 +21,23 @@ struct Tmux {
 impl Tmux {
     /// Runs labrunner on `root` with its home in `home`, inside a shell that records its exit.
     fn start(name: &str, home: &Path, root: &Path, extra_env: &str) -> Tmux {
+        let args = format!("--root '{}'", root.display());
+        Tmux::start_args(name, home, &args, extra_env, (100, 30))
+    }
+
+    /// Runs `labrunner ARGS` in a `width`x`height` window.
+    fn start_args(
+        name: &str,
+        home: &Path,
+        args: &str,
+        extra_env: &str,
+        (width, height): (u16, u16),
+    ) -> Tmux {
         let status_file = home.with_file_name(format!("{name}.exit-status"));
         let command = format!(
-            "env LABRUNNER_HOME='{}' LABRUNNER_IMAGE_MAP='{IMAGE_MAP}' {extra_env} '{}' --root '{}'; echo $? > '{}'",
+            "env LABRUNNER_HOME='{}' LABRUNNER_IMAGE_MAP='{IMAGE_MAP}' {extra_env} '{}' {args}; echo $? > '{}'",
             home.display(),
             env!("CARGO_BIN_EXE_labrunner"),
-            root.display(),
             status_file.display()
         );
         let t = Tmux {
@@ -44,9 +55,9 @@ impl Tmux {
                 "-s",
                 "t",
                 "-x",
-                "100",
+                &width.to_string(),
                 "-y",
-                "30",
+                &height.to_string(),
             ])
             .arg(&command)
             .status()
@@ -500,4 +511,198 @@ fn every_step_typed_in_a_second_window_turns_green_by_itself() {
     t.keys(&["q"]);
     t.assert_exit_ok();
     t.assert_restored();
+}
+
+/// The terminal pane's size for a window (the lab view's layout: the pane takes 42% of the
+/// body below the title bar, above the status line and footer, inside its border).
+fn pane_size(width: u16, height: u16) -> (u16, u16) {
+    let body = height - 3;
+    (body * 42 / 100 - 2, width - 2)
+}
+
+/// Resources of a shipped lab, removed when dropped. The test only starts when none exists
+/// (run under the daemon lock: the shipped labs use fixed names).
+struct LabResources(Vec<(String, String)>);
+
+impl LabResources {
+    fn of(lab: &labrunner_core::lab::Lab) -> LabResources {
+        let r = &lab.resources;
+        let mut all = Vec::new();
+        all.extend(
+            r.containers
+                .iter()
+                .map(|n| ("container".to_string(), n.clone())),
+        );
+        all.extend(
+            r.networks
+                .iter()
+                .map(|n| ("network".to_string(), n.clone())),
+        );
+        all.extend(r.volumes.iter().map(|n| ("volume".to_string(), n.clone())));
+        for (kind, name) in &all {
+            assert!(
+                !exists(kind, name),
+                "{kind} {name} exists already: this test needs the daemon without it (run it under flock /tmp/labrunner-daemon.lock)"
+            );
+        }
+        LabResources(all)
+    }
+}
+
+impl Drop for LabResources {
+    fn drop(&mut self) {
+        for (kind, name) in &self.0 {
+            match kind.as_str() {
+                "container" => docker_quiet(&["rm", "-f", name]),
+                other => docker_quiet(&[other, "rm", name]),
+            }
+        }
+    }
+}
+
+/// `labrunner lab volume-persistence`: every step's solution, read from the lab file, is typed
+/// INTO the embedded terminal (the real docker CLI, images mapped as labrunner maps them), and
+/// each step turns green without another key. The pane follows a resize, F2 gives focus back,
+/// the pane hides, and quitting ends the shell and restores the terminal.
+#[test]
+fn every_step_of_volume_persistence_typed_into_the_embedded_terminal_turns_green() {
+    if !docker_available() {
+        return;
+    }
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let lab =
+        labrunner_core::lesson::load_lab(&repo.join("labs/MOD-DOCKER-04/volume-persistence.yaml"))
+            .expect("the shipped lab loads")
+            .lab;
+    let _owned = LabResources::of(&lab);
+    let map = labrunner_core::images::ImageMap::parse_entries(IMAGE_MAP).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let name = format!("tx-tui-pane-{}", std::process::id());
+    let args = format!("lab {} --root '{}'", lab.id, repo.display());
+    let t = Tmux::start_args(&name, &home, &args, "SHELL=/bin/sh", (120, 40));
+    t.wait_for("Terminal · F2: back to the steps");
+    t.wait_for("live: checks re-run");
+    let type_line = |line: &str| {
+        t.tmux(&["send-keys", "-t", "t", "-l", line]);
+        t.tmux(&["send-keys", "-t", "t", "Enter"]);
+    };
+    // The shell runs in the lab's folder, on a PTY the size of the pane.
+    type_line("echo \"shell $$ in $(pwd) size $(stty size)\"");
+    let (rows, cols) = pane_size(120, 40);
+    let screen = t.wait_for(&format!("size {rows} {cols}"));
+    let shell_pid: String = screen
+        .split("shell ")
+        .nth(2)
+        .and_then(|rest| rest.split_whitespace().next())
+        .expect("the echo shows the shell's pid")
+        .to_string();
+    assert!(
+        screen.contains(&format!("in {}/work/{}", home.display(), lab.id)),
+        "{screen}"
+    );
+
+    for (i, step) in lab.steps.iter().enumerate() {
+        if i == 2 {
+            // Half way, the window shrinks: the pane and its PTY follow.
+            t.tmux(&["resize-window", "-t", "t", "-x", "60", "-y", "20"]);
+            let (rows, cols) = pane_size(60, 20);
+            type_line("stty size");
+            t.wait_for(&format!("{rows} {cols}"));
+        }
+        for command in &step.solution {
+            type_line(&labrunner::tui::lab_view::with_local_images(
+                command.text(),
+                &map,
+            ));
+        }
+        // The strip of a narrow window says `Step 3/6`, the wide step panel `Step 3 of 6`.
+        let next = match lab.steps.get(i + 1) {
+            Some(_) if i >= 2 => format!("Step {}/{}", i + 2, lab.steps.len()),
+            Some(_) => format!("Step {} of {}", i + 2, lab.steps.len()),
+            None => "Lab complete".to_string(),
+        };
+        let screen = t.wait_for(&next);
+        assert!(
+            !screen.contains("assisted"),
+            "step {} was done by the student: {screen}",
+            step.id
+        );
+    }
+    let screen = t.wait_for("Assisted steps  0 of");
+    assert!(screen.contains("Lab complete"), "{screen}");
+
+    t.keys(&["q"]);
+    t.assert_exit_ok();
+    t.assert_restored();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Path::new(&format!("/proc/{shell_pid}")).exists() {
+        assert!(
+            Instant::now() < deadline,
+            "the pane's shell {shell_pid} outlived labrunner"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Each step took one command: one attempt each.
+    let out = Command::new(env!("CARGO_BIN_EXE_labrunner"))
+        .env("LABRUNNER_HOME", &home)
+        .args(["progress", "--json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for step in &lab.steps {
+        assert_eq!(
+            v["labs"][&lab.id]["steps"][&step.id]["attempts"], 1,
+            "{}: {v}",
+            step.id
+        );
+    }
+}
+
+/// The pane's keys at 60x20: F2 moves focus, T hides and shows, Esc with a program running in
+/// the shell asks first, and the program ends with labrunner.
+#[test]
+fn focus_hide_and_leave_with_a_running_program_behave_as_documented() {
+    if !docker_available() {
+        return;
+    }
+    let s = Setup::new("keys");
+    let name = format!("tx-tui-keys-{}", std::process::id());
+    let args = format!("lab tx-e2e --root '{}'", s.root.display());
+    let t = Tmux::start_args(&name, &s.home, &args, "SHELL=/bin/sh", (60, 20));
+    t.wait_for("Terminal · F2: back to the steps");
+    t.tmux(&[
+        "send-keys",
+        "-t",
+        "t",
+        "-l",
+        "sleep 600 & echo sleeper $!; sleep 300",
+    ]);
+    t.tmux(&["send-keys", "-t", "t", "Enter"]);
+    let screen = t.wait_for("│sleeper ");
+    let sleeper: String = screen
+        .lines()
+        .find_map(|l| l.strip_prefix("│sleeper "))
+        .and_then(|r| r.split_whitespace().next())
+        .unwrap()
+        .to_string();
+    t.keys(&["F2"]);
+    t.wait_for("F2 to type here");
+    t.keys(&["T"]);
+    t.wait_for("terminal pane hidden");
+    t.keys(&["T", "Escape"]);
+    t.wait_for("A program is still running in the terminal pane");
+    t.keys(&["n", "q"]);
+    t.wait_for("Quitting ends it");
+    t.keys(&["y"]);
+    t.assert_exit_ok();
+    t.assert_restored();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Path::new(&format!("/proc/{sleeper}")).exists() {
+        assert!(
+            Instant::now() < deadline,
+            "a background job of the pane outlived labrunner"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }

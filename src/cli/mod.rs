@@ -4,6 +4,7 @@ pub mod clean;
 pub mod common;
 pub mod explain;
 pub mod grade;
+pub mod lab;
 pub mod progress;
 pub mod schema;
 pub mod test;

@@ -37,42 +37,54 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Labs in the order the catalog lists them (then any others by id), each with its steps in
+/// the lab file's order (then any the file no longer has).
 fn human(p: &Progress, path: &std::path::Path, root: Option<PathBuf>) -> String {
     use std::fmt::Write;
     let catalog = super::tui::root(root)
         .ok()
         .and_then(|r| load_catalog(&r).ok());
-    let total = |lab: &str| -> Option<Vec<String>> {
-        let c = catalog.as_ref()?;
-        c.lessons
-            .iter()
-            .flat_map(|l| &l.labs)
-            .filter_map(|e| e.lab())
-            .find(|l| l.lab.id == lab)
-            .map(|l| l.lab.steps.iter().map(|s| s.id.clone()).collect())
-    };
+    let known: Vec<(String, Vec<String>)> = catalog
+        .iter()
+        .flat_map(|c| &c.lessons)
+        .flat_map(|l| &l.labs)
+        .filter_map(|e| e.lab())
+        .map(|l| {
+            let steps = l.lab.steps.iter().map(|s| s.id.clone()).collect();
+            (l.lab.id.clone(), steps)
+        })
+        .collect();
+    let order = |lab: &str| known.iter().position(|(id, _)| id == lab);
     let mut out = String::new();
     let _ = writeln!(out, "Progress file: {}", path.display());
     if p.labs.is_empty() && p.quizzes.is_empty() {
         let _ = writeln!(out, "Nothing done yet.");
         return out;
     }
-    for (id, lab) in &p.labs {
-        let done = lab.steps.values().filter(|s| s.done).count();
-        let of = match total(id) {
+    let mut labs: Vec<_> = p.labs.iter().collect();
+    labs.sort_by_key(|(id, _)| (order(id).unwrap_or(usize::MAX), id.to_string()));
+    for (id, lab) in labs {
+        let steps_of = order(id).map(|i| &known[i].1);
+        let of = match steps_of {
             Some(ids) => format!(
                 "{}/{} steps done",
                 lab.done_count(ids.iter().map(String::as_str)),
                 ids.len()
             ),
-            None => format!("{done} step(s) done"),
+            None => format!(
+                "{} step(s) done",
+                lab.steps.values().filter(|s| s.done).count()
+            ),
         };
         let complete = match lab.completed_at {
             Some(t) => format!(", completed {}", t.format("%Y-%m-%d %H:%M UTC")),
             None => String::new(),
         };
         let _ = writeln!(out, "\nlab {id}: {of}{complete}");
-        for (step, s) in &lab.steps {
+        let position = |step: &str| steps_of.and_then(|ids| ids.iter().position(|s| s == step));
+        let mut steps: Vec<_> = lab.steps.iter().collect();
+        steps.sort_by_key(|(step, _)| (position(step).unwrap_or(usize::MAX), step.to_string()));
+        for (step, s) in steps {
             let mark = if s.done { "✓" } else { "○" };
             let mut extra = vec![
                 format!("attempts {}", s.attempts),

@@ -1,17 +1,20 @@
-//! `labrunner test`: prove each lab is solvable and that its checks can fail.
+//! `labrunner test`: prove each lab is solvable and that its checks can fail; for a lesson
+//! (`LESSON.md`), run its marked demonstrations and compare what they print.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::common::{ImageArgs, connect, load_labs};
+use labrunner_core::lesson::{DemoProblem, LessonRun, LessonTest, test_lesson};
 use labrunner_core::namespace::{Namespace, NamespacedEngine};
 use labrunner_core::runner::{LabRun, LabTest, early_pass_message, test_lab};
 use labrunner_core::variants::VariantKind;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Lab files or folders (default: labs/).
-    #[arg(value_name = "LAB")]
+    /// Lab files or folders (default: labs/), or lesson files (`lessons/NAME.md`) whose
+    /// demonstrations marked `doctest` are run.
+    #[arg(value_name = "LAB|LESSON.md")]
     pub labs: Vec<PathBuf>,
     /// Print one JSON document with every lab's result.
     #[arg(long)]
@@ -29,12 +32,37 @@ pub struct Args {
 }
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let paths = if args.labs.is_empty() {
+    let (lessons, paths): (Vec<PathBuf>, Vec<PathBuf>) =
+        args.labs.iter().cloned().partition(|p| is_lesson(p));
+    let paths = if paths.is_empty() && lessons.is_empty() {
         vec![PathBuf::from("labs")]
     } else {
-        args.labs
+        paths
     };
-    let labs = load_labs(&paths)?;
+    if !lessons.is_empty() {
+        let lessons_ok = test_lessons(&lessons, &args).await?;
+        if paths.is_empty() {
+            return Ok(if lessons_ok {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            });
+        }
+        if !lessons_ok {
+            test_labs(&paths, args).await?;
+            return Ok(ExitCode::from(1));
+        }
+    }
+    test_labs(&paths, args).await
+}
+
+/// A lesson is a markdown file; everything else is a lab file or folder.
+fn is_lesson(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e == "md")
+}
+
+async fn test_labs(paths: &[PathBuf], args: Args) -> anyhow::Result<ExitCode> {
+    let labs = load_labs(paths)?;
     let image_map = args.images.image_map()?;
     let timed = labrunner_core::engine::timed::TimedEngine::new(connect().await?);
     let pulls = pull_printer();
@@ -182,4 +210,95 @@ fn pull_printer() -> tokio::sync::mpsc::UnboundedSender<String> {
         }
     });
     tx
+}
+
+/// Runs each lesson's demonstrations; true when every lesson passed.
+async fn test_lessons(lessons: &[PathBuf], args: &Args) -> anyhow::Result<bool> {
+    let image_map = args.images.image_map()?;
+    let engine = connect().await?;
+    let mut reports = Vec::new();
+    for path in lessons {
+        let markdown = labrunner_core::lesson::read_lesson(path)?;
+        let run_id = labrunner_core::runner::new_run_id();
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let run = LessonRun {
+            engine: &engine,
+            lesson: path.clone(),
+            markdown,
+            image_map: image_map.clone(),
+            workdir: labrunner_core::home::workdir(&format!("lesson-{stem}"), Some(&run_id)),
+            run_id,
+        };
+        let report = test_lesson(&run).await;
+        if !args.json {
+            print_lesson(&report);
+        }
+        reports.push(report);
+    }
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&reports)?);
+    }
+    Ok(reports.iter().all(|r| r.ok))
+}
+
+fn print_lesson(r: &LessonTest) {
+    let path = r.lesson.display();
+    println!("lesson {path} ({} demonstrations)", r.results.len());
+    for d in &r.results {
+        let mark = if d.problem.is_none() { "ok  " } else { "FAIL" };
+        println!("  {mark} {path}:{}: {}", d.line, d.command);
+        match &d.problem {
+            None => {}
+            Some(DemoProblem::NotRunnable { reason }) => {
+                println!("       labrunner cannot run this command: {reason}")
+            }
+            Some(DemoProblem::ImageMissing { image, resolved }) => {
+                let mapped = if image == resolved {
+                    String::new()
+                } else {
+                    format!(" (mapped from {image})")
+                };
+                println!(
+                    "       image {resolved}{mapped} is not on this machine, and a doctest never pulls\n       fix: pull or load it, or map {image} onto a local image with --image-map or LABRUNNER_IMAGE_MAP"
+                )
+            }
+            Some(DemoProblem::Failed { error }) => println!("       failed: {error}"),
+            Some(DemoProblem::OutputDiffers { expected, actual }) => {
+                println!("       the lesson shows:");
+                for line in expected {
+                    println!("         | {line}");
+                }
+                println!("       the daemon printed:");
+                for line in actual.lines() {
+                    println!("         | {line}");
+                }
+            }
+        }
+    }
+    if let Some(e) = &r.error {
+        println!("  error: {e}");
+    }
+    if r.leftovers.is_empty() && r.leftover_files.is_empty() {
+        if r.error.is_none() {
+            println!("  cleanup: nothing left behind");
+        }
+    } else {
+        if !r.leftovers.is_empty() {
+            println!("  cleanup left behind: {}", r.leftovers.join(", "));
+        }
+        if !r.leftover_files.is_empty() {
+            println!(
+                "  cleanup left files in the working folder: {}",
+                r.leftover_files.join(", ")
+            );
+        }
+    }
+    println!(
+        "{} {path} in {:.1}s",
+        if r.ok { "PASS" } else { "FAIL" },
+        r.duration_ms as f64 / 1000.0
+    );
 }

@@ -25,6 +25,8 @@ pub fn root(arg: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let root = root(args.root)?;
     let image_map = args.images.image_map()?;
-    crate::tui::run(&root, image_map).await?;
+    // Everything that can fail with a plain message fails before the terminal is taken over.
+    let catalog = labrunner_core::lesson::load_catalog(&root)?;
+    crate::tui::run(catalog, image_map, crate::tui::run::Start::Home).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -1,17 +1,21 @@
-//! `labrunner validate [PATH...]`: every error of every lab file, with file:line:column.
+//! `labrunner validate [PATH...]`: every error of every lab file and lesson, with
+//! file:line:column. Markdown files are lessons, checked against the canonical lesson structure
+//! (their quiz, `NAME.quiz.yaml`, with them); other YAML files are labs.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::Context;
 
 use labrunner_core::lab::lab_files;
+use labrunner_core::lesson::lint_lesson;
 use labrunner_core::load::Diagnostic;
 use labrunner_core::validate::check_file;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Lab files or folders to check (folders are searched for *.yaml and *.yml).
+    /// Lab files, lesson files (*.md) or folders to check (folders are searched for *.yaml,
+    /// *.yml and *.md).
     #[arg(default_value = "labs")]
     pub paths: Vec<PathBuf>,
     /// Print the diagnostics as a JSON array instead of text.
@@ -21,18 +25,36 @@ pub struct Args {
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let mut files = Vec::new();
+    let mut lessons = Vec::new();
     for path in &args.paths {
         if !path.exists() {
             eprintln!("labrunner: {}: no such file or folder", path.display());
             return Ok(ExitCode::from(2));
         }
-        files.extend(lab_files(path).with_context(|| format!("reading {}", path.display()))?);
+        lessons.extend(lesson_files(path).with_context(|| format!("reading {}", path.display()))?);
+        files.extend(
+            lab_files(path)
+                .with_context(|| format!("reading {}", path.display()))?
+                .into_iter()
+                .filter(|f| is_lab(f)),
+        );
     }
 
     let mut diags: Vec<Diagnostic> = Vec::new();
     for file in &files {
         diags.extend(check_file(file));
     }
+    for lesson in &lessons {
+        match std::fs::read_to_string(lesson) {
+            Ok(text) => diags.extend(lint_lesson(lesson, &text)),
+            Err(e) => diags.push(Diagnostic::error(
+                lesson,
+                labrunner_core::load::Pos::START,
+                format!("cannot read the lesson: {e}"),
+            )),
+        }
+    }
+    let files: Vec<PathBuf> = files.into_iter().chain(lessons).collect();
     let errors = diags.iter().filter(|d| d.is_error()).count();
     let warnings = diags.len() - errors;
 
@@ -74,4 +96,33 @@ pub(crate) fn write_stdout(text: &str) -> anyhow::Result<()> {
 
 fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
     if n == 1 { one } else { many }
+}
+
+/// Lesson files: the path itself if it is a markdown file, else the markdown files below it.
+fn lesson_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
+    let is_md = |p: &Path| p.extension().is_some_and(|e| e == "md");
+    if path.is_file() {
+        return Ok(if is_md(path) {
+            vec![path.to_path_buf()]
+        } else {
+            Vec::new()
+        });
+    }
+    let mut out: Vec<PathBuf> = std::fs::read_dir(path)?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_file() && is_md(p))
+        .collect();
+    out.sort();
+    Ok(out)
+}
+
+/// Lab files are YAML; a lesson's quiz (`NAME.quiz.yaml`) is checked with its lesson instead.
+/// A file given by name that is neither a lesson nor YAML is checked as a lab, and reported.
+fn is_lab(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_string())
+        .unwrap_or_default();
+    !name.ends_with(".quiz.yaml") && !name.ends_with(".md")
 }

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 
+use labrunner_core::images::ImageMap;
 use labrunner_core::lab::LoadedLab;
 use labrunner_core::lesson::{Catalog, LabEntry};
 use labrunner_core::progress::{Progress, ProgressStore, QuizAnswer};
@@ -15,6 +16,7 @@ use super::keymap::{self, Action, Scope};
 use super::lab_view::{LabChange, LabView, LiveStatus};
 use super::quiz::{Answered, QuizState};
 use super::reader::{self, ReaderState};
+use super::terminal::{Pane, TerminalScreen, keys};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Mode {
@@ -26,15 +28,45 @@ pub enum Mode {
 }
 
 /// Something destructive (or recorded) waiting for a yes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Pending {
     Reset,
-    Assist { step: String },
+    Assist {
+        step: String,
+    },
+    /// Opening a lab for the first time runs its setup and uses what already exists.
+    OpenLab {
+        /// What the setup creates (`network app-net`), in order.
+        creates: Vec<String>,
+        /// Declared resources that exist already (someone's data may be in them).
+        existing: Vec<Resource>,
+    },
+    /// Leaving the lab view ends the program running in its terminal.
+    Leave {
+        quit: bool,
+    },
+}
+
+/// The student's answer about declared resources that existed before the lab started: passed
+/// with the start of the lab, so what runs knows it was allowed to use them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExistingResources {
+    /// None of the lab's resources existed before it started.
+    NoneExisted,
+    /// "Yes, use my existing resources": the student agreed that the lab uses them.
+    UseThem,
 }
 
 impl Pending {
     pub fn question(&self, lab: &str) -> String {
         match self {
+            Pending::OpenLab {
+                creates, existing, ..
+            } => open_question(lab, creates, existing),
+            Pending::Leave { quit } => format!(
+                "A program is still running in the terminal pane. {} ends it.",
+                if *quit { "Quitting" } else { "Leaving the lab" }
+            ),
             Pending::Reset => format!(
                 "Reset lab {lab}? Containers, networks and volumes labrunner created for it are removed and its progress is cleared. Anything that existed before the lab is kept."
             ),
@@ -45,7 +77,28 @@ impl Pending {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The question asked before a lab's first start.
+fn open_question(lab: &str, creates: &[String], existing: &[Resource]) -> String {
+    let mut q = String::new();
+    if !creates.is_empty() {
+        q.push_str(&format!(
+            "Opening {lab} runs its setup, which creates: {}. Leaving keeps them until you reset the lab. ",
+            creates.join(", ")
+        ));
+    }
+    if !existing.is_empty() {
+        let names: Vec<String> = existing.iter().map(ToString::to_string).collect();
+        q.push_str(&format!(
+            "These already exist on your Docker daemon and the lab would use them: {}. labrunner never removes them. y: yes, use my existing resources; n: no, do not open the lab.",
+            names.join(", ")
+        ));
+    } else {
+        q.push_str("y: open the lab; n: do not open it.");
+    }
+    q
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub enum Overlay {
     Help,
     Confirm(Pending),
@@ -60,6 +113,8 @@ pub enum Effect {
     /// daemon events.
     StartLive {
         lab: Box<LoadedLab>,
+        /// What the student said about pre-existing resources.
+        existing: ExistingResources,
         start: usize,
         /// Resources recorded as pre-existing when the lab was first started; `None`: not yet
         /// recorded (first start: detect them now and report [`AppEvent::Preflight`]).
@@ -72,6 +127,21 @@ pub enum Effect {
     Assist,
     /// Clean up what the lab created (never what existed before) and start again.
     Reset,
+    /// Find which of the lab's declared resources exist already (before asking to open it).
+    Preflight {
+        lab: Box<LoadedLab>,
+    },
+    /// Start the shell of the terminal pane in `dir`, drawing on `screen`.
+    OpenTerminal {
+        screen: TerminalScreen,
+        dir: std::path::PathBuf,
+    },
+    /// End the shell (and what runs in it).
+    CloseTerminal,
+    /// Bytes for the shell, as the terminal would send them.
+    TerminalInput(Vec<u8>),
+    /// Capture the mouse (wheel scrolling in labrunner) or leave it to the terminal.
+    MouseCapture(bool),
 }
 
 /// What background tasks send to the app.
@@ -82,6 +152,13 @@ pub enum AppEvent {
     /// Declared resources found already present on the lab's first start.
     Preflight {
         resources: Vec<Resource>,
+    },
+    /// The terminal pane's shell printed something, or ended.
+    Terminal(super::terminal::shell::ShellEvent),
+    /// The same, from shell number `id` (the event loop passes on only the open shell's).
+    Shell {
+        id: u64,
+        event: super::terminal::shell::ShellEvent,
     },
     /// A line of image pull progress (`pulling alpine:latest: Downloading 1234/5678 bytes`).
     Pull(String),
@@ -139,8 +216,6 @@ pub enum HomeRow {
 
 pub struct App {
     pub catalog: Catalog,
-    /// Image substitutions in force: the commands shown and copied name the mapped images.
-    pub image_map: labrunner_core::images::ImageMap,
     pub progress: ProgressKeeper,
     pub mode: Mode,
     pub overlay: Option<Overlay>,
@@ -158,12 +233,25 @@ pub struct App {
     pub banner: Option<String>,
     /// The clock (fixed in tests).
     pub now: fn() -> DateTime<Utc>,
+    /// The open lab's terminal pane.
+    pub terminal: Option<Pane>,
+    /// Whether labrunner captures the mouse (else the terminal selects text).
+    pub mouse_capture: bool,
+    /// Images mapped onto local ones: commands put at the prompt name the local image.
+    pub image_map: ImageMap,
+    /// Where the terminal pane was last drawn (mouse wheel over it scrolls its history).
+    pub terminal_area: Option<Rect>,
+    /// Start labs with the terminal pane (off for the screen tests of the panes around it).
+    pub with_terminal: bool,
+    /// Labs open with the keyboard in the terminal pane (`labrunner lab`), else on the steps.
+    pub focus_terminal_on_open: bool,
+    /// How far the help overlay is scrolled.
+    pub help_scroll: u16,
 }
 
 impl App {
     pub fn new(catalog: Catalog, progress: ProgressKeeper) -> Self {
         App {
-            image_map: Default::default(),
             catalog,
             progress,
             mode: Mode::Home,
@@ -178,6 +266,13 @@ impl App {
             workdir_of: |id| labrunner_core::home::workdir(id, None),
             banner: None,
             now: Utc::now,
+            terminal: None,
+            mouse_capture: true,
+            image_map: ImageMap::default(),
+            terminal_area: None,
+            with_terminal: true,
+            focus_terminal_on_open: false,
+            help_scroll: 0,
         }
     }
 
@@ -202,6 +297,7 @@ impl App {
         match self.mode {
             Mode::Home => Scope::Home,
             Mode::Reader => Scope::Reader,
+            Mode::Lab if self.terminal.as_ref().is_some_and(Pane::takes_keys) => Scope::Terminal,
             Mode::Lab => Scope::Lab,
             Mode::Quiz if self.quiz.as_ref().is_some_and(QuizState::is_typing) => Scope::QuizTyping,
             Mode::Quiz => Scope::Quiz,
@@ -225,10 +321,18 @@ impl App {
 
     /// Tells the app the terminal's size before drawing (the reader wraps to it).
     pub fn resize(&mut self, area: Rect) {
+        let body = super::draw::body_area(area);
         if let Some(r) = &mut self.reader {
-            let body = super::draw::body_area(area);
             let (w, h) = reader::text_inner(body, r.sections_focus);
             r.resize(w, h);
+        }
+        self.terminal_area = None;
+        if let (Mode::Lab, Some(view), Some(pane)) = (self.mode, &self.lab, &self.terminal) {
+            let layout = super::draw::lab::layout(body, view, pane.visible);
+            if let Some(inner) = layout.terminal_inner {
+                pane.screen.resize(inner.height, inner.width);
+                self.terminal_area = Some(inner);
+            }
         }
     }
 
@@ -239,6 +343,13 @@ impl App {
             _ => return,
         };
         if self.overlay.is_some() {
+            return;
+        }
+        let over_terminal = self
+            .terminal_area
+            .is_some_and(|a| a.contains(ratatui::layout::Position::new(ev.column, ev.row)));
+        if let (true, Some(pane)) = (over_terminal, &self.terminal) {
+            pane.screen.scroll_by(-delta);
             return;
         }
         match self.mode {
@@ -259,6 +370,9 @@ impl App {
 
     pub fn on_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let scope = self.scope();
+        if scope == Scope::Terminal {
+            return self.terminal_key(key);
+        }
         if scope == Scope::QuizTyping
             && let Some(q) = &mut self.quiz
         {
@@ -281,6 +395,29 @@ impl App {
         }
     }
 
+    /// A key while the terminal pane has focus: its own bindings, else the shell gets it.
+    fn terminal_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        if let Some(action) = keymap::lookup(Scope::Terminal, &key) {
+            return self.act(action);
+        }
+        let Some(pane) = &self.terminal else {
+            return Vec::new();
+        };
+        let Some(bytes) = keys::encode(&key, pane.screen.application_cursor()) else {
+            return Vec::new();
+        };
+        // Typing follows the output again.
+        pane.screen.scroll_by(isize::MIN / 2);
+        let mut effects = vec![Effect::TerminalInput(bytes)];
+        if key.code == KeyCode::Enter
+            && let Some(view) = &mut self.lab
+        {
+            let changes = view.command_submitted();
+            effects.extend(self.record_lab_changes(&changes));
+        }
+        effects
+    }
+
     fn move_home(&mut self, delta: isize) {
         let max = self.home_rows().len().saturating_sub(1);
         self.home_selected = self.home_selected.saturating_add_signed(delta).min(max);
@@ -290,20 +427,30 @@ impl App {
     pub fn act(&mut self, action: Action) -> Vec<Effect> {
         let mut effects = Vec::new();
         if action == Action::Quit {
+            if self.overlay.is_none() && self.mode == Mode::Lab && self.terminal_busy() {
+                self.overlay = Some(Overlay::Confirm(Pending::Leave { quit: true }));
+                return effects;
+            }
             self.quit = true;
             return effects;
         }
         match self.overlay.clone() {
             Some(Overlay::Help) => {
-                if matches!(action, Action::Back | Action::Help) {
-                    self.overlay = None;
+                match action {
+                    Action::Back | Action::Help => self.overlay = None,
+                    Action::Up => self.help_scroll = self.help_scroll.saturating_sub(1),
+                    Action::Down => self.help_scroll = self.help_scroll.saturating_add(1).min(200),
+                    _ => {}
                 }
                 return effects;
             }
             Some(Overlay::Confirm(pending)) => {
                 self.overlay = None;
-                if action == Action::Yes {
-                    self.confirmed(pending, &mut effects);
+                match action {
+                    Action::Yes => self.confirmed(pending, &mut effects),
+                    // Not opening the lab: nothing was started, nothing was created.
+                    _ if matches!(pending, Pending::OpenLab { .. }) => self.go_home(&mut effects),
+                    _ => {}
                 }
                 return effects;
             }
@@ -311,6 +458,7 @@ impl App {
         }
         if action == Action::Help {
             self.overlay = Some(Overlay::Help);
+            self.help_scroll = 0;
             return effects;
         }
         match self.mode {
@@ -327,10 +475,20 @@ impl App {
         effects
     }
 
+    fn terminal_busy(&self) -> bool {
+        self.terminal
+            .as_ref()
+            .is_some_and(|p| p.busy && p.ended.is_none())
+    }
+
     fn go_home(&mut self, effects: &mut Vec<Effect>) {
         if self.lab.take().is_some() && self.live {
             effects.push(Effect::StopLive);
         }
+        if self.terminal.take().is_some() {
+            effects.push(Effect::CloseTerminal);
+        }
+        self.terminal_area = None;
         self.live = false;
         self.mode = Mode::Home;
         self.reader = None;
@@ -372,34 +530,7 @@ impl App {
             HomeRow::Lab(i, j) => match &self.catalog.lessons[i].labs[j] {
                 LabEntry::Ok(lab) => {
                     let lab = (**lab).clone();
-                    let id = lab.lab.id.clone();
-                    let now = (self.now)();
-                    let recorded = self.progress.get().lab(&id);
-                    let first_start = recorded.is_none_or(|l| l.started_at.is_none());
-                    let preexisting = recorded.and_then(|l| l.preexisting.clone());
-                    if let Err(e) = self.progress.update(|p| p.start_lab(&id, now)) {
-                        self.notify(Level::Error, format!("progress not saved: {e}"));
-                    }
-                    let mut view = LabView::new(lab.clone(), self.progress.get().lab(&id));
-                    view.image_map = self.image_map.clone();
-                    if super::lab_view::uses_workdir(&lab.lab) {
-                        view.workdir = Some((self.workdir_of)(&id));
-                    }
-                    if view.is_complete() {
-                        self.lab = Some(view);
-                        self.mode = Mode::Summary;
-                        return;
-                    }
-                    view.live = LiveStatus::Connecting;
-                    self.live = true;
-                    effects.push(Effect::StartLive {
-                        lab: Box::new(lab),
-                        start: view.current().unwrap_or(0),
-                        preexisting,
-                        setup: first_start,
-                    });
-                    self.lab = Some(view);
-                    self.mode = Mode::Lab;
+                    self.open_lab(lab, effects);
                 }
                 LabEntry::Broken { path, error } => {
                     let name = path
@@ -429,6 +560,93 @@ impl App {
                 }
             }
         }
+    }
+
+    /// Opens a lab: its results when it is complete; on its first start, what already exists
+    /// is found and the student asked before anything runs; otherwise it resumes.
+    pub fn open_lab(&mut self, lab: LoadedLab, effects: &mut Vec<Effect>) {
+        let id = lab.lab.id.clone();
+        let recorded = self.progress.get().lab(&id);
+        let first_start = recorded.is_none_or(|l| l.started_at.is_none());
+        let preexisting = recorded.and_then(|l| l.preexisting.clone());
+        let mut view = LabView::new(lab.clone(), recorded);
+        view.image_map = self.image_map.clone();
+        if super::lab_view::uses_workdir(&lab.lab) || self.with_terminal {
+            view.workdir = Some((self.workdir_of)(&id));
+        }
+        if view.is_complete() && !first_start {
+            self.lab = Some(view);
+            self.mode = Mode::Summary;
+            return;
+        }
+        view.live = LiveStatus::Connecting;
+        self.lab = Some(view);
+        self.mode = Mode::Lab;
+        match preexisting {
+            Some(known) if !first_start => self.start_lab(lab, known, false, effects),
+            _ => effects.push(Effect::Preflight { lab: Box::new(lab) }),
+        }
+    }
+
+    /// Starts the live checks (and, on the first start, the setup) and the terminal pane.
+    fn start_lab(
+        &mut self,
+        lab: LoadedLab,
+        preexisting: Vec<Resource>,
+        setup: bool,
+        effects: &mut Vec<Effect>,
+    ) {
+        let id = lab.lab.id.clone();
+        let now = (self.now)();
+        if let Err(e) = self.progress.update(|p| p.start_lab(&id, now)) {
+            self.notify(Level::Error, format!("progress not saved: {e}"));
+        }
+        let start = self.lab.as_ref().and_then(LabView::current).unwrap_or(0);
+        let existing = if preexisting.is_empty() {
+            ExistingResources::NoneExisted
+        } else {
+            ExistingResources::UseThem
+        };
+        self.live = true;
+        effects.push(Effect::StartLive {
+            lab: Box::new(lab),
+            existing,
+            start,
+            preexisting: Some(preexisting),
+            setup,
+        });
+        if self.with_terminal && self.terminal.is_none() {
+            let dir = (self.workdir_of)(&id);
+            let mut pane = Pane::new(dir.clone());
+            pane.focused = self.focus_terminal_on_open;
+            effects.push(Effect::OpenTerminal {
+                screen: pane.screen.clone(),
+                dir,
+            });
+            self.terminal = Some(pane);
+        }
+    }
+
+    /// The declared resources that exist were found: ask before a first start that runs a
+    /// setup or would use them, else start.
+    fn preflight_done(&mut self, resources: Vec<Resource>, effects: &mut Vec<Effect>) {
+        let Some(view) = &self.lab else { return };
+        let lab = view.lab.clone();
+        let lab_id = lab.lab.id.clone();
+        if let Err(e) = self
+            .progress
+            .update(|p| p.lab_mut(&lab_id).preexisting = Some(resources.clone()))
+        {
+            self.notify(Level::Error, format!("progress not saved: {e}"));
+        }
+        let creates = super::lab_view::setup_creates(&lab.lab);
+        if creates.is_empty() && resources.is_empty() {
+            return self.start_lab(lab, resources, true, effects);
+        }
+        self.overlay = Some(Overlay::Confirm(Pending::OpenLab {
+            creates,
+            existing: resources,
+        }));
     }
 
     fn act_reader(&mut self, action: Action) {
@@ -471,12 +689,41 @@ impl App {
     }
 
     fn act_lab(&mut self, action: Action, effects: &mut Vec<Effect>) {
+        if action == Action::Back && self.terminal_busy() {
+            self.overlay = Some(Overlay::Confirm(Pending::Leave { quit: false }));
+            return;
+        }
         let Some(view) = &mut self.lab else { return };
         match action {
             Action::Up => view.select(-1),
             Action::Down => view.select(1),
             Action::PageUp => view.scroll_by(-5),
             Action::PageDown => view.scroll_by(5),
+            Action::FocusTerminal | Action::FocusSteps | Action::ToggleTerminal => {
+                self.act_terminal(action)
+            }
+            Action::PutCommand => self.put_command(effects),
+            Action::ToggleMouse => {
+                self.mouse_capture = !self.mouse_capture;
+                effects.push(Effect::MouseCapture(self.mouse_capture));
+                let text = if self.mouse_capture {
+                    "mouse: the wheel scrolls here (m lets your terminal select text)"
+                } else {
+                    "mouse: select text with your terminal (m gives the wheel back)"
+                };
+                self.notify(Level::Info, text);
+            }
+            Action::ScrollBack | Action::ScrollForward => {
+                if let Some(p) = &self.terminal {
+                    let (rows, _) = p.screen.size();
+                    let page = rows.max(2) as isize - 1;
+                    p.screen.scroll_by(if action == Action::ScrollBack {
+                        page
+                    } else {
+                        -page
+                    });
+                }
+            }
             // Leaving stops the live task: not in the middle of a reset or a solution run.
             Action::Back if view.busy.is_some() && view.live == LiveStatus::Watching => self
                 .notify(
@@ -542,9 +789,92 @@ impl App {
         }
     }
 
+    fn act_terminal(&mut self, action: Action) {
+        let Some(pane) = &mut self.terminal else {
+            return self.notify(Level::Info, "this lab has no terminal pane");
+        };
+        match action {
+            Action::FocusTerminal if pane.ended.is_some() => {
+                let why = pane.ended.clone().unwrap_or_default();
+                self.notify(
+                    Level::Warn,
+                    format!("{why}; reopen the lab for a new shell"),
+                );
+            }
+            Action::FocusTerminal => {
+                pane.visible = true;
+                pane.focused = true;
+            }
+            Action::FocusSteps => pane.focused = false,
+            Action::ToggleTerminal => {
+                // Shown or hidden, the keys stay with the steps (F2 moves them).
+                pane.visible = !pane.visible;
+                pane.focused = false;
+                if !pane.visible {
+                    self.notify(
+                        Level::Info,
+                        "terminal pane hidden (its shell keeps running; T shows it)",
+                    );
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Puts the selected step's command at the shell's prompt, without Enter.
+    fn put_command(&mut self, effects: &mut Vec<Effect>) {
+        let (Some(view), Some(pane)) = (&self.lab, &mut self.terminal) else {
+            return self.notify(Level::Info, "this lab has no terminal pane");
+        };
+        if pane.ended.is_some() {
+            return self.notify(Level::Warn, "the terminal's shell has ended");
+        }
+        let Some(step) = view.lab.lab.steps.get(view.selected) else {
+            return;
+        };
+        let text: Vec<String> = step
+            .solution
+            .iter()
+            .map(|c| super::lab_view::with_local_images(c.text(), &self.image_map))
+            .collect();
+        let text = text.join("; ").replace(['\n', '\r'], " ");
+        let mut bytes = Vec::new();
+        let paste = pane.screen.bracketed_paste();
+        if paste {
+            bytes.extend_from_slice(b"\x1b[200~");
+        }
+        bytes.extend_from_slice(text.as_bytes());
+        if paste {
+            bytes.extend_from_slice(b"\x1b[201~");
+        }
+        pane.visible = true;
+        pane.focused = true;
+        pane.screen.scroll_by(isize::MIN / 2);
+        effects.push(Effect::TerminalInput(bytes));
+        self.notify(
+            Level::Info,
+            "the command is at the terminal's prompt: Enter runs it",
+        );
+    }
+
     fn confirmed(&mut self, pending: Pending, effects: &mut Vec<Effect>) {
+        if let Pending::OpenLab { existing, .. } = pending {
+            let Some(lab) = self.lab.as_ref().map(|v| v.lab.clone()) else {
+                return;
+            };
+            return self.start_lab(lab, existing, true, effects);
+        }
+        if let Pending::Leave { quit } = pending {
+            if quit {
+                self.quit = true;
+            } else {
+                self.go_home(effects);
+            }
+            return;
+        }
         let Some(view) = &mut self.lab else { return };
         match pending {
+            Pending::OpenLab { .. } | Pending::Leave { .. } => {}
             Pending::Assist { .. } => {
                 if view.start_assist().is_some() {
                     effects.push(Effect::Assist);
@@ -561,6 +891,10 @@ impl App {
                             .and_then(|l| l.preexisting.clone());
                         effects.push(Effect::StartLive {
                             lab: Box::new(view.lab.clone()),
+                            existing: match &preexisting {
+                                Some(p) if !p.is_empty() => ExistingResources::UseThem,
+                                _ => ExistingResources::NoneExisted,
+                            },
                             start: view.steps.len(),
                             preexisting,
                             setup: false,
@@ -629,6 +963,17 @@ impl App {
     /// Folds in what a background task reported.
     pub fn on_event(&mut self, event: AppEvent) -> Vec<Effect> {
         let mut effects = Vec::new();
+        if let AppEvent::Terminal(ev) = &event {
+            if let (Some(pane), super::terminal::shell::ShellEvent::Ended(why)) =
+                (&mut self.terminal, ev)
+            {
+                pane.ended = Some(why.clone());
+                pane.focused = false;
+                self.notify(Level::Warn, format!("terminal pane: {why}"));
+            }
+            return effects;
+        }
+        let now = (self.now)();
         let Some(view) = &mut self.lab else {
             return effects;
         };
@@ -639,22 +984,39 @@ impl App {
                     return self.on_event(*event);
                 }
             }
+            AppEvent::Terminal(_) | AppEvent::Shell { .. } => {}
             AppEvent::Run(ev) => {
-                let changes = view.apply(&ev);
+                let changes = view.apply(&ev, now);
                 let step_ids: Vec<String> = view.steps.iter().map(|s| s.id.clone()).collect();
                 self.record(&lab_id, &step_ids, &changes, &mut effects);
             }
             AppEvent::Live(status) => view.live = status,
             AppEvent::Pull(line) => view.pull = Some(line),
-            AppEvent::Preflight { resources } => {
-                if let Err(e) = self
-                    .progress
-                    .update(|p| p.lab_mut(&lab_id).preexisting = Some(resources))
-                {
-                    self.notify(Level::Error, format!("progress not saved: {e}"));
-                }
-            }
+            AppEvent::Preflight { resources } => self.preflight_done(resources, &mut effects),
         }
+        effects
+    }
+
+    /// Time passes: a failing attempt is recorded once its command's events have settled.
+    pub fn tick(&mut self) -> Vec<Effect> {
+        let now = (self.now)();
+        match &mut self.lab {
+            Some(view) => {
+                let changes = view.settle(now);
+                self.record_lab_changes(&changes)
+            }
+            None => Vec::new(),
+        }
+    }
+
+    fn record_lab_changes(&mut self, changes: &[LabChange]) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        let Some(view) = &self.lab else {
+            return effects;
+        };
+        let lab_id = view.lab.lab.id.clone();
+        let step_ids: Vec<String> = view.steps.iter().map(|s| s.id.clone()).collect();
+        self.record(&lab_id, &step_ids, changes, &mut effects);
         effects
     }
 

@@ -10,6 +10,8 @@ pub enum Scope {
     Home,
     Reader,
     Lab,
+    /// The terminal pane has focus: every key goes to the shell except these.
+    Terminal,
     Quiz,
     /// While typing a free-text answer: only these keys are bindings, the rest is text.
     QuizTyping,
@@ -19,12 +21,21 @@ pub enum Scope {
 }
 
 impl Scope {
+    /// Scopes where the global bindings do not apply (the keys are text, or an answer).
+    pub fn owns_keyboard(self) -> bool {
+        matches!(
+            self,
+            Scope::QuizTyping | Scope::Confirm | Scope::Help | Scope::Terminal
+        )
+    }
+
     pub fn title(self) -> &'static str {
         match self {
             Scope::Global => "Everywhere",
             Scope::Home => "Home",
             Scope::Reader => "Lesson reader",
             Scope::Lab => "Lab",
+            Scope::Terminal => "Terminal pane (focused)",
             Scope::Quiz => "Knowledge check",
             Scope::QuizTyping => "Typing an answer",
             Scope::Summary => "Lab results",
@@ -54,6 +65,19 @@ pub enum Action {
     Copy,
     Assist,
     Reset,
+    /// Give the terminal pane the keyboard.
+    FocusTerminal,
+    /// Give the keyboard back to the steps.
+    FocusSteps,
+    /// Put the current step's command at the shell's prompt, without running it.
+    PutCommand,
+    /// Hide or show the terminal pane.
+    ToggleTerminal,
+    /// Let the terminal select text with the mouse (labrunner stops capturing it), or not.
+    ToggleMouse,
+    /// Scroll the terminal pane's scrollback.
+    ScrollBack,
+    ScrollForward,
     Choose(u8),
     Submit,
     Right,
@@ -76,18 +100,23 @@ pub enum Key {
     Enter,
     Esc,
     Tab,
+    F(u8),
+    ShiftPageUp,
+    ShiftPageDown,
 }
 
 impl Key {
     pub fn matches(self, ev: &KeyEvent) -> bool {
         let ctrl = ev.modifiers.contains(KeyModifiers::CONTROL);
+        let shift = ev.modifiers.contains(KeyModifiers::SHIFT);
         match (self, ev.code) {
+            (Key::F(n), KeyCode::F(k)) => n == k && ev.modifiers.is_empty(),
+            (Key::ShiftPageUp, KeyCode::PageUp) | (Key::ShiftPageDown, KeyCode::PageDown) => shift,
+            (Key::PageUp, KeyCode::PageUp) | (Key::PageDown, KeyCode::PageDown) => !shift,
             (Key::Ctrl(c), KeyCode::Char(k)) => ctrl && k.eq_ignore_ascii_case(&c),
             (Key::Char(c), KeyCode::Char(k)) => !ctrl && k == c,
             (Key::Up, KeyCode::Up)
             | (Key::Down, KeyCode::Down)
-            | (Key::PageUp, KeyCode::PageUp)
-            | (Key::PageDown, KeyCode::PageDown)
             | (Key::Home, KeyCode::Home)
             | (Key::End, KeyCode::End)
             | (Key::Enter, KeyCode::Enter)
@@ -136,6 +165,8 @@ pub const KEYMAP: &[Binding] = &[
     b(S::Confirm, &[K::Char('y'), K::Enter], "y", A::Yes, "yes, do it", Some("yes")),
     b(S::Confirm, &[K::Char('n'), K::Esc], "n/Esc", A::No, "no, cancel", Some("no")),
     b(S::Help, &[K::Esc, K::Char('?'), K::Char('q')], "Esc/?", A::Back, "close help", Some("close")),
+    b(S::Help, &[K::Up, K::Char('k'), K::PageUp], "↑↓", A::Up, "scroll the keys", None),
+    b(S::Help, &[K::Down, K::Char('j'), K::PageDown], "↑↓", A::Down, "scroll the keys", Some("scroll")),
     b(S::QuizTyping, &[K::Enter], "Enter", A::Submit, "submit the answer", Some("submit")),
     b(S::QuizTyping, &[K::Esc], "Esc", A::Back, "stop typing, back home", Some("stop")),
     b(S::QuizTyping, &[K::Ctrl('c')], "Ctrl-C", A::Quit, "quit", None),
@@ -162,6 +193,15 @@ pub const KEYMAP: &[Binding] = &[
     b(S::Lab, &[K::Char('c'), K::Char('y')], "c", A::Copy, "copy the command to the clipboard (OSC 52)", Some("copy")),
     b(S::Lab, &[K::Char('a')], "a", A::Assist, "run it for me (recorded as assisted, asks first)", Some("run it for me")),
     b(S::Lab, &[K::Char('R')], "R", A::Reset, "reset the lab (asks first; keeps what existed before)", Some("reset")),
+    b(S::Lab, &[K::F(2), K::Tab], "F2", A::FocusTerminal, "type in the terminal pane (F2 comes back)", Some("terminal")),
+    b(S::Lab, &[K::Char('t')], "t", A::PutCommand, "put the command at the terminal's prompt (not run)", Some("to prompt")),
+    b(S::Lab, &[K::Char('T')], "T", A::ToggleTerminal, "hide or show the terminal pane", Some("hide/show")),
+    b(S::Lab, &[K::Char('m')], "m", A::ToggleMouse, "mouse: select text with your terminal, or scroll here", None),
+    b(S::Lab, &[K::ShiftPageUp], "Shift-PgUp/PgDn", A::ScrollBack, "scroll the terminal pane's history", None),
+    b(S::Lab, &[K::ShiftPageDown], "Shift-PgUp/PgDn", A::ScrollForward, "scroll the terminal pane's history", None),
+    b(S::Terminal, &[K::F(2)], "F2", A::FocusSteps, "back to the steps (every other key goes to the shell)", Some("back to the steps")),
+    b(S::Terminal, &[K::ShiftPageUp], "Shift-PgUp/PgDn", A::ScrollBack, "scroll the terminal's history", Some("scroll")),
+    b(S::Terminal, &[K::ShiftPageDown], "Shift-PgUp/PgDn", A::ScrollForward, "scroll the terminal's history", None),
     b(S::Quiz, &[K::Up, K::Char('k')], "↑↓", A::Up, "previous choice", None),
     b(S::Quiz, &[K::Down, K::Char('j')], "↑↓", A::Down, "next choice", Some("choose")),
     b(S::Quiz, &[K::Char('1')], "1-9", A::Choose(0), "pick a choice by number", None),
@@ -187,10 +227,9 @@ pub const KEYMAP: &[Binding] = &[
 /// the scope owns the whole keyboard).
 pub fn lookup(scope: Scope, ev: &KeyEvent) -> Option<Action> {
     let own = KEYMAP.iter().filter(|b| b.scope == scope);
-    let global = KEYMAP.iter().filter(|b| {
-        b.scope == Scope::Global
-            && !matches!(scope, Scope::QuizTyping | Scope::Confirm | Scope::Help)
-    });
+    let global = KEYMAP
+        .iter()
+        .filter(|b| b.scope == Scope::Global && !scope.owns_keyboard());
     own.chain(global)
         .find(|b| b.keys.iter().any(|k| k.matches(ev)))
         .map(|b| b.action)
@@ -200,7 +239,7 @@ pub fn lookup(scope: Scope, ev: &KeyEvent) -> Option<Action> {
 /// Help comes first, so it stays visible when the footer is cut on a narrow terminal.
 pub fn footer(scope: Scope) -> Vec<(&'static str, &'static str)> {
     let mut out: Vec<(&'static str, &'static str)> = Vec::new();
-    let with_global = !matches!(scope, Scope::QuizTyping | Scope::Confirm | Scope::Help);
+    let with_global = !scope.owns_keyboard();
     let help_first = KEYMAP
         .iter()
         .filter(|b| with_global && b.action == Action::Help);
@@ -222,6 +261,7 @@ pub fn help(scope: Scope) -> Vec<(&'static str, Vec<(String, &'static str)>)> {
     let scopes: &[Scope] = match scope {
         Scope::Global | Scope::Help | Scope::Confirm => &[Scope::Home, Scope::Global],
         Scope::Quiz | Scope::QuizTyping => &[Scope::Quiz, Scope::QuizTyping, Scope::Global],
+        Scope::Lab | Scope::Terminal => &[Scope::Lab, Scope::Terminal, Scope::Global],
         other => {
             return [other, Scope::Global]
                 .into_iter()
@@ -263,6 +303,9 @@ pub fn keys_text(keys: &[Key]) -> String {
             Key::Enter => "Enter".into(),
             Key::Esc => "Esc".into(),
             Key::Tab => "Tab".into(),
+            Key::F(n) => format!("F{n}"),
+            Key::ShiftPageUp => "Shift-PgUp".into(),
+            Key::ShiftPageDown => "Shift-PgDn".into(),
         })
         .collect::<Vec<_>>()
         .join(" ")
@@ -379,6 +422,18 @@ mod tests {
                 .iter()
                 .any(|(k, h)| k == "R" && h.contains("reset"))
         );
-        assert!(help[1].1.iter().any(|(k, _)| k == "q Ctrl-C"));
+        let global = help.iter().find(|(t, _)| *t == "Everywhere").unwrap();
+        assert!(global.1.iter().any(|(k, _)| k == "q Ctrl-C"));
+        let terminal = help
+            .iter()
+            .find(|(t, _)| t.starts_with("Terminal"))
+            .unwrap();
+        assert!(
+            terminal
+                .1
+                .iter()
+                .any(|(k, h)| k == "F2" && h.contains("back"))
+        );
+        assert_eq!(footer(Scope::Terminal)[0], ("F2", "back to the steps"));
     }
 }

@@ -2,7 +2,10 @@
 //! live loop (a background task) sends events, this only folds them in, so every transition is
 //! testable with synthetic events.
 
+use chrono::{DateTime, Utc};
 use labrunner_core::check::{CheckOutcome, Verdict};
+use labrunner_core::command::{self, Action};
+use labrunner_core::images::ImageMap;
 use labrunner_core::lab::LoadedLab;
 use labrunner_core::progress::LabProgress;
 use labrunner_core::runner::RunEvent;
@@ -102,6 +105,9 @@ pub struct LabView {
     pub busy: Option<Busy>,
     /// Verdicts of the current step's last round, to tell a new attempt from a periodic re-run.
     last_round: Vec<Option<labrunner_core::check::Verdict>>,
+    /// The current step's checks changed and still fail since then: an attempt, counted once
+    /// the command's burst of events has settled (or the next command is typed).
+    unsettled: Option<DateTime<Utc>>,
     /// Scroll offset of the step text.
     pub scroll: u16,
     /// The lab's working folder, shown when its commands refer to it (`$(pwd)`) or it has files.
@@ -149,6 +155,7 @@ impl LabView {
             live: LiveStatus::Off("live checks are not running".to_string()),
             busy: None,
             last_round: Vec::new(),
+            unsettled: None,
             scroll: 0,
             workdir: None,
             pull: None,
@@ -217,8 +224,35 @@ impl LabView {
         }
     }
 
-    /// Folds one event in; returns what must be recorded.
-    pub fn apply(&mut self, event: &RunEvent) -> Vec<LabChange> {
+    /// A failing attempt is recorded when this long has passed since the checks changed with
+    /// no pass: one student command can cause several rounds (create, then start).
+    pub const ATTEMPT_SETTLE: chrono::TimeDelta = chrono::TimeDelta::seconds(3);
+
+    /// Records the pending failing attempt once it has settled.
+    pub fn settle(&mut self, now: DateTime<Utc>) -> Vec<LabChange> {
+        match (self.unsettled, self.current_id()) {
+            (Some(at), Some(step)) if now - at >= Self::ATTEMPT_SETTLE => {
+                let step = step.to_string();
+                self.unsettled = None;
+                vec![LabChange::Attempt { step }]
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// The student typed a command (Enter in the terminal pane): the previous one is over, so
+    /// its failing checks count now.
+    pub fn command_submitted(&mut self) -> Vec<LabChange> {
+        match (self.unsettled.take(), self.current_id()) {
+            (Some(_), Some(step)) => vec![LabChange::Attempt {
+                step: step.to_string(),
+            }],
+            _ => Vec::new(),
+        }
+    }
+
+    /// Folds one event in (seen at `now`); returns what must be recorded.
+    pub fn apply(&mut self, event: &RunEvent, now: DateTime<Utc>) -> Vec<LabChange> {
         let mut changes = Vec::new();
         match event {
             RunEvent::Preexisting { resources } => {
@@ -300,22 +334,20 @@ impl LabView {
                             && !self.last_round.is_empty()
                             && round != self.last_round
                         {
-                            changes.push(LabChange::Attempt {
-                                step: outcome.step.clone(),
-                            });
+                            self.unsettled = Some(now);
                         }
                         self.last_round = round;
                     }
                 }
             }
             RunEvent::StepDone { step, passed } => {
-                if let Some(i) = self.index_of(step) {
-                    if *passed {
-                        self.last_round.clear();
-                        self.finish_step(i, &mut changes);
-                    } else if self.steps[i].status == StepStatus::Current {
-                        changes.push(LabChange::Attempt { step: step.clone() });
-                    }
+                // A pass is one attempt (the command that did it), counted with the step.
+                if let Some(i) = self.index_of(step)
+                    && *passed
+                {
+                    self.last_round.clear();
+                    self.unsettled = None;
+                    self.finish_step(i, &mut changes);
                 }
             }
             RunEvent::CleanupDone { removed, kept } => {
@@ -406,6 +438,7 @@ impl LabView {
         }
         self.advance();
         self.last_round.clear();
+        self.unsettled = None;
         self.selected = 0;
         self.scroll = 0;
     }
@@ -445,6 +478,46 @@ pub fn uses_workdir(lab: &labrunner_core::lab::Lab) -> bool {
         .any(|m| text.contains(m))
 }
 
+/// What a lab's setup creates, as `network app-net`, in order (a command whose effect cannot
+/// be told is shown as it is written).
+pub fn setup_creates(lab: &labrunner_core::lab::Lab) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let mut add = |s: String| {
+        if !out.contains(&s) {
+            out.push(s);
+        }
+    };
+    for c in &lab.setup {
+        match command::parse(c.text(), Some(".")) {
+            Ok(Action::NetworkCreate(n)) => add(format!("network {}", n.name)),
+            Ok(Action::VolumeCreate { name, .. }) => add(format!(
+                "volume {}",
+                name.unwrap_or_else(|| "(unnamed)".into())
+            )),
+            Ok(Action::Run(spec) | Action::Create(spec)) => {
+                for m in &spec.mounts {
+                    if let (command::MountKind::Volume, Some(v)) = (m.kind, &m.source) {
+                        add(format!("volume {v}"));
+                    }
+                }
+                add(match &spec.name {
+                    Some(n) => format!("container {n}"),
+                    None => format!("a container of {}", spec.image),
+                });
+            }
+            Ok(_) => {}
+            Err(_) => add(format!("`{}`", c.text())),
+        }
+    }
+    out
+}
+
+/// A command with the images it names replaced by their local stand-ins, so that what is put
+/// at the prompt runs here as it does when labrunner runs it.
+pub fn with_local_images(text: &str, map: &ImageMap) -> String {
+    map.shown_command(text)
+}
+
 /// Icon for a check outcome (or its absence).
 pub fn verdict_icon(outcome: Option<&CheckOutcome>) -> &'static str {
     match outcome.map(|o| &o.verdict) {
@@ -459,6 +532,18 @@ pub fn verdict_icon(outcome: Option<&CheckOutcome>) -> &'static str {
 mod tests {
     use super::*;
     use labrunner_core::lab::Lab;
+
+    fn t0() -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339("2026-03-01T09:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc)
+    }
+
+    impl LabView {
+        fn at0(&mut self, event: &RunEvent) -> Vec<LabChange> {
+            self.apply(event, t0())
+        }
+    }
 
     pub(crate) fn lab() -> LoadedLab {
         let yaml = r#"
@@ -523,9 +608,7 @@ steps:
                     step: "create".into(),
                     passed: false,
                 },
-                vec![LabChange::Attempt {
-                    step: "create".into(),
-                }],
+                vec![],
                 Some("create"),
             ),
             (outcome("create", 0, true), vec![], Some("create")),
@@ -562,7 +645,7 @@ steps:
             ),
         ];
         for (event, changes, current) in cases {
-            assert_eq!(v.apply(&event), changes, "{event:?}");
+            assert_eq!(v.at0(&event), changes, "{event:?}");
             assert_eq!(v.current_id(), current, "{event:?}");
         }
         assert!(v.is_complete());
@@ -572,7 +655,7 @@ steps:
     #[test]
     fn selection_follows_the_current_step_only_when_it_was_on_it() {
         let mut v = LabView::new(lab(), None);
-        v.apply(&RunEvent::StepDone {
+        v.at0(&RunEvent::StepDone {
             step: "create".into(),
             passed: true,
         });
@@ -628,24 +711,24 @@ steps:
     #[test]
     fn outcomes_log_and_reset() {
         let mut v = LabView::new(lab(), None);
-        v.apply(&outcome("attach", 1, true));
-        v.apply(&outcome("attach", 7, true));
-        v.apply(&outcome("nope", 0, true));
+        v.at0(&outcome("attach", 1, true));
+        v.at0(&outcome("attach", 7, true));
+        v.at0(&outcome("nope", 0, true));
         assert!(v.steps[1].outcomes[1].is_some());
-        v.apply(&RunEvent::ActionRan {
+        v.at0(&RunEvent::ActionRan {
             step: Some("create".into()),
             command: "docker network create isolated-net".into(),
             output: "abc\n".into(),
             error: None,
             as_expected: true,
         });
-        v.apply(&RunEvent::CleanupDone {
+        v.at0(&RunEvent::CleanupDone {
             removed: vec!["isolated-net".into()],
             kept: vec!["data".into()],
         });
         assert_eq!(v.log.len(), 2);
         assert!(v.log[1].text.contains("kept"));
-        v.apply(&RunEvent::StepDone {
+        v.at0(&RunEvent::StepDone {
             step: "create".into(),
             passed: true,
         });
@@ -671,9 +754,9 @@ steps:
             error: (!ok).then(|| "network with name isolated-net already exists".to_string()),
             as_expected: ok,
         };
-        assert_eq!(v.apply(&ran("other", true)), vec![]);
+        assert_eq!(v.at0(&ran("other", true)), vec![]);
         assert_eq!(
-            v.apply(&ran("create", false)),
+            v.at0(&ran("create", false)),
             vec![LabChange::Assisted {
                 step: "create".into(),
                 failures: vec!["docker network create isolated-net: network with name isolated-net already exists".into()],
@@ -685,24 +768,24 @@ steps:
     #[test]
     fn reset_completes_on_cleanup_and_daemon_status_follows_events() {
         let mut v = LabView::new(lab(), None);
-        v.apply(&RunEvent::StepDone {
+        v.at0(&RunEvent::StepDone {
             step: "create".into(),
             passed: true,
         });
         assert!(v.start_reset());
         assert!(!v.start_reset());
-        let changes = v.apply(&RunEvent::CleanupDone {
+        let changes = v.at0(&RunEvent::CleanupDone {
             removed: vec![],
             kept: vec![],
         });
         assert_eq!(changes, vec![LabChange::Reset]);
         assert_eq!(v.current_id(), Some("create"));
-        v.apply(&RunEvent::Daemon {
+        v.at0(&RunEvent::Daemon {
             connected: false,
             message: "gone".into(),
         });
         assert_eq!(v.live, LiveStatus::Lost("gone".into()));
-        v.apply(&RunEvent::Daemon {
+        v.at0(&RunEvent::Daemon {
             connected: true,
             message: "back".into(),
         });
@@ -710,33 +793,79 @@ steps:
     }
 
     #[test]
-    fn a_changed_failing_round_counts_as_an_attempt_but_a_repeat_does_not() {
+    fn an_attempt_is_one_command_followed_by_failing_checks() {
         let mut v = LabView::new(lab(), None);
-        let unknown = RunEvent::Check(CheckOutcome {
+        let at = |s: i64| t0() + chrono::TimeDelta::seconds(s);
+        let round = |v: &mut LabView, verdict: Verdict, t| {
+            v.apply(
+                &RunEvent::Check(CheckOutcome {
+                    step: "create".into(),
+                    index: 0,
+                    description: "d".into(),
+                    points: 1,
+                    verdict,
+                }),
+                t,
+            )
+        };
+        let fail = |e: &str| Verdict::Fail { evidence: e.into() };
+        let attempt = vec![LabChange::Attempt {
             step: "create".into(),
-            index: 0,
-            description: "d".into(),
-            points: 1,
-            verdict: Verdict::Unknown {
-                cause: labrunner_core::check::Cause::TimedOut,
-                reason: "r".into(),
+        }];
+        assert_eq!(round(&mut v, fail("none"), at(0)), vec![], "the baseline");
+        assert_eq!(
+            round(&mut v, fail("none"), at(1)),
+            vec![],
+            "a periodic re-run"
+        );
+        assert_eq!(v.settle(at(30)), vec![], "nothing changed: no attempt");
+        // One command, two rounds in its burst of events: one attempt, once settled.
+        assert_eq!(round(&mut v, fail("created"), at(40)), vec![]);
+        assert_eq!(round(&mut v, fail("started"), at(41)), vec![]);
+        assert_eq!(v.settle(at(42)), vec![], "not settled yet");
+        assert_eq!(v.settle(at(44)), attempt);
+        assert_eq!(v.settle(at(50)), vec![], "counted once");
+        // A command typed in the pane ends the previous one's attempt at once.
+        assert_eq!(round(&mut v, fail("other"), at(60)), vec![]);
+        assert_eq!(v.command_submitted(), attempt);
+        assert_eq!(v.command_submitted(), vec![]);
+        // The command that passes is the step's last attempt (counted with the step), and a
+        // failing round just before it in the same burst is not another one.
+        assert_eq!(round(&mut v, fail("half"), at(70)), vec![]);
+        v.apply(
+            &RunEvent::StepDone {
+                step: "create".into(),
+                passed: true,
             },
-        });
+            at(71),
+        );
+        assert_eq!(v.settle(at(90)), vec![]);
+    }
+
+    #[test]
+    fn setup_is_told_as_what_it_creates_and_images_map_to_local_ones() {
+        let mut l = lab().lab;
+        l.setup = vec![
+            labrunner_core::lab::Command::Plain("docker network create app-net".into()),
+            labrunner_core::lab::Command::Plain(
+                "docker run -d --name db -v app-data:/data alpine:latest sleep 1".into(),
+            ),
+        ];
         assert_eq!(
-            v.apply(&outcome("create", 0, false)),
-            vec![],
-            "the first round is the baseline"
+            setup_creates(&l),
+            ["network app-net", "volume app-data", "container db"]
+        );
+        let map = ImageMap::parse_entries("alpine=local/busybox:1").unwrap();
+        assert_eq!(
+            with_local_images(
+                "docker run --name alpine-x alpine:latest echo alpine:latest",
+                &map
+            ),
+            "docker run --name alpine-x local/busybox:1 echo alpine:latest"
         );
         assert_eq!(
-            v.apply(&outcome("create", 0, false)),
-            vec![],
-            "periodic re-run, nothing changed"
-        );
-        assert_eq!(
-            v.apply(&unknown),
-            vec![LabChange::Attempt {
-                step: "create".into()
-            }]
+            with_local_images("docker network create alpine", &map),
+            "docker network create alpine"
         );
     }
 }

@@ -38,8 +38,11 @@ impl Driver {
 
     pub fn handle(&mut self, effect: Effect) {
         match effect {
+            // A lab starts only after the student's answer about what existed before it; the
+            // run then keeps those resources (never removed, recorded as pre-existing).
             Effect::StartLive {
                 lab,
+                existing: _,
                 start,
                 preexisting,
                 setup,
@@ -88,11 +91,53 @@ impl Driver {
                 self.tasks.push(watch.abort_handle());
                 self.commands = Some(cmd_tx);
             }
+            Effect::Preflight { lab } => self.preflight(*lab),
             Effect::StopLive => self.stop(),
             Effect::Assist => self.send(LiveCommand::Assist),
             Effect::Reset => self.send(LiveCommand::Reset),
-            Effect::Copy(_) => {}
+            Effect::Copy(_)
+            | Effect::OpenTerminal { .. }
+            | Effect::CloseTerminal
+            | Effect::TerminalInput(_)
+            | Effect::MouseCapture(_) => {}
         }
+    }
+
+    /// Finds which of the lab's declared resources exist, before the student is asked to
+    /// open it; nothing is created.
+    fn preflight(&mut self, lab: LoadedLab) {
+        self.stop();
+        let app = self.tx.clone();
+        let map = self.image_map.clone();
+        let task = tokio::spawn(async move {
+            let id = lab.lab.id.clone();
+            let status = |s: LiveStatus| {
+                let _ = app.send(for_lab(&id, AppEvent::Live(s)));
+            };
+            loop {
+                let engine = match DockerEngine::connect().await {
+                    Ok(e) => e,
+                    Err(e) => {
+                        status(LiveStatus::Lost(one_line(&e)));
+                        tokio::time::sleep(RECONNECT_EVERY).await;
+                        continue;
+                    }
+                };
+                let workdir = labrunner_core::home::workdir(&id, None);
+                let mut run = LabRun::new(&engine, &lab.lab, workdir, map.clone());
+                match run.preflight().await {
+                    Ok(resources) => {
+                        let _ = app.send(for_lab(&id, AppEvent::Preflight { resources }));
+                        return;
+                    }
+                    Err(e) => {
+                        status(LiveStatus::Lost(one_line(&e)));
+                        tokio::time::sleep(RECONNECT_EVERY).await;
+                    }
+                }
+            }
+        });
+        self.tasks.push(task.abort_handle());
     }
 
     fn send(&self, command: LiveCommand) {
@@ -172,15 +217,12 @@ impl LiveJob {
             // Resumed: what predates the lab was recorded on its first start. Checking again
             // now would count the student's own work as pre-existing.
             Some(known) => run.assume_preexisting(known.clone()),
-            None => match run.preflight().await {
-                Ok(found) => {
-                    let _ = self.app.send(for_lab(
-                        &self.lab.lab.id,
-                        AppEvent::Preflight { resources: found },
-                    ));
+            // Not recorded (a progress file from before this was kept): find out now.
+            None => {
+                if let Err(e) = run.preflight().await {
+                    status(LiveStatus::Lost(one_line(&e)));
                 }
-                Err(e) => status(LiveStatus::Lost(one_line(&e))),
-            },
+            }
         }
         if let Err(e) = run.prepare_workdir() {
             run.emit(RunEvent::ActionRan {

@@ -9,6 +9,9 @@
 //! - [`draw`] has one function per panel; they only read the app.
 //! - [`mod@run`] is the event loop (`tokio::select!` over terminal input, a tick, signals and app
 //!   events); [`live::Driver`] runs the core's live loop in a task per open lab.
+//! - [`terminal`] is the lab view's terminal pane: a PTY running the user's shell in the lab's
+//!   folder, parsed by vt100 and drawn by tui-term. The event loop owns the shell; the app
+//!   owns focus and visibility and sends keys as [`app::Effect::TerminalInput`].
 
 pub mod app;
 pub mod draw;
@@ -18,5 +21,6 @@ pub mod live;
 pub mod quiz;
 pub mod reader;
 pub mod run;
+pub mod terminal;
 
 pub use run::{TuiError, run};

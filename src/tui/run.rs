@@ -3,7 +3,8 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::time::Duration;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use ratatui::DefaultTerminal;
@@ -17,8 +18,10 @@ use tokio::sync::mpsc;
 use super::app::{App, AppEvent, Effect, Level, ProgressKeeper};
 use super::draw;
 use super::live::Driver;
+use super::terminal::shell::{Shell, ShellEvent, user_shell};
 use labrunner_core::images::ImageMap;
-use labrunner_core::lesson::{Catalog, LessonError, load_catalog};
+use labrunner_core::lab::LoadedLab;
+use labrunner_core::lesson::{Catalog, LessonError};
 use labrunner_core::progress::{self, Loaded, Progress, ProgressError, ProgressStore};
 
 #[derive(Debug, thiserror::Error)]
@@ -63,38 +66,62 @@ pub fn build_app(catalog: Catalog, dir: &Path) -> App {
     app
 }
 
-/// Runs the TUI on the lessons and labs under `root` until the student quits.
-pub async fn run(root: &Path, image_map: ImageMap) -> Result<(), TuiError> {
-    // Everything that can fail with a plain message fails before the terminal is taken over.
-    let catalog = load_catalog(root)?;
+/// What the TUI shows first.
+#[derive(Debug, Clone)]
+pub enum Start {
+    Home,
+    /// A lab, opened at once with its terminal focused (`labrunner lab ID`).
+    Lab(Box<LoadedLab>),
+}
+
+/// Runs the TUI on the lessons and labs in `catalog` until the student quits.
+pub async fn run(catalog: Catalog, image_map: ImageMap, start: Start) -> Result<(), TuiError> {
     let mut app = build_app(catalog, &progress::default_dir());
     app.image_map = image_map.clone();
     let mut terminal = ratatui::try_init()?;
     // ratatui's hook restores raw mode and the screen; mouse capture must be undone too.
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        // Background tasks run on runtime worker threads; their panics are caught by tokio and
-        // shown on the status line by the driver, while the screen goes on. Only a panic of the
-        // UI thread itself ends the program, and then the terminal must be restored first.
+        // Background tasks run on runtime worker threads, and the terminal pane's reader and
+        // writer on threads of their own; their panics are reported on the status line (the
+        // live task) or in the pane's title (its reader), while the screen goes on. Only a
+        // panic of the UI thread itself ends the program, and then the terminal must be
+        // restored first.
         if std::thread::current().name() == Some("main") {
             let _ = execute!(std::io::stdout(), DisableMouseCapture);
             hook(info);
         }
     }));
     let _ = execute!(std::io::stdout(), EnableMouseCapture);
-    let result = event_loop(&mut terminal, &mut app, image_map).await;
+    let mut startup = Vec::new();
+    if let Start::Lab(lab) = start {
+        app.focus_terminal_on_open = true;
+        app.open_lab(*lab, &mut startup);
+    }
+    let result = event_loop(&mut terminal, &mut app, image_map, startup).await;
     let _ = execute!(std::io::stdout(), DisableMouseCapture);
     ratatui::restore();
     result
+}
+
+/// Output of the terminal pane is drawn at most this often (keys and events draw at once).
+const FRAME: Duration = Duration::from_millis(16);
+
+/// The terminal pane's shell, owned by the event loop; its events carry its number so that
+/// a closed shell's last words cannot reach the next one's pane.
+struct ShellSlot {
+    shell: Option<Shell>,
+    id: u64,
 }
 
 async fn event_loop(
     terminal: &mut DefaultTerminal,
     app: &mut App,
     image_map: ImageMap,
+    startup: Vec<Effect>,
 ) -> Result<(), TuiError> {
     let (tx, mut rx) = mpsc::unbounded_channel::<AppEvent>();
-    let mut driver = Driver::new(tx, image_map);
+    let mut driver = Driver::new(tx.clone(), image_map);
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     let mut sigterm = signal(SignalKind::terminate())?;
@@ -103,21 +130,66 @@ async fn event_loop(
     // A notice stays a few seconds, then the status line shows the live state again.
     let mut notice_age = 0u32;
     let mut last_notice = None;
+    let mut slot = ShellSlot { shell: None, id: 0 };
+    let mut frames = FrameLog::from_env();
+    let mut last_draw = Instant::now();
+    let mut draw_now = true;
+    // Output of the pane not drawn yet: drawn when a frame's time has passed.
+    let mut output_waiting = false;
+    for effect in startup {
+        carry_out(effect, app, &mut driver, &mut slot, &tx);
+    }
 
     loop {
-        terminal.draw(|frame| {
-            app.resize(frame.area());
-            draw::draw(frame, app);
-        })?;
+        if draw_now {
+            if let Some(s) = &slot.shell {
+                s.unseen_output.store(false, Ordering::Release);
+            }
+            let began = Instant::now();
+            terminal.draw(|frame| {
+                app.resize(frame.area());
+                draw::draw(frame, app);
+            })?;
+            frames.record(began.elapsed());
+            last_draw = Instant::now();
+            draw_now = false;
+            output_waiting = false;
+            if let (Some(s), Some(p)) = (&mut slot.shell, &app.terminal) {
+                s.resize(p.screen.size());
+            }
+        }
+        let next_frame = tokio::time::Instant::from_std(last_draw + FRAME);
         let effects = tokio::select! {
             ev = input.next() => match ev {
-                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => app.on_key(key),
-                Some(Ok(Event::Mouse(m))) => { app.on_mouse(m); Vec::new() }
-                Some(Ok(_)) => Vec::new(),
+                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
+                    let effects = app.on_key(key);
+                    // A key for the shell changes nothing until the shell echoes it.
+                    draw_now = !effects.iter().all(|e| matches!(e, Effect::TerminalInput(_)))
+                        || effects.is_empty();
+                    effects
+                }
+                Some(Ok(Event::Mouse(m))) => { app.on_mouse(m); draw_now = true; Vec::new() }
+                Some(Ok(_)) => { draw_now = true; Vec::new() }
                 Some(Err(e)) => return Err(e.into()),
                 None => break,
             },
-            Some(ev) = rx.recv() => app.on_event(ev),
+            Some(ev) = rx.recv() => match ev {
+                AppEvent::Shell { id, event } if id != slot.id => { let _ = event; Vec::new() }
+                AppEvent::Shell { event: ShellEvent::Output, .. } => {
+                    output_waiting = true;
+                    draw_now = last_draw.elapsed() >= FRAME;
+                    Vec::new()
+                }
+                AppEvent::Shell { event, .. } => {
+                    draw_now = true;
+                    app.on_event(AppEvent::Terminal(event))
+                }
+                other => { draw_now = true; app.on_event(other) }
+            },
+            _ = tokio::time::sleep_until(next_frame), if output_waiting => {
+                draw_now = true;
+                Vec::new()
+            }
             _ = tick.tick() => {
                 if app.notice != last_notice {
                     last_notice = app.notice.clone();
@@ -129,24 +201,91 @@ async fn event_loop(
                         last_notice = None;
                     }
                 }
-                Vec::new()
+                if let (Some(s), Some(p)) = (&slot.shell, &mut app.terminal) {
+                    p.busy = s.busy();
+                }
+                draw_now = true;
+                app.tick()
             }
             _ = sigterm.recv() => break,
             _ = sighup.recv() => break,
             _ = sigint.recv() => break,
         };
         for effect in effects {
-            match effect {
-                Effect::Copy(text) => copy_osc52(&text),
-                other => driver.handle(other),
-            }
+            carry_out(effect, app, &mut driver, &mut slot, &tx);
         }
         if app.quit {
             break;
         }
     }
     driver.stop();
+    // Dropping the shell hangs up what runs in it.
+    slot.shell = None;
     Ok(())
+}
+
+fn carry_out(
+    effect: Effect,
+    app: &mut App,
+    driver: &mut Driver,
+    slot: &mut ShellSlot,
+    tx: &mpsc::UnboundedSender<AppEvent>,
+) {
+    match effect {
+        Effect::Copy(text) => copy_osc52(&text),
+        Effect::MouseCapture(true) => {
+            let _ = execute!(std::io::stdout(), EnableMouseCapture);
+        }
+        Effect::MouseCapture(false) => {
+            let _ = execute!(std::io::stdout(), DisableMouseCapture);
+        }
+        Effect::TerminalInput(bytes) => {
+            if let Some(s) = &slot.shell {
+                s.write(bytes);
+            }
+        }
+        Effect::CloseTerminal => slot.shell = None,
+        Effect::OpenTerminal { screen, dir } => {
+            slot.shell = None;
+            slot.id += 1;
+            let (id, tx) = (slot.id, tx.clone());
+            let notify = move |event| {
+                let _ = tx.send(AppEvent::Shell { id, event });
+            };
+            let started = std::fs::create_dir_all(&dir)
+                .map_err(|e| e.to_string())
+                .and_then(|()| {
+                    Shell::spawn(&user_shell(), &dir, screen, notify).map_err(|e| e.to_string())
+                });
+            match started {
+                Ok(shell) => slot.shell = Some(shell),
+                Err(why) => {
+                    app.on_event(AppEvent::Terminal(ShellEvent::Ended(why)));
+                }
+            }
+        }
+        other => driver.handle(other),
+    }
+}
+
+/// Frame times, one line of microseconds per frame, to the file named by
+/// `LABRUNNER_FRAME_LOG` (the benchmark reads it); nothing when unset.
+struct FrameLog(Option<std::io::BufWriter<std::fs::File>>);
+
+impl FrameLog {
+    fn from_env() -> FrameLog {
+        let file = std::env::var_os("LABRUNNER_FRAME_LOG")
+            .and_then(|p| std::fs::File::create(p).ok())
+            .map(std::io::BufWriter::new);
+        FrameLog(file)
+    }
+
+    fn record(&mut self, took: Duration) {
+        if let Some(f) = &mut self.0 {
+            let _ = writeln!(f, "{}", took.as_micros());
+            let _ = f.flush();
+        }
+    }
 }
 
 /// Puts text on the clipboard with the OSC 52 escape sequence (works over SSH and in tmux with

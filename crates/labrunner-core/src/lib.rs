@@ -18,6 +18,7 @@ pub mod lesson;
 pub mod live;
 pub mod load;
 pub mod namespace;
+pub mod pattern;
 pub mod progress;
 pub mod recorder;
 pub mod report;

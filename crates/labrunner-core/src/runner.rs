@@ -383,7 +383,8 @@ impl<'a> LabRun<'a> {
             (Ok(out), Some(pattern)) => CommandOutcome {
                 output: out.stdout,
                 error: Some(format!(
-                    "the command succeeded, but it was expected to fail with /{pattern}/"
+                    "the command succeeded, but it was expected to fail with \"{}\"",
+                    crate::pattern::plain(pattern)
                 )),
                 as_expected: false,
             },

@@ -228,8 +228,11 @@ impl Policy {
         }
         match action {
             Action::Run(spec) | Action::Create(spec) => self.check_mounts(spec, &mut reasons),
+            // A network prune filtered on a label is the habit lessons teach for shared
+            // machines; labrunner confines it to the grading's own networks in any case.
+            Action::NetworkPrune { labels, .. } if !labels.is_empty() => {}
             Action::NetworkPrune { .. } | Action::VolumePrune { .. } => reasons.push(
-                "prune removes resources of everyone using this Docker daemon, not only yours"
+                "prune removes resources of everyone using this Docker daemon, not only yours; filter it on a label of your own (`--filter label=KEY=VALUE`)"
                     .to_string(),
             ),
             _ => {}
@@ -520,7 +523,21 @@ mod tests {
                 })
                 .is_err()
         );
-        assert!(policy.check(&Action::NetworkPrune { force: true }).is_err());
+        assert!(
+            policy
+                .check(&Action::NetworkPrune {
+                    force: true,
+                    labels: vec![],
+                })
+                .is_err()
+        );
+        assert_eq!(
+            policy.check(&Action::NetworkPrune {
+                force: true,
+                labels: vec!["lab=mine".into()],
+            }),
+            Ok(())
+        );
     }
 
     #[test]

@@ -50,9 +50,11 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, rows: &[HomeRow]) {
         .map(|row| match *row {
             HomeRow::Lesson(i) => {
                 let l = &app.catalog.lessons[i];
+                let title = title_without_id(&l.title, &l.id);
+                let room = inner_width.saturating_sub(l.id.chars().count() + 2);
                 ListItem::new(Line::from(vec![
                     Span::styled(format!("{}  ", l.id), theme::key()),
-                    Span::styled(l.title.clone(), theme::bold()),
+                    Span::styled(truncate(title, room), theme::bold()),
                 ]))
             }
             HomeRow::Lab(i, j) => match &app.catalog.lessons[i].labs[j] {
@@ -110,15 +112,18 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, rows: &[HomeRow]) {
                 };
                 ListItem::new(Line::from(vec![
                     Span::styled("  ? ", theme::key()),
-                    Span::raw(text),
+                    Span::raw(truncate(&text, inner_width.saturating_sub(4))),
                 ]))
             }
         })
         .collect();
-    let block = Block::bordered()
+    let mut block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme::border())
         .title(" Lessons and labs ");
+    if rows.len() > area.height.saturating_sub(2) as usize {
+        block = block.title_bottom(Line::styled(" ↕ more (↑↓) ", theme::dim()));
+    }
     let list = List::new(items)
         .block(block)
         .highlight_style(theme::selected())
@@ -200,6 +205,18 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, row: Option<HomeRow>) {
             .block(block),
         area,
     );
+}
+
+/// A lesson title without the lesson id it may start with (`MOD-DOCKER-04: Networking`
+/// is shown as `Networking` next to the id).
+pub fn title_without_id<'a>(title: &'a str, id: &str) -> &'a str {
+    match title.strip_prefix(id) {
+        Some(rest) => {
+            let rest = rest.trim_start_matches([':', ' ', '-', '—', '–', '·']);
+            if rest.is_empty() { title } else { rest }
+        }
+        None => title,
+    }
 }
 
 /// Cuts text to `width` characters with `…`.

@@ -1,34 +1,100 @@
-//! The lab view: step list with live status, the selected step, and what labrunner ran.
+//! The lab view: the steps (a list, or a one-line strip when space is short), the selected
+//! step (its text scrolls; the command to type and the checks stay pinned below it), what
+//! labrunner ran, and the terminal pane. Smaller panels collapse before they disappear, and
+//! every panel whose content is cut says so.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, BorderType, List, ListItem, ListState, Paragraph, Wrap};
+use ratatui::widgets::{Block, BorderType, List, ListItem, ListState, Paragraph};
 
+use super::home::truncate;
 use super::{gauge, markdown, theme};
 use crate::tui::app::App;
 use crate::tui::lab_view::{LabView, StepStatus, verdict_icon};
+use crate::tui::terminal::Pane;
 use labrunner_core::check::Verdict;
 use labrunner_core::lesson::render_markdown;
 
+/// Where each panel of the lab view goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct LabLayout {
+    /// The step list, when there is room for it.
+    pub steps: Option<Rect>,
+    /// Otherwise the steps as one line.
+    pub strip: Option<Rect>,
+    pub detail: Rect,
+    /// "What labrunner ran" as a panel, or as its latest line.
+    pub log: Option<Rect>,
+    pub log_line: Option<Rect>,
+    pub terminal: Option<Rect>,
+    /// Inside the terminal's border: the size of its PTY.
+    pub terminal_inner: Option<Rect>,
+}
+
+/// The lab view's layout for a body area; `terminal`: the pane is shown.
+pub fn layout(area: Rect, view: &LabView, terminal: bool) -> LabLayout {
+    let h = area.height;
+    let term_h = match (terminal, h) {
+        (false, _) => 0,
+        (true, 0..4) => h / 2,
+        (true, _) => (h * 42 / 100).max(3),
+    };
+    let [top, term] =
+        Layout::vertical([Constraint::Min(0), Constraint::Length(term_h)]).areas(area);
+    let mut out = LabLayout::default();
+    if term_h > 0 {
+        out.terminal = Some(term);
+        let inner = Block::bordered().inner(term);
+        out.terminal_inner = (!inner.is_empty()).then_some(inner);
+    }
+    let mut rest = top;
+    if area.width >= 100 && top.height >= 10 {
+        let w = (area.width / 4).clamp(24, 34);
+        let [steps, right] =
+            Layout::horizontal([Constraint::Length(w), Constraint::Min(0)]).areas(top);
+        out.steps = Some(steps);
+        rest = right;
+    } else if top.height >= 4 {
+        let [strip, below] =
+            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(top);
+        out.strip = Some(strip);
+        rest = below;
+    }
+    if rest.height >= 20 {
+        let [d, l] = Layout::vertical([Constraint::Min(0), Constraint::Length(5)]).areas(rest);
+        out.log = Some(l);
+        rest = d;
+    } else if rest.height >= 8 && !view.log.is_empty() {
+        let [d, l] = Layout::vertical([Constraint::Min(0), Constraint::Length(1)]).areas(rest);
+        out.log_line = Some(l);
+        rest = d;
+    }
+    out.detail = rest;
+    out
+}
+
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let Some(view) = &app.lab else { return };
-    let log_height = match area.height {
-        0..14 => 0,
-        14..20 => 4,
-        20..36 => 5,
-        _ => 8,
-    };
-    let [top, log] =
-        Layout::vertical([Constraint::Min(0), Constraint::Length(log_height)]).areas(area);
-    let steps_width = (area.width / 3).clamp(18, 34);
-    let [steps, detail] =
-        Layout::horizontal([Constraint::Length(steps_width), Constraint::Min(0)]).areas(top);
-    draw_steps(frame, steps, view);
-    draw_step(frame, detail, view);
-    if log_height > 0 {
-        draw_log(frame, log, view);
+    let pane = app.terminal.as_ref();
+    let l = layout(area, view, pane.is_some_and(|p| p.visible));
+    if let Some(r) = l.steps {
+        draw_steps(frame, r, view);
+    }
+    if let Some(r) = l.strip {
+        draw_strip(frame, r, view);
+    }
+    let focused = pane.is_none_or(|p| !p.takes_keys());
+    draw_step(frame, l.detail, view, focused, l.strip.is_none());
+    if let Some(r) = l.log {
+        draw_log(frame, r, view);
+    }
+    if let Some(r) = l.log_line {
+        draw_log_line(frame, r, view);
+    }
+    if let (Some(r), Some(pane)) = (l.terminal, pane) {
+        draw_terminal(frame, r, pane);
     }
 }
 
@@ -51,6 +117,7 @@ fn status_icon(view: &LabView, i: usize) -> (&'static str, Style) {
 pub fn draw_steps(frame: &mut Frame, area: Rect, view: &LabView) {
     // Inside the border, after the highlight column.
     let width = area.width.saturating_sub(3) as usize;
+    let mut total_lines = 0usize;
     let items: Vec<ListItem> = view
         .steps
         .iter()
@@ -80,17 +147,21 @@ pub fn draw_steps(frame: &mut Frame, area: Rect, view: &LabView) {
                     Line::from(spans)
                 })
                 .collect();
+            total_lines += lines.len();
             ListItem::new(lines)
         })
         .collect();
     let total = view.steps.len();
-    let block = Block::bordered()
+    let mut block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme::border())
         .title(" Steps ")
         .title_bottom(
             Line::from(format!(" {} ", gauge(view.done_count(), total, 6))).right_aligned(),
         );
+    if total_lines > area.height.saturating_sub(2) as usize {
+        block = block.title_bottom(Line::styled(" ↕ more ", theme::dim()).left_aligned());
+    }
     let list = List::new(items)
         .block(block)
         .highlight_style(theme::selected())
@@ -100,8 +171,35 @@ pub fn draw_steps(frame: &mut Frame, area: Rect, view: &LabView) {
     frame.render_stateful_widget(list, area, &mut state);
 }
 
-/// The selected step's text: instructions, commands, checks with evidence, hints.
-pub fn step_lines(view: &LabView, width: u16) -> Vec<Line<'static>> {
+/// The steps as one line: `Step 3/6 ✓✓●○○○ Write data into the…`.
+pub fn draw_strip(frame: &mut Frame, area: Rect, view: &LabView) {
+    let mut spans = vec![Span::styled(
+        format!(" Step {}/{} ", view.selected + 1, view.steps.len()),
+        theme::bold(),
+    )];
+    for i in 0..view.steps.len() {
+        let (icon, style) = status_icon(view, i);
+        let style = if i == view.selected {
+            style.patch(theme::selected())
+        } else {
+            style
+        };
+        spans.push(Span::styled(icon, style));
+    }
+    let used: usize = spans.iter().map(|s| s.width()).sum();
+    let title = view
+        .steps
+        .get(view.selected)
+        .map(|s| s.title.as_str())
+        .unwrap_or("");
+    let room = (area.width as usize).saturating_sub(used + 1);
+    spans.push(Span::raw(format!(" {}", truncate(title, room))));
+    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+}
+
+/// The selected step's text that scrolls: its title (unless the strip above shows it),
+/// instructions, the lab folder and hints.
+pub fn step_lines(view: &LabView, width: u16, title: bool) -> Vec<Line<'static>> {
     let i = view.selected;
     let (Some(step), Some(sv)) = (view.lab.lab.steps.get(i), view.steps.get(i)) else {
         return Vec::new();
@@ -113,77 +211,32 @@ pub fn step_lines(view: &LabView, width: u16) -> Vec<Line<'static>> {
         StepStatus::Current => Span::styled("in progress", theme::warn()),
         StepStatus::Pending => Span::styled("not yet", theme::dim()),
     };
-    lines.push(Line::from(vec![
-        Span::styled(
-            format!("Step {} of {}: ", i + 1, view.steps.len()),
-            theme::dim(),
-        ),
-        Span::styled(step.title.clone(), theme::bold()),
-        Span::raw("  "),
-        state,
-    ]));
-    lines.push(Line::default());
+    if title {
+        for text in wrap_words(
+            &format!("Step {} of {}: {}", i + 1, view.steps.len(), step.title),
+            width as usize,
+        ) {
+            lines.push(Line::styled(text, theme::bold()));
+        }
+        lines.push(Line::from(vec![Span::raw("  "), state]));
+    }
     lines.extend(markdown::lines(
         &render_markdown(&step.instructions, width).lines,
     ));
-    lines.push(Line::default());
-
     if let Some(dir) = &view.workdir {
-        lines.push(Line::from(vec![
-            Span::styled("Work in the lab folder: ", theme::bold()),
-            Span::styled(format!(" cd {} ", dir.display()), theme::code()),
-        ]));
         lines.push(Line::default());
-    }
-    lines.push(Line::from(vec![
-        Span::styled("Type this in your terminal", theme::bold()),
-        Span::styled("  (c copies it)", theme::dim()),
-    ]));
-    for c in &step.solution {
-        lines.push(Line::from(Span::styled(
-            format!(" $ {} ", view.shown(c)),
+        lines.push(Line::styled(
+            "The lab folder (the terminal starts there):",
+            theme::bold(),
+        ));
+        lines.push(Line::styled(
+            format!(" cd {} ", dir.display()),
             theme::code(),
-        )));
-        if let Some(err) = c.expected_error() {
-            lines.push(Line::from(Span::styled(
-                format!("   this one should fail with: {err}"),
-                theme::dim(),
-            )));
-        }
-    }
-    lines.push(Line::default());
-
-    lines.push(Line::styled("Checks", theme::bold()));
-    for (ci, check) in step.checks.iter().enumerate() {
-        let outcome = sv.outcomes.get(ci).and_then(Option::as_ref);
-        let style = match outcome.map(|o| &o.verdict) {
-            Some(Verdict::Pass { .. }) => theme::ok(),
-            Some(Verdict::Fail { .. }) => theme::bad(),
-            Some(Verdict::Unknown { .. }) => theme::warn(),
-            None => theme::dim(),
-        };
-        let label = outcome
-            .map(|o| o.description.clone())
-            .unwrap_or_else(|| labrunner_core::check::describe(check));
-        lines.push(Line::from(vec![
-            Span::styled(format!(" {} ", verdict_icon(outcome)), style),
-            Span::raw(label),
-        ]));
-        if let Some(o) = outcome {
-            let prefix = match o.verdict {
-                Verdict::Unknown { .. } => "could not check: ",
-                _ => "seen: ",
-            };
-            lines.push(Line::from(Span::styled(
-                format!("     {prefix}{}", o.verdict.text()),
-                theme::dim(),
-            )));
-        }
+        ));
     }
     if sv.status == StepStatus::Done && sv.outcomes.iter().all(Option::is_none) {
-        lines.push(Line::styled("   (done earlier)", theme::dim()));
+        lines.push(Line::styled("(done earlier)", theme::dim()));
     }
-
     if !step.hints.is_empty() {
         lines.push(Line::default());
         lines.push(Line::from(vec![
@@ -208,44 +261,249 @@ pub fn step_lines(view: &LabView, width: u16) -> Vec<Line<'static>> {
     lines
 }
 
-pub fn draw_step(frame: &mut Frame, area: Rect, view: &LabView) {
-    let inner_width = area.width.saturating_sub(2);
-    let lines = step_lines(view, inner_width);
-    let block = Block::bordered()
-        .border_type(BorderType::Rounded)
-        .border_style(theme::border_focus())
-        .title(format!(" {} ", view.lab.lab.title));
-    // Never scroll past the last line (lines are mostly pre-wrapped, so this is close).
-    let scroll = view.scroll.min(lines.len().saturating_sub(1) as u16);
-    let p = Paragraph::new(lines)
-        .wrap(Wrap { trim: false })
-        .scroll((scroll, 0))
-        .block(block);
-    frame.render_widget(p, area);
+/// One line, cut with `…` to `width` columns.
+fn one_line(text: &str, width: usize, style: Style) -> Line<'static> {
+    Line::styled(truncate(text, width), style)
 }
 
-pub fn draw_log(frame: &mut Frame, area: Rect, view: &LabView) {
-    let visible = area.height.saturating_sub(2) as usize;
+/// The part of the step that stays in view: the command to type and the checks. `budget`:
+/// rows available; evidence lines are added while they fit.
+pub fn pinned_lines(view: &LabView, width: u16, budget: usize) -> Vec<Line<'static>> {
+    let i = view.selected;
+    let (Some(step), Some(sv)) = (view.lab.lab.steps.get(i), view.steps.get(i)) else {
+        return Vec::new();
+    };
+    let w = width as usize;
+    let mut lines = Vec::new();
+    let header = if w >= 62 {
+        "Type this in the terminal (t puts it at the prompt, c copies it)"
+    } else {
+        "Type this (t: at the prompt, c: copy)"
+    };
+    lines.push(one_line(header, w, theme::bold()));
+    for c in &step.solution {
+        for (k, piece) in wrap_words(&view.shown(c), w.saturating_sub(3).max(1))
+            .into_iter()
+            .enumerate()
+        {
+            let lead = if k == 0 { "$ " } else { "  " };
+            lines.push(Line::styled(format!("{lead}{piece} "), theme::code()));
+        }
+        if let Some(err) = c.expected_error() {
+            let text = format!(
+                "  this one should fail with: {}",
+                labrunner_core::pattern::plain(err)
+            );
+            lines.push(one_line(&text, w, theme::dim()));
+        }
+    }
+    let mut checks = Vec::new();
+    let mut evidence = Vec::new();
+    for (ci, check) in step.checks.iter().enumerate() {
+        let outcome = sv.outcomes.get(ci).and_then(Option::as_ref);
+        let style = match outcome.map(|o| &o.verdict) {
+            Some(Verdict::Pass { .. }) => theme::ok(),
+            Some(Verdict::Fail { .. }) => theme::bad(),
+            Some(Verdict::Unknown { .. }) => theme::warn(),
+            None => theme::dim(),
+        };
+        let label = outcome
+            .map(|o| o.description.clone())
+            .unwrap_or_else(|| labrunner_core::check::describe(check));
+        checks.push(Line::from(vec![
+            Span::styled(format!("{} ", verdict_icon(outcome)), style),
+            Span::raw(truncate(&label, w.saturating_sub(2))),
+        ]));
+        evidence.push(outcome.map(|o| {
+            let prefix = match o.verdict {
+                Verdict::Unknown { .. } => "could not check: ",
+                _ => "seen: ",
+            };
+            one_line(&format!("   {prefix}{}", o.verdict.text()), w, theme::dim())
+        }));
+    }
+    let base = lines.len() + checks.len();
+    let mut spare = budget.saturating_sub(base);
+    // Evidence of failing checks first, then of the others, as space allows.
+    let mut show = vec![false; evidence.len()];
+    for pass in [false, true] {
+        for (k, e) in evidence.iter().enumerate() {
+            let passed = sv.outcomes[k].as_ref().is_some_and(|o| o.verdict.passed());
+            if e.is_some() && passed == pass && spare > 0 && !show[k] {
+                show[k] = true;
+                spare -= 1;
+            }
+        }
+    }
+    for (k, (check, e)) in checks.into_iter().zip(evidence).enumerate() {
+        lines.push(check);
+        if let (true, Some(e)) = (show[k], e) {
+            lines.push(e);
+        }
+    }
+    lines
+}
+
+pub fn draw_step(frame: &mut Frame, area: Rect, view: &LabView, focused: bool, title: bool) {
+    let title_room = area.width.saturating_sub(4) as usize;
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(if focused {
+            theme::border_focus()
+        } else {
+            theme::border()
+        })
+        .title(format!(" {} ", truncate(&view.lab.lab.title, title_room)));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    if inner.is_empty() {
+        return;
+    }
+    let height = inner.height as usize;
+    // The step's text keeps a few rows (fewer when the area is small).
+    let keep = match height {
+        0..5 => height.min(1),
+        5..10 => 2,
+        _ => 3,
+    };
+    let mut pinned = pinned_lines(view, inner.width, height - keep);
+    let text_rows = height.saturating_sub(pinned.len()).max(keep);
+    let pinned_rows = height - text_rows;
+    if pinned.len() > pinned_rows {
+        pinned.truncate(pinned_rows.saturating_sub(1));
+        pinned.push(Line::styled(
+            truncate(
+                "↓ more: T hides the terminal, PgDn scrolls",
+                inner.width as usize,
+            ),
+            theme::warn(),
+        ));
+        pinned.truncate(pinned_rows);
+    }
+    let [text_area, pinned_area] = Layout::vertical([
+        Constraint::Length(text_rows as u16),
+        Constraint::Length(pinned_rows as u16),
+    ])
+    .areas(inner);
+    draw_scrolled(
+        frame,
+        text_area,
+        step_lines(view, inner.width, title),
+        view.scroll,
+    );
+    frame.render_widget(Paragraph::new(pinned), pinned_area);
+}
+
+/// Lines from `scroll` on, with a last row saying what is above and below when cut.
+fn draw_scrolled(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>, scroll: u16) {
+    let rows = area.height as usize;
+    if rows == 0 {
+        return;
+    }
+    if lines.len() <= rows {
+        frame.render_widget(Paragraph::new(lines), area);
+        return;
+    }
+    let shown = rows.saturating_sub(1).max(1);
+    let max_scroll = lines.len().saturating_sub(shown);
+    let from = (scroll as usize).min(max_scroll);
+    let below = lines.len() - from - shown.min(lines.len() - from);
+    let mut visible: Vec<Line> = lines.into_iter().skip(from).take(shown).collect();
+    if rows > 1 {
+        let mut marks = Vec::new();
+        if from > 0 {
+            marks.push(format!("↑ {from} above"));
+        }
+        if below > 0 {
+            marks.push(format!("↓ {below} more"));
+        }
+        let text = format!("{} (PgUp/PgDn)", marks.join(" · "));
+        visible.push(Line::styled(
+            truncate(&text, area.width as usize),
+            theme::warn(),
+        ));
+    }
+    frame.render_widget(Paragraph::new(visible), area);
+}
+
+fn log_lines(view: &LabView, width: usize) -> Vec<Line<'static>> {
     let mut lines: Vec<Line> = Vec::new();
     for entry in &view.log {
         let style = if entry.ok { Style::new() } else { theme::bad() };
         for (k, text) in entry.text.lines().enumerate() {
             let style = if k == 0 { style } else { theme::dim() };
-            lines.push(Line::from(Span::styled(format!(" {text}"), style)));
+            lines.push(one_line(&format!(" {text}"), width, style));
         }
     }
+    lines
+}
+
+pub fn draw_log(frame: &mut Frame, area: Rect, view: &LabView) {
+    let visible = area.height.saturating_sub(2) as usize;
+    let width = area.width.saturating_sub(2) as usize;
+    let mut lines = log_lines(view, width);
     if lines.is_empty() {
-        lines.push(Line::styled(
+        lines.push(one_line(
             " nothing yet: labrunner shows here every command it runs for you",
+            width,
             theme::dim(),
         ));
     }
     let skip = lines.len().saturating_sub(visible);
-    let block = Block::bordered()
+    let mut block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(theme::border())
         .title(" What labrunner ran ");
+    if skip > 0 {
+        block = block.title_bottom(Line::styled(format!(" ↑ {skip} earlier "), theme::dim()));
+    }
     frame.render_widget(Paragraph::new(lines.split_off(skip)).block(block), area);
+}
+
+/// The latest line labrunner ran, when there is no room for the panel.
+pub fn draw_log_line(frame: &mut Frame, area: Rect, view: &LabView) {
+    let width = area.width as usize;
+    let line = match view.log.last() {
+        Some(entry) => {
+            let first = entry.text.lines().next().unwrap_or_default();
+            let style = if entry.ok { theme::dim() } else { theme::bad() };
+            one_line(&format!(" ran: {first}"), width, style)
+        }
+        None => return,
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+pub fn draw_terminal(frame: &mut Frame, area: Rect, pane: &Pane) {
+    let room = area.width.saturating_sub(4) as usize;
+    let title = match (&pane.ended, pane.takes_keys()) {
+        (Some(why), _) => format!(" Terminal: {why} "),
+        (None, true) => " Terminal · F2: back to the steps ".to_string(),
+        (None, false) => " Terminal · F2 to type here ".to_string(),
+    };
+    let style = if pane.takes_keys() {
+        theme::border_focus()
+    } else {
+        theme::border()
+    };
+    let mut block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .border_style(style)
+        .title(truncate(&title, room));
+    let back = pane.screen.scrollback();
+    if back > 0 {
+        block = block.title_bottom(
+            Line::styled(
+                truncate(&format!(" ↑ {back} lines back (Shift-PgDn) "), room),
+                theme::warn(),
+            )
+            .right_aligned(),
+        );
+    }
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    pane.screen
+        .render(inner, frame.buffer_mut(), pane.takes_keys());
 }
 
 /// Splits text into lines of at most `width` characters at spaces (long words are cut).

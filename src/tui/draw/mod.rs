@@ -48,7 +48,12 @@ pub fn draw(frame: &mut Frame, app: &App) {
     status::draw(frame, status_area, app);
     footer::draw(frame, footer_area, app.scope());
     match &app.overlay {
-        Some(Overlay::Help) => help::draw(frame, frame.area(), app.scope_below_overlay()),
+        Some(Overlay::Help) => help::draw(
+            frame,
+            frame.area(),
+            app.scope_below_overlay(),
+            app.help_scroll,
+        ),
         Some(Overlay::Confirm(p)) => {
             let lab = app
                 .lab

@@ -9,7 +9,11 @@ use crate::engine::{ApplyContext, EngineError};
 use crate::lab::CommandFailsCheck;
 
 pub(super) fn describe(c: &CommandFailsCheck) -> String {
-    format!("`{}` is refused with /{}/", c.command, c.error)
+    format!(
+        "`{}` is refused with \"{}\"",
+        c.command,
+        crate::pattern::plain(&c.error)
+    )
 }
 
 pub(super) async fn observe(c: &CommandFailsCheck, env: &CheckEnv<'_>) -> Observed {

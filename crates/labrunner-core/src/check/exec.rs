@@ -10,7 +10,7 @@ pub(super) fn describe(e: &ExecCheck, positive: bool) -> String {
         s.push_str(&format!(" exits with {code}"));
     }
     if let Some(out) = &e.output {
-        s.push_str(&format!(" prints /{out}/"));
+        s.push_str(&format!(" prints \"{}\"", crate::pattern::plain(out)));
     }
     if positive { s } else { format!("not: {s}") }
 }

@@ -7,10 +7,17 @@ use crate::lab::FileCheck;
 
 pub(super) fn describe(f: &FileCheck, positive: bool) -> String {
     match (&f.contains, positive) {
-        (Some(c), true) => format!("file {} in volume {} contains /{c}/", f.path, f.volume),
+        (Some(c), true) => format!(
+            "file {} in volume {} contains \"{}\"",
+            f.path,
+            f.volume,
+            crate::pattern::plain(c)
+        ),
         (Some(c), false) => format!(
-            "file {} in volume {} does not contain /{c}/",
-            f.path, f.volume
+            "file {} in volume {} does not contain \"{}\"",
+            f.path,
+            f.volume,
+            crate::pattern::plain(c)
         ),
         (None, true) => format!("file {} exists in volume {}", f.path, f.volume),
         (None, false) => format!("file {} not exists in volume {}", f.path, f.volume),

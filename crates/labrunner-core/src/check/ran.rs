@@ -9,7 +9,7 @@ use crate::lab::RanCheck;
 pub(super) fn describe(r: &RanCheck, positive: bool) -> String {
     format!(
         "`{}` was {}run in {}",
-        r.command,
+        crate::pattern::plain(&r.command),
         if positive { "" } else { "not " },
         r.container
     )

@@ -42,8 +42,13 @@ impl Action {
                 things("network", names),
                 template(format)
             ),
-            Action::NetworkPrune { force } => format!(
-                "remove every custom network that no container uses{}",
+            Action::NetworkPrune { force, labels } => format!(
+                "remove every custom network that no container uses{}{}",
+                if labels.is_empty() {
+                    String::new()
+                } else {
+                    format!(" and that carries the label {}", labels.join(" and "))
+                },
                 if *force { ", without asking" } else { "" }
             ),
             Action::VolumeCreate {

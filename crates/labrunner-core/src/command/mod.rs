@@ -53,6 +53,9 @@ pub enum Action {
     },
     NetworkPrune {
         force: bool,
+        /// `--filter label=KEY` or `label=KEY=VALUE`: only networks carrying every one of these
+        /// labels are pruned.
+        labels: Vec<String>,
     },
     VolumeCreate {
         name: Option<String>,
@@ -696,10 +699,29 @@ fn network_inspect(command: &str, rest: &[String]) -> Result<Action, ParseError>
 }
 
 fn network_prune(command: &str, rest: &[String]) -> Result<Action, ParseError> {
-    let scanned = flags::scan(command, rest, &[FORCE], true)?;
+    let scanned = flags::scan(
+        command,
+        rest,
+        &[FORCE, value("filter", &["--filter"])],
+        true,
+    )?;
     unexpected(command, &scanned.args)?;
+    let mut labels = Vec::new();
+    for f in scanned.flags.iter().filter(|f| f.id == "filter") {
+        // Only label filters are understood; `until=` and the rest stay unsupported.
+        match f.text().strip_prefix("label=") {
+            Some(label) if !label.is_empty() => labels.push(label.to_string()),
+            _ => {
+                return Err(ParseError::UnsupportedFlag {
+                    command: command.to_string(),
+                    flag: "--filter".to_string(),
+                });
+            }
+        }
+    }
     Ok(Action::NetworkPrune {
         force: force(&scanned.flags),
+        labels,
     })
 }
 

@@ -121,11 +121,24 @@ fn network_commands() {
         ),
         (
             "docker network prune",
-            Action::NetworkPrune { force: false },
+            Action::NetworkPrune {
+                force: false,
+                labels: vec![],
+            },
         ),
         (
             "docker network prune -f",
-            Action::NetworkPrune { force: true },
+            Action::NetworkPrune {
+                force: true,
+                labels: vec![],
+            },
+        ),
+        (
+            "docker network prune -f --filter label=lab=network-addressing --filter label=keep",
+            Action::NetworkPrune {
+                force: true,
+                labels: vec!["lab=network-addressing".into(), "keep".into()],
+            },
         ),
     ];
     for (line, expected) in table {

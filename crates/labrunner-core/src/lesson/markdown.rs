@@ -451,19 +451,20 @@ impl Renderer {
                 };
                 for raw in code.trim_end_matches('\n').split('\n') {
                     let raw = raw.replace('\t', "    ");
-                    for piece in hard_split(&raw, avail.saturating_sub(2).max(1)) {
-                        let mut spans = prefix.clone();
-                        let padded = format!(" {piece}");
-                        let pad = avail.saturating_sub(padded.width());
-                        spans.push(StyledSpan::new(
-                            format!("{padded}{}", " ".repeat(pad)),
-                            style,
-                        ));
-                        self.out.lines.push(StyledLine {
-                            kind: LineKind::Code,
-                            spans,
-                        });
-                    }
+                    // Code never wraps (a wrapped command cannot be copied): a long line is
+                    // clipped, and the marker says so.
+                    let piece = clip_code(&raw, avail.saturating_sub(2).max(1));
+                    let mut spans = prefix.clone();
+                    let padded = format!(" {piece}");
+                    let pad = avail.saturating_sub(padded.width());
+                    spans.push(StyledSpan::new(
+                        format!("{padded}{}", " ".repeat(pad)),
+                        style,
+                    ));
+                    self.out.lines.push(StyledLine {
+                        kind: LineKind::Code,
+                        spans,
+                    });
                 }
                 self.blank();
             }
@@ -625,6 +626,25 @@ impl Renderer {
 
 fn width_of(spans: &[StyledSpan]) -> usize {
     spans.iter().map(|s| s.text.width()).sum()
+}
+
+/// A code line cut to `width` columns, ending with `→` when something was cut.
+fn clip_code(s: &str, width: usize) -> String {
+    if s.width() <= width {
+        return s.to_string();
+    }
+    let mut out = String::new();
+    let mut w = 0;
+    for c in s.chars() {
+        let cw = c.width().unwrap_or(0);
+        if w + cw + 1 > width {
+            break;
+        }
+        out.push(c);
+        w += cw;
+    }
+    out.push('→');
+    out
 }
 
 /// Splits a string into pieces of at most `width` columns.
@@ -825,8 +845,10 @@ mod tests {
             .iter()
             .filter(|l| l.kind == LineKind::Code)
             .collect();
-        assert_eq!(code.len(), 3, "the long line is cut: {:?}", plain(&r));
+        // A long line is clipped with a marker, never wrapped mid-word.
+        assert_eq!(code.len(), 2, "one line per line of code: {:?}", plain(&r));
         assert!(code[0].plain().starts_with(" docker network create"));
+        assert!(code[0].plain().trim_end().ends_with('→'), "{:?}", plain(&r));
         assert!(code.iter().all(|l| l.spans.iter().all(|s| s.style.code)));
         assert!(code.iter().all(|l| l.plain().width() <= 30));
     }

@@ -4,15 +4,23 @@
 //!
 //! - `markdown`: rendering and the section list;
 //! - `quiz`: the knowledge check;
-//! - `catalog`: lessons and labs below a content root.
+//! - `catalog`: lessons and labs below a content root;
+//! - `doctest`, `doctest_run`: a lesson's runnable demonstrations, and running them;
+//! - `lint`: a lesson against the curriculum's canonical structure.
 
 mod catalog;
+mod doctest;
+mod doctest_run;
+mod lint;
 mod markdown;
 mod quiz;
 
 use std::path::{Path, PathBuf};
 
 pub use catalog::*;
+pub use doctest::*;
+pub use doctest_run::*;
+pub use lint::{CANONICAL, DIFFICULTIES, SectionRule, lint_lesson};
 pub use markdown::*;
 pub use quiz::*;
 
@@ -37,4 +45,12 @@ fn invalid(path: &Path, message: impl Into<String>) -> LessonError {
         path: path.to_path_buf(),
         message: message.into(),
     }
+}
+
+/// Reads a lesson file.
+pub fn read_lesson(path: &Path) -> Result<String, LessonError> {
+    std::fs::read_to_string(path).map_err(|source| LessonError::Read {
+        path: path.to_path_buf(),
+        source,
+    })
 }

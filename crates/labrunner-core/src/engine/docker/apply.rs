@@ -24,7 +24,7 @@ use super::{DockerEngine, FOREGROUND_TIMEOUT};
 use crate::command::output::{render_inspect, render_network_ls, render_ports, render_volume_ls};
 use crate::command::{Action, ContainerSpec, ExecSpec, MountKind, NetworkCreate};
 use crate::engine::{
-    ActionOutput, ApplyContext, CALL_TIMEOUT, Engine, EngineError, ExecOutput, LABEL_LAB,
+    ActionOutput, ApplyContext, CALL_TIMEOUT, Engine, EngineError, ExecOutput, LABEL_LAB, LABEL_RUN,
 };
 
 impl DockerEngine {
@@ -51,7 +51,7 @@ impl DockerEngine {
             Action::NetworkInspect { names, format }
             | Action::VolumeInspect { names, format }
             | Action::Inspect { names, format } => self.inspect(names, format.as_deref()).await,
-            Action::NetworkPrune { .. } => self.network_prune(ctx).await,
+            Action::NetworkPrune { labels, .. } => self.network_prune(labels, ctx).await,
             Action::VolumeCreate {
                 name,
                 driver,
@@ -67,8 +67,8 @@ impl DockerEngine {
             Action::VolumePrune { .. } => self.volume_prune(ctx).await,
             Action::Run(spec) => self.run(spec, ctx).await,
             Action::Create(spec) => {
-                let id = self.create_container(spec, ctx).await?;
-                Ok(text(format!("{id}\n")))
+                let (id, warnings) = self.create_container(spec, ctx).await?;
+                Ok(text(format!("{}{id}\n", warning_lines(&warnings))))
             }
             Action::Exec(spec) => {
                 let out = self
@@ -170,9 +170,18 @@ impl DockerEngine {
         Ok(text(render_inspect(&values, format)))
     }
 
-    async fn network_prune(&self, ctx: &ApplyContext) -> Result<ActionOutput, EngineError> {
+    async fn network_prune(
+        &self,
+        labels: &[String],
+        ctx: &ApplyContext,
+    ) -> Result<ActionOutput, EngineError> {
+        // The command's own label filters narrow the lab's further (all must match).
+        let mut filters = Self::lab_filter(ctx);
+        if let Some(all) = filters.get_mut("label") {
+            all.extend(labels.iter().cloned());
+        }
         let options = PruneNetworksOptions {
-            filters: Some(Self::lab_filter(ctx)),
+            filters: Some(filters),
         };
         let pruned = self
             .call("prune networks", self.docker.prune_networks(Some(options)))
@@ -322,11 +331,13 @@ impl DockerEngine {
         Ok(())
     }
 
+    /// Creates the container; returns its id and the daemon's warnings (such as published
+    /// ports discarded in host mode), which the docker CLI prints as `WARNING: ...` lines.
     async fn create_container(
         &self,
         spec: &ContainerSpec,
         ctx: &ApplyContext,
-    ) -> Result<String, EngineError> {
+    ) -> Result<(String, Vec<String>), EngineError> {
         let image = ctx.image_map.resolve(&spec.image).to_string();
         self.ensure_image(&image, ctx).await?;
         // Named volumes the daemon would create implicitly are created here, labelled, so that
@@ -364,7 +375,7 @@ impl DockerEngine {
                 return Err(e);
             }
         };
-        Ok(created.id)
+        Ok((created.id, created.warnings))
     }
 
     async fn create_volume(
@@ -393,7 +404,8 @@ impl DockerEngine {
         spec: &ContainerSpec,
         ctx: &ApplyContext,
     ) -> Result<ActionOutput, EngineError> {
-        let id = self.create_container(spec, ctx).await?;
+        let (id, warnings) = self.create_container(spec, ctx).await?;
+        let warned = warning_lines(&warnings);
         if let Err(e) = self
             .call("start a container", self.docker.start_container(&id, None))
             .await
@@ -406,7 +418,7 @@ impl DockerEngine {
         }
         if spec.detach {
             return Ok(ActionOutput {
-                stdout: format!("{id}\n"),
+                stdout: format!("{warned}{id}\n"),
                 exit_code: None,
             });
         }
@@ -415,7 +427,7 @@ impl DockerEngine {
         let logs = self.logs(&id, None).await.unwrap_or_default();
         let result = match waited {
             Ok(Ok(code)) => Ok(ActionOutput {
-                stdout: logs,
+                stdout: format!("{warned}{logs}"),
                 exit_code: Some(code),
             }),
             Ok(Err(e)) => Err(e),
@@ -621,10 +633,22 @@ impl DockerEngine {
         Ok(text(format!("{}\n", created.id)))
     }
 
-    /// Prune only what this lab created: pruning someone else's networks or volumes would
-    /// destroy data labrunner does not own.
+    /// Prune only what this run created (else, without a run, what this lab created): pruning
+    /// someone else's networks or volumes, or those of another grading of the same lab on the
+    /// same daemon, would destroy data this run does not own.
     fn lab_filter(ctx: &ApplyContext) -> HashMap<String, Vec<String>> {
-        let lab = ctx.labels.get(LABEL_LAB).cloned().unwrap_or_default();
-        HashMap::from([("label".to_string(), vec![format!("{LABEL_LAB}={lab}")])])
+        let owner = match ctx.labels.get(LABEL_RUN) {
+            Some(run) => format!("{LABEL_RUN}={run}"),
+            None => {
+                let lab = ctx.labels.get(LABEL_LAB).cloned().unwrap_or_default();
+                format!("{LABEL_LAB}={lab}")
+            }
+        };
+        HashMap::from([("label".to_string(), vec![owner])])
     }
+}
+
+/// The daemon's warnings as the docker CLI prints them.
+fn warning_lines(warnings: &[String]) -> String {
+    warnings.iter().map(|w| format!("WARNING: {w}\n")).collect()
 }

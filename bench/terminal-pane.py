@@ -1,0 +1,166 @@
+#!/usr/bin/env python3
+"""The lab view's terminal pane under load, on a real pseudo-terminal (120x40).
+
+Runs `labrunner lab volume-persistence` and measures:
+  - keystroke to echo: a key written to labrunner's terminal until labrunner draws the
+    shell's echo of it (N keys; median, p95);
+  - RSS of labrunner with the pane open (its shell not included);
+  - frame time (labrunner's own draw times, LABRUNNER_FRAME_LOG) while the pane's shell prints
+    50 MB (`yes | head -c 50000000`), p95;
+  - step latency: from `docker network create` / `docker volume create` returning (run from
+    here, another terminal) to the step being recorded done, without and during the flood.
+
+Usage: terminal-pane.py [--keys N]      (run under flock /tmp/labrunner-daemon.lock)
+"""
+import fcntl
+import json
+import os
+import pty
+import select
+import signal
+import statistics
+import struct
+import subprocess
+import sys
+import tempfile
+import termios
+import threading
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.environ.get("LABRUNNER") or next(
+    p for p in (f"{REPO}/target/release/labrunner", f"{REPO}/target/debug/labrunner")
+    if os.path.exists(p))
+IMAGE_MAP = os.environ.get("LABRUNNER_IMAGE_MAP") or (
+    "alpine=labrunner-fixture/busybox:1,alpine:latest=labrunner-fixture/busybox:1,"
+    "nginx=labrunner-fixture/web:1,nginx:latest=labrunner-fixture/web:1")
+
+
+class Screen:
+    """labrunner's output, read continuously, with the time each chunk arrived."""
+
+    def __init__(self, fd):
+        self.fd, self.chunks, self.lock = fd, [], threading.Lock()
+        threading.Thread(target=self.read, daemon=True).start()
+
+    def read(self):
+        while True:
+            try:
+                r, _, _ = select.select([self.fd], [], [], 0.5)
+                if self.fd in r:
+                    data = os.read(self.fd, 65536)
+                    if not data:
+                        return
+                    with self.lock:
+                        self.chunks.append((time.monotonic(), data))
+            except OSError:
+                return
+
+    def mark(self):
+        with self.lock:
+            return len(self.chunks)
+
+    def wait(self, needle, since=0, timeout=20.0):
+        """Time at which `needle` arrived in output after chunk `since`."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            with self.lock:
+                seen = b""
+                for t, data in self.chunks[since:]:
+                    seen += data
+                    if needle in seen:
+                        return t
+            time.sleep(0.0005)
+        raise SystemExit(f"no {needle!r} within {timeout}s")
+
+
+def pct(values, p):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))]
+
+
+def step_done(home, step):
+    try:
+        with open(f"{home}/progress.json") as f:
+            p = json.load(f)
+        return p["labs"]["volume-persistence"]["steps"][step]["done"]
+    except (OSError, KeyError, ValueError):
+        return False
+
+
+def step_latency(home, step, command):
+    subprocess.run(command, check=True, capture_output=True)
+    returned = time.monotonic()
+    while not step_done(home, step):
+        if time.monotonic() - returned > 10:
+            raise SystemExit(f"step {step} not done 10 s after `{' '.join(command)}`")
+        time.sleep(0.002)
+    return time.monotonic() - returned
+
+
+def main():
+    keys = int(sys.argv[sys.argv.index("--keys") + 1]) if "--keys" in sys.argv else 60
+    for kind, name in (("network", "isolated-net"), ("volume", "persistent-store")):
+        if subprocess.run(["docker", kind, "inspect", name], capture_output=True).returncode == 0:
+            raise SystemExit(f"{kind} {name} exists: this benchmark needs the daemon without it")
+    tmp = tempfile.mkdtemp(prefix="tx-bench-pane-")
+    home, frames = f"{tmp}/home", f"{tmp}/frames.log"
+    env = dict(os.environ, LABRUNNER_HOME=home, LABRUNNER_IMAGE_MAP=IMAGE_MAP,
+               LABRUNNER_FRAME_LOG=frames, SHELL="/bin/sh", TERM="xterm-256color")
+    pid, fd = pty.fork()
+    if pid == 0:
+        os.execvpe(BIN, [BIN, "lab", "volume-persistence", "--root", REPO], env)
+    fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
+    screen = Screen(fd)
+    try:
+        screen.wait(b"F2: back to the steps")
+        screen.wait(b"live: checks")
+        time.sleep(1.0)
+
+        # Keystroke to echo: the shell echoes the key, labrunner draws it.
+        echo = []
+        for i in range(keys):
+            ch = "qzxjvkw"[i % 7].encode()
+            m = screen.mark()
+            sent = time.monotonic()
+            os.write(fd, ch)
+            echo.append(screen.wait(ch, m) - sent)
+            time.sleep(0.03)
+            os.write(fd, b"\x7f")
+            time.sleep(0.05)
+
+        with open(f"/proc/{pid}/status") as f:
+            rss_kib = next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
+
+        quiet = step_latency(home, "create-network",
+                             ["docker", "network", "create", "isolated-net"])
+
+        with open(frames) as f:
+            before = len(f.read().split())
+        m = screen.mark()
+        os.write(fd, b"yes | head -c 50000000; echo FLOOD-$((1+1))\r")
+        flood_start = time.monotonic()
+        time.sleep(1.0)
+        loaded = step_latency(home, "create-volume",
+                              ["docker", "volume", "create", "persistent-store"])
+        flood_end = screen.wait(b"FLOOD-2", m, timeout=300)
+        with open(frames) as f:
+            during = [int(x) / 1000 for x in f.read().split()[before:]]
+    finally:
+        os.kill(pid, signal.SIGTERM)
+        os.waitpid(pid, 0)
+        subprocess.run(["docker", "network", "rm", "isolated-net"], capture_output=True)
+        subprocess.run(["docker", "volume", "rm", "persistent-store"], capture_output=True)
+
+    ms = [e * 1000 for e in echo]
+    print(f"keystroke to echo: median {statistics.median(ms):.1f} ms, p95 {pct(ms, 95):.1f} ms "
+          f"({len(ms)} keys)")
+    print(f"RSS with the pane open: {rss_kib / 1024:.1f} MiB")
+    print(f"50 MB through the pane: {flood_end - flood_start:.1f} s, {len(during)} frames, "
+          f"frame time median {statistics.median(during):.2f} ms, p95 {pct(during, 95):.2f} ms, "
+          f"max {max(during):.2f} ms")
+    print(f"step turned green: {quiet * 1000:.0f} ms quiet, {loaded * 1000:.0f} ms during the flood")
+
+
+if __name__ == "__main__":
+    main()
