@@ -563,7 +563,10 @@ async fn exec_image_command_fails_and_ran() {
     pass(
         &verdict(
             &engine,
-            fails(format!("docker network inspect {missing_net}"), "not found"),
+            fails(
+                format!("docker network inspect {missing_net}"),
+                "not found|No such",
+            ),
         )
         .await,
     );

@@ -223,14 +223,7 @@ impl LiveJob {
         match &self.preexisting {
             // Resumed: what predates the lab was recorded on its first start. Checking again
             // now would count the student's own work as pre-existing.
-            Some(known) => {
-                run.preexisting = known.clone();
-                if !known.is_empty() {
-                    run.emit(RunEvent::Preexisting {
-                        resources: known.iter().map(ToString::to_string).collect(),
-                    });
-                }
-            }
+            Some(known) => run.assume_preexisting(known.clone()),
             // Not recorded (a progress file from before this was kept): find out now.
             None => {
                 if let Err(e) = run.preflight().await {

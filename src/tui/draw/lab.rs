@@ -292,7 +292,7 @@ pub fn pinned_lines(view: &LabView, width: u16, budget: usize, header: bool) -> 
         lines.push(one_line(text, w, theme::bold()));
     }
     for c in &step.solution {
-        for (k, piece) in wrap_words(c.text(), w.saturating_sub(3).max(1))
+        for (k, piece) in wrap_words(&view.shown(c), w.saturating_sub(3).max(1))
             .into_iter()
             .enumerate()
         {
