@@ -558,11 +558,12 @@ fn ctrl_c_stops_a_class_keeps_what_was_graded_and_a_rerun_finishes_it() {
         ])
         .stderr(std::process::Stdio::piped());
     let child = cmd.spawn().expect("labrunner starts");
-    // Wait until both correct students have records and a sleeper is running.
+    // Wait until both correct students have records and both slots hold a running sleeper, so
+    // that the interrupt finds every running grading inside its foreground container.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
     let records = out.join("records");
     let sleeping = || {
-        !docker(&[
+        docker(&[
             "ps",
             "-q",
             "--filter",
@@ -570,17 +571,17 @@ fn ctrl_c_stops_a_class_keeps_what_was_graded_and_a_rerun_finishes_it() {
             "--filter",
             "name=kx-sleeper",
         ])
-        .trim()
-        .is_empty()
+        .split_whitespace()
+        .count()
     };
     while std::time::Instant::now() < deadline {
         let done = std::fs::read_dir(&records).map(|d| d.count()).unwrap_or(0);
-        if done >= 2 && sleeping() {
+        if done >= 2 && sleeping() == 2 {
             break;
         }
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
-    assert!(sleeping(), "a sleeper was running when interrupted");
+    assert_eq!(sleeping(), 2, "two sleepers were running when interrupted");
     let kill = Command::new("kill")
         .args(["-INT", &child.id().to_string()])
         .status()
