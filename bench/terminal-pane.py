@@ -61,17 +61,28 @@ class Screen:
             return len(self.chunks)
 
     def wait(self, needle, since=0, timeout=20.0):
-        """Time at which `needle` arrived in output after chunk `since`."""
+        """Time at which `needle` arrived in output after chunk `since` (scanned once, with
+        the tail of the previous chunk, so a needle split across chunks is found)."""
         deadline = time.monotonic() + timeout
+        tail, i = b"", since
         while time.monotonic() < deadline:
             with self.lock:
-                seen = b""
-                for t, data in self.chunks[since:]:
-                    seen += data
-                    if needle in seen:
-                        return t
+                fresh = self.chunks[i:]
+            for t, data in fresh:
+                window = tail + data
+                if needle in window:
+                    return t
+                tail = window[-(len(needle) - 1):] if len(needle) > 1 else b""
+            i += len(fresh)
             time.sleep(0.0005)
         raise SystemExit(f"no {needle!r} within {timeout}s")
+
+
+START = time.monotonic()
+
+
+def phase(what):
+    sys.stderr.write(f"[{time.monotonic() - START:7.1f} s] {what}\n")
 
 
 def pct(values, p):
@@ -113,10 +124,12 @@ def main():
     fcntl.ioctl(fd, termios.TIOCSWINSZ, struct.pack("HHHH", 40, 120, 0, 0))
     screen = Screen(fd)
     try:
+        phase("labrunner started")
         screen.wait(b"F2: back to the steps")
         screen.wait(b"live: checks")
         time.sleep(1.0)
 
+        phase("lab open; typing keys")
         # Keystroke to echo: the shell echoes the key, labrunner draws it.
         echo = []
         for i in range(keys):
@@ -132,25 +145,37 @@ def main():
         with open(f"/proc/{pid}/status") as f:
             rss_kib = next(int(l.split()[1]) for l in f if l.startswith("VmRSS:"))
 
+        phase("step latency, quiet")
         quiet = step_latency(home, "create-network",
                              ["docker", "network", "create", "isolated-net"])
 
         with open(frames) as f:
             before = len(f.read().split())
+        phase("flood")
         m = screen.mark()
         os.write(fd, b"yes | head -c 50000000; echo FLOOD-$((1+1))\r")
         flood_start = time.monotonic()
         time.sleep(1.0)
         loaded = step_latency(home, "create-volume",
                               ["docker", "volume", "create", "persistent-store"])
+        phase("step latency during the flood done")
         flood_end = screen.wait(b"FLOOD-2", m, timeout=300)
+        phase("flood done")
         with open(frames) as f:
             during = [int(x) / 1000 for x in f.read().split()[before:]]
     finally:
         os.kill(pid, signal.SIGTERM)
         os.waitpid(pid, 0)
+        phase("labrunner exited")
+        # A check's helper container may still hold the volume: labrunner's own go first.
+        subprocess.run([BIN, "clean", "--lab", "volume-persistence"], capture_output=True,
+                       env=env)
         subprocess.run(["docker", "network", "rm", "isolated-net"], capture_output=True)
         subprocess.run(["docker", "volume", "rm", "persistent-store"], capture_output=True)
+        for kind, name in (("network", "isolated-net"), ("volume", "persistent-store")):
+            if subprocess.run(["docker", kind, "inspect", name],
+                              capture_output=True).returncode == 0:
+                sys.stderr.write(f"could not remove {kind} {name}\n")
 
     ms = [e * 1000 for e in echo]
     print(f"keystroke to echo: median {statistics.median(ms):.1f} ms, p95 {pct(ms, 95):.1f} ms "

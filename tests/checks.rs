@@ -3,7 +3,7 @@
 
 mod common;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use common::{docker, docker_available, docker_quiet};
@@ -11,6 +11,7 @@ use labrunner_core::check::{CheckEnv, Verdict, evaluate};
 use labrunner_core::engine::docker::DockerEngine;
 use labrunner_core::images::ImageMap;
 use labrunner_core::lab::*;
+use labrunner_core::recorder::Recorder;
 
 const BUSYBOX: &str = "labrunner-fixture/busybox:1";
 const WEB: &str = "labrunner-fixture/web:1";
@@ -71,10 +72,16 @@ impl Drop for Scope {
 }
 
 async fn verdict(engine: &DockerEngine, check: Check) -> Verdict {
-    verdict_since(engine, check, 0).await
+    verdict_seen(engine, check, &Recorder::new(), 0).await
 }
 
-async fn verdict_since(engine: &DockerEngine, check: Check, since: i64) -> Verdict {
+/// The verdict of `check` for a step opened at `opened_ns`, with what `recorder` saw.
+async fn verdict_seen(
+    engine: &DockerEngine,
+    check: Check,
+    recorder: &Recorder,
+    opened_ns: i64,
+) -> Verdict {
     let map = ImageMap::parse_entries(common::IMAGE_MAP).unwrap();
     let labels = BTreeMap::from([
         ("io.labrunner.managed".to_string(), "true".to_string()),
@@ -86,7 +93,11 @@ async fn verdict_since(engine: &DockerEngine, check: Check, since: i64) -> Verdi
         image_map: &map,
         workdir: Path::new("/tmp/lrt-lab"),
         labels: &labels,
-        since,
+        recorder,
+        opened_ns,
+        own_execs: &HashSet::new(),
+        run_id: "lrt",
+        only_run_containers: false,
     };
     evaluate(&check, &env).await
 }
@@ -510,7 +521,6 @@ async fn exec_image_command_fails_and_ran() {
     let Some(engine) = engine().await else { return };
     let mut s = Scope::new("exec");
     let c = s.container("c");
-    let since = chrono::Utc::now().timestamp() - 1;
     sleeper(&c, &[]);
     let exec = |command: &str, exit_code: Option<i64>, output: Option<&str>| Check {
         exec: Some(ExecCheck {
@@ -554,8 +564,8 @@ async fn exec_image_command_fails_and_ran() {
         &verdict(
             &engine,
             fails(
-                format!("docker network connect {missing_net} {c}"),
-                "not found",
+                format!("docker network inspect {missing_net}"),
+                "not found|No such",
             ),
         )
         .await,
@@ -563,21 +573,31 @@ async fn exec_image_command_fails_and_ran() {
     fail(
         &verdict(
             &engine,
-            fails(
-                format!("docker network connect {missing_net} {c}"),
-                "in use",
-            ),
+            fails(format!("docker network inspect {missing_net}"), "in use"),
         )
         .await,
     );
-    let ok_net = s.network("made");
-    let v = verdict(
-        &engine,
-        fails(format!("docker network create {ok_net}"), "exists"),
-    )
-    .await;
+    let v = verdict(&engine, fails("docker network inspect bridge".into(), "x")).await;
     fail(&v);
     assert!(v.text().contains("succeeded"), "{v:?}");
+    // A command that would change something if it succeeded is never run by a check: its
+    // side effect would be blamed on the student.
+    let made = s.network("made");
+    let v = verdict(
+        &engine,
+        fails(format!("docker network create {made}"), "exists"),
+    )
+    .await;
+    unknown(&v, "would change the daemon's state");
+    assert_eq!(
+        std::process::Command::new("docker")
+            .args(["network", "inspect", &made])
+            .output()
+            .map(|o| o.status.success())
+            .ok(),
+        Some(false),
+        "the check created {made}"
+    );
 
     let ran = |command: &str| Check {
         ran: Some(RanCheck {
@@ -586,8 +606,42 @@ async fn exec_image_command_fails_and_ran() {
         }),
         ..Default::default()
     };
-    fail(&verdict_since(&engine, ran("cat /etc/hostname"), since).await);
-    docker(&["exec", &c, "cat", "/etc/hostname"]);
-    pass(&verdict_since(&engine, ran("^cat /etc/hostname$"), since).await);
-    fail(&verdict_since(&engine, ran("cat /etc/passwd"), since).await);
+    // Not following the daemon's events: `ran` cannot tell.
+    unknown(
+        &verdict(&engine, ran("cat /etc/hostname")).await,
+        "events were not being followed",
+    );
+    let recorder = Recorder::new();
+    let opened = recorder.open_step("exec");
+    recorder
+        .follow(&engine, async {
+            fail(&verdict_seen(&engine, ran("cat /etc/hostname"), &recorder, opened).await);
+            docker(&["exec", &c, "cat", "/etc/hostname"]);
+            let v =
+                eventually(|| verdict_seen(&engine, ran("^cat /etc/hostname$"), &recorder, opened))
+                    .await;
+            pass(&v);
+            fail(&verdict_seen(&engine, ran("cat /etc/passwd"), &recorder, opened).await);
+            // Only since the step opened.
+            let later = recorder.open_step("later");
+            fail(&verdict_seen(&engine, ran("^cat /etc/hostname$"), &recorder, later).await);
+        })
+        .await;
+}
+
+/// The verdict once it passes, or after three seconds (events arrive a moment after the
+/// command that causes them returns).
+async fn eventually<F, Fut>(mut verdict: F) -> Verdict
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Verdict>,
+{
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(3);
+    loop {
+        let v = verdict().await;
+        if v.passed() || std::time::Instant::now() >= deadline {
+            return v;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }

@@ -170,21 +170,43 @@ fn expected_row(lab: &Lab, kind: &Kind) -> (Option<u32>, Vec<Option<u32>>, &'sta
     (Some(score), steps, status)
 }
 
-/// Everything the class's gradings could have left: labelled with the lab, or named under
-/// one of this test's namespace prefixes.
+fn kind_max(lab: &Lab) -> u32 {
+    lab.steps
+        .iter()
+        .flat_map(|s| &s.checks)
+        .map(|c| c.points())
+        .sum()
+}
+
+/// Everything gradings under these namespace prefixes could have left: resources named under
+/// a prefix, or labelled with the lab and a run (namespace) under a prefix. Other tests of the
+/// same lab run at the same time under other prefixes; their resources are not counted.
 fn leftovers(prefixes: &[&str]) -> Vec<String> {
+    let mine = |run: &str| prefixes.iter().any(|p| run.starts_with(&format!("{p}-")));
     let mut left = Vec::new();
     let mut filters = vec![format!("label=io.labrunner.lab={LAB_ID}")];
     filters.extend(prefixes.iter().map(|p| format!("name={p}-")));
+    let run = r#"{{.Label "io.labrunner.run"}}"#;
     for filter in &filters {
         for (kind, args) in [
-            ("container", vec!["ps", "-a", "--format", "{{.Names}}"]),
-            ("network", vec!["network", "ls", "--format", "{{.Name}}"]),
-            ("volume", vec!["volume", "ls", "--format", "{{.Name}}"]),
+            ("container", vec!["ps", "-a", "--format"]),
+            ("network", vec!["network", "ls", "--format"]),
+            ("volume", vec!["volume", "ls", "--format"]),
         ] {
+            let name = if kind == "container" {
+                "{{.Names}}"
+            } else {
+                "{{.Name}}"
+            };
+            let format = format!("{name} {run}");
             let mut args = args.clone();
-            args.extend(["--filter", filter.as_str()]);
-            left.extend(docker(&args).lines().map(|l| format!("{kind} {l}")));
+            args.extend([format.as_str(), "--filter", filter.as_str()]);
+            for line in docker(&args).lines() {
+                let (name, run) = line.split_once(' ').unwrap_or((line, ""));
+                if mine(name) || mine(run) {
+                    left.push(format!("{kind} {name}"));
+                }
+            }
         }
     }
     left.sort();
@@ -375,7 +397,12 @@ fn a_class_of_forty_on_one_daemon_and_in_four_shards_gives_one_gradebook() {
     );
     let ctrf: serde_json::Value =
         serde_json::from_str(&read(&whole.join("class.ctrf.json"))).expect("ctrf");
-    assert_eq!(ctrf["results"]["summary"]["tests"], 38 * 4 + 2);
+    let checks: usize = lab.steps.iter().map(|s| s.checks.len()).sum();
+    let graded = roster.values().filter(|k| k.graded).count();
+    assert_eq!(
+        ctrf["results"]["summary"]["tests"],
+        graded * checks + (40 - graded)
+    );
 
     // A re-run keeps every graded student; only the two that could not be graded are tried again.
     let again = run(grade_class(
@@ -489,4 +516,146 @@ fn validate_with_python(script: &str, file: &Path, schema: Option<&str>) {
         file.display(),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn ctrl_c_stops_a_class_keeps_what_was_graded_and_a_rerun_finishes_it() {
+    if !docker_available() {
+        return;
+    }
+    let prefixes = ["kxi"];
+    purge(&prefixes);
+    let work = tempfile::tempdir().expect("temp dir");
+    let home = work.path().join("home");
+    let roster = work.path().join("roster");
+    std::fs::create_dir_all(&roster).expect("roster dir");
+    // Two quick students, then four that sit in a foreground container until stopped.
+    for student in ["a-correct", "b-correct"] {
+        std::fs::copy(fixture("correct.sh"), roster.join(format!("{student}.sh"))).expect("copy");
+    }
+    for i in 0..4 {
+        std::fs::write(
+            roster.join(format!("c{i}-sleeper.sh")),
+            "docker network create kx-app-net\ndocker run --name kx-sleeper alpine sleep 100000\n",
+        )
+        .expect("write");
+    }
+    let out = work.path().join("out");
+    let mut cmd = labrunner(&home);
+    cmd.arg("grade")
+        .arg(fixture("storage.yaml"))
+        .arg("--submissions")
+        .arg(&roster)
+        .arg("--out-dir")
+        .arg(&out)
+        .args([
+            "--namespace",
+            "kxi",
+            "--jobs",
+            "2",
+            "--command-timeout",
+            "120",
+        ])
+        .stderr(std::process::Stdio::piped());
+    let child = cmd.spawn().expect("labrunner starts");
+    // Wait until both correct students have records and both slots hold a running sleeper, so
+    // that the interrupt finds every running grading inside its foreground container.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    let records = out.join("records");
+    let sleeping = || {
+        docker(&[
+            "ps",
+            "-q",
+            "--filter",
+            "name=kxi-",
+            "--filter",
+            "name=kx-sleeper",
+        ])
+        .split_whitespace()
+        .count()
+    };
+    while std::time::Instant::now() < deadline {
+        let done = std::fs::read_dir(&records).map(|d| d.count()).unwrap_or(0);
+        if done >= 2 && sleeping() == 2 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    assert_eq!(sleeping(), 2, "two sleepers were running when interrupted");
+    let kill = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+    let stopped = child.wait_with_output().expect("labrunner ends");
+    let stderr = String::from_utf8_lossy(&stopped.stderr);
+    assert_eq!(stopped.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert_eq!(
+        leftovers(&prefixes),
+        Vec::<String>::new(),
+        "Ctrl-C removed what was running"
+    );
+    let kept: Vec<String> = std::fs::read_dir(&records)
+        .expect("records")
+        .filter_map(|e| e.ok())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(kept.contains(&"a-correct.json".to_string()), "{kept:?}");
+    assert!(kept.contains(&"b-correct.json".to_string()), "{kept:?}");
+    assert!(
+        !kept.iter().any(|k| k.starts_with("c")),
+        "no record for an interrupted student: {kept:?}"
+    );
+    let lab = lab();
+    let row = |student: &str, kind: &str| {
+        let kind = KINDS.iter().find(|k| k.name == kind).expect("kind");
+        let (score, steps, status) = expected_row(&lab, kind);
+        let show = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
+        let steps: Vec<String> = steps.into_iter().map(show).collect();
+        format!(
+            "{student},{},{},{},{status},",
+            show(score),
+            kind_max(&lab),
+            steps.join(",")
+        )
+    };
+    let book = read(&out.join("gradebook.csv"));
+    assert!(book.contains(&row("a-correct", "correct")), "{book}");
+    let blank = vec![""; lab.steps.len()].join(",");
+    assert!(
+        book.contains(&format!("c0-sleeper,,{},{blank},missing,", kind_max(&lab))),
+        "{book}"
+    );
+
+    // The re-run keeps the two and grades the rest (with a short command limit this time).
+    let mut again = labrunner(&home);
+    again
+        .arg("grade")
+        .arg(fixture("storage.yaml"))
+        .arg("--submissions")
+        .arg(&roster)
+        .arg("--out-dir")
+        .arg(&out)
+        .args([
+            "--namespace",
+            "kxi",
+            "--jobs",
+            "4",
+            "--command-timeout",
+            "2",
+        ]);
+    let again = run(again);
+    let stderr = String::from_utf8_lossy(&again.stderr);
+    assert_eq!(again.status.code(), Some(0), "{stderr}");
+    assert!(
+        stderr.contains("4 graded, 2 kept from an earlier run"),
+        "{stderr}"
+    );
+    let book = read(&out.join("gradebook.csv"));
+    assert!(
+        book.contains(&row("c0-sleeper", "hostile-timeout")),
+        "{book}"
+    );
+    assert_eq!(leftovers(&prefixes), Vec::<String>::new());
 }

@@ -346,3 +346,86 @@ fn the_classroom_workflow_runs_under_a_local_actions_runner() {
     );
     assert_eq!(result["status"], "pass");
 }
+
+/// labrunner with no LABRUNNER_HOME or LABRUNNER_ROOT: the platform directories under `xdg`.
+fn labrunner_xdg(xdg: &Path, dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_labrunner"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("LABRUNNER_HOME")
+        .env_remove("LABRUNNER_ROOT")
+        .env("HOME", xdg)
+        .env("XDG_CONFIG_HOME", xdg.join("config"))
+        .env("XDG_DATA_HOME", xdg.join("data"))
+        .output()
+        .expect("labrunner runs")
+}
+
+#[test]
+fn config_and_data_live_in_the_platform_directories_and_a_course_is_chosen_by_root() {
+    let xdg = tempfile::tempdir().expect("temp dir");
+    let elsewhere = tempfile::tempdir().expect("temp dir");
+    // No config, no course here: the shipped labs, unpacked into the data directory.
+    let out = labrunner_xdg(xdg.path(), elsewhere.path(), &["validate"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let shipped = std::fs::read_dir(repo("labs/MOD-DOCKER-04"))
+        .expect("labs")
+        .count();
+    assert!(
+        text(&out).starts_with(&format!("{shipped} files, 0 errors")),
+        "{}",
+        text(&out)
+    );
+    let unpacked = std::fs::read_dir(xdg.path().join("data/labrunner/curriculum"))
+        .expect("the curriculum is in $XDG_DATA_HOME/labrunner")
+        .filter_map(|e| e.ok())
+        .any(|e| {
+            e.path()
+                .join("labs/MOD-DOCKER-04/volume-persistence.yaml")
+                .is_file()
+        });
+    assert!(unpacked);
+
+    // A course of one lab, chosen by `root` in $XDG_CONFIG_HOME/labrunner/config.yaml
+    // (relative to the config file's folder).
+    let config_dir = xdg.path().join("config/labrunner");
+    let course = config_dir.join("course/labs/L1");
+    std::fs::create_dir_all(&course).expect("course");
+    std::fs::copy(
+        repo("tests/fixtures/class/storage.yaml"),
+        course.join("storage.yaml"),
+    )
+    .expect("copy");
+    std::fs::write(config_dir.join("config.yaml"), "root: course\n").expect("config");
+    let out = labrunner_xdg(xdg.path(), elsewhere.path(), &["validate"]);
+    assert!(text(&out).starts_with("1 file, 0 errors"), "{}", text(&out));
+    let out = labrunner_xdg(
+        xdg.path(),
+        elsewhere.path(),
+        &[
+            "grade",
+            "kx-class-storage",
+            "--format",
+            "json",
+            "--command-timeout",
+            "1",
+            "--submission",
+            "/nonexistent/kx.sh",
+        ],
+    );
+    assert!(
+        text(&out).contains("/nonexistent/kx.sh"),
+        "the lab id was found in the course: {}",
+        text(&out)
+    );
+
+    // A config file that is not one says which file and what is wrong.
+    std::fs::write(config_dir.join("config.yaml"), "roots: course\n").expect("config");
+    let out = labrunner_xdg(xdg.path(), elsewhere.path(), &["validate"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = text(&out);
+    assert!(
+        err.contains("labrunner/config.yaml") && err.contains("roots"),
+        "{err}"
+    );
+}

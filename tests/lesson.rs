@@ -664,6 +664,36 @@ fn labs_use_only_the_mapped_images_and_ports() {
 }
 
 #[test]
+fn the_catalog_lists_each_lessons_labs_in_the_order_the_lesson_links_them() {
+    let catalog = labrunner_core::lesson::load_catalog(&root()).expect("catalog loads");
+    for lesson in &catalog.lessons {
+        let Some(markdown) = &lesson.markdown else {
+            continue;
+        };
+        let prefix = format!("](../labs/{}/", lesson.id);
+        let linked: Vec<String> = markdown
+            .match_indices(&prefix)
+            .filter_map(|(i, _)| {
+                let rest = &markdown[i + prefix.len()..];
+                rest.split_once(".yaml)").map(|(name, _)| name.to_string())
+            })
+            .fold(Vec::new(), |mut seen, name| {
+                if !seen.contains(&name) {
+                    seen.push(name);
+                }
+                seen
+            });
+        let listed: Vec<String> = lesson
+            .labs
+            .iter()
+            .filter_map(|entry| entry.lab())
+            .map(|loaded| loaded.lab.id.clone())
+            .collect();
+        assert_eq!(listed, linked, "{}: the home screen's lab order", lesson.id);
+    }
+}
+
+#[test]
 fn labrunner_validate_accepts_every_lab_without_warnings() {
     for (id, _) in lessons() {
         let count = lab_files(&id).len();

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use common::{docker, docker_available, docker_quiet, labrunner};
 use labrunner_core::engine::docker::DockerEngine;
 use labrunner_core::images::ImageMap;
-use labrunner_core::runner::{LabRun, ResourceKind};
+use labrunner_core::runner::{Consent, LabRun, ResourceKind};
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -155,6 +155,17 @@ fn a_preexisting_volume_is_never_touched() {
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].kind, ResourceKind::Volume);
         run.prepare_workdir().unwrap();
+        // Without consent, the container that would write into the volume is not started.
+        let refused = run.run_solution(&lab.steps[0]).await;
+        assert_eq!(refused.len(), 1, "{refused:?}");
+        assert!(
+            refused[0]
+                .1
+                .contains("volume lrx-precious existed before this lab started"),
+            "{refused:?}"
+        );
+        // With the user's consent it is.
+        run.consent = Consent::Given;
         assert!(run.run_solution(&lab.steps[0]).await.is_empty());
         assert!(
             run.evaluate(&lab.steps[0])

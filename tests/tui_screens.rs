@@ -671,6 +671,17 @@ fn every_key_goes_to_the_focused_shell_except_the_one_that_gives_focus_back() {
     }
     h.app.on_key(key(KeyCode::F(2)));
     assert_eq!(h.app.scope(), labrunner::tui::keymap::Scope::Lab);
+    // Mouse capture goes to the terminal (to select text) and back.
+    let effects = press(&mut h.app, "m");
+    assert!(
+        matches!(effects.as_slice(), [Effect::MouseCapture(false)]),
+        "{effects:?}"
+    );
+    let effects = press(&mut h.app, "m");
+    assert!(
+        matches!(effects.as_slice(), [Effect::MouseCapture(true)]),
+        "{effects:?}"
+    );
     // The pane can be hidden (its shell keeps running) and shown again.
     press(&mut h.app, "T");
     assert!(!h.app.terminal.as_ref().unwrap().visible);
@@ -809,7 +820,67 @@ fn opening_a_lab_says_what_setup_creates_and_what_exists_and_asks() {
             assert_eq!(h.app.mode, Mode::Lab);
         } else {
             assert_eq!(started, None, "no: nothing starts");
+            assert!(
+                effects.iter().any(|e| matches!(e, Effect::StopLive)),
+                "the preflight task is stopped: {effects:?}"
+            );
             assert_eq!(h.app.mode, Mode::Home);
+        }
+    }
+}
+
+/// Every step of every shipped lab, at 80x24 and 60x20: the command to type, every check and
+/// the terminal are on screen together.
+#[test]
+fn shipped_labs_show_command_checks_and_terminal_together_at_small_sizes() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let catalog = load_catalog(root).unwrap();
+    let labs: Vec<_> = catalog
+        .lessons
+        .iter()
+        .flat_map(|l| &l.labs)
+        .filter_map(|e| e.lab().cloned())
+        .collect();
+    assert!(!labs.is_empty());
+    for lab in labs {
+        let mut h = harness();
+        let mut effects = Vec::new();
+        h.app.open_lab(lab.clone(), &mut effects);
+        h.app.on_event(AppEvent::Preflight { resources: vec![] });
+        h.app.overlay = None;
+        if h.app.terminal.is_none() {
+            // A lab with a setup waits for its yes; answer it.
+            let mut effects = Vec::new();
+            h.app.open_lab(lab.clone(), &mut effects);
+            h.app.on_event(AppEvent::Preflight { resources: vec![] });
+            press(&mut h.app, "y");
+        }
+        for (i, step) in lab.lab.steps.iter().enumerate() {
+            h.app.lab.as_mut().unwrap().selected = i;
+            for (w, hgt) in [(80, 24), (60, 20)] {
+                let screen = render(&mut h.app, w, hgt);
+                let at = format!("{} step {} at {w}x{hgt}", lab.lab.id, step.id);
+                let first_words: String = step.solution[0]
+                    .text()
+                    .split_whitespace()
+                    .take(3)
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                assert!(
+                    screen.contains(&format!("$ {first_words}")),
+                    "{at}: no command\n{screen}"
+                );
+                let check_lines = screen
+                    .lines()
+                    .filter(|l| l.trim_start_matches(['"', '│']).starts_with("· "))
+                    .count();
+                assert_eq!(check_lines, step.checks.len(), "{at}: checks\n{screen}");
+                assert!(screen.contains("╭ Terminal"), "{at}: no terminal\n{screen}");
+                assert!(
+                    !screen.contains("↓ more: T hides"),
+                    "{at}: pinned part cut\n{screen}"
+                );
+            }
         }
     }
 }

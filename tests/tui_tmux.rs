@@ -297,6 +297,9 @@ fn student_does_a_lab_live_gets_help_then_resets_it() {
     let t = s.start("");
     t.wait_for("Lessons and labs");
     t.keys(&["j", "Enter"]);
+    // The volume that exists is named before anything runs, and the lab opens on yes.
+    t.wait_for("use my existing resources");
+    t.keys(&["y"]);
     t.wait_for("seen: no network named");
     t.wait_for("live: checks re-run");
 
@@ -513,11 +516,20 @@ fn every_step_typed_in_a_second_window_turns_green_by_itself() {
     t.assert_restored();
 }
 
-/// The terminal pane's size for a window (the lab view's layout: the pane takes 42% of the
-/// body below the title bar, above the status line and footer, inside its border).
-fn pane_size(width: u16, height: u16) -> (u16, u16) {
-    let body = height - 3;
-    (body * 42 / 100 - 2, width - 2)
+/// The terminal pane's size as drawn: the rows between its top and bottom border, the
+/// columns inside them.
+fn pane_size(screen: &str) -> (usize, usize) {
+    let lines: Vec<&str> = screen.lines().collect();
+    let top = lines
+        .iter()
+        .position(|l| l.starts_with("╭ Terminal"))
+        .unwrap_or_else(|| panic!("no terminal pane on screen:\n{screen}"));
+    let bottom = top
+        + lines[top..]
+            .iter()
+            .position(|l| l.starts_with('╰'))
+            .expect("the pane's bottom border");
+    (bottom - top - 1, lines[top].chars().count() - 2)
 }
 
 /// Resources of a shipped lab, removed when dropped. The test only starts when none exists
@@ -589,7 +601,7 @@ fn every_step_of_volume_persistence_typed_into_the_embedded_terminal_turns_green
     };
     // The shell runs in the lab's folder, on a PTY the size of the pane.
     type_line("echo \"shell $$ in $(pwd) size $(stty size)\"");
-    let (rows, cols) = pane_size(120, 40);
+    let (rows, cols) = pane_size(&t.screen());
     let screen = t.wait_for(&format!("size {rows} {cols}"));
     let shell_pid: String = screen
         .split("shell ")
@@ -606,7 +618,12 @@ fn every_step_of_volume_persistence_typed_into_the_embedded_terminal_turns_green
         if i == 2 {
             // Half way, the window shrinks: the pane and its PTY follow.
             t.tmux(&["resize-window", "-t", "t", "-x", "60", "-y", "20"]);
-            let (rows, cols) = pane_size(60, 20);
+            t.wait_for("Step 3/");
+            let (rows, cols) = pane_size(&t.screen());
+            assert_eq!(
+                cols, 58,
+                "the pane is as wide as the window inside its border"
+            );
             type_line("stty size");
             t.wait_for(&format!("{rows} {cols}"));
         }

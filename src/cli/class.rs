@@ -35,6 +35,14 @@ pub async fn run(args: &Args, loaded: &LoadedLab, dir: &Path) -> anyhow::Result<
         }
         None => None,
     };
+    if let (Ok(a), Ok(b)) = (std::fs::canonicalize(dir), std::fs::canonicalize(&out.root))
+        && a == b
+    {
+        anyhow::bail!(
+            "--out-dir {}: the results would become submissions; choose a folder outside --submissions",
+            out.root.display()
+        );
+    }
     let mut roster = read_roster(dir)?;
     if let Some(shard) = shard {
         roster = shard.select(roster);

@@ -11,7 +11,7 @@ pub struct Args {
     /// The lab: its id (`volume-persistence`) or the path of its YAML file.
     #[arg(value_name = "LAB-ID|PATH")]
     pub lab: String,
-    /// Folder holding lessons/ and labs/ (default: the current directory).
+    /// Folder holding lessons/ and labs/ (default: as for the TUI).
     #[arg(long, env = "LABRUNNER_ROOT", value_name = "DIR")]
     pub root: Option<PathBuf>,
     #[command(flatten)]

@@ -8,6 +8,7 @@ use super::common::{ImageArgs, connect, load_labs};
 use labrunner_core::lesson::{DemoProblem, LessonRun, LessonTest, test_lesson};
 use labrunner_core::namespace::{Namespace, NamespacedEngine};
 use labrunner_core::runner::{LabRun, LabTest, early_pass_message, test_lab};
+use labrunner_core::variants::VariantKind;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -77,6 +78,7 @@ async fn test_labs(paths: &[PathBuf], args: Args) -> anyhow::Result<ExitCode> {
         let mut run = LabRun::new(&engine, &lab, PathBuf::new(), image_map.clone());
         run.workdir = labrunner_core::home::workdir(&lab.id, Some(&run.run_id));
         run.pull_progress = Some(pulls.clone());
+        run.namespace = namespace.clone();
         if !args.json {
             let ns = namespace
                 .map(|n| format!(", namespace {n}"))
@@ -157,6 +159,19 @@ fn print_human(r: &LabTest) {
             );
         }
     }
+    for v in &r.variants {
+        let mark = if v.ok { "ok  " } else { "FAIL" };
+        println!(
+            "  {mark} {:<24} {} {}: {}",
+            v.step,
+            v.kind,
+            verb(v.kind),
+            v.title
+        );
+        if let Some(problem) = &v.problem {
+            println!("       {problem}");
+        }
+    }
     if let Some(e) = &r.error {
         println!("  error: {e}");
     }
@@ -173,6 +188,14 @@ fn print_human(r: &LabTest) {
         r.lab,
         r.duration_ms as f64 / 1000.0
     );
+}
+
+/// What proving a variant means: an alternative passes, a mistake does not.
+fn verb(kind: VariantKind) -> &'static str {
+    match kind {
+        VariantKind::Alternative => "passes",
+        VariantKind::Mistake => "does not pass",
+    }
 }
 
 /// Show image pulls on stderr, at most one line a second.

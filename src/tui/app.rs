@@ -482,7 +482,8 @@ impl App {
     }
 
     fn go_home(&mut self, effects: &mut Vec<Effect>) {
-        if self.lab.take().is_some() && self.live {
+        // Stops the live loop, or the preflight of a lab that was never started.
+        if self.lab.take().is_some() {
             effects.push(Effect::StopLive);
         }
         if self.terminal.take().is_some() {
@@ -570,6 +571,7 @@ impl App {
         let first_start = recorded.is_none_or(|l| l.started_at.is_none());
         let preexisting = recorded.and_then(|l| l.preexisting.clone());
         let mut view = LabView::new(lab.clone(), recorded);
+        view.image_map = self.image_map.clone();
         if super::lab_view::uses_workdir(&lab.lab) || self.with_terminal {
             view.workdir = Some((self.workdir_of)(&id));
         }
@@ -752,7 +754,7 @@ impl App {
                 let Some(step) = view.lab.lab.steps.get(view.selected) else {
                     return;
                 };
-                let text: Vec<&str> = step.solution.iter().map(|c| c.text()).collect();
+                let text: Vec<String> = step.solution.iter().map(|c| view.shown(c)).collect();
                 let text = text.join("\n");
                 let n = step.solution.len();
                 effects.push(Effect::Copy(text));

@@ -114,9 +114,17 @@ pub struct LabView {
     pub workdir: Option<std::path::PathBuf>,
     /// The latest image pull progress line, while a command waits for its image.
     pub pull: Option<String>,
+    /// Image substitutions in force.
+    pub image_map: labrunner_core::images::ImageMap,
 }
 
 impl LabView {
+    /// A command as it will run, and as the student is shown it and copies it: naming the
+    /// mapped image where an image map is in force.
+    pub fn shown(&self, command: &labrunner_core::lab::Command) -> String {
+        self.image_map.shown_command(command.text())
+    }
+
     pub fn new(lab: LoadedLab, progress: Option<&LabProgress>) -> Self {
         let steps: Vec<StepView> = lab
             .lab
@@ -151,6 +159,7 @@ impl LabView {
             scroll: 0,
             workdir: None,
             pull: None,
+            image_map: Default::default(),
         };
         view.advance();
         view.selected = view.current().unwrap_or(0);
@@ -506,24 +515,7 @@ pub fn setup_creates(lab: &labrunner_core::lab::Lab) -> Vec<String> {
 /// A command with the images it names replaced by their local stand-ins, so that what is put
 /// at the prompt runs here as it does when labrunner runs it.
 pub fn with_local_images(text: &str, map: &ImageMap) -> String {
-    let image = match command::parse(text, Some(".")) {
-        Ok(Action::Run(spec) | Action::Create(spec)) => spec.image,
-        _ => return text.to_string(),
-    };
-    let local = map.resolve(&image);
-    if local == image {
-        return text.to_string();
-    }
-    // The image is the first word that is exactly it, after the options.
-    let mut start = 0;
-    for word in text.split_whitespace() {
-        let at = start + text[start..].find(word).unwrap_or(0);
-        if word == image {
-            return format!("{}{local}{}", &text[..at], &text[at + word.len()..]);
-        }
-        start = at + word.len();
-    }
-    text.to_string()
+    map.shown_command(text)
 }
 
 /// Icon for a check outcome (or its absence).

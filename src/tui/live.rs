@@ -8,13 +8,13 @@ use std::time::Duration;
 use tokio::sync::mpsc::{self, UnboundedSender};
 use tokio::task::AbortHandle;
 
-use super::app::{AppEvent, Effect};
+use super::app::{AppEvent, Effect, ExistingResources};
 use super::lab_view::LiveStatus;
 use labrunner_core::engine::docker::DockerEngine;
 use labrunner_core::images::ImageMap;
 use labrunner_core::lab::LoadedLab;
 use labrunner_core::live::{self, LiveCommand, LiveConfig};
-use labrunner_core::runner::{LabRun, Resource, RunEvent};
+use labrunner_core::runner::{Consent, LabRun, Resource, RunEvent};
 
 /// How long to wait between attempts to reach a daemon that is not answering.
 const RECONNECT_EVERY: Duration = Duration::from_secs(3);
@@ -39,10 +39,10 @@ impl Driver {
     pub fn handle(&mut self, effect: Effect) {
         match effect {
             // A lab starts only after the student's answer about what existed before it; the
-            // run then keeps those resources (never removed, recorded as pre-existing).
+            // answer goes to the run as its consent (those resources are never removed).
             Effect::StartLive {
                 lab,
-                existing: _,
+                existing,
                 start,
                 preexisting,
                 setup,
@@ -63,6 +63,10 @@ impl Driver {
                 let lab_id_of_job = lab.lab.id.clone();
                 let job = LiveJob {
                     lab: *lab,
+                    consent: match existing {
+                        ExistingResources::UseThem => Consent::Given,
+                        ExistingResources::NoneExisted => Consent::Withheld,
+                    },
                     start,
                     preexisting,
                     setup,
@@ -164,6 +168,8 @@ fn for_lab(lab: &str, event: AppEvent) -> AppEvent {
 
 struct LiveJob {
     lab: LoadedLab,
+    /// "Yes, use my existing resources", or nothing pre-existing to agree to.
+    consent: Consent,
     start: usize,
     preexisting: Option<Vec<Resource>>,
     setup: bool,
@@ -202,6 +208,7 @@ impl LiveJob {
         let workdir = labrunner_core::home::workdir(&lab.id, None);
         let mut run = LabRun::new(&engine, lab, workdir, self.image_map.clone())
             .with_events(self.events.clone());
+        run.consent = self.consent;
         // Pulls of missing images report progress lines; show them on the status line.
         let (pull_tx, mut pull_rx) = mpsc::unbounded_channel::<String>();
         run.pull_progress = Some(pull_tx);
@@ -216,14 +223,7 @@ impl LiveJob {
         match &self.preexisting {
             // Resumed: what predates the lab was recorded on its first start. Checking again
             // now would count the student's own work as pre-existing.
-            Some(known) => {
-                run.preexisting = known.clone();
-                if !known.is_empty() {
-                    run.emit(RunEvent::Preexisting {
-                        resources: known.iter().map(ToString::to_string).collect(),
-                    });
-                }
-            }
+            Some(known) => run.assume_preexisting(known.clone()),
             // Not recorded (a progress file from before this was kept): find out now.
             None => {
                 if let Err(e) = run.preflight().await {

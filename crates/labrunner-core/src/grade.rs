@@ -3,17 +3,17 @@
 //! Current state: every step's checks are evaluated once, as things are; nothing is created
 //! except the helper containers checks need, and nothing the student made is touched.
 //!
-//! Replay: the lab's setup runs, then the submission command by command, through the parser,
-//! the refusal [`Policy`] and a [`NamespacedEngine`]. After each command the first pending
-//! step's checks are evaluated; a step is credited once its checks pass after its predecessors
-//! were credited, and its points are kept even if a later command undoes its work. At the end,
-//! steps still pending are evaluated once more for partial credit.
+//! Replay: the lab's setup runs, the lab's initial state is evaluated, then the submission runs
+//! command by command, through the parser, the refusal [`Policy`] and a [`NamespacedEngine`].
+//! After each command the pending step's checks are evaluated. Credit follows the one rule of
+//! [`crate::credit`]: steps in order, points kept once credited, nothing for a check that held
+//! before the student did anything, nothing for a later step before its predecessors. A step
+//! not credited shows the closest state the submission reached for it, and after which line.
 //!
 //! Whatever happens (a failure, the total time limit, Ctrl-C, a panic), everything the grading
 //! created carries its run label and is removed before [`grade`] returns.
 
 use std::cell::Cell;
-use std::collections::BTreeMap;
 use std::future::Future;
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -21,24 +21,20 @@ use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use futures_util::FutureExt;
-use futures_util::future::join_all;
 
-use crate::check::{self, CheckEnv, Verdict};
+use crate::check::{self, CheckOutcome, Verdict};
 use crate::command::{self, Action};
+use crate::credit::Credit;
 use crate::engine::{Engine, EngineError, LABEL_RUN};
 use crate::images::ImageMap;
-use crate::lab::{Lab, Step};
+use crate::lab::Lab;
 use crate::namespace::{Namespace, NamespacedEngine};
 use crate::report::{
     CheckReport, CommandOutcome, CommandRecord, GradeReport, Refusal, Status, StepReport,
 };
-use crate::runner::{LABEL_ROLE, LabRun, ResourceKind, declared};
+use crate::runner::{LabRun, SETTLE_WINDOW};
 use crate::sandbox::SandboxGuard;
 use crate::submission::{Limits, Policy, SubmittedCommand};
-
-/// How long the final evaluation waits for a pending step to settle (a name resolves a moment
-/// after its container starts; a server needs a moment to listen).
-pub const SETTLE_WINDOW: Duration = Duration::from_secs(3);
 
 /// Extra time, beyond the total limit, for the last check and cleanup before grading is cut off.
 const GRACE: Duration = Duration::from_secs(30);
@@ -175,10 +171,25 @@ pub async fn grade(
     run.memory_limit = Some(options.limits.memory_bytes);
     run.pids_limit = Some(options.limits.pids);
     run.command_timeout = Some(options.limits.command_timeout);
-    if !replay {
-        // The student worked before grading started: `ran` checks look at all exec events the
-        // daemon still remembers.
-        run.since = 0;
+    run.namespace = namespace.clone();
+    run.only_run_containers = replay;
+    if options.sandbox.is_some() {
+        // The caller's folder: used, never removed.
+        run.keep_workdir();
+    }
+    if replay {
+        // Everything the lab declares must be absent in the namespace: then it is the
+        // grading's own, and cleanup removes it.
+        let found = run.preflight().await.map_err(GradeError::Daemon)?;
+        if !found.is_empty() {
+            return Err(GradeError::Conflict {
+                namespace: namespace
+                    .as_ref()
+                    .map(|n| n.name().to_string())
+                    .unwrap_or_default(),
+                resources: found.iter().map(ToString::to_string).collect(),
+            });
+        }
     }
 
     let grader = Grader {
@@ -187,12 +198,12 @@ pub async fn grade(
         namespace: namespace.clone(),
         options,
         policy: Policy::for_lab(lab, Some(workdir.clone())),
-        owns_declared: Cell::new(false),
         guard,
         halted: Cell::new(None),
     };
     let hard_limit = options.limits.total_timeout + GRACE;
-    let work = std::panic::AssertUnwindSafe(grader.grade(mode)).catch_unwind();
+    let followed = run.recorder.follow(run.engine, grader.grade(mode));
+    let work = std::panic::AssertUnwindSafe(followed).catch_unwind();
     let outcome = tokio::select! {
         r = work => match r {
             Ok(result) => result,
@@ -201,75 +212,17 @@ pub async fn grade(
         () = interrupt => Err(GradeError::Interrupted),
         () = tokio::time::sleep(hard_limit) => Err(GradeError::TimedOut(options.limits.total_timeout.as_secs())),
     };
-    // Declared resources in the namespace are the grading's own once replay has checked that
-    // none of them existed before it started; until then only labelled ones are.
-    let leftovers = cleanup(engine, &run_id, &graded_lab, grader.owns_declared.get()).await;
+    // What carries the run label is the grading's; so are the declared resources in the
+    // namespace once replay's preflight found none of them there before it started.
+    let leftovers = match run.cleanup().await {
+        Ok(_) => run
+            .leftovers()
+            .await
+            .unwrap_or_else(|e| vec![format!("could not list what the grading created: {e}")]),
+        Err(e) => vec![format!("could not remove what the grading created: {e}")],
+    };
     drop(temp);
     outcome.map(|report| Graded { report, leftovers })
-}
-
-/// Remove everything carrying the run label (containers first: networks and volumes in use
-/// cannot be removed), and in replay the lab's declared resources in the namespace. Returns
-/// what could not be removed.
-async fn cleanup(engine: &dyn Engine, run_id: &str, lab: &Lab, owns_declared: bool) -> Vec<String> {
-    let mut left = Vec::new();
-    let label = [(LABEL_RUN.to_string(), run_id.to_string())];
-    // Two rounds: a container removed in the first frees the network or volume for the second.
-    for _ in 0..2 {
-        left.clear();
-        let owned = match engine.labelled(&label).await {
-            Ok(owned) => owned,
-            Err(e) => {
-                left.push(format!("could not list what the grading created: {e}"));
-                return left;
-            }
-        };
-        let mut containers = owned.containers;
-        let mut networks = owned.networks;
-        let mut volumes = owned.volumes;
-        if owns_declared {
-            for r in declared(lab) {
-                match r.kind {
-                    ResourceKind::Container => containers.push(r.name),
-                    ResourceKind::Network => networks.push(r.name),
-                    ResourceKind::Volume => volumes.push(r.name),
-                }
-            }
-        }
-        for list in [&mut containers, &mut networks, &mut volumes] {
-            list.sort();
-            list.dedup();
-        }
-        for c in &containers {
-            if let Err(e) = engine.remove_container(c).await {
-                left.push(format!("container {c}: {e}"));
-            }
-        }
-        for n in &networks {
-            match engine.network(n).await {
-                Ok(None) => {}
-                _ => {
-                    if let Err(e) = engine.remove_network(n).await {
-                        left.push(format!("network {n}: {e}"));
-                    }
-                }
-            }
-        }
-        for v in &volumes {
-            match engine.volume(v).await {
-                Ok(None) => {}
-                _ => {
-                    if let Err(e) = engine.remove_volume(v).await {
-                        left.push(format!("volume {v}: {e}"));
-                    }
-                }
-            }
-        }
-        if left.is_empty() {
-            break;
-        }
-    }
-    left
 }
 
 struct Grader<'r, 'a> {
@@ -279,48 +232,90 @@ struct Grader<'r, 'a> {
     namespace: Option<Namespace>,
     options: &'r GradeOptions,
     policy: Policy,
-    /// Set once replay has found none of the lab's declared resources in the namespace.
-    owns_declared: Cell<bool>,
     /// Replay: guards every container start with bind mounts.
     guard: Option<Arc<SandboxGuard>>,
     /// Set when replay must stop before the next command, with the reason.
     halted: Cell<Option<String>>,
 }
 
-/// Per step: credited, and the latest report of each check.
+/// What a step's checks showed at one moment, and after which submitted line.
+#[derive(Debug, Clone)]
+struct Seen {
+    outcomes: Vec<(CheckOutcome, Duration)>,
+    /// The submission line after which this was seen; `None`: at the end, or in the state.
+    after_line: Option<usize>,
+}
+
+impl Seen {
+    fn passed(&self) -> Vec<bool> {
+        self.outcomes
+            .iter()
+            .map(|(o, _)| o.verdict.passed())
+            .collect()
+    }
+    /// How close this is to the step's goal: points of the checks that pass, then how many
+    /// checks could be carried out at all (a container that exists, on the wrong network,
+    /// is closer than none).
+    fn closeness(&self) -> (u32, usize) {
+        let points = self
+            .outcomes
+            .iter()
+            .filter(|(o, _)| o.verdict.passed())
+            .map(|(o, _)| o.points)
+            .sum();
+        let determinate = self
+            .outcomes
+            .iter()
+            .filter(|(o, _)| o.verdict.cause().is_none())
+            .count();
+        (points, determinate)
+    }
+}
+
+/// Per step: the state shown in the report. For a credited step, what was seen when it was
+/// credited; otherwise the closest state the submission reached (the first of equals).
 struct Progress {
-    credited: Vec<bool>,
-    checks: Vec<Vec<CheckReport>>,
+    credit: Credit,
+    shown: Vec<Option<Seen>>,
+}
+
+impl Progress {
+    /// Take what `step`'s checks show now: it credits the step if the step is pending and
+    /// every check passes (returns true), and is kept as the step's evidence if it is closer
+    /// than what was kept. A credited step keeps what credited it.
+    fn observe(&mut self, step: usize, seen: Seen) -> bool {
+        if self.credit.is_credited(step) {
+            return false;
+        }
+        let credited = self.credit.offer(step, &seen.passed());
+        let slot = &mut self.shown[step];
+        if credited
+            || slot
+                .as_ref()
+                .is_none_or(|kept| seen.closeness() > kept.closeness())
+        {
+            *slot = Some(seen);
+        }
+        credited
+    }
 }
 
 impl Grader<'_, '_> {
     async fn grade(&self, mode: Mode) -> Result<GradeReport, GradeError> {
         let started = Instant::now();
-        let lab = self.run.lab;
-        let mut progress = Progress {
-            credited: vec![false; lab.steps.len()],
-            checks: lab.steps.iter().map(|_| Vec::new()).collect(),
-        };
         let mut refused = Vec::new();
         let mut commands = Vec::new();
         let mut aborted = None;
-        match mode {
-            Mode::State => {
-                self.run
-                    .engine
-                    .version()
-                    .await
-                    .map_err(GradeError::Daemon)?;
-                for i in 0..lab.steps.len() {
-                    let reports = self.evaluate(i).await;
-                    progress.credited[i] = reports.iter().all(|c| c.status == Status::Passed);
-                    progress.checks[i] = reports;
-                }
-            }
+        let progress = match mode {
+            Mode::State => self.grade_state().await?,
             Mode::Replay(submitted) => {
                 self.prepare().await?;
+                let mut progress = Progress {
+                    credit: self.run.initial_state().await,
+                    shown: vec![None; self.run.lab.steps.len()],
+                };
+                self.open_pending(&progress);
                 let deadline = started + self.options.limits.total_timeout;
-                let mut next = 0;
                 for (i, cmd) in submitted.iter().enumerate() {
                     let now = Instant::now();
                     let halted = self.halted.take();
@@ -356,120 +351,114 @@ impl Grader<'_, '_> {
                             reason: record.detail.clone(),
                         });
                     }
-                    // Credit pending steps in order, as far as they pass now.
-                    while next < lab.steps.len() {
-                        let reports = self.evaluate(next).await;
-                        let passed = reports.iter().all(|c| c.status == Status::Passed);
-                        progress.checks[next] = reports;
-                        if !passed {
-                            break;
-                        }
-                        progress.credited[next] = true;
-                        record.credited.push(lab.steps[next].id.clone());
-                        next += 1;
-                    }
+                    record.credited = self.credit_pending(&mut progress, Some(cmd.line)).await;
                     commands.push(record);
                 }
-                // The end of the submission: pending steps get a moment to settle, in order,
-                // then whatever still does not pass is evaluated once for partial credit.
                 if aborted.is_none()
                     && let Some(why) = self.halted.take()
                 {
                     aborted = Some(why);
                 }
                 if aborted.is_none() {
-                    while next < lab.steps.len() {
-                        let reports = self.evaluate_settled(next, SETTLE_WINDOW).await;
-                        let passed = reports.iter().all(|c| c.status == Status::Passed);
-                        progress.checks[next] = reports;
-                        if !passed {
-                            break;
-                        }
-                        progress.credited[next] = true;
-                        next += 1;
-                    }
-                    for i in next + 1..lab.steps.len() {
-                        progress.checks[i] = self.evaluate(i).await;
-                    }
-                } else {
-                    let why_not = if self.options.limits.total_timeout <= started.elapsed() {
-                        "not evaluated: the total time limit was reached"
-                    } else {
-                        "not evaluated: grading was stopped early"
-                    };
-                    for i in next..lab.steps.len() {
-                        if progress.checks[i].is_empty() {
-                            progress.checks[i] = self.not_evaluated(i, why_not);
-                        }
-                    }
+                    self.finish(&mut progress).await;
                 }
+                progress
+            }
+        };
+        Ok(self.report(progress, refused, commands, aborted, started.elapsed()))
+    }
+
+    /// The daemon as the student left it: what its events still remember counts for
+    /// event-based checks, and credit assumes a start where nothing was done.
+    async fn grade_state(&self) -> Result<Progress, GradeError> {
+        let run = self.run;
+        run.engine.version().await.map_err(GradeError::Daemon)?;
+        // Event-based checks see what the daemon remembers; without it they say so.
+        let _ = run.recorder.read_history(run.engine, 0).await;
+        let mut progress = Progress {
+            credit: Credit::nominal(run.lab),
+            shown: vec![None; run.lab.steps.len()],
+        };
+        for (i, step) in run.lab.steps.iter().enumerate() {
+            let outcomes = run.evaluate_quietly(step).await;
+            progress.observe(
+                i,
+                Seen {
+                    outcomes,
+                    after_line: None,
+                },
+            );
+        }
+        Ok(progress)
+    }
+
+    /// Mark the pending step opened: event-based checks count from now.
+    fn open_pending(&self, progress: &Progress) {
+        if let Some(step) = progress
+            .credit
+            .pending()
+            .and_then(|i| self.run.lab.steps.get(i))
+        {
+            self.run.open_step(step);
+        }
+    }
+
+    /// Evaluate the pending step, and the next ones as long as each is credited. Returns the
+    /// ids of the steps credited.
+    async fn credit_pending(&self, progress: &mut Progress, line: Option<usize>) -> Vec<String> {
+        let mut credited = Vec::new();
+        while let Some(i) = progress.credit.pending() {
+            let step = &self.run.lab.steps[i];
+            let outcomes = self.run.evaluate_quietly(step).await;
+            if !progress.observe(
+                i,
+                Seen {
+                    outcomes,
+                    after_line: line,
+                },
+            ) {
+                break;
+            }
+            credited.push(step.id.clone());
+            self.open_pending(progress);
+        }
+        credited
+    }
+
+    /// The end of the submission: pending steps get a moment to settle, in order; the steps
+    /// after the first one that does not pass are evaluated once, for their evidence.
+    async fn finish(&self, progress: &mut Progress) {
+        let run = self.run;
+        while let Some(i) = progress.credit.pending() {
+            let step = &run.lab.steps[i];
+            run.evaluate_settled(step, SETTLE_WINDOW).await;
+            if self.credit_pending(progress, None).await.is_empty() {
+                break;
             }
         }
-        Ok(self.report(progress, refused, commands, aborted, started.elapsed()))
+        let first_open = progress.credit.pending().unwrap_or(run.lab.steps.len());
+        for (i, step) in run.lab.steps.iter().enumerate().skip(first_open + 1) {
+            let outcomes = run.evaluate_quietly(step).await;
+            progress.observe(
+                i,
+                Seen {
+                    outcomes,
+                    after_line: None,
+                },
+            );
+        }
     }
 
     /// Replay only: the lab's working folder and setup, in the namespace.
     async fn prepare(&self) -> Result<(), GradeError> {
         let run = self.run;
         run.engine.version().await.map_err(GradeError::Daemon)?;
-        let mut found = Vec::new();
-        for r in declared(run.lab) {
-            let exists = match r.kind {
-                ResourceKind::Container => run.engine.container(&r.name).await.map(|c| c.is_some()),
-                ResourceKind::Network => run.engine.network(&r.name).await.map(|n| n.is_some()),
-                ResourceKind::Volume => run.engine.volume(&r.name).await.map(|v| v.is_some()),
-            }
-            .map_err(GradeError::Daemon)?;
-            if exists {
-                found.push(r.to_string());
-            }
-        }
-        if !found.is_empty() {
-            return Err(GradeError::Conflict {
-                namespace: self
-                    .namespace
-                    .as_ref()
-                    .map(|n| n.name().to_string())
-                    .unwrap_or_default(),
-                resources: found,
-            });
-        }
-        self.owns_declared.set(true);
-        self.write_lab_files()?;
+        run.prepare_workdir()
+            .map_err(|source| GradeError::Workdir {
+                path: run.workdir.clone(),
+                source,
+            })?;
         run.setup().await.map_err(GradeError::Setup)
-    }
-
-    /// The lab's files, written into the working folder where they are not there yet (a
-    /// caller's sandbox is never overwritten).
-    fn write_lab_files(&self) -> Result<(), GradeError> {
-        let workdir = &self.run.workdir;
-        let err = |source| GradeError::Workdir {
-            path: workdir.clone(),
-            source,
-        };
-        std::fs::create_dir_all(workdir).map_err(err)?;
-        for (rel, content) in &self.run.lab.files {
-            let rel_path = std::path::Path::new(rel);
-            if rel_path.is_absolute()
-                || rel_path
-                    .components()
-                    .any(|c| matches!(c, std::path::Component::ParentDir))
-            {
-                return Err(err(std::io::Error::new(
-                    std::io::ErrorKind::InvalidInput,
-                    format!("lab file {rel} must be a relative path inside the lab folder"),
-                )));
-            }
-            let path = workdir.join(rel_path);
-            if path.exists() {
-                continue;
-            }
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent).map_err(err)?;
-            }
-            std::fs::write(&path, content).map_err(err)?;
-        }
-        Ok(())
     }
 
     /// Parse, check against the policy, and run one submitted command.
@@ -586,91 +575,66 @@ impl Grader<'_, '_> {
         }
     }
 
-    fn env_labels(&self) -> BTreeMap<String, String> {
-        let mut labels = self.run.labels.clone();
-        labels.insert(LABEL_ROLE.to_string(), "check".to_string());
-        labels
-    }
-
-    /// Evaluate a step's checks concurrently, each timed.
-    async fn evaluate(&self, index: usize) -> Vec<CheckReport> {
-        let step: &Step = &self.run.lab.steps[index];
-        let labels = self.env_labels();
-        let env = CheckEnv {
-            labels: &labels,
-            ..self.run.check_env()
+    /// The report of step `index`'s checks: what was shown for it (or, where nothing was
+    /// evaluated, `why_not`), scored by the credit rule.
+    fn check_reports(&self, progress: &Progress, index: usize, why_not: &str) -> Vec<CheckReport> {
+        let originals = &self.original.steps[index].checks;
+        let Some(seen) = &progress.shown[index] else {
+            return originals
+                .iter()
+                .map(|c| CheckReport {
+                    description: check::describe(c),
+                    score: 0,
+                    max_score: c.points(),
+                    status: Status::Error,
+                    evidence: why_not.to_string(),
+                    duration_ms: 0,
+                })
+                .collect();
         };
-        let env = &env;
-        let timed = step.checks.iter().map(|c| async move {
-            let t = Instant::now();
-            let verdict = check::evaluate(c, env).await;
-            (verdict, t.elapsed())
-        });
-        let results = join_all(timed).await;
-        let originals = self
-            .original
-            .steps
-            .get(index)
-            .map(|s| s.checks.as_slice())
-            .unwrap_or(&[]);
-        step.checks
+        // A step not credited shows the closest state it reached: say when that was.
+        let when = match (progress.credit.is_credited(index), seen.after_line) {
+            (true, _) | (false, None) => String::new(),
+            (false, Some(line)) => format!("after line {line}: "),
+        };
+        seen.outcomes
             .iter()
-            .zip(results)
             .enumerate()
-            .map(|(i, (c, (verdict, took)))| {
+            .map(|(i, (outcome, took))| {
                 let description = originals
                     .get(i)
-                    .map_or_else(|| check::describe(c), check::describe);
-                let points = c.points();
-                let (status, score) = match &verdict {
-                    Verdict::Pass { .. } => (Status::Passed, points),
-                    Verdict::Fail { .. } => (Status::Failed, 0),
-                    Verdict::Unknown { .. } => (Status::Error, 0),
+                    .map_or_else(|| outcome.description.clone(), check::describe);
+                let points = outcome.points;
+                let passed = outcome.verdict.passed();
+                let status = match &outcome.verdict {
+                    Verdict::Pass { .. } => Status::Passed,
+                    Verdict::Fail { .. } => Status::Failed,
+                    Verdict::Unknown { .. } => Status::Error,
                 };
+                let earned = progress.credit.earns(index, i, passed);
+                let mut evidence = format!("{when}{}", self.unname(outcome.verdict.text()));
+                if passed && !earned {
+                    evidence.push_str(if progress.credit.is_credited(index) {
+                        " (held before anything was done: no points)"
+                    } else {
+                        " (no points yet: held before this step's work, or an earlier step is not done)"
+                    });
+                }
                 CheckReport {
                     description,
-                    score,
+                    score: if earned { points } else { 0 },
                     max_score: points,
                     status,
-                    evidence: self.unname(verdict.text()),
+                    evidence,
                     duration_ms: u64::try_from(took.as_millis()).unwrap_or(u64::MAX),
                 }
             })
             .collect()
     }
 
-    async fn evaluate_settled(&self, index: usize, window: Duration) -> Vec<CheckReport> {
-        let deadline = Instant::now() + window;
-        loop {
-            let reports = self.evaluate(index).await;
-            if reports.iter().all(|c| c.status == Status::Passed) || Instant::now() >= deadline {
-                return reports;
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
-    }
-
-    fn not_evaluated(&self, index: usize, why: &str) -> Vec<CheckReport> {
-        self.original.steps[index]
-            .checks
-            .iter()
-            .map(|c| CheckReport {
-                description: check::describe(c),
-                score: 0,
-                max_score: c.points(),
-                status: Status::Error,
-                evidence: why.to_string(),
-                duration_ms: 0,
-            })
-            .collect()
-    }
-
     /// Namespaced names shown as the lab's names (`lr-k3x9q2-db` as `db`).
     fn unname(&self, text: &str) -> String {
-        match &self.namespace {
-            Some(ns) => text.replace(&format!("{}-", ns.name()), ""),
-            None => text.to_string(),
-        }
+        self.run.unname(text)
     }
 
     fn report(
@@ -681,17 +645,21 @@ impl Grader<'_, '_> {
         aborted: Option<String>,
         took: Duration,
     ) -> GradeReport {
+        let why_not = if aborted.is_some() {
+            "not evaluated: the total time limit was reached"
+        } else {
+            "not evaluated"
+        };
         let steps: Vec<StepReport> = self
             .original
             .steps
             .iter()
-            .zip(progress.checks)
-            .zip(progress.credited)
-            .map(|((step, checks), credited)| StepReport {
+            .enumerate()
+            .map(|(i, step)| StepReport {
                 id: step.id.clone(),
                 title: step.title.clone(),
-                credited,
-                checks,
+                credited: progress.credit.is_credited(i),
+                checks: self.check_reports(&progress, i, why_not),
             })
             .collect();
         let score = steps
@@ -742,3 +710,6 @@ mod tests {
         assert_eq!(excerpt(&long).len(), 303);
     }
 }
+
+#[cfg(test)]
+mod fake_tests;

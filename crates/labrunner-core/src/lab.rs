@@ -120,6 +120,39 @@ pub struct Step {
     pub hints: Vec<String>,
     /// All must pass for the step to be done.
     pub checks: Vec<Check>,
+    /// Other correct ways to do the step. `labrunner test` proves that each one passes every
+    /// check, from a clean state.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alternatives: Vec<Alternative>,
+    /// Near misses that must NOT pass, each with what the student is then told. `labrunner test`
+    /// proves that each one fails, from a clean state, with evidence matching `told`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub mistakes: Vec<Mistake>,
+}
+
+/// Another correct way to do a step: commands that must pass every check of the step.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Alternative {
+    /// What makes this way different (`-v instead of --mount`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Docker commands in order, as a student would type them.
+    pub commands: Vec<Command>,
+}
+
+/// A near miss: commands a student may plausibly type that must not pass the step.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct Mistake {
+    /// What is wrong (`wrong network`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Docker commands in order, as a student would type them. They may fail.
+    pub commands: Vec<Command>,
+    /// Regular expression the evidence of at least one failing check must match: what the
+    /// student is told.
+    pub told: String,
 }
 
 /// A declarative check. Exactly one of the kind keys (`network`, `volume`, `container`, ...) is
@@ -169,6 +202,19 @@ pub struct Check {
     /// The student ran a command in a container (seen in the daemon's exec events).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ran: Option<RanCheck>,
+    /// A container ran since the step opened (seen in the daemon's events, so a `--rm` container
+    /// that is gone still counts), with its image, mount, command, exit code and output.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub container_ran: Option<ContainerRanCheck>,
+    /// A file, or a member of a tar archive, in the lab's working folder on the host.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host_file: Option<HostFileCheck>,
+    /// What a container printed (its logs) matches a pattern.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<OutputCheck>,
+    /// A container runs as a given user (`--user`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<UserCheck>,
 
     /// `false` means the condition must NOT hold. Default `true`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -353,6 +399,70 @@ pub struct RanCheck {
     pub command: String,
 }
 
+/// A mount a container had: volume name or host path, and target.
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct RanMount {
+    /// Volume name, or host path for binds (`$(pwd)` allowed). Absent: any source.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
+    pub target: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ContainerRanCheck {
+    /// Its name; absent: any container, named or not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The image it ran, as the lab names it (a mapped image counts as the original).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<String>,
+    /// A mount it had.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mount: Option<RanMount>,
+    /// Regular expression its command line (words joined by spaces) must match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
+    /// The code it exited with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i64>,
+    /// Regular expression its output (standard output and error) must match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct HostFileCheck {
+    /// Path relative to the lab's working folder (`app-data.tar.gz`, `config/app.conf`).
+    pub path: String,
+    /// A member of the archive at `path` (`.tar`, `.tar.gz` or `.tgz`), e.g. `./orders.txt`
+    /// (a leading `./` does not matter).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub member: Option<String>,
+    /// Regular expression the file's (or member's) content must match. Absent: it must exist.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub contains: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct OutputCheck {
+    pub container: String,
+    /// Regular expression its output (standard output and error) must match.
+    pub matches: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct UserCheck {
+    pub container: String,
+    /// The user it runs as, as given to `--user`: a name or uid, optionally `:group`. `root`
+    /// and `0` also match a container started without `--user`.
+    pub user: String,
+}
+
 /// The kind of a check, once exactly one kind key has been picked out of [`Check`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum CheckKind<'a> {
@@ -370,6 +480,10 @@ pub enum CheckKind<'a> {
     CommandFails(&'a CommandFailsCheck),
     Image(&'a ImageCheck),
     Ran(&'a RanCheck),
+    ContainerRan(&'a ContainerRanCheck),
+    HostFile(&'a HostFileCheck),
+    Output(&'a OutputCheck),
+    User(&'a UserCheck),
 }
 
 /// The keys that name a check kind, in the order they are documented.
@@ -388,6 +502,10 @@ pub const CHECK_KINDS: &[&str] = &[
     "command_fails",
     "image",
     "ran",
+    "container_ran",
+    "host_file",
+    "output",
+    "user",
 ];
 
 impl Check {
@@ -404,6 +522,7 @@ impl Check {
             file => File, resolves => Resolves, reachable => Reachable, published => Published,
             mount => Mount, loopback_only => LoopbackOnly, exec => Exec,
             command_fails => CommandFails, image => Image, ran => Ran,
+            container_ran => ContainerRan, host_file => HostFile, output => Output, user => User,
         );
         out
     }

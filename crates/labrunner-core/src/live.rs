@@ -12,6 +12,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 
 use crate::check::Cause;
 use crate::check::probes::own_exec_prefixes;
+use crate::credit::Credit;
 use crate::engine::DaemonEvent;
 use crate::runner::{LABEL_ROLE, LabRun, RunEvent, SETTLE_WINDOW};
 
@@ -24,7 +25,8 @@ pub enum LiveCommand {
     Recheck,
     /// Remove what the lab created (never pre-existing resources) and start again at step 0.
     Reset,
-    /// Make this step (index) the current one.
+    /// Make this step (index) the current one, as if the lab were resumed there: the steps
+    /// before it count as done, the ones after it are credited in order again.
     Goto(usize),
     Quit,
 }
@@ -67,22 +69,34 @@ pub fn is_relevant(event: &DaemonEvent, own: &HashSet<String>) -> bool {
 }
 
 /// Run the live loop from step `start` until [`LiveCommand::Quit`] or the command channel closes.
-/// Returns the index of the current step when it stopped.
+/// Returns the index of the current step when it stopped. The run's recorder follows the
+/// daemon's events meanwhile; steps are credited by the one rule of [`crate::credit`].
 pub async fn run(
+    run: &LabRun<'_>,
+    start: usize,
+    commands: UnboundedReceiver<LiveCommand>,
+    config: LiveConfig,
+) -> usize {
+    run.recorder
+        .follow(run.engine, watch(run, start, commands, config))
+        .await
+}
+
+async fn watch(
     run: &LabRun<'_>,
     start: usize,
     mut commands: UnboundedReceiver<LiveCommand>,
     config: LiveConfig,
 ) -> usize {
     let steps = &run.lab.steps;
-    let mut current = start.min(steps.len());
+    let fresh = || Credit::new(vec![Vec::new(); steps.len()]);
+    let mut credit = fresh().resumed(start);
+    let mut current = credit.pending().unwrap_or(steps.len());
     let mut connected = true;
     let mut events = run.engine.events();
     let mut evaluate_now = true;
     if let Some(step) = steps.get(current) {
-        run.emit(RunEvent::StepStarted {
-            step: step.id.clone(),
-        });
+        run.open_step(step);
     }
     loop {
         if evaluate_now && current < steps.len() {
@@ -100,16 +114,15 @@ pub async fn run(
                         .into(),
                 });
             }
-            if !outcomes.is_empty() && outcomes.iter().all(|o| o.verdict.passed()) {
+            let passed: Vec<bool> = outcomes.iter().map(|o| o.verdict.passed()).collect();
+            if credit.offer(current, &passed) {
                 run.emit(RunEvent::StepDone {
                     step: step.id.clone(),
                     passed: true,
                 });
-                current += 1;
+                current = credit.pending().unwrap_or(steps.len());
                 if let Some(next) = steps.get(current) {
-                    run.emit(RunEvent::StepStarted {
-                        step: next.id.clone(),
-                    });
+                    run.open_step(next);
                     evaluate_now = true;
                 }
                 continue;
@@ -124,9 +137,10 @@ pub async fn run(
                 None | Some(LiveCommand::Quit) => return current,
                 Some(LiveCommand::Recheck) => evaluate_now = true,
                 Some(LiveCommand::Goto(i)) => {
-                    current = i.min(steps.len());
+                    credit = fresh().resumed(i);
+                    current = credit.pending().unwrap_or(steps.len());
                     if let Some(step) = steps.get(current) {
-                        run.emit(RunEvent::StepStarted { step: step.id.clone() });
+                        run.open_step(step);
                     }
                     evaluate_now = true;
                 }
@@ -141,9 +155,10 @@ pub async fn run(
                     let _ = run.cleanup().await;
                     let _ = run.prepare_workdir();
                     let _ = run.setup().await;
-                    current = 0;
+                    credit = fresh();
+                    current = credit.pending().unwrap_or(steps.len());
                     if let Some(step) = steps.first() {
-                        run.emit(RunEvent::StepStarted { step: step.id.clone() });
+                        run.open_step(step);
                     }
                     evaluate_now = true;
                 }
@@ -183,39 +198,4 @@ pub async fn run(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use std::collections::BTreeMap;
-
-    fn event(action: &str, attrs: &[(&str, &str)]) -> DaemonEvent {
-        DaemonEvent {
-            kind: "container".into(),
-            action: action.into(),
-            name: Some("api".into()),
-            attributes: attrs
-                .iter()
-                .map(|(k, v)| (k.to_string(), v.to_string()))
-                .collect::<BTreeMap<_, _>>(),
-        }
-    }
-
-    #[test]
-    fn own_activity_is_not_relevant() {
-        let own: HashSet<String> = ["ping -c 1 -W 1 ".to_string()].into();
-        assert!(is_relevant(&event("start", &[]), &own));
-        assert!(is_relevant(
-            &event("exec_start: cat /app/data/ledger.txt", &[]),
-            &own
-        ));
-        assert!(!is_relevant(
-            &event("exec_start: ping -c 1 -W 1 web", &[]),
-            &own
-        ));
-        assert!(!is_relevant(&event("exec_create: cat /x", &[]), &own));
-        assert!(!is_relevant(&event("exec_die", &[]), &own));
-        assert!(!is_relevant(
-            &event("start", &[(LABEL_ROLE, "check")]),
-            &own
-        ));
-    }
-}
+pub(crate) mod tests;

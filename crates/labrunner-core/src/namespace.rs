@@ -91,6 +91,11 @@ impl Namespace {
     }
 
     /// The lab name of a namespaced resource (`lr-k3x9q2-db` -> `db`); other names unchanged.
+    /// `text` with every namespaced name shown as the lab's name (`lr-k3x9q2-db` as `db`).
+    pub fn unname(&self, text: &str) -> String {
+        text.replace(&format!("{}-", self.name), "")
+    }
+
     pub fn strip<'a>(&self, name: &'a str) -> &'a str {
         name.strip_prefix(self.name.as_str())
             .and_then(|rest| rest.strip_prefix('-'))
@@ -174,6 +179,23 @@ impl Namespace {
             res(&mut c.container);
         }
         if let Some(c) = &mut check.ran {
+            res(&mut c.container);
+        }
+        if let Some(c) = &mut check.container_ran {
+            if let Some(name) = &mut c.name {
+                res(name);
+            }
+            if let Some(source) = c.mount.as_mut().and_then(|m| m.source.as_mut())
+                && !source.starts_with('/')
+                && !source.starts_with('$')
+            {
+                res(source);
+            }
+        }
+        if let Some(c) = &mut check.output {
+            res(&mut c.container);
+        }
+        if let Some(c) = &mut check.user {
             res(&mut c.container);
         }
         // `command_fails.command` is text: renamed when parsed. `image` names no resource.
@@ -294,6 +316,18 @@ impl Engine for NamespacedEngine<'_> {
     }
     fn events(&self) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
         self.inner.events()
+    }
+    fn events_since(&self, since_ns: i64) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
+        self.inner.events_since(since_ns)
+    }
+    async fn past_events(&self, since_ns: i64) -> Result<Vec<DaemonEvent>, EngineError> {
+        self.inner.past_events(since_ns).await
+    }
+    fn attach_output(&self, container: &str) -> BoxStream<'static, Result<Vec<u8>, EngineError>> {
+        self.inner.attach_output(container)
+    }
+    async fn logs(&self, container: &str, limit: usize) -> Result<String, EngineError> {
+        self.inner.logs(container, limit).await
     }
 }
 

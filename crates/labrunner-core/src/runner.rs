@@ -4,8 +4,9 @@
 //! resources existed before it started (those are never removed), and the event channel. The
 //! `test` command, grading, the live loop and the TUI all drive labs through it.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures_util::future::join_all;
@@ -13,6 +14,7 @@ use regex::Regex;
 use serde::Serialize;
 use tokio::sync::mpsc::UnboundedSender;
 
+use crate::check::probes::own_exec_prefixes;
 use crate::check::{self, CheckEnv, CheckOutcome, Verdict};
 pub use crate::command::ResourceKind;
 use crate::command::{self, Action};
@@ -20,6 +22,7 @@ use crate::engine::{ApplyContext, Engine, EngineError, LABEL_LAB, LABEL_MANAGED,
 use crate::images::ImageMap;
 use crate::lab::{Command, Lab, Step};
 pub use crate::lab::{Resource, declared};
+use crate::recorder::Recorder;
 
 /// Label on containers that checks start for themselves (their events are not the student's).
 pub const LABEL_ROLE: &str = "io.labrunner.role";
@@ -71,6 +74,20 @@ pub struct CommandOutcome {
     pub as_expected: bool,
 }
 
+/// Whether labrunner may write into what existed before the lab started (a volume with
+/// someone's data in it, a folder with someone's files). The caller asks the user, and passes
+/// the answer. Removing what existed before is never allowed, with or without consent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Consent {
+    /// Setup, solutions and "run it for me" do not run a command that would write into, start,
+    /// stop or connect anything that existed before; such a command is refused with a reason.
+    #[default]
+    Withheld,
+    /// The user agreed that the lab's commands may use and write into what existed before.
+    Given,
+}
+
 /// One run of one lab.
 pub struct LabRun<'a> {
     pub engine: &'a dyn Engine,
@@ -78,10 +95,28 @@ pub struct LabRun<'a> {
     pub run_id: String,
     pub workdir: PathBuf,
     pub image_map: ImageMap,
-    /// Unix seconds when the run started.
-    pub since: i64,
+    /// What happened on the daemon while the run followed its events.
+    pub recorder: Recorder,
     /// Declared resources that existed before the run started.
     pub preexisting: Vec<Resource>,
+    /// Whether [`LabRun::preflight`] (or [`LabRun::assume_preexisting`]) established which
+    /// declared resources predate the run. Until it has, cleanup removes only what carries the
+    /// run's label: a declared name alone does not make a resource the run's.
+    pub preflighted: bool,
+    /// Whether the working folder held anything before the run first prepared it. Such a
+    /// folder is not labrunner's to remove, and its files are not overwritten without consent.
+    workdir_preexisting: AtomicBool,
+    /// Whether commands may write into what existed before.
+    pub consent: Consent,
+    /// Only containers carrying the run's label count for event-based checks (set by `test`
+    /// and grading replays, where labrunner starts every container).
+    pub only_run_containers: bool,
+    /// The namespace the lab's names were moved into, if any (evidence shows the lab's names).
+    pub namespace: Option<crate::namespace::Namespace>,
+    /// Whether the working folder was prepared once (a reset prepares it again).
+    prepared: AtomicBool,
+    /// How labrunner's own probes begin, for every check of the lab: never the student's.
+    own_execs: HashSet<String>,
     /// Extra labels (grading marks its runs).
     pub labels: BTreeMap<String, String>,
     /// Limits for containers the run starts (grading).
@@ -111,8 +146,15 @@ impl<'a> LabRun<'a> {
             run_id,
             workdir,
             image_map,
-            since: chrono::Utc::now().timestamp(),
+            recorder: Recorder::new(),
             preexisting: Vec::new(),
+            preflighted: false,
+            workdir_preexisting: AtomicBool::new(false),
+            consent: Consent::Withheld,
+            namespace: None,
+            only_run_containers: false,
+            prepared: AtomicBool::new(false),
+            own_execs: lab.steps.iter().flat_map(own_exec_prefixes).collect(),
             labels,
             memory_limit: None,
             pids_limit: None,
@@ -158,7 +200,102 @@ impl<'a> LabRun<'a> {
             });
         }
         self.preexisting = found.clone();
+        self.preflighted = true;
         Ok(found)
+    }
+
+    /// A resumed lab: which declared resources predate it was established when it first
+    /// started (checking again now would count the student's own work as pre-existing).
+    pub fn assume_preexisting(&mut self, known: Vec<Resource>) {
+        if !known.is_empty() {
+            self.emit(RunEvent::Preexisting {
+                resources: known.iter().map(ToString::to_string).collect(),
+            });
+        }
+        self.preexisting = known;
+        self.preflighted = true;
+    }
+
+    /// `text` with namespaced names shown as the lab's names.
+    pub fn unname(&self, text: &str) -> String {
+        match &self.namespace {
+            Some(ns) => ns.unname(text),
+            None => text.to_string(),
+        }
+    }
+
+    /// The working folder is the caller's (a grading sandbox): used, never removed.
+    pub fn keep_workdir(&self) {
+        self.workdir_preexisting.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether the working folder held something before the run first prepared it.
+    pub fn workdir_preexisting(&self) -> bool {
+        self.workdir_preexisting.load(Ordering::SeqCst)
+    }
+
+    /// Make `step` the one being worked on: event-based checks count from now.
+    pub fn open_step(&self, step: &Step) {
+        self.recorder.open_step(&step.id);
+        self.emit(RunEvent::StepStarted {
+            step: step.id.clone(),
+        });
+    }
+
+    fn is_preexisting(&self, kind: ResourceKind, name: &str) -> bool {
+        self.preexisting
+            .iter()
+            .any(|r| r.kind == kind && r.name == name)
+    }
+
+    /// Why `action` must not run: it would remove what existed before the run, or (without
+    /// consent) write into, start, stop or connect it.
+    pub fn refusal(&self, action: &Action) -> Option<String> {
+        use ResourceKind::{Container, Network, Volume};
+        let existed = |kind: ResourceKind, names: &[String]| {
+            names
+                .iter()
+                .find(|n| self.is_preexisting(kind, n))
+                .map(|n| format!("{kind} {n}"))
+        };
+        let never = |what: String| {
+            Some(format!(
+                "not run: {what} existed before this lab started, and labrunner never removes what it did not create"
+            ))
+        };
+        match action {
+            Action::Rm { names, .. } => return existed(Container, names).and_then(never),
+            Action::NetworkRm { names, .. } => return existed(Network, names).and_then(never),
+            Action::VolumeRm { names, .. } => return existed(Volume, names).and_then(never),
+            Action::NetworkPrune { .. } | Action::VolumePrune { .. } => {
+                return Some(
+                    "not run: a prune removes resources labrunner did not create".to_string(),
+                );
+            }
+            _ => {}
+        }
+        if self.consent == Consent::Given {
+            return None;
+        }
+        let touched = match action {
+            Action::Run(spec) | Action::Create(spec) => spec
+                .mounts
+                .iter()
+                .filter(|m| m.kind == crate::command::MountKind::Volume && !m.read_only)
+                .filter_map(|m| m.source.as_deref())
+                .find(|v| self.is_preexisting(Volume, v))
+                .map(|v| format!("volume {v}")),
+            Action::Exec(e) => existed(Container, std::slice::from_ref(&e.container)),
+            Action::Start { names } | Action::Stop { names, .. } => existed(Container, names),
+            Action::NetworkConnect { container, .. }
+            | Action::NetworkDisconnect { container, .. } => {
+                existed(Container, std::slice::from_ref(container))
+            }
+            _ => None,
+        }?;
+        Some(format!(
+            "not run: {touched} existed before this lab started and may hold someone's data; labrunner does not write into it without your consent"
+        ))
     }
 
     async fn exists(&self, r: &Resource) -> Result<bool, EngineError> {
@@ -169,8 +306,15 @@ impl<'a> LabRun<'a> {
         })
     }
 
-    /// Create the working folder and the lab's files in it.
+    /// Create the working folder and the lab's files in it. A folder that already held
+    /// something is remembered as not labrunner's: its files are kept as they are (without
+    /// consent) and it is not removed by cleanup.
     pub fn prepare_workdir(&self) -> std::io::Result<()> {
+        let held = std::fs::read_dir(&self.workdir).is_ok_and(|mut d| d.next().is_some());
+        if !self.prepared.swap(true, Ordering::SeqCst) && held {
+            self.workdir_preexisting.store(true, Ordering::SeqCst);
+        }
+        let keep_files = self.workdir_preexisting() && self.consent == Consent::Withheld;
         std::fs::create_dir_all(&self.workdir)?;
         for (rel, content) in &self.lab.files {
             let rel = Path::new(rel);
@@ -188,6 +332,9 @@ impl<'a> LabRun<'a> {
                 ));
             }
             let path = self.workdir.join(rel);
+            if keep_files && path.exists() {
+                continue;
+            }
             if let Some(parent) = path.parent() {
                 std::fs::create_dir_all(parent)?;
             }
@@ -211,6 +358,9 @@ impl<'a> LabRun<'a> {
 
     async fn execute(&self, text: &str, expected_error: Option<&str>) -> CommandOutcome {
         let result = match self.parse(text) {
+            Ok(action) if self.refusal(&action).is_some() => {
+                Err(self.refusal(&action).unwrap_or_default())
+            }
             Ok(action) => match self.engine.apply(&action, &self.apply_context()).await {
                 // A process that exits non-zero makes the docker CLI fail too; its output is the
                 // message the student sees.
@@ -283,38 +433,80 @@ impl<'a> LabRun<'a> {
         failures
     }
 
-    pub fn check_env(&self) -> CheckEnv<'_> {
+    /// What `step`'s checks need: the engine, the record of events since the step opened, and
+    /// labels (with the check role) for any helper container they start.
+    pub fn check_env<'e>(
+        &'e self,
+        step: &Step,
+        labels: &'e BTreeMap<String, String>,
+    ) -> CheckEnv<'e> {
         CheckEnv {
             engine: self.engine,
             helper_image: &self.lab.image,
             image_map: &self.image_map,
             workdir: &self.workdir,
-            labels: &self.labels,
-            since: self.since,
+            labels,
+            recorder: &self.recorder,
+            opened_ns: self.recorder.step_opened(&step.id),
+            own_execs: &self.own_execs,
+            run_id: &self.run_id,
+            only_run_containers: self.only_run_containers,
         }
+    }
+
+    /// The run's labels, plus the role that marks a check's own helper containers.
+    pub fn check_labels(&self) -> BTreeMap<String, String> {
+        let mut labels = self.labels.clone();
+        labels.insert(LABEL_ROLE.to_string(), "check".to_string());
+        labels
+    }
+
+    /// Evaluate every check of a step, concurrently, each with its time, in declaration order.
+    /// Nothing is reported on the run's channel.
+    pub async fn evaluate_quietly(&self, step: &Step) -> Vec<(CheckOutcome, Duration)> {
+        let labels = self.check_labels();
+        let env = self.check_env(step, &labels);
+        let env = &env;
+        let timed = step.checks.iter().map(|c| async move {
+            let started = std::time::Instant::now();
+            (check::evaluate(c, env).await, started.elapsed())
+        });
+        let verdicts = join_all(timed).await;
+        step.checks
+            .iter()
+            .zip(verdicts)
+            .enumerate()
+            .map(|(index, (c, (verdict, took)))| {
+                let outcome = CheckOutcome {
+                    step: step.id.clone(),
+                    index,
+                    description: check::describe(c),
+                    points: c.points(),
+                    verdict,
+                };
+                (outcome, took)
+            })
+            .collect()
+    }
+
+    /// Which checks of every step hold now: the lab's initial state, before the student does
+    /// anything, from which [`crate::credit::Credit`] starts.
+    pub async fn initial_state(&self) -> crate::credit::Credit {
+        let mut initial = Vec::new();
+        for step in &self.lab.steps {
+            let outcomes = self.evaluate_quietly(step).await;
+            initial.push(outcomes.iter().map(|(o, _)| o.verdict.passed()).collect());
+        }
+        crate::credit::Credit::new(initial)
     }
 
     /// Evaluate every check of a step, concurrently, in declaration order.
     pub async fn evaluate(&self, step: &Step) -> Vec<CheckOutcome> {
-        let mut labels = self.labels.clone();
-        labels.insert(LABEL_ROLE.to_string(), "check".to_string());
-        let env = CheckEnv {
-            labels: &labels,
-            ..self.check_env()
-        };
-        let verdicts = join_all(step.checks.iter().map(|c| check::evaluate(c, &env))).await;
-        let outcomes: Vec<CheckOutcome> = step
-            .checks
-            .iter()
-            .zip(verdicts)
-            .enumerate()
-            .map(|(index, (c, verdict))| CheckOutcome {
-                step: step.id.clone(),
-                index,
-                description: check::describe(c),
-                points: c.points(),
-                verdict,
-            })
+        let outcomes: Vec<CheckOutcome> = self
+            .evaluate_quietly(step)
+            .await
+            .into_iter()
+            .map(|(o, _)| o)
             .collect();
         for o in &outcomes {
             self.emit(RunEvent::Check(o.clone()));
@@ -349,7 +541,11 @@ impl<'a> LabRun<'a> {
             .engine
             .labelled(&[(LABEL_RUN.to_string(), self.run_id.clone())])
             .await?;
-        let mut targets = declared(self.lab);
+        let mut targets = if self.preflighted {
+            declared(self.lab)
+        } else {
+            Vec::new()
+        };
         targets.retain(|r| !self.preexisting.contains(r));
         let extra =
             |kind, names: Vec<String>| names.into_iter().map(move |name| Resource { kind, name });
@@ -358,33 +554,57 @@ impl<'a> LabRun<'a> {
         targets.extend(extra(ResourceKind::Volume, owned.volumes));
         targets.sort();
         targets.dedup();
-        // Containers first: networks and volumes in use cannot be removed.
-        for r in targets {
-            if self.preexisting.contains(&r) || !self.exists(&r).await? {
-                continue;
+        // Containers first: networks and volumes in use cannot be removed. What fails is tried
+        // once more at the end (a container being auto-removed still holds its volume).
+        let mut failed = Vec::new();
+        for round in 0..2 {
+            failed.clear();
+            for r in &targets {
+                if self.preexisting.contains(r) || !self.exists(r).await? {
+                    continue;
+                }
+                let result = match r.kind {
+                    ResourceKind::Container => self.engine.remove_container(&r.name).await,
+                    ResourceKind::Network => self.engine.remove_network(&r.name).await,
+                    ResourceKind::Volume => self.engine.remove_volume(&r.name).await,
+                };
+                match result {
+                    Ok(()) => removed.push(r.to_string()),
+                    Err(e) => failed.push((r.clone(), e)),
+                }
             }
-            let result = match r.kind {
-                ResourceKind::Container => self.engine.remove_container(&r.name).await,
-                ResourceKind::Network => self.engine.remove_network(&r.name).await,
-                ResourceKind::Volume => self.engine.remove_volume(&r.name).await,
-            };
-            match result {
-                Ok(()) => removed.push(r.to_string()),
-                Err(e) => kept.push(format!("{r} (could not remove: {e})")),
+            if failed.is_empty() {
+                break;
+            }
+            if round == 0 {
+                tokio::time::sleep(Duration::from_millis(300)).await;
+                targets = failed.iter().map(|(r, _)| r.clone()).collect();
             }
         }
+        kept.extend(
+            failed
+                .into_iter()
+                .map(|(r, e)| format!("{r} (could not remove: {e})")),
+        );
         self.emit(RunEvent::CleanupDone {
             removed: removed.clone(),
             kept,
         });
-        let _ = std::fs::remove_dir_all(&self.workdir);
+        if !self.workdir_preexisting() {
+            let _ = std::fs::remove_dir_all(&self.workdir);
+        }
         Ok(removed)
     }
 
     /// What the run left behind after cleanup (should be nothing).
     pub async fn leftovers(&self) -> Result<Vec<String>, EngineError> {
         let mut left = Vec::new();
-        for r in declared(self.lab) {
+        let declared = if self.preflighted {
+            declared(self.lab)
+        } else {
+            Vec::new()
+        };
+        for r in declared {
             if !self.preexisting.contains(&r) && self.exists(&r).await? {
                 left.push(r.to_string());
             }
@@ -433,6 +653,8 @@ pub struct LabTest {
     /// A problem that stopped the test (conflict, setup failure, daemon gone).
     pub error: Option<String>,
     pub steps: Vec<StepTest>,
+    /// Each alternative and mistake of each step, proved from a clean state.
+    pub variants: Vec<crate::variants::VariantTest>,
     /// Resources still present after cleanup.
     pub leftovers: Vec<String>,
     pub ok: bool,
@@ -442,14 +664,24 @@ pub struct LabTest {
 /// How long `test` waits for checks to settle after a solution ran.
 pub const SETTLE_WINDOW: Duration = Duration::from_secs(5);
 
-/// Prove a lab: setup, then per step fail-before / solution / pass-after, then cleanup.
+/// Prove a lab: setup, then per step fail-before / solution / pass-after; then every
+/// alternative (must pass) and mistake (must not) of every step, each from a clean state; then
+/// cleanup, which must leave nothing behind.
 pub async fn test_lab(run: &mut LabRun<'_>) -> LabTest {
+    run.only_run_containers = true;
+    let recorder = run.recorder.clone();
+    let engine = run.engine;
+    recorder.follow(engine, prove(run)).await
+}
+
+async fn prove(run: &mut LabRun<'_>) -> LabTest {
     let started = std::time::Instant::now();
     let mut report = LabTest {
         lab: run.lab.id.clone(),
         run_id: run.run_id.clone(),
         error: None,
         steps: Vec::new(),
+        variants: Vec::new(),
         leftovers: Vec::new(),
         ok: false,
         duration_ms: 0,
@@ -481,9 +713,7 @@ pub async fn test_lab(run: &mut LabRun<'_>) -> LabTest {
         report.error = Some(e);
     } else {
         for step in &run.lab.steps {
-            run.emit(RunEvent::StepStarted {
-                step: step.id.clone(),
-            });
+            run.open_step(step);
             let before = run.evaluate(step).await;
             let passed_too_early: Vec<CheckOutcome> =
                 before.into_iter().filter(|o| o.verdict.passed()).collect();
@@ -505,6 +735,7 @@ pub async fn test_lab(run: &mut LabRun<'_>) -> LabTest {
                 ok,
             });
         }
+        report.variants = crate::variants::prove_all(run).await;
     }
     match run.cleanup().await {
         Ok(_) => match run.leftovers().await {
@@ -519,8 +750,10 @@ pub async fn test_lab(run: &mut LabRun<'_>) -> LabTest {
             report.error.get_or_insert(format!("cleanup failed: {e}"));
         }
     }
-    report.ok =
-        report.error.is_none() && report.leftovers.is_empty() && report.steps.iter().all(|s| s.ok);
+    report.ok = report.error.is_none()
+        && report.leftovers.is_empty()
+        && report.steps.iter().all(|s| s.ok)
+        && report.variants.iter().all(|v| v.ok);
     report.duration_ms = started.elapsed().as_millis() as u64;
     report
 }

@@ -7,6 +7,7 @@
 //! targets, dangerous options, and small mistakes in check fields. Errors make a lab invalid;
 //! warnings do not.
 
+use crate::variants::VariantKind;
 use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::path::Path;
@@ -252,8 +253,43 @@ impl<'a> Linter<'a> {
             for (j, check) in step.checks.iter().enumerate() {
                 self.check(&format!("{sp}.checks[{j}]"), check);
             }
+            self.variants(&sp, step);
         }
         self.unused_declarations();
+    }
+
+    /// A step's alternatives and mistakes: commands that parse (a mistake's may name what is
+    /// not declared), and a valid `told` pattern.
+    fn variants(&mut self, sp: &str, step: &crate::lab::Step) {
+        for (a, alt) in step.alternatives.iter().enumerate() {
+            let node = format!("{sp}.alternatives[{a}]");
+            if alt.commands.is_empty() {
+                self.error(
+                    &format!("{node}.commands"),
+                    "an alternative without commands",
+                    "list the docker commands of this other way to do the step",
+                );
+            }
+            for (k, c) in alt.commands.iter().enumerate() {
+                let node = format!("{node}.commands[{k}]");
+                self.command_of(&node, c, Some(VariantKind::Alternative));
+            }
+        }
+        for (m, mistake) in step.mistakes.iter().enumerate() {
+            let node = format!("{sp}.mistakes[{m}]");
+            if mistake.commands.is_empty() {
+                self.error(
+                    &format!("{node}.commands"),
+                    "a mistake without commands",
+                    "list the docker commands a student might type by mistake",
+                );
+            }
+            for (k, c) in mistake.commands.iter().enumerate() {
+                let node = format!("{node}.commands[{k}]");
+                self.command_of(&node, c, Some(VariantKind::Mistake));
+            }
+            self.regex(&format!("{node}.told"), &mistake.told);
+        }
     }
 
     /// Declared resources that no command creates or uses and no check looks at: usually a
@@ -339,10 +375,18 @@ impl<'a> Linter<'a> {
         );
     }
 
-    /// One setup, cleanup or solution command.
+    /// One setup, cleanup, solution or alternative command.
     fn command(&mut self, node: &str, cmd: &Command) {
+        self.command_of(node, cmd, None);
+    }
+
+    /// One command. An alternative's or a mistake's command is written as a student types it,
+    /// so an image without a tag is fine there; a mistake's may also, like one expected to
+    /// fail, name what is not declared and use a relative mount target: that is the mistake.
+    fn command_of(&mut self, node: &str, cmd: &Command, variant: Option<VariantKind>) {
+        let near_miss = variant == Some(VariantKind::Mistake);
         let (text_node, expects_failure) = match cmd {
-            Command::Plain(_) => (node.to_string(), false),
+            Command::Plain(_) => (node.to_string(), near_miss),
             Command::Failing(f) => {
                 self.regex(&format!("{node}.fails_with"), &f.fails_with);
                 (format!("{node}.run"), true)
@@ -361,7 +405,9 @@ impl<'a> Linter<'a> {
                 return;
             }
         };
-        if let Some(spec) = container_spec(&action) {
+        if let Some(spec) = container_spec(&action)
+            && variant.is_none()
+        {
             self.image_tag(&text_node, &spec.image);
         }
         for danger in action.dangers(Some(Path::new(LINT_WORKDIR))) {
@@ -547,13 +593,22 @@ impl<'a> Linter<'a> {
             }
             CheckKind::CommandFails(c) => {
                 self.regex(&f("error"), &c.error);
-                if let Err(e) = command::parse(&c.command, Some(LINT_WORKDIR)) {
-                    self.error_within(
+                match command::parse(&c.command, Some(LINT_WORKDIR)) {
+                    Err(e) => self.error_within(
                         &f("command"),
                         parse_error_token(&e),
                         format!("cannot run this command: {e}"),
                         parse_error_hint(&e),
-                    );
+                    ),
+                    Ok(action) if !action.is_read_only() => self.error(
+                        &f("command"),
+                        format!(
+                            "`{}` would change the daemon's state if it succeeded; the check runs it, so its side effect would be blamed on the student",
+                            c.command
+                        ),
+                        "use a command that only looks (`docker network inspect`, `docker volume inspect`, `docker inspect`, `docker port`, `docker logs`), or check the state itself (`volume`, `container`)",
+                    ),
+                    Ok(_) => {}
                 }
             }
             CheckKind::Image(i) => self.image_tag(&f("name"), &i.name),
@@ -561,6 +616,56 @@ impl<'a> Linter<'a> {
                 self.require_declared(&f("container"), C, &r.container);
                 self.regex(&f("command"), &r.command);
             }
+            CheckKind::ContainerRan(r) => {
+                if let Some(name) = &r.name {
+                    self.require_declared(&f("name"), C, name);
+                }
+                if let Some(image) = &r.image {
+                    self.image_tag(&f("image"), image);
+                }
+                if let Some(m) = &r.mount {
+                    if let Some(src) = &m.source
+                        && !src.starts_with('/')
+                        && !src.starts_with('$')
+                    {
+                        self.require_declared(&format!("{k}.mount.source"), V, src);
+                    }
+                    if !m.target.starts_with('/') {
+                        self.error(
+                            &format!("{k}.mount.target"),
+                            format!("mount target `{}` is not an absolute path", m.target),
+                            "a container mount target starts with `/`",
+                        );
+                    }
+                }
+                for (field, pattern) in [("command", &r.command), ("output", &r.output)] {
+                    if let Some(p) = pattern {
+                        self.regex(&f(field), p);
+                    }
+                }
+            }
+            CheckKind::HostFile(h) => {
+                let rel = Path::new(&h.path);
+                if rel.is_absolute()
+                    || rel
+                        .components()
+                        .any(|c| matches!(c, std::path::Component::ParentDir))
+                {
+                    self.error(
+                        &f("path"),
+                        format!("`{}` is not a path inside the lab folder", h.path),
+                        "write a relative path without `..`, e.g. `app-data.tar.gz`",
+                    );
+                }
+                if let Some(p) = &h.contains {
+                    self.regex(&f("contains"), p);
+                }
+            }
+            CheckKind::Output(o) => {
+                self.require_declared(&f("container"), C, &o.container);
+                self.regex(&f("matches"), &o.matches);
+            }
+            CheckKind::User(u) => self.require_declared(&f("container"), C, &u.container),
         }
     }
 }

@@ -22,8 +22,8 @@ use labrunner_core::lesson::render_markdown;
 pub struct LabLayout {
     /// The step list, when there is room for it.
     pub steps: Option<Rect>,
-    /// Otherwise the steps as one line.
-    pub strip: Option<Rect>,
+    /// Otherwise the steps are one line, in the step panel's title.
+    pub strip: bool,
     pub detail: Rect,
     /// "What labrunner ran" as a panel, or as its latest line.
     pub log: Option<Rect>,
@@ -36,11 +36,25 @@ pub struct LabLayout {
 /// The lab view's layout for a body area; `terminal`: the pane is shown.
 pub fn layout(area: Rect, view: &LabView, terminal: bool) -> LabLayout {
     let h = area.height;
-    let term_h = match (terminal, h) {
+    let mut term_h = match (terminal, h) {
         (false, _) => 0,
         (true, 0..4) => h / 2,
         (true, _) => (h * 42 / 100).max(3),
     };
+    // The terminal gives rows (down to two lines inside its border) so that the command and
+    // the checks fit above it.
+    if terminal && h >= 10 {
+        let narrow = area.width < 100;
+        let detail_width = if narrow {
+            area.width
+        } else {
+            area.width - (area.width / 4).clamp(24, 34)
+        };
+        let need = pinned_need(view, detail_width.saturating_sub(2)) as u16 + 2;
+        if h.saturating_sub(term_h) < need {
+            term_h = h.saturating_sub(need).clamp(4.min(term_h), term_h);
+        }
+    }
     let [top, term] =
         Layout::vertical([Constraint::Min(0), Constraint::Length(term_h)]).areas(area);
     let mut out = LabLayout::default();
@@ -56,11 +70,8 @@ pub fn layout(area: Rect, view: &LabView, terminal: bool) -> LabLayout {
             Layout::horizontal([Constraint::Length(w), Constraint::Min(0)]).areas(top);
         out.steps = Some(steps);
         rest = right;
-    } else if top.height >= 4 {
-        let [strip, below] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(0)]).areas(top);
-        out.strip = Some(strip);
-        rest = below;
+    } else {
+        out.strip = true;
     }
     if rest.height >= 20 {
         let [d, l] = Layout::vertical([Constraint::Min(0), Constraint::Length(5)]).areas(rest);
@@ -82,11 +93,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     if let Some(r) = l.steps {
         draw_steps(frame, r, view);
     }
-    if let Some(r) = l.strip {
-        draw_strip(frame, r, view);
-    }
     let focused = pane.is_none_or(|p| !p.takes_keys());
-    draw_step(frame, l.detail, view, focused, l.strip.is_none());
+    draw_step(frame, l.detail, view, focused, l.strip);
     if let Some(r) = l.log {
         draw_log(frame, r, view);
     }
@@ -171,8 +179,8 @@ pub fn draw_steps(frame: &mut Frame, area: Rect, view: &LabView) {
     frame.render_stateful_widget(list, area, &mut state);
 }
 
-/// The steps as one line: `Step 3/6 ✓✓●○○○ Write data into the…`.
-pub fn draw_strip(frame: &mut Frame, area: Rect, view: &LabView) {
+/// The steps as one line, `Step 3/6 ✓✓●○○○ Write data into the…`, at most `width` wide.
+pub fn strip_line(view: &LabView, width: usize) -> Line<'static> {
     let mut spans = vec![Span::styled(
         format!(" Step {}/{} ", view.selected + 1, view.steps.len()),
         theme::bold(),
@@ -192,9 +200,9 @@ pub fn draw_strip(frame: &mut Frame, area: Rect, view: &LabView) {
         .get(view.selected)
         .map(|s| s.title.as_str())
         .unwrap_or("");
-    let room = (area.width as usize).saturating_sub(used + 1);
-    spans.push(Span::raw(format!(" {}", truncate(title, room))));
-    frame.render_widget(Paragraph::new(Line::from(spans)), area);
+    let room = width.saturating_sub(used + 2);
+    spans.push(Span::raw(format!(" {} ", truncate(title, room))));
+    Line::from(spans)
 }
 
 /// The selected step's text that scrolls: its title (unless the strip above shows it),
@@ -268,21 +276,23 @@ fn one_line(text: &str, width: usize, style: Style) -> Line<'static> {
 
 /// The part of the step that stays in view: the command to type and the checks. `budget`:
 /// rows available; evidence lines are added while they fit.
-pub fn pinned_lines(view: &LabView, width: u16, budget: usize) -> Vec<Line<'static>> {
+pub fn pinned_lines(view: &LabView, width: u16, budget: usize, header: bool) -> Vec<Line<'static>> {
     let i = view.selected;
     let (Some(step), Some(sv)) = (view.lab.lab.steps.get(i), view.steps.get(i)) else {
         return Vec::new();
     };
     let w = width as usize;
     let mut lines = Vec::new();
-    let header = if w >= 62 {
-        "Type this in the terminal (t puts it at the prompt, c copies it)"
-    } else {
-        "Type this (t: at the prompt, c: copy)"
-    };
-    lines.push(one_line(header, w, theme::bold()));
+    if header {
+        let text = if w >= 62 {
+            "Type this in the terminal (t puts it at the prompt, c copies it)"
+        } else {
+            "Type this (t: at the prompt, c: copy)"
+        };
+        lines.push(one_line(text, w, theme::bold()));
+    }
     for c in &step.solution {
-        for (k, piece) in wrap_words(c.text(), w.saturating_sub(3).max(1))
+        for (k, piece) in wrap_words(&view.shown(c), w.saturating_sub(3).max(1))
             .into_iter()
             .enumerate()
         {
@@ -344,86 +354,89 @@ pub fn pinned_lines(view: &LabView, width: u16, budget: usize) -> Vec<Line<'stat
     lines
 }
 
-pub fn draw_step(frame: &mut Frame, area: Rect, view: &LabView, focused: bool, title: bool) {
+/// Rows the command and the checks need (without the header line and evidence).
+pub fn pinned_need(view: &LabView, width: u16) -> usize {
+    pinned_lines(view, width, 0, false).len()
+}
+
+/// The selected step; `strip`: its title line is the steps as one line (no step list beside).
+pub fn draw_step(frame: &mut Frame, area: Rect, view: &LabView, focused: bool, strip: bool) {
     let title_room = area.width.saturating_sub(4) as usize;
-    let block = Block::bordered()
+    let title = if strip {
+        strip_line(view, area.width.saturating_sub(2) as usize)
+    } else {
+        Line::from(format!(" {} ", truncate(&view.lab.lab.title, title_room)))
+    };
+    let mut block = Block::bordered()
         .border_type(BorderType::Rounded)
         .border_style(if focused {
             theme::border_focus()
         } else {
             theme::border()
         })
-        .title(format!(" {} ", truncate(&view.lab.lab.title, title_room)));
+        .title(title);
     let inner = block.inner(area);
-    frame.render_widget(block, area);
     if inner.is_empty() {
+        frame.render_widget(block, area);
         return;
     }
     let height = inner.height as usize;
-    // The step's text keeps a few rows (fewer when the area is small).
-    let keep = match height {
-        0..5 => height.min(1),
-        5..10 => 2,
-        _ => 3,
-    };
-    let mut pinned = pinned_lines(view, inner.width, height - keep);
-    let text_rows = height.saturating_sub(pinned.len()).max(keep);
+    // The command and the checks come first; the header line and the step's text give way.
+    let need = pinned_need(view, inner.width);
+    let header = need + 2 <= height;
+    let text_min = (height.saturating_sub(need + usize::from(header))).min(3);
+    let mut pinned = pinned_lines(view, inner.width, height - text_min, header);
+    let text_rows = height.saturating_sub(pinned.len());
     let pinned_rows = height - text_rows;
     if pinned.len() > pinned_rows {
         pinned.truncate(pinned_rows.saturating_sub(1));
         pinned.push(Line::styled(
-            truncate(
-                "↓ more: T hides the terminal, PgDn scrolls",
-                inner.width as usize,
-            ),
+            truncate("↓ more: T hides the terminal", inner.width as usize),
             theme::warn(),
         ));
         pinned.truncate(pinned_rows);
     }
+    let text = step_lines(view, inner.width, !strip);
+    let (visible, marker) = scrolled(text, text_rows, view.scroll);
+    if let Some(m) = marker {
+        block = block.title_bottom(Line::styled(
+            truncate(&format!(" {m} "), title_room),
+            theme::warn(),
+        ));
+    }
+    frame.render_widget(block, area);
     let [text_area, pinned_area] = Layout::vertical([
         Constraint::Length(text_rows as u16),
         Constraint::Length(pinned_rows as u16),
     ])
     .areas(inner);
-    draw_scrolled(
-        frame,
-        text_area,
-        step_lines(view, inner.width, title),
-        view.scroll,
-    );
+    frame.render_widget(Paragraph::new(visible), text_area);
     frame.render_widget(Paragraph::new(pinned), pinned_area);
 }
 
-/// Lines from `scroll` on, with a last row saying what is above and below when cut.
-fn draw_scrolled(frame: &mut Frame, area: Rect, lines: Vec<Line<'static>>, scroll: u16) {
-    let rows = area.height as usize;
-    if rows == 0 {
-        return;
-    }
+/// The `rows` lines from `scroll` on (clamped), and what is cut above and below, if anything.
+fn scrolled(
+    lines: Vec<Line<'static>>,
+    rows: usize,
+    scroll: u16,
+) -> (Vec<Line<'static>>, Option<String>) {
     if lines.len() <= rows {
-        frame.render_widget(Paragraph::new(lines), area);
-        return;
+        return (lines, None);
     }
-    let shown = rows.saturating_sub(1).max(1);
-    let max_scroll = lines.len().saturating_sub(shown);
-    let from = (scroll as usize).min(max_scroll);
-    let below = lines.len() - from - shown.min(lines.len() - from);
-    let mut visible: Vec<Line> = lines.into_iter().skip(from).take(shown).collect();
-    if rows > 1 {
-        let mut marks = Vec::new();
-        if from > 0 {
-            marks.push(format!("↑ {from} above"));
-        }
-        if below > 0 {
-            marks.push(format!("↓ {below} more"));
-        }
-        let text = format!("{} (PgUp/PgDn)", marks.join(" · "));
-        visible.push(Line::styled(
-            truncate(&text, area.width as usize),
-            theme::warn(),
-        ));
+    let from = (scroll as usize).min(lines.len() - rows);
+    let below = lines.len() - from - rows;
+    let mut marks = Vec::new();
+    if from > 0 {
+        marks.push(format!("↑ {from} above"));
     }
-    frame.render_widget(Paragraph::new(visible), area);
+    if below > 0 {
+        marks.push(format!("↓ {below} more"));
+    }
+    let marker = format!("{} (PgUp/PgDn)", marks.join(" · "));
+    (
+        lines.into_iter().skip(from).take(rows).collect(),
+        Some(marker),
+    )
 }
 
 fn log_lines(view: &LabView, width: usize) -> Vec<Line<'static>> {

@@ -1,6 +1,7 @@
-//! `attached`: a container is attached to a network.
+//! `attached`: a container has a real endpoint on a network. A container that was only
+//! created while its network did not exist lists the network but has no endpoint on it.
 
-use super::support::list;
+use super::support::{Among, list, missing, near_misses};
 use super::{CheckEnv, Observed, not_holds, observation};
 use crate::lab::AttachedCheck;
 
@@ -15,8 +16,38 @@ pub(super) fn describe(a: &AttachedCheck, positive: bool) -> String {
 
 pub(super) async fn observe(a: &AttachedCheck, env: &CheckEnv<'_>) -> Observed {
     let Some(info) = env.engine.container(&a.container).await? else {
-        return not_holds(format!("no container named {}", a.container));
+        return not_holds(missing(env, Among::Containers, &a.container).await);
     };
-    let seen = format!("{} is attached to {}", info.name, list(&info.networks));
-    observation(info.networks.contains(&a.network), seen)
+    let endpoint = info
+        .endpoints
+        .get(&a.network)
+        .is_some_and(|id| !id.is_empty());
+    if endpoint {
+        return observation(
+            true,
+            format!("{} is attached to {}", info.name, list(&info.networks)),
+        );
+    }
+    let mut seen = if info.networks.contains(&a.network) {
+        format!(
+            "{} names {} but has no endpoint on it ({}; does the network exist?)",
+            info.name, a.network, info.status
+        )
+    } else {
+        format!(
+            "{} is on {}, not {}",
+            info.name,
+            list(&info.networks),
+            a.network
+        )
+    };
+    let close = near_misses(env, Among::Networks, &a.network).await;
+    if !close.is_empty() {
+        seen.push_str(&format!(
+            "; network {} exists: a typo of {}?",
+            close.join(", "),
+            a.network
+        ));
+    }
+    observation(false, seen)
 }

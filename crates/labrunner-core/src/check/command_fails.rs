@@ -1,7 +1,10 @@
 //! `command_fails`: a docker command is refused by the daemon with an error matching a pattern.
+//! Only commands that look (`inspect`, `ls`, `port`, `logs`) are run: one that could change
+//! something if it succeeded is refused here (and by `validate`), so that a check never has a
+//! side effect the student would be blamed for.
 
 use super::support::regex;
-use super::{CheckEnv, Observed, Unknown, not_holds, observation};
+use super::{Cause, CheckEnv, Observed, Unknown, not_holds, observation};
 use crate::engine::{ApplyContext, EngineError};
 use crate::lab::CommandFailsCheck;
 
@@ -16,7 +19,16 @@ pub(super) fn describe(c: &CommandFailsCheck) -> String {
 pub(super) async fn observe(c: &CommandFailsCheck, env: &CheckEnv<'_>) -> Observed {
     let workdir = env.workdir.to_string_lossy();
     let action = crate::command::parse(&c.command, Some(&workdir))
-        .map_err(|e| Unknown::new(super::Cause::InvalidCheck, format!("could not check: {e}")))?;
+        .map_err(|e| Unknown::new(Cause::InvalidCheck, format!("could not check: {e}")))?;
+    if !action.is_read_only() {
+        return Err(Unknown::new(
+            Cause::InvalidCheck,
+            format!(
+                "could not check: `{}` would change the daemon's state if it succeeded; a `command_fails` check only runs commands that look (inspect, ls, port, logs)",
+                c.command
+            ),
+        ));
+    }
     let re = regex(&c.error)?;
     let ctx = ApplyContext::for_run(env.labels.clone(), env.image_map.clone());
     match env.engine.apply(&action, &ctx).await {

@@ -1,5 +1,6 @@
 //! `container`: a container is running, exited (with a code), created, or absent.
 
+use super::support::{Among, missing};
 use super::{CheckEnv, Observed, observation};
 use crate::lab::{ContainerCheck, ContainerState};
 
@@ -21,10 +22,13 @@ pub(super) fn describe(c: &ContainerCheck, positive: bool) -> String {
 
 pub(super) async fn observe(c: &ContainerCheck, env: &CheckEnv<'_>) -> Observed {
     let Some(info) = env.engine.container(&c.name).await? else {
-        return observation(
-            c.state == ContainerState::Absent,
-            format!("no container named {}", c.name),
-        );
+        let absent = c.state == ContainerState::Absent;
+        let seen = if absent {
+            format!("no container named {}", c.name)
+        } else {
+            missing(env, Among::Containers, &c.name).await
+        };
+        return observation(absent, seen);
     };
     let code = info
         .exit_code

@@ -1,7 +1,7 @@
 //! `file`: a file in a volume exists (and has content), read by a fresh helper container, so
 //! it proves the data is in the volume and not in some container's layer.
 
-use super::support::{excerpt, first_line, regex};
+use super::support::{Among, excerpt, first_line, missing, regex};
 use super::{CheckEnv, EXEC_TIMEOUT, Observed, holds, not_holds, observation};
 use crate::lab::FileCheck;
 
@@ -26,7 +26,7 @@ pub(super) fn describe(f: &FileCheck, positive: bool) -> String {
 
 pub(super) async fn observe(f: &FileCheck, env: &CheckEnv<'_>) -> Observed {
     if env.engine.volume(&f.volume).await?.is_none() {
-        return not_holds(format!("no volume named {}", f.volume));
+        return not_holds(missing(env, Among::Volumes, &f.volume).await);
     }
     let path = format!("/volume/{}", f.path.trim_start_matches('/'));
     let image = env.image_map.resolve(env.helper_image);

@@ -8,21 +8,25 @@
 mod attached;
 mod command_fails;
 mod container;
+mod container_ran;
 mod exec;
 mod file;
+mod host_file;
 mod image;
 mod loopback_only;
 mod mount;
 mod network;
+mod output;
 pub mod probes;
 mod published;
 mod ran;
 mod reachable;
 mod resolves;
 mod support;
+mod user;
 mod volume;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 use std::time::Duration;
 
@@ -31,6 +35,7 @@ use serde::Serialize;
 use crate::engine::Engine;
 use crate::images::ImageMap;
 use crate::lab::{Check, CheckKind};
+use crate::recorder::Recorder;
 
 pub use support::{excerpt, expand_pwd};
 
@@ -78,6 +83,9 @@ pub enum Cause {
     /// The daemon refused a request the check made.
     #[default]
     DaemonRefused,
+    /// What the check needs was not seen: the daemon's events were not being followed, or a
+    /// container was gone before it could be inspected or its output read.
+    NotObserved,
 }
 
 impl Cause {
@@ -172,8 +180,18 @@ pub struct CheckEnv<'a> {
     pub workdir: &'a Path,
     /// Labels for anything a check creates (helper containers).
     pub labels: &'a BTreeMap<String, String>,
-    /// Unix seconds when the run started: `ran` checks look at exec events since then.
-    pub since: i64,
+    /// What happened on the daemon: containers created and commands exec'd.
+    pub recorder: &'a Recorder,
+    /// When the step being evaluated opened (nanoseconds since the Unix epoch): event-based
+    /// checks count only what happened since.
+    pub opened_ns: i64,
+    /// How labrunner's own probes begin ([`probes::own_exec_prefixes`]): never the student's.
+    pub own_execs: &'a HashSet<String>,
+    /// The run being checked: containers labelled with another run are never its.
+    pub run_id: &'a str,
+    /// Only containers carrying this run's label count (a grading or `test`, where labrunner
+    /// starts every container); otherwise unlabelled ones (the student's shell) count too.
+    pub only_run_containers: bool,
 }
 
 /// Whether the condition holds, and what was seen.
@@ -252,6 +270,10 @@ pub fn describe(check: &Check) -> String {
             CheckKind::CommandFails(c) => command_fails::describe(c),
             CheckKind::Image(c) => image::describe(c, positive),
             CheckKind::Ran(c) => ran::describe(c, positive),
+            CheckKind::ContainerRan(c) => container_ran::describe(c, positive),
+            CheckKind::HostFile(c) => host_file::describe(c, positive),
+            CheckKind::Output(c) => output::describe(c, positive),
+            CheckKind::User(c) => user::describe(c, positive),
         },
     }
 }
@@ -272,5 +294,9 @@ async fn observe(kind: CheckKind<'_>, env: &CheckEnv<'_>) -> Observed {
         CheckKind::CommandFails(c) => command_fails::observe(c, env).await,
         CheckKind::Image(c) => image::observe(c, env).await,
         CheckKind::Ran(c) => ran::observe(c, env).await,
+        CheckKind::ContainerRan(c) => container_ran::observe(c, env).await,
+        CheckKind::HostFile(c) => host_file::observe(c, env).await,
+        CheckKind::Output(c) => output::observe(c, env).await,
+        CheckKind::User(c) => user::observe(c, env).await,
     }
 }

@@ -1,7 +1,7 @@
 //! `mount`: a container has a mount of a type at a target, optionally from a source and
 //! read-only. tmpfs from `--tmpfs` (HostConfig.Tmpfs) counts like one in Mounts.
 
-use super::support::{expand_pwd, list, same_source};
+use super::support::{Among, expand_pwd, list, missing, same_source};
 use super::{CheckEnv, Observed, not_holds, observation};
 use crate::lab::MountCheck;
 
@@ -27,7 +27,7 @@ pub(super) fn describe(m: &MountCheck, positive: bool) -> String {
 
 pub(super) async fn observe(m: &MountCheck, env: &CheckEnv<'_>) -> Observed {
     let Some(info) = env.engine.container(&m.container).await? else {
-        return not_holds(format!("no container named {}", m.container));
+        return not_holds(missing(env, Among::Containers, &m.container).await);
     };
     let kind_name = |k: Option<crate::command::MountKind>| k.map_or("other", |k| k.as_str());
     let Some(mount) = info.mounts.iter().find(|x| x.target == m.target) else {

@@ -1,6 +1,6 @@
 //! `network`: a network exists, optionally with a driver and a subnet.
 
-use super::support::list;
+use super::support::{Among, list, missing};
 use super::{CheckEnv, Observed, not_holds, observation};
 use crate::lab::NetworkCheck;
 
@@ -21,7 +21,7 @@ pub(super) fn describe(n: &NetworkCheck, positive: bool) -> String {
 
 pub(super) async fn observe(n: &NetworkCheck, env: &CheckEnv<'_>) -> Observed {
     let Some(net) = env.engine.network(&n.name).await? else {
-        return not_holds(format!("no network named {}", n.name));
+        return not_holds(missing(env, Among::Networks, &n.name).await);
     };
     let seen = format!(
         "network {} (driver {}, subnets {})",

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use super::support::first_line;
+use super::support::{Among, first_line, missing};
 use super::{CheckEnv, Observed, holds, not_holds};
 use crate::command::output::render_ports;
 use crate::lab::PublishedCheck;
@@ -37,7 +37,7 @@ pub(super) fn describe(p: &PublishedCheck, positive: bool) -> String {
 
 pub(super) async fn observe(p: &PublishedCheck, env: &CheckEnv<'_>) -> Observed {
     let Some(info) = env.engine.container(&p.container).await? else {
-        return not_holds(format!("no container named {}", p.container));
+        return not_holds(missing(env, Among::Containers, &p.container).await);
     };
     let all = render_ports(&info.ports, None);
     let seen = if all.is_empty() {

@@ -8,6 +8,99 @@ use regex::Regex;
 use super::{Cause, CheckEnv, EXEC_TIMEOUT, Unknown};
 use crate::engine::{ContainerInfo, Engine, ExecOutput};
 
+/// Which kind of resource a near miss is looked for among.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Among {
+    Networks,
+    Volumes,
+    Containers,
+}
+
+/// Names close to `name` (another separator, another case, a letter or two off), among what
+/// exists on the daemon: what the student probably meant. Empty when nothing is close or the
+/// daemon cannot list.
+pub(super) async fn near_misses(env: &CheckEnv<'_>, among: Among, name: &str) -> Vec<String> {
+    let Ok(all) = env.engine.labelled(&[]).await else {
+        return Vec::new();
+    };
+    let names = match among {
+        Among::Networks => all.networks,
+        Among::Volumes => all.volumes,
+        Among::Containers => all.containers,
+    };
+    close_to(name, &names)
+}
+
+/// The names in `candidates` close to `name`, but not `name` itself.
+pub(super) fn close_to(name: &str, candidates: &[String]) -> Vec<String> {
+    let squash = |s: &str| {
+        s.chars()
+            .filter(|c| !matches!(c, '-' | '_' | '.'))
+            .flat_map(char::to_lowercase)
+            .collect::<String>()
+    };
+    let wanted = squash(name);
+    let mut close: Vec<String> = candidates
+        .iter()
+        .filter(|c| c.as_str() != name)
+        .filter(|c| {
+            let other = squash(c);
+            other == wanted
+                || (wanted.chars().count() > 4 && strsim::levenshtein(&other, &wanted) <= 2)
+        })
+        .cloned()
+        .collect();
+    close.sort();
+    close.dedup();
+    close
+}
+
+/// "no network named X" and, where one exists, the name the student probably meant.
+pub(super) async fn missing(env: &CheckEnv<'_>, among: Among, name: &str) -> String {
+    let what = match among {
+        Among::Networks => "network",
+        Among::Volumes => "volume",
+        Among::Containers => "container",
+    };
+    let close = near_misses(env, among, name).await;
+    if close.is_empty() {
+        format!("no {what} named {name}")
+    } else {
+        format!(
+            "no {what} named {name}, but {what} {} exists: a typo?",
+            close.join(", ")
+        )
+    }
+}
+
+/// The record of what happened on the daemon, if it is being kept.
+pub(super) fn recorder<'e>(env: &CheckEnv<'e>) -> Result<&'e crate::recorder::Recorder, Unknown> {
+    if env.recorder.is_following() {
+        Ok(env.recorder)
+    } else {
+        Err(Unknown::new(
+            Cause::NotObserved,
+            "could not check: the daemon's events were not being followed",
+        ))
+    }
+}
+
+/// Whether a recorded container belongs to the run being checked: never one labelled with
+/// another run.
+pub(super) fn is_this_runs(env: &CheckEnv<'_>, record: &crate::recorder::ContainerRecord) -> bool {
+    match record.labels.get(crate::engine::LABEL_RUN) {
+        Some(run) => run == env.run_id,
+        None => !env.only_run_containers,
+    }
+}
+
+/// Whether an exec'd command line is one of labrunner's own probes.
+pub(super) fn is_own_exec(command: &str, env: &CheckEnv<'_>) -> bool {
+    env.own_execs
+        .iter()
+        .any(|p| command.starts_with(p.as_str()))
+}
+
 /// Longest excerpt of output shown as evidence, in characters.
 pub const EXCERPT_CHARS: usize = 120;
 
@@ -148,6 +241,25 @@ mod tests {
         };
         assert!(!is_missing_command(&out));
         assert_eq!(no_tool(&out, "ping", "api").cause, Cause::UnexpectedAnswer);
+    }
+
+    #[test]
+    fn near_misses_are_close_names_only() {
+        let names: Vec<String> = [
+            "isolated_net",
+            "isolated-net",
+            "bridge",
+            "isolatednet2",
+            "iso",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+        assert_eq!(
+            close_to("isolated-net", &names),
+            vec!["isolated_net".to_string(), "isolatednet2".to_string()]
+        );
+        assert!(close_to("web", &["db".to_string(), "wbe".to_string()]).is_empty());
     }
 
     #[test]

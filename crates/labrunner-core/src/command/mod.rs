@@ -18,7 +18,7 @@ mod flags;
 pub mod output;
 mod policy;
 mod rename;
-mod tokenize;
+pub(crate) mod tokenize;
 mod values;
 
 use serde::Serialize;

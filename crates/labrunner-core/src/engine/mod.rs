@@ -1,12 +1,15 @@
 //! The Docker engine behind a small trait. [`docker::DockerEngine`] (bollard) is the real one.
 
 pub mod docker;
+#[cfg(any(test, feature = "fake"))]
+pub mod fake;
 pub mod timed;
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use serde::Serialize;
 
@@ -186,8 +189,15 @@ pub struct ContainerInfo {
     pub exit_code: Option<i64>,
     /// `bridge`, `host`, `none`, a network name.
     pub network_mode: String,
-    /// Networks the container is attached to.
+    /// Networks the container is attached to (or asks to be, while it is only created).
     pub networks: Vec<String>,
+    /// The endpoint id on each network it has a real endpoint on. A container that was only
+    /// created, or whose network has gone, has none.
+    pub endpoints: BTreeMap<String, String>,
+    /// Entrypoint and command, word by word.
+    pub command: Vec<String>,
+    /// `--user` as given (`1000`, `nobody:nogroup`), empty for the image's default (root).
+    pub user: String,
     /// Its IPv4 address on each network it is attached to.
     pub addresses: BTreeMap<String, String>,
     /// Mounts, including tmpfs given with `--tmpfs` (HostConfig.Tmpfs).
@@ -205,6 +215,10 @@ pub struct DaemonEvent {
     pub action: String,
     /// Container, network or volume name, where the daemon gives it.
     pub name: Option<String>,
+    /// The actor's id (a container's full id; a volume's name).
+    pub id: Option<String>,
+    /// When it happened, in nanoseconds since the Unix epoch (the daemon's clock).
+    pub time_ns: i64,
     pub attributes: BTreeMap<String, String>,
 }
 
@@ -275,4 +289,30 @@ pub trait Engine: Send + Sync {
     async fn remove_volume(&self, name: &str) -> Result<(), EngineError>;
     /// The daemon's live event stream (container, network and volume events).
     fn events(&self) -> BoxStream<'static, Result<DaemonEvent, EngineError>>;
+    /// The live event stream, starting with what happened since `since_ns` (nanoseconds since
+    /// the Unix epoch), so that nothing is missed while the stream opens.
+    fn events_since(&self, since_ns: i64) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
+        let _ = since_ns;
+        self.events()
+    }
+    /// Container events the daemon still remembers, from `since_ns` until now.
+    async fn past_events(&self, since_ns: i64) -> Result<Vec<DaemonEvent>, EngineError> {
+        let _ = since_ns;
+        Err(EngineError::Other(
+            "this engine keeps no history of events".into(),
+        ))
+    }
+    /// What a container prints from its start (standard output and error, in order), until it
+    /// ends. Attaching right after `create` misses nothing.
+    fn attach_output(&self, container: &str) -> BoxStream<'static, Result<Vec<u8>, EngineError>> {
+        let message = format!("this engine cannot attach to {container}");
+        futures_util::stream::once(async move { Err(EngineError::Other(message)) }).boxed()
+    }
+    /// A container's logs so far (standard output and error), at most `limit` bytes.
+    async fn logs(&self, container: &str, limit: usize) -> Result<String, EngineError> {
+        let _ = limit;
+        Err(EngineError::Other(format!(
+            "this engine cannot read the logs of {container}"
+        )))
+    }
 }

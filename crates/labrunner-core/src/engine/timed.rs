@@ -221,6 +221,23 @@ impl<E: Engine> Engine for TimedEngine<E> {
     fn events(&self) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
         self.inner.events()
     }
+
+    fn events_since(&self, since_ns: i64) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
+        self.inner.events_since(since_ns)
+    }
+
+    async fn past_events(&self, since_ns: i64) -> Result<Vec<DaemonEvent>, EngineError> {
+        self.timed("past_events", self.inner.past_events(since_ns))
+            .await
+    }
+
+    fn attach_output(&self, container: &str) -> BoxStream<'static, Result<Vec<u8>, EngineError>> {
+        self.inner.attach_output(container)
+    }
+
+    async fn logs(&self, container: &str, limit: usize) -> Result<String, EngineError> {
+        self.timed("logs", self.inner.logs(container, limit)).await
+    }
 }
 
 #[cfg(test)]

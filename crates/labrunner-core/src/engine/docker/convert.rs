@@ -277,6 +277,15 @@ pub fn container_info(c: ContainerInspectResponse) -> ContainerInfo {
                 .map(|ip| (net.clone(), ip))
         })
         .collect();
+    let real_endpoints: BTreeMap<String, String> = endpoints
+        .iter()
+        .filter_map(|(net, e)| {
+            e.network_id
+                .clone()
+                .filter(|id| !id.is_empty())
+                .map(|id| (net.clone(), id))
+        })
+        .collect();
     let mut networks: Vec<String> = endpoints.into_keys().collect();
     networks.sort();
     let mut mounts: Vec<MountInfo> = c
@@ -326,6 +335,8 @@ pub fn container_info(c: ContainerInspectResponse) -> ContainerInfo {
     }
     ports.sort_by(|a, b| (a.container_port, &a.host_ip).cmp(&(b.container_port, &b.host_ip)));
     let config = c.config.unwrap_or_default();
+    let mut command = config.entrypoint.clone().unwrap_or_default();
+    command.extend(config.cmd.clone().unwrap_or_default());
     ContainerInfo {
         id: c.id.unwrap_or_default(),
         name: c
@@ -338,6 +349,9 @@ pub fn container_info(c: ContainerInspectResponse) -> ContainerInfo {
         exit_code: state.exit_code,
         network_mode: host.network_mode.unwrap_or_default(),
         networks,
+        endpoints: real_endpoints,
+        command,
+        user: config.user.clone().unwrap_or_default(),
         addresses,
         mounts,
         ports,
@@ -378,10 +392,16 @@ pub fn daemon_event(e: EventMessage) -> DaemonEvent {
         .get("name")
         .cloned()
         .or_else(|| (kind == "volume").then(|| actor.id.clone()).flatten());
+    let time_ns = e
+        .time_nano
+        .or_else(|| e.time.map(|t| t.saturating_mul(1_000_000_000)))
+        .unwrap_or_default();
     DaemonEvent {
         kind,
         action: e.action.unwrap_or_default(),
         name,
+        id: actor.id,
+        time_ns,
         attributes,
     }
 }

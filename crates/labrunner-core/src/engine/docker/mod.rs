@@ -9,6 +9,7 @@ mod apply;
 mod convert;
 mod error;
 mod freeze;
+mod observe;
 
 use std::collections::{BTreeMap, HashMap};
 use std::time::Duration;
@@ -455,5 +456,21 @@ impl Engine for DockerEngine {
             .events(Some(options))
             .map(move |item| item.map(daemon_event).map_err(|e| classify(&e, &endpoint)))
             .boxed()
+    }
+
+    fn events_since(&self, since_ns: i64) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
+        self.stream_events_since(since_ns)
+    }
+
+    async fn past_events(&self, since_ns: i64) -> Result<Vec<DaemonEvent>, EngineError> {
+        self.read_past_events(since_ns).await
+    }
+
+    fn attach_output(&self, container: &str) -> BoxStream<'static, Result<Vec<u8>, EngineError>> {
+        self.attach_stream(container)
+    }
+
+    async fn logs(&self, container: &str, limit: usize) -> Result<String, EngineError> {
+        self.bounded_logs(container, limit).await
     }
 }

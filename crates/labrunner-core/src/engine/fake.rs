@@ -1,0 +1,805 @@
+//! A scripted, in-memory [`Engine`] for unit tests of the runner, the live loop and grading.
+//!
+//! It keeps networks, volumes (with files in them) and containers in memory, answers `exec`
+//! from a script, sends the daemon events a real daemon would send for what it does (plus any
+//! a test pushes), and can lose the connection and get it back. It never stands in for a claim
+//! that a check kind works: every kind has tests against the real daemon.
+//!
+//! Compiled for the core's own tests, and for other crates' tests behind the `fake` feature.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+
+use super::{
+    ActionOutput, ApplyContext, ContainerInfo, DaemonEvent, Engine, EngineError, ExecOutput,
+    MountInfo, NetworkInfo, Resources, VolumeInfo,
+};
+use crate::command::{Action, ContainerSpec, MountKind};
+
+type EventItem = Result<DaemonEvent, EngineError>;
+
+/// A scripted answer for commands exec'd in a container.
+#[derive(Debug, Clone)]
+struct ExecScript {
+    container: String,
+    /// The command line must start with this.
+    prefix: String,
+    answer: ExecOutput,
+}
+
+/// What a test can make fail.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Fault {
+    /// Removing the container, network or volume of this name (by `remove_*` or `apply`).
+    Remove(String),
+    /// Any `apply` that creates or acts on a resource of this name.
+    Apply(String),
+    /// Listing resources by label.
+    Labelled,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    reachable: bool,
+    networks: BTreeMap<String, NetworkInfo>,
+    volumes: BTreeMap<String, VolumeInfo>,
+    /// (volume, path inside it without a leading `/`) -> content.
+    files: BTreeMap<(String, String), String>,
+    containers: BTreeMap<String, ContainerInfo>,
+    images: Vec<String>,
+    scripts: Vec<ExecScript>,
+    faults: HashMap<Fault, EngineError>,
+    /// (container name, command line, Unix seconds) of every exec.
+    execs: Vec<(String, String, i64)>,
+    subscribers: Vec<UnboundedSender<EventItem>>,
+    /// Calls per method, and inspections per container name.
+    calls: BTreeMap<&'static str, u64>,
+    inspections: BTreeMap<String, u64>,
+    next_id: u64,
+    latency: Duration,
+}
+
+/// The scripted engine. Cheap to share by reference; all state sits behind one lock.
+#[derive(Debug)]
+pub struct FakeEngine {
+    state: Mutex<State>,
+}
+
+impl Default for FakeEngine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl FakeEngine {
+    pub fn new() -> Self {
+        FakeEngine {
+            state: Mutex::new(State {
+                reachable: true,
+                ..State::default()
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Every daemon call takes this long (on tokio's clock, so paused tests stay instant).
+    pub fn set_latency(&self, latency: Duration) {
+        self.lock().latency = latency;
+    }
+
+    /// Images `image_present` reports (any image runs whether listed or not).
+    pub fn add_image(&self, image: &str) {
+        self.lock().images.push(image.to_string());
+    }
+
+    /// Put a file into a volume (the volume is created if missing).
+    pub fn write_file(&self, volume: &str, path: &str, content: &str) {
+        let mut s = self.lock();
+        s.volumes
+            .entry(volume.to_string())
+            .or_insert_with(|| VolumeInfo {
+                name: volume.to_string(),
+                driver: "local".into(),
+                labels: BTreeMap::new(),
+            });
+        s.files.insert(
+            (volume.to_string(), path.trim_start_matches('/').to_string()),
+            content.to_string(),
+        );
+    }
+
+    /// Commands exec'd in `container` whose line starts with `prefix` answer `answer`.
+    pub fn answer_exec(&self, container: &str, prefix: &str, answer: ExecOutput) {
+        self.lock().scripts.push(ExecScript {
+            container: container.to_string(),
+            prefix: prefix.to_string(),
+            answer,
+        });
+    }
+
+    /// Make a call fail with `error` until [`FakeEngine::heal`].
+    pub fn fail(&self, fault: Fault, error: EngineError) {
+        self.lock().faults.insert(fault, error);
+    }
+
+    pub fn heal(&self, fault: &Fault) {
+        self.lock().faults.remove(fault);
+    }
+
+    /// Send an event to every open event stream, as if the daemon had reported it.
+    pub fn push_event(&self, event: DaemonEvent) {
+        let mut s = self.lock();
+        s.subscribers
+            .retain(|tx| tx.send(Ok(event.clone())).is_ok());
+    }
+
+    /// The daemon goes away: open event streams end with an error, every call is refused.
+    pub fn drop_connection(&self) {
+        let mut s = self.lock();
+        s.reachable = false;
+        for tx in s.subscribers.drain(..) {
+            let _ = tx.send(Err(unreachable()));
+        }
+    }
+
+    /// The daemon is back.
+    pub fn restore_connection(&self) {
+        self.lock().reachable = true;
+    }
+
+    /// Number of calls made to `method` (`container`, `apply`, `exec`, `events`, ...).
+    pub fn calls(&self, method: &str) -> u64 {
+        self.lock().calls.get(method).copied().unwrap_or(0)
+    }
+
+    /// Number of times the container named `name` was inspected.
+    pub fn inspections(&self, name: &str) -> u64 {
+        self.lock().inspections.get(name).copied().unwrap_or(0)
+    }
+
+    /// Names of every resource that exists now, as `kind name`.
+    pub fn existing(&self) -> Vec<String> {
+        let s = self.lock();
+        let mut all: Vec<String> = s
+            .containers
+            .keys()
+            .map(|n| format!("container {n}"))
+            .collect();
+        all.extend(s.networks.keys().map(|n| format!("network {n}")));
+        all.extend(s.volumes.keys().map(|n| format!("volume {n}")));
+        all
+    }
+
+    pub fn container_info(&self, name: &str) -> Option<ContainerInfo> {
+        self.lock().containers.get(name).cloned()
+    }
+
+    /// Count a call, wait the latency, and refuse it if the daemon is gone.
+    async fn enter(&self, method: &'static str) -> Result<(), EngineError> {
+        let latency = {
+            let mut s = self.lock();
+            *s.calls.entry(method).or_default() += 1;
+            s.latency
+        };
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
+        }
+        if self.lock().reachable {
+            Ok(())
+        } else {
+            Err(unreachable())
+        }
+    }
+}
+
+fn unreachable() -> EngineError {
+    EngineError::Unreachable {
+        endpoint: "fake".into(),
+        detail: "connection dropped".into(),
+    }
+}
+
+fn no_such(kind: &str, name: &str) -> EngineError {
+    EngineError::Daemon {
+        status: 404,
+        message: format!("No such {kind}: {name}"),
+    }
+}
+
+fn conflict(message: String) -> EngineError {
+    EngineError::Daemon {
+        status: 409,
+        message,
+    }
+}
+
+impl State {
+    fn fault(&self, fault: Fault) -> Result<(), EngineError> {
+        match self.faults.get(&fault) {
+            Some(e) => Err(e.clone()),
+            None => Ok(()),
+        }
+    }
+
+    fn emit(&mut self, kind: &str, action: &str, name: &str, labels: &BTreeMap<String, String>) {
+        let mut attributes = labels.clone();
+        attributes.insert("name".into(), name.to_string());
+        let event = DaemonEvent {
+            kind: kind.to_string(),
+            action: action.to_string(),
+            name: Some(name.to_string()),
+            id: None,
+            time_ns: 0,
+            attributes,
+        };
+        self.subscribers
+            .retain(|tx| tx.send(Ok(event.clone())).is_ok());
+    }
+
+    fn new_id(&mut self) -> String {
+        self.next_id += 1;
+        format!("{:012x}", 0xfa4e_0000_0000u64 + self.next_id)
+    }
+
+    fn create_network(
+        &mut self,
+        name: &str,
+        driver: Option<&str>,
+        subnet: Option<&str>,
+        labels: BTreeMap<String, String>,
+    ) -> Result<(), EngineError> {
+        self.fault(Fault::Apply(name.to_string()))?;
+        if self.networks.contains_key(name) {
+            return Err(conflict(format!("network with name {name} already exists")));
+        }
+        let id = self.new_id();
+        self.networks.insert(
+            name.to_string(),
+            NetworkInfo {
+                name: name.to_string(),
+                id,
+                driver: driver.unwrap_or("bridge").to_string(),
+                subnets: subnet.map(|s| vec![s.to_string()]).unwrap_or_default(),
+                labels: labels.clone(),
+            },
+        );
+        self.emit("network", "create", name, &labels);
+        Ok(())
+    }
+
+    fn create_volume(&mut self, name: &str, labels: BTreeMap<String, String>) {
+        if !self.volumes.contains_key(name) {
+            self.volumes.insert(
+                name.to_string(),
+                VolumeInfo {
+                    name: name.to_string(),
+                    driver: "local".into(),
+                    labels: labels.clone(),
+                },
+            );
+            self.emit("volume", "create", name, &labels);
+        }
+    }
+
+    fn create_container(
+        &mut self,
+        spec: &ContainerSpec,
+        ctx: &ApplyContext,
+    ) -> Result<String, EngineError> {
+        let id = self.new_id();
+        let name = spec.name.clone().unwrap_or_else(|| format!("fake_{id}"));
+        self.fault(Fault::Apply(name.clone()))?;
+        if self.containers.contains_key(&name) {
+            return Err(conflict(format!(
+                "Conflict. The container name \"/{name}\" is already in use"
+            )));
+        }
+        let network_mode = spec.network.clone().unwrap_or_else(|| "bridge".into());
+        if !matches!(network_mode.as_str(), "bridge" | "host" | "none")
+            && !self.networks.contains_key(&network_mode)
+        {
+            return Err(no_such("network", &network_mode));
+        }
+        let mut labels = ctx.labels.clone();
+        labels.extend(spec.labels.iter().cloned());
+        let mut mounts = Vec::new();
+        for m in &spec.mounts {
+            if m.kind == MountKind::Volume
+                && let Some(source) = &m.source
+            {
+                self.create_volume(source, BTreeMap::new());
+            }
+            mounts.push(MountInfo {
+                kind: Some(m.kind),
+                source: m.source.clone().unwrap_or_default(),
+                target: m.target.clone(),
+                read_only: m.read_only,
+            });
+        }
+        let networks = if network_mode == "none" {
+            Vec::new()
+        } else {
+            vec![network_mode.clone()]
+        };
+        self.containers.insert(
+            name.clone(),
+            ContainerInfo {
+                id: id.clone(),
+                name: name.clone(),
+                image: spec.image.clone(),
+                status: "created".into(),
+                exit_code: None,
+                network_mode,
+                networks,
+                mounts,
+                labels: labels.clone(),
+                ..ContainerInfo::default()
+            },
+        );
+        self.emit("container", "create", &name, &labels);
+        Ok(name)
+    }
+
+    /// Start a created container: detached ones keep running, foreground ones exit 0.
+    fn start(&mut self, name: &str, keeps_running: bool) -> Result<(), EngineError> {
+        let Some(c) = self.containers.get_mut(name) else {
+            return Err(no_such("container", name));
+        };
+        c.status = "running".into();
+        // Started on networks that exist, like the daemon: an endpoint on each.
+        c.endpoints = c
+            .networks
+            .iter()
+            .map(|n| (n.clone(), format!("ep-{n}")))
+            .collect();
+        let labels = c.labels.clone();
+        let networks = c.networks.clone();
+        for n in networks {
+            self.emit("network", "connect", &n, &BTreeMap::new());
+        }
+        self.emit("container", "start", name, &labels);
+        if !keeps_running {
+            if let Some(c) = self.containers.get_mut(name) {
+                c.status = "exited".into();
+                c.exit_code = Some(0);
+            }
+            self.emit("container", "die", name, &labels);
+        }
+        Ok(())
+    }
+
+    fn remove_container(&mut self, name: &str) -> Result<(), EngineError> {
+        self.fault(Fault::Remove(name.to_string()))?;
+        if let Some(c) = self.containers.remove(name) {
+            if c.status == "running" {
+                self.emit("container", "die", name, &c.labels);
+            }
+            self.emit("container", "destroy", name, &c.labels);
+        }
+        Ok(())
+    }
+
+    fn remove_network(&mut self, name: &str) -> Result<(), EngineError> {
+        self.fault(Fault::Remove(name.to_string()))?;
+        if self
+            .containers
+            .values()
+            .any(|c| c.networks.iter().any(|n| n == name))
+        {
+            return Err(conflict(format!(
+                "error while removing network: network {name} has active endpoints"
+            )));
+        }
+        if let Some(n) = self.networks.remove(name) {
+            self.emit("network", "destroy", name, &n.labels);
+        }
+        Ok(())
+    }
+
+    fn remove_volume(&mut self, name: &str) -> Result<(), EngineError> {
+        self.fault(Fault::Remove(name.to_string()))?;
+        if self
+            .containers
+            .values()
+            .any(|c| c.mounts.iter().any(|m| m.source == name))
+        {
+            return Err(conflict(format!("remove {name}: volume is in use")));
+        }
+        if let Some(v) = self.volumes.remove(name) {
+            self.files.retain(|(vol, _), _| vol != name);
+            self.emit("volume", "destroy", name, &v.labels);
+        }
+        Ok(())
+    }
+
+    fn exec(&mut self, container: &str, command: &[String]) -> Result<ExecOutput, EngineError> {
+        let Some(c) = self.containers.get(container) else {
+            return Err(no_such("container", container));
+        };
+        if c.status != "running" {
+            return Err(conflict(format!("Container {} is not running", c.id)));
+        }
+        let line = command.join(" ");
+        let labels = c.labels.clone();
+        let answer = self.answer(container, &line);
+        self.execs.push((
+            container.to_string(),
+            line.clone(),
+            chrono::Utc::now().timestamp(),
+        ));
+        self.emit(
+            "container",
+            &format!("exec_start: {line}"),
+            container,
+            &labels,
+        );
+        Ok(answer)
+    }
+
+    /// A scripted answer; else `cat` of a file in a volume the container mounts; else "no such
+    /// command".
+    fn answer(&self, container: &str, line: &str) -> ExecOutput {
+        if let Some(s) = self
+            .scripts
+            .iter()
+            .rev()
+            .find(|s| s.container == container && line.starts_with(&s.prefix))
+        {
+            return s.answer.clone();
+        }
+        if let (Some(path), Some(c)) = (line.strip_prefix("cat "), self.containers.get(container)) {
+            for m in &c.mounts {
+                if let Some(rel) = path.strip_prefix(&format!("{}/", m.target))
+                    && let Some(content) = self.files.get(&(m.source.clone(), rel.to_string()))
+                {
+                    return ExecOutput {
+                        exit_code: Some(0),
+                        stdout: content.clone(),
+                        stderr: String::new(),
+                    };
+                }
+            }
+            return ExecOutput {
+                exit_code: Some(1),
+                stdout: String::new(),
+                stderr: format!("cat: can't open '{path}': No such file or directory"),
+            };
+        }
+        let tool = line.split_whitespace().next().unwrap_or("");
+        ExecOutput {
+            exit_code: Some(127),
+            stdout: format!(
+                "OCI runtime exec failed: exec failed: unable to start container process: exec: \"{tool}\": executable file not found in $PATH: unknown"
+            ),
+            stderr: String::new(),
+        }
+    }
+
+    fn apply(&mut self, action: &Action, ctx: &ApplyContext) -> Result<ActionOutput, EngineError> {
+        let done = |out: String| ActionOutput {
+            stdout: out,
+            exit_code: None,
+        };
+        match action {
+            Action::NetworkCreate(spec) => {
+                let mut labels = ctx.labels.clone();
+                labels.extend(spec.labels.iter().cloned());
+                self.create_network(
+                    &spec.name,
+                    spec.driver.as_deref(),
+                    spec.subnet.as_deref(),
+                    labels,
+                )?;
+                Ok(done(format!("{}\n", spec.name)))
+            }
+            Action::VolumeCreate { name, labels, .. } => {
+                let name = name.clone().unwrap_or_else(|| self.new_id());
+                self.fault(Fault::Apply(name.clone()))?;
+                let mut all = ctx.labels.clone();
+                all.extend(labels.iter().cloned());
+                self.create_volume(&name, all);
+                Ok(done(format!("{name}\n")))
+            }
+            Action::Run(spec) => {
+                let name = self.create_container(spec, ctx)?;
+                self.start(&name, spec.detach)?;
+                if spec.remove && !spec.detach {
+                    self.remove_container(&name)?;
+                    return Ok(ActionOutput {
+                        stdout: String::new(),
+                        exit_code: Some(0),
+                    });
+                }
+                Ok(if spec.detach {
+                    done(format!("{}\n", self.containers[&name].id))
+                } else {
+                    ActionOutput {
+                        stdout: String::new(),
+                        exit_code: Some(0),
+                    }
+                })
+            }
+            Action::Create(spec) => {
+                let name = self.create_container(spec, ctx)?;
+                Ok(done(format!("{}\n", self.containers[&name].id)))
+            }
+            Action::Start { names } => {
+                for n in names {
+                    self.start(n, true)?;
+                }
+                Ok(done(names.join("\n")))
+            }
+            Action::Rm { names, force, .. } => {
+                for n in names {
+                    match self.containers.get(n) {
+                        None => return Err(no_such("container", n)),
+                        Some(c) if c.status == "running" && !force => {
+                            return Err(conflict(format!(
+                                "You cannot remove a running container {}. Stop the container before attempting removal or force remove",
+                                c.id
+                            )));
+                        }
+                        Some(_) => self.remove_container(n)?,
+                    }
+                }
+                Ok(done(names.join("\n")))
+            }
+            Action::NetworkRm { names, .. } => {
+                for n in names {
+                    if !self.networks.contains_key(n) {
+                        return Err(no_such("network", n));
+                    }
+                    self.remove_network(n)?;
+                }
+                Ok(done(names.join("\n")))
+            }
+            Action::VolumeRm { names, .. } => {
+                for n in names {
+                    if !self.volumes.contains_key(n) {
+                        return Err(no_such("volume", n));
+                    }
+                    self.remove_volume(n)?;
+                }
+                Ok(done(names.join("\n")))
+            }
+            Action::Exec(spec) => {
+                self.fault(Fault::Apply(spec.container.clone()))?;
+                let out = self.exec(&spec.container, &spec.command)?;
+                Ok(ActionOutput {
+                    stdout: format!("{}{}", out.stdout, out.stderr),
+                    exit_code: out.exit_code,
+                })
+            }
+            other => Err(EngineError::Other(format!(
+                "the fake engine does not run {other:?}"
+            ))),
+        }
+    }
+}
+
+#[async_trait]
+impl Engine for FakeEngine {
+    async fn version(&self) -> Result<String, EngineError> {
+        self.enter("version").await?;
+        Ok("fake (API 1.41)".into())
+    }
+
+    async fn apply(
+        &self,
+        action: &Action,
+        ctx: &ApplyContext,
+    ) -> Result<ActionOutput, EngineError> {
+        self.enter("apply").await?;
+        self.lock().apply(action, ctx)
+    }
+
+    async fn network(&self, name: &str) -> Result<Option<NetworkInfo>, EngineError> {
+        self.enter("network").await?;
+        Ok(self.lock().networks.get(name).cloned())
+    }
+
+    async fn volume(&self, name: &str) -> Result<Option<VolumeInfo>, EngineError> {
+        self.enter("volume").await?;
+        Ok(self.lock().volumes.get(name).cloned())
+    }
+
+    async fn container(&self, name: &str) -> Result<Option<ContainerInfo>, EngineError> {
+        self.enter("container").await?;
+        let mut s = self.lock();
+        *s.inspections.entry(name.to_string()).or_default() += 1;
+        Ok(s.containers.get(name).cloned())
+    }
+
+    async fn image_present(&self, name: &str) -> Result<bool, EngineError> {
+        self.enter("image_present").await?;
+        Ok(self.lock().images.iter().any(|i| i == name))
+    }
+
+    async fn exec(
+        &self,
+        container: &str,
+        command: &[String],
+        _timeout: Duration,
+    ) -> Result<ExecOutput, EngineError> {
+        self.enter("exec").await?;
+        self.lock().exec(container, command)
+    }
+
+    async fn run_helper(
+        &self,
+        _image: &str,
+        volume: &str,
+        command: &[String],
+        _labels: &BTreeMap<String, String>,
+        _timeout: Duration,
+    ) -> Result<ExecOutput, EngineError> {
+        self.enter("run_helper").await?;
+        let s = self.lock();
+        let path = match command {
+            [cat, path] if cat == "cat" => path.trim_start_matches("/volume/").to_string(),
+            _ => {
+                return Err(EngineError::Other(format!(
+                    "the fake engine's helper only runs `cat`, not {command:?}"
+                )));
+            }
+        };
+        Ok(match s.files.get(&(volume.to_string(), path.clone())) {
+            Some(content) => ExecOutput {
+                exit_code: Some(0),
+                stdout: content.clone(),
+                stderr: String::new(),
+            },
+            None => ExecOutput {
+                exit_code: Some(1),
+                stdout: String::new(),
+                stderr: format!("cat: can't open '/volume/{path}': No such file or directory"),
+            },
+        })
+    }
+
+    async fn exec_commands_since(
+        &self,
+        container: &str,
+        since: i64,
+    ) -> Result<Vec<String>, EngineError> {
+        self.enter("exec_commands_since").await?;
+        Ok(self
+            .lock()
+            .execs
+            .iter()
+            .filter(|(c, _, at)| c == container && *at >= since)
+            .map(|(_, line, _)| line.clone())
+            .collect())
+    }
+
+    async fn labelled(&self, labels: &[(String, String)]) -> Result<Resources, EngineError> {
+        self.enter("labelled").await?;
+        let s = self.lock();
+        s.fault(Fault::Labelled)?;
+        let carries =
+            |have: &BTreeMap<String, String>| labels.iter().all(|(k, v)| have.get(k) == Some(v));
+        Ok(Resources {
+            containers: s
+                .containers
+                .values()
+                .filter(|c| carries(&c.labels))
+                .map(|c| c.name.clone())
+                .collect(),
+            networks: s
+                .networks
+                .values()
+                .filter(|n| carries(&n.labels))
+                .map(|n| n.name.clone())
+                .collect(),
+            volumes: s
+                .volumes
+                .values()
+                .filter(|v| carries(&v.labels))
+                .map(|v| v.name.clone())
+                .collect(),
+        })
+    }
+
+    async fn remove_container(&self, name: &str) -> Result<(), EngineError> {
+        self.enter("remove_container").await?;
+        self.lock().remove_container(name)
+    }
+
+    async fn remove_network(&self, name: &str) -> Result<(), EngineError> {
+        self.enter("remove_network").await?;
+        self.lock().remove_network(name)
+    }
+
+    async fn remove_volume(&self, name: &str) -> Result<(), EngineError> {
+        self.enter("remove_volume").await?;
+        self.lock().remove_volume(name)
+    }
+
+    fn events(&self) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
+        let (tx, rx) = unbounded_channel();
+        let mut s = self.lock();
+        *s.calls.entry("events").or_default() += 1;
+        if s.reachable {
+            s.subscribers.push(tx);
+        } else {
+            let _ = tx.send(Err(unreachable()));
+        }
+        futures_util::stream::unfold(rx, |mut rx| async move {
+            rx.recv().await.map(|item| (item, rx))
+        })
+        .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::command;
+
+    fn act(fake: &FakeEngine, line: &str) -> Result<ActionOutput, EngineError> {
+        let action = command::parse(line, None).expect(line);
+        futures_util::FutureExt::now_or_never(fake.apply(&action, &ApplyContext::default()))
+            .expect("the fake answers at once")
+    }
+
+    #[test]
+    fn commands_change_the_state_and_report_events() {
+        let fake = FakeEngine::new();
+        let mut events = fake.events();
+        act(&fake, "docker network create isolated-net").unwrap();
+        act(
+            &fake,
+            "docker run -d --name db --network isolated-net --mount type=volume,source=store,target=/data alpine sleep 1",
+        )
+        .unwrap();
+        let c = fake.container_info("db").unwrap();
+        assert_eq!(c.status, "running");
+        assert_eq!(c.networks, vec!["isolated-net".to_string()]);
+        assert_eq!(c.mounts[0].source, "store");
+        let err = act(&fake, "docker network rm isolated-net").unwrap_err();
+        assert!(err.to_string().contains("active endpoints"), "{err}");
+        fake.write_file("store", "ledger.txt", "X99");
+        let out = act(&fake, "docker exec db cat /data/ledger.txt").unwrap();
+        assert_eq!(out.stdout, "X99");
+        let mut seen = Vec::new();
+        while let Some(Some(Ok(e))) = futures_util::FutureExt::now_or_never(events.next()) {
+            seen.push(format!("{} {}", e.kind, e.action));
+        }
+        assert_eq!(
+            seen,
+            [
+                "network create",
+                "volume create",
+                "container create",
+                "network connect",
+                "container start",
+                "container exec_start: cat /data/ledger.txt"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_dropped_connection_ends_the_stream_and_refuses_calls() {
+        let fake = FakeEngine::new();
+        let mut events = fake.events();
+        fake.drop_connection();
+        let first = futures_util::FutureExt::now_or_never(events.next()).flatten();
+        assert!(matches!(first, Some(Err(EngineError::Unreachable { .. }))));
+        assert!(
+            act(&fake, "docker volume create v")
+                .unwrap_err()
+                .is_connection()
+        );
+        fake.restore_connection();
+        assert!(act(&fake, "docker volume create v").is_ok());
+    }
+}

@@ -1,0 +1,281 @@
+//! The live loop against the scripted engine, on tokio's paused clock: every wait below is
+//! virtual, so the tests take milliseconds and their timings are exact.
+
+use std::collections::{BTreeMap, HashSet};
+use std::time::Duration;
+
+use tokio::sync::mpsc::{UnboundedReceiver, UnboundedSender, unbounded_channel};
+use tokio::time::Instant;
+
+use super::*;
+use crate::engine::fake::FakeEngine;
+use crate::engine::{ApplyContext, Engine};
+use crate::images::ImageMap;
+use crate::lab::Lab;
+
+fn event(action: &str, attrs: &[(&str, &str)]) -> DaemonEvent {
+    DaemonEvent {
+        kind: "container".into(),
+        action: action.into(),
+        name: Some("api".into()),
+        id: Some("0123456789ab".into()),
+        time_ns: 0,
+        attributes: attrs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect::<BTreeMap<_, _>>(),
+    }
+}
+
+#[test]
+fn own_activity_is_not_relevant() {
+    let own: HashSet<String> = ["ping -c 1 -W 1 ".to_string()].into();
+    assert!(is_relevant(&event("start", &[]), &own));
+    assert!(is_relevant(
+        &event("exec_start: cat /app/data/ledger.txt", &[]),
+        &own
+    ));
+    assert!(!is_relevant(
+        &event("exec_start: ping -c 1 -W 1 web", &[]),
+        &own
+    ));
+    assert!(!is_relevant(&event("exec_create: cat /x", &[]), &own));
+    assert!(!is_relevant(&event("exec_die", &[]), &own));
+    assert!(!is_relevant(
+        &event("start", &[(LABEL_ROLE, "check")]),
+        &own
+    ));
+}
+
+/// Three steps: a network (an event reveals it), a file in a volume (no event reveals it), a
+/// running container.
+pub(crate) fn lab() -> Lab {
+    serde_yaml::from_str(
+        r#"
+format: 1
+id: fake-lab
+title: Fake
+lesson: L1
+difficulty: beginner
+minutes: 5
+image: alpine:latest
+resources:
+  networks: [net]
+  volumes: [store]
+  containers: [web]
+cleanup:
+  - docker network rm net
+steps:
+  - id: network
+    title: Network
+    instructions: Make it.
+    solution: ["docker network create net"]
+    checks:
+      - network: {name: net}
+  - id: file
+    title: File
+    instructions: Write it.
+    solution: ["docker volume create store"]
+    checks:
+      - file: {volume: store, path: ledger.txt, contains: X99}
+  - id: web
+    title: Web
+    instructions: Run it.
+    solution: ["docker run -d --name web --network net alpine sleep 3600"]
+    checks:
+      - container: {name: web, state: running}
+      - attached: {container: web, network: net}
+"#,
+    )
+    .expect("the test lab parses")
+}
+
+pub(crate) struct Harness {
+    pub fake: FakeEngine,
+    pub lab: Lab,
+    pub dir: tempfile::TempDir,
+}
+
+impl Harness {
+    pub fn new() -> Self {
+        Harness {
+            fake: FakeEngine::new(),
+            lab: lab(),
+            dir: tempfile::tempdir().expect("a temporary folder"),
+        }
+    }
+
+    pub fn run(&self) -> (LabRun<'_>, UnboundedReceiver<RunEvent>) {
+        let (tx, rx) = unbounded_channel();
+        let run = LabRun::new(
+            &self.fake,
+            &self.lab,
+            self.dir.path().join("work"),
+            ImageMap::default(),
+        )
+        .with_events(tx);
+        (run, rx)
+    }
+
+    /// Do what a student's command would do.
+    pub async fn student(&self, line: &str) {
+        let action = crate::command::parse(line, None).expect(line);
+        self.fake
+            .apply(&action, &ApplyContext::default())
+            .await
+            .expect(line);
+    }
+}
+
+/// The next event that `want` accepts (others are skipped); panics after 60 virtual seconds.
+pub(crate) async fn next(
+    rx: &mut UnboundedReceiver<RunEvent>,
+    want: impl Fn(&RunEvent) -> bool,
+) -> RunEvent {
+    let wait = async {
+        loop {
+            match rx.recv().await {
+                Some(e) if want(&e) => return e,
+                Some(_) => {}
+                None => panic!("the run's event channel closed"),
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), wait)
+        .await
+        .expect("the awaited event came within 60 s")
+}
+
+pub(crate) fn done(step: &'static str) -> impl Fn(&RunEvent) -> bool {
+    move |e| matches!(e, RunEvent::StepDone { step: s, passed: true } if s == step)
+}
+
+pub(crate) fn started(step: &'static str) -> impl Fn(&RunEvent) -> bool {
+    move |e| matches!(e, RunEvent::StepStarted { step: s } if s == step)
+}
+
+/// The last check of a round of `step` reported.
+pub(crate) fn round_of(step: &'static str, checks: usize) -> impl Fn(&RunEvent) -> bool {
+    move |e| matches!(e, RunEvent::Check(o) if o.step == step && o.index + 1 == checks)
+}
+
+/// Run the live loop from `start` next to `script`; quit when the script ends.
+pub(crate) async fn live_with<F>(
+    run: &LabRun<'_>,
+    start: usize,
+    script: impl FnOnce(UnboundedSender<LiveCommand>) -> F,
+) -> usize
+where
+    F: std::future::Future<Output = ()>,
+{
+    let (tx, rx) = unbounded_channel();
+    let quit = tx.clone();
+    let script = async move {
+        script(tx).await;
+        let _ = quit.send(LiveCommand::Quit);
+    };
+    let (current, ()) = tokio::join!(super::run(run, start, rx, LiveConfig::default()), script);
+    current
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_event_re_runs_the_checks_and_the_fallback_catches_what_no_event_reveals() {
+    let h = Harness::new();
+    let (run, mut rx) = h.run();
+    let current = live_with(&run, 0, |_| async {
+        next(&mut rx, round_of("network", 1)).await;
+        // An event: the step is re-checked at once.
+        let t = Instant::now();
+        h.student("docker network create net").await;
+        next(&mut rx, done("network")).await;
+        assert!(
+            t.elapsed() <= LiveConfig::default().debounce,
+            "the network step turned done {:?} after its event",
+            t.elapsed()
+        );
+        // The next step opens and is checked at once.
+        next(&mut rx, round_of("file", 1)).await;
+        // A file written into a volume makes no event: the periodic fallback finds it.
+        h.fake.write_file("store", "ledger.txt", "X99");
+        let t = Instant::now();
+        next(&mut rx, done("file")).await;
+        let fallback = LiveConfig::default().fallback;
+        assert!(
+            t.elapsed() <= fallback && t.elapsed() >= fallback - Duration::from_millis(100),
+            "the file step turned done {:?} after the write, not at the fallback",
+            t.elapsed()
+        );
+    })
+    .await;
+    assert_eq!(current, 2, "the loop stopped on the third step");
+}
+
+#[tokio::test(start_paused = true)]
+async fn steps_advance_in_order_and_the_last_one_ends_the_lab() {
+    let h = Harness::new();
+    let (run, mut rx) = h.run();
+    let current = live_with(&run, 0, |_| async {
+        next(&mut rx, started("network")).await;
+        // All three steps' work at once: they still turn done one after the other.
+        h.student("docker network create net").await;
+        h.fake.write_file("store", "ledger.txt", "X99");
+        h.student("docker run -d --name web --network net alpine sleep 3600")
+            .await;
+        let mut order = Vec::new();
+        while order.len() < 3 {
+            match next(&mut rx, |e| {
+                matches!(e, RunEvent::StepDone { .. } | RunEvent::StepStarted { .. })
+            })
+            .await
+            {
+                RunEvent::StepDone { step, passed: true } => order.push(step),
+                RunEvent::StepDone { step, .. } => panic!("step {step} did not pass"),
+                _ => {}
+            }
+        }
+        assert_eq!(order, ["network", "file", "web"]);
+    })
+    .await;
+    assert_eq!(current, 3, "past the last step");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_lost_daemon_is_reported_and_its_return_re_checks_the_step() {
+    let h = Harness::new();
+    let (run, mut rx) = h.run();
+    live_with(&run, 0, |_| async {
+        next(&mut rx, round_of("network", 1)).await;
+        h.fake.drop_connection();
+        let lost = next(&mut rx, |e| matches!(e, RunEvent::Daemon { .. })).await;
+        assert!(
+            matches!(
+                lost,
+                RunEvent::Daemon {
+                    connected: false,
+                    ..
+                }
+            ),
+            "{lost:?}"
+        );
+        // Done while the daemon was away: seen once it is back, without any new event.
+        h.fake.restore_connection();
+        h.student("docker network create net").await;
+        let back = next(&mut rx, |e| matches!(e, RunEvent::Daemon { .. })).await;
+        assert!(
+            matches!(
+                back,
+                RunEvent::Daemon {
+                    connected: true,
+                    ..
+                }
+            ),
+            "{back:?}"
+        );
+        next(&mut rx, done("network")).await;
+    })
+    .await;
+    assert!(
+        h.fake.calls("events") >= 2,
+        "the event stream was opened again"
+    );
+}

@@ -1,0 +1,512 @@
+//! What happened on the daemon, not only what is: a record of every container created while a
+//! lab is open or a grading runs (named or not, `--rm` or not), and of every command exec'd.
+//!
+//! [`Recorder::follow`] follows the daemon's event stream while the work it wraps runs (the
+//! live loop, `test`, a grading). For each container it records, at `create`, its image,
+//! command, mounts, networks and user (inspected right away, before a `--rm` container can be
+//! gone), at `die` its exit code, and its output up to [`OUTPUT_LIMIT`] bytes (attached from
+//! the start, so nothing printed is missed). When output could not be read, the record says so
+//! and why. Containers that checks start for themselves (labelled with the check role) are not
+//! recorded. Checks read the record through [`crate::check::CheckEnv`].
+//!
+//! Times are the daemon's, in nanoseconds; steps are marked open on the same clock, so that
+//! event-based checks count only what happened since their step opened.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use futures_util::stream::FuturesUnordered;
+use serde::Serialize;
+
+use crate::engine::{ContainerInfo, DaemonEvent, Engine, EngineError, MountInfo};
+use crate::runner::LABEL_ROLE;
+
+/// Most bytes of one container's output kept.
+pub const OUTPUT_LIMIT: usize = 64 * 1024;
+
+/// How long after losing the event stream the recorder tries again.
+const RECONNECT_AFTER: Duration = Duration::from_millis(500);
+
+/// Whether a container's output was read, and if not, why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", content = "reason", rename_all = "snake_case")]
+pub enum Capture {
+    /// Still being read (the container runs, or its last bytes are on their way).
+    Reading,
+    /// Everything it printed.
+    Complete,
+    /// The first [`OUTPUT_LIMIT`] bytes of what it printed.
+    Truncated,
+    /// Could not be read; the reason in words.
+    Lost(String),
+}
+
+/// One container, as it was created and as it ended.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ContainerRecord {
+    pub id: String,
+    pub name: String,
+    /// The image as the daemon was asked for it (a mapped image appears under its local name).
+    pub image: String,
+    /// Entrypoint and command, word by word.
+    pub command: Vec<String>,
+    pub mounts: Vec<MountInfo>,
+    /// Network mode and networks it was attached to at create time.
+    pub network_mode: String,
+    pub networks: Vec<String>,
+    /// `--user`, or empty (root).
+    pub user: String,
+    pub labels: BTreeMap<String, String>,
+    /// False when the container was gone before it could be inspected (only the event's own
+    /// attributes are known then).
+    pub inspected: bool,
+    pub created_ns: i64,
+    pub exit_code: Option<i64>,
+    pub died_ns: Option<i64>,
+    pub removed: bool,
+    pub output: String,
+    pub capture: Capture,
+}
+
+impl ContainerRecord {
+    /// The command line, words joined by spaces.
+    pub fn command_line(&self) -> String {
+        self.command.join(" ")
+    }
+    /// The first 12 characters of its id, as `docker ps` shows them.
+    pub fn short_id(&self) -> &str {
+        &self.id[..self.id.len().min(12)]
+    }
+    /// Its name, or its short id when the daemon gave it a random one nobody typed.
+    pub fn label(&self) -> String {
+        if self.name.is_empty() {
+            self.short_id().to_string()
+        } else {
+            self.name.clone()
+        }
+    }
+}
+
+/// One command exec'd in a container.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExecRecord {
+    pub container_id: String,
+    pub container: String,
+    pub command: String,
+    pub time_ns: i64,
+}
+
+#[derive(Debug, Default)]
+struct Log {
+    containers: Vec<ContainerRecord>,
+    execs: Vec<ExecRecord>,
+    /// When each step opened.
+    opened: BTreeMap<String, i64>,
+    /// When the recorder started following (or was created).
+    started_ns: i64,
+    following: bool,
+    /// Events arrive until here (the latest event's time).
+    seen_until_ns: i64,
+    /// Times the event stream was lost, and why (containers that ran then may be missing).
+    gaps: Vec<String>,
+}
+
+/// The shared record. Cloning gives another handle on the same record.
+#[derive(Debug, Clone, Default)]
+pub struct Recorder {
+    log: Arc<Mutex<Log>>,
+}
+
+/// The current time in nanoseconds since the Unix epoch.
+pub fn now_ns() -> i64 {
+    chrono::Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX)
+}
+
+impl Recorder {
+    pub fn new() -> Self {
+        let recorder = Recorder::default();
+        recorder.lock().started_ns = now_ns();
+        recorder
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Log> {
+        // A panic while holding the lock leaves a record that is still readable.
+        self.log.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Mark `step` as opened now. Event-based checks of the step count from here.
+    pub fn open_step(&self, step: &str) -> i64 {
+        let now = now_ns();
+        self.lock().opened.insert(step.to_string(), now);
+        now
+    }
+
+    /// When `step` opened (when the recorder started, if it never did).
+    pub fn step_opened(&self, step: &str) -> i64 {
+        let log = self.lock();
+        log.opened.get(step).copied().unwrap_or(log.started_ns)
+    }
+
+    /// Whether the daemon's events are being followed now, or were read from its history.
+    pub fn is_following(&self) -> bool {
+        self.lock().following
+    }
+
+    /// Times the event stream was lost while following.
+    pub fn gaps(&self) -> Vec<String> {
+        self.lock().gaps.clone()
+    }
+
+    /// Containers created at or after `since_ns`, oldest first.
+    pub fn containers_since(&self, since_ns: i64) -> Vec<ContainerRecord> {
+        self.lock()
+            .containers
+            .iter()
+            .filter(|c| c.created_ns >= since_ns)
+            .cloned()
+            .collect()
+    }
+
+    /// The record of one container, by id.
+    pub fn container(&self, id: &str) -> Option<ContainerRecord> {
+        self.lock().containers.iter().find(|c| c.id == id).cloned()
+    }
+
+    /// Commands exec'd in the container with this id at or after `since_ns`, oldest first.
+    pub fn execs_since(&self, container_id: &str, since_ns: i64) -> Vec<ExecRecord> {
+        self.lock()
+            .execs
+            .iter()
+            .filter(|e| e.container_id == container_id && e.time_ns >= since_ns)
+            .cloned()
+            .collect()
+    }
+
+    /// Take one daemon event into the record. Returns the id of a container that was just
+    /// created (and must now be inspected and attached to).
+    pub fn record(&self, event: &DaemonEvent) -> Option<String> {
+        if event.kind != "container" {
+            return None;
+        }
+        let id = event.id.clone()?;
+        let mut log = self.lock();
+        log.seen_until_ns = log.seen_until_ns.max(event.time_ns);
+        if event
+            .attributes
+            .get(LABEL_ROLE)
+            .is_some_and(|r| r == "check")
+        {
+            return None;
+        }
+        let name = event.name.clone().unwrap_or_default();
+        if let Some(command) = event.action.strip_prefix("exec_start: ") {
+            log.execs.push(ExecRecord {
+                container_id: id,
+                container: name,
+                command: command.to_string(),
+                time_ns: event.time_ns,
+            });
+            return None;
+        }
+        match event.action.as_str() {
+            "create" => {
+                if log.containers.iter().any(|c| c.id == id) {
+                    return None;
+                }
+                let labels = event
+                    .attributes
+                    .iter()
+                    .filter(|(k, _)| !matches!(k.as_str(), "name" | "image"))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect();
+                log.containers.push(ContainerRecord {
+                    id: id.clone(),
+                    name,
+                    image: event.attributes.get("image").cloned().unwrap_or_default(),
+                    command: Vec::new(),
+                    mounts: Vec::new(),
+                    network_mode: String::new(),
+                    networks: Vec::new(),
+                    user: String::new(),
+                    labels,
+                    inspected: false,
+                    created_ns: event.time_ns,
+                    exit_code: None,
+                    died_ns: None,
+                    removed: false,
+                    output: String::new(),
+                    capture: Capture::Reading,
+                });
+                Some(id)
+            }
+            "die" => {
+                if let Some(c) = log.containers.iter_mut().find(|c| c.id == id) {
+                    c.exit_code = event
+                        .attributes
+                        .get("exitCode")
+                        .and_then(|s| s.parse().ok());
+                    c.died_ns = Some(event.time_ns);
+                }
+                None
+            }
+            "destroy" => {
+                if let Some(c) = log.containers.iter_mut().find(|c| c.id == id) {
+                    c.removed = true;
+                }
+                None
+            }
+            _ => None,
+        }
+    }
+
+    /// What inspecting a container at create time showed.
+    pub fn describe(&self, info: &ContainerInfo) {
+        let mut log = self.lock();
+        if let Some(c) = log.containers.iter_mut().find(|c| c.id == info.id) {
+            c.image = info.image.clone();
+            c.command = info.command.clone();
+            c.mounts = info.mounts.clone();
+            c.network_mode = info.network_mode.clone();
+            c.networks = info.networks.clone();
+            c.user = info.user.clone();
+            c.inspected = true;
+        }
+    }
+
+    /// Add output. Returns false once the limit is reached (stop reading).
+    pub fn append_output(&self, id: &str, bytes: &[u8]) -> bool {
+        let mut log = self.lock();
+        let Some(c) = log.containers.iter_mut().find(|c| c.id == id) else {
+            return false;
+        };
+        let room = OUTPUT_LIMIT.saturating_sub(c.output.len());
+        if bytes.len() > room {
+            let kept = String::from_utf8_lossy(&bytes[..room]).to_string();
+            c.output.push_str(&kept);
+            c.capture = Capture::Truncated;
+            return false;
+        }
+        c.output.push_str(&String::from_utf8_lossy(bytes));
+        true
+    }
+
+    /// The output has been read to its end, or could not be.
+    pub fn finish_output(&self, id: &str, capture: Capture) {
+        let mut log = self.lock();
+        if let Some(c) = log.containers.iter_mut().find(|c| c.id == id)
+            && c.capture == Capture::Reading
+        {
+            c.capture = capture;
+        }
+    }
+
+    /// Inspect a just-created container and read its output until it ends.
+    async fn capture(&self, engine: &dyn Engine, id: String) {
+        let inspect = async {
+            if let Ok(Some(info)) = engine.container(&id).await {
+                self.describe(&info);
+            }
+        };
+        let output = async {
+            let mut stream = engine.attach_output(&id);
+            while let Some(chunk) = stream.next().await {
+                match chunk {
+                    Ok(bytes) => {
+                        if !self.append_output(&id, &bytes) {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        self.finish_output(&id, lost(&e));
+                        return;
+                    }
+                }
+            }
+            self.finish_output(&id, Capture::Complete);
+        };
+        futures_util::join!(inspect, output);
+    }
+
+    /// Run `work` while following the daemon's events; returns what `work` returns.
+    pub async fn follow<F: Future>(&self, engine: &dyn Engine, work: F) -> F::Output {
+        let start = now_ns();
+        {
+            let mut log = self.lock();
+            log.following = true;
+            log.seen_until_ns = log.seen_until_ns.max(start);
+        }
+        // From `start`: the daemon replays what happened between now and when the stream
+        // is actually open, so nothing is missed at the start.
+        let mut events = engine.events_since(start);
+        let mut captures = FuturesUnordered::new();
+        let mut reconnect: Option<tokio::time::Instant> = None;
+        tokio::pin!(work);
+        let out = loop {
+            tokio::select! {
+                biased;
+                event = events.next(), if reconnect.is_none() => match event {
+                    Some(Ok(e)) => {
+                        if let Some(id) = self.record(&e) {
+                            captures.push(self.capture(engine, id));
+                        }
+                    }
+                    Some(Err(e)) => {
+                        self.lock().gaps.push(format!("lost the daemon's events: {e}"));
+                        reconnect = Some(tokio::time::Instant::now() + RECONNECT_AFTER);
+                    }
+                    None => {
+                        self.lock().gaps.push("the daemon ended its event stream".into());
+                        reconnect = Some(tokio::time::Instant::now() + RECONNECT_AFTER);
+                    }
+                },
+                () = async { tokio::time::sleep_until(reconnect.unwrap_or_else(tokio::time::Instant::now)).await }, if reconnect.is_some() => {
+                    reconnect = None;
+                    let from = self.lock().seen_until_ns;
+                    events = engine.events_since(from);
+                }
+                Some(()) = captures.next(), if !captures.is_empty() => {}
+                out = &mut work => break out,
+            }
+        };
+        self.lock().following = false;
+        out
+    }
+
+    /// Read what the daemon still remembers of the past (for grading a daemon the student
+    /// worked on before grading started): containers created and commands exec'd since
+    /// `since_ns`. Output is read from the logs of containers that still exist.
+    pub async fn read_history(
+        &self,
+        engine: &dyn Engine,
+        since_ns: i64,
+    ) -> Result<(), EngineError> {
+        let events = engine.past_events(since_ns).await?;
+        let mut created = Vec::new();
+        for e in &events {
+            if let Some(id) = self.record(e) {
+                created.push(id);
+            }
+        }
+        for id in created {
+            match engine.container(&id).await? {
+                Some(info) => {
+                    self.describe(&info);
+                    match engine.logs(&id, OUTPUT_LIMIT).await {
+                        Ok(text) => {
+                            self.append_output(&id, text.as_bytes());
+                            self.finish_output(&id, Capture::Complete);
+                        }
+                        Err(e) => self.finish_output(&id, lost(&e)),
+                    }
+                }
+                None => self.finish_output(
+                    &id,
+                    Capture::Lost("the container was removed before grading started".into()),
+                ),
+            }
+        }
+        let mut log = self.lock();
+        log.following = true;
+        log.started_ns = log.started_ns.min(since_ns);
+        Ok(())
+    }
+}
+
+fn lost(e: &EngineError) -> Capture {
+    match e {
+        EngineError::Daemon { status: 404, .. } => {
+            Capture::Lost("the container was removed before its output could be read".into())
+        }
+        other => Capture::Lost(format!("its output could not be read: {other}")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(action: &str, id: &str, time_ns: i64, attrs: &[(&str, &str)]) -> DaemonEvent {
+        DaemonEvent {
+            kind: "container".into(),
+            action: action.into(),
+            id: Some(id.into()),
+            time_ns,
+            name: attrs
+                .iter()
+                .find(|(k, _)| *k == "name")
+                .map(|(_, v)| v.to_string()),
+            attributes: attrs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_container_is_recorded_from_create_to_destroy() {
+        let r = Recorder::new();
+        let created = r.record(&event(
+            "create",
+            "abc123",
+            10,
+            &[("name", "reader"), ("image", "alpine:latest"), ("x", "y")],
+        ));
+        assert_eq!(created.as_deref(), Some("abc123"));
+        assert!(r.append_output("abc123", b"CRITICAL\n"));
+        r.record(&event("die", "abc123", 20, &[("exitCode", "3")]));
+        r.finish_output("abc123", Capture::Complete);
+        r.record(&event("destroy", "abc123", 30, &[]));
+        let c = r.container("abc123").unwrap();
+        assert_eq!(
+            (c.exit_code, c.died_ns, c.removed),
+            (Some(3), Some(20), true)
+        );
+        assert_eq!(c.output, "CRITICAL\n");
+        assert_eq!(c.capture, Capture::Complete);
+        assert_eq!(c.labels.get("x").map(String::as_str), Some("y"));
+        assert_eq!(r.containers_since(11), vec![]);
+        assert_eq!(r.containers_since(10).len(), 1);
+    }
+
+    #[test]
+    fn checks_own_containers_are_not_recorded() {
+        let r = Recorder::new();
+        let e = event("create", "h1", 1, &[(LABEL_ROLE, "check")]);
+        assert_eq!(r.record(&e), None);
+        assert!(r.containers_since(0).is_empty());
+    }
+
+    #[test]
+    fn execs_are_kept_by_container_id() {
+        let r = Recorder::new();
+        r.record(&event("exec_start: cat /x", "old", 5, &[("name", "w")]));
+        r.record(&event("exec_start: cat /x", "new", 7, &[("name", "w")]));
+        assert_eq!(r.execs_since("new", 0).len(), 1);
+        assert_eq!(r.execs_since("old", 6).len(), 0);
+    }
+
+    #[test]
+    fn output_is_bounded_and_says_so() {
+        let r = Recorder::new();
+        r.record(&event("create", "big", 1, &[]));
+        let chunk = vec![b'x'; OUTPUT_LIMIT / 2 + 1];
+        assert!(r.append_output("big", &chunk));
+        assert!(!r.append_output("big", &chunk));
+        r.finish_output("big", Capture::Complete);
+        let c = r.container("big").unwrap();
+        assert_eq!(c.output.len(), OUTPUT_LIMIT);
+        assert_eq!(c.capture, Capture::Truncated);
+    }
+
+    #[test]
+    fn steps_open_on_the_recorders_clock() {
+        let r = Recorder::new();
+        let started = r.step_opened("never");
+        let opened = r.open_step("s");
+        assert!(opened >= started);
+        assert_eq!(r.step_opened("s"), opened);
+    }
+}
