@@ -147,15 +147,23 @@ fn expected_row(lab: &Lab, kind: &Kind) -> (Option<u32>, Vec<Option<u32>>, &'sta
     if !kind.graded {
         return (None, vec![None; lab.steps.len()], "error");
     }
+    // The one credit rule: steps are credited in order; the first step not credited earns
+    // the points of its passing checks, and the steps after it earn nothing.
+    let mut open = true;
     let steps: Vec<Option<u32>> = lab
         .steps
         .iter()
         .map(|step| {
+            if !open {
+                return Some(0);
+            }
+            let passes = |i: usize| kind.passes.contains(&format!("{}/{i}", step.id).as_str());
+            open = (0..step.checks.len()).all(&passes);
             Some(
                 step.checks
                     .iter()
                     .enumerate()
-                    .filter(|(i, _)| kind.passes.contains(&format!("{}/{i}", step.id).as_str()))
+                    .filter(|(i, _)| passes(*i))
                     .map(|(_, c)| c.points())
                     .sum(),
             )
