@@ -129,7 +129,9 @@ fn the_classroom_grading_step_reports_points_the_reporter_reads() {
     assert_eq!(correct["run_fails"], false);
 
     let (_, wrong) = classroom_step("kxcr2", &fixtures.join("wrong-content.sh"));
-    assert_eq!(wrong["points"], 5, "{wrong}");
+    // The network (2) and the running writer (1); the reader comes after the uncredited
+    // writer step, so it earns nothing.
+    assert_eq!(wrong["points"], 3, "{wrong}");
     assert_eq!(wrong["run_fails"], true);
 
     let empty_dir = tempfile::tempdir().expect("temp dir");
