@@ -8,6 +8,7 @@ use labrunner::tui::app::{App, AppEvent, Effect, HomeRow, Mode, Overlay, Progres
 use labrunner::tui::draw;
 use labrunner::tui::lab_view::LiveStatus;
 use labrunner_core::check::{CheckOutcome, Verdict};
+use labrunner_core::engine::PullProgress;
 use labrunner_core::lesson::load_catalog;
 use labrunner_core::progress::{self, Loaded, ProgressStore};
 use labrunner_core::runner::RunEvent;
@@ -117,6 +118,14 @@ fn ran(step: &str, command: &str) -> AppEvent {
         output: String::new(),
         error: None,
         as_expected: true,
+    })
+}
+
+fn assist_over(step: &str) -> AppEvent {
+    AppEvent::Run(RunEvent::AssistDone {
+        step: step.into(),
+        failures: vec![],
+        error: None,
     })
 }
 
@@ -277,13 +286,18 @@ fn assist_asks_first_then_records_assisted() {
     assert!(h.app.overlay.is_none());
     let effects = press(&mut h.app, "ay");
     assert!(
-        matches!(effects.as_slice(), [Effect::Assist]),
+        matches!(effects.as_slice(), [Effect::Assist { step }] if step == "create-network"),
         "{effects:?}"
     );
     assert!(h.app.lab.as_ref().unwrap().busy.is_some());
     insta::assert_snapshot!("lab_assist_running_60x20", render(&mut h.app, 60, 20));
     h.app
         .on_event(ran("create-network", "docker network create isolated-net"));
+    assert!(
+        h.app.lab.as_ref().unwrap().busy.is_some(),
+        "busy until the live loop says the assist is over"
+    );
+    h.app.on_event(assist_over("create-network"));
     assert!(h.app.lab.as_ref().unwrap().busy.is_none());
     h.app.on_event(done("create-network", true));
     let s = h
@@ -308,6 +322,13 @@ fn reset_asks_first_and_clears_progress() {
         removed: vec!["isolated-net".into()],
         kept: vec!["web".into()],
     }));
+    assert_eq!(
+        h.app.lab.as_ref().unwrap().current_id(),
+        Some("start-web"),
+        "the reset is not over until the live loop says so"
+    );
+    h.app
+        .on_event(AppEvent::Run(RunEvent::ResetDone { error: None }));
     let view = h.app.lab.as_ref().unwrap();
     assert_eq!(view.current_id(), Some("create-network"));
     assert!(
@@ -335,6 +356,7 @@ fn completing_every_step_shows_the_results() {
         "start-web",
         "docker run -d --name web --network isolated-net nginx:latest",
     ));
+    h.app.on_event(assist_over("start-web"));
     h.app.on_event(done("start-web", false));
     h.app.on_event(done("start-web", true));
     h.app.now = t1;
@@ -374,6 +396,8 @@ fn completing_every_step_shows_the_results() {
         removed: vec![],
         kept: vec![],
     }));
+    h.app
+        .on_event(AppEvent::Run(RunEvent::ResetDone { error: None }));
     assert_eq!(h.app.mode, Mode::Lab);
     assert_eq!(
         h.app.lab.as_ref().unwrap().current_id(),
@@ -528,11 +552,16 @@ fn labs_that_use_the_current_directory_show_the_lab_folder() {
 }
 
 #[test]
-fn events_from_a_lab_that_is_no_longer_open_are_dropped() {
+fn events_from_an_earlier_opening_of_a_lab_are_dropped() {
     let mut h = harness();
     open_row(&mut h.app, HomeRow::Lab(0, 1));
+    let first = h.app.session;
+    // Closed and opened again at once: the first opening's live loop may still be reporting.
+    press(&mut h.app, "\x1b");
+    open_row(&mut h.app, HomeRow::Lab(0, 1));
+    assert_ne!(h.app.session, first);
     let stale = AppEvent::ForLab {
-        lab: "another-lab".into(),
+        session: first,
         event: Box::new(done("create-network", true)),
     };
     h.app.on_event(stale);
@@ -548,7 +577,7 @@ fn events_from_a_lab_that_is_no_longer_open_are_dropped() {
             .is_none()
     );
     let fresh = AppEvent::ForLab {
-        lab: "net-basics".into(),
+        session: h.app.session,
         event: Box::new(done("create-network", true)),
     };
     h.app.on_event(fresh);
@@ -559,14 +588,19 @@ fn events_from_a_lab_that_is_no_longer_open_are_dropped() {
 fn image_pull_progress_shows_on_the_status_line_until_the_command_is_done() {
     let mut h = harness();
     open_row(&mut h.app, HomeRow::Lab(0, 1));
-    h.app.on_event(AppEvent::Pull(
-        "pulling nginx:latest: Downloading 2500/10000 bytes".into(),
-    ));
+    h.app.on_event(AppEvent::Pull(PullProgress {
+        image: "nginx:latest".into(),
+        status: "Downloading".into(),
+        bytes: Some((2500, 10000)),
+    }));
     let screen = render(&mut h.app, 80, 24);
+    let status = screen.lines().find(|l| l.contains('⇣')).unwrap_or_default();
     assert!(
-        screen.contains("⇣ pulling nginx:latest: Downloading 2500/10000 bytes  ██░░░░░░░░ 25%"),
+        status.contains("⇣ pulling nginx:latest: Downloading 2500/10000 bytes"),
         "{screen}"
     );
+    assert!(status.contains("25%"), "a gauge of the bytes: {status}");
+    assert!(status.contains("█░"), "a gauge of the bytes: {status}");
     h.app.on_event(ran(
         "start-web",
         "docker run -d --name web --network isolated-net nginx:latest",

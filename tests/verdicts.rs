@@ -771,7 +771,8 @@ async fn the_users_own_data_stays_byte_identical() {
     let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel();
     for i in 0..lab.steps.len() {
         cmd_tx.send(LiveCommand::Goto(i)).expect("send");
-        cmd_tx.send(LiveCommand::Assist).expect("send");
+        let step = lab.steps[i].id.clone();
+        cmd_tx.send(LiveCommand::Assist { step }).expect("send");
     }
     cmd_tx.send(LiveCommand::Reset).expect("send");
     cmd_tx.send(LiveCommand::Quit).expect("send");
@@ -847,4 +848,39 @@ async fn the_users_own_data_stays_byte_identical() {
             .unwrap_or(false);
         assert!(!exists, "{kind} {name} was left behind");
     }
+}
+
+#[test]
+fn a_labs_prune_spares_the_users_network_with_the_same_label() {
+    if !docker_available() {
+        return;
+    }
+    // Unused, and labelled exactly as the lab's prune filters: only the run's own label keeps
+    // it out of the prune.
+    let mine = "vx-users-scratch";
+    docker_quiet(&["network", "rm", mine]);
+    docker(&[
+        "network",
+        "create",
+        "--label",
+        "lab=network-addressing",
+        mine,
+    ]);
+    let home = tempfile::tempdir().expect("temp home");
+    let out = labrunner(home.path())
+        .arg("test")
+        .arg(root().join("labs/MOD-DOCKER-04/network-addressing.yaml"))
+        .output()
+        .expect("test runs");
+    let exists = docker(&["network", "ls", "-q", "--filter", &format!("name=^{mine}$")]);
+    docker_quiet(&["network", "rm", mine]);
+    assert!(
+        out.status.success(),
+        "the lab's prune runs: {}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        !exists.trim().is_empty(),
+        "the user's network {mine} was pruned"
+    );
 }

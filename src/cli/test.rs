@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::common::{ImageArgs, connect, load_labs};
+use labrunner_core::engine::PullProgress;
 use labrunner_core::lesson::{DemoProblem, LessonRun, LessonTest, test_lesson};
 use labrunner_core::namespace::{Namespace, NamespacedEngine};
 use labrunner_core::runner::{LabRun, LabTest, early_pass_message, test_lab};
@@ -199,8 +200,8 @@ fn verb(kind: VariantKind) -> &'static str {
 }
 
 /// Show image pulls on stderr, at most one line a second.
-fn pull_printer() -> tokio::sync::mpsc::UnboundedSender<String> {
-    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<String>();
+fn pull_printer() -> tokio::sync::mpsc::UnboundedSender<PullProgress> {
+    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<PullProgress>();
     tokio::spawn(async move {
         let mut last = std::time::Instant::now() - std::time::Duration::from_secs(1);
         while let Some(line) = rx.recv().await {

@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 use ratatui::layout::Rect;
 
+use labrunner_core::engine::PullProgress;
 use labrunner_core::images::ImageMap;
 use labrunner_core::lab::LoadedLab;
 use labrunner_core::lesson::{Catalog, LabEntry};
@@ -112,6 +113,8 @@ pub enum Effect {
     /// Start watching the lab from step index `start`: re-run the current step's checks on
     /// daemon events.
     StartLive {
+        /// The opening of the lab this live loop belongs to (its events carry it).
+        session: u64,
         lab: Box<LoadedLab>,
         /// What the student said about pre-existing resources.
         existing: ExistingResources,
@@ -123,12 +126,15 @@ pub enum Effect {
         setup: bool,
     },
     StopLive,
-    /// Run the current step's solution.
-    Assist,
+    /// Run this step's solution, if it is still the current step.
+    Assist {
+        step: String,
+    },
     /// Clean up what the lab created (never what existed before) and start again.
     Reset,
     /// Find which of the lab's declared resources exist already (before asking to open it).
     Preflight {
+        session: u64,
         lab: Box<LoadedLab>,
     },
     /// Start the shell of the terminal pane in `dir`, drawing on `screen`.
@@ -160,12 +166,13 @@ pub enum AppEvent {
         id: u64,
         event: super::terminal::shell::ShellEvent,
     },
-    /// A line of image pull progress (`pulling alpine:latest: Downloading 1234/5678 bytes`).
-    Pull(String),
-    /// An event from the background task of one lab. Dropped unless that lab is still open, so
-    /// that a lab closed a moment ago cannot touch the next one's progress.
+    /// Image pull progress, while a command waits for its image.
+    Pull(PullProgress),
+    /// An event from the background task of one opening of a lab. Dropped unless that opening
+    /// is still on screen, so that a lab closed a moment ago (even if opened again at once)
+    /// cannot touch the next one's progress.
     ForLab {
-        lab: String,
+        session: u64,
         event: Box<AppEvent>,
     },
 }
@@ -227,6 +234,9 @@ pub struct App {
     pub quit: bool,
     /// A live loop runs for the open lab.
     pub live: bool,
+    /// Which opening of a lab is on screen: every opening (and every closing) takes a new
+    /// number, and background events tagged with another are dropped.
+    pub session: u64,
     /// Where a lab's working folder is (fixed in tests).
     pub workdir_of: fn(&str) -> std::path::PathBuf,
     /// A problem to keep in view on the home screen (a progress file that was set aside).
@@ -263,6 +273,7 @@ impl App {
             notice: None,
             quit: false,
             live: false,
+            session: 0,
             workdir_of: |id| labrunner_core::home::workdir(id, None),
             banner: None,
             now: Utc::now,
@@ -482,6 +493,7 @@ impl App {
     }
 
     fn go_home(&mut self, effects: &mut Vec<Effect>) {
+        self.session += 1;
         // Stops the live loop, or the preflight of a lab that was never started.
         if self.lab.take().is_some() {
             effects.push(Effect::StopLive);
@@ -566,6 +578,7 @@ impl App {
     /// Opens a lab: its results when it is complete; on its first start, what already exists
     /// is found and the student asked before anything runs; otherwise it resumes.
     pub fn open_lab(&mut self, lab: LoadedLab, effects: &mut Vec<Effect>) {
+        self.session += 1;
         let id = lab.lab.id.clone();
         let recorded = self.progress.get().lab(&id);
         let first_start = recorded.is_none_or(|l| l.started_at.is_none());
@@ -585,7 +598,10 @@ impl App {
         self.mode = Mode::Lab;
         match preexisting {
             Some(known) if !first_start => self.start_lab(lab, known, false, effects),
-            _ => effects.push(Effect::Preflight { lab: Box::new(lab) }),
+            _ => effects.push(Effect::Preflight {
+                session: self.session,
+                lab: Box::new(lab),
+            }),
         }
     }
 
@@ -610,6 +626,7 @@ impl App {
         };
         self.live = true;
         effects.push(Effect::StartLive {
+            session: self.session,
             lab: Box::new(lab),
             existing,
             start,
@@ -877,8 +894,8 @@ impl App {
         match pending {
             Pending::OpenLab { .. } | Pending::Leave { .. } => {}
             Pending::Assist { .. } => {
-                if view.start_assist().is_some() {
-                    effects.push(Effect::Assist);
+                if let Some(step) = view.start_assist() {
+                    effects.push(Effect::Assist { step });
                 }
             }
             Pending::Reset => {
@@ -891,6 +908,7 @@ impl App {
                             .lab(&view.lab.lab.id)
                             .and_then(|l| l.preexisting.clone());
                         effects.push(Effect::StartLive {
+                            session: self.session,
                             lab: Box::new(view.lab.clone()),
                             existing: match &preexisting {
                                 Some(p) if !p.is_empty() => ExistingResources::UseThem,
@@ -980,8 +998,8 @@ impl App {
         };
         let lab_id = view.lab.lab.id.clone();
         match event {
-            AppEvent::ForLab { lab, event } => {
-                if lab == lab_id {
+            AppEvent::ForLab { session, event } => {
+                if session == self.session {
                     return self.on_event(*event);
                 }
             }
@@ -1045,7 +1063,8 @@ impl App {
                         p.complete_if_all_done(lab_id, step_ids.iter().map(String::as_str), now);
                     }
                     LabChange::Assisted { step, .. } => p.step_mut(lab_id, step).assisted = true,
-                    LabChange::Reset => {
+                    LabChange::NotAssisted { .. } => {}
+                    LabChange::Reset { .. } => {
                         p.reset_lab(lab_id);
                         p.start_lab(lab_id, now);
                     }
@@ -1071,10 +1090,20 @@ impl App {
                         failures.join("; ")
                     ),
                 ),
-                LabChange::Reset => {
+                LabChange::Reset { error } => {
                     self.mode = Mode::Lab;
-                    self.notify(Level::Info, "lab reset: start again from step 1");
+                    match error {
+                        None => self.notify(Level::Info, "lab reset: start again from step 1"),
+                        Some(e) => self.notify(
+                            Level::Error,
+                            format!("lab reset, but not cleanly: {e}; start again from step 1"),
+                        ),
+                    }
                 }
+                LabChange::NotAssisted { step, why } => self.notify(
+                    Level::Warn,
+                    format!("did not run the solution of step {step}: {why}"),
+                ),
                 LabChange::Complete => {
                     effects.push(Effect::StopLive);
                     self.live = false;

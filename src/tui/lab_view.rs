@@ -67,23 +67,32 @@ pub enum LabChange {
         step: String,
         failures: Vec<String>,
     },
-    /// The lab was cleaned up and starts again.
-    Reset,
+    /// "Run it for me" did not run: why.
+    NotAssisted {
+        step: String,
+        why: String,
+    },
+    /// The lab was cleaned up and starts again; what went wrong on the way, if anything.
+    Reset {
+        error: Option<String>,
+    },
 }
 
 /// A long operation labrunner is doing for the student.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Busy {
-    /// Running a step's solution: commands still to come, and those that went wrong.
+    /// Running a step's solution, until the live loop says it is over.
     Assist {
         step: String,
-        remaining: usize,
-        failures: Vec<String>,
     },
     Reset,
 }
 
 impl Busy {
+    fn is_assist_of(&self, step: &str) -> bool {
+        matches!(self, Busy::Assist { step: s } if s == step)
+    }
+
     pub fn describe(&self) -> String {
         match self {
             Busy::Assist { step, .. } => format!("running the solution of step {step}"),
@@ -112,8 +121,8 @@ pub struct LabView {
     pub scroll: u16,
     /// The lab's working folder, shown when its commands refer to it (`$(pwd)`) or it has files.
     pub workdir: Option<std::path::PathBuf>,
-    /// The latest image pull progress line, while a command waits for its image.
-    pub pull: Option<String>,
+    /// The latest image pull progress, while a command waits for its image.
+    pub pull: Option<labrunner_core::engine::PullProgress>,
     /// Image substitutions in force.
     pub image_map: labrunner_core::images::ImageMap,
 }
@@ -291,26 +300,27 @@ impl LabView {
                     text,
                     ok: *as_expected,
                 });
-                if let Some(Busy::Assist {
-                    step: assisting,
-                    remaining,
-                    failures,
-                }) = &mut self.busy
-                    && step.as_deref() == Some(assisting.as_str())
-                {
-                    if !*as_expected {
-                        failures.push(format!(
-                            "{command}: {}",
-                            error.as_deref().unwrap_or("failed")
-                        ));
-                    }
-                    *remaining = remaining.saturating_sub(1);
-                    if *remaining == 0 {
-                        let (step, failures) = (assisting.clone(), std::mem::take(failures));
-                        self.busy = None;
-                        self.mark_assisted(&step);
-                        changes.push(LabChange::Assisted { step, failures });
-                    }
+            }
+            RunEvent::AssistDone {
+                step,
+                failures,
+                error,
+            } => {
+                if self.busy.as_ref().is_some_and(|b| b.is_assist_of(step)) {
+                    self.busy = None;
+                    changes.push(match error {
+                        None => {
+                            self.mark_assisted(step);
+                            LabChange::Assisted {
+                                step: step.clone(),
+                                failures: failures.clone(),
+                            }
+                        }
+                        Some(why) => LabChange::NotAssisted {
+                            step: step.clone(),
+                            why: why.clone(),
+                        },
+                    });
                 }
             }
             RunEvent::Check(outcome) => {
@@ -368,10 +378,21 @@ impl LabView {
                     text,
                     ok: true,
                 });
+            }
+            RunEvent::ResetDone { error } => {
+                if let Some(e) = error {
+                    self.log.push(LogLine {
+                        step: None,
+                        text: format!("reset: {e}"),
+                        ok: false,
+                    });
+                }
                 if self.busy == Some(Busy::Reset) {
                     self.busy = None;
                     self.reset();
-                    changes.push(LabChange::Reset);
+                    changes.push(LabChange::Reset {
+                        error: error.clone(),
+                    });
                 }
             }
             RunEvent::Daemon { connected, message } => {
@@ -388,16 +409,11 @@ impl LabView {
     /// The student confirmed "run it for me" on the current step.
     pub fn start_assist(&mut self) -> Option<String> {
         let i = self.current()?;
-        let commands = self.lab.lab.steps.get(i)?.solution.len();
-        if commands == 0 || self.busy.is_some() {
+        if self.lab.lab.steps.get(i)?.solution.is_empty() || self.busy.is_some() {
             return None;
         }
         let step = self.steps[i].id.clone();
-        self.busy = Some(Busy::Assist {
-            step: step.clone(),
-            remaining: commands,
-            failures: Vec::new(),
-        });
+        self.busy = Some(Busy::Assist { step: step.clone() });
         Some(step)
     }
 
@@ -743,30 +759,52 @@ steps:
     }
 
     #[test]
-    fn assist_finishes_after_the_solution_commands_ran() {
+    fn assist_finishes_when_the_live_loop_says_so() {
         let mut v = LabView::new(lab(), None);
         assert_eq!(v.start_assist().as_deref(), Some("create"));
         assert_eq!(v.start_assist(), None, "one at a time");
-        let ran = |step: &str, ok: bool| RunEvent::ActionRan {
-            step: Some(step.into()),
+        let over = |step: &str, failures: &[&str], error: Option<&str>| RunEvent::AssistDone {
+            step: step.into(),
+            failures: failures.iter().map(|f| f.to_string()).collect(),
+            error: error.map(str::to_string),
+        };
+        // The commands' own reports and another step's completion do not end it.
+        v.at0(&RunEvent::ActionRan {
+            step: Some("create".into()),
             command: "docker network create isolated-net".into(),
             output: String::new(),
-            error: (!ok).then(|| "network with name isolated-net already exists".to_string()),
-            as_expected: ok,
-        };
-        assert_eq!(v.at0(&ran("other", true)), vec![]);
+            error: None,
+            as_expected: true,
+        });
+        assert_eq!(v.at0(&over("other", &[], None)), vec![]);
+        assert!(v.busy.is_some());
+        let failure =
+            "docker network create isolated-net: network with name isolated-net already exists";
         assert_eq!(
-            v.at0(&ran("create", false)),
+            v.at0(&over("create", &[failure], None)),
             vec![LabChange::Assisted {
                 step: "create".into(),
-                failures: vec!["docker network create isolated-net: network with name isolated-net already exists".into()],
+                failures: vec![failure.into()],
             }]
         );
         assert!(v.busy.is_none() && v.steps[0].assisted);
+
+        // Asked for a step the loop had just left: nothing ran, the view is free again and
+        // the step is not marked assisted.
+        let mut v = LabView::new(lab(), None);
+        v.start_assist();
+        assert_eq!(
+            v.at0(&over("create", &[], Some("step create is done already"))),
+            vec![LabChange::NotAssisted {
+                step: "create".into(),
+                why: "step create is done already".into(),
+            }]
+        );
+        assert!(v.busy.is_none() && !v.steps[0].assisted);
     }
 
     #[test]
-    fn reset_completes_on_cleanup_and_daemon_status_follows_events() {
+    fn reset_completes_on_its_own_event_even_when_it_failed() {
         let mut v = LabView::new(lab(), None);
         v.at0(&RunEvent::StepDone {
             step: "create".into(),
@@ -774,11 +812,23 @@ steps:
         });
         assert!(v.start_reset());
         assert!(!v.start_reset());
-        let changes = v.at0(&RunEvent::CleanupDone {
+        // Cleanup reporting is not the end of the reset: setup is still to run.
+        v.at0(&RunEvent::CleanupDone {
             removed: vec![],
             kept: vec![],
         });
-        assert_eq!(changes, vec![LabChange::Reset]);
+        assert_eq!(v.busy, Some(Busy::Reset));
+        let error = Some("cleanup: listing failed".to_string());
+        let changes = v.at0(&RunEvent::ResetDone {
+            error: error.clone(),
+        });
+        assert_eq!(changes, vec![LabChange::Reset { error }]);
+        assert!(v.busy.is_none());
+        assert!(
+            v.log
+                .iter()
+                .any(|l| !l.ok && l.text.contains("listing failed"))
+        );
         assert_eq!(v.current_id(), Some("create"));
         v.at0(&RunEvent::Daemon {
             connected: false,

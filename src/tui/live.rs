@@ -41,6 +41,7 @@ impl Driver {
             // A lab starts only after the student's answer about what existed before it; the
             // answer goes to the run as its consent (those resources are never removed).
             Effect::StartLive {
+                session,
                 lab,
                 existing,
                 start,
@@ -51,17 +52,16 @@ impl Driver {
                 let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
                 let (ev_tx, mut ev_rx) = mpsc::unbounded_channel::<RunEvent>();
                 let app = self.tx.clone();
-                let lab_id = lab.lab.id.clone();
                 let forward = tokio::spawn(async move {
                     while let Some(ev) = ev_rx.recv().await {
-                        if app.send(for_lab(&lab_id, AppEvent::Run(ev))).is_err() {
+                        if app.send(tagged(session, AppEvent::Run(ev))).is_err() {
                             break;
                         }
                     }
                 });
                 self.tasks.push(forward.abort_handle());
-                let lab_id_of_job = lab.lab.id.clone();
                 let job = LiveJob {
+                    session,
                     lab: *lab,
                     consent: match existing {
                         ExistingResources::UseThem => Consent::Given,
@@ -78,14 +78,13 @@ impl Driver {
                 self.tasks.push(live.abort_handle());
                 // A bug in the live task must not take the screen down: say so on the status line.
                 let app = self.tx.clone();
-                let lab_id = lab_id_of_job.clone();
                 let watch = tokio::spawn(async move {
                     if let Err(e) = live.await
                         && e.is_panic()
                     {
                         let why = labrunner_core::ids::panic_text(e.into_panic().as_ref());
-                        let _ = app.send(for_lab(
-                            &lab_id,
+                        let _ = app.send(tagged(
+                            session,
                             AppEvent::Live(LiveStatus::Off(format!(
                                 "live checks stopped by an internal error: {why} (reopen the lab to restart them)"
                             ))),
@@ -95,9 +94,9 @@ impl Driver {
                 self.tasks.push(watch.abort_handle());
                 self.commands = Some(cmd_tx);
             }
-            Effect::Preflight { lab } => self.preflight(*lab),
+            Effect::Preflight { session, lab } => self.preflight(session, *lab),
             Effect::StopLive => self.stop(),
-            Effect::Assist => self.send(LiveCommand::Assist),
+            Effect::Assist { step } => self.send(LiveCommand::Assist { step }),
             Effect::Reset => self.send(LiveCommand::Reset),
             Effect::Copy(_)
             | Effect::OpenTerminal { .. }
@@ -109,14 +108,14 @@ impl Driver {
 
     /// Finds which of the lab's declared resources exist, before the student is asked to
     /// open it; nothing is created.
-    fn preflight(&mut self, lab: LoadedLab) {
+    fn preflight(&mut self, session: u64, lab: LoadedLab) {
         self.stop();
         let app = self.tx.clone();
         let map = self.image_map.clone();
         let task = tokio::spawn(async move {
             let id = lab.lab.id.clone();
             let status = |s: LiveStatus| {
-                let _ = app.send(for_lab(&id, AppEvent::Live(s)));
+                let _ = app.send(tagged(session, AppEvent::Live(s)));
             };
             loop {
                 let engine = match DockerEngine::connect().await {
@@ -131,7 +130,7 @@ impl Driver {
                 let mut run = LabRun::new(&engine, &lab.lab, workdir, map.clone());
                 match run.preflight().await {
                     Ok(resources) => {
-                        let _ = app.send(for_lab(&id, AppEvent::Preflight { resources }));
+                        let _ = app.send(tagged(session, AppEvent::Preflight { resources }));
                         return;
                     }
                     Err(e) => {
@@ -159,14 +158,15 @@ impl Driver {
     }
 }
 
-fn for_lab(lab: &str, event: AppEvent) -> AppEvent {
+fn tagged(session: u64, event: AppEvent) -> AppEvent {
     AppEvent::ForLab {
-        lab: lab.to_string(),
+        session,
         event: Box::new(event),
     }
 }
 
 struct LiveJob {
+    session: u64,
     lab: LoadedLab,
     /// "Yes, use my existing resources", or nothing pre-existing to agree to.
     consent: Consent,
@@ -190,7 +190,7 @@ fn one_line(e: &impl std::fmt::Display) -> String {
 impl LiveJob {
     async fn run(self, commands: mpsc::UnboundedReceiver<LiveCommand>) {
         let status = |s: LiveStatus| {
-            let _ = self.app.send(for_lab(&self.lab.lab.id, AppEvent::Live(s)));
+            let _ = self.app.send(tagged(self.session, AppEvent::Live(s)));
         };
         status(LiveStatus::Connecting);
         // The student may need the folder before the daemon answers (files come once it does).
@@ -209,13 +209,13 @@ impl LiveJob {
         let mut run = LabRun::new(&engine, lab, workdir, self.image_map.clone())
             .with_events(self.events.clone());
         run.consent = self.consent;
-        // Pulls of missing images report progress lines; show them on the status line.
-        let (pull_tx, mut pull_rx) = mpsc::unbounded_channel::<String>();
+        // Pulls of missing images report their progress; show it on the status line.
+        let (pull_tx, mut pull_rx) = mpsc::unbounded_channel();
         run.pull_progress = Some(pull_tx);
-        let (app, lab_id) = (self.app.clone(), lab.id.clone());
+        let (app, session) = (self.app.clone(), self.session);
         tokio::spawn(async move {
-            while let Some(line) = pull_rx.recv().await {
-                if app.send(for_lab(&lab_id, AppEvent::Pull(line))).is_err() {
+            while let Some(progress) = pull_rx.recv().await {
+                if app.send(tagged(session, AppEvent::Pull(progress))).is_err() {
                     break;
                 }
             }

@@ -14,16 +14,21 @@ use crate::check::Cause;
 use crate::check::probes::own_exec_prefixes;
 use crate::credit::Credit;
 use crate::engine::DaemonEvent;
+use crate::lab::Step;
 use crate::runner::{LABEL_ROLE, LabRun, RunEvent, SETTLE_WINDOW};
 
 /// What the user asks of the live loop.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum LiveCommand {
-    /// Run the current step's reference solution ("run it for me").
-    Assist,
+    /// Run this step's reference solution ("run it for me"), if it is still the current step.
+    /// Ends with [`RunEvent::AssistDone`].
+    Assist {
+        step: String,
+    },
     /// Evaluate the current step now.
     Recheck,
     /// Remove what the lab created (never pre-existing resources) and start again at step 0.
+    /// Ends with [`RunEvent::ResetDone`].
     Reset,
     /// Make this step (index) the current one, as if the lab were resumed there: the steps
     /// before it count as done, the ones after it are credited in order again.
@@ -144,23 +149,19 @@ async fn watch(
                     }
                     evaluate_now = true;
                 }
-                Some(LiveCommand::Assist) => {
-                    if let Some(step) = steps.get(current) {
-                        run.run_solution(step).await;
-                        run.evaluate_settled(step, SETTLE_WINDOW).await;
-                        evaluate_now = true;
-                    }
+                Some(LiveCommand::Assist { step }) => {
+                    evaluate_now = true;
+                    run.emit(assist(run, steps.get(current), step).await);
                 }
                 Some(LiveCommand::Reset) => {
-                    let _ = run.cleanup().await;
-                    let _ = run.prepare_workdir();
-                    let _ = run.setup().await;
+                    let error = reset(run).await;
                     credit = fresh();
                     current = credit.pending().unwrap_or(steps.len());
                     if let Some(step) = steps.first() {
                         run.open_step(step);
                     }
                     evaluate_now = true;
+                    run.emit(RunEvent::ResetDone { error });
                 }
             },
             event = events.next() => match event {
@@ -195,6 +196,43 @@ async fn watch(
             _ = tokio::time::sleep(config.fallback) => evaluate_now = true,
         }
     }
+}
+
+/// Runs the solution of `asked` if it is the `current` step; the event that ends the assist.
+async fn assist(run: &LabRun<'_>, current: Option<&Step>, asked: String) -> RunEvent {
+    let Some(step) = current.filter(|s| s.id == asked) else {
+        let now = current.map_or("the lab is complete".to_string(), |s| {
+            format!("the current step is {}", s.id)
+        });
+        return RunEvent::AssistDone {
+            error: Some(format!("step {asked} is done already; {now}")),
+            step: asked,
+            failures: Vec::new(),
+        };
+    };
+    let failures = run
+        .run_solution(step)
+        .await
+        .into_iter()
+        .map(|(command, error)| format!("{command}: {error}"))
+        .collect();
+    run.evaluate_settled(step, SETTLE_WINDOW).await;
+    RunEvent::AssistDone {
+        step: asked,
+        failures,
+        error: None,
+    }
+}
+
+/// Cleans up, prepares the folder and runs setup again; the first thing that went wrong.
+async fn reset(run: &LabRun<'_>) -> Option<String> {
+    let cleanup = run.cleanup().await.err().map(|e| format!("cleanup: {e}"));
+    let folder = run
+        .prepare_workdir()
+        .err()
+        .map(|e| format!("lab folder {}: {e}", run.workdir.display()));
+    let setup = run.setup().await.err();
+    cleanup.or(folder).or(setup)
 }
 
 #[cfg(test)]

@@ -18,7 +18,9 @@ use crate::check::probes::own_exec_prefixes;
 use crate::check::{self, CheckEnv, CheckOutcome, Verdict};
 pub use crate::command::ResourceKind;
 use crate::command::{self, Action};
-use crate::engine::{ApplyContext, Engine, EngineError, LABEL_LAB, LABEL_MANAGED, LABEL_RUN};
+use crate::engine::{
+    ApplyContext, Engine, EngineError, LABEL_LAB, LABEL_MANAGED, LABEL_RUN, PullProgress,
+};
 use crate::images::ImageMap;
 use crate::lab::{Command, Lab, Step};
 pub use crate::lab::{Resource, declared};
@@ -56,6 +58,19 @@ pub enum RunEvent {
     CleanupDone {
         removed: Vec<String>,
         kept: Vec<String>,
+    },
+    /// "Run it for me" of `step` is over. Each command reported itself as an
+    /// [`RunEvent::ActionRan`]; `failures` are those that went wrong (`command: error`).
+    /// `error` says why nothing ran (the step was no longer the current one).
+    AssistDone {
+        step: String,
+        failures: Vec<String>,
+        error: Option<String>,
+    },
+    /// A reset is over: what the lab created is gone, its folder and setup are fresh, and the
+    /// lab is at its first step again. `error` is what went wrong on the way, if anything.
+    ResetDone {
+        error: Option<String>,
     },
     /// The daemon went away (`connected: false`) or came back.
     Daemon {
@@ -124,7 +139,7 @@ pub struct LabRun<'a> {
     pub pids_limit: Option<i64>,
     pub command_timeout: Option<Duration>,
     /// Where progress of image pulls goes (a missing image is pulled when a command needs it).
-    pub pull_progress: Option<UnboundedSender<String>>,
+    pub pull_progress: Option<UnboundedSender<PullProgress>>,
     events: Option<UnboundedSender<RunEvent>>,
 }
 
@@ -267,11 +282,9 @@ impl<'a> LabRun<'a> {
             Action::Rm { names, .. } => return existed(Container, names).and_then(never),
             Action::NetworkRm { names, .. } => return existed(Network, names).and_then(never),
             Action::VolumeRm { names, .. } => return existed(Volume, names).and_then(never),
-            Action::NetworkPrune { .. } | Action::VolumePrune { .. } => {
-                return Some(
-                    "not run: a prune removes resources labrunner did not create".to_string(),
-                );
-            }
+            // The engine narrows every prune to what carries the run's label: what existed
+            // before the run carries none, so a prune cannot remove it.
+            Action::NetworkPrune { .. } | Action::VolumePrune { .. } => return None,
             _ => {}
         }
         if self.consent == Consent::Given {

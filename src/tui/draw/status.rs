@@ -1,15 +1,22 @@
 //! The status line: the latest notice, else what the live checks are doing.
 
+use labrunner_core::engine::PullProgress;
 use ratatui::Frame;
-use ratatui::layout::Rect;
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::Paragraph;
+use ratatui::widgets::{LineGauge, Paragraph};
 
 use super::theme;
 use crate::tui::app::{App, Level, Mode, ProgressKeeper};
 use crate::tui::lab_view::LiveStatus;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
+    if app.notice.is_none()
+        && app.mode == Mode::Lab
+        && let Some(pull) = app.lab.as_ref().and_then(|l| l.pull.as_ref())
+    {
+        return draw_pull(frame, area, pull);
+    }
     let line = if let Some(n) = &app.notice {
         let style = match n.level {
             Level::Info => theme::ok(),
@@ -17,16 +24,6 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             Level::Error => theme::bad(),
         };
         Line::from(Span::styled(format!(" {}", n.text), style))
-    } else if let (Mode::Lab, Some(pull)) =
-        (app.mode, app.lab.as_ref().and_then(|l| l.pull.as_ref()))
-    {
-        let mut spans = vec![Span::styled(format!(" ⇣ {pull}"), theme::warn())];
-        if let Some((done, total)) = pull_bytes(pull) {
-            let pct = (done.saturating_mul(100) / total.max(1)).min(100) as usize;
-            let bar = format!("{}{}", "█".repeat(pct / 10), "░".repeat(10 - pct / 10));
-            spans.push(Span::styled(format!("  {bar} {pct}%"), theme::ok()));
-        }
-        Line::from(spans)
     } else if let (Mode::Lab, Some(lab)) = (app.mode, &app.lab) {
         let (text, style) = match (&lab.busy, &lab.live) {
             (Some(busy), _) => (format!(" ⧗ {}…", busy.describe()), theme::warn()),
@@ -56,25 +53,22 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
-/// `current/total bytes` in a pull progress line.
-pub fn pull_bytes(line: &str) -> Option<(u64, u64)> {
-    let before = line.strip_suffix(" bytes")?;
-    let pair = before.rsplit(' ').next()?;
-    let (done, total) = pair.split_once('/')?;
-    Some((done.parse().ok()?, total.parse().ok()?))
+/// What is being pulled, and a gauge of its bytes when the daemon gives them.
+fn draw_pull(frame: &mut Frame, area: Rect, pull: &PullProgress) {
+    let text = Paragraph::new(Span::styled(format!(" ⇣ {pull}"), theme::warn()));
+    let Some(percent) = pull.percent() else {
+        return frame.render_widget(text, area);
+    };
+    let [text_area, gauge_area] =
+        Layout::horizontal([Constraint::Min(0), Constraint::Length(GAUGE_WIDTH)]).areas(area);
+    frame.render_widget(text, text_area);
+    let gauge = LineGauge::default()
+        .ratio(f64::from(percent) / 100.0)
+        .filled_symbol("█")
+        .unfilled_symbol("░")
+        .filled_style(theme::ok())
+        .label(format!("{percent:>3}%"));
+    frame.render_widget(gauge, gauge_area);
 }
 
-#[cfg(test)]
-mod tests {
-    use super::pull_bytes;
-
-    #[test]
-    fn pull_lines_give_their_byte_counts() {
-        assert_eq!(
-            pull_bytes("pulling alpine:latest: Downloading 1234/5678 bytes"),
-            Some((1234, 5678))
-        );
-        assert_eq!(pull_bytes("pulling alpine:latest: Pull complete"), None);
-        assert_eq!(pull_bytes("pulling x: a/b bytes"), None);
-    }
-}
+const GAUGE_WIDTH: u16 = 24;

@@ -93,10 +93,39 @@ pub struct ApplyContext {
     /// Resolver options that go with `dns` (`timeout:1`, `attempts:1`): a failed lookup answers
     /// in a second instead of ten.
     pub dns_options: Option<Vec<String>>,
-    /// Where image pull progress lines go.
-    pub progress: Option<tokio::sync::mpsc::UnboundedSender<String>>,
+    /// Where image pull progress goes.
+    pub progress: Option<tokio::sync::mpsc::UnboundedSender<PullProgress>>,
     /// Called around every creation and start of a container with bind mounts (replay).
     pub start_guard: Option<std::sync::Arc<dyn StartGuard>>,
+}
+
+/// One report of an image pull in progress, as the daemon gives it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PullProgress {
+    /// The image being pulled (`alpine:latest`).
+    pub image: String,
+    /// The daemon's status text (`Downloading`, `Pull complete`, ...).
+    pub status: String,
+    /// Bytes done and in total, when the daemon says.
+    pub bytes: Option<(u64, u64)>,
+}
+
+impl PullProgress {
+    /// Percent done (0..=100), when the byte counts are known.
+    pub fn percent(&self) -> Option<u16> {
+        self.bytes
+            .map(|(done, total)| (done.saturating_mul(100) / total.max(1)).min(100) as u16)
+    }
+}
+
+impl std::fmt::Display for PullProgress {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "pulling {}: {}", self.image, self.status)?;
+        if let Some((done, total)) = self.bytes {
+            write!(f, " {done}/{total} bytes")?;
+        }
+        Ok(())
+    }
 }
 
 /// Guards the moment the daemon resolves bind-mount sources. The daemon follows a source path

@@ -279,3 +279,136 @@ async fn a_lost_daemon_is_reported_and_its_return_re_checks_the_step() {
         "the event stream was opened again"
     );
 }
+
+fn assist_done(e: &RunEvent) -> bool {
+    matches!(e, RunEvent::AssistDone { .. })
+}
+
+#[tokio::test(start_paused = true)]
+async fn run_it_for_me_runs_the_asked_step_and_says_when_it_is_over() {
+    let h = Harness::new();
+    let (run, mut rx) = h.run();
+    let h = &h;
+    live_with(&run, 0, |tx| async move {
+        next(&mut rx, round_of("network", 1)).await;
+        tx.send(LiveCommand::Assist {
+            step: "network".into(),
+        })
+        .expect("the loop listens");
+        let over = next(&mut rx, assist_done).await;
+        assert_eq!(
+            over,
+            RunEvent::AssistDone {
+                step: "network".into(),
+                failures: Vec::new(),
+                error: None
+            }
+        );
+        next(&mut rx, done("network")).await;
+        // A solution command that fails is named in the completion event.
+        h.fake.fail(
+            crate::engine::fake::Fault::Apply("store".into()),
+            crate::engine::EngineError::Daemon {
+                status: 500,
+                message: "disk full".into(),
+            },
+        );
+        next(&mut rx, round_of("file", 1)).await;
+        tx.send(LiveCommand::Assist {
+            step: "file".into(),
+        })
+        .expect("the loop listens");
+        match next(&mut rx, assist_done).await {
+            RunEvent::AssistDone {
+                step,
+                failures,
+                error: None,
+            } => {
+                assert_eq!(step, "file");
+                assert_eq!(failures.len(), 1, "{failures:?}");
+                assert!(failures[0].contains("disk full"), "{failures:?}");
+            }
+            other => panic!("{other:?}"),
+        }
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn run_it_for_me_asked_for_a_step_just_done_runs_nothing() {
+    let h = Harness::new();
+    let (run, mut rx) = h.run();
+    let h = &h;
+    let current = live_with(&run, 0, |tx| async move {
+        next(&mut rx, round_of("network", 1)).await;
+        // The student's own command completes the step, and the assist asked for it arrives
+        // after the loop has moved on: the next step's solution must not run in its place.
+        h.student("docker network create net").await;
+        next(&mut rx, done("network")).await;
+        tx.send(LiveCommand::Assist {
+            step: "network".into(),
+        })
+        .expect("the loop listens");
+        match next(&mut rx, assist_done).await {
+            RunEvent::AssistDone {
+                step,
+                failures,
+                error: Some(why),
+            } => {
+                assert_eq!(step, "network");
+                assert!(failures.is_empty());
+                assert!(why.contains("current step is file"), "{why}");
+            }
+            other => panic!("{other:?}"),
+        }
+    })
+    .await;
+    assert_eq!(current, 1);
+    assert!(
+        !h.fake.existing().iter().any(|r| r.contains("store")),
+        "the file step's solution did not run: {:?}",
+        h.fake.existing()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_reset_ends_with_its_outcome_even_when_cleanup_fails() {
+    let h = Harness::new();
+    let (run, mut rx) = h.run();
+    let h = &h;
+    live_with(&run, 0, |tx| async move {
+        h.student("docker network create net").await;
+        next(&mut rx, done("network")).await;
+        tx.send(LiveCommand::Reset).expect("the loop listens");
+        assert_eq!(
+            next(&mut rx, |e| matches!(e, RunEvent::ResetDone { .. })).await,
+            RunEvent::ResetDone { error: None }
+        );
+        assert!(
+            h.fake.existing().is_empty(),
+            "the reset removed what the lab made: {:?}",
+            h.fake.existing()
+        );
+
+        // Listing what the run labelled fails: the reset still ends, with the daemon's error,
+        // and the loop goes on at the first step.
+        h.fake.fail(
+            crate::engine::fake::Fault::Labelled,
+            crate::engine::EngineError::Daemon {
+                status: 500,
+                message: "listing failed".into(),
+            },
+        );
+        tx.send(LiveCommand::Reset).expect("the loop listens");
+        match next(&mut rx, |e| matches!(e, RunEvent::ResetDone { .. })).await {
+            RunEvent::ResetDone { error: Some(why) } => {
+                assert!(why.contains("listing failed"), "{why}")
+            }
+            other => panic!("{other:?}"),
+        }
+        h.fake.heal(&crate::engine::fake::Fault::Labelled);
+        h.student("docker network create net").await;
+        next(&mut rx, done("network")).await;
+    })
+    .await;
+}

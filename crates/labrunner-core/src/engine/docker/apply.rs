@@ -24,7 +24,8 @@ use super::{DockerEngine, FOREGROUND_TIMEOUT};
 use crate::command::output::{render_inspect, render_network_ls, render_ports, render_volume_ls};
 use crate::command::{Action, ContainerSpec, ExecSpec, MountKind, NetworkCreate};
 use crate::engine::{
-    ActionOutput, ApplyContext, CALL_TIMEOUT, Engine, EngineError, ExecOutput, LABEL_LAB, LABEL_RUN,
+    ActionOutput, ApplyContext, CALL_TIMEOUT, Engine, EngineError, ExecOutput, LABEL_LAB,
+    LABEL_RUN, PullProgress,
 };
 
 impl DockerEngine {
@@ -321,14 +322,14 @@ impl DockerEngine {
                 None => break,
                 Some(Ok(info)) => {
                     if let Some(tx) = &ctx.progress {
-                        let detail = match info.progress_detail.and_then(|p| p.current.zip(p.total))
-                        {
-                            Some((cur, total)) => {
-                                format!("{} {cur}/{total} bytes", info.status.unwrap_or_default())
-                            }
-                            None => info.status.unwrap_or_default(),
-                        };
-                        let _ = tx.send(format!("pulling {image}: {detail}"));
+                        let _ = tx.send(PullProgress {
+                            image: image.to_string(),
+                            status: info.status.unwrap_or_default(),
+                            bytes: info
+                                .progress_detail
+                                .and_then(|p| p.current.zip(p.total))
+                                .map(|(done, total)| (done.max(0) as u64, total.max(0) as u64)),
+                        });
                     }
                 }
                 Some(Err(e)) => {
