@@ -32,7 +32,7 @@ use crate::namespace::{Namespace, NamespacedEngine};
 use crate::report::{
     CheckReport, CommandOutcome, CommandRecord, GradeReport, Refusal, Status, StepReport,
 };
-use crate::runner::{LabRun, SETTLE_WINDOW};
+use crate::runner::LabRun;
 use crate::sandbox::SandboxGuard;
 use crate::submission::{Limits, Policy, SubmittedCommand};
 
@@ -431,7 +431,7 @@ impl Grader<'_, '_> {
         let run = self.run;
         while let Some(i) = progress.credit.pending() {
             let step = &run.lab.steps[i];
-            run.evaluate_settled(step, SETTLE_WINDOW).await;
+            run.evaluate_settled(step).await;
             if self.credit_pending(progress, None).await.is_empty() {
                 break;
             }

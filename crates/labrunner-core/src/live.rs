@@ -1,21 +1,25 @@
 //! Live mode: while the student works in their own terminal, the current step's checks re-run
-//! whenever the daemon reports a relevant event (debounced), and on a slow periodic fallback for
-//! conditions no event reveals. When every check of the step passes, the next step opens.
+//! at once on the first relevant event the daemon reports, once more for the rest of a burst
+//! (the events that arrived meanwhile), briefly again while a failing check may still trail the
+//! change ([`crate::check::lag`]), and on a slow periodic fallback. When every check of the step
+//! passes, the next step opens.
 //!
 //! The TUI and `labrunner watch` drive this loop; it reports through the run's [`RunEvent`]s.
 
 use std::collections::HashSet;
 use std::time::Duration;
 
-use futures_util::StreamExt;
+use futures_util::stream::BoxStream;
+use futures_util::{FutureExt, StreamExt};
 use tokio::sync::mpsc::UnboundedReceiver;
+use tokio::time::{Instant, sleep_until};
 
-use crate::check::Cause;
 use crate::check::probes::own_exec_prefixes;
+use crate::check::{Cause, lag};
 use crate::credit::Credit;
-use crate::engine::DaemonEvent;
+use crate::engine::{DaemonEvent, EngineError};
 use crate::lab::Step;
-use crate::runner::{LABEL_ROLE, LabRun, RunEvent, SETTLE_WINDOW};
+use crate::runner::{LABEL_ROLE, LabRun, RunEvent, settle_wait};
 
 /// What the user asks of the live loop.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,8 +42,6 @@ pub enum LiveCommand {
 
 #[derive(Debug, Clone)]
 pub struct LiveConfig {
-    /// Quiet time after an event before checks run (events come in bursts).
-    pub debounce: Duration,
     /// Re-run checks this often even without events.
     pub fallback: Duration,
 }
@@ -47,7 +49,6 @@ pub struct LiveConfig {
 impl Default for LiveConfig {
     fn default() -> Self {
         LiveConfig {
-            debounce: Duration::from_millis(60),
             fallback: Duration::from_secs(5),
         }
     }
@@ -87,6 +88,61 @@ pub async fn run(
         .await
 }
 
+/// Where the loop stands: the credit so far and the step it waits on.
+struct Position {
+    credit: Credit,
+    current: usize,
+}
+
+impl Position {
+    /// Steps from `start` on are open; the ones before it count as done.
+    fn at(run: &LabRun<'_>, start: usize) -> Self {
+        let steps = &run.lab.steps;
+        let credit = Credit::new(vec![Vec::new(); steps.len()]).resumed(start);
+        let current = credit.pending().unwrap_or(steps.len());
+        if let Some(step) = steps.get(current) {
+            run.open_step(step);
+        }
+        Position { credit, current }
+    }
+}
+
+/// What the daemon's event stream brought.
+enum Events {
+    /// Nothing that can change a check's answer.
+    Irrelevant,
+    /// At least one relevant event, the latest at this time (the daemon's clock, ns).
+    Relevant {
+        latest_ns: i64,
+    },
+    Lost,
+}
+
+/// Take `first` and every event already waiting behind it: a burst is answered by one round.
+fn take_burst(
+    first: Option<Result<DaemonEvent, EngineError>>,
+    events: &mut BoxStream<'static, Result<DaemonEvent, EngineError>>,
+    own: &HashSet<String>,
+) -> Events {
+    let mut seen = Events::Irrelevant;
+    let mut next = Some(first);
+    while let Some(event) = next {
+        match event {
+            Some(Ok(e)) if is_relevant(&e, own) => {
+                let latest_ns = match seen {
+                    Events::Relevant { latest_ns } => latest_ns.max(e.time_ns),
+                    _ => e.time_ns,
+                };
+                seen = Events::Relevant { latest_ns };
+            }
+            Some(Ok(_)) => {}
+            Some(Err(_)) | None => return Events::Lost,
+        }
+        next = events.next().now_or_never();
+    }
+    seen
+}
+
 async fn watch(
     run: &LabRun<'_>,
     start: usize,
@@ -94,106 +150,111 @@ async fn watch(
     config: LiveConfig,
 ) -> usize {
     let steps = &run.lab.steps;
-    let fresh = || Credit::new(vec![Vec::new(); steps.len()]);
-    let mut credit = fresh().resumed(start);
-    let mut current = credit.pending().unwrap_or(steps.len());
+    let mut at = Position::at(run, start);
     let mut connected = true;
     let mut events = run.engine.events();
     let mut evaluate_now = true;
-    if let Some(step) = steps.get(current) {
-        run.open_step(step);
-    }
+    // When the change being answered happened, and until when a failing check may still trail.
+    let mut changed = Instant::now();
+    let mut retry: Option<Instant> = None;
     loop {
-        if evaluate_now && current < steps.len() {
+        if evaluate_now && at.current < steps.len() {
             evaluate_now = false;
-            let step = &steps[current];
+            retry = None;
+            let step = &steps[at.current];
             let outcomes = run.evaluate(step).await;
-            let daemon_gone = outcomes
-                .iter()
-                .any(|o| o.verdict.cause().is_some_and(Cause::is_connection));
-            if daemon_gone && connected {
+            if connected
+                && outcomes
+                    .iter()
+                    .any(|o| o.verdict.cause().is_some_and(Cause::is_connection))
+            {
                 connected = false;
-                run.emit(RunEvent::Daemon {
-                    connected: false,
-                    message: "the Docker daemon does not answer; waiting for it to come back"
-                        .into(),
-                });
+                run.emit(daemon(
+                    false,
+                    "the Docker daemon does not answer; waiting for it to come back",
+                ));
             }
             let passed: Vec<bool> = outcomes.iter().map(|o| o.verdict.passed()).collect();
-            if credit.offer(current, &passed) {
+            if at.credit.offer(at.current, &passed) {
                 run.emit(RunEvent::StepDone {
                     step: step.id.clone(),
                     passed: true,
                 });
-                current = credit.pending().unwrap_or(steps.len());
-                if let Some(next) = steps.get(current) {
+                at.current = at.credit.pending().unwrap_or(steps.len());
+                if let Some(next) = steps.get(at.current) {
                     run.open_step(next);
                     evaluate_now = true;
                 }
                 continue;
             }
+            retry =
+                settle_wait(step, &outcomes, changed.elapsed()).map(|wait| Instant::now() + wait);
         }
         let own = steps
-            .get(current)
+            .get(at.current)
             .map(own_exec_prefixes)
             .unwrap_or_default();
         tokio::select! {
-            command = commands.recv() => match command {
-                None | Some(LiveCommand::Quit) => return current,
-                Some(LiveCommand::Recheck) => evaluate_now = true,
-                Some(LiveCommand::Goto(i)) => {
-                    credit = fresh().resumed(i);
-                    current = credit.pending().unwrap_or(steps.len());
-                    if let Some(step) = steps.get(current) {
-                        run.open_step(step);
-                    }
-                    evaluate_now = true;
-                }
-                Some(LiveCommand::Assist { step }) => {
-                    evaluate_now = true;
-                    run.emit(assist(run, steps.get(current), step).await);
-                }
-                Some(LiveCommand::Reset) => {
-                    let error = reset(run).await;
-                    credit = fresh();
-                    current = credit.pending().unwrap_or(steps.len());
-                    if let Some(step) = steps.first() {
-                        run.open_step(step);
-                    }
-                    evaluate_now = true;
-                    run.emit(RunEvent::ResetDone { error });
-                }
-            },
-            event = events.next() => match event {
-                Some(Ok(e)) => {
+            command = commands.recv() => {
+                let Some(command) = command.filter(|c| *c != LiveCommand::Quit) else {
+                    return at.current;
+                };
+                obey(run, &mut at, command).await;
+                changed = Instant::now();
+                evaluate_now = true;
+            }
+            event = events.next() => match take_burst(event, &mut events, &own) {
+                Events::Irrelevant => {}
+                Events::Relevant { latest_ns } => {
                     if !connected {
                         connected = true;
-                        run.emit(RunEvent::Daemon { connected: true, message: "the Docker daemon is back".into() });
+                        run.emit(daemon(true, "the Docker daemon is back"));
                     }
-                    if is_relevant(&e, &own) {
-                        // Let the burst of events that one CLI command causes settle.
-                        tokio::time::sleep(config.debounce).await;
-                        evaluate_now = true;
-                    }
+                    // Event-based checks read the record, which follows its own stream.
+                    run.recorder.caught_up(latest_ns, lag::EVENT_DELIVERY).await;
+                    changed = Instant::now();
+                    evaluate_now = true;
                 }
-                Some(Err(_)) | None => {
+                Events::Lost => {
                     if connected {
                         connected = false;
-                        run.emit(RunEvent::Daemon {
-                            connected: false,
-                            message: "lost the Docker daemon's event stream; reconnecting".into(),
-                        });
+                        run.emit(daemon(false, "lost the Docker daemon's event stream; reconnecting"));
                     }
                     tokio::time::sleep(Duration::from_secs(1)).await;
                     if run.engine.version().await.is_ok() {
                         events = run.engine.events();
                         connected = true;
-                        run.emit(RunEvent::Daemon { connected: true, message: "reconnected to the Docker daemon".into() });
+                        run.emit(daemon(true, "reconnected to the Docker daemon"));
                         evaluate_now = true;
                     }
                 }
             },
-            _ = tokio::time::sleep(config.fallback) => evaluate_now = true,
+            () = sleep_until(retry.unwrap_or_else(Instant::now)), if retry.is_some() => evaluate_now = true,
+            () = tokio::time::sleep(config.fallback) => evaluate_now = true,
+        }
+    }
+}
+
+fn daemon(connected: bool, message: &str) -> RunEvent {
+    RunEvent::Daemon {
+        connected,
+        message: message.into(),
+    }
+}
+
+/// Carry out one of the user's commands (other than quitting).
+async fn obey(run: &LabRun<'_>, at: &mut Position, command: LiveCommand) {
+    let steps = &run.lab.steps;
+    match command {
+        LiveCommand::Quit | LiveCommand::Recheck => {}
+        LiveCommand::Goto(i) => *at = Position::at(run, i),
+        LiveCommand::Assist { step } => {
+            run.emit(assist(run, steps.get(at.current), step).await);
+        }
+        LiveCommand::Reset => {
+            let error = reset(run).await;
+            *at = Position::at(run, 0);
+            run.emit(RunEvent::ResetDone { error });
         }
     }
 }
@@ -216,7 +277,7 @@ async fn assist(run: &LabRun<'_>, current: Option<&Step>, asked: String) -> RunE
         .into_iter()
         .map(|(command, error)| format!("{command}: {error}"))
         .collect();
-    run.evaluate_settled(step, SETTLE_WINDOW).await;
+    run.evaluate_settled(step).await;
     RunEvent::AssistDone {
         step: asked,
         failures,

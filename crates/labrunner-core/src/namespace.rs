@@ -15,7 +15,7 @@ use crate::command::is_builtin_network;
 use crate::command::{Action, ResourceKind};
 use crate::engine::{
     ActionOutput, ApplyContext, ContainerInfo, DaemonEvent, Engine, EngineError, ExecOutput,
-    LABEL_LAB, LABEL_MANAGED, LABEL_RUN, NetworkInfo, Resources, VolumeInfo,
+    LABEL_LAB, LABEL_MANAGED, LABEL_RUN, NetworkInfo, Resources, VolumeFile, VolumeInfo,
 };
 use crate::lab::{Check, Lab, MountType};
 
@@ -283,17 +283,14 @@ impl Engine for NamespacedEngine<'_> {
     ) -> Result<ExecOutput, EngineError> {
         self.inner.exec(container, command, timeout).await
     }
-    async fn run_helper(
+    async fn volume_file(
         &self,
         image: &str,
         volume: &str,
-        command: &[String],
+        path: &str,
         labels: &BTreeMap<String, String>,
-        timeout: Duration,
-    ) -> Result<ExecOutput, EngineError> {
-        self.inner
-            .run_helper(image, volume, command, labels, timeout)
-            .await
+    ) -> Result<VolumeFile, EngineError> {
+        self.inner.volume_file(image, volume, path, labels).await
     }
     async fn exec_commands_since(
         &self,

@@ -118,6 +118,8 @@ struct Log {
 #[derive(Debug, Clone, Default)]
 pub struct Recorder {
     log: Arc<Mutex<Log>>,
+    /// Woken whenever an event is taken into the record.
+    recorded: Arc<tokio::sync::Notify>,
 }
 
 /// The current time in nanoseconds since the Unix epoch.
@@ -155,6 +157,24 @@ impl Recorder {
         self.lock().following
     }
 
+    /// Wait until the record holds the daemon's events up to `time_ns` (one seen on another
+    /// stream), at most `limit`; at once when the record is not following.
+    pub async fn caught_up(&self, time_ns: i64, limit: std::time::Duration) {
+        let wait = async {
+            loop {
+                let recorded = self.recorded.notified();
+                {
+                    let log = self.lock();
+                    if !log.following || log.seen_until_ns >= time_ns {
+                        return;
+                    }
+                }
+                recorded.await;
+            }
+        };
+        let _ = tokio::time::timeout(limit, wait).await;
+    }
+
     /// Times the event stream was lost while following.
     pub fn gaps(&self) -> Vec<String> {
         self.lock().gaps.clone()
@@ -188,12 +208,13 @@ impl Recorder {
     /// Take one daemon event into the record. Returns the id of a container that was just
     /// created (and must now be inspected and attached to).
     pub fn record(&self, event: &DaemonEvent) -> Option<String> {
+        let mut log = self.lock();
+        log.seen_until_ns = log.seen_until_ns.max(event.time_ns);
+        self.recorded.notify_waiters();
         if event.kind != "container" {
             return None;
         }
         let id = event.id.clone()?;
-        let mut log = self.lock();
-        log.seen_until_ns = log.seen_until_ns.max(event.time_ns);
         if event
             .attributes
             .get(LABEL_ROLE)

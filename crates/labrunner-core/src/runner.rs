@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use futures_util::future::join_all;
+use futures_util::StreamExt;
 use regex::Regex;
 use serde::Serialize;
 use tokio::sync::mpsc::UnboundedSender;
@@ -464,6 +464,7 @@ impl<'a> LabRun<'a> {
             own_execs: &self.own_execs,
             run_id: &self.run_id,
             only_run_containers: self.only_run_containers,
+            inspections: Default::default(),
         }
     }
 
@@ -474,17 +475,26 @@ impl<'a> LabRun<'a> {
         labels
     }
 
-    /// Evaluate every check of a step, concurrently, each with its time, in declaration order.
-    /// Nothing is reported on the run's channel.
+    /// Evaluate every check of a step, at most [`check::CHECK_CONCURRENCY`] at once, each with
+    /// its time, in declaration order; checks of one container share one inspect. Nothing is
+    /// reported on the run's channel.
     pub async fn evaluate_quietly(&self, step: &Step) -> Vec<(CheckOutcome, Duration)> {
         let labels = self.check_labels();
         let env = self.check_env(step, &labels);
         let env = &env;
-        let timed = step.checks.iter().map(|c| async move {
-            let started = std::time::Instant::now();
-            (check::evaluate(c, env).await, started.elapsed())
-        });
-        let verdicts = join_all(timed).await;
+        // Collected first: with a lazy iterator here the compiler cannot prove the future `Send`.
+        let timed: Vec<_> = step
+            .checks
+            .iter()
+            .map(|c| async move {
+                let started = std::time::Instant::now();
+                (check::evaluate(c, env).await, started.elapsed())
+            })
+            .collect();
+        let verdicts: Vec<_> = futures_util::stream::iter(timed)
+            .buffered(check::CHECK_CONCURRENCY)
+            .collect()
+            .await;
         step.checks
             .iter()
             .zip(verdicts)
@@ -527,18 +537,18 @@ impl<'a> LabRun<'a> {
         outcomes
     }
 
-    /// Evaluate until every check passes or `window` has passed (names resolve a moment after a
-    /// container starts; a server needs a moment to listen).
-    pub async fn evaluate_settled(&self, step: &Step, window: Duration) -> Vec<CheckOutcome> {
-        let deadline = tokio::time::Instant::now() + window;
+    /// Evaluate a step right after what should make it pass was done. A failing check is asked
+    /// again only while its answer may still trail the change ([`check::lag`]: a process writing
+    /// its file, DNS registration, a server starting to listen); one that cannot trail fails at
+    /// once.
+    pub async fn evaluate_settled(&self, step: &Step) -> Vec<CheckOutcome> {
+        let since = tokio::time::Instant::now();
         loop {
             let outcomes = self.evaluate(step).await;
-            if outcomes.iter().all(|o| o.verdict.passed())
-                || tokio::time::Instant::now() >= deadline
-            {
-                return outcomes;
+            match settle_wait(step, &outcomes, since.elapsed()) {
+                Some(wait) => tokio::time::sleep(wait).await,
+                None => return outcomes,
             }
-            tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }
 
@@ -674,8 +684,18 @@ pub struct LabTest {
     pub duration_ms: u64,
 }
 
-/// How long `test` waits for checks to settle after a solution ran.
-pub const SETTLE_WINDOW: Duration = Duration::from_secs(5);
+/// How long to wait before asking `step`'s checks again, `elapsed` after the change that
+/// should make them pass: `None` when they all pass, or when no failing one may still trail.
+pub fn settle_wait(step: &Step, outcomes: &[CheckOutcome], elapsed: Duration) -> Option<Duration> {
+    let trails = outcomes
+        .iter()
+        .filter(|o| !o.verdict.passed())
+        .filter_map(|o| step.checks.get(o.index))
+        .map(check::lag)
+        .max()?;
+    let left = trails.checked_sub(elapsed).filter(|d| !d.is_zero())?;
+    Some(left.min(check::lag::RETRY))
+}
 
 /// Prove a lab: setup, then per step fail-before / solution / pass-after; then every
 /// alternative (must pass) and mistake (must not) of every step, each from a clean state; then
@@ -731,7 +751,7 @@ async fn prove(run: &mut LabRun<'_>) -> LabTest {
             let passed_too_early: Vec<CheckOutcome> =
                 before.into_iter().filter(|o| o.verdict.passed()).collect();
             let solution_failures = run.run_solution(step).await;
-            let after = run.evaluate_settled(step, SETTLE_WINDOW).await;
+            let after = run.evaluate_settled(step).await;
             let ok = passed_too_early.is_empty()
                 && solution_failures.is_empty()
                 && after.iter().all(|o| o.verdict.passed());

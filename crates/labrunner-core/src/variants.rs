@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use crate::check::CheckOutcome;
 use crate::lab::{Command, Step};
-use crate::runner::{LabRun, SETTLE_WINDOW};
+use crate::runner::LabRun;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -137,7 +137,7 @@ async fn prove(
         }
         answers.extend(outcome.error);
     }
-    test.after = run.evaluate_settled(step, SETTLE_WINDOW).await;
+    test.after = run.evaluate_settled(step).await;
     let passed = test.after.iter().all(|o| o.verdict.passed());
     test.problem = match (kind, passed) {
         (VariantKind::Alternative, true) => None,

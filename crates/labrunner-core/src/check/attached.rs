@@ -15,7 +15,7 @@ pub(super) fn describe(a: &AttachedCheck, positive: bool) -> String {
 }
 
 pub(super) async fn observe(a: &AttachedCheck, env: &CheckEnv<'_>) -> Observed {
-    let Some(info) = env.engine.container(&a.container).await? else {
+    let Some(info) = env.container(&a.container).await? else {
         return not_holds(missing(env, Among::Containers, &a.container).await);
     };
     let endpoint = info

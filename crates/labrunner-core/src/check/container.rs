@@ -21,7 +21,7 @@ pub(super) fn describe(c: &ContainerCheck, positive: bool) -> String {
 }
 
 pub(super) async fn observe(c: &ContainerCheck, env: &CheckEnv<'_>) -> Observed {
-    let Some(info) = env.engine.container(&c.name).await? else {
+    let Some(info) = env.container(&c.name).await? else {
         let absent = c.state == ContainerState::Absent;
         let seen = if absent {
             format!("no container named {}", c.name)

@@ -16,7 +16,7 @@ pub(super) fn describe(e: &ExecCheck, positive: bool) -> String {
 }
 
 pub(super) async fn observe(e: &ExecCheck, env: &CheckEnv<'_>) -> Observed {
-    running(env.engine, &e.container).await?;
+    running(env, &e.container).await?;
     let words = shell_words::split(&e.command)
         .map_err(|err| Unknown::new(Cause::InvalidCheck, format!("could not check: {err}")))?;
     let out = exec(env, &e.container, &words).await?;

@@ -1,8 +1,10 @@
-//! `file`: a file in a volume exists (and has content), read by a fresh helper container, so
-//! it proves the data is in the volume and not in some container's layer.
+//! `file`: a file in a volume exists (and has content), read through a container that mounts the
+//! volume but never starts, so it proves the data is in the volume and not in some container's
+//! layer. The first [`VOLUME_FILE_LIMIT`](crate::engine::VOLUME_FILE_LIMIT) bytes are matched.
 
-use super::support::{Among, excerpt, first_line, missing, regex};
-use super::{CheckEnv, EXEC_TIMEOUT, Observed, holds, not_holds, observation};
+use super::support::{Among, excerpt, missing, regex};
+use super::{CheckEnv, Observed, holds, not_holds, observation};
+use crate::engine::VolumeFile;
 use crate::lab::FileCheck;
 
 pub(super) fn describe(f: &FileCheck, positive: bool) -> String {
@@ -28,39 +30,25 @@ pub(super) async fn observe(f: &FileCheck, env: &CheckEnv<'_>) -> Observed {
     if env.engine.volume(&f.volume).await?.is_none() {
         return not_holds(missing(env, Among::Volumes, &f.volume).await);
     }
-    let path = format!("/volume/{}", f.path.trim_start_matches('/'));
     let image = env.image_map.resolve(env.helper_image);
-    let out = env
+    let read = env
         .engine
-        .run_helper(
-            image,
-            &f.volume,
-            &["cat".into(), path],
-            env.labels,
-            EXEC_TIMEOUT,
-        )
+        .volume_file(image, &f.volume, &f.path, env.labels)
         .await?;
-    if out.exit_code != Some(0) {
-        return not_holds(format!(
-            "a fresh container could not read {} in {}: {}",
-            f.path,
-            f.volume,
-            first_line(&out.stderr)
-        ));
-    }
+    let (size, head) = match read {
+        VolumeFile::File { size, head } => (size, String::from_utf8_lossy(&head).into_owned()),
+        VolumeFile::Other(what) => {
+            return not_holds(format!("{} in {} is {what}, not a file", f.path, f.volume));
+        }
+        VolumeFile::Missing => {
+            return not_holds(format!("no file {} in volume {}", f.path, f.volume));
+        }
+    };
     match &f.contains {
-        None => holds(format!(
-            "a fresh container read {} ({} bytes)",
-            f.path,
-            out.stdout.len()
-        )),
+        None => holds(format!("{} is in {} ({size} bytes)", f.path, f.volume)),
         Some(pattern) => observation(
-            regex(pattern)?.is_match(&out.stdout),
-            format!(
-                "a fresh container read {}: {}",
-                f.path,
-                excerpt(&out.stdout)
-            ),
+            regex(pattern)?.is_match(&head),
+            format!("{} in {} reads: {}", f.path, f.volume, excerpt(&head)),
         ),
     }
 }

@@ -13,7 +13,7 @@ pub(super) fn describe(l: &LoopbackOnlyCheck, positive: bool) -> String {
 }
 
 pub(super) async fn observe(l: &LoopbackOnlyCheck, env: &CheckEnv<'_>) -> Observed {
-    running(env.engine, &l.container).await?;
+    running(env, &l.container).await?;
     let out = exec(env, &l.container, &probes::interfaces()).await?;
     if out.exit_code != Some(0) {
         return Err(no_tool(&out, "ls", &l.container));

@@ -26,15 +26,17 @@ mod support;
 mod user;
 mod volume;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use serde::Serialize;
+use tokio::sync::OnceCell;
 
-use crate::engine::Engine;
+use crate::engine::{ContainerInfo, Engine, EngineError};
 use crate::images::ImageMap;
-use crate::lab::{Check, CheckKind};
+use crate::lab::{Check, CheckKind, ContainerState};
 use crate::recorder::Recorder;
 
 pub use support::{excerpt, expand_pwd};
@@ -43,6 +45,49 @@ pub use support::{excerpt, expand_pwd};
 pub const CHECK_TIMEOUT: Duration = Duration::from_secs(20);
 /// Time limit for a command a check runs inside a container.
 const EXEC_TIMEOUT: Duration = Duration::from_secs(10);
+/// How many checks of one step run at once.
+pub const CHECK_CONCURRENCY: usize = 8;
+
+/// The bounded waits for what no daemon event reveals: how long after a command returned (or an
+/// event arrived) a check's answer may still trail the change, so a failing check is asked again
+/// until then. Everything else the daemon has done by the time it answers.
+pub mod lag {
+    use std::time::Duration;
+
+    /// A just-started container's process writes its files and prints its output.
+    pub const PROCESS_WRITES: Duration = Duration::from_secs(1);
+    /// The daemon's event of a command (exec, container start and end) reaches the record that
+    /// event-based checks read.
+    pub const EVENT_DELIVERY: Duration = Duration::from_secs(1);
+    /// Docker's embedded DNS answers for a container that just joined a network.
+    pub const DNS_REGISTRATION: Duration = Duration::from_secs(2);
+    /// A server in a just-started container listens on its port (behind the port proxy too).
+    pub const SERVER_LISTENS: Duration = Duration::from_secs(3);
+    /// How often a failing check is asked again while it may still trail.
+    pub const RETRY: Duration = Duration::from_millis(100);
+}
+
+/// How long `check`'s answer may trail the change that makes it hold: zero for what the daemon
+/// reports as done when it answers (networks, volumes, containers, attachments, mounts, images).
+pub fn lag(check: &Check) -> Duration {
+    match check.kind() {
+        Some(
+            CheckKind::File(_)
+            | CheckKind::HostFile(_)
+            | CheckKind::Output(_)
+            | CheckKind::Exec(_)
+            | CheckKind::CommandFails(_),
+        ) => lag::PROCESS_WRITES,
+        Some(CheckKind::Ran(_) | CheckKind::ContainerRan(_)) => lag::EVENT_DELIVERY,
+        Some(CheckKind::Resolves(_)) => lag::DNS_REGISTRATION,
+        Some(CheckKind::Reachable(_) | CheckKind::Published(_) | CheckKind::LoopbackOnly(_)) => {
+            lag::SERVER_LISTENS
+        }
+        // A container's own process ends a moment after it started.
+        Some(CheckKind::Container(c)) if c.state == ContainerState::Exited => lag::PROCESS_WRITES,
+        _ => Duration::ZERO,
+    }
+}
 
 /// What a check found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -192,6 +237,28 @@ pub struct CheckEnv<'a> {
     /// Only containers carrying this run's label count (a grading or `test`, where labrunner
     /// starts every container); otherwise unlabelled ones (the student's shell) count too.
     pub only_run_containers: bool,
+    /// The containers inspected in this round of checks: checks of one step that look at the
+    /// same container share one answer of the daemon.
+    pub inspections: Inspections,
+}
+
+/// One inspect per container per round of checks.
+#[derive(Default)]
+pub struct Inspections(Mutex<HashMap<String, Arc<OnceCell<Inspected>>>>);
+
+type Inspected = Result<Option<ContainerInfo>, EngineError>;
+
+impl CheckEnv<'_> {
+    /// The container named `name`, inspected once per round.
+    async fn container(&self, name: &str) -> Inspected {
+        let cell = {
+            let mut seen = self.inspections.0.lock().unwrap_or_else(|e| e.into_inner());
+            Arc::clone(seen.entry(name.to_string()).or_default())
+        };
+        cell.get_or_init(|| self.engine.container(name))
+            .await
+            .clone()
+    }
 }
 
 /// Whether the condition holds, and what was seen.

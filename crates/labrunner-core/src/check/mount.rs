@@ -26,7 +26,7 @@ pub(super) fn describe(m: &MountCheck, positive: bool) -> String {
 }
 
 pub(super) async fn observe(m: &MountCheck, env: &CheckEnv<'_>) -> Observed {
-    let Some(info) = env.engine.container(&m.container).await? else {
+    let Some(info) = env.container(&m.container).await? else {
         return not_holds(missing(env, Among::Containers, &m.container).await);
     };
     let kind_name = |k: Option<crate::command::MountKind>| k.map_or("other", |k| k.as_str());

@@ -18,7 +18,7 @@ pub(super) fn describe(o: &OutputCheck, positive: bool) -> String {
 
 pub(super) async fn observe(o: &OutputCheck, env: &CheckEnv<'_>) -> Observed {
     let re = regex(&o.matches)?;
-    let text = match env.engine.container(&o.container).await? {
+    let text = match env.container(&o.container).await? {
         Some(info) => env.engine.logs(&info.id, OUTPUT_LIMIT).await?,
         None => {
             let gone = env.recorder.is_following().then(|| {

@@ -36,7 +36,7 @@ pub(super) fn describe(p: &PublishedCheck, positive: bool) -> String {
 }
 
 pub(super) async fn observe(p: &PublishedCheck, env: &CheckEnv<'_>) -> Observed {
-    let Some(info) = env.engine.container(&p.container).await? else {
+    let Some(info) = env.container(&p.container).await? else {
         return not_holds(missing(env, Among::Containers, &p.container).await);
     };
     let all = render_ports(&info.ports, None);

@@ -18,7 +18,7 @@ pub(super) fn describe(r: &RanCheck, positive: bool) -> String {
 pub(super) async fn observe(r: &RanCheck, env: &CheckEnv<'_>) -> Observed {
     let re = regex(&r.command)?;
     let recorder = recorder(env)?;
-    let Some(info) = env.engine.container(&r.container).await? else {
+    let Some(info) = env.container(&r.container).await? else {
         return not_holds(missing(env, Among::Containers, &r.container).await);
     };
     let commands: Vec<String> = recorder

@@ -4,7 +4,7 @@
 use super::resolves::is_unresolved;
 use super::support::{both, exec, first_line, last_line, no_tool, running};
 use super::{Cause, CheckEnv, Observed, Unknown, holds, not_holds, probes};
-use crate::engine::{ContainerInfo, Engine};
+use crate::engine::ContainerInfo;
 use crate::lab::{Probe, ReachableCheck};
 
 pub(super) fn describe(r: &ReachableCheck, positive: bool) -> String {
@@ -22,9 +22,9 @@ pub(super) fn describe(r: &ReachableCheck, positive: bool) -> String {
 }
 
 pub(super) async fn observe(r: &ReachableCheck, env: &CheckEnv<'_>) -> Observed {
-    let from = running(env.engine, &r.from).await?;
+    let from = running(env, &r.from).await?;
     let target = if r.by_ip {
-        peer_address(env.engine, &from, &r.to).await?
+        peer_address(env, &from, &r.to).await?
     } else {
         r.to.clone()
     };
@@ -106,11 +106,11 @@ async fn tcp(env: &CheckEnv<'_>, from: &str, to: &str, port: u16) -> Observed {
 
 /// The IP address of container `peer`, preferably on a network `from` is attached to.
 async fn peer_address(
-    engine: &dyn Engine,
+    env: &CheckEnv<'_>,
     from: &ContainerInfo,
     peer: &str,
 ) -> Result<String, Unknown> {
-    let info = engine.container(peer).await?.ok_or_else(|| {
+    let info = env.container(peer).await?.ok_or_else(|| {
         Unknown::new(
             Cause::NoSuchContainer,
             format!("could not check: no container named {peer}"),

@@ -14,7 +14,7 @@ pub(super) fn describe(r: &ResolvesCheck, positive: bool) -> String {
 }
 
 pub(super) async fn observe(r: &ResolvesCheck, env: &CheckEnv<'_>) -> Observed {
-    running(env.engine, &r.from).await?;
+    running(env, &r.from).await?;
     let out = exec(env, &r.from, &probes::resolve(&r.name)).await?;
     let text = both(&out);
     if let Some(addr) = pinged_address(&text) {

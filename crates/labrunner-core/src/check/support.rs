@@ -6,7 +6,7 @@ use std::path::Path;
 use regex::Regex;
 
 use super::{Cause, CheckEnv, EXEC_TIMEOUT, Unknown};
-use crate::engine::{ContainerInfo, Engine, ExecOutput};
+use crate::engine::{ContainerInfo, ExecOutput};
 
 /// Which kind of resource a near miss is looked for among.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -105,8 +105,8 @@ pub(super) fn is_own_exec(command: &str, env: &CheckEnv<'_>) -> bool {
 pub const EXCERPT_CHARS: usize = 120;
 
 /// The container must exist and run for a command to be executed in it.
-pub(super) async fn running(engine: &dyn Engine, name: &str) -> Result<ContainerInfo, Unknown> {
-    match engine.container(name).await? {
+pub(super) async fn running(env: &CheckEnv<'_>, name: &str) -> Result<ContainerInfo, Unknown> {
+    match env.container(name).await? {
         Some(info) if info.status == "running" => Ok(info),
         Some(info) => Err(Unknown::new(
             Cause::NotRunning,

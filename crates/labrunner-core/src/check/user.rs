@@ -34,7 +34,7 @@ pub(super) fn same_user(wanted: &str, seen: &str) -> bool {
 }
 
 pub(super) async fn observe(u: &UserCheck, env: &CheckEnv<'_>) -> Observed {
-    let Some(info) = env.engine.container(&u.container).await? else {
+    let Some(info) = env.container(&u.container).await? else {
         return not_holds(missing(env, Among::Containers, &u.container).await);
     };
     let shown = if info.user.is_empty() {

@@ -18,7 +18,7 @@ use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use super::{
     ActionOutput, ApplyContext, ContainerInfo, DaemonEvent, Engine, EngineError, ExecOutput,
-    MountInfo, NetworkInfo, Resources, VolumeInfo,
+    MountInfo, NetworkInfo, Resources, VolumeFile, VolumeInfo,
 };
 use crate::command::{Action, ContainerSpec, MountKind};
 
@@ -634,35 +634,22 @@ impl Engine for FakeEngine {
         self.lock().exec(container, command)
     }
 
-    async fn run_helper(
+    async fn volume_file(
         &self,
         _image: &str,
         volume: &str,
-        command: &[String],
+        path: &str,
         _labels: &BTreeMap<String, String>,
-        _timeout: Duration,
-    ) -> Result<ExecOutput, EngineError> {
-        self.enter("run_helper").await?;
+    ) -> Result<VolumeFile, EngineError> {
+        self.enter("volume_file").await?;
         let s = self.lock();
-        let path = match command {
-            [cat, path] if cat == "cat" => path.trim_start_matches("/volume/").to_string(),
-            _ => {
-                return Err(EngineError::Other(format!(
-                    "the fake engine's helper only runs `cat`, not {command:?}"
-                )));
-            }
-        };
-        Ok(match s.files.get(&(volume.to_string(), path.clone())) {
-            Some(content) => ExecOutput {
-                exit_code: Some(0),
-                stdout: content.clone(),
-                stderr: String::new(),
+        let key = (volume.to_string(), path.trim_start_matches('/').to_string());
+        Ok(match s.files.get(&key) {
+            Some(content) => VolumeFile::File {
+                size: content.len() as u64,
+                head: content.clone().into_bytes(),
             },
-            None => ExecOutput {
-                exit_code: Some(1),
-                stdout: String::new(),
-                stderr: format!("cat: can't open '/volume/{path}': No such file or directory"),
-            },
+            None => VolumeFile::Missing,
         })
     }
 

@@ -25,6 +25,59 @@ pub const LABEL_RUN: &str = "io.labrunner.run";
 /// Default time limit for one daemon call.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The most of a file in a volume that is read (its size is known whatever it is).
+pub const VOLUME_FILE_LIMIT: usize = 1 << 20;
+
+/// What is at a path in a volume.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum VolumeFile {
+    /// A regular file: its size in bytes and its first bytes, at most [`VOLUME_FILE_LIMIT`].
+    File {
+        size: u64,
+        head: Vec<u8>,
+    },
+    /// Something else: what it is ("a folder", "a symbolic link to x").
+    Other(String),
+    Missing,
+}
+
+impl VolumeFile {
+    /// The first entry of a tar archive (what the daemon's archive endpoint sends): a file,
+    /// or what else it is. The archive may be cut short after the file's first bytes.
+    pub fn from_tar(tar: &[u8]) -> Result<VolumeFile, String> {
+        use std::io::Read;
+        let mut archive = tar::Archive::new(tar);
+        let mut entries = archive.entries().map_err(|e| e.to_string())?;
+        let Some(entry) = entries.next() else {
+            return Err("the daemon sent an empty archive".into());
+        };
+        let mut entry = entry.map_err(|e| format!("the daemon sent an unreadable archive: {e}"))?;
+        let kind = entry.header().entry_type();
+        if kind.is_symlink() || kind.is_hard_link() {
+            let target = entry
+                .link_name()
+                .ok()
+                .flatten()
+                .map(|t| t.display().to_string())
+                .unwrap_or_default();
+            return Ok(VolumeFile::Other(format!("a link to {target}")));
+        }
+        if kind.is_dir() {
+            return Ok(VolumeFile::Other("a folder".into()));
+        }
+        if !kind.is_file() {
+            return Ok(VolumeFile::Other("not a regular file".into()));
+        }
+        let size = entry.size();
+        let mut head = Vec::new();
+        // A cut archive ends early: what arrived is the head.
+        let _ = (&mut entry)
+            .take(VOLUME_FILE_LIMIT as u64)
+            .read_to_end(&mut head);
+        Ok(VolumeFile::File { size, head })
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum EngineError {
     #[error(
@@ -294,16 +347,16 @@ pub trait Engine: Send + Sync {
         command: &[String],
         timeout: Duration,
     ) -> Result<ExecOutput, EngineError>;
-    /// Run a command in a fresh, labelled, auto-removed container with `volume` mounted
-    /// read-only at `/volume`.
-    async fn run_helper(
+    /// The file at `path` in `volume`, read through a labelled container of `image` that mounts
+    /// the volume read-only and is created, never started, then removed: what it reads is in
+    /// the volume, not in any container's layer.
+    async fn volume_file(
         &self,
         image: &str,
         volume: &str,
-        command: &[String],
+        path: &str,
         labels: &BTreeMap<String, String>,
-        timeout: Duration,
-    ) -> Result<ExecOutput, EngineError>;
+    ) -> Result<VolumeFile, EngineError>;
     /// Command lines exec'd in `container` since `since` (Unix seconds), from the daemon's events.
     async fn exec_commands_since(
         &self,

@@ -17,7 +17,7 @@ use futures_util::stream::BoxStream;
 
 use super::{
     ActionOutput, ApplyContext, ContainerInfo, DaemonEvent, Engine, EngineError, ExecOutput,
-    NetworkInfo, Resources, VolumeInfo,
+    NetworkInfo, Resources, VolumeFile, VolumeInfo,
 };
 use crate::command::Action;
 
@@ -171,18 +171,16 @@ impl<E: Engine> Engine for TimedEngine<E> {
             .await
     }
 
-    async fn run_helper(
+    async fn volume_file(
         &self,
         image: &str,
         volume: &str,
-        command: &[String],
+        path: &str,
         labels: &BTreeMap<String, String>,
-        timeout: Duration,
-    ) -> Result<ExecOutput, EngineError> {
+    ) -> Result<VolumeFile, EngineError> {
         self.timed(
-            "run_helper",
-            self.inner
-                .run_helper(image, volume, command, labels, timeout),
+            "volume_file",
+            self.inner.volume_file(image, volume, path, labels),
         )
         .await
     }
@@ -284,15 +282,14 @@ mod tests {
         ) -> Result<ExecOutput, EngineError> {
             Err(EngineError::Other("no exec".into()))
         }
-        async fn run_helper(
+        async fn volume_file(
             &self,
             _: &str,
             _: &str,
-            _: &[String],
+            _: &str,
             _: &BTreeMap<String, String>,
-            _: Duration,
-        ) -> Result<ExecOutput, EngineError> {
-            Err(EngineError::Other("no helper".into()))
+        ) -> Result<VolumeFile, EngineError> {
+            Err(EngineError::Other("no volume files".into()))
         }
         async fn exec_commands_since(&self, _: &str, _: i64) -> Result<Vec<String>, EngineError> {
             Ok(Vec::new())

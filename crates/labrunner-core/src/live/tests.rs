@@ -184,30 +184,75 @@ async fn an_event_re_runs_the_checks_and_the_fallback_catches_what_no_event_reve
     let (run, mut rx) = h.run();
     let current = live_with(&run, 0, |_| async {
         next(&mut rx, round_of("network", 1)).await;
-        // An event: the step is re-checked at once.
+        // An event: the step is re-checked at once, with no wait in between.
         let t = Instant::now();
         h.student("docker network create net").await;
         next(&mut rx, done("network")).await;
-        assert!(
-            t.elapsed() <= LiveConfig::default().debounce,
+        assert_eq!(
+            t.elapsed(),
+            Duration::ZERO,
             "the network step turned done {:?} after its event",
             t.elapsed()
         );
-        // The next step opens and is checked at once.
+        // The next step opens and is checked at once; its failing file check is asked again
+        // while a process may still be writing, then no more.
         next(&mut rx, round_of("file", 1)).await;
-        // A file written into a volume makes no event: the periodic fallback finds it.
+        tokio::time::sleep(lag::PROCESS_WRITES + Duration::from_millis(300)).await;
+        // A file written into a volume later makes no event: the periodic fallback finds it.
         h.fake.write_file("store", "ledger.txt", "X99");
         let t = Instant::now();
         next(&mut rx, done("file")).await;
         let fallback = LiveConfig::default().fallback;
         assert!(
-            t.elapsed() <= fallback && t.elapsed() >= fallback - Duration::from_millis(100),
+            t.elapsed() <= fallback && t.elapsed() >= fallback - lag::PROCESS_WRITES,
             "the file step turned done {:?} after the write, not at the fallback",
             t.elapsed()
         );
     })
     .await;
     assert_eq!(current, 2, "the loop stopped on the third step");
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_file_written_just_after_the_event_is_found_by_the_named_retry() {
+    let h = Harness::new();
+    let (run, mut rx) = h.run();
+    live_with(&run, 1, |_| async {
+        next(&mut rx, round_of("file", 1)).await;
+        h.student("docker volume create store").await;
+        next(&mut rx, round_of("file", 1)).await;
+        // The volume's event made a round; the file lands a moment later, with no event.
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        h.fake.write_file("store", "ledger.txt", "X99");
+        let t = Instant::now();
+        next(&mut rx, done("file")).await;
+        assert!(
+            t.elapsed() <= lag::RETRY,
+            "found {:?} after the write, not at the next retry",
+            t.elapsed()
+        );
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_step_that_cannot_trail_is_not_asked_again_after_its_round() {
+    let h = Harness::new();
+    let (run, mut rx) = h.run();
+    live_with(&run, 0, |_| async {
+        next(&mut rx, round_of("network", 1)).await;
+        h.student("docker volume create unrelated").await;
+        next(&mut rx, round_of("network", 1)).await;
+        // A network check cannot trail: the next round is the fallback's, not a retry's.
+        let t = Instant::now();
+        next(&mut rx, round_of("network", 1)).await;
+        assert!(
+            t.elapsed() >= LiveConfig::default().fallback - Duration::from_millis(1),
+            "asked again after {:?}",
+            t.elapsed()
+        );
+    })
+    .await;
 }
 
 #[tokio::test(start_paused = true)]

@@ -16,19 +16,18 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use bollard::Docker;
-use bollard::container::LogOutput;
 use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{
-    CreateContainerOptions, EventsOptions, InspectContainerOptions, ListContainersOptions,
-    ListNetworksOptions, ListVolumesOptions, LogsOptions, RemoveContainerOptions,
-    RemoveVolumeOptions,
+    CreateContainerOptions, DownloadFromContainerOptionsBuilder, EventsOptions,
+    InspectContainerOptions, ListContainersOptions, ListNetworksOptions, ListVolumesOptions,
+    RemoveContainerOptions, RemoveVolumeOptions,
 };
 use futures_util::stream::{BoxStream, StreamExt};
 use tokio::time::timeout;
 
 use super::{
     ActionOutput, ApplyContext, CALL_TIMEOUT, ContainerInfo, DaemonCapacity, DaemonEvent, Engine,
-    EngineError, ExecOutput, NetworkInfo, Resources, VolumeInfo,
+    EngineError, ExecOutput, NetworkInfo, Resources, VOLUME_FILE_LIMIT, VolumeFile, VolumeInfo,
 };
 use crate::command::{Action, ExecSpec};
 
@@ -97,6 +96,30 @@ impl DockerEngine {
                 what: what.to_string(),
                 secs: CALL_TIMEOUT.as_secs(),
             }),
+        }
+    }
+
+    /// The first entry at `path` of a container's filesystem, through the archive endpoint:
+    /// at most [`VOLUME_FILE_LIMIT`] of its bytes (and the headers before them) are read.
+    async fn read_archive(&self, id: &str, path: &str) -> Result<VolumeFile, EngineError> {
+        let options = DownloadFromContainerOptionsBuilder::new()
+            .path(path)
+            .build();
+        let mut stream = self.docker.download_from_container(id, Some(options));
+        let read = async {
+            let mut tar = Vec::new();
+            while let Some(chunk) = stream.next().await {
+                tar.extend_from_slice(&chunk?);
+                if tar.len() > VOLUME_FILE_LIMIT + 64 * 1024 {
+                    break;
+                }
+            }
+            Ok(tar)
+        };
+        match self.call("read a file in a volume", read).await {
+            Ok(tar) => VolumeFile::from_tar(&tar).map_err(EngineError::Other),
+            Err(EngineError::Daemon { status: 404, .. }) => Ok(VolumeFile::Missing),
+            Err(e) => Err(e),
         }
     }
 
@@ -222,17 +245,16 @@ impl Engine for DockerEngine {
         self.exec_spec(&spec, limit).await
     }
 
-    async fn run_helper(
+    async fn volume_file(
         &self,
         image: &str,
         volume: &str,
-        command: &[String],
+        path: &str,
         labels: &BTreeMap<String, String>,
-        limit: Duration,
-    ) -> Result<ExecOutput, EngineError> {
+    ) -> Result<VolumeFile, EngineError> {
         let body = ContainerCreateBody {
             image: Some(image.to_string()),
-            cmd: Some(command.to_vec()),
+            cmd: Some(vec!["true".into()]),
             labels: Some(labels.clone().into_iter().collect()),
             host_config: Some(HostConfig {
                 binds: Some(vec![format!("{volume}:/volume:ro")]),
@@ -243,53 +265,15 @@ impl Engine for DockerEngine {
         };
         let created = self
             .call(
-                "create a helper container",
+                "create a reader container",
                 self.docker
                     .create_container(None::<CreateContainerOptions>, body),
             )
             .await?;
-        let id = created.id;
-        let result = async {
-            self.call(
-                "start a helper container",
-                self.docker.start_container(&id, None),
-            )
-            .await?;
-            let code = match timeout(limit, self.wait(&id)).await {
-                Ok(r) => r?,
-                Err(_) => {
-                    return Err(EngineError::Timeout {
-                        what: "helper container".into(),
-                        secs: limit.as_secs(),
-                    });
-                }
-            };
-            let mut out = ExecOutput {
-                exit_code: Some(code),
-                ..Default::default()
-            };
-            let options = LogsOptions {
-                stdout: true,
-                stderr: true,
-                tail: "all".into(),
-                ..Default::default()
-            };
-            let mut logs = self.docker.logs(&id, Some(options));
-            while let Some(Ok(chunk)) = logs.next().await {
-                match chunk {
-                    LogOutput::StdErr { message } => {
-                        out.stderr.push_str(&String::from_utf8_lossy(&message))
-                    }
-                    other => out
-                        .stdout
-                        .push_str(&String::from_utf8_lossy(&other.into_bytes())),
-                }
-            }
-            Ok(out)
-        }
-        .await;
-        let _ = self.remove_container(&id).await;
-        result
+        let path = format!("/volume/{}", path.trim_start_matches('/'));
+        let read = self.read_archive(&created.id, &path).await;
+        let _ = self.remove_container(&created.id).await;
+        read
     }
 
     async fn exec_commands_since(
