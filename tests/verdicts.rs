@@ -779,7 +779,6 @@ async fn the_users_own_data_stays_byte_identical() {
     cmd_tx.send(LiveCommand::Quit).expect("send");
     let config = LiveConfig {
         fallback: Duration::from_secs(60),
-        ..LiveConfig::default()
     };
     live::run(&run, 0, cmd_rx, config).await;
     drop(run);
