@@ -328,7 +328,7 @@ async fn attachment_dns_and_reachability() {
 }
 
 #[tokio::test]
-async fn file_in_volume_is_read_by_a_fresh_container() {
+async fn file_in_volume_is_read_without_starting_a_container() {
     let Some(engine) = engine().await else { return };
     let mut s = Scope::new("file");
     let vol = s.volume("data");
@@ -351,10 +351,27 @@ async fn file_in_volume_is_read_by_a_fresh_container() {
         BUSYBOX,
         "sh",
         "-c",
-        "echo TX_99 > /app/data/ledger.txt",
+        "echo TX_99 > /app/data/ledger.txt && mkdir /app/data/dir && ln -s ledger.txt /app/data/link",
     ]);
     docker(&["rm", &w]);
+    let started_at = chrono::Utc::now().timestamp();
     pass(&verdict(&engine, check("ledger.txt", Some("TX_99"))).await);
+    // A folder and a link are not files.
+    fail(&verdict(&engine, check("dir", None)).await);
+    fail(&verdict(&engine, check("link", Some("TX_99"))).await);
+    // The reader container is created, never started.
+    let starts = docker(&[
+        "events",
+        "--since",
+        &started_at.to_string(),
+        "--until",
+        &(chrono::Utc::now().timestamp() + 1).to_string(),
+        "--filter",
+        "event=start",
+        "--filter",
+        "label=io.labrunner.role=check",
+    ]);
+    assert_eq!(starts.trim(), "", "a file check started a container");
     pass(&verdict(&engine, check("/ledger.txt", None)).await);
     fail(&verdict(&engine, check("ledger.txt", Some("TX_100"))).await);
     fail(&verdict(&engine, check("missing.txt", None)).await);

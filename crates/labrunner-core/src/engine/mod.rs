@@ -398,3 +398,55 @@ pub trait Engine: Send + Sync {
         )))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn archive(kind: tar::EntryType, data: &[u8], link: Option<&str>) -> Vec<u8> {
+        let mut builder = tar::Builder::new(Vec::new());
+        let mut header = tar::Header::new_gnu();
+        header.set_entry_type(kind);
+        header.set_size(data.len() as u64);
+        header.set_mode(0o644);
+        if let Some(target) = link {
+            header.set_link_name(target).unwrap();
+        }
+        builder
+            .append_data(&mut header, "ledger.txt", data)
+            .unwrap();
+        builder.into_inner().unwrap()
+    }
+
+    #[test]
+    fn a_volume_file_is_told_from_a_folder_a_link_and_a_cut_archive() {
+        let file = archive(tar::EntryType::Regular, b"TX_99\n", None);
+        assert_eq!(
+            VolumeFile::from_tar(&file).unwrap(),
+            VolumeFile::File {
+                size: 6,
+                head: b"TX_99\n".to_vec()
+            }
+        );
+        // Cut inside the content: the size is still known, the head is what arrived.
+        let cut = &file[..512 + 3];
+        assert_eq!(
+            VolumeFile::from_tar(cut).unwrap(),
+            VolumeFile::File {
+                size: 6,
+                head: b"TX_".to_vec()
+            }
+        );
+        let dir = archive(tar::EntryType::Directory, b"", None);
+        assert_eq!(
+            VolumeFile::from_tar(&dir).unwrap(),
+            VolumeFile::Other("a folder".into())
+        );
+        let link = archive(tar::EntryType::Symlink, b"", Some("/etc/shadow"));
+        assert_eq!(
+            VolumeFile::from_tar(&link).unwrap(),
+            VolumeFile::Other("a link to /etc/shadow".into())
+        );
+        assert!(VolumeFile::from_tar(b"").is_err());
+    }
+}
