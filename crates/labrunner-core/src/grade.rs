@@ -15,7 +15,7 @@
 
 use std::cell::Cell;
 use std::future::Future;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -25,7 +25,7 @@ use futures_util::FutureExt;
 use crate::check::{self, CheckOutcome, Verdict};
 use crate::command::{self, Action};
 use crate::credit::Credit;
-use crate::engine::{Engine, EngineError, LABEL_RUN};
+use crate::engine::{ActionOutput, Engine, EngineError, LABEL_RUN};
 use crate::images::ImageMap;
 use crate::lab::Lab;
 use crate::namespace::{Namespace, NamespacedEngine};
@@ -108,75 +108,26 @@ pub async fn grade(
     interrupt: impl Future<Output = ()>,
 ) -> Result<Graded, GradeError> {
     let replay = matches!(mode, Mode::Replay(_));
-    // Replay always runs in a namespace; the run label is the namespace, so that whatever the
-    // grading creates can be found and removed.
-    let namespace = match (&options.namespace, replay) {
-        (Some(ns), _) => Some(ns.clone()),
-        (None, true) => Some(Namespace::fresh()),
-        (None, false) => None,
-    };
-    // The run label marks what this grading creates, so cleanup removes exactly that. In
-    // replay it is the namespace; grading the current state in a namespace must not claim the
-    // resources it grades (their creator may have labelled them with that name), so it gets a
-    // fresh one.
-    let run_id = match &namespace {
-        Some(ns) if replay => ns.name().to_string(),
-        _ => Namespace::fresh().name().to_string(),
-    };
+    let (namespace, run_id) = identity(options, replay);
     let graded_lab = namespace
         .as_ref()
         .map_or_else(|| lab.clone(), |ns| ns.rewrite_lab(lab));
     let renaming = NamespacedEngine::new(engine, namespace.clone());
-
-    let temp = match &options.sandbox {
-        Some(_) => None,
-        None => Some(
-            tempfile::Builder::new()
-                .prefix("labrunner-grade-")
-                .tempdir()
-                .map_err(|source| GradeError::Workdir {
-                    path: std::env::temp_dir(),
-                    source,
-                })?,
-        ),
-    };
-    let workdir = match (&options.sandbox, &temp) {
-        (Some(dir), _) => dir.clone(),
-        (None, Some(t)) => t.path().to_path_buf(),
-        (None, None) => std::env::temp_dir(),
-    };
-    // Replay: bind mounts are set up only under the sandbox guard, and `$(pwd)` is the
-    // sandbox's canonical path, which is what the guard hands the daemon.
+    let (temp, workdir) = workdir(options)?;
     let guard = if replay {
-        let g = std::fs::create_dir_all(&workdir)
-            .and_then(|()| SandboxGuard::new(&workdir, (LABEL_RUN.to_string(), run_id.clone())))
-            .map_err(|source| GradeError::Workdir {
-                path: workdir.clone(),
-                source,
-            })?;
-        Some(Arc::new(g))
+        Some(Arc::new(sandbox_guard(&workdir, &run_id)?))
     } else {
         None
     };
     let workdir = guard.as_ref().map_or(workdir, |g| g.root().to_path_buf());
-
-    let mut run = LabRun::new(
+    let mut run = lab_run(
         &renaming,
         &graded_lab,
         workdir.clone(),
-        options.image_map.clone(),
+        options,
+        (namespace.clone(), &run_id),
+        replay,
     );
-    run.run_id = run_id.clone();
-    run.labels.insert(LABEL_RUN.to_string(), run_id.clone());
-    run.memory_limit = Some(options.limits.memory_bytes);
-    run.pids_limit = Some(options.limits.pids);
-    run.command_timeout = Some(options.limits.command_timeout);
-    run.namespace = namespace.clone();
-    run.only_run_containers = replay;
-    if options.sandbox.is_some() {
-        // The caller's folder: used, never removed.
-        run.keep_workdir();
-    }
     if replay {
         // Everything the lab declares must be absent in the namespace: then it is the
         // grading's own, and cleanup removes it.
@@ -223,6 +174,75 @@ pub async fn grade(
     };
     drop(temp);
     outcome.map(|report| Graded { report, leftovers })
+}
+
+/// The grading's namespace and run label. Replay always runs in a namespace, and its run label
+/// is the namespace, so that whatever the grading creates can be found and removed. Grading the
+/// current state in a namespace must not claim the resources it grades (their creator may have
+/// labelled them with that name), so it gets a fresh run label.
+fn identity(options: &GradeOptions, replay: bool) -> (Option<Namespace>, String) {
+    let namespace = match (&options.namespace, replay) {
+        (Some(ns), _) => Some(ns.clone()),
+        (None, true) => Some(Namespace::fresh()),
+        (None, false) => None,
+    };
+    let run_id = match &namespace {
+        Some(ns) if replay => ns.name().to_string(),
+        _ => Namespace::fresh().name().to_string(),
+    };
+    (namespace, run_id)
+}
+
+/// The folder the grading works in: the caller's sandbox, else a temporary folder of its own
+/// (returned too, so that it lives as long as the grading).
+fn workdir(options: &GradeOptions) -> Result<(Option<tempfile::TempDir>, PathBuf), GradeError> {
+    if let Some(dir) = &options.sandbox {
+        return Ok((None, dir.clone()));
+    }
+    let temp = tempfile::Builder::new()
+        .prefix("labrunner-grade-")
+        .tempdir()
+        .map_err(|source| GradeError::Workdir {
+            path: std::env::temp_dir(),
+            source,
+        })?;
+    let path = temp.path().to_path_buf();
+    Ok((Some(temp), path))
+}
+
+/// Replay: bind mounts are set up only under the sandbox guard, and `$(pwd)` is the sandbox's
+/// canonical path, which is what the guard hands the daemon.
+fn sandbox_guard(workdir: &Path, run_id: &str) -> Result<SandboxGuard, GradeError> {
+    std::fs::create_dir_all(workdir)
+        .and_then(|()| SandboxGuard::new(workdir, (LABEL_RUN.to_string(), run_id.to_string())))
+        .map_err(|source| GradeError::Workdir {
+            path: workdir.to_path_buf(),
+            source,
+        })
+}
+
+/// The lab run a grading drives: labelled with its run id, under its limits, in its namespace.
+fn lab_run<'a>(
+    engine: &'a dyn Engine,
+    lab: &'a Lab,
+    workdir: PathBuf,
+    options: &GradeOptions,
+    (namespace, run_id): (Option<Namespace>, &str),
+    replay: bool,
+) -> LabRun<'a> {
+    let mut run = LabRun::new(engine, lab, workdir, options.image_map.clone());
+    run.run_id = run_id.to_string();
+    run.labels.insert(LABEL_RUN.to_string(), run_id.to_string());
+    run.memory_limit = Some(options.limits.memory_bytes);
+    run.pids_limit = Some(options.limits.pids);
+    run.command_timeout = Some(options.limits.command_timeout);
+    run.namespace = namespace;
+    run.only_run_containers = replay;
+    if options.sandbox.is_some() {
+        // The caller's folder: used, never removed.
+        run.keep_workdir();
+    }
+    run
 }
 
 struct Grader<'r, 'a> {
@@ -470,37 +490,14 @@ impl Grader<'_, '_> {
             detail: String::new(),
             credited: vec![],
         };
-        let workdir = self.run.workdir.to_string_lossy().to_string();
-        let mut action = match command::parse(&cmd.text, Some(&workdir)) {
-            Ok(a) => a,
-            Err(e) => {
-                record.detail = e.to_string();
+        let mut action = match self.admit(&cmd.text).await {
+            Ok(action) => action,
+            Err((outcome, detail)) => {
+                record.outcome = outcome;
+                record.detail = detail;
                 return record;
             }
         };
-        if let Err(reasons) = self.policy.check(&action) {
-            record.detail = reasons.join("; ");
-            return record;
-        }
-        // Grading never pulls: a submission must not make the daemon download what it names.
-        if let Action::Run(spec) | Action::Create(spec) = &action {
-            let image = self.options.image_map.resolve(&spec.image);
-            match self.run.engine.image_present(image).await {
-                Ok(true) => {}
-                Ok(false) => {
-                    record.detail = format!(
-                        "image {image} is not present on this machine, and grading does not pull images (map it to a local one with --image-map {}=LOCAL)",
-                        spec.image
-                    );
-                    return record;
-                }
-                Err(e) => {
-                    record.outcome = CommandOutcome::Failed;
-                    record.detail = excerpt(&e.to_string());
-                    return record;
-                }
-            }
-        }
         self.clamp(&mut action);
         let limit = self.options.limits.command_timeout.min(remaining);
         let mut ctx = self.run.apply_context();
@@ -524,37 +521,71 @@ impl Grader<'_, '_> {
                 "the daemon did not finish setting up bind mounts in time, so the submission's containers stay paused and grading stopped".to_string(),
             ));
         }
+        (record.outcome, record.detail) = self.outcome_of(applied, limit);
+        record
+    }
+
+    /// Parse a submitted line, check it against the policy, and make sure the image it runs is
+    /// here: the action to apply, or the outcome and why it is not applied.
+    async fn admit(&self, text: &str) -> Result<Action, (CommandOutcome, String)> {
+        let workdir = self.run.workdir.to_string_lossy().to_string();
+        let action = command::parse(text, Some(&workdir))
+            .map_err(|e| (CommandOutcome::Refused, e.to_string()))?;
+        self.policy
+            .check(&action)
+            .map_err(|reasons| (CommandOutcome::Refused, reasons.join("; ")))?;
+        // Grading never pulls: a submission must not make the daemon download what it names.
+        if let Action::Run(spec) | Action::Create(spec) = &action {
+            let image = self.options.image_map.resolve(&spec.image);
+            match self.run.engine.image_present(image).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    return Err((
+                        CommandOutcome::Refused,
+                        format!(
+                            "image {image} is not present on this machine, and grading does not pull images (map it to a local one with --image-map {}=LOCAL)",
+                            spec.image
+                        ),
+                    ));
+                }
+                Err(e) => return Err((CommandOutcome::Failed, excerpt(&e.to_string()))),
+            }
+        }
+        Ok(action)
+    }
+
+    /// What applying a submitted command came to, told in the submission's own names.
+    fn outcome_of(
+        &self,
+        applied: Result<Result<ActionOutput, EngineError>, tokio::time::error::Elapsed>,
+        limit: Duration,
+    ) -> (CommandOutcome, String) {
         match applied {
             Ok(Ok(out)) => {
-                record.outcome = match out.exit_code {
+                let outcome = match out.exit_code {
                     Some(code) if code != 0 => CommandOutcome::Failed,
                     _ => CommandOutcome::Ran,
                 };
-                record.detail = excerpt(&self.unname(&out.stdout));
+                let mut detail = excerpt(&self.unname(&out.stdout));
                 if let Some(code) = out.exit_code.filter(|c| *c != 0) {
-                    record.detail = format!("exit code {code}. {}", record.detail)
-                        .trim()
-                        .to_string();
+                    detail = format!("exit code {code}. {detail}").trim().to_string();
                 }
+                (outcome, detail)
             }
-            Ok(Err(EngineError::Refused(why))) => {
-                record.outcome = CommandOutcome::Refused;
-                record.detail = self.unname(&why);
-            }
-            Ok(Err(EngineError::Timeout { what, secs })) => {
-                record.outcome = CommandOutcome::TimedOut;
-                record.detail = self.unname(&format!("stopped after {secs}s: {what}"));
-            }
-            Ok(Err(e)) => {
-                record.outcome = CommandOutcome::Failed;
-                record.detail = excerpt(&self.unname(&e.to_string()));
-            }
-            Err(_) => {
-                record.outcome = CommandOutcome::TimedOut;
-                record.detail = format!("stopped after {}s without an answer", limit.as_secs());
-            }
+            Ok(Err(EngineError::Refused(why))) => (CommandOutcome::Refused, self.unname(&why)),
+            Ok(Err(EngineError::Timeout { what, secs })) => (
+                CommandOutcome::TimedOut,
+                self.unname(&format!("stopped after {secs}s: {what}")),
+            ),
+            Ok(Err(e)) => (
+                CommandOutcome::Failed,
+                excerpt(&self.unname(&e.to_string())),
+            ),
+            Err(_) => (
+                CommandOutcome::TimedOut,
+                format!("stopped after {}s without an answer", limit.as_secs()),
+            ),
         }
-        record
     }
 
     /// Containers a submission starts get the grading's memory and process limits, whatever

@@ -15,7 +15,7 @@ use tokio::sync::mpsc::UnboundedReceiver;
 use tokio::time::{Instant, sleep_until};
 
 use crate::check::probes::own_exec_prefixes;
-use crate::check::{Cause, lag};
+use crate::check::{Cause, CheckOutcome, lag};
 use crate::credit::Credit;
 use crate::engine::{DaemonEvent, EngineError};
 use crate::lab::Step;
@@ -161,34 +161,16 @@ async fn watch(
         if evaluate_now && at.current < steps.len() {
             evaluate_now = false;
             retry = None;
-            let step = &steps[at.current];
-            let outcomes = run.evaluate(step).await;
-            if connected
-                && outcomes
-                    .iter()
-                    .any(|o| o.verdict.cause().is_some_and(Cause::is_connection))
-            {
-                connected = false;
-                run.emit(daemon(
-                    false,
-                    "the Docker daemon does not answer; waiting for it to come back",
-                ));
-            }
-            let passed: Vec<bool> = outcomes.iter().map(|o| o.verdict.passed()).collect();
-            if at.credit.offer(at.current, &passed) {
-                run.emit(RunEvent::StepDone {
-                    step: step.id.clone(),
-                    passed: true,
-                });
-                at.current = at.credit.pending().unwrap_or(steps.len());
-                if let Some(next) = steps.get(at.current) {
-                    run.open_step(next);
-                    evaluate_now = true;
+            match evaluate_round(run, &mut at, &mut connected).await {
+                Round::Advanced => {
+                    evaluate_now = at.current < steps.len();
+                    continue;
                 }
-                continue;
+                Round::Failing(outcomes) => {
+                    retry = settle_wait(&steps[at.current], &outcomes, changed.elapsed())
+                        .map(|wait| Instant::now() + wait);
+                }
             }
-            retry =
-                settle_wait(step, &outcomes, changed.elapsed()).map(|wait| Instant::now() + wait);
         }
         let own = steps
             .get(at.current)
@@ -216,15 +198,8 @@ async fn watch(
                     evaluate_now = true;
                 }
                 Events::Lost => {
-                    if connected {
-                        connected = false;
-                        run.emit(daemon(false, "lost the Docker daemon's event stream; reconnecting"));
-                    }
-                    tokio::time::sleep(Duration::from_secs(1)).await;
-                    if run.engine.version().await.is_ok() {
+                    if reconnect(run, &mut connected).await {
                         events = run.engine.events();
-                        connected = true;
-                        run.emit(daemon(true, "reconnected to the Docker daemon"));
                         evaluate_now = true;
                     }
                 }
@@ -233,6 +208,65 @@ async fn watch(
             () = tokio::time::sleep(config.fallback) => evaluate_now = true,
         }
     }
+}
+
+/// What one evaluation of the current step came to.
+enum Round {
+    /// The step was credited; the next one (if any) is open.
+    Advanced,
+    /// Not yet: what its checks said.
+    Failing(Vec<CheckOutcome>),
+}
+
+/// Evaluate the current step once, say when the daemon stops answering, and credit the step
+/// (opening the next) when its checks pass in order.
+async fn evaluate_round(run: &LabRun<'_>, at: &mut Position, connected: &mut bool) -> Round {
+    let steps = &run.lab.steps;
+    let step = &steps[at.current];
+    let outcomes = run.evaluate(step).await;
+    if *connected
+        && outcomes
+            .iter()
+            .any(|o| o.verdict.cause().is_some_and(Cause::is_connection))
+    {
+        *connected = false;
+        run.emit(daemon(
+            false,
+            "the Docker daemon does not answer; waiting for it to come back",
+        ));
+    }
+    let passed: Vec<bool> = outcomes.iter().map(|o| o.verdict.passed()).collect();
+    if !at.credit.offer(at.current, &passed) {
+        return Round::Failing(outcomes);
+    }
+    run.emit(RunEvent::StepDone {
+        step: step.id.clone(),
+        passed: true,
+    });
+    at.current = at.credit.pending().unwrap_or(steps.len());
+    if let Some(next) = steps.get(at.current) {
+        run.open_step(next);
+    }
+    Round::Advanced
+}
+
+/// The event stream ended: say so once, wait a second, and tell whether the daemon answers
+/// again (then the caller subscribes anew).
+async fn reconnect(run: &LabRun<'_>, connected: &mut bool) -> bool {
+    if *connected {
+        *connected = false;
+        run.emit(daemon(
+            false,
+            "lost the Docker daemon's event stream; reconnecting",
+        ));
+    }
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    if run.engine.version().await.is_err() {
+        return false;
+    }
+    *connected = true;
+    run.emit(daemon(true, "reconnected to the Docker daemon"));
+    true
 }
 
 fn daemon(connected: bool, message: &str) -> RunEvent {

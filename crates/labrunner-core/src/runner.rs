@@ -719,69 +719,20 @@ async fn prove(run: &mut LabRun<'_>) -> LabTest {
         ok: false,
         duration_ms: 0,
     };
-    match run.preflight().await {
-        Err(e) => {
-            report.error = Some(e.to_string());
-            return report;
-        }
-        Ok(found) if !found.is_empty() => {
-            let names: Vec<String> = found.iter().map(ToString::to_string).collect();
-            report.error = Some(format!(
-                "{} already exist{} on this daemon; `test` needs them absent (labrunner never removes what it did not create). Remove them yourself, or run with --namespace",
-                names.join(", "),
-                if names.len() == 1 { "s" } else { "" }
-            ));
-            return report;
-        }
-        Ok(_) => {}
-    }
-    if let Err(e) = run.prepare_workdir() {
-        report.error = Some(format!(
-            "cannot prepare the lab folder {}: {e}",
-            run.workdir.display()
-        ));
+    if let Err(e) = ready(run).await {
+        report.error = Some(e);
         return report;
     }
     if let Err(e) = run.setup().await {
         report.error = Some(e);
     } else {
         for step in &run.lab.steps {
-            run.open_step(step);
-            let before = run.evaluate(step).await;
-            let passed_too_early: Vec<CheckOutcome> =
-                before.into_iter().filter(|o| o.verdict.passed()).collect();
-            let solution_failures = run.run_solution(step).await;
-            let after = run.evaluate_settled(step).await;
-            let ok = passed_too_early.is_empty()
-                && solution_failures.is_empty()
-                && after.iter().all(|o| o.verdict.passed());
-            run.emit(RunEvent::StepDone {
-                step: step.id.clone(),
-                passed: ok,
-            });
-            report.steps.push(StepTest {
-                step: step.id.clone(),
-                title: step.title.clone(),
-                passed_too_early,
-                solution_failures,
-                after,
-                ok,
-            });
+            report.steps.push(prove_step(run, step).await);
         }
         report.variants = crate::variants::prove_all(run).await;
     }
-    match run.cleanup().await {
-        Ok(_) => match run.leftovers().await {
-            Ok(left) => report.leftovers = left,
-            Err(e) => {
-                report
-                    .error
-                    .get_or_insert(format!("cannot list what is left: {e}"));
-            }
-        },
-        Err(e) => {
-            report.error.get_or_insert(format!("cleanup failed: {e}"));
-        }
+    if let Err(e) = cleaned(run, &mut report.leftovers).await {
+        report.error.get_or_insert(e);
     }
     report.ok = report.error.is_none()
         && report.leftovers.is_empty()
@@ -789,6 +740,62 @@ async fn prove(run: &mut LabRun<'_>) -> LabTest {
         && report.variants.iter().all(|v| v.ok);
     report.duration_ms = started.elapsed().as_millis() as u64;
     report
+}
+
+/// Whether a lab can be proved here: none of its resources exist yet, and its folder is ready.
+async fn ready(run: &mut LabRun<'_>) -> Result<(), String> {
+    let found = run.preflight().await.map_err(|e| e.to_string())?;
+    if !found.is_empty() {
+        let names: Vec<String> = found.iter().map(ToString::to_string).collect();
+        return Err(format!(
+            "{} already exist{} on this daemon; `test` needs them absent (labrunner never removes what it did not create). Remove them yourself, or run with --namespace",
+            names.join(", "),
+            if names.len() == 1 { "s" } else { "" }
+        ));
+    }
+    run.prepare_workdir().map_err(|e| {
+        format!(
+            "cannot prepare the lab folder {}: {e}",
+            run.workdir.display()
+        )
+    })
+}
+
+/// One step proved: its checks fail before the solution, the solution runs, then they pass.
+async fn prove_step(run: &LabRun<'_>, step: &Step) -> StepTest {
+    run.open_step(step);
+    let before = run.evaluate(step).await;
+    let passed_too_early: Vec<CheckOutcome> =
+        before.into_iter().filter(|o| o.verdict.passed()).collect();
+    let solution_failures = run.run_solution(step).await;
+    let after = run.evaluate_settled(step).await;
+    let ok = passed_too_early.is_empty()
+        && solution_failures.is_empty()
+        && after.iter().all(|o| o.verdict.passed());
+    run.emit(RunEvent::StepDone {
+        step: step.id.clone(),
+        passed: ok,
+    });
+    StepTest {
+        step: step.id.clone(),
+        title: step.title.clone(),
+        passed_too_early,
+        solution_failures,
+        after,
+        ok,
+    }
+}
+
+/// Remove what the run created and list into `leftovers` what is still there.
+async fn cleaned(run: &LabRun<'_>, leftovers: &mut Vec<String>) -> Result<(), String> {
+    run.cleanup()
+        .await
+        .map_err(|e| format!("cleanup failed: {e}"))?;
+    *leftovers = run
+        .leftovers()
+        .await
+        .map_err(|e| format!("cannot list what is left: {e}"))?;
+    Ok(())
 }
 
 /// `Verdict` of a check before the solution ran, phrased for people.
