@@ -16,6 +16,7 @@ SUBMISSION=${SUBMISSION:-$BENCH_ROOT/bench/submissions/volume-persistence.sh}
 LEVELS=(1 4 16)
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
+: >"$tmp/wrong"
 export LABRUNNER_HOME=$tmp/home
 
 if ! "$LABRUNNER" grade --help >/dev/null 2>&1; then
@@ -25,54 +26,10 @@ fi
 echo "labrunner: $LABRUNNER"
 echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)"
 
-wrong=0
-batch() { # level round -> prints wall seconds
-  local c=$1 r=$2 i pids=() t0 t1 ns
-  t0=$(now)
-  for i in $(seq 1 "$c"); do
-    ns=bx-g$c-r$r-$i
-    "$LABRUNNER" grade "$LAB" --submission "$SUBMISSION" --namespace "$ns" --format json \
-      --out "$tmp/$ns.json" >"$tmp/$ns.log" 2>&1 &
-    pids+=($!)
-  done
-  local rc=()
-  for i in "${!pids[@]}"; do
-    wait "${pids[$i]}"
-    rc+=($?)
-  done
-  t1=$(now)
-  for i in $(seq 1 "$c"); do
-    ns=bx-g$c-r$r-$i
-    local why=""
-    [ "${rc[$((i - 1))]}" = 0 ] || why="exit ${rc[$((i - 1))]}"
-    if [ -z "$why" ]; then
-      why=$(python3 - "$tmp/$ns.json" <<'PY'
-import json, sys
-try:
-    r = json.load(open(sys.argv[1]))
-except Exception as e:
-    print(f"unreadable report: {e}")
-    sys.exit()
-if r.get("score") != r.get("max_score") or not r.get("max_score"):
-    print(f"score {r.get('score')}/{r.get('max_score')}")
-PY
-)
-    fi
-    left=$( { docker ps -aq --filter "name=^$ns-"; docker network ls -q --filter "name=^$ns-"; docker volume ls -q --filter "name=^$ns-"; } | wc -l)
-    [ "$left" = 0 ] || why="$why; $left resources left under $ns-"
-    if [ -n "$why" ]; then
-      wrong=$((wrong + 1))
-      echo "  grading $ns WRONG: $why" >&2
-      sed 's/^/    /' "$tmp/$ns.log" >&2
-    fi
-  done
-  echo "$t1 - $t0" | bc -l
-}
-
 for r in $(seq 1 "$R"); do
   if [ $((r % 2)) = 1 ]; then order="1 4 16"; else order="16 4 1"; fi
   for c in $order; do
-    t=$(batch "$c" "$r")
+    t=$(grade_batch "$c" "g$c-r$r" "$tmp")
     echo "$t" >>"$tmp/level.$c"
     printf 'round %d: %2d at once %6.2fs\n' "$r" "$c" "$t"
   done
@@ -84,5 +41,5 @@ for c in "${LEVELS[@]}"; do
   printf 'median %2d at once: %6.2fs  (%.2fs per grading)\n' "$c" "${med[$c]}" "$(echo "${med[$c]} / $c" | bc -l)"
 done
 printf 'ratio 16 at once / 1 alone: %.2f (target <= 6); wrong gradings: %d of %d\n' \
-  "$(echo "${med[16]} / ${med[1]}" | bc -l)" "$wrong" "$((R * 21))"
-[ "$wrong" = 0 ]
+  "$(echo "${med[16]} / ${med[1]}" | bc -l)" "$(wc -l <"$tmp/wrong")" "$((R * 21))"
+[ ! -s "$tmp/wrong" ]

@@ -8,7 +8,7 @@ LABRUNNER_IMAGE_MAP) and time from the return of the step's last command to the 
 `step_done` line for that step (the line in which its last check turned `pass` comes in the same
 evaluation). Then the watcher exits (all steps done) and the lab is cleaned up: `labrunner clean
 --lab ID` for what labrunner made, `docker rm/network rm/volume rm` for the lab's declared names
-(the student's commands made those). Targets: median <= 150 ms, p95 <= 500 ms.
+(the student's commands made those). Targets: median <= 20 ms, p95 <= 100 ms.
 
 Usage: bench/watch-latency.py [--rounds N] [--lab FILE]     (default 5 rounds of volume-persistence)
 """
@@ -179,9 +179,9 @@ def main():
     print(f"per step (median ms, negative: the line came before the command returned): " + ", ".join(
         f"{s['id']} {statistics.median([x * 1000 for sid, x in samples if sid == s['id']] or [float('nan')]):.0f}"
         for s in steps))
-    print(f"{len(ms)} trials, {missed} missed; median {med:.0f} ms (target <= 150), p95 {p95:.0f} ms (target <= 500), max {ms[-1]:.0f} ms")
+    print(f"{len(ms)} trials, {missed} missed; median {med:.1f} ms (target <= 20), p95 {p95:.1f} ms (target <= 100), max {ms[-1]:.1f} ms")
     print(f"load after: {open('/proc/loadavg').read().split()[:3]}")
-    sys.exit(0 if missed == 0 and med <= 150 and p95 <= 500 else 1)
+    sys.exit(0 if missed == 0 and med <= 20 and p95 <= 100 else 1)
 
 
 if __name__ == "__main__":

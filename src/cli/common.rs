@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 
 use labrunner_core::engine::docker::DockerEngine;
+use labrunner_core::engine::timed::{TimedEngine, Timings};
 use labrunner_core::images::ImageMap;
 use labrunner_core::lab::{LoadedLab, lab_files};
 
@@ -114,4 +115,34 @@ fn load_lab(path: &Path) -> anyhow::Result<LoadedLab> {
                 text.join("\n")
             )
         })
+}
+
+/// `--timings`: the wall time inside daemon calls of one run against its total, and with
+/// `per_method` the calls and time of each engine method (standard error).
+pub fn print_timings(
+    what: &str,
+    total_ms: u64,
+    timed: &TimedEngine<DockerEngine>,
+    before: Timings,
+    per_method: bool,
+) {
+    let after = timed.timings();
+    let busy = after.busy.saturating_sub(before.busy).as_secs_f64() * 1000.0;
+    let total = total_ms as f64;
+    let own = (total - busy).max(0.0);
+    let share = |x: f64| if total > 0.0 { 100.0 * x / total } else { 0.0 };
+    eprintln!(
+        "timings {what}: engine time {busy:.0} ms / total {total:.0} ms ({:.1}%), outside engine calls {own:.0} ms ({:.1}%), {} calls",
+        share(busy),
+        share(own),
+        after.calls - before.calls
+    );
+    if per_method {
+        for (method, (calls, time)) in timed.by_method() {
+            eprintln!(
+                "  {method:<20} {calls:>4} calls {:>7.0} ms",
+                time.as_secs_f64() * 1000.0
+            );
+        }
+    }
 }

@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
-use super::common::{ImageArgs, connect, load_labs};
+use super::common::{ImageArgs, connect, load_labs, print_timings};
+use labrunner_core::engine::timed::TimedEngine;
 use labrunner_core::grade::{GradeOptions, Mode, grade};
 use labrunner_core::lab::LoadedLab;
 use labrunner_core::namespace::Namespace;
@@ -104,6 +105,10 @@ pub struct Args {
     /// Process limit of each container a submission starts.
     #[arg(long, value_name = "N", default_value_t = Limits::default().pids)]
     pub pids_limit: i64,
+    /// Print the time spent inside daemon calls against the whole grading, per call kind
+    /// (standard error).
+    #[arg(long, conflicts_with = "submissions")]
+    pub timings: bool,
     #[command(flatten)]
     pub images: ImageArgs,
 }
@@ -151,7 +156,9 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         sandbox,
         started_at: chrono::Utc::now(),
     };
-    let engine = connect().await?;
+    let engine = TimedEngine::new(connect().await?);
+    let before = engine.timings();
+    let started = std::time::Instant::now();
     let interrupt = async {
         // If the signal handler cannot be installed, grading simply cannot be interrupted.
         if tokio::signal::ctrl_c().await.is_err() {
@@ -159,6 +166,11 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         }
     };
     let graded = grade(&engine, &loaded.lab, mode, &options, interrupt).await?;
+    if args.timings {
+        // Wall time, cleanup included (the report's duration ends with the last check).
+        let total = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        print_timings(&graded.report.lab_id, total, &engine, before, true);
+    }
     if !graded.leftovers.is_empty() {
         eprintln!(
             "labrunner: cleanup could not remove: {}",

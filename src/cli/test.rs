@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::common::{ImageArgs, connect, load_labs};
+use super::common::{ImageArgs, connect, load_labs, print_timings};
 use labrunner_core::engine::PullProgress;
 use labrunner_core::lesson::{DemoProblem, LessonRun, LessonTest, test_lesson};
 use labrunner_core::namespace::{Namespace, NamespacedEngine};
@@ -94,15 +94,13 @@ async fn test_labs(paths: &[PathBuf], args: Args) -> anyhow::Result<ExitCode> {
         let before = timed.timings();
         let result = test_lab(&mut run).await;
         if args.timings {
-            print_timings(&result, before, timed.timings());
-            if labs.len() == 1 {
-                for (method, (calls, time)) in timed.by_method() {
-                    eprintln!(
-                        "  {method:<20} {calls:>4} calls {:>7.0} ms",
-                        time.as_secs_f64() * 1000.0
-                    );
-                }
-            }
+            print_timings(
+                &result.lab,
+                result.duration_ms,
+                &timed,
+                before,
+                labs.len() == 1,
+            );
         }
         if !args.json {
             print_human(&result);
@@ -121,24 +119,6 @@ async fn test_labs(paths: &[PathBuf], args: Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
-}
-
-fn print_timings(
-    r: &LabTest,
-    before: labrunner_core::engine::timed::Timings,
-    after: labrunner_core::engine::timed::Timings,
-) {
-    let busy = after.busy.saturating_sub(before.busy).as_secs_f64() * 1000.0;
-    let total = r.duration_ms as f64;
-    let own = (total - busy).max(0.0);
-    let share = |x: f64| if total > 0.0 { 100.0 * x / total } else { 0.0 };
-    eprintln!(
-        "timings {}: engine time {busy:.0} ms / total {total:.0} ms ({:.1}%), outside engine calls {own:.0} ms ({:.1}%), {} calls",
-        r.lab,
-        share(busy),
-        share(own),
-        after.calls - before.calls
-    );
 }
 
 fn print_human(r: &LabTest) {
