@@ -13,8 +13,8 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use super::common::connect;
 use super::grade::Args;
 use labrunner_core::class::{
-    ClassEvent, ClassOptions, OutDir, Outcome, Shard, StudentRecord, default_jobs, grade_class,
-    read_roster,
+    ClassEvent, ClassOptions, ClassSummary, OutDir, Outcome, Shard, StudentRecord, default_jobs,
+    grade_class, read_roster,
 };
 use labrunner_core::grade::GradeOptions;
 use labrunner_core::lab::LoadedLab;
@@ -28,31 +28,14 @@ pub async fn run(args: &Args, loaded: &LoadedLab, dir: &Path) -> anyhow::Result<
             .clone()
             .context("--submissions needs --out-dir DIR")?,
     );
-    let shard = match &args.shard {
-        Some(text) => {
-            let job_index = std::env::var("JOB_COMPLETION_INDEX").ok();
-            Some(Shard::parse(text, job_index.as_deref())?)
-        }
-        None => None,
-    };
-    if let (Ok(a), Ok(b)) = (std::fs::canonicalize(dir), std::fs::canonicalize(&out.root))
-        && a == b
-    {
-        anyhow::bail!(
-            "--out-dir {}: the results would become submissions; choose a folder outside --submissions",
-            out.root.display()
-        );
-    }
+    let shard = shard(args)?;
+    check_out_dir(dir, &out)?;
     let mut roster = read_roster(dir)?;
     if let Some(shard) = shard {
         roster = shard.select(roster);
     }
     let limits = args.limits();
-    let namespace = args.namespace.as_deref().map(Namespace::new).transpose()?;
-    if let Some(prefix) = &namespace {
-        // Each student gets PREFIX-xxxxxx: check now that it is a usable namespace.
-        Namespace::fresh_in(prefix).context("--namespace: too long to take a student suffix")?;
-    }
+    let namespace = namespace_prefix(args)?;
     let engine = connect().await?;
     let jobs = match args.jobs {
         Some(n) => usize::from(n),
@@ -82,6 +65,56 @@ pub async fn run(args: &Args, loaded: &LoadedLab, dir: &Path) -> anyhow::Result<
     })
     .await?;
     progress.finish();
+    let errors = print_summary(&lab.id, &summary, &out);
+    if summary.interrupted {
+        anyhow::bail!(
+            "interrupted; students not yet graded have no result, and running the same command again grades them"
+        );
+    }
+    Ok(if errors == 0 {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// `--shard I/N`, or `--shard N` with the index taken from `JOB_COMPLETION_INDEX`.
+fn shard(args: &Args) -> anyhow::Result<Option<Shard>> {
+    Ok(match &args.shard {
+        Some(text) => {
+            let job_index = std::env::var("JOB_COMPLETION_INDEX").ok();
+            Some(Shard::parse(text, job_index.as_deref())?)
+        }
+        None => None,
+    })
+}
+
+/// Refuse an output folder that is the submissions folder itself.
+fn check_out_dir(dir: &Path, out: &OutDir) -> anyhow::Result<()> {
+    if let (Ok(a), Ok(b)) = (std::fs::canonicalize(dir), std::fs::canonicalize(&out.root))
+        && a == b
+    {
+        anyhow::bail!(
+            "--out-dir {}: the results would become submissions; choose a folder outside --submissions",
+            out.root.display()
+        );
+    }
+    Ok(())
+}
+
+/// `--namespace PREFIX`, checked to leave room for each student's suffix.
+fn namespace_prefix(args: &Args) -> anyhow::Result<Option<Namespace>> {
+    let namespace = args.namespace.as_deref().map(Namespace::new).transpose()?;
+    if let Some(prefix) = &namespace {
+        // Each student gets PREFIX-xxxxxx: check now that it is a usable namespace.
+        Namespace::fresh_in(prefix).context("--namespace: too long to take a student suffix")?;
+    }
+    Ok(namespace)
+}
+
+/// Print what cleanup left behind and the class's totals; returns how many students could not
+/// be graded.
+fn print_summary(lab_id: &str, summary: &ClassSummary, out: &OutDir) -> usize {
     let errors = summary
         .records
         .iter()
@@ -96,22 +129,13 @@ pub async fn run(args: &Args, loaded: &LoadedLab, dir: &Path) -> anyhow::Result<
     }
     eprintln!(
         "{}: {} graded, {} kept from an earlier run, {} could not be graded; gradebook: {}",
-        lab.id,
+        lab_id,
         summary.graded,
         summary.skipped,
         errors,
         out.gradebook().display()
     );
-    if summary.interrupted {
-        anyhow::bail!(
-            "interrupted; students not yet graded have no result, and running the same command again grades them"
-        );
-    }
-    Ok(if errors == 0 {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    errors
 }
 
 /// A progress bar on a terminal; one line per student otherwise (CI logs, pods).

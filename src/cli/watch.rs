@@ -4,9 +4,10 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use tokio::sync::mpsc;
+use tokio::sync::mpsc::{self, UnboundedReceiver};
 
 use super::common::{ImageArgs, connect, load_labs};
+use labrunner_core::lab::Lab;
 use labrunner_core::live::{self, LiveCommand, LiveConfig};
 use labrunner_core::runner::{LabRun, RunEvent};
 
@@ -35,23 +36,10 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let labs = load_labs(std::slice::from_ref(&args.lab))?;
     let loaded = &labs[0];
     let lab = &loaded.lab;
-    let start = match &args.step {
-        None => 0,
-        Some(id) => lab.steps.iter().position(|s| s.id == *id).ok_or_else(|| {
-            anyhow::anyhow!(
-                "--step {id}: lab {} has no such step (steps: {})",
-                lab.id,
-                lab.steps
-                    .iter()
-                    .map(|s| s.id.as_str())
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            )
-        })?,
-    };
+    let start = start_step(lab, args.step.as_deref())?;
     let image_map = args.images.image_map()?;
     let engine = connect().await?;
-    let (tx, mut rx) = mpsc::unbounded_channel();
+    let (tx, rx) = mpsc::unbounded_channel();
     let mut run = LabRun::new(
         &engine,
         lab,
@@ -67,58 +55,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
     let steps = lab.steps.len();
     let json = args.json;
-    let printer = async move {
-        let mut last: HashMap<(String, usize), &'static str> = HashMap::new();
-        let mut done = 0;
-        while let Some(event) = rx.recv().await {
-            let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
-            let line = match &event {
-                RunEvent::Check(o) => {
-                    let key = (o.step.clone(), o.index);
-                    if last.get(&key) == Some(&o.verdict.label()) {
-                        continue;
-                    }
-                    last.insert(key, o.verdict.label());
-                    if json {
-                        serde_json::json!({"ts": now, "event": "verdict", "step": o.step, "check": o.index,
-                            "description": o.description, "verdict": o.verdict.label(), "evidence": o.verdict.text()})
-                        .to_string()
-                    } else {
-                        format!(
-                            "{now} {} {:<7} {} ({})",
-                            o.step,
-                            o.verdict.label(),
-                            o.description,
-                            o.verdict.text()
-                        )
-                    }
-                }
-                RunEvent::StepDone { step, passed } => {
-                    done += 1;
-                    if json {
-                        serde_json::json!({"ts": now, "event": "step_done", "step": step, "passed": passed}).to_string()
-                    } else {
-                        format!("{now} {step} done")
-                    }
-                }
-                other if json => {
-                    let mut v = serde_json::to_value(other).unwrap_or_default();
-                    v["ts"] = serde_json::Value::String(now);
-                    v.to_string()
-                }
-                RunEvent::StepStarted { step } => format!("{now} {step} started"),
-                RunEvent::Daemon { message, .. } => format!("{now} {message}"),
-                RunEvent::Preexisting { resources } => {
-                    format!("{now} already present (kept): {}", resources.join(", "))
-                }
-                _ => continue,
-            };
-            println!("{line}");
-            if done + start >= steps {
-                break;
-            }
-        }
-    };
+    let printer = print_events(rx, json, start, steps);
     let stop = cmd_tx.clone();
     tokio::spawn(async move {
         let _ = tokio::signal::ctrl_c().await;
@@ -134,4 +71,92 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         run.cleanup().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The index of `--step ID`, or the first step without it.
+fn start_step(lab: &Lab, step: Option<&str>) -> anyhow::Result<usize> {
+    Ok(match step {
+        None => 0,
+        Some(id) => lab.steps.iter().position(|s| s.id == id).ok_or_else(|| {
+            anyhow::anyhow!(
+                "--step {id}: lab {} has no such step (steps: {})",
+                lab.id,
+                lab.steps
+                    .iter()
+                    .map(|s| s.id.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        })?,
+    })
+}
+
+/// Print the run's events until every step from `start` on is done (or the events end).
+async fn print_events(mut rx: UnboundedReceiver<RunEvent>, json: bool, start: usize, steps: usize) {
+    let mut last: HashMap<(String, usize), &'static str> = HashMap::new();
+    let mut done = 0;
+    while let Some(event) = rx.recv().await {
+        let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        if matches!(event, RunEvent::StepDone { .. }) {
+            done += 1;
+        }
+        let Some(line) = event_line(&event, now, json, &mut last) else {
+            continue;
+        };
+        println!("{line}");
+        if done + start >= steps {
+            break;
+        }
+    }
+}
+
+/// The line printed for `event`, text or JSON; `None` for a verdict that did not change since
+/// `last` and for events not worth a line of text.
+fn event_line(
+    event: &RunEvent,
+    now: String,
+    json: bool,
+    last: &mut HashMap<(String, usize), &'static str>,
+) -> Option<String> {
+    Some(match event {
+        RunEvent::Check(o) => {
+            let key = (o.step.clone(), o.index);
+            if last.get(&key) == Some(&o.verdict.label()) {
+                return None;
+            }
+            last.insert(key, o.verdict.label());
+            if json {
+                serde_json::json!({"ts": now, "event": "verdict", "step": o.step, "check": o.index,
+                    "description": o.description, "verdict": o.verdict.label(), "evidence": o.verdict.text()})
+                .to_string()
+            } else {
+                format!(
+                    "{now} {} {:<7} {} ({})",
+                    o.step,
+                    o.verdict.label(),
+                    o.description,
+                    o.verdict.text()
+                )
+            }
+        }
+        RunEvent::StepDone { step, passed } => {
+            if json {
+                serde_json::json!({"ts": now, "event": "step_done", "step": step, "passed": passed})
+                    .to_string()
+            } else {
+                format!("{now} {step} done")
+            }
+        }
+        other if json => {
+            let mut v = serde_json::to_value(other).unwrap_or_default();
+            v["ts"] = serde_json::Value::String(now);
+            v.to_string()
+        }
+        RunEvent::StepStarted { step } => format!("{now} {step} started"),
+        RunEvent::Daemon { message, .. } => format!("{now} {message}"),
+        RunEvent::Preexisting { resources } => {
+            format!("{now} already present (kept): {}", resources.join(", "))
+        }
+        _ => return None,
+    })
 }

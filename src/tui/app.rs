@@ -721,26 +721,9 @@ impl App {
                 self.act_terminal(action)
             }
             Action::PutCommand => self.put_command(effects),
-            Action::ToggleMouse => {
-                self.mouse_capture = !self.mouse_capture;
-                effects.push(Effect::MouseCapture(self.mouse_capture));
-                let text = if self.mouse_capture {
-                    "mouse: the wheel scrolls here (m lets your terminal select text)"
-                } else {
-                    "mouse: select text with your terminal (m gives the wheel back)"
-                };
-                self.notify(Level::Info, text);
-            }
+            Action::ToggleMouse => self.toggle_mouse(effects),
             Action::ScrollBack | Action::ScrollForward => {
-                if let Some(p) = &self.terminal {
-                    let (rows, _) = p.screen.size();
-                    let page = rows.max(2) as isize - 1;
-                    p.screen.scroll_by(if action == Action::ScrollBack {
-                        page
-                    } else {
-                        -page
-                    });
-                }
+                self.scroll_terminal(action == Action::ScrollBack)
             }
             // Leaving stops the live task: not in the middle of a reset or a solution run.
             Action::Back if view.busy.is_some() && view.live == LiveStatus::Watching => self
@@ -749,54 +732,9 @@ impl App {
                     "wait: labrunner is still busy (q quits anyway)",
                 ),
             Action::Back => self.go_home(effects),
-            Action::NextHint => {
-                let Some(step) = view.steps.get(view.selected).map(|s| s.id.clone()) else {
-                    return;
-                };
-                let lab_id = view.lab.lab.id.clone();
-                match view.reveal_hint() {
-                    Some(n) => {
-                        let saved = self.progress.update(|p| {
-                            let s = p.step_mut(&lab_id, &step);
-                            s.hints_used = s.hints_used.max(n as u32);
-                        });
-                        if let Err(e) = saved {
-                            self.notify(Level::Error, format!("progress not saved: {e}"));
-                        }
-                    }
-                    None => self.notify(Level::Info, "no more hints for this step"),
-                }
-            }
-            Action::Copy => {
-                let Some(step) = view.lab.lab.steps.get(view.selected) else {
-                    return;
-                };
-                let text: Vec<String> = step.solution.iter().map(|c| view.shown(c)).collect();
-                let text = text.join("\n");
-                let n = step.solution.len();
-                effects.push(Effect::Copy(text));
-                self.notify(
-                    Level::Info,
-                    format!(
-                        "copied {n} command{} to the clipboard (OSC 52)",
-                        if n == 1 { "" } else { "s" }
-                    ),
-                );
-            }
-            Action::Assist => {
-                if view.busy.is_some() {
-                    return self.notify(Level::Warn, "wait: labrunner is still busy");
-                }
-                match view.current_id() {
-                    Some(step) if view.steps.get(view.selected).is_some_and(|s| s.id == step) => {
-                        self.overlay = Some(Overlay::Confirm(Pending::Assist {
-                            step: step.to_string(),
-                        }));
-                    }
-                    Some(_) => self.notify(Level::Info, "only the current step can be run for you"),
-                    None => {}
-                }
-            }
+            Action::NextHint => self.next_hint(),
+            Action::Copy => self.copy_solution(effects),
+            Action::Assist => self.ask_assist(),
             Action::Reset => {
                 if view.busy.is_some() {
                     return self.notify(Level::Warn, "wait: labrunner is still busy");
@@ -804,6 +742,84 @@ impl App {
                 self.overlay = Some(Overlay::Confirm(Pending::Reset));
             }
             _ => {}
+        }
+    }
+
+    /// Give the mouse wheel to labrunner, or text selection back to the terminal.
+    fn toggle_mouse(&mut self, effects: &mut Vec<Effect>) {
+        self.mouse_capture = !self.mouse_capture;
+        effects.push(Effect::MouseCapture(self.mouse_capture));
+        let text = if self.mouse_capture {
+            "mouse: the wheel scrolls here (m lets your terminal select text)"
+        } else {
+            "mouse: select text with your terminal (m gives the wheel back)"
+        };
+        self.notify(Level::Info, text);
+    }
+
+    /// Scroll the terminal pane's history by a page, back or forward.
+    fn scroll_terminal(&mut self, back: bool) {
+        if let Some(p) = &self.terminal {
+            let (rows, _) = p.screen.size();
+            let page = rows.max(2) as isize - 1;
+            p.screen.scroll_by(if back { page } else { -page });
+        }
+    }
+
+    /// Reveal the selected step's next hint, and save how many were used.
+    fn next_hint(&mut self) {
+        let Some(view) = &mut self.lab else { return };
+        let Some(step) = view.steps.get(view.selected).map(|s| s.id.clone()) else {
+            return;
+        };
+        let lab_id = view.lab.lab.id.clone();
+        match view.reveal_hint() {
+            Some(n) => {
+                let saved = self.progress.update(|p| {
+                    let s = p.step_mut(&lab_id, &step);
+                    s.hints_used = s.hints_used.max(n as u32);
+                });
+                if let Err(e) = saved {
+                    self.notify(Level::Error, format!("progress not saved: {e}"));
+                }
+            }
+            None => self.notify(Level::Info, "no more hints for this step"),
+        }
+    }
+
+    /// Copy the selected step's solution commands to the clipboard.
+    fn copy_solution(&mut self, effects: &mut Vec<Effect>) {
+        let Some(view) = &self.lab else { return };
+        let Some(step) = view.lab.lab.steps.get(view.selected) else {
+            return;
+        };
+        let text: Vec<String> = step.solution.iter().map(|c| view.shown(c)).collect();
+        let text = text.join("\n");
+        let n = step.solution.len();
+        effects.push(Effect::Copy(text));
+        self.notify(
+            Level::Info,
+            format!(
+                "copied {n} command{} to the clipboard (OSC 52)",
+                if n == 1 { "" } else { "s" }
+            ),
+        );
+    }
+
+    /// Ask before running the current step's solution; only the current step can be run.
+    fn ask_assist(&mut self) {
+        let Some(view) = &self.lab else { return };
+        if view.busy.is_some() {
+            return self.notify(Level::Warn, "wait: labrunner is still busy");
+        }
+        match view.current_id() {
+            Some(step) if view.steps.get(view.selected).is_some_and(|s| s.id == step) => {
+                self.overlay = Some(Overlay::Confirm(Pending::Assist {
+                    step: step.to_string(),
+                }));
+            }
+            Some(_) => self.notify(Level::Info, "only the current step can be run for you"),
+            None => {}
         }
     }
 

@@ -264,19 +264,7 @@ impl LabView {
     pub fn apply(&mut self, event: &RunEvent, now: DateTime<Utc>) -> Vec<LabChange> {
         let mut changes = Vec::new();
         match event {
-            RunEvent::Preexisting { resources } => {
-                self.preexisting = resources.clone();
-                if !resources.is_empty() {
-                    self.log.push(LogLine {
-                        step: None,
-                        text: format!(
-                            "already there before the lab, kept: {}",
-                            resources.join(", ")
-                        ),
-                        ok: true,
-                    });
-                }
-            }
+            RunEvent::Preexisting { resources } => self.found_preexisting(resources),
             RunEvent::StepStarted { .. } => {}
             RunEvent::ActionRan {
                 step,
@@ -284,72 +272,13 @@ impl LabView {
                 output,
                 error,
                 as_expected,
-            } => {
-                // The command is done, and so is any pull it waited for.
-                self.pull = None;
-                let mut text = format!("$ {command}");
-                let out = output.trim();
-                if !out.is_empty() {
-                    text.push_str(&format!("\n{out}"));
-                }
-                if let Some(e) = error {
-                    text.push_str(&format!("\n{e}"));
-                }
-                self.log.push(LogLine {
-                    step: step.clone(),
-                    text,
-                    ok: *as_expected,
-                });
-            }
+            } => self.action_ran(step, command, output, error.as_deref(), *as_expected),
             RunEvent::AssistDone {
                 step,
                 failures,
                 error,
-            } => {
-                if self.busy.as_ref().is_some_and(|b| b.is_assist_of(step)) {
-                    self.busy = None;
-                    changes.push(match error {
-                        None => {
-                            self.mark_assisted(step);
-                            LabChange::Assisted {
-                                step: step.clone(),
-                                failures: failures.clone(),
-                            }
-                        }
-                        Some(why) => LabChange::NotAssisted {
-                            step: step.clone(),
-                            why: why.clone(),
-                        },
-                    });
-                }
-            }
-            RunEvent::Check(outcome) => {
-                if let Some(i) = self.index_of(&outcome.step) {
-                    let n = self.steps[i].outcomes.len();
-                    if let Some(slot) = self.steps[i].outcomes.get_mut(outcome.index) {
-                        *slot = Some(outcome.clone());
-                    }
-                    // The round is complete when its last check reports.
-                    if outcome.index + 1 == n && Some(i) == self.current() {
-                        let round: Vec<_> = self.steps[i]
-                            .outcomes
-                            .iter()
-                            .map(|o| o.as_ref().map(|o| o.verdict.clone()))
-                            .collect();
-                        let all_pass = round.iter().all(|v| v.as_ref().is_some_and(|v| v.passed()));
-                        // Rounds after "run it for me" are labrunner's doing, not attempts.
-                        let student = !self.steps[i].assisted;
-                        if student
-                            && !all_pass
-                            && !self.last_round.is_empty()
-                            && round != self.last_round
-                        {
-                            self.unsettled = Some(now);
-                        }
-                        self.last_round = round;
-                    }
-                }
-            }
+            } => self.assist_done(step, failures, error, &mut changes),
+            RunEvent::Check(outcome) => self.check_reported(outcome, now),
             RunEvent::StepDone { step, passed } => {
                 // A pass is one attempt (the command that did it), counted with the step.
                 if let Some(i) = self.index_of(step)
@@ -360,41 +289,8 @@ impl LabView {
                     self.finish_step(i, &mut changes);
                 }
             }
-            RunEvent::CleanupDone { removed, kept } => {
-                let removed_text = if removed.is_empty() {
-                    "nothing".to_string()
-                } else {
-                    removed.join(", ")
-                };
-                let mut text = format!("removed: {removed_text}");
-                if !kept.is_empty() {
-                    text.push_str(&format!(
-                        "; kept (not created by labrunner): {}",
-                        kept.join(", ")
-                    ));
-                }
-                self.log.push(LogLine {
-                    step: None,
-                    text,
-                    ok: true,
-                });
-            }
-            RunEvent::ResetDone { error } => {
-                if let Some(e) = error {
-                    self.log.push(LogLine {
-                        step: None,
-                        text: format!("reset: {e}"),
-                        ok: false,
-                    });
-                }
-                if self.busy == Some(Busy::Reset) {
-                    self.busy = None;
-                    self.reset();
-                    changes.push(LabChange::Reset {
-                        error: error.clone(),
-                    });
-                }
-            }
+            RunEvent::CleanupDone { removed, kept } => self.cleanup_done(removed, kept),
+            RunEvent::ResetDone { error } => self.reset_done(error, &mut changes),
             RunEvent::Daemon { connected, message } => {
                 self.live = if *connected {
                     LiveStatus::Watching
@@ -404,6 +300,138 @@ impl LabView {
             }
         }
         changes
+    }
+
+    /// Declared resources were there before the lab: remember them, and say they are kept.
+    fn found_preexisting(&mut self, resources: &[String]) {
+        self.preexisting = resources.to_vec();
+        if !resources.is_empty() {
+            self.log.push(LogLine {
+                step: None,
+                text: format!(
+                    "already there before the lab, kept: {}",
+                    resources.join(", ")
+                ),
+                ok: true,
+            });
+        }
+    }
+
+    /// A command labrunner ran: log it with its output and error.
+    fn action_ran(
+        &mut self,
+        step: &Option<String>,
+        command: &str,
+        output: &str,
+        error: Option<&str>,
+        as_expected: bool,
+    ) {
+        // The command is done, and so is any pull it waited for.
+        self.pull = None;
+        let mut text = format!("$ {command}");
+        let out = output.trim();
+        if !out.is_empty() {
+            text.push_str(&format!("\n{out}"));
+        }
+        if let Some(e) = error {
+            text.push_str(&format!("\n{e}"));
+        }
+        self.log.push(LogLine {
+            step: step.clone(),
+            text,
+            ok: as_expected,
+        });
+    }
+
+    /// "Run it for me" of `step` is over: no longer busy, and the step marked assisted.
+    fn assist_done(
+        &mut self,
+        step: &str,
+        failures: &[String],
+        error: &Option<String>,
+        changes: &mut Vec<LabChange>,
+    ) {
+        if self.busy.as_ref().is_some_and(|b| b.is_assist_of(step)) {
+            self.busy = None;
+            changes.push(match error {
+                None => {
+                    self.mark_assisted(step);
+                    LabChange::Assisted {
+                        step: step.to_string(),
+                        failures: failures.to_vec(),
+                    }
+                }
+                Some(why) => LabChange::NotAssisted {
+                    step: step.to_string(),
+                    why: why.clone(),
+                },
+            });
+        }
+    }
+
+    /// A check's outcome. When it completes a round of the current step that fails and differs
+    /// from the last one, a failing attempt is pending from `now`.
+    fn check_reported(&mut self, outcome: &CheckOutcome, now: DateTime<Utc>) {
+        if let Some(i) = self.index_of(&outcome.step) {
+            let n = self.steps[i].outcomes.len();
+            if let Some(slot) = self.steps[i].outcomes.get_mut(outcome.index) {
+                *slot = Some(outcome.clone());
+            }
+            // The round is complete when its last check reports.
+            if outcome.index + 1 == n && Some(i) == self.current() {
+                let round: Vec<_> = self.steps[i]
+                    .outcomes
+                    .iter()
+                    .map(|o| o.as_ref().map(|o| o.verdict.clone()))
+                    .collect();
+                let all_pass = round.iter().all(|v| v.as_ref().is_some_and(|v| v.passed()));
+                // Rounds after "run it for me" are labrunner's doing, not attempts.
+                let student = !self.steps[i].assisted;
+                if student && !all_pass && !self.last_round.is_empty() && round != self.last_round {
+                    self.unsettled = Some(now);
+                }
+                self.last_round = round;
+            }
+        }
+    }
+
+    /// Cleanup is over: log what was removed and what was kept.
+    fn cleanup_done(&mut self, removed: &[String], kept: &[String]) {
+        let removed_text = if removed.is_empty() {
+            "nothing".to_string()
+        } else {
+            removed.join(", ")
+        };
+        let mut text = format!("removed: {removed_text}");
+        if !kept.is_empty() {
+            text.push_str(&format!(
+                "; kept (not created by labrunner): {}",
+                kept.join(", ")
+            ));
+        }
+        self.log.push(LogLine {
+            step: None,
+            text,
+            ok: true,
+        });
+    }
+
+    /// A reset is over: log its error, and start the lab's view over if it was asked for.
+    fn reset_done(&mut self, error: &Option<String>, changes: &mut Vec<LabChange>) {
+        if let Some(e) = error {
+            self.log.push(LogLine {
+                step: None,
+                text: format!("reset: {e}"),
+                ok: false,
+            });
+        }
+        if self.busy == Some(Busy::Reset) {
+            self.busy = None;
+            self.reset();
+            changes.push(LabChange::Reset {
+                error: error.clone(),
+            });
+        }
     }
 
     /// The student confirmed "run it for me" on the current step.

@@ -15,7 +15,7 @@ use ratatui::crossterm::execute;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use super::app::{App, AppEvent, Effect, Level, ProgressKeeper};
+use super::app::{App, AppEvent, Effect, Level, Notice, ProgressKeeper};
 use super::draw;
 use super::live::Driver;
 use super::terminal::shell::{Shell, ShellEvent, user_shell};
@@ -127,9 +127,7 @@ async fn event_loop(
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
-    // A notice stays a few seconds, then the status line shows the live state again.
-    let mut notice_age = 0u32;
-    let mut last_notice = None;
+    let mut notices = NoticeTimer { age: 0, last: None };
     let mut slot = ShellSlot { shell: None, id: 0 };
     let mut frames = FrameLog::from_env();
     let mut last_draw = Instant::now();
@@ -143,24 +141,9 @@ async fn event_loop(
     let colour_off = draw::theme::colour_off();
     loop {
         if draw_now {
-            if let Some(s) = &slot.shell {
-                s.unseen_output.store(false, Ordering::Release);
-            }
-            let began = Instant::now();
-            terminal.draw(|frame| {
-                app.resize(frame.area());
-                draw::draw(frame, app);
-                if colour_off {
-                    draw::theme::monochrome(frame.buffer_mut());
-                }
-            })?;
-            frames.record(began.elapsed());
-            last_draw = Instant::now();
+            last_draw = draw_frame(terminal, app, &mut slot, &mut frames, colour_off)?;
             draw_now = false;
             output_waiting = false;
-            if let (Some(s), Some(p)) = (&mut slot.shell, &app.terminal) {
-                s.resize(p.screen.size());
-            }
         }
         let next_frame = tokio::time::Instant::from_std(last_draw + FRAME);
         let effects = tokio::select! {
@@ -195,16 +178,7 @@ async fn event_loop(
                 Vec::new()
             }
             _ = tick.tick() => {
-                if app.notice != last_notice {
-                    last_notice = app.notice.clone();
-                    notice_age = 0;
-                } else if app.notice.is_some() {
-                    notice_age += 1;
-                    if notice_age > 16 {
-                        app.notice = None;
-                        last_notice = None;
-                    }
-                }
+                notices.tick(app);
                 if let (Some(s), Some(p)) = (&slot.shell, &mut app.terminal) {
                     p.busy = s.busy();
                 }
@@ -226,6 +200,58 @@ async fn event_loop(
     // Dropping the shell hangs up what runs in it.
     slot.shell = None;
     Ok(())
+}
+
+/// Draw one frame (its time recorded in `frames`), then fit the shell to the pane. Returns
+/// when the frame was on the screen.
+fn draw_frame(
+    terminal: &mut DefaultTerminal,
+    app: &mut App,
+    slot: &mut ShellSlot,
+    frames: &mut FrameLog,
+    colour_off: bool,
+) -> Result<Instant, TuiError> {
+    if let Some(s) = &slot.shell {
+        s.unseen_output.store(false, Ordering::Release);
+    }
+    let began = Instant::now();
+    terminal.draw(|frame| {
+        app.resize(frame.area());
+        draw::draw(frame, app);
+        if colour_off {
+            draw::theme::monochrome(frame.buffer_mut());
+        }
+    })?;
+    frames.record(began.elapsed());
+    let drawn = Instant::now();
+    if let (Some(s), Some(p)) = (&mut slot.shell, &app.terminal) {
+        s.resize(p.screen.size());
+    }
+    Ok(drawn)
+}
+
+/// A notice stays a few seconds, then the status line shows the live state again.
+struct NoticeTimer {
+    /// Ticks the current notice has been shown.
+    age: u32,
+    /// The notice seen at the last tick.
+    last: Option<Notice>,
+}
+
+impl NoticeTimer {
+    /// One tick: a new notice starts its time; one shown for more than 16 ticks is cleared.
+    fn tick(&mut self, app: &mut App) {
+        if app.notice != self.last {
+            self.last = app.notice.clone();
+            self.age = 0;
+        } else if app.notice.is_some() {
+            self.age += 1;
+            if self.age > 16 {
+                app.notice = None;
+                self.last = None;
+            }
+        }
+    }
 }
 
 fn carry_out(

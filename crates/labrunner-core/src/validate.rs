@@ -13,7 +13,11 @@ use std::net::IpAddr;
 use std::path::Path;
 
 use crate::command::{self, Action, ContainerSpec, MountKind, ParseError, ResourceKind};
-use crate::lab::{CHECK_KINDS, CheckKind, Command, ContainerState, LoadedLab, MountType, Probe};
+use crate::lab::{
+    CHECK_KINDS, CheckKind, Command, CommandFailsCheck, ContainerCheck, ContainerRanCheck,
+    ContainerState, ExecCheck, HostFileCheck, LoadedLab, MountCheck, MountType, Probe,
+    PublishedCheck, ReachableCheck,
+};
 use crate::load::{Diagnostic, PositionIndex, load_indexed, load_str_indexed};
 
 /// What `$(pwd)` stands for while linting: commands are parsed as if the lab's working folder
@@ -502,22 +506,18 @@ impl<'a> Linter<'a> {
         }
         let kind = kinds[0];
         let key = written.first().cloned().unwrap_or_default();
-        let k = crate::load::child_path(node, &key);
-        let f = |field: &str| format!("{k}.{field}");
+        self.check_fields(&crate::load::child_path(node, &key), kind);
+    }
+
+    /// The fields of a check of one kind, at `k` (the kind's key): what they name is declared,
+    /// patterns compile, and values make sense together.
+    fn check_fields(&mut self, k: &str, kind: CheckKind<'_>) {
         use ResourceKind::{Container as C, Network as N, Volume as V};
+        let f = |field: &str| format!("{k}.{field}");
         match kind {
             CheckKind::Network(n) => self.require_declared(&f("name"), N, &n.name),
             CheckKind::Volume(v) => self.require_declared(&f("name"), V, &v.name),
-            CheckKind::Container(c) => {
-                self.require_declared(&f("name"), C, &c.name);
-                if c.exit_code.is_some() && c.state != ContainerState::Exited {
-                    self.error(
-                        &f("exit_code"),
-                        "`exit_code` only applies to `state: exited`",
-                        "set `state: exited`, or remove `exit_code`",
-                    );
-                }
-            }
+            CheckKind::Container(c) => self.container_check(k, c),
             CheckKind::Attached(a) => {
                 self.require_declared(&f("container"), C, &a.container);
                 self.require_declared(&f("network"), N, &a.network);
@@ -529,143 +529,190 @@ impl<'a> Linter<'a> {
                 }
             }
             CheckKind::Resolves(r) => self.require_declared(&f("from"), C, &r.from),
-            CheckKind::Reachable(r) => {
-                self.require_declared(&f("from"), C, &r.from);
-                if r.by_ip {
-                    // `to` names the container whose address is looked up.
-                    self.require_declared(&f("to"), C, &r.to);
-                }
-                if r.via == Probe::Tcp && r.port.is_none() {
-                    self.error(
-                        &k,
-                        "`reachable` with `via: tcp` needs a `port`",
-                        "add `port: <number>`, the TCP port to connect to",
-                    );
-                }
-            }
-            CheckKind::Published(p) => {
-                self.require_declared(&f("container"), C, &p.container);
-                if let Some(ip) = &p.host_ip
-                    && ip.parse::<IpAddr>().is_err()
-                {
-                    self.error(
-                        &f("host_ip"),
-                        format!("`host_ip` must be an IP address, found `{ip}`"),
-                        "write an address such as `127.0.0.1` or `0.0.0.0`",
-                    );
-                }
-                if !matches!(p.protocol.as_str(), "tcp" | "udp" | "sctp") {
-                    self.error(
-                        &f("protocol"),
-                        format!("unknown protocol `{}`", p.protocol),
-                        "one of: tcp, udp, sctp",
-                    );
-                }
-            }
-            CheckKind::Mount(m) => {
-                self.require_declared(&f("container"), C, &m.container);
-                if m.kind == MountType::Volume
-                    && let Some(src) = &m.source
-                {
-                    self.require_declared(&f("source"), V, src);
-                }
-                if !m.target.starts_with('/') {
-                    self.error(
-                        &f("target"),
-                        format!("mount target `{}` is not an absolute path", m.target),
-                        "a container mount target starts with `/`",
-                    );
-                }
-            }
+            CheckKind::Reachable(r) => self.reachable_check(k, r),
+            CheckKind::Published(p) => self.published_check(k, p),
+            CheckKind::Mount(m) => self.mount_check(k, m),
             CheckKind::LoopbackOnly(c) => self.require_declared(&f("container"), C, &c.container),
-            CheckKind::Exec(e) => {
-                self.require_declared(&f("container"), C, &e.container);
-                if let Some(p) = &e.output {
-                    self.regex(&f("output"), p);
-                }
-                if let Err(err) = shell_words::split(&e.command) {
-                    self.error(
-                        &f("command"),
-                        format!("cannot split the command: {err}"),
-                        "check the quotes",
-                    );
-                }
-            }
-            CheckKind::CommandFails(c) => {
-                self.regex(&f("error"), &c.error);
-                match command::parse(&c.command, Some(LINT_WORKDIR)) {
-                    Err(e) => self.error_within(
-                        &f("command"),
-                        parse_error_token(&e),
-                        format!("cannot run this command: {e}"),
-                        parse_error_hint(&e),
-                    ),
-                    Ok(action) if !action.is_read_only() => self.error(
-                        &f("command"),
-                        format!(
-                            "`{}` would change the daemon's state if it succeeded; the check runs it, so its side effect would be blamed on the student",
-                            c.command
-                        ),
-                        "use a command that only looks (`docker network inspect`, `docker volume inspect`, `docker inspect`, `docker port`, `docker logs`), or check the state itself (`volume`, `container`)",
-                    ),
-                    Ok(_) => {}
-                }
-            }
+            CheckKind::Exec(e) => self.exec_check(k, e),
+            CheckKind::CommandFails(c) => self.command_fails_check(k, c),
             CheckKind::Image(i) => self.image_tag(&f("name"), &i.name),
             CheckKind::Ran(r) => {
                 self.require_declared(&f("container"), C, &r.container);
                 self.regex(&f("command"), &r.command);
             }
-            CheckKind::ContainerRan(r) => {
-                if let Some(name) = &r.name {
-                    self.require_declared(&f("name"), C, name);
-                }
-                if let Some(image) = &r.image {
-                    self.image_tag(&f("image"), image);
-                }
-                if let Some(m) = &r.mount {
-                    if let Some(src) = &m.source
-                        && !src.starts_with('/')
-                        && !src.starts_with('$')
-                    {
-                        self.require_declared(&format!("{k}.mount.source"), V, src);
-                    }
-                    if !m.target.starts_with('/') {
-                        self.error(
-                            &format!("{k}.mount.target"),
-                            format!("mount target `{}` is not an absolute path", m.target),
-                            "a container mount target starts with `/`",
-                        );
-                    }
-                }
-                for (field, pattern) in [("command", &r.command), ("output", &r.output)] {
-                    if let Some(p) = pattern {
-                        self.regex(&f(field), p);
-                    }
-                }
-            }
-            CheckKind::HostFile(h) => {
-                let rel = Path::new(&h.path);
-                if rel.is_absolute()
-                    || rel
-                        .components()
-                        .any(|c| matches!(c, std::path::Component::ParentDir))
-                {
-                    self.error(
-                        &f("path"),
-                        format!("`{}` is not a path inside the lab folder", h.path),
-                        "write a relative path without `..`, e.g. `app-data.tar.gz`",
-                    );
-                }
-                if let Some(p) = &h.contains {
-                    self.regex(&f("contains"), p);
-                }
-            }
+            CheckKind::ContainerRan(r) => self.container_ran_check(k, r),
+            CheckKind::HostFile(h) => self.host_file_check(k, h),
             CheckKind::Output(o) => {
                 self.require_declared(&f("container"), C, &o.container);
                 self.regex(&f("matches"), &o.matches);
             }
             CheckKind::User(u) => self.require_declared(&f("container"), C, &u.container),
+        }
+    }
+
+    /// A `container` check: declared, and `exit_code` only with `state: exited`.
+    fn container_check(&mut self, k: &str, c: &ContainerCheck) {
+        use ResourceKind::Container as C;
+        let f = |field: &str| format!("{k}.{field}");
+        self.require_declared(&f("name"), C, &c.name);
+        if c.exit_code.is_some() && c.state != ContainerState::Exited {
+            self.error(
+                &f("exit_code"),
+                "`exit_code` only applies to `state: exited`",
+                "set `state: exited`, or remove `exit_code`",
+            );
+        }
+    }
+
+    /// A `reachable` check: its containers declared, and a port when probing by TCP.
+    fn reachable_check(&mut self, k: &str, r: &ReachableCheck) {
+        use ResourceKind::Container as C;
+        let f = |field: &str| format!("{k}.{field}");
+        self.require_declared(&f("from"), C, &r.from);
+        if r.by_ip {
+            // `to` names the container whose address is looked up.
+            self.require_declared(&f("to"), C, &r.to);
+        }
+        if r.via == Probe::Tcp && r.port.is_none() {
+            self.error(
+                k,
+                "`reachable` with `via: tcp` needs a `port`",
+                "add `port: <number>`, the TCP port to connect to",
+            );
+        }
+    }
+
+    /// A `published` check: its container declared, a real IP address and protocol.
+    fn published_check(&mut self, k: &str, p: &PublishedCheck) {
+        use ResourceKind::Container as C;
+        let f = |field: &str| format!("{k}.{field}");
+        self.require_declared(&f("container"), C, &p.container);
+        if let Some(ip) = &p.host_ip
+            && ip.parse::<IpAddr>().is_err()
+        {
+            self.error(
+                &f("host_ip"),
+                format!("`host_ip` must be an IP address, found `{ip}`"),
+                "write an address such as `127.0.0.1` or `0.0.0.0`",
+            );
+        }
+        if !matches!(p.protocol.as_str(), "tcp" | "udp" | "sctp") {
+            self.error(
+                &f("protocol"),
+                format!("unknown protocol `{}`", p.protocol),
+                "one of: tcp, udp, sctp",
+            );
+        }
+    }
+
+    /// A `mount` check: its container and volume declared, an absolute target.
+    fn mount_check(&mut self, k: &str, m: &MountCheck) {
+        use ResourceKind::{Container as C, Volume as V};
+        let f = |field: &str| format!("{k}.{field}");
+        self.require_declared(&f("container"), C, &m.container);
+        if m.kind == MountType::Volume
+            && let Some(src) = &m.source
+        {
+            self.require_declared(&f("source"), V, src);
+        }
+        if !m.target.starts_with('/') {
+            self.error(
+                &f("target"),
+                format!("mount target `{}` is not an absolute path", m.target),
+                "a container mount target starts with `/`",
+            );
+        }
+    }
+
+    /// An `exec` check: its container declared, its pattern valid, its command splittable.
+    fn exec_check(&mut self, k: &str, e: &ExecCheck) {
+        use ResourceKind::Container as C;
+        let f = |field: &str| format!("{k}.{field}");
+        self.require_declared(&f("container"), C, &e.container);
+        if let Some(p) = &e.output {
+            self.regex(&f("output"), p);
+        }
+        if let Err(err) = shell_words::split(&e.command) {
+            self.error(
+                &f("command"),
+                format!("cannot split the command: {err}"),
+                "check the quotes",
+            );
+        }
+    }
+
+    /// A `command_fails` check: its pattern valid, and a command that only looks.
+    fn command_fails_check(&mut self, k: &str, c: &CommandFailsCheck) {
+        let f = |field: &str| format!("{k}.{field}");
+        self.regex(&f("error"), &c.error);
+        match command::parse(&c.command, Some(LINT_WORKDIR)) {
+            Err(e) => self.error_within(
+                &f("command"),
+                parse_error_token(&e),
+                format!("cannot run this command: {e}"),
+                parse_error_hint(&e),
+            ),
+            Ok(action) if !action.is_read_only() => self.error(
+                &f("command"),
+                format!(
+                    "`{}` would change the daemon's state if it succeeded; the check runs it, so its side effect would be blamed on the student",
+                    c.command
+                ),
+                "use a command that only looks (`docker network inspect`, `docker volume inspect`, `docker inspect`, `docker port`, `docker logs`), or check the state itself (`volume`, `container`)",
+            ),
+            Ok(_) => {}
+        }
+    }
+
+    /// A `container_ran` check: what it names declared, an absolute mount target, valid patterns.
+    fn container_ran_check(&mut self, k: &str, r: &ContainerRanCheck) {
+        use ResourceKind::{Container as C, Volume as V};
+        let f = |field: &str| format!("{k}.{field}");
+        if let Some(name) = &r.name {
+            self.require_declared(&f("name"), C, name);
+        }
+        if let Some(image) = &r.image {
+            self.image_tag(&f("image"), image);
+        }
+        if let Some(m) = &r.mount {
+            if let Some(src) = &m.source
+                && !src.starts_with('/')
+                && !src.starts_with('$')
+            {
+                self.require_declared(&format!("{k}.mount.source"), V, src);
+            }
+            if !m.target.starts_with('/') {
+                self.error(
+                    &format!("{k}.mount.target"),
+                    format!("mount target `{}` is not an absolute path", m.target),
+                    "a container mount target starts with `/`",
+                );
+            }
+        }
+        for (field, pattern) in [("command", &r.command), ("output", &r.output)] {
+            if let Some(p) = pattern {
+                self.regex(&f(field), p);
+            }
+        }
+    }
+
+    /// A `host_file` check: a relative path inside the lab folder, a valid pattern.
+    fn host_file_check(&mut self, k: &str, h: &HostFileCheck) {
+        let f = |field: &str| format!("{k}.{field}");
+        let rel = Path::new(&h.path);
+        if rel.is_absolute()
+            || rel
+                .components()
+                .any(|c| matches!(c, std::path::Component::ParentDir))
+        {
+            self.error(
+                &f("path"),
+                format!("`{}` is not a path inside the lab folder", h.path),
+                "write a relative path without `..`, e.g. `app-data.tar.gz`",
+            );
+        }
+        if let Some(p) = &h.contains {
+            self.regex(&f("contains"), p);
         }
     }
 }

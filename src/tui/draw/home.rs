@@ -7,7 +7,8 @@ use ratatui::widgets::{Block, BorderType, List, ListItem, ListState, Paragraph, 
 
 use super::{gauge, theme};
 use crate::tui::app::{App, HomeRow};
-use labrunner_core::lesson::LabEntry;
+use labrunner_core::lesson::{LabEntry, LessonEntry};
+use labrunner_core::progress::Progress;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let area = match &app.banner {
@@ -48,73 +49,9 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, rows: &[HomeRow]) {
     let items: Vec<ListItem> = rows
         .iter()
         .map(|row| match *row {
-            HomeRow::Lesson(i) => {
-                let l = &app.catalog.lessons[i];
-                let title = title_without_id(&l.title, &l.id);
-                let room = inner_width.saturating_sub(l.id.chars().count() + 2);
-                ListItem::new(Line::from(vec![
-                    Span::styled(format!("{}  ", l.id), theme::key()),
-                    Span::styled(truncate(title, room), theme::bold()),
-                ]))
-            }
-            HomeRow::Lab(i, j) => match &app.catalog.lessons[i].labs[j] {
-                LabEntry::Ok(lab) => {
-                    let ids = lab.lab.steps.iter().map(|s| s.id.as_str());
-                    let total = lab.lab.steps.len();
-                    let done = progress.lab(&lab.lab.id).map_or(0, |p| p.done_count(ids));
-                    let bar = gauge(done, total, 8);
-                    let mark = if done == total {
-                        "✓"
-                    } else if done > 0 {
-                        "◐"
-                    } else {
-                        "○"
-                    };
-                    let style = if done == total {
-                        theme::ok()
-                    } else {
-                        ratatui::style::Style::new()
-                    };
-                    let title_width = inner_width.saturating_sub(bar.chars().count() + 7);
-                    let title = truncate(&lab.lab.title, title_width);
-                    let pad = title_width.saturating_sub(title.chars().count());
-                    ListItem::new(Line::from(vec![
-                        Span::styled(format!("  {mark} "), style),
-                        Span::raw(title),
-                        Span::raw(" ".repeat(pad + 1)),
-                        Span::styled(bar, style),
-                    ]))
-                }
-                LabEntry::Broken { path, .. } => {
-                    let name = path
-                        .file_name()
-                        .map(|n| n.to_string_lossy().to_string())
-                        .unwrap_or_default();
-                    ListItem::new(Line::from(vec![
-                        Span::styled("  ✗ ", theme::bad()),
-                        Span::styled(format!("{name} (cannot be loaded)"), theme::bad()),
-                    ]))
-                }
-            },
-            HomeRow::Quiz(i) => {
-                let l = &app.catalog.lessons[i];
-                let text = match &l.quiz {
-                    Some(Ok(q)) => {
-                        let answers = progress.quizzes.get(&l.id);
-                        let answered = q
-                            .questions
-                            .iter()
-                            .filter(|x| answers.is_some_and(|a| a.answers.contains_key(&x.id)))
-                            .count();
-                        format!("Knowledge check  {answered}/{} answered", q.questions.len())
-                    }
-                    _ => "Knowledge check (cannot be loaded)".to_string(),
-                };
-                ListItem::new(Line::from(vec![
-                    Span::styled("  ? ", theme::key()),
-                    Span::raw(truncate(&text, inner_width.saturating_sub(4))),
-                ]))
-            }
+            HomeRow::Lesson(i) => lesson_item(&app.catalog.lessons[i], inner_width),
+            HomeRow::Lab(i, j) => lab_item(&app.catalog.lessons[i].labs[j], progress, inner_width),
+            HomeRow::Quiz(i) => quiz_item(&app.catalog.lessons[i], progress, inner_width),
         })
         .collect();
     let mut block = Block::bordered()
@@ -131,6 +68,79 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, rows: &[HomeRow]) {
         .highlight_spacing(ratatui::widgets::HighlightSpacing::Always);
     let mut state = ListState::default().with_selected(Some(app.home_selected));
     frame.render_stateful_widget(list, area, &mut state);
+}
+
+/// A lesson's row: its id, then its title.
+fn lesson_item(l: &LessonEntry, inner_width: usize) -> ListItem<'static> {
+    let title = title_without_id(&l.title, &l.id);
+    let room = inner_width.saturating_sub(l.id.chars().count() + 2);
+    ListItem::new(Line::from(vec![
+        Span::styled(format!("{}  ", l.id), theme::key()),
+        Span::styled(truncate(title, room), theme::bold()),
+    ]))
+}
+
+/// A lab's row: a mark, its title and a gauge of the steps done; or why it cannot be loaded.
+fn lab_item(entry: &LabEntry, progress: &Progress, inner_width: usize) -> ListItem<'static> {
+    match entry {
+        LabEntry::Ok(lab) => {
+            let ids = lab.lab.steps.iter().map(|s| s.id.as_str());
+            let total = lab.lab.steps.len();
+            let done = progress.lab(&lab.lab.id).map_or(0, |p| p.done_count(ids));
+            let bar = gauge(done, total, 8);
+            let mark = if done == total {
+                "✓"
+            } else if done > 0 {
+                "◐"
+            } else {
+                "○"
+            };
+            let style = if done == total {
+                theme::ok()
+            } else {
+                ratatui::style::Style::new()
+            };
+            let title_width = inner_width.saturating_sub(bar.chars().count() + 7);
+            let title = truncate(&lab.lab.title, title_width);
+            let pad = title_width.saturating_sub(title.chars().count());
+            ListItem::new(Line::from(vec![
+                Span::styled(format!("  {mark} "), style),
+                Span::raw(title),
+                Span::raw(" ".repeat(pad + 1)),
+                Span::styled(bar, style),
+            ]))
+        }
+        LabEntry::Broken { path, .. } => {
+            let name = path
+                .file_name()
+                .map(|n| n.to_string_lossy().to_string())
+                .unwrap_or_default();
+            ListItem::new(Line::from(vec![
+                Span::styled("  ✗ ", theme::bad()),
+                Span::styled(format!("{name} (cannot be loaded)"), theme::bad()),
+            ]))
+        }
+    }
+}
+
+/// A lesson's knowledge check row: how many of its questions are answered.
+fn quiz_item(l: &LessonEntry, progress: &Progress, inner_width: usize) -> ListItem<'static> {
+    let text = match &l.quiz {
+        Some(Ok(q)) => {
+            let answers = progress.quizzes.get(&l.id);
+            let answered = q
+                .questions
+                .iter()
+                .filter(|x| answers.is_some_and(|a| a.answers.contains_key(&x.id)))
+                .count();
+            format!("Knowledge check  {answered}/{} answered", q.questions.len())
+        }
+        _ => "Knowledge check (cannot be loaded)".to_string(),
+    };
+    ListItem::new(Line::from(vec![
+        Span::styled("  ? ", theme::key()),
+        Span::raw(truncate(&text, inner_width.saturating_sub(4))),
+    ]))
 }
 
 fn draw_detail(frame: &mut Frame, area: Rect, app: &App, row: Option<HomeRow>) {

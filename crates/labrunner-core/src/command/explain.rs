@@ -7,88 +7,37 @@ impl Action {
     pub fn explain(&self) -> String {
         match self {
             Action::NetworkCreate(n) => network_create(n),
-            Action::NetworkRm { names, force } => {
-                format!(
-                    "remove {}{}",
-                    things("network", names),
-                    if *force { " (no error if missing)" } else { "" }
-                )
-            }
+            Action::NetworkRm { names, force } => network_rm(names, *force),
             Action::NetworkConnect {
                 network,
                 container,
                 aliases,
-            } => {
-                let mut s = format!("connect container {container} to network {network}");
-                if !aliases.is_empty() {
-                    s.push_str(&format!(
-                        ", where it is also reachable as {}",
-                        and_list(aliases)
-                    ));
-                }
-                s
-            }
+            } => network_connect(network, container, aliases),
             Action::NetworkDisconnect {
                 network,
                 container,
                 force,
-            } => format!(
-                "disconnect container {container} from network {network}{}",
-                if *force { " (forced)" } else { "" }
-            ),
+            } => network_disconnect(network, container, *force),
             Action::NetworkLs => "list the networks".into(),
             Action::NetworkInspect { names, format } => format!(
                 "show the configuration of {} (driver, subnet, gateway, connected containers){}",
                 things("network", names),
                 template(format)
             ),
-            Action::NetworkPrune { force, labels } => format!(
-                "remove every custom network that no container uses{}{}",
-                if labels.is_empty() {
-                    String::new()
-                } else {
-                    format!(" and that carries the label {}", labels.join(" and "))
-                },
-                if *force { ", without asking" } else { "" }
-            ),
+            Action::NetworkPrune { force, labels } => network_prune(*force, labels),
             Action::VolumeCreate {
                 name,
                 driver,
                 labels,
-            } => {
-                let mut s = match name {
-                    Some(n) => format!("create named volume {n}"),
-                    None => "create a volume with a generated name".into(),
-                };
-                if let Some(d) = driver {
-                    s.push_str(&format!(" using volume driver {d}"));
-                }
-                if !labels.is_empty() {
-                    s.push_str(&format!(" labelled {}", pairs(labels)));
-                }
-                s
-            }
-            Action::VolumeRm { names, force } => format!(
-                "remove {} and the data in {}{}",
-                things("volume", names),
-                if names.len() == 1 { "it" } else { "them" },
-                if *force { " (forced)" } else { "" }
-            ),
+            } => volume_create(name.as_deref(), driver.as_deref(), labels),
+            Action::VolumeRm { names, force } => volume_rm(names, *force),
             Action::VolumeLs => "list the volumes".into(),
             Action::VolumeInspect { names, format } => format!(
                 "show the details of {} (driver, mount point on the host){}",
                 things("volume", names),
                 template(format)
             ),
-            Action::VolumePrune { force, all } => format!(
-                "{}{}",
-                if *all {
-                    "delete every volume no container uses, named ones included, with their data"
-                } else {
-                    "delete volumes no container uses: only anonymous ones on Docker 23 and newer unless -a is given, named ones too on older daemons"
-                },
-                if *force { ", without asking" } else { "" }
-            ),
+            Action::VolumePrune { force, all } => volume_prune(*force, *all),
             Action::Run(spec) => container(spec, false),
             Action::Create(spec) => container(spec, true),
             Action::Exec(e) => exec(e),
@@ -96,37 +45,8 @@ impl Action {
                 names,
                 force,
                 volumes,
-            } => {
-                let mut s = format!("remove {}", things("container", names));
-                let one = names.len() == 1;
-                if *force {
-                    s.push_str(if one {
-                        ", stopping it first if it is running"
-                    } else {
-                        ", stopping them first if they are running"
-                    });
-                }
-                if *volumes {
-                    s.push_str(if one {
-                        ", and its anonymous volumes"
-                    } else {
-                        ", and their anonymous volumes"
-                    });
-                }
-                s
-            }
-            Action::Stop { names, time } => {
-                let mut s = format!("stop {}", things("container", names));
-                if let Some(t) = time {
-                    let which = if names.len() == 1 {
-                        "killing it if it has"
-                    } else {
-                        "killing any that have"
-                    };
-                    s.push_str(&format!(", {which} not exited after {t} seconds"));
-                }
-                s
-            }
+            } => rm(names, *force, *volumes),
+            Action::Stop { names, time } => stop(names, *time),
             Action::Start { names } => format!("start existing {}", things("container", names)),
             Action::Inspect { names, format } => {
                 format!(
@@ -135,26 +55,12 @@ impl Action {
                     template(format)
                 )
             }
-            Action::Port { container, port } => match port {
-                Some(p) => {
-                    format!("show which host port forwards to port {p} of container {container}")
-                }
-                None => format!("show which host ports forward to container {container}"),
-            },
+            Action::Port { container, port } => port_lookup(container, port.as_deref()),
             Action::Logs {
                 container,
                 follow,
                 tail,
-            } => {
-                let mut s = format!("show the output of container {container}");
-                if let Some(n) = tail {
-                    s.push_str(&format!(" (last {n} lines)"));
-                }
-                if *follow {
-                    s.push_str(", and keep following new output");
-                }
-                s
-            }
+            } => logs(container, *follow, tail.as_deref()),
         }
     }
 }
@@ -246,6 +152,79 @@ fn network_create(n: &NetworkCreate) -> String {
     s
 }
 
+fn network_rm(names: &[String], force: bool) -> String {
+    format!(
+        "remove {}{}",
+        things("network", names),
+        if force { " (no error if missing)" } else { "" }
+    )
+}
+
+fn network_connect(network: &str, container: &str, aliases: &[String]) -> String {
+    let mut s = format!("connect container {container} to network {network}");
+    if !aliases.is_empty() {
+        s.push_str(&format!(
+            ", where it is also reachable as {}",
+            and_list(aliases)
+        ));
+    }
+    s
+}
+
+fn network_disconnect(network: &str, container: &str, force: bool) -> String {
+    format!(
+        "disconnect container {container} from network {network}{}",
+        if force { " (forced)" } else { "" }
+    )
+}
+
+fn network_prune(force: bool, labels: &[String]) -> String {
+    format!(
+        "remove every custom network that no container uses{}{}",
+        if labels.is_empty() {
+            String::new()
+        } else {
+            format!(" and that carries the label {}", labels.join(" and "))
+        },
+        if force { ", without asking" } else { "" }
+    )
+}
+
+fn volume_create(name: Option<&str>, driver: Option<&str>, labels: &[(String, String)]) -> String {
+    let mut s = match name {
+        Some(n) => format!("create named volume {n}"),
+        None => "create a volume with a generated name".into(),
+    };
+    if let Some(d) = driver {
+        s.push_str(&format!(" using volume driver {d}"));
+    }
+    if !labels.is_empty() {
+        s.push_str(&format!(" labelled {}", pairs(labels)));
+    }
+    s
+}
+
+fn volume_rm(names: &[String], force: bool) -> String {
+    format!(
+        "remove {} and the data in {}{}",
+        things("volume", names),
+        if names.len() == 1 { "it" } else { "them" },
+        if force { " (forced)" } else { "" }
+    )
+}
+
+fn volume_prune(force: bool, all: bool) -> String {
+    format!(
+        "{}{}",
+        if all {
+            "delete every volume no container uses, named ones included, with their data"
+        } else {
+            "delete volumes no container uses: only anonymous ones on Docker 23 and newer unless -a is given, named ones too on older daemons"
+        },
+        if force { ", without asking" } else { "" }
+    )
+}
+
 fn size(bytes: i64) -> String {
     const UNITS: [(i64, &str); 3] = [(1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")];
     for (unit, name) in UNITS {
@@ -323,12 +302,25 @@ fn namespace(what: &str, value: &Option<String>, with: &mut Vec<String>) {
 }
 
 fn container(c: &ContainerSpec, create_only: bool) -> String {
+    let mut s = container_opening(c, create_only);
+    container_network(c, &mut s);
+    let with = container_settings(c);
+    if !with.is_empty() {
+        s.push_str(&format!(", with {}", with.join(", ")));
+    }
+    container_ports(c, &mut s);
+    container_process(c, &mut s);
+    s
+}
+
+/// How the container is started: `run ... from IMAGE in the foreground` and the like.
+fn container_opening(c: &ContainerSpec, create_only: bool) -> String {
     let who = match &c.name {
         Some(n) => format!("container {n}"),
         None => "a new container".into(),
     };
     let image = &c.image;
-    let mut s = if create_only {
+    if create_only {
         format!("create {who} from {image} without starting it")
     } else if c.detach {
         format!("start {who} in the background from {image}")
@@ -336,7 +328,11 @@ fn container(c: &ContainerSpec, create_only: bool) -> String {
         format!("run {who} from {image} interactively with a terminal")
     } else {
         format!("run {who} from {image} in the foreground")
-    };
+    }
+}
+
+/// The network the container joins, and its aliases there.
+fn container_network(c: &ContainerSpec, s: &mut String) {
     match c.network.as_deref() {
         None => {}
         Some("bridge" | "default") => s.push_str(" on the default bridge network"),
@@ -353,7 +349,10 @@ fn container(c: &ContainerSpec, create_only: bool) -> String {
             and_list(&c.network_aliases)
         ));
     }
+}
 
+/// The `with ...` list: mounts, environment, limits, privileges and shared namespaces.
+fn container_settings(c: &ContainerSpec) -> Vec<String> {
     let mut with: Vec<String> = Vec::new();
     with.extend(c.mounts.iter().map(mount));
     if c.publish_all {
@@ -405,9 +404,11 @@ fn container(c: &ContainerSpec, create_only: bool) -> String {
     namespace("process", &c.pid, &mut with);
     namespace("IPC", &c.ipc, &mut with);
     namespace("UTS (hostname)", &c.uts, &mut with);
-    if !with.is_empty() {
-        s.push_str(&format!(", with {}", with.join(", ")));
-    }
+    with
+}
+
+/// The published ports, or a note that host networking ignores them.
+fn container_ports(c: &ContainerSpec, s: &mut String) {
     if !c.ports.is_empty() {
         if c.network.as_deref() == Some("host") {
             s.push_str(", ignoring the published ports (with host networking the container's ports are the host's)");
@@ -416,7 +417,10 @@ fn container(c: &ContainerSpec, create_only: bool) -> String {
             s.push_str(&format!(", where {}", and_list(&ports)));
         }
     }
+}
 
+/// Who the program runs as, where, whether it is removed, and what it runs.
+fn container_process(c: &ContainerSpec, s: &mut String) {
     if let Some(u) = &c.user {
         s.push_str(&format!(", as user {u}"));
     }
@@ -441,7 +445,6 @@ fn container(c: &ContainerSpec, create_only: bool) -> String {
     } else {
         s.push_str(&format!(", running: {}", command_line(&program)));
     }
-    s
 }
 
 fn exec(e: &ExecSpec) -> String {
@@ -469,6 +472,58 @@ fn exec(e: &ExecSpec) -> String {
         s.push_str(&format!(", with environment {}", names.join(", ")));
     }
     s.push_str(&format!(", run: {}", command_line(&e.command)));
+    s
+}
+
+fn rm(names: &[String], force: bool, volumes: bool) -> String {
+    let mut s = format!("remove {}", things("container", names));
+    let one = names.len() == 1;
+    if force {
+        s.push_str(if one {
+            ", stopping it first if it is running"
+        } else {
+            ", stopping them first if they are running"
+        });
+    }
+    if volumes {
+        s.push_str(if one {
+            ", and its anonymous volumes"
+        } else {
+            ", and their anonymous volumes"
+        });
+    }
+    s
+}
+
+fn stop(names: &[String], time: Option<i64>) -> String {
+    let mut s = format!("stop {}", things("container", names));
+    if let Some(t) = time {
+        let which = if names.len() == 1 {
+            "killing it if it has"
+        } else {
+            "killing any that have"
+        };
+        s.push_str(&format!(", {which} not exited after {t} seconds"));
+    }
+    s
+}
+
+/// `docker port`: which host ports lead to a container.
+fn port_lookup(container: &str, port: Option<&str>) -> String {
+    match port {
+        Some(p) => format!("show which host port forwards to port {p} of container {container}"),
+        None => format!("show which host ports forward to container {container}"),
+    }
+}
+
+fn logs(container: &str, follow: bool, tail: Option<&str>) -> String {
+    let mut s = format!("show the output of container {container}");
+    if let Some(n) = tail {
+        s.push_str(&format!(" (last {n} lines)"));
+    }
+    if follow {
+        s.push_str(", and keep following new output");
+    }
     s
 }
 

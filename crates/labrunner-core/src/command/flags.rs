@@ -72,11 +72,6 @@ pub(crate) fn scan(
     let mut flags = Vec::new();
     let mut args = Vec::new();
     let mut i = 0;
-    let lookup = |name: &str| spec.iter().find(|f| f.names.contains(&name));
-    let unsupported = |flag: &str| ParseError::UnsupportedFlag {
-        command: command.to_string(),
-        flag: flag.to_string(),
-    };
     while i < words.len() {
         let word = &words[i];
         i += 1;
@@ -85,70 +80,9 @@ pub(crate) fn scan(
             break;
         }
         if let Some(long) = word.strip_prefix("--") {
-            let (name, inline) = match long.split_once('=') {
-                Some((n, v)) => (format!("--{n}"), Some(v.to_string())),
-                None => (word.clone(), None),
-            };
-            let flag = lookup(&name).ok_or_else(|| unsupported(&name))?;
-            let value = if flag.takes_value && inline.is_none() {
-                let v = words
-                    .get(i)
-                    .cloned()
-                    .ok_or_else(|| ParseError::MissingValue { flag: name.clone() })?;
-                i += 1;
-                Some(v)
-            } else {
-                inline
-            };
-            if !flag.takes_value {
-                check_bool(&name, value.as_deref())?;
-            }
-            flags.push(Found {
-                id: flag.id,
-                name,
-                value,
-            });
+            flags.push(long_flag(command, spec, word, long, words, &mut i)?);
         } else if word.len() > 1 && word.starts_with('-') {
-            let cluster: Vec<char> = word.chars().skip(1).collect();
-            let mut j = 0;
-            while j < cluster.len() {
-                let name = format!("-{}", cluster[j]);
-                let flag = lookup(&name).ok_or_else(|| unsupported(&name))?;
-                let rest: String = cluster[j + 1..].iter().collect();
-                if flag.takes_value {
-                    let value = if rest.is_empty() {
-                        let v = words
-                            .get(i)
-                            .cloned()
-                            .ok_or_else(|| ParseError::MissingValue { flag: name.clone() })?;
-                        i += 1;
-                        v
-                    } else {
-                        rest.strip_prefix('=').unwrap_or(&rest).to_string()
-                    };
-                    flags.push(Found {
-                        id: flag.id,
-                        name,
-                        value: Some(value),
-                    });
-                    break;
-                }
-                if let Some(v) = rest.strip_prefix('=') {
-                    check_bool(&name, Some(v))?;
-                    flags.push(Found {
-                        id: flag.id,
-                        name,
-                        value: Some(v.to_string()),
-                    });
-                    break;
-                }
-                flags.push(Found {
-                    id: flag.id,
-                    name,
-                    value: None,
-                });
-                j += 1;
-            }
+            short_flags(command, spec, word, words, &mut i, &mut flags)?;
         } else if interspersed {
             args.push(word.clone());
         } else {
@@ -157,6 +91,104 @@ pub(crate) fn scan(
         }
     }
     Ok(Scanned { flags, args })
+}
+
+/// The flag of `spec` spelled `name`, or an unsupported-flag error for `command`.
+fn lookup<'a>(command: &str, spec: &'a [Flag], name: &str) -> Result<&'a Flag, ParseError> {
+    spec.iter()
+        .find(|f| f.names.contains(&name))
+        .ok_or_else(|| ParseError::UnsupportedFlag {
+            command: command.to_string(),
+            flag: name.to_string(),
+        })
+}
+
+/// The word at `*i`, taken as the value of `flag`.
+fn next_value(words: &[String], i: &mut usize, flag: &str) -> Result<String, ParseError> {
+    let v = words
+        .get(*i)
+        .cloned()
+        .ok_or_else(|| ParseError::MissingValue {
+            flag: flag.to_string(),
+        })?;
+    *i += 1;
+    Ok(v)
+}
+
+/// `--name`, `--name=value` or `--name value` (`long` is `word` without its dashes).
+fn long_flag(
+    command: &str,
+    spec: &[Flag],
+    word: &str,
+    long: &str,
+    words: &[String],
+    i: &mut usize,
+) -> Result<Found, ParseError> {
+    let (name, inline) = match long.split_once('=') {
+        Some((n, v)) => (format!("--{n}"), Some(v.to_string())),
+        None => (word.to_string(), None),
+    };
+    let flag = lookup(command, spec, &name)?;
+    let value = if flag.takes_value && inline.is_none() {
+        Some(next_value(words, i, &name)?)
+    } else {
+        inline
+    };
+    if !flag.takes_value {
+        check_bool(&name, value.as_deref())?;
+    }
+    Ok(Found {
+        id: flag.id,
+        name,
+        value,
+    })
+}
+
+/// A cluster of short flags (`-dit`, `-dp 80`, `-p80`, `-d=false`); a value flag ends it.
+fn short_flags(
+    command: &str,
+    spec: &[Flag],
+    word: &str,
+    words: &[String],
+    i: &mut usize,
+    flags: &mut Vec<Found>,
+) -> Result<(), ParseError> {
+    let cluster: Vec<char> = word.chars().skip(1).collect();
+    let mut j = 0;
+    while j < cluster.len() {
+        let name = format!("-{}", cluster[j]);
+        let flag = lookup(command, spec, &name)?;
+        let rest: String = cluster[j + 1..].iter().collect();
+        if flag.takes_value {
+            let value = if rest.is_empty() {
+                next_value(words, i, &name)?
+            } else {
+                rest.strip_prefix('=').unwrap_or(&rest).to_string()
+            };
+            flags.push(Found {
+                id: flag.id,
+                name,
+                value: Some(value),
+            });
+            break;
+        }
+        if let Some(v) = rest.strip_prefix('=') {
+            check_bool(&name, Some(v))?;
+            flags.push(Found {
+                id: flag.id,
+                name,
+                value: Some(v.to_string()),
+            });
+            break;
+        }
+        flags.push(Found {
+            id: flag.id,
+            name,
+            value: None,
+        });
+        j += 1;
+    }
+    Ok(())
 }
 
 fn check_bool(flag: &str, value: Option<&str>) -> Result<(), ParseError> {

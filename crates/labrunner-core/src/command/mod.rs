@@ -613,88 +613,100 @@ impl Cx<'_> {
             ..ContainerSpec::default()
         };
         for f in &scanned.flags {
-            let text = f.text();
-            let name = f.name.as_str();
-            match f.id {
-                "detach" => c.detach = f.is_on(),
-                "rm" => c.remove = f.is_on(),
-                "name" => {
-                    values::check_name(name, &text)?;
-                    once(&mut c.name, f)?;
-                }
-                "network" => {
-                    if !is_builtin_network(&text) {
-                        values::check_name(name, &text)?;
-                    }
-                    if let Some(container) = text.strip_prefix("container:") {
-                        values::check_name(name, container)?;
-                    }
-                    once(&mut c.network, f)?;
-                }
-                "network-alias" => {
-                    values::check_name(name, &text)?;
-                    c.network_aliases.push(text);
-                }
-                "volume" => c
-                    .mounts
-                    .push(values::volume_flag(name, &text, self.workdir)?),
-                "mount" => c
-                    .mounts
-                    .push(values::mount_flag(name, &text, self.workdir)?),
-                "tmpfs" => c.mounts.push(values::tmpfs_flag(name, &text)?),
-                "publish" => c.ports.push(values::publish(name, &text)?),
-                "publish-all" => c.publish_all = f.is_on(),
-                "expose" => c.expose.push(values::expose(name, &text)?),
-                "env" => c.env.push(text),
-                "label" => c.labels.push(values::label(&text)),
-                "user" => c.user = Some(text),
-                "workdir" => c.workdir = Some(text),
-                "entrypoint" => c.entrypoint = Some(text),
-                "interactive" => c.interactive = f.is_on(),
-                "tty" => c.tty = f.is_on(),
-                "hostname" => c.hostname = Some(text),
-                "restart" => {
-                    values::check_restart(&text)?;
-                    c.restart = Some(text);
-                }
-                "privileged" => c.privileged = f.is_on(),
-                "cap-add" => c.cap_add.push(text),
-                "pid" => c.pid = Some(namespace_mode(name, text, &["host"])?),
-                "ipc" => {
-                    let modes = ["host", "none", "private", "shareable"];
-                    c.ipc = Some(namespace_mode(name, text, &modes)?);
-                }
-                "uts" => c.uts = Some(namespace_mode(name, text, &["host"])?),
-                "memory" => c.memory = Some(values::memory(name, &text)?),
-                "pids-limit" => c.pids_limit = Some(values::integer(name, &text)?),
-                "dns" => {
-                    values::check_ip(name, &text)?;
-                    c.dns.push(text);
-                }
-                _ => {}
-            }
+            self.run_flag(&mut c, f)?;
         }
         // Checked after the flags, so that errors come in the order of the line.
-        values::check_image(&c.image)?;
-        let user_network = c.network.as_deref().is_some_and(|n| !is_builtin_network(n));
-        if let Some(alias) = c.network_aliases.first().filter(|_| !user_network) {
-            return Err(ParseError::InvalidValue {
-                flag: "--network-alias".into(),
-                value: alias.clone(),
-                reason: "network-scoped aliases are only supported for user-defined networks"
-                    .into(),
-            });
-        }
-        shared_network_conflicts(&c)?;
-        if c.remove && c.restart.as_deref().is_some_and(|r| r != "no") {
-            return Err(ParseError::InvalidValue {
-                flag: "--restart".into(),
-                value: c.restart.unwrap_or_default(),
-                reason: "a container started with --rm cannot have a restart policy".into(),
-            });
-        }
+        check_run_spec(&c)?;
         Ok(c)
     }
+
+    /// Apply one flag of `docker run`/`docker create` to `c`.
+    fn run_flag(&self, c: &mut ContainerSpec, f: &Found) -> Result<(), ParseError> {
+        let text = f.text();
+        let name = f.name.as_str();
+        match f.id {
+            "detach" => c.detach = f.is_on(),
+            "rm" => c.remove = f.is_on(),
+            "name" => {
+                values::check_name(name, &text)?;
+                once(&mut c.name, f)?;
+            }
+            "network" => {
+                if !is_builtin_network(&text) {
+                    values::check_name(name, &text)?;
+                }
+                if let Some(container) = text.strip_prefix("container:") {
+                    values::check_name(name, container)?;
+                }
+                once(&mut c.network, f)?;
+            }
+            "network-alias" => {
+                values::check_name(name, &text)?;
+                c.network_aliases.push(text);
+            }
+            "volume" => c
+                .mounts
+                .push(values::volume_flag(name, &text, self.workdir)?),
+            "mount" => c
+                .mounts
+                .push(values::mount_flag(name, &text, self.workdir)?),
+            "tmpfs" => c.mounts.push(values::tmpfs_flag(name, &text)?),
+            "publish" => c.ports.push(values::publish(name, &text)?),
+            "publish-all" => c.publish_all = f.is_on(),
+            "expose" => c.expose.push(values::expose(name, &text)?),
+            "env" => c.env.push(text),
+            "label" => c.labels.push(values::label(&text)),
+            "user" => c.user = Some(text),
+            "workdir" => c.workdir = Some(text),
+            "entrypoint" => c.entrypoint = Some(text),
+            "interactive" => c.interactive = f.is_on(),
+            "tty" => c.tty = f.is_on(),
+            "hostname" => c.hostname = Some(text),
+            "restart" => {
+                values::check_restart(&text)?;
+                c.restart = Some(text);
+            }
+            "privileged" => c.privileged = f.is_on(),
+            "cap-add" => c.cap_add.push(text),
+            "pid" => c.pid = Some(namespace_mode(name, text, &["host"])?),
+            "ipc" => {
+                let modes = ["host", "none", "private", "shareable"];
+                c.ipc = Some(namespace_mode(name, text, &modes)?);
+            }
+            "uts" => c.uts = Some(namespace_mode(name, text, &["host"])?),
+            "memory" => c.memory = Some(values::memory(name, &text)?),
+            "pids-limit" => c.pids_limit = Some(values::integer(name, &text)?),
+            "dns" => {
+                values::check_ip(name, &text)?;
+                c.dns.push(text);
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// What `docker run` refuses once all its flags are read: a bad image reference, aliases
+/// without a user-defined network, conflicting shared namespaces, `--rm` with a restart policy.
+fn check_run_spec(c: &ContainerSpec) -> Result<(), ParseError> {
+    values::check_image(&c.image)?;
+    let user_network = c.network.as_deref().is_some_and(|n| !is_builtin_network(n));
+    if let Some(alias) = c.network_aliases.first().filter(|_| !user_network) {
+        return Err(ParseError::InvalidValue {
+            flag: "--network-alias".into(),
+            value: alias.clone(),
+            reason: "network-scoped aliases are only supported for user-defined networks".into(),
+        });
+    }
+    shared_network_conflicts(c)?;
+    if c.remove && c.restart.as_deref().is_some_and(|r| r != "no") {
+        return Err(ParseError::InvalidValue {
+            flag: "--restart".into(),
+            value: c.restart.clone().unwrap_or_default(),
+            reason: "a container started with --rm cannot have a restart policy".into(),
+        });
+    }
+    Ok(())
 }
 
 /// A `--pid`/`--ipc`/`--uts` value the daemon knows: one of `modes`, or (for pid and ipc)

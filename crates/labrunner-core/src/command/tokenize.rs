@@ -98,15 +98,7 @@ impl Scanner<'_> {
                 }
                 '~' if !in_word => return Err(ParseError::Shell("~".into())),
                 '|' | '&' | ';' | '<' | '>' | '(' | ')' => {
-                    let io_number = if in_word
-                        && !word.is_empty()
-                        && word.chars().all(|d| d.is_ascii_digit())
-                    {
-                        word.as_str()
-                    } else {
-                        ""
-                    };
-                    return Err(ParseError::Shell(format!("{io_number}{}", self.operator())));
+                    return Err(self.operator_error(&word, in_word));
                 }
                 '`' => return Err(ParseError::Shell(self.backticks())),
                 '$' => {
@@ -124,6 +116,17 @@ impl Scanner<'_> {
             words.push(word);
         }
         Ok(words)
+    }
+
+    /// The refusal of the operator or redirection at the current position, naming a file
+    /// descriptor written just before it (`2>`) as part of it.
+    fn operator_error(&self, word: &str, in_word: bool) -> ParseError {
+        let io_number = if in_word && !word.is_empty() && word.chars().all(|d| d.is_ascii_digit()) {
+            word
+        } else {
+            ""
+        };
+        ParseError::Shell(format!("{io_number}{}", self.operator()))
     }
 
     /// After an unquoted newline only blank lines and comments may follow: a second command

@@ -349,101 +349,22 @@ pub(crate) fn mount_flag(
     workdir: Option<&str>,
 ) -> Result<Mount, ParseError> {
     let fields = csv_fields(value).map_err(|r| invalid(flag, value, r))?;
-    let mut kind = MountKind::Volume;
-    let mut source: Option<String> = None;
-    let mut target: Option<String> = None;
-    let mut read_only = false;
-    let mut options = Vec::new();
+    let mut mount = Mount {
+        kind: MountKind::Volume,
+        syntax: MountSyntax::MountFlag,
+        source: None,
+        target: String::new(),
+        read_only: false,
+        options: Vec::new(),
+    };
     for field in fields.iter().filter(|f| !f.is_empty()) {
-        // Keys are case-sensitive, as in the docker CLI; only a few stand alone.
-        let (key, val) = match field.split_once('=') {
-            Some((k, v)) => (k.to_string(), Some(v)),
-            None if matches!(
-                field.as_str(),
-                "readonly" | "ro" | "volume-nocopy" | "bind-nonrecursive"
-            ) =>
-            {
-                (field.clone(), None)
-            }
-            None => {
-                return Err(invalid(
-                    flag,
-                    value,
-                    format!("`{field}` must be a key=value pair"),
-                ));
-            }
-        };
-        let needs_value = |v: Option<&str>| {
-            v.map(str::to_string)
-                .ok_or_else(|| invalid(flag, value, format!("`{key}` needs a value (`{key}=...`)")))
-        };
-        match key.as_str() {
-            "type" => {
-                kind = match val.map(str::to_ascii_lowercase).as_deref() {
-                    Some("volume") => MountKind::Volume,
-                    Some("bind") => MountKind::Bind,
-                    Some("tmpfs") => MountKind::Tmpfs,
-                    other => {
-                        return Err(invalid(
-                            flag,
-                            value,
-                            format!(
-                                "unsupported mount type `{}` (volume, bind or tmpfs)",
-                                other.unwrap_or("")
-                            ),
-                        ));
-                    }
-                }
-            }
-            "source" | "src" => source = Some(needs_value(val)?).filter(|s| !s.is_empty()),
-            "target" | "destination" | "dst" => target = Some(needs_value(val)?),
-            "readonly" | "ro" => {
-                read_only = match val {
-                    None | Some("1" | "t" | "T" | "true" | "TRUE" | "True") => true,
-                    Some("0" | "f" | "F" | "false" | "FALSE" | "False") => false,
-                    Some(_) => {
-                        return Err(invalid(flag, value, format!("`{key}` takes true or false")));
-                    }
-                }
-            }
-            "tmpfs-size" => {
-                memory(flag, &needs_value(val)?)
-                    .map_err(|_| invalid(flag, value, "`tmpfs-size` takes a size like 64m"))?;
-                options.push(field.clone());
-            }
-            "tmpfs-mode" => {
-                u32::from_str_radix(&needs_value(val)?, 8).map_err(|_| {
-                    invalid(flag, value, "`tmpfs-mode` takes an octal mode like 1770")
-                })?;
-                options.push(field.clone());
-            }
-            "volume-nocopy" | "bind-nonrecursive" | "bind-recursive" | "bind-propagation"
-            | "volume-driver" | "volume-label" | "volume-opt" | "volume-subpath"
-            | "consistency" => {
-                options.push(field.clone());
-            }
-            _ => return Err(invalid(flag, value, format!("unknown key `{key}`"))),
-        }
+        mount_field(flag, value, field, &mut mount)?;
     }
-    let Some(target) = target.filter(|t| !t.is_empty()) else {
+    if mount.target.is_empty() {
         return Err(invalid(flag, value, "target is required (`target=/path`)"));
-    };
-    let kind_word = match kind {
-        MountKind::Volume => "volume",
-        MountKind::Bind => "bind",
-        MountKind::Tmpfs => "tmpfs",
-    };
-    for opt in &options {
-        let prefix = opt.split(['-', '=']).next().unwrap_or("");
-        if matches!(prefix, "volume" | "bind" | "tmpfs") && prefix != kind_word {
-            return Err(invalid(
-                flag,
-                value,
-                format!("cannot mix `{prefix}-*` options with mount type `{kind_word}`"),
-            ));
-        }
     }
-    let source = match (kind, source) {
+    check_option_kinds(flag, value, &mount)?;
+    mount.source = match (mount.kind, mount.source.take()) {
         (MountKind::Bind, Some(s)) => Some(bind_source(flag, &s, workdir)?),
         (MountKind::Volume, Some(s)) => {
             check_name(flag, &s).map_err(|_| {
@@ -457,14 +378,107 @@ pub(crate) fn mount_flag(
         }
         (_, s) => s,
     };
-    Ok(Mount {
-        kind,
-        syntax: MountSyntax::MountFlag,
-        source,
-        target,
-        read_only,
-        options,
-    })
+    Ok(mount)
+}
+
+/// Apply one `key=value` field of `--mount` to `mount`.
+fn mount_field(flag: &str, value: &str, field: &str, mount: &mut Mount) -> Result<(), ParseError> {
+    let (key, val) = mount_key(flag, value, field)?;
+    let needs_value = |v: Option<&str>| {
+        v.map(str::to_string)
+            .ok_or_else(|| invalid(flag, value, format!("`{key}` needs a value (`{key}=...`)")))
+    };
+    match key.as_str() {
+        "type" => mount.kind = mount_type(flag, value, val)?,
+        "source" | "src" => mount.source = Some(needs_value(val)?).filter(|s| !s.is_empty()),
+        "target" | "destination" | "dst" => mount.target = needs_value(val)?,
+        "readonly" | "ro" => {
+            mount.read_only = match val {
+                None | Some("1" | "t" | "T" | "true" | "TRUE" | "True") => true,
+                Some("0" | "f" | "F" | "false" | "FALSE" | "False") => false,
+                Some(_) => {
+                    return Err(invalid(flag, value, format!("`{key}` takes true or false")));
+                }
+            }
+        }
+        "tmpfs-size" => {
+            memory(flag, &needs_value(val)?)
+                .map_err(|_| invalid(flag, value, "`tmpfs-size` takes a size like 64m"))?;
+            mount.options.push(field.to_string());
+        }
+        "tmpfs-mode" => {
+            u32::from_str_radix(&needs_value(val)?, 8)
+                .map_err(|_| invalid(flag, value, "`tmpfs-mode` takes an octal mode like 1770"))?;
+            mount.options.push(field.to_string());
+        }
+        "volume-nocopy" | "bind-nonrecursive" | "bind-recursive" | "bind-propagation"
+        | "volume-driver" | "volume-label" | "volume-opt" | "volume-subpath" | "consistency" => {
+            mount.options.push(field.to_string());
+        }
+        _ => return Err(invalid(flag, value, format!("unknown key `{key}`"))),
+    }
+    Ok(())
+}
+
+/// Split a `--mount` field into its key and value. Keys are case-sensitive, as in the docker
+/// CLI; only a few stand alone.
+fn mount_key<'f>(
+    flag: &str,
+    value: &str,
+    field: &'f str,
+) -> Result<(String, Option<&'f str>), ParseError> {
+    match field.split_once('=') {
+        Some((k, v)) => Ok((k.to_string(), Some(v))),
+        None if matches!(
+            field,
+            "readonly" | "ro" | "volume-nocopy" | "bind-nonrecursive"
+        ) =>
+        {
+            Ok((field.to_string(), None))
+        }
+        None => Err(invalid(
+            flag,
+            value,
+            format!("`{field}` must be a key=value pair"),
+        )),
+    }
+}
+
+/// The value of `type=`.
+fn mount_type(flag: &str, value: &str, val: Option<&str>) -> Result<MountKind, ParseError> {
+    match val.map(str::to_ascii_lowercase).as_deref() {
+        Some("volume") => Ok(MountKind::Volume),
+        Some("bind") => Ok(MountKind::Bind),
+        Some("tmpfs") => Ok(MountKind::Tmpfs),
+        other => Err(invalid(
+            flag,
+            value,
+            format!(
+                "unsupported mount type `{}` (volume, bind or tmpfs)",
+                other.unwrap_or("")
+            ),
+        )),
+    }
+}
+
+/// Refuse `volume-*`, `bind-*` or `tmpfs-*` options on a mount of another type.
+fn check_option_kinds(flag: &str, value: &str, mount: &Mount) -> Result<(), ParseError> {
+    let kind_word = match mount.kind {
+        MountKind::Volume => "volume",
+        MountKind::Bind => "bind",
+        MountKind::Tmpfs => "tmpfs",
+    };
+    for opt in &mount.options {
+        let prefix = opt.split(['-', '=']).next().unwrap_or("");
+        if matches!(prefix, "volume" | "bind" | "tmpfs") && prefix != kind_word {
+            return Err(invalid(
+                flag,
+                value,
+                format!("cannot mix `{prefix}-*` options with mount type `{kind_word}`"),
+            ));
+        }
+    }
+    Ok(())
 }
 
 fn port_range(

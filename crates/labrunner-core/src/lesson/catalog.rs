@@ -78,10 +78,23 @@ fn order_as_mentioned(labs: &mut [LabEntry], markdown: &str) {
 
 /// The content root: `--root`/`LABRUNNER_ROOT` if given, else the current directory.
 pub fn load_catalog(root: &Path) -> Result<Catalog, LessonError> {
-    let lessons_dir = root.join("lessons");
-    let labs_dir = root.join("labs");
+    let mut lessons = load_lessons(&root.join("lessons"))?;
+    add_labs(&root.join("labs"), &mut lessons)?;
+    if lessons.is_empty() {
+        return Err(LessonError::NoContent {
+            root: root.to_path_buf(),
+        });
+    }
+    Ok(Catalog {
+        root: root.to_path_buf(),
+        lessons,
+    })
+}
+
+/// Every `lessons/*.md`, in file-name order, without labs yet. No folder, no lessons.
+fn load_lessons(lessons_dir: &Path) -> Result<Vec<LessonEntry>, LessonError> {
     let mut lessons: Vec<LessonEntry> = Vec::new();
-    if let Ok(entries) = std::fs::read_dir(&lessons_dir) {
+    if let Ok(entries) = std::fs::read_dir(lessons_dir) {
         let mut paths: Vec<PathBuf> = entries
             .flatten()
             .map(|e| e.path())
@@ -92,75 +105,81 @@ pub fn load_catalog(root: &Path) -> Result<Catalog, LessonError> {
             let Some(id) = path.file_stem().map(|s| s.to_string_lossy().to_string()) else {
                 continue;
             };
-            let markdown = crate::input::read_to_string(&path, crate::input::MAX_DOCUMENT_BYTES)
-                .map_err(|source| LessonError::Read {
-                    path: path.clone(),
-                    source,
-                })?;
-            let title = title_of(&markdown).unwrap_or_else(|| id.clone());
-            let quiz_path = lessons_dir.join(format!("{id}.quiz.yaml"));
-            let quiz = quiz_path
-                .exists()
-                .then(|| load_quiz(&quiz_path).map_err(|e| e.to_string()));
-            lessons.push(LessonEntry {
-                id,
-                title,
-                markdown: Some(markdown),
-                quiz,
-                labs: Vec::new(),
-            });
+            lessons.push(load_lesson(lessons_dir, &path, id)?);
         }
     }
-    if let Ok(entries) = std::fs::read_dir(&labs_dir) {
-        let mut dirs: Vec<PathBuf> = entries
-            .flatten()
-            .map(|e| e.path())
-            .filter(|p| p.is_dir())
-            .collect();
-        dirs.sort();
-        for dir in dirs {
-            let lesson_id = dir
-                .file_name()
-                .map(|s| s.to_string_lossy().to_string())
-                .unwrap_or_default();
-            let files = crate::lab::lab_files(&dir).map_err(|source| LessonError::Read {
-                path: dir.clone(),
+    Ok(lessons)
+}
+
+/// One lesson's markdown, its title and the quiz next to it (`ID.quiz.yaml`), if any.
+fn load_lesson(lessons_dir: &Path, path: &Path, id: String) -> Result<LessonEntry, LessonError> {
+    let markdown =
+        crate::input::read_to_string(path, crate::input::MAX_DOCUMENT_BYTES).map_err(|source| {
+            LessonError::Read {
+                path: path.to_path_buf(),
                 source,
-            })?;
-            let labs: Vec<LabEntry> = files
-                .into_iter()
-                .map(|path| match load_lab(&path) {
-                    Ok(l) => LabEntry::Ok(Box::new(l)),
-                    Err(error) => LabEntry::Broken { path, error },
-                })
-                .collect();
-            match lessons.iter_mut().find(|l| l.id == lesson_id) {
-                Some(lesson) => {
-                    let mut labs = labs;
-                    if let Some(md) = &lesson.markdown {
-                        order_as_mentioned(&mut labs, md);
-                    }
-                    lesson.labs = labs;
-                }
-                None => lessons.push(LessonEntry {
-                    title: lesson_id.clone(),
-                    id: lesson_id,
-                    markdown: None,
-                    quiz: None,
-                    labs,
-                }),
             }
+        })?;
+    let title = title_of(&markdown).unwrap_or_else(|| id.clone());
+    let quiz_path = lessons_dir.join(format!("{id}.quiz.yaml"));
+    let quiz = quiz_path
+        .exists()
+        .then(|| load_quiz(&quiz_path).map_err(|e| e.to_string()));
+    Ok(LessonEntry {
+        id,
+        title,
+        markdown: Some(markdown),
+        quiz,
+        labs: Vec::new(),
+    })
+}
+
+/// The labs of each `labs/LESSON/` folder, given to the lesson of that id, or as a lesson of
+/// their own when there is no such lesson.
+fn add_labs(labs_dir: &Path, lessons: &mut Vec<LessonEntry>) -> Result<(), LessonError> {
+    let Ok(entries) = std::fs::read_dir(labs_dir) else {
+        return Ok(());
+    };
+    let mut dirs: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.is_dir())
+        .collect();
+    dirs.sort();
+    for dir in dirs {
+        let lesson_id = dir
+            .file_name()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let files = crate::lab::lab_files(&dir).map_err(|source| LessonError::Read {
+            path: dir.clone(),
+            source,
+        })?;
+        let labs: Vec<LabEntry> = files
+            .into_iter()
+            .map(|path| match load_lab(&path) {
+                Ok(l) => LabEntry::Ok(Box::new(l)),
+                Err(error) => LabEntry::Broken { path, error },
+            })
+            .collect();
+        match lessons.iter_mut().find(|l| l.id == lesson_id) {
+            Some(lesson) => {
+                let mut labs = labs;
+                if let Some(md) = &lesson.markdown {
+                    order_as_mentioned(&mut labs, md);
+                }
+                lesson.labs = labs;
+            }
+            None => lessons.push(LessonEntry {
+                title: lesson_id.clone(),
+                id: lesson_id,
+                markdown: None,
+                quiz: None,
+                labs,
+            }),
         }
     }
-    if lessons.is_empty() {
-        return Err(LessonError::NoContent {
-            root: root.to_path_buf(),
-        });
-    }
-    Ok(Catalog {
-        root: root.to_path_buf(),
-        lessons,
-    })
+    Ok(())
 }
 
 #[cfg(test)]

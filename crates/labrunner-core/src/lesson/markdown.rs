@@ -423,51 +423,13 @@ impl Renderer {
                 self.flush(LineKind::Text);
                 self.blank();
             }
-            TagEnd::Heading(level) => {
-                let title: String = self.inline.iter().map(|s| s.text.as_str()).collect();
-                self.blank();
-                let line = self.out.lines.len();
-                self.out.sections.push(Section {
-                    level: level as u8,
-                    title: title.trim().to_string(),
-                    line,
-                });
-                self.flush(LineKind::Heading(level as u8));
-                self.heading = None;
-                self.blank();
-            }
+            TagEnd::Heading(level) => self.end_heading(level),
             TagEnd::BlockQuote(_) => {
                 self.flush(LineKind::Text);
                 self.quote = self.quote.saturating_sub(1);
                 self.blank();
             }
-            TagEnd::CodeBlock => {
-                let code = self.code.take().unwrap_or_default();
-                let (prefix, _) = self.prefixes();
-                let avail = self.width.saturating_sub(width_of(&prefix)).max(1);
-                let style = SpanStyle {
-                    code: true,
-                    ..SpanStyle::default()
-                };
-                for raw in code.trim_end_matches('\n').split('\n') {
-                    let raw = raw.replace('\t', "    ");
-                    // Code never wraps (a wrapped command cannot be copied): a long line is
-                    // clipped, and the marker says so.
-                    let piece = clip_code(&raw, avail.saturating_sub(2).max(1));
-                    let mut spans = prefix.clone();
-                    let padded = format!(" {piece}");
-                    let pad = avail.saturating_sub(padded.width());
-                    spans.push(StyledSpan::new(
-                        format!("{padded}{}", " ".repeat(pad)),
-                        style,
-                    ));
-                    self.out.lines.push(StyledLine {
-                        kind: LineKind::Code,
-                        spans,
-                    });
-                }
-                self.blank();
-            }
+            TagEnd::CodeBlock => self.end_code_block(),
             TagEnd::List(_) => {
                 self.flush(LineKind::Text);
                 self.lists.pop();
@@ -499,20 +461,68 @@ impl Renderer {
             TagEnd::Emphasis => self.italic = self.italic.saturating_sub(1),
             TagEnd::Strong => self.bold = self.bold.saturating_sub(1),
             TagEnd::Strikethrough => self.strike = self.strike.saturating_sub(1),
-            TagEnd::Link => {
-                self.link = self.link.saturating_sub(1);
-                if let Some(url) = self.link_urls.pop() {
-                    let text: String = self.inline.iter().map(|s| s.text.as_str()).collect();
-                    if !url.is_empty() && !text.ends_with(url.as_str()) && !url.starts_with('#') {
-                        self.push_text(&format!(" <{url}>"), SpanStyle::DECORATION);
-                    }
-                }
-            }
+            TagEnd::Link => self.end_link(),
             TagEnd::Image => {
                 self.in_image = false;
                 self.push_text("]", SpanStyle::DECORATION);
             }
             _ => {}
+        }
+    }
+
+    /// A heading's line, recorded as a section, with a blank line on each side.
+    fn end_heading(&mut self, level: HeadingLevel) {
+        let title: String = self.inline.iter().map(|s| s.text.as_str()).collect();
+        self.blank();
+        let line = self.out.lines.len();
+        self.out.sections.push(Section {
+            level: level as u8,
+            title: title.trim().to_string(),
+            line,
+        });
+        self.flush(LineKind::Heading(level as u8));
+        self.heading = None;
+        self.blank();
+    }
+
+    /// The collected code block, one padded line per source line.
+    fn end_code_block(&mut self) {
+        let code = self.code.take().unwrap_or_default();
+        let (prefix, _) = self.prefixes();
+        let avail = self.width.saturating_sub(width_of(&prefix)).max(1);
+        let style = SpanStyle {
+            code: true,
+            ..SpanStyle::default()
+        };
+        for raw in code.trim_end_matches('\n').split('\n') {
+            let raw = raw.replace('\t', "    ");
+            // Code never wraps (a wrapped command cannot be copied): a long line is
+            // clipped, and the marker says so.
+            let piece = clip_code(&raw, avail.saturating_sub(2).max(1));
+            let mut spans = prefix.clone();
+            let padded = format!(" {piece}");
+            let pad = avail.saturating_sub(padded.width());
+            spans.push(StyledSpan::new(
+                format!("{padded}{}", " ".repeat(pad)),
+                style,
+            ));
+            self.out.lines.push(StyledLine {
+                kind: LineKind::Code,
+                spans,
+            });
+        }
+        self.blank();
+    }
+
+    /// After a link's text: its address in angle brackets, unless the text already shows it
+    /// or it points inside the page.
+    fn end_link(&mut self) {
+        self.link = self.link.saturating_sub(1);
+        if let Some(url) = self.link_urls.pop() {
+            let text: String = self.inline.iter().map(|s| s.text.as_str()).collect();
+            if !url.is_empty() && !text.ends_with(url.as_str()) && !url.starts_with('#') {
+                self.push_text(&format!(" <{url}>"), SpanStyle::DECORATION);
+            }
         }
     }
 
@@ -527,26 +537,9 @@ impl Renderer {
         if columns == 0 {
             return;
         }
-        let cell_width = |cell: &Vec<StyledSpan>| width_of(cell);
-        let mut widths = vec![1usize; columns];
-        for row in std::iter::once(&t.header).chain(t.rows.iter()) {
-            for (i, cell) in row.iter().enumerate() {
-                widths[i] = widths[i].max(cell_width(cell));
-            }
-        }
-        // Borders take 3 columns per cell plus one; shrink the widest columns until it fits.
         let (prefix, _) = self.prefixes();
         let avail = self.width.saturating_sub(width_of(&prefix));
-        let budget = avail.saturating_sub(3 * columns + 1).max(columns);
-        while widths.iter().sum::<usize>() > budget {
-            let Some((i, _)) = widths.iter().enumerate().max_by_key(|(_, w)| **w) else {
-                break;
-            };
-            if widths[i] <= 1 {
-                break;
-            }
-            widths[i] -= 1;
-        }
+        let widths = column_widths(&t, columns, avail);
         let border = |l: &str, m: &str, r: &str| {
             let inner: Vec<String> = widths.iter().map(|w| "─".repeat(w + 2)).collect();
             format!("{l}{}{r}", inner.join(m))
@@ -561,34 +554,7 @@ impl Renderer {
         };
         let row_line = |row: &Vec<Vec<StyledSpan>>, header: bool| {
             let mut spans = prefix.clone();
-            for (i, w) in widths.iter().enumerate() {
-                spans.push(StyledSpan::new(
-                    if i == 0 { "│ " } else { " │ " },
-                    SpanStyle::DECORATION,
-                ));
-                let cell = row.get(i).cloned().unwrap_or_default();
-                let mut cell = truncate_spans(&cell, *w);
-                if header {
-                    for s in &mut cell {
-                        s.style.bold = true;
-                    }
-                }
-                let used = width_of(&cell);
-                let pad = w.saturating_sub(used);
-                let (left, right) = match t.alignments.get(i) {
-                    Some(Alignment::Right) => (pad, 0),
-                    Some(Alignment::Center) => (pad / 2, pad - pad / 2),
-                    _ => (0, pad),
-                };
-                if left > 0 {
-                    spans.push(StyledSpan::new(" ".repeat(left), SpanStyle::default()));
-                }
-                spans.extend(cell);
-                if right > 0 {
-                    spans.push(StyledSpan::new(" ".repeat(right), SpanStyle::default()));
-                }
-            }
-            spans.push(StyledSpan::new(" │", SpanStyle::DECORATION));
+            spans.extend(table_row(row, &widths, &t.alignments, header));
             spans
         };
         push_border(self, border("┌", "┬", "┐"));
@@ -622,6 +588,69 @@ impl Renderer {
         }
         self.out
     }
+}
+
+/// Each column's width: its widest cell, the widest columns shrunk until the table fits in
+/// `avail` (borders take 3 columns per cell plus one).
+fn column_widths(t: &Table, columns: usize, avail: usize) -> Vec<usize> {
+    let cell_width = |cell: &Vec<StyledSpan>| width_of(cell);
+    let mut widths = vec![1usize; columns];
+    for row in std::iter::once(&t.header).chain(t.rows.iter()) {
+        for (i, cell) in row.iter().enumerate() {
+            widths[i] = widths[i].max(cell_width(cell));
+        }
+    }
+    let budget = avail.saturating_sub(3 * columns + 1).max(columns);
+    while widths.iter().sum::<usize>() > budget {
+        let Some((i, _)) = widths.iter().enumerate().max_by_key(|(_, w)| **w) else {
+            break;
+        };
+        if widths[i] <= 1 {
+            break;
+        }
+        widths[i] -= 1;
+    }
+    widths
+}
+
+/// One table row between its side borders: each cell cut to its column's width and aligned
+/// in it; header cells in bold.
+fn table_row(
+    row: &[Vec<StyledSpan>],
+    widths: &[usize],
+    alignments: &[Alignment],
+    header: bool,
+) -> Vec<StyledSpan> {
+    let mut spans = Vec::new();
+    for (i, w) in widths.iter().enumerate() {
+        spans.push(StyledSpan::new(
+            if i == 0 { "│ " } else { " │ " },
+            SpanStyle::DECORATION,
+        ));
+        let cell = row.get(i).cloned().unwrap_or_default();
+        let mut cell = truncate_spans(&cell, *w);
+        if header {
+            for s in &mut cell {
+                s.style.bold = true;
+            }
+        }
+        let used = width_of(&cell);
+        let pad = w.saturating_sub(used);
+        let (left, right) = match alignments.get(i) {
+            Some(Alignment::Right) => (pad, 0),
+            Some(Alignment::Center) => (pad / 2, pad - pad / 2),
+            _ => (0, pad),
+        };
+        if left > 0 {
+            spans.push(StyledSpan::new(" ".repeat(left), SpanStyle::default()));
+        }
+        spans.extend(cell);
+        if right > 0 {
+            spans.push(StyledSpan::new(" ".repeat(right), SpanStyle::default()));
+        }
+    }
+    spans.push(StyledSpan::new(" │", SpanStyle::DECORATION));
+    spans
 }
 
 fn width_of(spans: &[StyledSpan]) -> usize {

@@ -265,38 +265,10 @@ pub(super) fn serde_diagnostic(
     };
 
     if let Some(rest) = msg.strip_prefix("unknown field ") {
-        let names = backticked(rest);
-        let found = names.first().copied().unwrap_or("?");
-        let allowed: Vec<&str> = names.iter().skip(1).copied().collect();
-        let key_path = child_path(&node, found);
-        let pos = index.key(&key_path).unwrap_or_else(at_node);
-        let mut hint = String::new();
-        if let Some(n) = nearest(found, &allowed) {
-            hint.push_str(&format!("did you mean `{n}`? "));
-        }
-        if allowed.is_empty() {
-            hint.push_str("no keys are allowed here");
-        } else {
-            hint.push_str(&format!("allowed keys: {}", allowed.join(", ")));
-        }
-        return Diagnostic::error(path, pos, format!("unknown key `{found}` {where_}"))
-            .with_hint(hint);
+        return unknown_field(path, index, &node, &where_, rest, &at_node);
     }
     if let Some(rest) = msg.strip_prefix("unknown variant ") {
-        let names = backticked(rest);
-        let found = names.first().copied().unwrap_or("?");
-        let allowed: Vec<&str> = names.iter().skip(1).copied().collect();
-        let mut hint = String::new();
-        if let Some(n) = nearest(found, &allowed) {
-            hint.push_str(&format!("did you mean `{n}`? "));
-        }
-        hint.push_str(&format!("one of: {}", allowed.join(", ")));
-        return Diagnostic::error(
-            path,
-            index.value(&node).unwrap_or_else(at_node),
-            format!("unknown value `{found}` {where_}"),
-        )
-        .with_hint(hint);
+        return unknown_variant(path, index, &node, &where_, rest, &at_node);
     }
     if let Some(rest) = msg.strip_prefix("missing field ") {
         let field = backticked(rest).first().copied().unwrap_or("?").to_string();
@@ -331,41 +303,103 @@ pub(super) fn serde_diagnostic(
         .with_hint(format!("write {expected} here"));
     }
     if msg.starts_with("data did not match any variant of untagged enum Command") {
-        // serde names the list; find the item it stopped at.
-        let item = serde_pos.and_then(|p| index.item_at(&node, p));
-        let (pos, where_) = match &item {
-            Some(item) => (index.locate(item), format!("in `{item}`")),
-            None => (index.value(&node).unwrap_or_else(at_node), where_),
-        };
-        let keys = item
-            .as_deref()
-            .map(|i| index.keys_of(i))
-            .unwrap_or_default();
-        let stray: Vec<&String> = keys
-            .iter()
-            .filter(|k| !matches!(k.as_str(), "run" | "fails_with"))
-            .collect();
-        if let Some(first) = stray.first() {
-            let mut hint = format!(
-                "a command is a string, or a mapping with exactly `run` and `fails_with`; \
-                 `{first}` is not allowed"
-            );
-            if let Some(n) = nearest(first, &["run", "fails_with"]) {
-                hint.push_str(&format!(" (did you mean `{n}`?)"));
-            }
-            return Diagnostic::error(path, pos, format!("invalid command {where_}"))
-                .with_hint(hint);
-        }
-        return Diagnostic::error(path, pos, format!("invalid command {where_}")).with_hint(
-            "a command is a string (`docker network create my-net`), or a mapping with `run` \
-             (the command) and `fails_with` (a pattern of the expected error)",
-        );
+        return invalid_command(path, index, &node, where_, serde_pos, &at_node);
     }
     if msg.contains("duplicate entry") || msg.contains("duplicate key") {
         return Diagnostic::error(path, at_node(), format!("duplicate key {where_}: {msg}"))
             .with_hint("each key may appear once per mapping");
     }
     Diagnostic::error(path, at_node(), format!("{msg} {where_}"))
+}
+
+/// serde's "unknown field `x`, expected one of `a`, `b`": at the key, with the allowed keys.
+fn unknown_field(
+    path: &Path,
+    index: &PositionIndex,
+    node: &str,
+    where_: &str,
+    rest: &str,
+    at_node: &impl Fn() -> Pos,
+) -> Diagnostic {
+    let names = backticked(rest);
+    let found = names.first().copied().unwrap_or("?");
+    let allowed: Vec<&str> = names.iter().skip(1).copied().collect();
+    let key_path = child_path(node, found);
+    let pos = index.key(&key_path).unwrap_or_else(at_node);
+    let mut hint = String::new();
+    if let Some(n) = nearest(found, &allowed) {
+        hint.push_str(&format!("did you mean `{n}`? "));
+    }
+    if allowed.is_empty() {
+        hint.push_str("no keys are allowed here");
+    } else {
+        hint.push_str(&format!("allowed keys: {}", allowed.join(", ")));
+    }
+    Diagnostic::error(path, pos, format!("unknown key `{found}` {where_}")).with_hint(hint)
+}
+
+/// serde's "unknown variant `x`, expected one of `a`, `b`": at the value, with the choices.
+fn unknown_variant(
+    path: &Path,
+    index: &PositionIndex,
+    node: &str,
+    where_: &str,
+    rest: &str,
+    at_node: &impl Fn() -> Pos,
+) -> Diagnostic {
+    let names = backticked(rest);
+    let found = names.first().copied().unwrap_or("?");
+    let allowed: Vec<&str> = names.iter().skip(1).copied().collect();
+    let mut hint = String::new();
+    if let Some(n) = nearest(found, &allowed) {
+        hint.push_str(&format!("did you mean `{n}`? "));
+    }
+    hint.push_str(&format!("one of: {}", allowed.join(", ")));
+    Diagnostic::error(
+        path,
+        index.value(node).unwrap_or_else(at_node),
+        format!("unknown value `{found}` {where_}"),
+    )
+    .with_hint(hint)
+}
+
+/// A command that is neither a string nor a `run`/`fails_with` mapping. serde names the list;
+/// this finds the item it stopped at and any key that does not belong.
+fn invalid_command(
+    path: &Path,
+    index: &PositionIndex,
+    node: &str,
+    where_: String,
+    serde_pos: Option<Pos>,
+    at_node: &impl Fn() -> Pos,
+) -> Diagnostic {
+    let item = serde_pos.and_then(|p| index.item_at(node, p));
+    let (pos, where_) = match &item {
+        Some(item) => (index.locate(item), format!("in `{item}`")),
+        None => (index.value(node).unwrap_or_else(at_node), where_),
+    };
+    let keys = item
+        .as_deref()
+        .map(|i| index.keys_of(i))
+        .unwrap_or_default();
+    let stray: Vec<&String> = keys
+        .iter()
+        .filter(|k| !matches!(k.as_str(), "run" | "fails_with"))
+        .collect();
+    if let Some(first) = stray.first() {
+        let mut hint = format!(
+            "a command is a string, or a mapping with exactly `run` and `fails_with`; \
+             `{first}` is not allowed"
+        );
+        if let Some(n) = nearest(first, &["run", "fails_with"]) {
+            hint.push_str(&format!(" (did you mean `{n}`?)"));
+        }
+        return Diagnostic::error(path, pos, format!("invalid command {where_}")).with_hint(hint);
+    }
+    Diagnostic::error(path, pos, format!("invalid command {where_}")).with_hint(
+        "a command is a string (`docker network create my-net`), or a mapping with `run` \
+         (the command) and `fails_with` (a pattern of the expected error)",
+    )
 }
 
 pub(super) fn type_hint(expected: &str) -> String {

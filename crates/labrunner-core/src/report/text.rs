@@ -6,6 +6,18 @@ use super::{CommandOutcome, GradeReport, Status, printable};
 
 pub(super) fn render(report: &GradeReport) -> String {
     let mut out = String::new();
+    header(&mut out, report);
+    steps(&mut out, report, points_width(report));
+    commands(&mut out, report);
+    if let Some(why) = &report.aborted {
+        let _ = writeln!(out, "\nGrading stopped early: {}", printable(why));
+    }
+    total(&mut out, report);
+    out
+}
+
+/// The lab's id and title, then when it started, in which namespace and how long it took.
+fn header(out: &mut String, report: &GradeReport) {
     let _ = writeln!(out, "{} - {}", report.lab_id, printable(&report.lab_title));
     let mut meta = vec![format!(
         "started {}",
@@ -16,9 +28,11 @@ pub(super) fn render(report: &GradeReport) -> String {
     }
     meta.push(format!("took {}", super::seconds(report.duration_ms) + "s"));
     let _ = writeln!(out, "{}", meta.join(", "));
+}
 
-    // Width of the points column ("12/15"), shared by steps and checks so they line up.
-    let points_width = report
+/// Width of the points column ("12/15"), shared by steps and checks so they line up.
+fn points_width(report: &GradeReport) -> usize {
+    report
         .steps
         .iter()
         .flat_map(|s| {
@@ -30,8 +44,11 @@ pub(super) fn render(report: &GradeReport) -> String {
             )
         })
         .max()
-        .unwrap_or(3);
+        .unwrap_or(3)
+}
 
+/// Each step with its points, then each of its checks with their evidence.
+fn steps(out: &mut String, report: &GradeReport, points_width: usize) {
     for step in &report.steps {
         let (got, max) = step_points(step);
         let mark = if step.credited { "done" } else { "open" };
@@ -65,7 +82,10 @@ pub(super) fn render(report: &GradeReport) -> String {
             }
         }
     }
+}
 
+/// The refused commands, then those that ran but did not succeed.
+fn commands(out: &mut String, report: &GradeReport) {
     let interesting: Vec<_> = report
         .commands
         .iter()
@@ -100,10 +120,10 @@ pub(super) fn render(report: &GradeReport) -> String {
             }
         }
     }
-    if let Some(why) = &report.aborted {
-        let _ = writeln!(out, "\nGrading stopped early: {}", printable(why));
-    }
+}
 
+/// The total line: points, percentage, steps done and checks by outcome.
+fn total(out: &mut String, report: &GradeReport) {
     let t = report.tally();
     let percent = if report.max_score == 0 {
         100
@@ -125,7 +145,6 @@ pub(super) fn render(report: &GradeReport) -> String {
         let _ = write!(out, ", {} could not be checked", t.errors);
     }
     let _ = writeln!(out);
-    out
 }
 
 fn step_points(step: &super::StepReport) -> (u32, u32) {
