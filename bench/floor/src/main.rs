@@ -96,29 +96,15 @@ impl Copy {
         self.create(docker, &self.writer, writer).await?;
         docker.start_container(&self.writer, None).await?;
         // docker exec db-writer cat /app/data/ledger.txt
-        let exec = docker
-            .create_exec(
-                &self.writer,
-                ExecConfig {
-                    attach_stdout: Some(true),
-                    attach_stderr: Some(true),
-                    cmd: Some(vec!["cat".into(), "/app/data/ledger.txt".into()]),
-                    ..Default::default()
-                },
-            )
-            .await?;
-        if let StartExecResults::Attached { mut output, .. } = docker
-            .start_exec(&exec.id, None::<StartExecOptions>)
-            .await?
-        {
-            while let Some(chunk) = output.next().await {
-                chunk?;
-            }
-        }
-        docker.inspect_exec(&exec.id).await?;
+        self.exec_cat(docker).await?;
         // docker rm -f db-writer
         self.remove_container(docker, &self.writer).await?;
-        // docker run --name ledger-reader --mount ... cat /app/data/ledger.txt
+        self.run_reader(docker).await
+    }
+
+    /// docker run --name ledger-reader --mount ... cat /app/data/ledger.txt: run to its end, its
+    /// output read.
+    async fn run_reader(&self, docker: &Docker) -> Result<(), Error> {
         let reader = ContainerCreateBody {
             image: Some(self.image.clone()),
             cmd: Some(vec!["cat".into(), "/app/data/ledger.txt".into()]),
@@ -152,6 +138,30 @@ impl Copy {
         if !printed.contains("CRITICAL_DATABASE_TRANSACTION_99") {
             return Err(format!("{} printed {printed:?}", self.reader).into());
         }
+        Ok(())
+    }
+
+    async fn exec_cat(&self, docker: &Docker) -> Result<(), Error> {
+        let exec = docker
+            .create_exec(
+                &self.writer,
+                ExecConfig {
+                    attach_stdout: Some(true),
+                    attach_stderr: Some(true),
+                    cmd: Some(vec!["cat".into(), "/app/data/ledger.txt".into()]),
+                    ..Default::default()
+                },
+            )
+            .await?;
+        if let StartExecResults::Attached { mut output, .. } = docker
+            .start_exec(&exec.id, None::<StartExecOptions>)
+            .await?
+        {
+            while let Some(chunk) = output.next().await {
+                chunk?;
+            }
+        }
+        docker.inspect_exec(&exec.id).await?;
         Ok(())
     }
 

@@ -484,6 +484,42 @@ impl State {
         }
     }
 
+    /// `docker run`: create and start; a foreground `--rm` container is gone when it returns.
+    fn run(
+        &mut self,
+        spec: &ContainerSpec,
+        ctx: &ApplyContext,
+    ) -> Result<ActionOutput, EngineError> {
+        let name = self.create_container(spec, ctx)?;
+        self.start(&name, spec.detach)?;
+        if spec.remove && !spec.detach {
+            self.remove_container(&name)?;
+        }
+        Ok(if spec.detach {
+            ActionOutput {
+                stdout: format!("{}\n", self.containers[&name].id),
+                exit_code: None,
+            }
+        } else {
+            ActionOutput {
+                stdout: String::new(),
+                exit_code: Some(0),
+            }
+        })
+    }
+
+    /// `docker rm [-f] NAME`: a running container only with force, as the daemon says.
+    fn rm(&mut self, name: &str, force: bool) -> Result<(), EngineError> {
+        match self.containers.get(name) {
+            None => Err(no_such("container", name)),
+            Some(c) if c.status == "running" && !force => Err(conflict(format!(
+                "You cannot remove a running container {}. Stop the container before attempting removal or force remove",
+                c.id
+            ))),
+            Some(_) => self.remove_container(name),
+        }
+    }
+
     fn apply(&mut self, action: &Action, ctx: &ApplyContext) -> Result<ActionOutput, EngineError> {
         let done = |out: String| ActionOutput {
             stdout: out,
@@ -509,25 +545,7 @@ impl State {
                 self.create_volume(&name, all);
                 Ok(done(format!("{name}\n")))
             }
-            Action::Run(spec) => {
-                let name = self.create_container(spec, ctx)?;
-                self.start(&name, spec.detach)?;
-                if spec.remove && !spec.detach {
-                    self.remove_container(&name)?;
-                    return Ok(ActionOutput {
-                        stdout: String::new(),
-                        exit_code: Some(0),
-                    });
-                }
-                Ok(if spec.detach {
-                    done(format!("{}\n", self.containers[&name].id))
-                } else {
-                    ActionOutput {
-                        stdout: String::new(),
-                        exit_code: Some(0),
-                    }
-                })
-            }
+            Action::Run(spec) => self.run(spec, ctx),
             Action::Create(spec) => {
                 let name = self.create_container(spec, ctx)?;
                 Ok(done(format!("{}\n", self.containers[&name].id)))
@@ -540,16 +558,7 @@ impl State {
             }
             Action::Rm { names, force, .. } => {
                 for n in names {
-                    match self.containers.get(n) {
-                        None => return Err(no_such("container", n)),
-                        Some(c) if c.status == "running" && !force => {
-                            return Err(conflict(format!(
-                                "You cannot remove a running container {}. Stop the container before attempting removal or force remove",
-                                c.id
-                            )));
-                        }
-                        Some(_) => self.remove_container(n)?,
-                    }
+                    self.rm(n, *force)?;
                 }
                 Ok(done(names.join("\n")))
             }

@@ -288,52 +288,11 @@ pub fn container_info(c: ContainerInspectResponse) -> ContainerInfo {
         .collect();
     let mut networks: Vec<String> = endpoints.into_keys().collect();
     networks.sort();
-    let mut mounts: Vec<MountInfo> = c
-        .mounts
-        .unwrap_or_default()
-        .into_iter()
-        .map(|m| {
-            let kind = m.typ.as_deref().and_then(MountKind::from_daemon);
-            MountInfo {
-                kind,
-                source: if kind == Some(MountKind::Volume) {
-                    m.name.unwrap_or_default()
-                } else {
-                    m.source.unwrap_or_default()
-                },
-                target: m.destination.unwrap_or_default(),
-                read_only: m.rw == Some(false),
-            }
-        })
-        .collect();
-    // `--tmpfs` mounts live in HostConfig.Tmpfs, not in Mounts.
-    for (target, opts) in host.tmpfs.unwrap_or_default() {
-        if !mounts.iter().any(|m| m.target == target) {
-            mounts.push(MountInfo {
-                kind: Some(MountKind::Tmpfs),
-                source: String::new(),
-                target,
-                read_only: opts.split(',').any(|o| o == "ro"),
-            });
-        }
-    }
-    mounts.sort_by(|a, b| a.target.cmp(&b.target));
-    let mut ports = Vec::new();
-    for (key, bindings) in settings.ports.unwrap_or_default() {
-        let (port, proto) = key.split_once('/').unwrap_or((&key, "tcp"));
-        let Ok(container_port) = port.parse::<u16>() else {
-            continue;
-        };
-        for b in bindings.unwrap_or_default() {
-            ports.push(PortBinding {
-                container_port,
-                protocol: proto.to_string(),
-                host_ip: b.host_ip.unwrap_or_default(),
-                host_port: b.host_port.and_then(|p| p.parse().ok()).unwrap_or(0),
-            });
-        }
-    }
-    ports.sort_by(|a, b| (a.container_port, &a.host_ip).cmp(&(b.container_port, &b.host_ip)));
+    let mounts = mount_infos(
+        c.mounts.unwrap_or_default(),
+        host.tmpfs.clone().unwrap_or_default(),
+    );
+    let ports = published(settings.ports.unwrap_or_default());
     let config = c.config.unwrap_or_default();
     let mut command = config.entrypoint.clone().unwrap_or_default();
     command.extend(config.cmd.clone().unwrap_or_default());
@@ -357,6 +316,63 @@ pub fn container_info(c: ContainerInspectResponse) -> ContainerInfo {
         ports,
         labels: config.labels.unwrap_or_default().into_iter().collect(),
     }
+}
+
+/// A container's mounts by target, `--tmpfs` ones included (they live in HostConfig.Tmpfs, not
+/// in Mounts).
+fn mount_infos(
+    points: Vec<bollard::models::MountPoint>,
+    tmpfs: HashMap<String, String>,
+) -> Vec<MountInfo> {
+    let mut mounts: Vec<MountInfo> = points
+        .into_iter()
+        .map(|m| {
+            let kind = m.typ.as_deref().and_then(MountKind::from_daemon);
+            MountInfo {
+                kind,
+                source: if kind == Some(MountKind::Volume) {
+                    m.name.unwrap_or_default()
+                } else {
+                    m.source.unwrap_or_default()
+                },
+                target: m.destination.unwrap_or_default(),
+                read_only: m.rw == Some(false),
+            }
+        })
+        .collect();
+    for (target, opts) in tmpfs {
+        if !mounts.iter().any(|m| m.target == target) {
+            mounts.push(MountInfo {
+                kind: Some(MountKind::Tmpfs),
+                source: String::new(),
+                target,
+                read_only: opts.split(',').any(|o| o == "ro"),
+            });
+        }
+    }
+    mounts.sort_by(|a, b| a.target.cmp(&b.target));
+    mounts
+}
+
+/// Published ports, by container port and host address.
+fn published(map: HashMap<String, Option<Vec<bollard::models::PortBinding>>>) -> Vec<PortBinding> {
+    let mut ports = Vec::new();
+    for (key, bindings) in map {
+        let (port, proto) = key.split_once('/').unwrap_or((&key, "tcp"));
+        let Ok(container_port) = port.parse::<u16>() else {
+            continue;
+        };
+        for b in bindings.unwrap_or_default() {
+            ports.push(PortBinding {
+                container_port,
+                protocol: proto.to_string(),
+                host_ip: b.host_ip.unwrap_or_default(),
+                host_port: b.host_port.and_then(|p| p.parse().ok()).unwrap_or(0),
+            });
+        }
+    }
+    ports.sort_by(|a, b| (a.container_port, &a.host_ip).cmp(&(b.container_port, &b.host_ip)));
+    ports
 }
 
 pub fn network_info(n: NetworkInspect) -> NetworkInfo {
