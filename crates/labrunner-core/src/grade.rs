@@ -363,7 +363,11 @@ impl Grader<'_, '_> {
                         }));
                         break;
                     }
+                    let line_started = crate::recorder::now_ns();
                     let mut record = self.execute(cmd, deadline - now).await;
+                    if let Some(step) = progress.credit.pending().map(|i| &self.run.lab.steps[i]) {
+                        self.run.events_caught_up(step, line_started).await;
+                    }
                     if record.outcome == CommandOutcome::Refused {
                         refused.push(Refusal {
                             line: cmd.line,
@@ -450,11 +454,15 @@ impl Grader<'_, '_> {
     async fn finish(&self, progress: &mut Progress) {
         let run = self.run;
         while let Some(i) = progress.credit.pending() {
-            let step = &run.lab.steps[i];
-            run.evaluate_settled(step).await;
-            if self.credit_pending(progress, None).await.is_empty() {
+            let outcomes = run.evaluate_settled_quietly(&run.lab.steps[i]).await;
+            let seen = Seen {
+                outcomes,
+                after_line: None,
+            };
+            if !progress.observe(i, seen) {
                 break;
             }
+            self.open_pending(progress);
         }
         let first_open = progress.credit.pending().unwrap_or(run.lab.steps.len());
         for (i, step) in run.lab.steps.iter().enumerate().skip(first_open + 1) {

@@ -552,6 +552,37 @@ impl<'a> LabRun<'a> {
         }
     }
 
+    /// [`LabRun::evaluate_settled`] without telling anyone, with the time each check took.
+    pub async fn evaluate_settled_quietly(&self, step: &Step) -> Vec<(CheckOutcome, Duration)> {
+        let since = tokio::time::Instant::now();
+        loop {
+            let timed = self.evaluate_quietly(step).await;
+            let outcomes: Vec<CheckOutcome> = timed.iter().map(|(o, _)| o.clone()).collect();
+            match settle_wait(step, &outcomes, since.elapsed()) {
+                Some(wait) => tokio::time::sleep(wait).await,
+                None => return timed,
+            }
+        }
+    }
+
+    /// Wait until the record holds every container event the daemon has logged since
+    /// `since_ns` (at most [`check::lag::EVENT_DELIVERY`]), so that the step's event-based
+    /// checks see what a command that just returned did: its events reach the record through a
+    /// stream, a moment after the daemon logged them. Steps without such checks do not wait.
+    pub async fn events_caught_up(&self, step: &Step, since_ns: i64) {
+        if !step.checks.iter().any(check::reads_events) {
+            return;
+        }
+        let Ok(logged) = self.engine.past_events(since_ns).await else {
+            return;
+        };
+        if let Some(latest) = logged.iter().map(|e| e.time_ns).max() {
+            self.recorder
+                .caught_up(latest, check::lag::EVENT_DELIVERY)
+                .await;
+        }
+    }
+
     /// Run cleanup commands, then remove what the run owns: declared resources that did not exist
     /// before it started, and anything carrying its run label. Pre-existing resources are kept.
     pub async fn cleanup(&self) -> Result<Vec<String>, EngineError> {

@@ -69,6 +69,15 @@ pub mod lag {
 
 /// How long `check`'s answer may trail the change that makes it hold: zero for what the daemon
 /// reports as done when it answers (networks, volumes, containers, attachments, mounts, images).
+/// Whether a check reads the daemon's events (as the run's recorder holds them) rather than
+/// asking the daemon about the state.
+pub fn reads_events(check: &Check) -> bool {
+    matches!(
+        check.kind(),
+        Some(CheckKind::Ran(_) | CheckKind::ContainerRan(_))
+    )
+}
+
 pub fn lag(check: &Check) -> Duration {
     match check.kind() {
         Some(
@@ -78,7 +87,7 @@ pub fn lag(check: &Check) -> Duration {
             | CheckKind::Exec(_)
             | CheckKind::CommandFails(_),
         ) => lag::PROCESS_WRITES,
-        Some(CheckKind::Ran(_) | CheckKind::ContainerRan(_)) => lag::EVENT_DELIVERY,
+        _ if reads_events(check) => lag::EVENT_DELIVERY,
         Some(CheckKind::Resolves(_)) => lag::DNS_REGISTRATION,
         Some(CheckKind::Reachable(_) | CheckKind::Published(_) | CheckKind::LoopbackOnly(_)) => {
             lag::SERVER_LISTENS

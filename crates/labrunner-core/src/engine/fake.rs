@@ -58,6 +58,10 @@ struct State {
     /// (container name, command line, Unix seconds) of every exec.
     execs: Vec<(String, String, i64)>,
     subscribers: Vec<UnboundedSender<EventItem>>,
+    /// Every event, as the daemon's log keeps them (`past_events` reads it).
+    log: Vec<DaemonEvent>,
+    /// How long an event takes to reach a subscriber (the log has it at once).
+    event_delay: Duration,
     /// Calls per method, and inspections per container name.
     calls: BTreeMap<&'static str, u64>,
     inspections: BTreeMap<String, u64>,
@@ -94,6 +98,12 @@ impl FakeEngine {
     /// Every daemon call takes this long (on tokio's clock, so paused tests stay instant).
     pub fn set_latency(&self, latency: Duration) {
         self.lock().latency = latency;
+    }
+
+    /// Events reach subscribers this long after they happen (on tokio's clock); the daemon's
+    /// log, which `past_events` reads, has them at once.
+    pub fn set_event_delay(&self, delay: Duration) {
+        self.lock().event_delay = delay;
     }
 
     /// Images `image_present` reports (any image runs whether listed or not).
@@ -230,19 +240,35 @@ impl State {
         }
     }
 
+    /// An event, stamped now; a container's carries its id (emitted before it is removed).
     fn emit(&mut self, kind: &str, action: &str, name: &str, labels: &BTreeMap<String, String>) {
         let mut attributes = labels.clone();
         attributes.insert("name".into(), name.to_string());
+        let id = match kind {
+            "container" => self.containers.get(name).map(|c| c.id.clone()),
+            _ => None,
+        };
         let event = DaemonEvent {
             kind: kind.to_string(),
             action: action.to_string(),
             name: Some(name.to_string()),
-            id: None,
-            time_ns: 0,
+            id,
+            time_ns: crate::recorder::now_ns(),
             attributes,
         };
-        self.subscribers
-            .retain(|tx| tx.send(Ok(event.clone())).is_ok());
+        self.log.push(event.clone());
+        if self.event_delay.is_zero() {
+            self.subscribers
+                .retain(|tx| tx.send(Ok(event.clone())).is_ok());
+            return;
+        }
+        for tx in self.subscribers.clone() {
+            let (event, delay) = (event.clone(), self.event_delay);
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                let _ = tx.send(Ok(event));
+            });
+        }
     }
 
     fn new_id(&mut self) -> String {
@@ -379,11 +405,12 @@ impl State {
 
     fn remove_container(&mut self, name: &str) -> Result<(), EngineError> {
         self.fault(Fault::Remove(name.to_string()))?;
-        if let Some(c) = self.containers.remove(name) {
+        if let Some(c) = self.containers.get(name).cloned() {
             if c.status == "running" {
                 self.emit("container", "die", name, &c.labels);
             }
             self.emit("container", "destroy", name, &c.labels);
+            self.containers.remove(name);
         }
         Ok(())
     }
@@ -718,6 +745,17 @@ impl Engine for FakeEngine {
     async fn remove_volume(&self, name: &str) -> Result<(), EngineError> {
         self.enter("remove_volume").await?;
         self.lock().remove_volume(name)
+    }
+
+    async fn past_events(&self, since_ns: i64) -> Result<Vec<DaemonEvent>, EngineError> {
+        self.enter("past_events").await?;
+        Ok(self
+            .lock()
+            .log
+            .iter()
+            .filter(|e| e.kind == "container" && e.time_ns >= since_ns)
+            .cloned()
+            .collect())
     }
 
     fn events(&self) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {

@@ -86,3 +86,68 @@ async fn a_failed_setup_still_cleans_up_and_a_removal_that_fails_is_reported() {
     // The volume is gone; only the network the fault keeps from being removed is left.
     assert_eq!(fake.existing(), ["network px-setup-net"]);
 }
+
+/// A container, then a command run in it.
+fn exec_lab() -> Lab {
+    serde_yaml::from_str(
+        r#"
+format: 1
+id: exec-lab
+title: Exec
+lesson: L1
+difficulty: beginner
+minutes: 5
+image: alpine:latest
+resources:
+  containers: [web]
+steps:
+  - id: web
+    title: Web
+    instructions: Run it.
+    solution: ["docker run -d --name web alpine sleep 3600"]
+    checks:
+      - container: {name: web, state: running}
+  - id: cat
+    title: Cat
+    instructions: Read it.
+    solution: ["docker exec web cat /etc/hostname"]
+    checks:
+      - ran: {container: web, command: 'cat\s+/etc/hostname'}
+"#,
+    )
+    .expect("the test lab parses")
+}
+
+async fn graded_steps(fake: &FakeEngine, submission: &str, ns: &str) -> Vec<bool> {
+    let mode = Mode::Replay(split_commands(submission));
+    let graded = grade(
+        fake,
+        &exec_lab(),
+        mode,
+        &options(ns),
+        std::future::pending(),
+    )
+    .await
+    .expect("grading runs");
+    assert_eq!(fake.existing(), Vec::<String>::new(), "nothing is left");
+    graded.report.steps.iter().map(|s| s.credited).collect()
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_exec_is_credited_although_its_event_arrives_after_the_container_is_gone() {
+    let fake = FakeEngine::new();
+    fake.add_image("alpine");
+    // The event stream lags the daemon's log by 300 ms; the next line removes the container,
+    // and with it what the `ran` check needs.
+    fake.set_event_delay(Duration::from_millis(300));
+    let did_it = "docker run -d --name web alpine sleep 3600\n\
+                  docker exec web cat /etc/hostname\n\
+                  docker rm -f web\n";
+    assert_eq!(graded_steps(&fake, did_it, "px-lag").await, [true, true]);
+    // Nothing for nothing: without the exec, the same lag credits no `ran`.
+    let skipped = "docker run -d --name web alpine sleep 3600\ndocker rm -f web\n";
+    assert_eq!(
+        graded_steps(&fake, skipped, "px-nolag").await,
+        [true, false]
+    );
+}

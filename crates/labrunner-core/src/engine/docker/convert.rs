@@ -375,6 +375,33 @@ fn published(map: HashMap<String, Option<Vec<bollard::models::PortBinding>>>) ->
     ports
 }
 
+/// Where a container mounts the whole of `volume` (its mount's source is the volume's own
+/// folder, `root`, not a part of it), provided nothing else is mounted below that target, so that
+/// a path right under the target is the volume's. Trailing slashes trimmed.
+pub fn whole_volume_at(
+    mounts: &[bollard::models::MountPoint],
+    volume: &str,
+    root: &str,
+) -> Option<String> {
+    let target = mounts
+        .iter()
+        .find(|m| {
+            m.typ.as_deref() == Some("volume")
+                && m.name.as_deref() == Some(volume)
+                && m.source.as_deref() == Some(root)
+        })?
+        .destination
+        .as_deref()?
+        .trim_end_matches('/')
+        .to_string();
+    let below = format!("{target}/");
+    let shadowed = mounts
+        .iter()
+        .filter_map(|m| m.destination.as_deref())
+        .any(|d| d.trim_end_matches('/').starts_with(&below));
+    (!target.is_empty() && !shadowed).then_some(target)
+}
+
 pub fn network_info(n: NetworkInspect) -> NetworkInfo {
     NetworkInfo {
         name: n.name.unwrap_or_default(),
@@ -424,6 +451,36 @@ pub fn daemon_event(e: EventMessage) -> DaemonEvent {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_volume_is_read_through_a_mount_of_all_of_it_with_nothing_below() {
+        let m = |typ: &str, name: &str, source: &str, dest: &str| bollard::models::MountPoint {
+            typ: Some(typ.into()),
+            name: Some(name.into()),
+            source: Some(source.into()),
+            destination: Some(dest.into()),
+            ..Default::default()
+        };
+        let root = "/var/lib/docker/volumes/store/_data";
+        let whole = m("volume", "store", root, "/app/data/");
+        assert_eq!(
+            whole_volume_at(std::slice::from_ref(&whole), "store", root).as_deref(),
+            Some("/app/data")
+        );
+        // Another volume, or a part of this one (a subpath), is not the volume's root.
+        assert_eq!(whole_volume_at(&[whole.clone()], "other", root), None);
+        let part = m("volume", "store", &format!("{root}/sub"), "/app/data");
+        assert_eq!(whole_volume_at(&[part], "store", root), None);
+        // A file bound over a path inside the volume's target hides the volume there.
+        let over = m("bind", "", "/home/me/fake.txt", "/app/data/ledger.txt");
+        assert_eq!(whole_volume_at(&[whole.clone(), over], "store", root), None);
+        // A mount next to it, not below it, does not.
+        let beside = m("bind", "", "/home/me", "/app/database");
+        assert_eq!(
+            whole_volume_at(&[whole, beside], "store", root).as_deref(),
+            Some("/app/data")
+        );
+    }
+
     use super::*;
     use crate::command::output::render_ports;
     use crate::command::{Mount, PortSpec};

@@ -123,6 +123,72 @@ impl DockerEngine {
         }
     }
 
+    /// A file at the top of `volume`, read through a container that already mounts the whole
+    /// volume with nothing mounted below it (the student's own, running or not), so that no
+    /// container is created. `None` when there is none, when the path goes through folders (a
+    /// link among them would resolve inside that container's own layer), or when each candidate
+    /// went away meanwhile; the caller then reads through a container of its own. `ours` are the
+    /// labels of those: they come and go, and are not used.
+    async fn read_through_mounter(
+        &self,
+        volume: &str,
+        path: &str,
+        ours: &BTreeMap<String, String>,
+    ) -> Result<Option<VolumeFile>, EngineError> {
+        if path.is_empty() || path.contains('/') {
+            return Ok(None);
+        }
+        let Some(root) = self
+            .optional("inspect a volume", self.docker.inspect_volume(volume))
+            .await?
+            .map(|v| v.mountpoint)
+        else {
+            return Ok(None);
+        };
+        let filters = HashMap::from([("volume".to_string(), vec![volume.to_string()])]);
+        let options = ListContainersOptions {
+            all: true,
+            filters: Some(filters),
+            ..Default::default()
+        };
+        let mounters = self
+            .call(
+                "list the containers that mount a volume",
+                self.docker.list_containers(Some(options)),
+            )
+            .await?;
+        for c in mounters {
+            let labels = c.labels.unwrap_or_default();
+            if !ours.is_empty() && ours.iter().all(|(k, v)| labels.get(k) == Some(v)) {
+                continue;
+            }
+            let mounts = c.mounts.unwrap_or_default();
+            let (Some(id), Some(target)) = (c.id, convert::whole_volume_at(&mounts, volume, &root))
+            else {
+                continue;
+            };
+            match self.read_archive(&id, &format!("{target}/{path}")).await {
+                // Not found: the file is not there, unless the container itself went away.
+                Ok(VolumeFile::Missing) => {
+                    let inspect = self
+                        .docker
+                        .inspect_container(&id, None::<InspectContainerOptions>);
+                    if self
+                        .optional("inspect a container", inspect)
+                        .await?
+                        .is_some()
+                    {
+                        return Ok(Some(VolumeFile::Missing));
+                    }
+                }
+                Ok(read) => return Ok(Some(read)),
+                // Removed or being removed meanwhile: try the next one.
+                Err(_) => {}
+            }
+        }
+        Ok(None)
+    }
+
     /// Inspect that treats 404 as absence.
     async fn optional<T>(
         &self,
@@ -252,6 +318,10 @@ impl Engine for DockerEngine {
         path: &str,
         labels: &BTreeMap<String, String>,
     ) -> Result<VolumeFile, EngineError> {
+        let path = path.trim_start_matches('/');
+        if let Some(read) = self.read_through_mounter(volume, path, labels).await? {
+            return Ok(read);
+        }
         let body = ContainerCreateBody {
             image: Some(image.to_string()),
             cmd: Some(vec!["true".into()]),
@@ -270,8 +340,9 @@ impl Engine for DockerEngine {
                     .create_container(None::<CreateContainerOptions>, body),
             )
             .await?;
-        let path = format!("/volume/{}", path.trim_start_matches('/'));
-        let read = self.read_archive(&created.id, &path).await;
+        let read = self
+            .read_archive(&created.id, &format!("/volume/{path}"))
+            .await;
         let _ = self.remove_container(&created.id).await;
         read
     }
