@@ -11,7 +11,7 @@
 #
 # Usage: bench/docker-cli/volume-persistence.sh        (exit 0 when every step behaved)
 #   IMAGE=...   image the lab's alpine:latest stands for (default labrunner-fixture/busybox:1)
-#   QUIET=1     print only the verdict line
+#   QUIET=1     print only failures and the verdict line
 set -uo pipefail
 
 IMAGE=${IMAGE:-labrunner-fixture/busybox:1}
@@ -23,6 +23,7 @@ SETTLE_TRIES=25 # 25 x 200 ms = 5 s, like labrunner's settle window
 
 failures=0
 say() { [ -n "${QUIET:-}" ] || echo "$@"; }
+fail() { echo "$@" >&2; } # shown even with QUIET=1
 
 # ---- checks: each returns 0 (pass) or 1 (fail) -------------------------------------------------
 network_bridge() { [ "$(docker network inspect -f '{{.Driver}}' "$NET" 2>/dev/null)" = bridge ]; }
@@ -41,9 +42,11 @@ ledger_in_volume() {
   docker run --rm --network none --mount "type=volume,source=$VOL,target=/volume,readonly" \
     "$IMAGE" cat /volume/ledger.txt 2>/dev/null | grep -q CRITICAL_DATABASE_TRANSACTION_99
 }
-ran_cat() {
-  docker events --since "$SINCE" --until "$(date +%s.%N)" --filter type=container \
-    --filter "container=$WRITER" --format '{{.Action}}' 2>/dev/null |
+ran_cat() { # in the container that has the name now (by id), since the step opened
+  local id
+  id=$(docker inspect --type container -f '{{.Id}}' "$WRITER" 2>/dev/null) || return 1
+  docker events --since "$OPENED" --until "$(date +%s.%N)" --filter type=container \
+    --filter "container=$id" --format '{{.Action}}' 2>/dev/null |
     grep -Eq '^exec_start: cat\s+/app/data/ledger\.txt'
 }
 writer_absent() { ! docker inspect --type container "$WRITER" >/dev/null 2>&1; }
@@ -98,7 +101,7 @@ all_fail() { # step: every check must fail before the solution
   for c in "${CHECKS[@]}"; do
     # shellcheck disable=SC2086
     if $c; then
-      say "  FAIL $1: check '$c' passed before the solution ran"
+      fail "  FAIL $1: check '$c' passed before the solution ran"
       return 1
     fi
   done
@@ -114,14 +117,13 @@ cleanup() {
   docker network inspect "$NET" >/dev/null 2>&1 && left+=("network $NET")
   docker volume inspect "$VOL" >/dev/null 2>&1 && left+=("volume $VOL")
   if [ ${#left[@]} -gt 0 ]; then
-    say "  cleanup left behind: ${left[*]}"
+    fail "  cleanup left behind: ${left[*]}"
     return 1
   fi
   say "  cleanup: nothing left behind"
 }
 
 start=$(date +%s.%N)
-SINCE=$(date +%s)
 
 # Preflight: the lab's names must be free.
 pre=()
@@ -136,16 +138,17 @@ fi
 
 for step in create-network create-volume write-ledger read-ledger remove-writer read-from-fresh-container; do
   ok=1
+  OPENED=$(date +%s.%N)
   all_fail "$step" || ok=0
   if ! solve "$step" >/dev/null 2>&1; then
-    say "  FAIL $step: solution failed"
+    fail "  FAIL $step: solution failed"
     ok=0
   fi
   tries=0
   until bad=$(run_checks "$step"); do
     tries=$((tries + 1))
     if [ $tries -ge $SETTLE_TRIES ]; then
-      say "  FAIL $step: after the solution: $bad"
+      fail "  FAIL $step: after the solution: $bad"
       ok=0
       break
     fi

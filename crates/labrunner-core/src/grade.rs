@@ -433,7 +433,9 @@ impl Grader<'_, '_> {
         let mut credited = Vec::new();
         while let Some(i) = progress.credit.pending() {
             let step = &self.run.lab.steps[i];
-            let outcomes = self.run.evaluate_quietly(step).await;
+            // Settled: a file the line's container is still writing is not missed because the
+            // next line runs at once.
+            let outcomes = self.run.evaluate_settled_quietly(step).await;
             if !progress.observe(
                 i,
                 Seen {

@@ -167,7 +167,7 @@ async fn watch(
                     continue;
                 }
                 Round::Failing(outcomes) => {
-                    retry = settle_wait(&steps[at.current], &outcomes, changed.elapsed())
+                    retry = settle_wait(&steps[at.current], &outcomes, changed.elapsed(), false)
                         .map(|wait| Instant::now() + wait);
                 }
             }

@@ -15,7 +15,7 @@ use serde::Serialize;
 use tokio::sync::mpsc::UnboundedSender;
 
 use crate::check::probes::own_exec_prefixes;
-use crate::check::{self, CheckEnv, CheckOutcome, Verdict};
+use crate::check::{self, CheckEnv, CheckOutcome, Inspections, Verdict};
 pub use crate::command::ResourceKind;
 use crate::command::{self, Action};
 use crate::engine::{
@@ -452,6 +452,7 @@ impl<'a> LabRun<'a> {
         &'e self,
         step: &Step,
         labels: &'e BTreeMap<String, String>,
+        inspections: &'e Inspections,
     ) -> CheckEnv<'e> {
         CheckEnv {
             engine: self.engine,
@@ -464,7 +465,7 @@ impl<'a> LabRun<'a> {
             own_execs: &self.own_execs,
             run_id: &self.run_id,
             only_run_containers: self.only_run_containers,
-            inspections: Default::default(),
+            inspections,
         }
     }
 
@@ -479,8 +480,17 @@ impl<'a> LabRun<'a> {
     /// its time, in declaration order; checks of one container share one inspect. Nothing is
     /// reported on the run's channel.
     pub async fn evaluate_quietly(&self, step: &Step) -> Vec<(CheckOutcome, Duration)> {
+        self.evaluate_in_round(step, &Inspections::default()).await
+    }
+
+    /// [`LabRun::evaluate_quietly`] within a round whose answers other steps share.
+    async fn evaluate_in_round(
+        &self,
+        step: &Step,
+        round: &Inspections,
+    ) -> Vec<(CheckOutcome, Duration)> {
         let labels = self.check_labels();
-        let env = self.check_env(step, &labels);
+        let env = self.check_env(step, &labels, round);
         let env = &env;
         // Collected first: with a lazy iterator here the compiler cannot prove the future `Send`.
         let timed: Vec<_> = step
@@ -515,9 +525,11 @@ impl<'a> LabRun<'a> {
     /// Which checks of every step hold now: the lab's initial state, before the student does
     /// anything, from which [`crate::credit::Credit`] starts.
     pub async fn initial_state(&self) -> crate::credit::Credit {
+        // One moment: every step shares the daemon's answers.
+        let round = Inspections::default();
         let mut initial = Vec::new();
         for step in &self.lab.steps {
-            let outcomes = self.evaluate_quietly(step).await;
+            let outcomes = self.evaluate_in_round(step, &round).await;
             initial.push(outcomes.iter().map(|(o, _)| o.verdict.passed()).collect());
         }
         crate::credit::Credit::new(initial)
@@ -545,20 +557,21 @@ impl<'a> LabRun<'a> {
         let since = tokio::time::Instant::now();
         loop {
             let outcomes = self.evaluate(step).await;
-            match settle_wait(step, &outcomes, since.elapsed()) {
+            match settle_wait(step, &outcomes, since.elapsed(), false) {
                 Some(wait) => tokio::time::sleep(wait).await,
                 None => return outcomes,
             }
         }
     }
 
-    /// [`LabRun::evaluate_settled`] without telling anyone, with the time each check took.
+    /// [`LabRun::evaluate_settled`] without telling anyone, with the time each check took, once
+    /// the record holds the change's events ([`LabRun::events_caught_up`]).
     pub async fn evaluate_settled_quietly(&self, step: &Step) -> Vec<(CheckOutcome, Duration)> {
         let since = tokio::time::Instant::now();
         loop {
             let timed = self.evaluate_quietly(step).await;
             let outcomes: Vec<CheckOutcome> = timed.iter().map(|(o, _)| o.clone()).collect();
-            match settle_wait(step, &outcomes, since.elapsed()) {
+            match settle_wait(step, &outcomes, since.elapsed(), true) {
                 Some(wait) => tokio::time::sleep(wait).await,
                 None => return timed,
             }
@@ -716,16 +729,32 @@ pub struct LabTest {
 }
 
 /// How long to wait before asking `step`'s checks again, `elapsed` after the change that
-/// should make them pass: `None` when they all pass, or when no failing one may still trail.
-pub fn settle_wait(step: &Step, outcomes: &[CheckOutcome], elapsed: Duration) -> Option<Duration> {
-    let trails = outcomes
-        .iter()
-        .filter(|o| !o.verdict.passed())
-        .filter_map(|o| step.checks.get(o.index))
-        .map(check::lag)
-        .max()?;
-    let left = trails.checked_sub(elapsed).filter(|d| !d.is_zero())?;
-    Some(left.min(check::lag::RETRY))
+/// should make them pass. `None` when they all pass, when the failing ones are past their bound,
+/// or when one of them cannot trail the change at all: then only another change can turn it, and
+/// waiting would not. `events_in`: the record already holds every event of the change, so
+/// event-based checks cannot trail it either.
+pub fn settle_wait(
+    step: &Step,
+    outcomes: &[CheckOutcome],
+    elapsed: Duration,
+    events_in: bool,
+) -> Option<Duration> {
+    let mut longest = Duration::ZERO;
+    for o in outcomes.iter().filter(|o| !o.verdict.passed()) {
+        let c = step.checks.get(o.index)?;
+        let lag = if events_in && check::reads_events(c) {
+            Duration::ZERO
+        } else {
+            check::lag(c)
+        };
+        if lag.is_zero() {
+            return None;
+        }
+        longest = longest.max(lag);
+    }
+    let left = longest.checked_sub(elapsed).filter(|d| !d.is_zero())?;
+    let wait = elapsed.clamp(check::lag::FIRST_RETRY, check::lag::RETRY);
+    Some(left.min(wait))
 }
 
 /// Prove a lab: setup, then per step fail-before / solution / pass-after; then every
@@ -852,5 +881,71 @@ mod tests {
             a.chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         );
+    }
+
+    /// A step with a check that cannot trail (a container), one a process writes (a file) and
+    /// one that reads events (an exec).
+    fn mixed_step() -> Step {
+        serde_yaml::from_str(
+            r#"
+id: s
+title: S
+instructions: Do it.
+solution: []
+checks:
+  - container: {name: web, state: running}
+  - file: {volume: store, path: f.txt}
+  - ran: {container: web, command: cat}
+"#,
+        )
+        .expect("the step parses")
+    }
+
+    fn outcomes(passed: [bool; 3]) -> Vec<CheckOutcome> {
+        passed
+            .iter()
+            .enumerate()
+            .map(|(index, &p)| CheckOutcome {
+                step: "s".into(),
+                index,
+                description: String::new(),
+                points: 1,
+                verdict: if p {
+                    Verdict::Pass {
+                        evidence: String::new(),
+                    }
+                } else {
+                    Verdict::Fail {
+                        evidence: String::new(),
+                    }
+                },
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_step_waits_only_while_every_failing_check_may_still_trail() {
+        let step = mixed_step();
+        let ms = Duration::from_millis;
+        assert_eq!(settle_wait(&step, &outcomes([true; 3]), ms(0), false), None);
+        // The container check fails: waiting cannot turn it, whatever else fails.
+        assert_eq!(
+            settle_wait(&step, &outcomes([false, false, true]), ms(0), false),
+            None
+        );
+        // Only the file: asked again soon, then at growing intervals, never past its bound.
+        let file_only = outcomes([true, false, true]);
+        assert_eq!(settle_wait(&step, &file_only, ms(0), false), Some(ms(20)));
+        assert_eq!(settle_wait(&step, &file_only, ms(50), false), Some(ms(50)));
+        assert_eq!(
+            settle_wait(&step, &file_only, ms(500), false),
+            Some(ms(100))
+        );
+        assert_eq!(settle_wait(&step, &file_only, ms(950), false), Some(ms(50)));
+        assert_eq!(settle_wait(&step, &file_only, ms(1000), false), None);
+        // The exec: its event may be on its way, unless the record is known to hold them all.
+        let exec_only = outcomes([true, true, false]);
+        assert_eq!(settle_wait(&step, &exec_only, ms(0), false), Some(ms(20)));
+        assert_eq!(settle_wait(&step, &exec_only, ms(0), true), None);
     }
 }

@@ -34,7 +34,7 @@ use std::time::Duration;
 use serde::Serialize;
 use tokio::sync::OnceCell;
 
-use crate::engine::{ContainerInfo, Engine, EngineError};
+use crate::engine::{ContainerInfo, Engine, EngineError, Resources};
 use crate::images::ImageMap;
 use crate::lab::{Check, CheckKind, ContainerState};
 use crate::recorder::Recorder;
@@ -63,12 +63,13 @@ pub mod lag {
     pub const DNS_REGISTRATION: Duration = Duration::from_secs(2);
     /// A server in a just-started container listens on its port (behind the port proxy too).
     pub const SERVER_LISTENS: Duration = Duration::from_secs(3);
-    /// How often a failing check is asked again while it may still trail.
+    /// A failing check that may still trail is asked again after as long as the change is old
+    /// (so the waits roughly double), no sooner than this ...
+    pub const FIRST_RETRY: Duration = Duration::from_millis(20);
+    /// ... and no later than this.
     pub const RETRY: Duration = Duration::from_millis(100);
 }
 
-/// How long `check`'s answer may trail the change that makes it hold: zero for what the daemon
-/// reports as done when it answers (networks, volumes, containers, attachments, mounts, images).
 /// Whether a check reads the daemon's events (as the run's recorder holds them) rather than
 /// asking the daemon about the state.
 pub fn reads_events(check: &Check) -> bool {
@@ -78,6 +79,8 @@ pub fn reads_events(check: &Check) -> bool {
     )
 }
 
+/// How long `check`'s answer may trail the change that makes it hold: zero for what the daemon
+/// reports as done when it answers (networks, volumes, containers, attachments, mounts, images).
 pub fn lag(check: &Check) -> Duration {
     match check.kind() {
         Some(
@@ -246,14 +249,17 @@ pub struct CheckEnv<'a> {
     /// Only containers carrying this run's label count (a grading or `test`, where labrunner
     /// starts every container); otherwise unlabelled ones (the student's shell) count too.
     pub only_run_containers: bool,
-    /// The containers inspected in this round of checks: checks of one step that look at the
-    /// same container share one answer of the daemon.
-    pub inspections: Inspections,
+    /// What the daemon answered in this round of checks: checks that look at the same container
+    /// share one answer.
+    pub inspections: &'a Inspections,
 }
 
-/// One inspect per container per round of checks.
+/// One inspect per container, and at most one listing of everything, per round of checks.
 #[derive(Default)]
-pub struct Inspections(Mutex<HashMap<String, Arc<OnceCell<Inspected>>>>);
+pub struct Inspections {
+    containers: Mutex<HashMap<String, Arc<OnceCell<Inspected>>>>,
+    everything: OnceCell<Option<Resources>>,
+}
 
 type Inspected = Result<Option<ContainerInfo>, EngineError>;
 
@@ -261,12 +267,26 @@ impl CheckEnv<'_> {
     /// The container named `name`, inspected once per round.
     async fn container(&self, name: &str) -> Inspected {
         let cell = {
-            let mut seen = self.inspections.0.lock().unwrap_or_else(|e| e.into_inner());
+            let mut seen = self
+                .inspections
+                .containers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
             Arc::clone(seen.entry(name.to_string()).or_default())
         };
         cell.get_or_init(|| self.engine.container(name))
             .await
             .clone()
+    }
+
+    /// Every container, network and volume on the daemon, listed once per round (`None` when
+    /// the daemon cannot list).
+    async fn everything(&self) -> Option<&Resources> {
+        self.inspections
+            .everything
+            .get_or_init(|| async { self.engine.labelled(&[]).await.ok() })
+            .await
+            .as_ref()
     }
 }
 

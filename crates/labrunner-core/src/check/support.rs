@@ -20,15 +20,15 @@ pub(super) enum Among {
 /// exists on the daemon: what the student probably meant. Empty when nothing is close or the
 /// daemon cannot list.
 pub(super) async fn near_misses(env: &CheckEnv<'_>, among: Among, name: &str) -> Vec<String> {
-    let Ok(all) = env.engine.labelled(&[]).await else {
+    let Some(all) = env.everything().await else {
         return Vec::new();
     };
     let names = match among {
-        Among::Networks => all.networks,
-        Among::Volumes => all.volumes,
-        Among::Containers => all.containers,
+        Among::Networks => &all.networks,
+        Among::Volumes => &all.volumes,
+        Among::Containers => &all.containers,
     };
-    close_to(name, &names)
+    close_to(name, names)
 }
 
 /// The names in `candidates` close to `name`, but not `name` itself.

@@ -89,6 +89,11 @@ async fn a_failed_setup_still_cleans_up_and_a_removal_that_fails_is_reported() {
 
 /// A container, then a command run in it.
 fn exec_lab() -> Lab {
+    lab_with_first_checks("      - container: {name: web, state: running}")
+}
+
+/// The same lab with other checks in its first step (YAML lines, indented six spaces).
+fn lab_with_first_checks(checks: &str) -> Lab {
     serde_yaml::from_str(
         r#"
 format: 1
@@ -106,29 +111,29 @@ steps:
     instructions: Run it.
     solution: ["docker run -d --name web alpine sleep 3600"]
     checks:
-      - container: {name: web, state: running}
+CHECKS
   - id: cat
     title: Cat
     instructions: Read it.
     solution: ["docker exec web cat /etc/hostname"]
     checks:
       - ran: {container: web, command: 'cat\s+/etc/hostname'}
-"#,
+"#
+        .replace("CHECKS", checks)
+        .as_str(),
     )
     .expect("the test lab parses")
 }
 
 async fn graded_steps(fake: &FakeEngine, submission: &str, ns: &str) -> Vec<bool> {
+    graded_lab_steps(fake, &exec_lab(), submission, ns).await
+}
+
+async fn graded_lab_steps(fake: &FakeEngine, lab: &Lab, submission: &str, ns: &str) -> Vec<bool> {
     let mode = Mode::Replay(split_commands(submission));
-    let graded = grade(
-        fake,
-        &exec_lab(),
-        mode,
-        &options(ns),
-        std::future::pending(),
-    )
-    .await
-    .expect("grading runs");
+    let graded = grade(fake, lab, mode, &options(ns), std::future::pending())
+        .await
+        .expect("grading runs");
     assert_eq!(fake.existing(), Vec::<String>::new(), "nothing is left");
     graded.report.steps.iter().map(|s| s.credited).collect()
 }
@@ -150,4 +155,38 @@ async fn an_exec_is_credited_although_its_event_arrives_after_the_container_is_g
         graded_steps(&fake, skipped, "px-nolag").await,
         [true, false]
     );
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_file_the_container_writes_a_moment_after_it_starts_is_waited_for_before_the_next_line() {
+    let fake = FakeEngine::new();
+    fake.add_image("alpine");
+    let lab = lab_with_first_checks(
+        "      - container: {name: web, state: running}\n      \
+         - file: {volume: store, path: f.txt, contains: X99}",
+    );
+    // The container's process writes its file 200 ms after the container starts; the next line
+    // is the exec, and the one after it removes the container.
+    let writer = async {
+        let started = async {
+            while !fake.existing().iter().any(|r| r == "container px-late-web") {
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        };
+        // Bounded: a grading that does not wait is over before the container is seen.
+        if tokio::time::timeout(Duration::from_secs(5), started)
+            .await
+            .is_ok()
+        {
+            tokio::time::sleep(Duration::from_millis(200)).await;
+            fake.write_file("px-late-store", "f.txt", "X99");
+        }
+    };
+    let submission = "docker volume create store\n\
+                      docker run -d --name web -v store:/data alpine sleep 3600\n\
+                      docker exec web cat /etc/hostname\n\
+                      docker rm -f web\n\
+                      docker volume rm store\n";
+    let (steps, ()) = tokio::join!(graded_lab_steps(&fake, &lab, submission, "px-late"), writer);
+    assert_eq!(steps, [true, true]);
 }

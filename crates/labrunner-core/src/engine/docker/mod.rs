@@ -397,32 +397,29 @@ impl Engine for DockerEngine {
             "label".to_string(),
             labels.iter().map(|(k, v)| format!("{k}={v}")).collect(),
         )]);
-        let containers = self
-            .call(
+        // The three lists at once: they do not depend on each other.
+        let (containers, networks, volumes) = futures_util::try_join!(
+            self.call(
                 "list containers",
                 self.docker.list_containers(Some(ListContainersOptions {
                     all: true,
                     filters: Some(filter.clone()),
                     ..Default::default()
                 })),
-            )
-            .await?;
-        let networks = self
-            .call(
+            ),
+            self.call(
                 "list networks",
                 self.docker.list_networks(Some(ListNetworksOptions {
                     filters: Some(filter.clone()),
                 })),
-            )
-            .await?;
-        let volumes = self
-            .call(
+            ),
+            self.call(
                 "list volumes",
                 self.docker.list_volumes(Some(ListVolumesOptions {
-                    filters: Some(filter),
+                    filters: Some(filter.clone()),
                 })),
-            )
-            .await?;
+            ),
+        )?;
         Ok(Resources {
             containers: containers
                 .into_iter()
