@@ -83,9 +83,17 @@ async fn verdict_seen(
     opened_ns: i64,
 ) -> Verdict {
     let map = ImageMap::parse_entries(common::IMAGE_MAP).unwrap();
+    // The volume a file check reads labels its readers, so that a test can find its own among
+    // those of tests running at the same time.
+    let volume = check
+        .file
+        .as_ref()
+        .map(|f| f.volume.clone())
+        .unwrap_or_default();
     let labels = BTreeMap::from([
         ("io.labrunner.managed".to_string(), "true".to_string()),
         ("io.labrunner.role".to_string(), "check".to_string()),
+        ("io.labrunner.test.volume".to_string(), volume),
     ]);
     let env = CheckEnv {
         engine,
@@ -386,6 +394,82 @@ async fn file_in_volume_is_read_without_starting_a_container() {
         &format!("volume={vol}"),
     ]);
     assert_eq!(left.trim(), "", "helper containers left behind");
+}
+
+#[tokio::test]
+async fn file_in_volume_is_read_through_a_container_that_mounts_it_unless_something_hides_it() {
+    let Some(engine) = engine().await else { return };
+    let mut s = Scope::new("fmount");
+    let vol = s.volume("data");
+    let m = s.container("mounter");
+    let b = s.container("bound");
+    let check = |contains: &str| Check {
+        file: Some(FileCheck {
+            volume: vol.clone(),
+            path: "ledger.txt".into(),
+            contains: Some(contains.into()),
+        }),
+        ..Default::default()
+    };
+    let mount = format!("{vol}:/app/data");
+    docker(&[
+        "run",
+        "--rm",
+        "-v",
+        &mount,
+        BUSYBOX,
+        "sh",
+        "-c",
+        "echo TX_VOL > /app/data/ledger.txt",
+    ]);
+    let check_creates = |since: i64| {
+        docker(&[
+            "events",
+            "--since",
+            &since.to_string(),
+            "--until",
+            &(chrono::Utc::now().timestamp() + 1).to_string(),
+            "--filter",
+            "event=create",
+            "--filter",
+            &format!("label=io.labrunner.test.volume={vol}"),
+        ])
+    };
+    // A container of the student's mounts the whole volume: read through it, nothing created.
+    docker(&[
+        "run", "-d", "--name", &m, "-v", &mount, BUSYBOX, "sleep", "600",
+    ]);
+    let since = chrono::Utc::now().timestamp();
+    pass(&verdict(&engine, check("TX_VOL")).await);
+    fail(&verdict(&engine, check("TX_OTHER")).await);
+    assert_eq!(check_creates(since).trim(), "", "a reader was created");
+    docker(&["rm", "-f", &m]);
+    // A host file bound over the path inside the only mounter hides the volume's file there:
+    // the volume is read through a reader of labrunner's own, and the bound file never counts.
+    docker(&[
+        "run",
+        "-d",
+        "--name",
+        &b,
+        "-v",
+        &mount,
+        "--mount",
+        "type=bind,source=/etc/hostname,target=/app/data/ledger.txt,readonly",
+        BUSYBOX,
+        "sleep",
+        "600",
+    ]);
+    let since = chrono::Utc::now().timestamp();
+    pass(&verdict(&engine, check("TX_VOL")).await);
+    let host = std::fs::read_to_string("/etc/hostname").unwrap_or_default();
+    if let Some(word) = host.split_whitespace().next() {
+        fail(&verdict(&engine, check(word)).await);
+    }
+    assert_ne!(
+        check_creates(since).trim(),
+        "",
+        "the hidden file was read through the mounter"
+    );
 }
 
 #[tokio::test]

@@ -467,7 +467,10 @@ mod tests {
             Some("/app/data")
         );
         // Another volume, or a part of this one (a subpath), is not the volume's root.
-        assert_eq!(whole_volume_at(std::slice::from_ref(&whole), "other", root), None);
+        assert_eq!(
+            whole_volume_at(std::slice::from_ref(&whole), "other", root),
+            None
+        );
         let part = m("volume", "store", &format!("{root}/sub"), "/app/data");
         assert_eq!(whole_volume_at(&[part], "store", root), None);
         // A file bound over a path inside the volume's target hides the volume there.
