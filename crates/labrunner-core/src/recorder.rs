@@ -303,6 +303,10 @@ impl Recorder {
         let Some(c) = log.containers.iter_mut().find(|c| c.id == id) else {
             return false;
         };
+        // Read to its end already (by `settle_output`): what the stream still brings is a copy.
+        if c.capture != Capture::Reading {
+            return false;
+        }
         let room = OUTPUT_LIMIT.saturating_sub(c.output.len());
         if bytes.len() > room {
             let kept = String::from_utf8_lossy(&bytes[..room]).to_string();
@@ -312,6 +316,22 @@ impl Recorder {
         }
         c.output.push_str(&String::from_utf8_lossy(bytes));
         true
+    }
+
+    /// A container's whole output, read from its logs after it ended, in place of what its
+    /// output stream has brought so far (when that is still being read).
+    pub fn settle_output(&self, id: &str, text: &str) {
+        let mut log = self.lock();
+        if let Some(c) = log.containers.iter_mut().find(|c| c.id == id)
+            && c.capture == Capture::Reading
+        {
+            c.output = text.chars().take(OUTPUT_LIMIT).collect();
+            c.capture = if text.len() > OUTPUT_LIMIT {
+                Capture::Truncated
+            } else {
+                Capture::Complete
+            };
+        }
     }
 
     /// The output has been read to its end, or could not be.

@@ -10,7 +10,7 @@ use regex::Regex;
 use super::support::{excerpt, expand_pwd, is_this_runs, recorder, regex, same_source};
 use super::{Cause, CheckEnv, Observed, Unknown, holds, not_holds};
 use crate::lab::ContainerRanCheck;
-use crate::recorder::{Capture, ContainerRecord};
+use crate::recorder::{Capture, ContainerRecord, OUTPUT_LIMIT, Recorder};
 
 /// How long a check waits for a container that was just seen to be inspected, or for the last
 /// bytes of a container that just ended.
@@ -134,8 +134,18 @@ pub(super) async fn observe(c: &ContainerRanCheck, env: &CheckEnv<'_>) -> Observ
     let records = loop {
         let mut records = recorder.containers_since(env.opened_ns);
         records.retain(|r| is_this_runs(env, r));
-        if !records.iter().any(|r| settling(&wanted, r)) || tokio::time::Instant::now() >= deadline
-        {
+        let unsettled: Vec<&ContainerRecord> =
+            records.iter().filter(|r| settling(&wanted, r)).collect();
+        if unsettled.is_empty() {
+            break records;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            // The record's own stream is slow (a busy daemon): ask the daemon directly.
+            for r in unsettled {
+                settle_from_daemon(env, recorder, r).await;
+            }
+            let mut records = recorder.containers_since(env.opened_ns);
+            records.retain(|r| is_this_runs(env, r));
             break records;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
@@ -159,6 +169,23 @@ pub(super) async fn observe(c: &ContainerRanCheck, env: &CheckEnv<'_>) -> Observ
             r.command_line(),
             diff.join("; ")
         )),
+    }
+}
+
+/// What the record still waits for, read from the daemon: the inspection, and the whole output
+/// of a container that has ended (from its logs). A container already removed keeps its record
+/// as it is.
+async fn settle_from_daemon(env: &CheckEnv<'_>, recorder: &Recorder, r: &ContainerRecord) {
+    if !r.inspected
+        && let Ok(Some(info)) = env.engine.container(&r.id).await
+    {
+        recorder.describe(&info);
+    }
+    if r.died_ns.is_some()
+        && r.capture == Capture::Reading
+        && let Ok(text) = env.engine.logs(&r.id, OUTPUT_LIMIT).await
+    {
+        recorder.settle_output(&r.id, &text);
     }
 }
 

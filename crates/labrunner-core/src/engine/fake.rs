@@ -60,6 +60,8 @@ struct State {
     subscribers: Vec<UnboundedSender<EventItem>>,
     /// Every event, as the daemon's log keeps them (`past_events` reads it).
     log: Vec<DaemonEvent>,
+    /// What a container prints, by name: its logs have it, its output stream never ends.
+    stalled_output: BTreeMap<String, String>,
     /// How long an event takes to reach a subscriber (the log has it at once).
     event_delay: Duration,
     /// Calls per method, and inspections per container name.
@@ -104,6 +106,14 @@ impl FakeEngine {
     /// log, which `past_events` reads, has them at once.
     pub fn set_event_delay(&self, delay: Duration) {
         self.lock().event_delay = delay;
+    }
+
+    /// The container named `name` prints `text`, which its logs give; attaching to it brings
+    /// nothing and never ends (a daemon too busy to deliver the stream).
+    pub fn stall_output(&self, name: &str, text: &str) {
+        self.lock()
+            .stalled_output
+            .insert(name.to_string(), text.to_string());
     }
 
     /// Images `image_present` reports (any image runs whether listed or not).
@@ -652,7 +662,8 @@ impl Engine for FakeEngine {
         self.enter("container").await?;
         let mut s = self.lock();
         *s.inspections.entry(name.to_string()).or_default() += 1;
-        Ok(s.containers.get(name).cloned())
+        let by_id = || s.containers.values().find(|c| c.id == name);
+        Ok(s.containers.get(name).or_else(by_id).cloned())
     }
 
     async fn image_present(&self, name: &str) -> Result<bool, EngineError> {
@@ -756,6 +767,31 @@ impl Engine for FakeEngine {
             .filter(|e| e.kind == "container" && e.time_ns >= since_ns)
             .cloned()
             .collect())
+    }
+
+    fn attach_output(&self, container: &str) -> BoxStream<'static, Result<Vec<u8>, EngineError>> {
+        let s = self.lock();
+        let name = s
+            .containers
+            .values()
+            .find(|c| c.id == container || c.name == container)
+            .map(|c| c.name.clone())
+            .unwrap_or_default();
+        if s.stalled_output.contains_key(&name) {
+            return futures_util::stream::pending().boxed();
+        }
+        let message = format!("the fake engine cannot attach to {container}");
+        futures_util::stream::once(async move { Err(EngineError::Other(message)) }).boxed()
+    }
+
+    async fn logs(&self, container: &str, _limit: usize) -> Result<String, EngineError> {
+        self.enter("logs").await?;
+        let s = self.lock();
+        s.containers
+            .values()
+            .find(|c| c.id == container || c.name == container)
+            .and_then(|c| s.stalled_output.get(&c.name).cloned())
+            .ok_or_else(|| no_such("container", container))
     }
 
     fn events(&self) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {

@@ -190,3 +190,21 @@ async fn a_file_the_container_writes_a_moment_after_it_starts_is_waited_for_befo
     let (steps, ()) = tokio::join!(graded_lab_steps(&fake, &lab, submission, "px-late"), writer);
     assert_eq!(steps, [true, true]);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_reader_whose_output_stream_stalls_is_judged_by_its_logs() {
+    let fake = FakeEngine::new();
+    fake.add_image("alpine");
+    let lab = lab_with_first_checks("      - container_ran: {image: alpine, output: X99}");
+    fake.stall_output("px-stall-reader", "X99\n");
+    let submission = "docker run --name reader alpine echo X99\n\
+                      docker exec reader true\n\
+                      docker rm reader\n";
+    assert!(
+        graded_lab_steps(&fake, &lab, submission, "px-stall").await[0],
+        "the logs have the output"
+    );
+    // Nothing for nothing: a reader that printed something else is not credited.
+    fake.stall_output("px-other-reader", "X98\n");
+    assert!(!graded_lab_steps(&fake, &lab, submission, "px-other").await[0]);
+}
