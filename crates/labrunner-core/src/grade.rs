@@ -153,6 +153,7 @@ pub async fn grade(
         halted: Cell::new(None),
     };
     let hard_limit = options.limits.total_timeout + GRACE;
+    run.recorder.scope(&run.run_id, run.only_run_containers);
     let followed = run.recorder.follow(run.engine, grader.grade(mode));
     let work = std::panic::AssertUnwindSafe(followed).catch_unwind();
     let outcome = tokio::select! {

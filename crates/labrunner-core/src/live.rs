@@ -83,6 +83,7 @@ pub async fn run(
     commands: UnboundedReceiver<LiveCommand>,
     config: LiveConfig,
 ) -> usize {
+    run.recorder.scope(&run.run_id, run.only_run_containers);
     run.recorder
         .follow(run.engine, watch(run, start, commands, config))
         .await

@@ -112,6 +112,18 @@ struct Log {
     seen_until_ns: i64,
     /// Times the event stream was lost, and why (containers that ran then may be missing).
     gaps: Vec<String>,
+    /// Whose containers are recorded: (run id, only the run's own). `None`: everyone's.
+    scope: Option<(String, bool)>,
+}
+
+/// Whether a container with these labels can count for the run `run_id`: one labelled with
+/// another run never does; an unlabelled one does unless only the run's own containers count (a
+/// grading or `test`, where labrunner starts every container).
+pub fn counts_for_run(labels: &BTreeMap<String, String>, run_id: &str, only_own: bool) -> bool {
+    match labels.get(crate::engine::LABEL_RUN) {
+        Some(run) => run == run_id,
+        None => !only_own,
+    }
 }
 
 /// The shared record. Cloning gives another handle on the same record.
@@ -132,6 +144,13 @@ impl Recorder {
         let recorder = Recorder::default();
         recorder.lock().started_ns = now_ns();
         recorder
+    }
+
+    /// Record only the containers that can count for the run `run_id` ([`counts_for_run`]):
+    /// others on the same daemon (other gradings, other runs) are neither inspected nor
+    /// attached to.
+    pub fn scope(&self, run_id: &str, only_own: bool) {
+        self.lock().scope = Some((run_id.to_string(), only_own));
     }
 
     fn lock(&self) -> MutexGuard<'_, Log> {
@@ -237,12 +256,17 @@ impl Recorder {
                 if log.containers.iter().any(|c| c.id == id) {
                     return None;
                 }
-                let labels = event
+                let labels: BTreeMap<String, String> = event
                     .attributes
                     .iter()
                     .filter(|(k, _)| !matches!(k.as_str(), "name" | "image"))
                     .map(|(k, v)| (k.clone(), v.clone()))
                     .collect();
+                if let Some((run, only_own)) = &log.scope
+                    && !counts_for_run(&labels, run, *only_own)
+                {
+                    return None;
+                }
                 log.containers.push(ContainerRecord {
                     id: id.clone(),
                     name,
@@ -518,6 +542,25 @@ mod tests {
         let e = event("create", "h1", 1, &[(LABEL_ROLE, "check")]);
         assert_eq!(r.record(&e), None);
         assert!(r.containers_since(0).is_empty());
+    }
+
+    #[test]
+    fn a_scoped_record_keeps_only_the_containers_that_can_count_for_its_run() {
+        let run = crate::engine::LABEL_RUN;
+        let grading = Recorder::new();
+        grading.scope("r1", true);
+        let own = event("create", "own", 1, &[(run, "r1")]);
+        let other = event("create", "other", 1, &[(run, "r2")]);
+        let unlabelled = event("create", "shell", 1, &[]);
+        assert_eq!(grading.record(&own).as_deref(), Some("own"));
+        assert_eq!(grading.record(&other), None);
+        assert_eq!(grading.record(&unlabelled), None);
+        assert_eq!(grading.containers_since(0).len(), 1);
+        // A student's shell counts where not only the run's own containers do.
+        let live = Recorder::new();
+        live.scope("r1", false);
+        assert_eq!(live.record(&unlabelled).as_deref(), Some("shell"));
+        assert_eq!(live.record(&other), None);
     }
 
     #[test]

@@ -762,6 +762,7 @@ pub fn settle_wait(
 /// cleanup, which must leave nothing behind.
 pub async fn test_lab(run: &mut LabRun<'_>) -> LabTest {
     run.only_run_containers = true;
+    run.recorder.scope(&run.run_id, true);
     let recorder = run.recorder.clone();
     let engine = run.engine;
     recorder.follow(engine, prove(run)).await

@@ -88,10 +88,7 @@ pub(super) fn recorder<'e>(env: &CheckEnv<'e>) -> Result<&'e crate::recorder::Re
 /// Whether a recorded container belongs to the run being checked: never one labelled with
 /// another run.
 pub(super) fn is_this_runs(env: &CheckEnv<'_>, record: &crate::recorder::ContainerRecord) -> bool {
-    match record.labels.get(crate::engine::LABEL_RUN) {
-        Some(run) => run == env.run_id,
-        None => !env.only_run_containers,
-    }
+    crate::recorder::counts_for_run(&record.labels, env.run_id, env.only_run_containers)
 }
 
 /// Whether an exec'd command line is one of labrunner's own probes.
