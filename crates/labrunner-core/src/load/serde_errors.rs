@@ -312,6 +312,18 @@ pub(super) fn serde_diagnostic(
     Diagnostic::error(path, at_node(), format!("{msg} {where_}"))
 }
 
+/// From "`x`, expected one of `a`, `b`": what serde found, what it allows, and the start of a
+/// hint naming the nearest allowed one.
+fn found_and_allowed(rest: &str) -> (&str, Vec<&str>, String) {
+    let names = backticked(rest);
+    let found = names.first().copied().unwrap_or("?");
+    let allowed: Vec<&str> = names.iter().skip(1).copied().collect();
+    let hint = nearest(found, &allowed)
+        .map(|n| format!("did you mean `{n}`? "))
+        .unwrap_or_default();
+    (found, allowed, hint)
+}
+
 /// serde's "unknown field `x`, expected one of `a`, `b`": at the key, with the allowed keys.
 fn unknown_field(
     path: &Path,
@@ -321,15 +333,9 @@ fn unknown_field(
     rest: &str,
     at_node: &impl Fn() -> Pos,
 ) -> Diagnostic {
-    let names = backticked(rest);
-    let found = names.first().copied().unwrap_or("?");
-    let allowed: Vec<&str> = names.iter().skip(1).copied().collect();
+    let (found, allowed, mut hint) = found_and_allowed(rest);
     let key_path = child_path(node, found);
     let pos = index.key(&key_path).unwrap_or_else(at_node);
-    let mut hint = String::new();
-    if let Some(n) = nearest(found, &allowed) {
-        hint.push_str(&format!("did you mean `{n}`? "));
-    }
     if allowed.is_empty() {
         hint.push_str("no keys are allowed here");
     } else {
@@ -347,13 +353,7 @@ fn unknown_variant(
     rest: &str,
     at_node: &impl Fn() -> Pos,
 ) -> Diagnostic {
-    let names = backticked(rest);
-    let found = names.first().copied().unwrap_or("?");
-    let allowed: Vec<&str> = names.iter().skip(1).copied().collect();
-    let mut hint = String::new();
-    if let Some(n) = nearest(found, &allowed) {
-        hint.push_str(&format!("did you mean `{n}`? "));
-    }
+    let (found, allowed, mut hint) = found_and_allowed(rest);
     hint.push_str(&format!("one of: {}", allowed.join(", ")));
     Diagnostic::error(
         path,
