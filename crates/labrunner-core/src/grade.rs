@@ -456,17 +456,7 @@ impl Grader<'_, '_> {
     /// after the first one that does not pass are evaluated once, for their evidence.
     async fn finish(&self, progress: &mut Progress) {
         let run = self.run;
-        while let Some(i) = progress.credit.pending() {
-            let outcomes = run.evaluate_settled_quietly(&run.lab.steps[i]).await;
-            let seen = Seen {
-                outcomes,
-                after_line: None,
-            };
-            if !progress.observe(i, seen) {
-                break;
-            }
-            self.open_pending(progress);
-        }
+        self.credit_pending(progress, None).await;
         let first_open = progress.credit.pending().unwrap_or(run.lab.steps.len());
         for (i, step) in run.lab.steps.iter().enumerate().skip(first_open + 1) {
             let outcomes = run.evaluate_quietly(step).await;

@@ -554,24 +554,34 @@ impl<'a> LabRun<'a> {
     /// its file, DNS registration, a server starting to listen); one that cannot trail fails at
     /// once.
     pub async fn evaluate_settled(&self, step: &Step) -> Vec<CheckOutcome> {
-        let since = tokio::time::Instant::now();
-        loop {
-            let outcomes = self.evaluate(step).await;
-            match settle_wait(step, &outcomes, since.elapsed(), false) {
-                Some(wait) => tokio::time::sleep(wait).await,
-                None => return outcomes,
-            }
-        }
+        let outcomes = self.settle(step, false, true).await;
+        outcomes.into_iter().map(|(o, _)| o).collect()
     }
 
     /// [`LabRun::evaluate_settled`] without telling anyone, with the time each check took, once
     /// the record holds the change's events ([`LabRun::events_caught_up`]).
     pub async fn evaluate_settled_quietly(&self, step: &Step) -> Vec<(CheckOutcome, Duration)> {
+        self.settle(step, true, false).await
+    }
+
+    /// Evaluate `step` until [`settle_wait`] says waiting cannot change it; `tell`: report every
+    /// round's outcomes on the run's channel.
+    async fn settle(
+        &self,
+        step: &Step,
+        events_in: bool,
+        tell: bool,
+    ) -> Vec<(CheckOutcome, Duration)> {
         let since = tokio::time::Instant::now();
         loop {
             let timed = self.evaluate_quietly(step).await;
-            let outcomes: Vec<CheckOutcome> = timed.iter().map(|(o, _)| o.clone()).collect();
-            match settle_wait(step, &outcomes, since.elapsed(), true) {
+            if tell {
+                for (o, _) in &timed {
+                    self.emit(RunEvent::Check(o.clone()));
+                }
+            }
+            let outcomes = timed.iter().map(|(o, _)| o);
+            match settle_wait(step, outcomes, since.elapsed(), events_in) {
                 Some(wait) => tokio::time::sleep(wait).await,
                 None => return timed,
             }
@@ -733,14 +743,14 @@ pub struct LabTest {
 /// or when one of them cannot trail the change at all: then only another change can turn it, and
 /// waiting would not. `events_in`: the record already holds every event of the change, so
 /// event-based checks cannot trail it either.
-pub fn settle_wait(
+pub fn settle_wait<'o>(
     step: &Step,
-    outcomes: &[CheckOutcome],
+    outcomes: impl IntoIterator<Item = &'o CheckOutcome>,
     elapsed: Duration,
     events_in: bool,
 ) -> Option<Duration> {
     let mut longest = Duration::ZERO;
-    for o in outcomes.iter().filter(|o| !o.verdict.passed()) {
+    for o in outcomes.into_iter().filter(|o| !o.verdict.passed()) {
         let c = step.checks.get(o.index)?;
         let lag = if events_in && check::reads_events(c) {
             Duration::ZERO

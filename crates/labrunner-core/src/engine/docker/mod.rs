@@ -416,7 +416,7 @@ impl Engine for DockerEngine {
             self.call(
                 "list volumes",
                 self.docker.list_volumes(Some(ListVolumesOptions {
-                    filters: Some(filter.clone()),
+                    filters: Some(filter),
                 })),
             ),
         )?;
