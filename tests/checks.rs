@@ -106,6 +106,7 @@ async fn verdict_seen(
         own_execs: &HashSet::new(),
         run_id: "lrt",
         only_run_containers: false,
+        known_empty: Default::default(),
         inspections: &Default::default(),
     };
     evaluate(&check, &env).await

@@ -243,6 +243,57 @@ fn wrong_submissions_lose_exactly_the_points_of_what_they_got_wrong() {
     assert_eq!(leftovers("gx-wn"), Vec::<String>::new());
 }
 
+/// A submission written to a file of its own, replayed in namespace `ns`.
+fn replay_text(ns: &str, submission: &str) -> (Option<i32>, Value, Output) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("submission.sh");
+    std::fs::write(&file, submission).expect("write the submission");
+    replay_file(ns, &file, &[])
+}
+
+/// The evidence of the writer step's file check, and its points.
+fn ledger_check(r: &Value) -> (String, u64) {
+    let check = &r["steps"][1]["checks"][1];
+    (
+        check["evidence"].as_str().unwrap_or("").to_string(),
+        check["score"].as_u64().unwrap_or(0),
+    )
+}
+
+#[test]
+fn a_volume_the_grading_just_created_is_known_empty_without_a_reader() {
+    if !docker_available() {
+        return;
+    }
+    // Just created, given to no container: empty without a reader container (the writer step
+    // is evaluated from line 2 on, once the network step is done).
+    let ns = "gx-ke";
+    let since = chrono::Utc::now().timestamp();
+    let (code, r, _) = replay_text(
+        ns,
+        "docker volume create gx-store\ndocker network create gx-app-net\n",
+    );
+    assert_eq!(code, Some(1));
+    let (evidence, score) = ledger_check(&r);
+    assert!(evidence.contains("no file ledger.txt"), "{evidence}");
+    assert_eq!(score, 0);
+    let readers = docker(&[
+        "events",
+        "--since",
+        &since.to_string(),
+        "--until",
+        &(chrono::Utc::now().timestamp() + 1).to_string(),
+        "--filter",
+        "event=create",
+        "--filter",
+        "label=io.labrunner.role=check",
+        "--filter",
+        &format!("label=io.labrunner.run={ns}"),
+    ]);
+    assert_eq!(readers.trim(), "", "a reader was created for a new volume");
+    assert_eq!(leftovers(ns), Vec::<String>::new());
+}
+
 #[test]
 fn a_malicious_submission_is_refused_or_contained_with_reasons() {
     if !docker_available() {

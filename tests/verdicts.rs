@@ -278,6 +278,7 @@ impl Seen<'_> {
             own_execs: &own,
             run_id: self.run_id,
             only_run_containers: self.only_run_containers,
+            known_empty: Default::default(),
             inspections: &Default::default(),
         };
         evaluate(check, &env).await

@@ -397,7 +397,7 @@ impl Grader<'_, '_> {
     /// event-based checks, and credit assumes a start where nothing was done.
     async fn grade_state(&self) -> Result<Progress, GradeError> {
         let run = self.run;
-        run.engine.version().await.map_err(GradeError::Daemon)?;
+        run.engine.ping().await.map_err(GradeError::Daemon)?;
         // Event-based checks see what the daemon remembers; without it they say so.
         let _ = run.recorder.read_history(run.engine, 0).await;
         let mut progress = Progress {
@@ -473,7 +473,7 @@ impl Grader<'_, '_> {
     /// Replay only: the lab's working folder and setup, in the namespace.
     async fn prepare(&self) -> Result<(), GradeError> {
         let run = self.run;
-        run.engine.version().await.map_err(GradeError::Daemon)?;
+        run.engine.ping().await.map_err(GradeError::Daemon)?;
         run.prepare_workdir()
             .map_err(|source| GradeError::Workdir {
                 path: run.workdir.clone(),
@@ -511,7 +511,7 @@ impl Grader<'_, '_> {
         // for anything else that does not answer.
         let applied = tokio::time::timeout(
             limit + Duration::from_secs(5),
-            self.run.engine.apply(&action, &ctx),
+            self.run.apply(&action, &ctx),
         )
         .await;
         // A command cut off inside the sandbox guard (or an unpause that failed) leaves the

@@ -262,7 +262,7 @@ async fn reconnect(run: &LabRun<'_>, connected: &mut bool) -> bool {
         ));
     }
     tokio::time::sleep(Duration::from_secs(1)).await;
-    if run.engine.version().await.is_err() {
+    if run.engine.ping().await.is_err() {
         return false;
     }
     *connected = true;

@@ -249,6 +249,9 @@ impl Engine for NamespacedEngine<'_> {
     async fn version(&self) -> Result<String, EngineError> {
         self.inner.version().await
     }
+    async fn ping(&self) -> Result<(), EngineError> {
+        self.inner.ping().await
+    }
     async fn apply(
         &self,
         action: &Action,
@@ -314,11 +317,19 @@ impl Engine for NamespacedEngine<'_> {
     fn events(&self) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
         self.inner.events()
     }
-    fn events_since(&self, since_ns: i64) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
-        self.inner.events_since(since_ns)
+    fn events_since(
+        &self,
+        since_ns: i64,
+        labels: &[(String, String)],
+    ) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
+        self.inner.events_since(since_ns, labels)
     }
-    async fn past_events(&self, since_ns: i64) -> Result<Vec<DaemonEvent>, EngineError> {
-        self.inner.past_events(since_ns).await
+    async fn past_events(
+        &self,
+        since_ns: i64,
+        labels: &[(String, String)],
+    ) -> Result<Vec<DaemonEvent>, EngineError> {
+        self.inner.past_events(since_ns, labels).await
     }
     fn attach_output(&self, container: &str) -> BoxStream<'static, Result<Vec<u8>, EngineError>> {
         self.inner.attach_output(container)

@@ -153,6 +153,15 @@ impl Recorder {
         self.lock().scope = Some((run_id.to_string(), only_own));
     }
 
+    /// The labels the daemon's events are narrowed to: the run's, where only its own
+    /// containers count (the others' events could never count); none otherwise.
+    pub fn own_labels(&self) -> Vec<(String, String)> {
+        match &self.lock().scope {
+            Some((run, true)) => vec![(crate::engine::LABEL_RUN.to_string(), run.clone())],
+            _ => Vec::new(),
+        }
+    }
+
     fn lock(&self) -> MutexGuard<'_, Log> {
         // A panic while holding the lock leaves a record that is still readable.
         self.log.lock().unwrap_or_else(|e| e.into_inner())
@@ -405,7 +414,8 @@ impl Recorder {
         }
         // From `start`: the daemon replays what happened between now and when the stream
         // is actually open, so nothing is missed at the start.
-        let mut events = engine.events_since(start);
+        let labels = self.own_labels();
+        let mut events = engine.events_since(start, &labels);
         let mut captures = FuturesUnordered::new();
         let mut reconnect: Option<tokio::time::Instant> = None;
         tokio::pin!(work);
@@ -430,7 +440,7 @@ impl Recorder {
                 () = async { tokio::time::sleep_until(reconnect.unwrap_or_else(tokio::time::Instant::now)).await }, if reconnect.is_some() => {
                     reconnect = None;
                     let from = self.lock().seen_until_ns;
-                    events = engine.events_since(from);
+                    events = engine.events_since(from, &labels);
                 }
                 Some(()) = captures.next(), if !captures.is_empty() => {}
                 out = &mut work => break out,
@@ -448,7 +458,7 @@ impl Recorder {
         engine: &dyn Engine,
         since_ns: i64,
     ) -> Result<(), EngineError> {
-        let events = engine.past_events(since_ns).await?;
+        let events = engine.past_events(since_ns, &self.own_labels()).await?;
         let mut created = Vec::new();
         for e in &events {
             if let Some(id) = self.record(e) {

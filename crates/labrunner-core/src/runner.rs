@@ -4,7 +4,7 @@
 //! resources existed before it started (those are never removed), and the event channel. The
 //! `test` command, grading, the live loop and the TUI all drive labs through it.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -19,7 +19,8 @@ use crate::check::{self, CheckEnv, CheckOutcome, Inspections, Verdict};
 pub use crate::command::ResourceKind;
 use crate::command::{self, Action};
 use crate::engine::{
-    ApplyContext, Engine, EngineError, LABEL_LAB, LABEL_MANAGED, LABEL_RUN, PullProgress,
+    ActionOutput, ApplyContext, Engine, EngineError, LABEL_LAB, LABEL_MANAGED, LABEL_RUN,
+    PullProgress,
 };
 use crate::images::ImageMap;
 use crate::lab::{Command, Lab, Step};
@@ -140,6 +141,10 @@ pub struct LabRun<'a> {
     pub command_timeout: Option<Duration>,
     /// Where progress of image pulls goes (a missing image is pulled when a command needs it).
     pub pull_progress: Option<UnboundedSender<PullProgress>>,
+    /// Volumes this run created that no container has been given since: they are empty, and a
+    /// file check need not read them. Kept only where labrunner is the only one acting
+    /// ([`LabRun::only_run_containers`]).
+    known_empty: std::sync::Mutex<BTreeSet<String>>,
     events: Option<UnboundedSender<RunEvent>>,
 }
 
@@ -175,6 +180,7 @@ impl<'a> LabRun<'a> {
             pids_limit: None,
             command_timeout: None,
             pull_progress: None,
+            known_empty: std::sync::Mutex::default(),
             events: None,
         }
     }
@@ -369,12 +375,49 @@ impl<'a> LabRun<'a> {
         outcome
     }
 
+    /// Apply one action for the run, keeping track of the volumes it leaves known to be empty.
+    pub async fn apply(
+        &self,
+        action: &Action,
+        ctx: &ApplyContext,
+    ) -> Result<ActionOutput, EngineError> {
+        let creates_empty = match action {
+            Action::VolumeCreate {
+                name: Some(name),
+                driver,
+                ..
+            } if self.only_run_containers && driver.as_deref().is_none_or(|d| d == "local") => {
+                // Under the name the checks know it by (the engine moves actions into the
+                // namespace). The daemon answers the creation of a volume that exists with that
+                // volume, contents and all.
+                let name = self
+                    .namespace
+                    .as_ref()
+                    .map_or_else(|| name.clone(), |ns| ns.resource(name));
+                matches!(self.engine.volume(&name).await, Ok(None)).then_some(name)
+            }
+            _ => None,
+        };
+        if !action.leaves_volume_contents_alone() {
+            self.known_empty().clear();
+        }
+        let applied = self.engine.apply(action, ctx).await;
+        if let (Some(name), Ok(_)) = (creates_empty, &applied) {
+            self.known_empty().insert(name);
+        }
+        applied
+    }
+
+    fn known_empty(&self) -> std::sync::MutexGuard<'_, BTreeSet<String>> {
+        self.known_empty.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
     async fn execute(&self, text: &str, expected_error: Option<&str>) -> CommandOutcome {
         let result = match self.parse(text) {
             Ok(action) if self.refusal(&action).is_some() => {
                 Err(self.refusal(&action).unwrap_or_default())
             }
-            Ok(action) => match self.engine.apply(&action, &self.apply_context()).await {
+            Ok(action) => match self.apply(&action, &self.apply_context()).await {
                 // A process that exits non-zero makes the docker CLI fail too; its output is the
                 // message the student sees.
                 Ok(out) if out.exit_code.is_some_and(|c| c != 0) => Err(format!(
@@ -465,6 +508,7 @@ impl<'a> LabRun<'a> {
             own_execs: &self.own_execs,
             run_id: &self.run_id,
             only_run_containers: self.only_run_containers,
+            known_empty: self.known_empty().clone(),
             inspections,
         }
     }
@@ -596,7 +640,8 @@ impl<'a> LabRun<'a> {
         if !step.checks.iter().any(check::reads_events) {
             return;
         }
-        let Ok(logged) = self.engine.past_events(since_ns).await else {
+        let labels = self.recorder.own_labels();
+        let Ok(logged) = self.engine.past_events(since_ns, &labels).await else {
             return;
         };
         if let Some(latest) = logged.iter().map(|e| e.time_ns).max() {
@@ -892,6 +937,56 @@ mod tests {
             a.chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         );
+    }
+
+    #[tokio::test]
+    async fn a_volume_is_known_empty_from_its_creation_until_a_container_may_have_it() {
+        use crate::engine::fake::FakeEngine;
+        let fake = FakeEngine::new();
+        fake.add_image("alpine");
+        let lab = crate::live::tests::lab();
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let mut run = LabRun::new(&fake, &lab, dir.path().into(), ImageMap::default());
+        let ctx = run.apply_context();
+        let act = |line: &str| command::parse(line, None).expect("the command parses");
+        let known = |run: &LabRun<'_>| run.known_empty().iter().cloned().collect::<Vec<_>>();
+        // Where others may act too, nothing is known.
+        run.apply(&act("docker volume create a"), &ctx)
+            .await
+            .unwrap();
+        assert!(known(&run).is_empty());
+        run.only_run_containers = true;
+        run.apply(&act("docker volume create store"), &ctx)
+            .await
+            .unwrap();
+        run.apply(&act("docker network create net"), &ctx)
+            .await
+            .unwrap();
+        assert_eq!(known(&run), ["store"]);
+        // A container may write into it.
+        run.apply(&act("docker run --rm -v store:/d alpine true"), &ctx)
+            .await
+            .unwrap();
+        assert!(known(&run).is_empty());
+        // Created again, the daemon keeps what is in it; another driver may bring contents.
+        run.apply(&act("docker volume create store"), &ctx)
+            .await
+            .unwrap();
+        run.apply(&act("docker volume create --driver other x"), &ctx)
+            .await
+            .unwrap();
+        assert!(known(&run).is_empty());
+        // A failed creation makes nothing known.
+        fake.fail(
+            crate::engine::fake::Fault::Apply("late".into()),
+            EngineError::Other("no".into()),
+        );
+        assert!(
+            run.apply(&act("docker volume create late"), &ctx)
+                .await
+                .is_err()
+        );
+        assert!(known(&run).is_empty());
     }
 
     /// A step with a check that cannot trail (a container), one a process writes (a file) and

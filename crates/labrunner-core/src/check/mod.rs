@@ -249,6 +249,8 @@ pub struct CheckEnv<'a> {
     /// Only containers carrying this run's label count (a grading or `test`, where labrunner
     /// starts every container); otherwise unlabelled ones (the student's shell) count too.
     pub only_run_containers: bool,
+    /// Volumes the run created that no container has been given since: empty, without asking.
+    pub known_empty: std::collections::BTreeSet<String>,
     /// What the daemon answered in this round of checks: checks that look at the same container
     /// share one answer.
     pub inspections: &'a Inspections,
@@ -258,7 +260,7 @@ pub struct CheckEnv<'a> {
 #[derive(Default)]
 pub struct Inspections {
     containers: Mutex<HashMap<String, Arc<OnceCell<Inspected>>>>,
-    everything: OnceCell<Option<Resources>>,
+    candidates: OnceCell<Option<Resources>>,
 }
 
 type Inspected = Result<Option<ContainerInfo>, EngineError>;
@@ -279,12 +281,18 @@ impl CheckEnv<'_> {
             .clone()
     }
 
-    /// Every container, network and volume on the daemon, listed once per round (`None` when
-    /// the daemon cannot list).
-    async fn everything(&self) -> Option<&Resources> {
+    /// The containers, networks and volumes a near miss may be among, listed once per round
+    /// (`None` when the daemon cannot list): the run's own where labrunner starts every
+    /// container, else everything on the daemon.
+    async fn candidates(&self) -> Option<&Resources> {
+        let own = [(
+            crate::engine::LABEL_RUN.to_string(),
+            self.run_id.to_string(),
+        )];
+        let labels: &[(String, String)] = if self.only_run_containers { &own } else { &[] };
         self.inspections
-            .everything
-            .get_or_init(|| async { self.engine.labelled(&[]).await.ok() })
+            .candidates
+            .get_or_init(|| async { self.engine.labelled(labels).await.ok() })
             .await
             .as_ref()
     }

@@ -17,10 +17,10 @@ pub(super) enum Among {
 }
 
 /// Names close to `name` (another separator, another case, a letter or two off), among what
-/// exists on the daemon: what the student probably meant. Empty when nothing is close or the
-/// daemon cannot list.
+/// exists ([`CheckEnv::candidates`]): what the student probably meant. Empty when nothing is
+/// close or the daemon cannot list.
 pub(super) async fn near_misses(env: &CheckEnv<'_>, among: Among, name: &str) -> Vec<String> {
-    let Some(all) = env.everything().await else {
+    let Some(all) = env.candidates().await else {
         return Vec::new();
     };
     let names = match among {

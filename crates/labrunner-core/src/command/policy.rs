@@ -227,6 +227,21 @@ impl Action {
                 | Action::Logs { .. }
         )
     }
+
+    /// True for commands that give no container a volume and write into none: they only look,
+    /// or touch networks, or create a volume.
+    pub fn leaves_volume_contents_alone(&self) -> bool {
+        self.is_read_only()
+            || matches!(
+                self,
+                Action::NetworkCreate(_)
+                    | Action::NetworkRm { .. }
+                    | Action::NetworkConnect { .. }
+                    | Action::NetworkDisconnect { .. }
+                    | Action::NetworkPrune { .. }
+                    | Action::VolumeCreate { .. }
+            )
+    }
 }
 
 #[cfg(test)]

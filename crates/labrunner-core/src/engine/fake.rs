@@ -758,13 +758,17 @@ impl Engine for FakeEngine {
         self.lock().remove_volume(name)
     }
 
-    async fn past_events(&self, since_ns: i64) -> Result<Vec<DaemonEvent>, EngineError> {
+    async fn past_events(
+        &self,
+        since_ns: i64,
+        labels: &[(String, String)],
+    ) -> Result<Vec<DaemonEvent>, EngineError> {
         self.enter("past_events").await?;
         Ok(self
             .lock()
             .log
             .iter()
-            .filter(|e| e.kind == "container" && e.time_ns >= since_ns)
+            .filter(|e| e.kind == "container" && e.time_ns >= since_ns && e.carries(labels))
             .cloned()
             .collect())
     }

@@ -42,6 +42,29 @@ pub enum VolumeFile {
 }
 
 impl VolumeFile {
+    /// What a look at a path (Go's `os.FileMode` bits, the size, a link's target) tells without
+    /// reading it: `None` for a regular file with bytes to read.
+    pub fn from_stat(mode: u32, size: i64, link_target: &str) -> Option<VolumeFile> {
+        const DIR: u32 = 1 << 31;
+        const LINK: u32 = 1 << 27;
+        // A device, a named pipe, a socket, a character device, anything irregular.
+        const SPECIAL: u32 = 1 << 26 | 1 << 25 | 1 << 24 | 1 << 21 | 1 << 19;
+        if mode & LINK != 0 {
+            Some(VolumeFile::Other(format!("a link to {link_target}")))
+        } else if mode & DIR != 0 {
+            Some(VolumeFile::Other("a folder".into()))
+        } else if mode & SPECIAL != 0 {
+            Some(VolumeFile::Other("not a regular file".into()))
+        } else if size == 0 {
+            Some(VolumeFile::File {
+                size: 0,
+                head: Vec::new(),
+            })
+        } else {
+            None
+        }
+    }
+
     /// The first entry of a tar archive (what the daemon's archive endpoint sends): a file,
     /// or what else it is. The archive may be cut short after the file's first bytes.
     pub fn from_tar(tar: &[u8]) -> Result<VolumeFile, String> {
@@ -304,6 +327,19 @@ pub struct DaemonEvent {
     pub attributes: BTreeMap<String, String>,
 }
 
+impl DaemonEvent {
+    /// Whether a stream narrowed to `labels` brings this event: with none, every event;
+    /// otherwise the events of containers carrying every one of them (the daemon gives a
+    /// container's labels with each of its events; networks and volumes give none).
+    pub fn carries(&self, labels: &[(String, String)]) -> bool {
+        labels.is_empty()
+            || (self.kind == "container"
+                && labels
+                    .iter()
+                    .all(|(k, v)| self.attributes.get(k) == Some(v)))
+    }
+}
+
 /// Resources found by label.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct Resources {
@@ -333,6 +369,10 @@ pub struct DaemonCapacity {
 pub trait Engine: Send + Sync {
     /// Daemon version and API version, e.g. `20.10.24 (API 1.41)`.
     async fn version(&self) -> Result<String, EngineError>;
+    /// Whether the daemon answers (what [`Engine::version`] tells, for less of its work).
+    async fn ping(&self) -> Result<(), EngineError> {
+        self.version().await.map(drop)
+    }
     /// Execute one parsed docker command.
     async fn apply(&self, action: &Action, ctx: &ApplyContext)
     -> Result<ActionOutput, EngineError>;
@@ -372,14 +412,27 @@ pub trait Engine: Send + Sync {
     /// The daemon's live event stream (container, network and volume events).
     fn events(&self) -> BoxStream<'static, Result<DaemonEvent, EngineError>>;
     /// The live event stream, starting with what happened since `since_ns` (nanoseconds since
-    /// the Unix epoch), so that nothing is missed while the stream opens.
-    fn events_since(&self, since_ns: i64) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
+    /// the Unix epoch), so that nothing is missed while the stream opens. With `labels`, only
+    /// the events of containers carrying every one of them ([`DaemonEvent::carries`]).
+    fn events_since(
+        &self,
+        since_ns: i64,
+        labels: &[(String, String)],
+    ) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
         let _ = since_ns;
+        let labels = labels.to_vec();
         self.events()
+            .filter(move |e| std::future::ready(e.as_ref().map_or(true, |e| e.carries(&labels))))
+            .boxed()
     }
-    /// Container events the daemon still remembers, from `since_ns` until now.
-    async fn past_events(&self, since_ns: i64) -> Result<Vec<DaemonEvent>, EngineError> {
-        let _ = since_ns;
+    /// Container events the daemon still remembers, from `since_ns` until now; with `labels`,
+    /// of the containers carrying every one of them.
+    async fn past_events(
+        &self,
+        since_ns: i64,
+        labels: &[(String, String)],
+    ) -> Result<Vec<DaemonEvent>, EngineError> {
+        let _ = (since_ns, labels);
         Err(EngineError::Other(
             "this engine keeps no history of events".into(),
         ))
@@ -448,5 +501,52 @@ mod tests {
             VolumeFile::Other("a link to /etc/shadow".into())
         );
         assert!(VolumeFile::from_tar(b"").is_err());
+    }
+
+    #[test]
+    fn a_narrowed_stream_brings_only_the_containers_carrying_every_label() {
+        let event = |kind: &str, labels: &[(&str, &str)]| DaemonEvent {
+            kind: kind.into(),
+            action: "create".into(),
+            name: None,
+            id: None,
+            time_ns: 0,
+            attributes: labels
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        };
+        let run = [(LABEL_RUN.to_string(), "r1".to_string())];
+        assert!(event("container", &[(LABEL_RUN, "r1"), ("x", "y")]).carries(&run));
+        assert!(!event("container", &[(LABEL_RUN, "r2")]).carries(&run));
+        assert!(!event("container", &[]).carries(&run));
+        assert!(!event("network", &[(LABEL_RUN, "r1")]).carries(&run));
+        assert!(event("network", &[]).carries(&[]));
+    }
+
+    #[test]
+    fn a_look_at_a_path_answers_all_but_a_file_with_bytes() {
+        // The modes the daemon sends: Go's `os.FileMode` of `-rw-r--r--`, a folder, a link, a
+        // named pipe.
+        assert_eq!(VolumeFile::from_stat(0o644, 6, ""), None);
+        assert_eq!(
+            VolumeFile::from_stat(0o644, 0, ""),
+            Some(VolumeFile::File {
+                size: 0,
+                head: vec![]
+            })
+        );
+        assert_eq!(
+            VolumeFile::from_stat(0x8000_01ed, 4096, ""),
+            Some(VolumeFile::Other("a folder".into()))
+        );
+        assert_eq!(
+            VolumeFile::from_stat(0x0800_01ff, 11, "/etc/shadow"),
+            Some(VolumeFile::Other("a link to /etc/shadow".into()))
+        );
+        assert_eq!(
+            VolumeFile::from_stat(0x0200_01a4, 0, ""),
+            Some(VolumeFile::Other("not a regular file".into()))
+        );
     }
 }

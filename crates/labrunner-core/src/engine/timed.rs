@@ -136,6 +136,10 @@ impl<E: Engine> Engine for TimedEngine<E> {
         self.timed("version", self.inner.version()).await
     }
 
+    async fn ping(&self) -> Result<(), EngineError> {
+        self.timed("ping", self.inner.ping()).await
+    }
+
     async fn apply(
         &self,
         action: &Action,
@@ -220,12 +224,20 @@ impl<E: Engine> Engine for TimedEngine<E> {
         self.inner.events()
     }
 
-    fn events_since(&self, since_ns: i64) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
-        self.inner.events_since(since_ns)
+    fn events_since(
+        &self,
+        since_ns: i64,
+        labels: &[(String, String)],
+    ) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
+        self.inner.events_since(since_ns, labels)
     }
 
-    async fn past_events(&self, since_ns: i64) -> Result<Vec<DaemonEvent>, EngineError> {
-        self.timed("past_events", self.inner.past_events(since_ns))
+    async fn past_events(
+        &self,
+        since_ns: i64,
+        labels: &[(String, String)],
+    ) -> Result<Vec<DaemonEvent>, EngineError> {
+        self.timed("past_events", self.inner.past_events(since_ns, labels))
             .await
     }
 

@@ -18,9 +18,10 @@ use async_trait::async_trait;
 use bollard::Docker;
 use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{
-    CreateContainerOptions, DownloadFromContainerOptionsBuilder, EventsOptions,
-    InspectContainerOptions, ListContainersOptions, ListNetworksOptions, ListVolumesOptions,
-    RemoveContainerOptions, RemoveVolumeOptions,
+    ContainerArchiveInfoOptionsBuilder, CreateContainerOptions,
+    DownloadFromContainerOptionsBuilder, EventsOptions, InspectContainerOptions,
+    ListContainersOptions, ListNetworksOptions, ListVolumesOptions, RemoveContainerOptions,
+    RemoveVolumeOptions,
 };
 use futures_util::stream::{BoxStream, StreamExt};
 use tokio::time::timeout;
@@ -71,18 +72,15 @@ impl DockerEngine {
                 });
             }
         };
-        let engine = DockerEngine { docker, endpoint };
-        let version = engine
-            .call("read the daemon version", engine.docker.version())
-            .await?;
-        let api = version.api_version.unwrap_or_default();
+        // Negotiated down to the daemon's API where that is older than the client's.
+        let api = docker.client_version().to_string();
         if parse_api(&api).is_some_and(|v| v < MIN_API) {
             return Err(EngineError::TooOld {
                 found: api,
                 needed: format!("{}.{}", MIN_API.0, MIN_API.1),
             });
         }
-        Ok(engine)
+        Ok(DockerEngine { docker, endpoint })
     }
 
     async fn call<T>(
@@ -100,8 +98,25 @@ impl DockerEngine {
     }
 
     /// The first entry at `path` of a container's filesystem, through the archive endpoint:
-    /// at most [`VOLUME_FILE_LIMIT`] of its bytes (and the headers before them) are read.
+    /// at most [`VOLUME_FILE_LIMIT`] of its bytes (and the headers before them) are read. A
+    /// look at the path comes first: it answers what is not a file with bytes in it, where
+    /// reading makes the daemon start a process of its own.
     async fn read_archive(&self, id: &str, path: &str) -> Result<VolumeFile, EngineError> {
+        let look = ContainerArchiveInfoOptionsBuilder::new().path(path).build();
+        let stat = self
+            .optional(
+                "look at a file in a volume",
+                self.docker.get_container_archive_info(id, Some(look)),
+            )
+            .await?;
+        match stat {
+            None => return Ok(VolumeFile::Missing),
+            Some(s) => {
+                if let Some(answer) = VolumeFile::from_stat(s.file_mode, s.size, &s.link_target) {
+                    return Ok(answer);
+                }
+            }
+        }
         let options = DownloadFromContainerOptionsBuilder::new()
             .path(path)
             .build();
@@ -250,6 +265,12 @@ impl Engine for DockerEngine {
             v.version.unwrap_or_default(),
             v.api_version.unwrap_or_default()
         ))
+    }
+
+    async fn ping(&self) -> Result<(), EngineError> {
+        self.call("reach the daemon", self.docker.ping())
+            .await
+            .map(drop)
     }
 
     async fn apply(
@@ -510,12 +531,20 @@ impl Engine for DockerEngine {
             .boxed()
     }
 
-    fn events_since(&self, since_ns: i64) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
-        self.stream_events_since(since_ns)
+    fn events_since(
+        &self,
+        since_ns: i64,
+        labels: &[(String, String)],
+    ) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
+        self.stream_events_since(since_ns, labels)
     }
 
-    async fn past_events(&self, since_ns: i64) -> Result<Vec<DaemonEvent>, EngineError> {
-        self.read_past_events(since_ns).await
+    async fn past_events(
+        &self,
+        since_ns: i64,
+        labels: &[(String, String)],
+    ) -> Result<Vec<DaemonEvent>, EngineError> {
+        self.read_past_events(since_ns, labels).await
     }
 
     fn attach_output(&self, container: &str) -> BoxStream<'static, Result<Vec<u8>, EngineError>> {

@@ -16,13 +16,16 @@ impl DockerEngine {
     pub(super) fn stream_events_since(
         &self,
         since_ns: i64,
+        labels: &[(String, String)],
     ) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
+        let kinds = if labels.is_empty() {
+            vec!["container", "network", "volume"]
+        } else {
+            vec!["container"]
+        };
         let options = EventsOptions {
             since: Some(api_time(since_ns)),
-            filters: Some(HashMap::from([(
-                "type".to_string(),
-                vec!["container".into(), "network".into(), "volume".into()],
-            )])),
+            filters: Some(event_filters(&kinds, labels)),
             ..Default::default()
         };
         let docker = self.long_lived();
@@ -36,16 +39,14 @@ impl DockerEngine {
     pub(super) async fn read_past_events(
         &self,
         since_ns: i64,
+        labels: &[(String, String)],
     ) -> Result<Vec<DaemonEvent>, EngineError> {
         // `until` to the nanosecond: a whole second would make the daemon hold the request
         // open until that second has passed.
         let options = EventsOptions {
             since: Some(api_time(since_ns)),
             until: Some(api_time(crate::recorder::now_ns())),
-            filters: Some(HashMap::from([(
-                "type".to_string(),
-                vec!["container".to_string()],
-            )])),
+            filters: Some(event_filters(&["container"], labels)),
         };
         let mut stream = self.docker.events(Some(options));
         let mut events = Vec::new();
@@ -156,4 +157,20 @@ fn api_time(ns: i64) -> String {
         ns.div_euclid(1_000_000_000),
         ns.rem_euclid(1_000_000_000)
     )
+}
+
+/// The daemon's event filter for `kinds`, narrowed to what carries every one of `labels`
+/// (the daemon matches them against a container's labels).
+fn event_filters(kinds: &[&str], labels: &[(String, String)]) -> HashMap<String, Vec<String>> {
+    let mut filters = HashMap::from([(
+        "type".to_string(),
+        kinds.iter().map(ToString::to_string).collect(),
+    )]);
+    if !labels.is_empty() {
+        filters.insert(
+            "label".to_string(),
+            labels.iter().map(|(k, v)| format!("{k}={v}")).collect(),
+        );
+    }
+    filters
 }
