@@ -360,14 +360,18 @@ async fn file_in_volume_is_read_without_starting_a_container() {
         BUSYBOX,
         "sh",
         "-c",
-        "echo TX_99 > /app/data/ledger.txt && mkdir /app/data/dir && ln -s ledger.txt /app/data/link",
+        "echo TX_99 > /app/data/ledger.txt && mkdir /app/data/dir && ln -s ledger.txt /app/data/link \
+         && : > /app/data/empty && mkfifo /app/data/pipe",
     ]);
     docker(&["rm", &w]);
     let started_at = chrono::Utc::now().timestamp();
     pass(&verdict(&engine, check("ledger.txt", Some("TX_99"))).await);
-    // A folder and a link are not files.
+    // A folder, a link and a pipe are not files; an empty file holds nothing.
     fail(&verdict(&engine, check("dir", None)).await);
     fail(&verdict(&engine, check("link", Some("TX_99"))).await);
+    fail(&verdict(&engine, check("pipe", None)).await);
+    pass(&verdict(&engine, check("empty", None)).await);
+    fail(&verdict(&engine, check("empty", Some("TX_99"))).await);
     // The reader container is created, never started.
     let starts = docker(&[
         "events",
