@@ -6,7 +6,7 @@ mod common;
 use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
-use common::{docker, docker_available, docker_quiet};
+use common::{docker, docker_available, docker_quiet, events_since};
 use labrunner_core::check::{CheckEnv, Verdict, evaluate};
 use labrunner_core::engine::docker::DockerEngine;
 use labrunner_core::images::ImageMap;
@@ -373,17 +373,10 @@ async fn file_in_volume_is_read_without_starting_a_container() {
     pass(&verdict(&engine, check("empty", None)).await);
     fail(&verdict(&engine, check("empty", Some("TX_99"))).await);
     // The reader container is created, never started.
-    let starts = docker(&[
-        "events",
-        "--since",
-        &started_at.to_string(),
-        "--until",
-        &(chrono::Utc::now().timestamp() + 1).to_string(),
-        "--filter",
-        "event=start",
-        "--filter",
-        "label=io.labrunner.role=check",
-    ]);
+    let starts = events_since(
+        started_at,
+        &["event=start", "label=io.labrunner.role=check"],
+    );
     assert_eq!(starts.trim(), "", "a file check started a container");
     pass(&verdict(&engine, check("/ledger.txt", None)).await);
     fail(&verdict(&engine, check("ledger.txt", Some("TX_100"))).await);
@@ -427,19 +420,8 @@ async fn file_in_volume_is_read_through_a_container_that_mounts_it_unless_someth
         "-c",
         "echo TX_VOL > /app/data/ledger.txt",
     ]);
-    let check_creates = |since: i64| {
-        docker(&[
-            "events",
-            "--since",
-            &since.to_string(),
-            "--until",
-            &(chrono::Utc::now().timestamp() + 1).to_string(),
-            "--filter",
-            "event=create",
-            "--filter",
-            &format!("label=io.labrunner.test.volume={vol}"),
-        ])
-    };
+    let label = format!("label=io.labrunner.test.volume={vol}");
+    let check_creates = |since: i64| events_since(since, &["event=create", &label]);
     // A container of the student's mounts the whole volume: read through it, nothing created.
     docker(&[
         "run", "-d", "--name", &m, "-v", &mount, BUSYBOX, "sleep", "600",

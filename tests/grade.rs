@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{docker, docker_available, docker_quiet, labrunner};
+use common::{docker, docker_available, docker_quiet, events_since, labrunner};
 use serde_json::Value;
 
 const LAB_NETWORK: &str = "gx-app-net";
@@ -277,19 +277,11 @@ fn a_volume_the_grading_just_created_is_known_empty_without_a_reader() {
     let (evidence, score) = ledger_check(&r);
     assert!(evidence.contains("no file ledger.txt"), "{evidence}");
     assert_eq!(score, 0);
-    let readers = docker(&[
-        "events",
-        "--since",
-        &since.to_string(),
-        "--until",
-        &(chrono::Utc::now().timestamp() + 1).to_string(),
-        "--filter",
-        "event=create",
-        "--filter",
-        "label=io.labrunner.role=check",
-        "--filter",
-        &format!("label=io.labrunner.run={ns}"),
-    ]);
+    let run = format!("label=io.labrunner.run={ns}");
+    let readers = events_since(
+        since,
+        &["event=create", "label=io.labrunner.role=check", &run],
+    );
     assert_eq!(readers.trim(), "", "a reader was created for a new volume");
     assert_eq!(leftovers(ns), Vec::<String>::new());
 }

@@ -78,3 +78,15 @@ pub fn docker(args: &[&str]) -> String {
 pub fn docker_quiet(args: &[&str]) {
     let _ = Command::new("docker").args(args).output();
 }
+
+/// The daemon's events since `since` (Unix seconds) until a second from now that match every
+/// `--filter` given (`event=create`, `label=k=v`), one line each.
+pub fn events_since(since: i64, filters: &[&str]) -> String {
+    let since = since.to_string();
+    let until = (chrono::Utc::now().timestamp() + 1).to_string();
+    let mut args = vec!["events", "--since", &since, "--until", &until];
+    for f in filters {
+        args.extend(["--filter", f]);
+    }
+    docker(&args)
+}
