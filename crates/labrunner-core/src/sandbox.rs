@@ -208,7 +208,7 @@ impl SandboxGuard {
                         message,
                     }) if message.contains("already paused") => paused.push(id),
                     // It exited meanwhile: an exited container changes nothing.
-                    Err(_) if !freezer.is_running(&id).await.unwrap_or(true) => {}
+                    Err(_) if exited(freezer, &id).await => {}
                     Err(e) => return Err(self.abandon(freezer, paused, e).await),
                 }
             }
@@ -230,6 +230,20 @@ impl SandboxGuard {
             "the containers of this grading could not be paused while bind mounts are set up ({e}); bind mounts are not started unguarded"
         ))
     }
+}
+
+/// Whether a container that could not be paused has exited. The runtime refuses to pause a
+/// process that has ended a moment before the daemon takes the exit in and stops calling the
+/// container running, so the daemon is asked a few times over at most half a second.
+async fn exited(freezer: &dyn Freezer, id: &str) -> bool {
+    for _ in 0..10 {
+        match freezer.is_running(id).await {
+            Ok(false) => return true,
+            Ok(true) => tokio::time::sleep(std::time::Duration::from_millis(50)).await,
+            Err(_) => return false,
+        }
+    }
+    false
 }
 
 #[async_trait]
