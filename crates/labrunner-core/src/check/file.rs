@@ -2,7 +2,7 @@
 //! volume but never starts, so it proves the data is in the volume and not in some container's
 //! layer. The first [`VOLUME_FILE_LIMIT`](crate::engine::VOLUME_FILE_LIMIT) bytes are matched.
 
-use std::path::Component;
+use std::path::{Component, Path};
 
 use super::support::{Among, excerpt, missing, regex};
 use super::{CheckEnv, Observed, holds, not_holds, observation};
@@ -35,7 +35,7 @@ pub(super) async fn observe(f: &FileCheck, env: &CheckEnv<'_>) -> Observed {
     let image = env.image_map.resolve(env.helper_image);
     // A volume the run created that no container has been given since holds nothing: a plain
     // path in it is missing without asking the daemon.
-    let plain = std::path::Path::new(&f.path)
+    let plain = Path::new(&f.path)
         .components()
         .all(|c| matches!(c, Component::Normal(_) | Component::RootDir))
         && !f.path.trim_matches('/').is_empty();

@@ -109,13 +109,11 @@ impl DockerEngine {
                 self.docker.get_container_archive_info(id, Some(look)),
             )
             .await?;
-        match stat {
-            None => return Ok(VolumeFile::Missing),
-            Some(s) => {
-                if let Some(answer) = VolumeFile::from_stat(s.file_mode, s.size, &s.link_target) {
-                    return Ok(answer);
-                }
-            }
+        let Some(s) = stat else {
+            return Ok(VolumeFile::Missing);
+        };
+        if let Some(answer) = VolumeFile::from_stat(s.file_mode, s.size, &s.link_target) {
+            return Ok(answer);
         }
         let options = DownloadFromContainerOptionsBuilder::new()
             .path(path)
@@ -512,23 +510,7 @@ impl Engine for DockerEngine {
     }
 
     fn events(&self) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
-        let options = EventsOptions {
-            filters: Some(HashMap::from([(
-                "type".to_string(),
-                vec!["container".into(), "network".into(), "volume".into()],
-            )])),
-            ..Default::default()
-        };
-        // The events stream is long-lived: use a client without the per-call timeout.
-        let docker = self
-            .docker
-            .clone()
-            .with_timeout(Duration::from_secs(u32::MAX as u64));
-        let endpoint = self.endpoint.clone();
-        docker
-            .events(Some(options))
-            .map(move |item| item.map(daemon_event).map_err(|e| classify(&e, &endpoint)))
-            .boxed()
+        self.stream_events_since(crate::recorder::now_ns(), &[])
     }
 
     fn events_since(
