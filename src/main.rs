@@ -1,3 +1,4 @@
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
@@ -11,6 +12,11 @@ struct Cli {
     command: Option<Command>,
     #[command(flatten)]
     tui: cli::tui::Args,
+    /// Folder holding a course's lessons/ and labs/, for every command that reads them, before
+    /// or after the command's name (default: `root` in the config file, else the current folder
+    /// if it holds them, else the curriculum shipped with labrunner).
+    #[arg(long, env = "LABRUNNER_ROOT", value_name = "DIR", global = true)]
+    root: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -60,11 +66,30 @@ fn command() -> clap::Command {
     Cli::command().version(version())
 }
 
+/// Subcommands that read no lab and no lesson: a `--root` given to them is a mistake to name,
+/// not a setting to drop (`LABRUNNER_ROOT` in the environment is left alone).
+const WITHOUT_CONTENT: [&str; 5] = ["schema", "explain", "clean", "completions", "man"];
+
+/// Why `--root` on this command line cannot be honoured, if it cannot.
+fn root_refused(matches: &clap::ArgMatches) -> Option<String> {
+    let (name, sub) = matches.subcommand()?;
+    let given = sub.value_source("root") == Some(clap::parser::ValueSource::CommandLine)
+        || matches.value_source("root") == Some(clap::parser::ValueSource::CommandLine);
+    (given && WITHOUT_CONTENT.contains(&name))
+        .then(|| format!("--root: `labrunner {name}` reads no labs or lessons; leave --root out"))
+}
+
 fn main() -> ExitCode {
-    let args = match Cli::from_arg_matches(&command().get_matches()) {
+    let matches = command().get_matches();
+    if let Some(why) = root_refused(&matches) {
+        eprintln!("labrunner: {why}");
+        return ExitCode::from(2);
+    }
+    let args = match Cli::from_arg_matches(&matches) {
         Ok(args) => args,
         Err(e) => e.exit(),
     };
+    let root = args.root;
     // The subcommands wait on the daemon: one thread serves them, where a pool of workers only
     // hands each answer from thread to thread (a grading spent a third more CPU time that
     // way). The TUI keeps the pool: drawing and the live loop run side by side.
@@ -84,17 +109,17 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(async {
         match args.command {
-            None => cli::tui::run(args.tui).await,
-            Some(Command::Lab(a)) => cli::lab::run(a).await,
-            Some(Command::Validate(a)) => cli::validate::run(a).await,
+            None => cli::tui::run(args.tui, root).await,
+            Some(Command::Lab(a)) => cli::lab::run(a, root).await,
+            Some(Command::Validate(a)) => cli::validate::run(a, root).await,
             Some(Command::Schema(a)) => cli::schema::run(a).await,
             Some(Command::Explain(a)) => cli::explain::run(a).await,
-            Some(Command::Progress(a)) => cli::progress::run(a).await,
-            Some(Command::Test(a)) => cli::test::run(a).await,
-            Some(Command::Watch(a)) => cli::watch::run(a).await,
+            Some(Command::Progress(a)) => cli::progress::run(a, root).await,
+            Some(Command::Test(a)) => cli::test::run(a, root).await,
+            Some(Command::Watch(a)) => cli::watch::run(a, root).await,
             Some(Command::Clean(a)) => cli::clean::run(a).await,
-            Some(Command::Grade(a)) => cli::grade::run(a).await,
-            Some(Command::Merge(a)) => cli::merge::run(a).await,
+            Some(Command::Grade(a)) => cli::grade::run(a, root).await,
+            Some(Command::Merge(a)) => cli::merge::run(a, root).await,
             Some(Command::Completions(a)) => cli::completions::completions(a, command()),
             Some(Command::Man(a)) => cli::completions::man(a, command()),
         }

@@ -79,15 +79,37 @@ pub async fn connect() -> anyhow::Result<DockerEngine> {
         .map_err(|e| anyhow::anyhow!("{e}"))
 }
 
-/// Load lab files from paths (files or folders). Any error stops with the file named.
-pub fn load_labs(paths: &[PathBuf]) -> anyhow::Result<Vec<LoadedLab>> {
+/// A lab file that does not pass `validate`, with every error it has.
+#[derive(Debug, Clone)]
+pub struct BrokenLab {
+    pub path: PathBuf,
+    /// The id the file declares, when it can be read that far.
+    pub id: Option<String>,
+    /// Every error, one per line (`file:line:column: ...`).
+    pub errors: String,
+}
+
+impl std::fmt::Display for BrokenLab {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} is not a valid lab:\n{}",
+            self.path.display(),
+            self.errors
+        )
+    }
+}
+
+/// Load the lab files under paths (files or folders), in order: each one valid or broken. A
+/// broken file does not stop the others; a path that does not exist, or no lab file at all, does.
+pub fn load_labs(paths: &[PathBuf]) -> anyhow::Result<Vec<Result<LoadedLab, BrokenLab>>> {
     let mut labs = Vec::new();
     for path in paths {
         if !path.exists() {
             bail!("{}: no such file or folder", path.display());
         }
         for file in lab_files(path).with_context(|| format!("cannot read {}", path.display()))? {
-            labs.push(load_lab(&file)?);
+            labs.push(load_lab(&file));
         }
     }
     if labs.is_empty() {
@@ -103,18 +125,29 @@ pub fn load_labs(paths: &[PathBuf]) -> anyhow::Result<Vec<LoadedLab>> {
     Ok(labs)
 }
 
-/// A lab that passes `validate` (errors stop here, with every diagnostic; warnings do not).
-fn load_lab(path: &Path) -> anyhow::Result<LoadedLab> {
+/// A lab that passes `validate` (errors make it broken, with every diagnostic; warnings do not).
+fn load_lab(path: &Path) -> Result<LoadedLab, BrokenLab> {
     labrunner_core::validate::load_valid(path)
         .map(|(lab, _warnings)| lab)
-        .map_err(|errors| {
-            let text: Vec<String> = errors.iter().map(ToString::to_string).collect();
-            anyhow::anyhow!(
-                "{} is not a valid lab:\n{}",
-                path.display(),
-                text.join("\n")
-            )
+        .map_err(|errors| BrokenLab {
+            path: path.to_path_buf(),
+            id: declared_id(path),
+            errors: errors
+                .iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("\n"),
         })
+}
+
+/// The `id` a lab file declares, read as plain YAML (for a file that is not a valid lab, so
+/// that looking a lab up by id can tell "that lab is broken" from "no such lab").
+fn declared_id(path: &Path) -> Option<String> {
+    let text =
+        labrunner_core::input::read_to_string(path, labrunner_core::input::MAX_DOCUMENT_BYTES)
+            .ok()?;
+    let value: serde_yaml::Value = serde_yaml::from_str(&text).ok()?;
+    value.get("id")?.as_str().map(str::to_string)
 }
 
 /// `--timings`: the wall time inside daemon calls of one run against its total, and with

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 
-use super::common::{ImageArgs, connect, load_labs, print_timings};
+use super::common::{BrokenLab, ImageArgs, connect, load_labs, print_timings};
 use labrunner_core::engine::timed::TimedEngine;
 use labrunner_core::grade::{GradeOptions, Mode, grade};
 use labrunner_core::lab::LoadedLab;
@@ -127,8 +127,8 @@ impl Args {
     }
 }
 
-pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let loaded = find_lab(&args.lab)?;
+pub async fn run(args: Args, root: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let loaded = find_lab(&args.lab, root)?;
     if let Some(dir) = &args.submissions {
         return super::class::run(&args, &loaded, dir).await;
     }
@@ -205,26 +205,56 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
 }
 
 /// A lab file, or the lab with that id under the content root's labs/ (see `content::root`).
-pub fn find_lab(lab: &str) -> anyhow::Result<LoadedLab> {
+/// Other labs of that folder that are not valid do not stand in the way; one that declares the
+/// wanted id is reported with its errors.
+pub fn find_lab(lab: &str, root: Option<PathBuf>) -> anyhow::Result<LoadedLab> {
     let path = Path::new(lab);
     if path.is_file() {
-        let mut labs = load_labs(&[path.to_path_buf()])?;
-        return labs.pop().context("no lab in that file");
+        return match load_labs(&[path.to_path_buf()])?.pop() {
+            Some(Ok(loaded)) => Ok(loaded),
+            Some(Err(broken)) => Err(anyhow::anyhow!("{broken}")),
+            None => bail!("{lab}: no lab in that file"),
+        };
     }
-    let folder = super::content::labs(None)?;
+    let folder = super::content::labs(root)?;
     if !folder.is_dir() {
         bail!(
             "{lab}: no such lab file (and no {} folder to look for a lab with that id)",
             folder.display()
         );
     }
-    let labs = load_labs(std::slice::from_ref(&folder))?;
-    let mut found: Vec<LoadedLab> = labs.into_iter().filter(|l| l.lab.id == lab).collect();
+    let (valid, broken): (Vec<_>, Vec<_>) = load_labs(std::slice::from_ref(&folder))?
+        .into_iter()
+        .partition(Result::is_ok);
+    let broken: Vec<BrokenLab> = broken.into_iter().filter_map(Result::err).collect();
+    if let Some(same) = broken.iter().find(|b| b.id.as_deref() == Some(lab)) {
+        bail!("{lab}: {same}");
+    }
+    let mut found: Vec<LoadedLab> = valid
+        .into_iter()
+        .filter_map(Result::ok)
+        .filter(|l| l.lab.id == lab)
+        .collect();
     match found.len() {
-        0 => bail!(
-            "{lab}: no such lab file, and no lab with that id under {}",
-            folder.display()
-        ),
+        0 => {
+            let unreadable = if broken.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    " ({} not valid, see `labrunner validate`: {})",
+                    broken.len(),
+                    broken
+                        .iter()
+                        .map(|b| b.path.display().to_string())
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            };
+            bail!(
+                "{lab}: no such lab file, and no lab with that id under {}{unreadable}",
+                folder.display()
+            )
+        }
         1 => Ok(found.remove(0)),
         _ => bail!(
             "{lab}: several labs under {} have that id: {}",

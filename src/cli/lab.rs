@@ -11,15 +11,12 @@ pub struct Args {
     /// The lab: its id (`volume-persistence`) or the path of its YAML file.
     #[arg(value_name = "LAB-ID|PATH")]
     pub lab: String,
-    /// Folder holding lessons/ and labs/ (default: as for the TUI).
-    #[arg(long, env = "LABRUNNER_ROOT", value_name = "DIR")]
-    pub root: Option<PathBuf>,
     #[command(flatten)]
     pub images: super::common::ImageArgs,
 }
 
-pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let root = super::tui::root(args.root)?;
+pub async fn run(args: Args, root: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let root = super::tui::root(root)?;
     let image_map = args.images.image_map()?;
     let (catalog, lab) = find(&root, &args.lab)?;
     crate::tui::run(

@@ -23,8 +23,8 @@ pub struct Args {
     pub out_dir: PathBuf,
 }
 
-pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let loaded = super::grade::find_lab(&args.lab)?;
+pub async fn run(args: Args, root: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let loaded = super::grade::find_lab(&args.lab, root)?;
     let roster = read_roster(&args.submissions)?;
     for dir in &args.shards {
         if !dir.is_dir() {

@@ -11,12 +11,10 @@ pub struct Args {
     /// Print the progress as JSON.
     #[arg(long)]
     pub json: bool,
-    /// Folder holding lessons/ and labs/, to show totals (default: as for the TUI).
-    #[arg(long, env = "LABRUNNER_ROOT", value_name = "DIR")]
-    pub root: Option<PathBuf>,
 }
 
-pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+/// `root`: where the labs are, to show totals (the global `--root`).
+pub async fn run(args: Args, root: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let dir = progress::default_dir();
     let path = dir.join(progress::PROGRESS_FILE);
     let p = match progress::read(&dir)? {
@@ -33,7 +31,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&p)?);
         return Ok(ExitCode::SUCCESS);
     }
-    print!("{}", human(&p, &path, args.root));
+    print!("{}", human(&p, &path, root));
     Ok(ExitCode::SUCCESS)
 }
 

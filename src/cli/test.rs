@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use super::common::{ImageArgs, connect, load_labs, print_timings};
+use super::common::{BrokenLab, ImageArgs, connect, load_labs, print_timings};
 use labrunner_core::engine::PullProgress;
 use labrunner_core::lesson::{DemoProblem, LessonRun, LessonTest, test_lesson};
 use labrunner_core::namespace::{Namespace, NamespacedEngine};
@@ -33,11 +33,11 @@ pub struct Args {
     pub images: ImageArgs,
 }
 
-pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub async fn run(args: Args, root: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let (lessons, paths): (Vec<PathBuf>, Vec<PathBuf>) =
         args.labs.iter().cloned().partition(|p| is_lesson(p));
     let paths = if paths.is_empty() && lessons.is_empty() {
-        vec![super::content::labs(None)?]
+        vec![super::content::labs(root)?]
     } else {
         paths
     };
@@ -69,7 +69,31 @@ async fn test_labs(paths: &[PathBuf], args: Args) -> anyhow::Result<ExitCode> {
     let timed = labrunner_core::engine::timed::TimedEngine::new(connect().await?);
     let pulls = pull_printer();
     let mut results = Vec::new();
+    let single = labs.len() == 1;
     for loaded in &labs {
+        let loaded = match loaded {
+            Ok(loaded) => loaded,
+            Err(broken) => {
+                // Reported, counted as failed, and the other labs go on.
+                if !args.json {
+                    print_broken(broken);
+                }
+                results.push(LabTest {
+                    lab: broken
+                        .id
+                        .clone()
+                        .unwrap_or_else(|| broken.path.display().to_string()),
+                    run_id: String::new(),
+                    error: Some(broken.to_string()),
+                    steps: Vec::new(),
+                    variants: Vec::new(),
+                    leftovers: Vec::new(),
+                    ok: false,
+                    duration_ms: 0,
+                });
+                continue;
+            }
+        };
         let namespace = args.isolate.then(Namespace::fresh);
         let lab = match &namespace {
             Some(ns) => ns.rewrite_lab(&loaded.lab),
@@ -94,13 +118,7 @@ async fn test_labs(paths: &[PathBuf], args: Args) -> anyhow::Result<ExitCode> {
         let before = timed.timings();
         let result = test_lab(&mut run).await;
         if args.timings {
-            print_timings(
-                &result.lab,
-                result.duration_ms,
-                &timed,
-                before,
-                labs.len() == 1,
-            );
+            print_timings(&result.lab, result.duration_ms, &timed, before, single);
         }
         if !args.json {
             print_human(&result);
@@ -119,6 +137,14 @@ async fn test_labs(paths: &[PathBuf], args: Args) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(1)
     })
+}
+
+fn print_broken(broken: &BrokenLab) {
+    println!("lab {} (not valid)", broken.path.display());
+    for line in broken.errors.lines() {
+        println!("  {line}");
+    }
+    println!("FAIL {} (fix it, then test again)", broken.path.display());
 }
 
 fn print_human(r: &LabTest) {

@@ -5,10 +5,6 @@ use std::process::ExitCode;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {
-    /// Folder holding a course's lessons/ and labs/ (default: `root` in the config file, else
-    /// the current folder if it holds them, else the curriculum shipped with labrunner).
-    #[arg(long, env = "LABRUNNER_ROOT", value_name = "DIR")]
-    pub root: Option<PathBuf>,
     #[command(flatten)]
     pub images: super::common::ImageArgs,
 }
@@ -19,8 +15,9 @@ pub fn root(arg: Option<PathBuf>) -> anyhow::Result<PathBuf> {
     super::content::root(arg)
 }
 
-pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let root = root(args.root)?;
+/// `root`: the global `--root` (or `LABRUNNER_ROOT`).
+pub async fn run(args: Args, root: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let root = self::root(root)?;
     let image_map = args.images.image_map()?;
     // Everything that can fail with a plain message fails before the terminal is taken over.
     let catalog = labrunner_core::lesson::load_catalog(&root)?;

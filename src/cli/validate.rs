@@ -22,9 +22,9 @@ pub struct Args {
     pub json: bool,
 }
 
-pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
+pub async fn run(args: Args, root: Option<PathBuf>) -> anyhow::Result<ExitCode> {
     let paths = if args.paths.is_empty() {
-        vec![super::content::labs(None)?]
+        vec![super::content::labs(root)?]
     } else {
         args.paths
     };

@@ -6,16 +6,17 @@ use std::process::ExitCode;
 
 use tokio::sync::mpsc::{self, UnboundedReceiver};
 
-use super::common::{ImageArgs, connect, load_labs};
+use super::common::{ImageArgs, connect};
 use labrunner_core::lab::Lab;
 use labrunner_core::live::{self, LiveCommand, LiveConfig};
 use labrunner_core::runner::{LabRun, RunEvent};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// The lab file.
+    /// The lab: a lab file, or a lab id (looked up in labs/ of the course folder, or of the
+    /// shipped curriculum).
     #[arg(value_name = "LAB")]
-    pub lab: PathBuf,
+    pub lab: String,
     /// Print JSON lines (with a timestamp) instead of text.
     #[arg(long)]
     pub json: bool,
@@ -32,9 +33,9 @@ pub struct Args {
     pub images: ImageArgs,
 }
 
-pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
-    let labs = load_labs(std::slice::from_ref(&args.lab))?;
-    let loaded = &labs[0];
+/// `root`: where a lab given by id is looked up (the global `--root`).
+pub async fn run(args: Args, root: Option<PathBuf>) -> anyhow::Result<ExitCode> {
+    let loaded = super::grade::find_lab(&args.lab, root)?;
     let lab = &loaded.lab;
     let start = start_step(lab, args.step.as_deref())?;
     let image_map = args.images.image_map()?;
