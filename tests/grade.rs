@@ -31,18 +31,18 @@ fn purge(ns: &str) {
         docker_quiet(&["rm", "-f", id]);
     }
     for c in LAB_CONTAINERS.iter().chain(&["gx-bomb", "gx-sleeper"]) {
-        docker_quiet(&["rm", "-f", &format!("{ns}-{c}")]);
+        docker_quiet(&["rm", "-f", &format!("{ns}--{c}")]);
     }
     for n in docker(&["network", "ls", "-q", "--filter", &label]).split_whitespace() {
         docker_quiet(&["network", "rm", n]);
     }
     for n in [LAB_NETWORK, "gx-other-net"] {
-        docker_quiet(&["network", "rm", &format!("{ns}-{n}")]);
+        docker_quiet(&["network", "rm", &format!("{ns}--{n}")]);
     }
     for v in docker(&["volume", "ls", "-q", "--filter", &label]).split_whitespace() {
         docker_quiet(&["volume", "rm", "-f", v]);
     }
-    docker_quiet(&["volume", "rm", "-f", &format!("{ns}-{LAB_VOLUME}")]);
+    docker_quiet(&["volume", "rm", "-f", &format!("{ns}--{LAB_VOLUME}")]);
 }
 
 /// What a grading in namespace `ns` left behind: labelled resources, or any name in it.
@@ -191,7 +191,7 @@ fn a_correct_submission_scores_full_marks_and_leaves_nothing() {
     // Evidence names the lab's resources, not the namespaced ones.
     let text = r.to_string();
     assert!(
-        !text.contains("gx-ok-gx-"),
+        !text.contains("gx-ok--gx-"),
         "namespace shown in evidence: {text}"
     );
     assert_eq!(leftovers(ns), Vec::<String>::new());
@@ -316,7 +316,7 @@ fn a_malicious_submission_is_refused_or_contained_with_reasons() {
 
     // While the endless foreground sleep holds the grading, the fork bomb has run into the
     // grading's process limit: the shell could not fork any more and gave up.
-    let bomb = format!("{ns}-gx-bomb");
+    let bomb = format!("{ns}--gx-bomb");
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut seen = None;
     while Instant::now() < deadline && seen.is_none() {
@@ -590,7 +590,7 @@ fn current_state_in_a_namespace_with_every_format() {
     let ns = "gx-st";
     purge(ns);
     // Someone (a CI job) built the lab's state in namespace gx-st, half-way.
-    let net = format!("{ns}-{LAB_NETWORK}");
+    let net = format!("{ns}--{LAB_NETWORK}");
     docker(&[
         "network",
         "create",
@@ -699,7 +699,7 @@ fn ctrl_c_stops_grading_and_removes_everything() {
     .stderr(Stdio::piped())
     .spawn()
     .expect("start labrunner");
-    let sleeper = format!("{ns}-gx-sleeper");
+    let sleeper = format!("{ns}--gx-sleeper");
     let deadline = Instant::now() + Duration::from_secs(60);
     while Instant::now() < deadline {
         let running = Command::new("docker")

@@ -1,7 +1,7 @@
 //! Namespaces: many gradings of one lab share a Docker daemon without colliding.
 //!
 //! A [`Namespace`] prefixes every container, network and volume name a lab or a submission
-//! uses (`db` becomes `lr-k3x9q2-db`). Containers keep their lab name as a network alias on
+//! uses (`db` becomes `lr-k3x9q2--db`). Containers keep their lab name as a network alias on
 //! user-defined networks, so `ping db` from a sibling container still resolves. Names given to
 //! the daemon's built-in networks (`bridge`, `host`, `none`) are left alone.
 
@@ -22,10 +22,18 @@ use crate::lab::{Check, Lab, MountType};
 /// Longest namespace accepted, so that prefixed names stay readable and within Docker's limits.
 const MAX_LEN: usize = 32;
 
+/// Between a namespace and a lab's name: `lr-k3x9q2` + `--` + `db`. A namespace never contains
+/// `--` and never ends with `-`, so no namespace's names can be another's: were `A--x` equal to
+/// `B--y` with `A` shorter than `B`, `B` would continue `A` with `-`, and so either end with `-`
+/// (one character longer) or contain `--` (longer still). Names of a grading under `n` can never
+/// be those of one under `n-x` (`n--x-db` is not `n-x--db`), whatever the lab or the student
+/// names.
+pub const SEPARATOR: &str = "--";
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum NamespaceError {
     #[error(
-        "namespace `{0}` is not usable: use 1 to {MAX_LEN} characters from a-z, 0-9, `-`, `_`, `.`, starting with a letter or digit"
+        "namespace `{0}` is not usable: use 1 to {MAX_LEN} characters from a-z, 0-9, `-`, `_`, `.`, starting with a letter or digit, without `{SEPARATOR}` and not ending in `-` (`{SEPARATOR}` separates a namespace from the names in it)"
     )]
     Invalid(String),
 }
@@ -59,7 +67,9 @@ impl Namespace {
             && name.starts_with(|c: char| c.is_ascii_lowercase() || c.is_ascii_digit())
             && name.chars().all(|c| {
                 c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.')
-            });
+            })
+            && !name.contains(SEPARATOR)
+            && !name.ends_with('-');
         if valid {
             Ok(Namespace {
                 name: name.to_string(),
@@ -73,9 +83,9 @@ impl Namespace {
         &self.name
     }
 
-    /// A container or volume name inside the namespace.
+    /// A container or volume name inside the namespace: the namespace, [`SEPARATOR`], the name.
     pub fn resource(&self, name: &str) -> String {
-        format!("{}-{name}", self.name)
+        format!("{}{SEPARATOR}{name}", self.name)
     }
 
     /// A network name inside the namespace; built-in networks and `container:<name>` are kept
@@ -90,15 +100,15 @@ impl Namespace {
         }
     }
 
-    /// The lab name of a namespaced resource (`lr-k3x9q2-db` -> `db`); other names unchanged.
-    /// `text` with every namespaced name shown as the lab's name (`lr-k3x9q2-db` as `db`).
+    /// `text` with every namespaced name shown as the lab's name (`lr-k3x9q2--db` as `db`).
     pub fn unname(&self, text: &str) -> String {
-        text.replace(&format!("{}-", self.name), "")
+        text.replace(&self.resource(""), "")
     }
 
+    /// The lab name of a namespaced resource (`lr-k3x9q2--db` -> `db`); other names unchanged.
     pub fn strip<'a>(&self, name: &'a str) -> &'a str {
         name.strip_prefix(self.name.as_str())
-            .and_then(|rest| rest.strip_prefix('-'))
+            .and_then(|rest| rest.strip_prefix(SEPARATOR))
             .unwrap_or(name)
     }
 
@@ -386,17 +396,160 @@ mod tests {
     }
 
     #[test]
+    fn a_namespace_that_could_reach_into_another_is_refused() {
+        // `--` separates a namespace from the names in it; a namespace ending in `-` would make
+        // `a-` + `--` + `x` read as `a` + `--` + `-x`.
+        for bad in ["a--b", "a-", "lr--x", "n-x--", "--"] {
+            assert!(Namespace::new(bad).is_err(), "{bad:?}");
+        }
+        for good in ["n", "n-x", "n-x-y", "a.-b", "a_-b", "a-.b", "9-9"] {
+            assert!(Namespace::new(good).is_ok(), "{good:?}");
+        }
+    }
+
+    #[test]
+    fn nested_namespaces_never_share_a_name() {
+        // Pairs that named one object under `NS-name` (a grading under `n` could reach the
+        // objects of one under `n-x`): now distinct, and each namespace's own.
+        let table = [
+            (("n", "x-db"), ("n-x", "db")),
+            (("lr", "abc123-web"), ("lr-abc123", "web")),
+            (("n", "x--db"), ("n-x", "db")),
+            (("n", "-x--db"), ("n-", "x--db")),
+            (("ci", "1.web"), ("ci-1", "web")),
+            (("a.b", "c"), ("a", "b-c")),
+            (("a_b", "c"), ("a", "_b--c")),
+        ];
+        for ((ns1, name1), (ns2, name2)) in table {
+            let Ok(ns1) = Namespace::new(ns1) else {
+                continue;
+            };
+            let Ok(ns2) = Namespace::new(ns2) else {
+                continue;
+            };
+            let (full1, full2) = (ns1.resource(name1), ns2.resource(name2));
+            assert_ne!(full1, full2, "{ns1}/{name1} and {ns2}/{name2}");
+            assert_eq!(ns2.strip(&full1), full1, "{ns2} claims {full1}");
+            assert_eq!(ns1.strip(&full2), full2, "{ns1} claims {full2}");
+            assert_eq!(ns1.strip(&full1), name1);
+        }
+        // Every namespace and every name over the characters that could matter, up to a
+        // length: no two different namespaces ever give the same full name.
+        let alphabet = ['a', '-', '.', '_'];
+        let words = |max: usize| {
+            let mut all = vec![String::new()];
+            let mut last = vec![String::new()];
+            for _ in 0..max {
+                last = last
+                    .iter()
+                    .flat_map(|w| alphabet.iter().map(move |c| format!("{w}{c}")))
+                    .collect();
+                all.extend(last.iter().cloned());
+            }
+            all
+        };
+        let namespaces: Vec<Namespace> = words(5)
+            .iter()
+            .filter_map(|w| Namespace::new(w).ok())
+            .collect();
+        let names: Vec<String> = words(4)
+            .into_iter()
+            .filter(|w| crate::command::is_object_name(w))
+            .collect();
+        assert!(namespaces.len() > 100 && names.len() > 50);
+        let mut owner: std::collections::HashMap<String, &str> = Default::default();
+        for ns in &namespaces {
+            for name in &names {
+                if let Some(other) = owner.insert(ns.resource(name), ns.name()) {
+                    assert_eq!(other, ns.name(), "{} shared", ns.resource(name));
+                }
+            }
+        }
+    }
+
+    #[test]
     fn names_builtins_and_strip() {
         let ns = ns();
-        assert_eq!(ns.resource("db"), "lr-abc123-db");
-        assert_eq!(ns.network("isolated-net"), "lr-abc123-isolated-net");
+        assert_eq!(ns.resource("db"), "lr-abc123--db");
+        assert_eq!(ns.network("isolated-net"), "lr-abc123--isolated-net");
         for b in ["bridge", "host", "none"] {
             assert_eq!(ns.network(b), b);
         }
-        assert_eq!(ns.network("container:db"), "container:lr-abc123-db");
-        assert_eq!(ns.strip("lr-abc123-db"), "db");
+        assert_eq!(ns.network("container:db"), "container:lr-abc123--db");
+        assert_eq!(ns.strip("lr-abc123--db"), "db");
         assert_eq!(ns.strip("db"), "db");
         assert_eq!(ns.labels("lab-1")[LABEL_RUN], "lr-abc123");
+    }
+
+    #[test]
+    fn every_name_in_every_command_is_moved_or_refused() {
+        let ns = Namespace::new("n").expect("valid");
+        let moved = [
+            "docker network create net",
+            "docker network rm net other",
+            "docker network connect net web",
+            "docker network disconnect net web",
+            "docker network inspect net",
+            "docker volume create vol",
+            "docker volume create --name vol",
+            "docker volume rm vol",
+            "docker volume inspect vol",
+            "docker run -d --name web --network net -v vol:/d --mount type=volume,source=v2,target=/e alpine",
+            "docker run --network container:web --pid container:db --ipc container:db alpine",
+            "docker create --name web alpine",
+            "docker exec web ls",
+            "docker rm -f web db",
+            "docker stop web",
+            "docker start web",
+            "docker inspect web",
+            "docker inspect /web",
+            "docker inspect --type container /web",
+            "docker inspect --type network net",
+            "docker inspect --type volume vol",
+            "docker port web 80",
+            "docker logs web",
+        ];
+        for line in moved {
+            let mut action = crate::command::parse(line, Some("/w")).expect(line);
+            ns.rename_action(&mut action);
+            let names = action.resources();
+            assert!(!names.is_empty(), "{line}");
+            for (kind, name) in names {
+                assert!(name.starts_with("n--"), "{line}: {kind:?} {name}");
+            }
+        }
+        // `/NAME` is the container NAME, moved like it.
+        let mut action = crate::command::parse("docker inspect /web", None).expect("parses");
+        ns.rename_action(&mut action);
+        assert!(matches!(&action, Action::Inspect { names, .. } if names == &["n--web"]));
+        // Refused: not a name (a path, `NAME/`), or a way to name a container labrunner does
+        // not rename (`--volumes-from`, `--link`, `cp`).
+        let refused = [
+            "docker inspect web/",
+            "docker inspect /web/",
+            "docker inspect //web",
+            "docker inspect web/../db",
+            "docker inspect --type network /net",
+            "docker inspect --type volume vol/",
+            "docker network inspect net/",
+            "docker volume inspect /vol",
+            "docker volume rm vol/",
+            "docker rm /web",
+            "docker stop web/",
+            "docker exec /web ls",
+            "docker logs web/",
+            "docker network connect net /web",
+            "docker run --name /web alpine",
+            "docker run --network /net alpine",
+            "docker run --network container:/web alpine",
+            "docker run --volumes-from web alpine",
+            "docker run --link web alpine",
+            "docker cp web:/etc/passwd /tmp/x",
+            "docker ps --filter name=n-x",
+        ];
+        for line in refused {
+            assert!(crate::command::parse(line, Some("/w")).is_err(), "{line}");
+        }
     }
 
     fn volume_mount(source: &str) -> Mount {
@@ -425,10 +578,10 @@ mod tests {
         let Action::Run(spec) = action else {
             panic!("still a run")
         };
-        assert_eq!(spec.name.as_deref(), Some("lr-abc123-db"));
-        assert_eq!(spec.network.as_deref(), Some("lr-abc123-isolated-net"));
+        assert_eq!(spec.name.as_deref(), Some("lr-abc123--db"));
+        assert_eq!(spec.network.as_deref(), Some("lr-abc123--isolated-net"));
         assert_eq!(spec.network_aliases, vec!["db".to_string()]);
-        assert_eq!(spec.mounts[0].source.as_deref(), Some("lr-abc123-store"));
+        assert_eq!(spec.mounts[0].source.as_deref(), Some("lr-abc123--store"));
         assert_eq!(
             spec.mounts[1].source.as_deref(),
             Some("/work/lab"),
@@ -449,7 +602,7 @@ mod tests {
             panic!("still a run")
         };
         assert!(spec.network_aliases.is_empty());
-        assert_eq!(spec.name.as_deref(), Some("lr-abc123-web"));
+        assert_eq!(spec.name.as_deref(), Some("lr-abc123--web"));
     }
 
     #[test]
@@ -462,7 +615,7 @@ mod tests {
                     ..Default::default()
                 }),
                 Action::NetworkCreate(NetworkCreate {
-                    name: "lr-abc123-n".into(),
+                    name: "lr-abc123--n".into(),
                     ..Default::default()
                 }),
             ),
@@ -473,8 +626,8 @@ mod tests {
                     aliases: vec![],
                 },
                 Action::NetworkConnect {
-                    network: "lr-abc123-n".into(),
-                    container: "lr-abc123-c".into(),
+                    network: "lr-abc123--n".into(),
+                    container: "lr-abc123--c".into(),
                     aliases: vec!["c".into()],
                 },
             ),
@@ -486,7 +639,7 @@ mod tests {
                 },
                 Action::NetworkDisconnect {
                     network: "bridge".into(),
-                    container: "lr-abc123-c".into(),
+                    container: "lr-abc123--c".into(),
                     force: false,
                 },
             ),
@@ -496,7 +649,7 @@ mod tests {
                     force: false,
                 },
                 Action::NetworkRm {
-                    names: vec!["lr-abc123-n".into()],
+                    names: vec!["lr-abc123--n".into()],
                     force: false,
                 },
             ),
@@ -507,7 +660,7 @@ mod tests {
                     labels: vec![],
                 },
                 Action::VolumeCreate {
-                    name: Some("lr-abc123-v".into()),
+                    name: Some("lr-abc123--v".into()),
                     driver: None,
                     labels: vec![],
                 },
@@ -518,7 +671,7 @@ mod tests {
                     force: true,
                 },
                 Action::VolumeRm {
-                    names: vec!["lr-abc123-v".into()],
+                    names: vec!["lr-abc123--v".into()],
                     force: true,
                 },
             ),
@@ -529,7 +682,7 @@ mod tests {
                     ..Default::default()
                 }),
                 Action::Exec(ExecSpec {
-                    container: "lr-abc123-c".into(),
+                    container: "lr-abc123--c".into(),
                     command: vec!["ls".into()],
                     ..Default::default()
                 }),
@@ -541,7 +694,7 @@ mod tests {
                     volumes: false,
                 },
                 Action::Rm {
-                    names: vec!["lr-abc123-a".into(), "lr-abc123-b".into()],
+                    names: vec!["lr-abc123--a".into(), "lr-abc123--b".into()],
                     force: true,
                     volumes: false,
                 },
@@ -552,7 +705,7 @@ mod tests {
                     time: None,
                 },
                 Action::Stop {
-                    names: vec!["lr-abc123-a".into()],
+                    names: vec!["lr-abc123--a".into()],
                     time: None,
                 },
             ),
@@ -561,7 +714,7 @@ mod tests {
                     names: vec!["a".into()],
                 },
                 Action::Start {
-                    names: vec!["lr-abc123-a".into()],
+                    names: vec!["lr-abc123--a".into()],
                 },
             ),
             (
@@ -570,7 +723,7 @@ mod tests {
                     port: None,
                 },
                 Action::Port {
-                    container: "lr-abc123-a".into(),
+                    container: "lr-abc123--a".into(),
                     port: None,
                 },
             ),
@@ -581,7 +734,7 @@ mod tests {
                     tail: None,
                 },
                 Action::Logs {
-                    container: "lr-abc123-a".into(),
+                    container: "lr-abc123--a".into(),
                     follow: false,
                     tail: None,
                 },
@@ -594,7 +747,7 @@ mod tests {
                 },
                 Action::NetworkConnect {
                     network: "bridge".into(),
-                    container: "lr-abc123-c".into(),
+                    container: "lr-abc123--c".into(),
                     aliases: vec![],
                 },
             ),
@@ -642,31 +795,34 @@ steps:
 "#;
         let lab: Lab = serde_yaml::from_str(yaml).unwrap();
         let out = ns().rewrite_lab(&lab);
-        assert_eq!(out.resources.networks, ["lr-abc123-isolated-net"]);
-        assert_eq!(out.resources.volumes, ["lr-abc123-store"]);
-        assert_eq!(out.resources.containers, ["lr-abc123-db", "lr-abc123-web"]);
+        assert_eq!(out.resources.networks, ["lr-abc123--isolated-net"]);
+        assert_eq!(out.resources.volumes, ["lr-abc123--store"]);
+        assert_eq!(
+            out.resources.containers,
+            ["lr-abc123--db", "lr-abc123--web"]
+        );
         let c = &out.steps[0].checks;
         assert_eq!(
             c[0].network.as_ref().unwrap().name,
-            "lr-abc123-isolated-net"
+            "lr-abc123--isolated-net"
         );
-        assert_eq!(c[1].volume.as_ref().unwrap().name, "lr-abc123-store");
-        assert_eq!(c[2].container.as_ref().unwrap().name, "lr-abc123-db");
+        assert_eq!(c[1].volume.as_ref().unwrap().name, "lr-abc123--store");
+        assert_eq!(c[2].container.as_ref().unwrap().name, "lr-abc123--db");
         let a = c[3].attached.as_ref().unwrap();
         assert_eq!(
             (a.container.as_str(), a.network.as_str()),
-            ("lr-abc123-db", "lr-abc123-isolated-net")
+            ("lr-abc123--db", "lr-abc123--isolated-net")
         );
         assert_eq!(c[4].attached.as_ref().unwrap().network, "bridge");
-        assert_eq!(c[5].file.as_ref().unwrap().volume, "lr-abc123-store");
+        assert_eq!(c[5].file.as_ref().unwrap().volume, "lr-abc123--store");
         let r = c[6].resolves.as_ref().unwrap();
-        assert_eq!((r.from.as_str(), r.name.as_str()), ("lr-abc123-web", "db"));
+        assert_eq!((r.from.as_str(), r.name.as_str()), ("lr-abc123--web", "db"));
         let r = c[7].reachable.as_ref().unwrap();
-        assert_eq!((r.from.as_str(), r.to.as_str()), ("lr-abc123-web", "db"));
-        assert_eq!(c[8].published.as_ref().unwrap().container, "lr-abc123-web");
+        assert_eq!((r.from.as_str(), r.to.as_str()), ("lr-abc123--web", "db"));
+        assert_eq!(c[8].published.as_ref().unwrap().container, "lr-abc123--web");
         assert_eq!(
             c[9].mount.as_ref().unwrap().source.as_deref(),
-            Some("lr-abc123-store")
+            Some("lr-abc123--store")
         );
         assert_eq!(
             c[10].mount.as_ref().unwrap().source.as_deref(),
@@ -674,19 +830,19 @@ steps:
         );
         assert_eq!(
             c[11].loopback_only.as_ref().unwrap().container,
-            "lr-abc123-db"
+            "lr-abc123--db"
         );
-        assert_eq!(c[12].exec.as_ref().unwrap().container, "lr-abc123-db");
+        assert_eq!(c[12].exec.as_ref().unwrap().container, "lr-abc123--db");
         assert_eq!(
             c[13].command_fails.as_ref().unwrap().command,
             "docker volume rm store"
         );
         assert_eq!(c[14].image.as_ref().unwrap().name, "alpine");
-        assert_eq!(c[15].ran.as_ref().unwrap().container, "lr-abc123-db");
+        assert_eq!(c[15].ran.as_ref().unwrap().container, "lr-abc123--db");
         let r = c[16].reachable.as_ref().unwrap();
         assert_eq!(
             (r.from.as_str(), r.to.as_str()),
-            ("lr-abc123-web", "lr-abc123-db")
+            ("lr-abc123--web", "lr-abc123--db")
         );
         // Nothing else changed.
         assert_eq!(out.steps[0].solution, lab.steps[0].solution);

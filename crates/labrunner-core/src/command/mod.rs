@@ -308,6 +308,12 @@ pub fn is_builtin_network(name: &str) -> bool {
     matches!(name, "bridge" | "host" | "none" | "default") || name.starts_with("container:")
 }
 
+/// Whether `name` can name a container, network or volume (`[a-zA-Z0-9][a-zA-Z0-9_.-]*`, as the
+/// daemon requires). What cannot (an image reference `docker inspect` was given) names no object.
+pub fn is_object_name(name: &str) -> bool {
+    values::check_name("", name).is_ok()
+}
+
 /// Parse one docker command line. `workdir` (an absolute path, as `pwd` prints) replaces
 /// `$(pwd)`, `${PWD}` and `$PWD`, and makes `.`-relative bind sources absolute; `None` makes
 /// any of those an error ([`ParseError::NoWorkdir`]).
@@ -961,8 +967,11 @@ fn start(command: &str, rest: &[String]) -> Result<Action, ParseError> {
     })
 }
 
-/// `docker inspect`: `--type network|volume` becomes the network/volume inspect action;
-/// names are not checked, since they may name images (`alpine:latest`).
+/// `docker inspect`: `--type network|volume` becomes the network/volume inspect action, whose
+/// arguments are names. Otherwise each argument is a name, written `/NAME` too (as the daemon
+/// shows container names: the same container), or an image reference (`alpine:latest`).
+/// Anything else (`NAME/`, `a/../b`) is refused: no argument reaches the daemon as a path of
+/// its own, around the names a namespace rewrites.
 fn inspect(command: &str, rest: &[String]) -> Result<Action, ParseError> {
     let scanned = flags::scan(command, rest, INSPECT_FLAGS, true)?;
     let format = format_of(&scanned.flags);
@@ -970,17 +979,42 @@ fn inspect(command: &str, rest: &[String]) -> Result<Action, ParseError> {
     if scanned.args.is_empty() {
         return Err(missing(command, "a name"));
     }
-    let names = scanned.args;
+    let args = scanned.args;
     match kind.map(Found::text).as_deref() {
-        None | Some("container") => Ok(Action::Inspect { names, format }),
-        Some("network") => Ok(Action::NetworkInspect { names, format }),
-        Some("volume") => Ok(Action::VolumeInspect { names, format }),
+        None | Some("container") => Ok(Action::Inspect {
+            names: args.into_iter().map(inspected).collect::<Result<_, _>>()?,
+            format,
+        }),
+        Some("network") => Ok(Action::NetworkInspect {
+            names: names(command, "NETWORK", args)?,
+            format,
+        }),
+        Some("volume") => Ok(Action::VolumeInspect {
+            names: names(command, "VOLUME", args)?,
+            format,
+        }),
         Some(other) => Err(ParseError::InvalidValue {
             flag: "--type".into(),
             value: other.to_string(),
             reason: "labrunner inspects containers, networks and volumes".into(),
         }),
     }
+}
+
+/// One argument of `docker inspect`: a name (`/NAME` is NAME), or an image reference.
+fn inspected(arg: String) -> Result<String, ParseError> {
+    let name = arg.strip_prefix('/').unwrap_or(&arg);
+    if values::check_name("NAME", name).is_ok() {
+        return Ok(name.to_string());
+    }
+    if values::check_image(&arg).is_ok() {
+        return Ok(arg);
+    }
+    Err(ParseError::InvalidValue {
+        flag: "NAME".into(),
+        value: arg,
+        reason: "neither a container, network or volume name (`[a-zA-Z0-9][a-zA-Z0-9_.-]*`, also written `/NAME`) nor an image reference".into(),
+    })
 }
 
 fn port(command: &str, rest: &[String]) -> Result<Action, ParseError> {

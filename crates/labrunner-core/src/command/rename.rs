@@ -108,7 +108,7 @@ impl Action {
             // container names count.
             Action::Inspect { names, .. } => names
                 .iter_mut()
-                .filter(|n| super::values::check_name("", n).is_ok())
+                .filter(|n| super::is_object_name(n))
                 .map(|n| Slot::Plain(Container, n))
                 .collect(),
             Action::Port { container, .. } | Action::Logs { container, .. } => {

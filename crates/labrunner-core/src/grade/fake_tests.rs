@@ -58,14 +58,14 @@ async fn a_failed_setup_still_cleans_up_and_a_removal_that_fails_is_reported() {
     )
     .expect("commands parse");
     fake.fail(
-        Fault::Apply("px-setup-web".into()),
+        Fault::Apply("px-setup--web".into()),
         EngineError::Daemon {
             status: 500,
             message: "volume driver exploded".into(),
         },
     );
     fake.fail(
-        Fault::Remove("px-setup-net".into()),
+        Fault::Remove("px-setup--net".into()),
         EngineError::Daemon {
             status: 500,
             message: "network is stuck".into(),
@@ -84,7 +84,7 @@ async fn a_failed_setup_still_cleans_up_and_a_removal_that_fails_is_reported() {
         other => panic!("expected a setup failure, got {other:?}"),
     }
     // The volume is gone; only the network the fault keeps from being removed is left.
-    assert_eq!(fake.existing(), ["network px-setup-net"]);
+    assert_eq!(fake.existing(), ["network px-setup--net"]);
 }
 
 /// A container, then a command run in it.
@@ -169,7 +169,11 @@ async fn a_file_the_container_writes_a_moment_after_it_starts_is_waited_for_befo
     // is the exec, and the one after it removes the container.
     let writer = async {
         let started = async {
-            while !fake.existing().iter().any(|r| r == "container px-late-web") {
+            while !fake
+                .existing()
+                .iter()
+                .any(|r| r == "container px-late--web")
+            {
                 tokio::time::sleep(Duration::from_millis(1)).await;
             }
         };
@@ -179,7 +183,7 @@ async fn a_file_the_container_writes_a_moment_after_it_starts_is_waited_for_befo
             .is_ok()
         {
             tokio::time::sleep(Duration::from_millis(200)).await;
-            fake.write_file("px-late-store", "f.txt", "X99");
+            fake.write_file("px-late--store", "f.txt", "X99");
         }
     };
     let submission = "docker volume create store\n\
@@ -196,7 +200,7 @@ async fn a_reader_whose_output_stream_stalls_is_judged_by_its_logs() {
     let fake = FakeEngine::new();
     fake.add_image("alpine");
     let lab = lab_with_first_checks("      - container_ran: {image: alpine, output: X99}");
-    fake.stall_output("px-stall-reader", "X99\n");
+    fake.stall_output("px-stall--reader", "X99\n");
     let submission = "docker run --name reader alpine echo X99\n\
                       docker exec reader true\n\
                       docker rm reader\n";
@@ -205,6 +209,6 @@ async fn a_reader_whose_output_stream_stalls_is_judged_by_its_logs() {
         "the logs have the output"
     );
     // Nothing for nothing: a reader that printed something else is not credited.
-    fake.stall_output("px-other-reader", "X98\n");
+    fake.stall_output("px-other--reader", "X98\n");
     assert!(!graded_lab_steps(&fake, &lab, submission, "px-other").await[0]);
 }

@@ -603,6 +603,11 @@ impl DockerEngine {
     }
 
     async fn inspect_json(&self, name: &str) -> Result<serde_json::Value, EngineError> {
+        // Only names can be objects; an image reference is not asked about, so that nothing
+        // but a name (renamed in a namespace) reaches the daemon's paths.
+        if !crate::command::is_object_name(name) {
+            return no_such_object(name);
+        }
         if let Some(c) = self
             .optional(
                 "inspect a container",
@@ -625,10 +630,7 @@ impl DockerEngine {
         {
             return to_json(&v);
         }
-        Err(EngineError::Daemon {
-            status: 404,
-            message: format!("No such object: {name}"),
-        })
+        no_such_object(name)
     }
 
     async fn network_create(
@@ -681,4 +683,12 @@ impl DockerEngine {
 /// The daemon's warnings as the docker CLI prints them.
 fn warning_lines(warnings: &[String]) -> String {
     warnings.iter().map(|w| format!("WARNING: {w}\n")).collect()
+}
+
+/// The daemon's answer for a name that is no container, network or volume.
+fn no_such_object<T>(name: &str) -> Result<T, EngineError> {
+    Err(EngineError::Daemon {
+        status: 404,
+        message: format!("No such object: {name}"),
+    })
 }
