@@ -448,6 +448,177 @@ fn a_resource_that_exists_already_stops_the_run_and_is_kept() {
     );
 }
 
+/// Every demonstration of the hostile lesson that reaches beyond what it created, with the
+/// line and column `validate` reports it at and a piece of its message.
+const HOSTILE: &[(usize, usize, &str)] = &[
+    (
+        6,
+        19,
+        "a doctest may not run this: `-v /etc:/host` bind-mounts the system folder /etc",
+    ),
+    (
+        7,
+        19,
+        "a doctest may not run this: `-v /var/run/docker.sock:/var/run/docker.sock` mounts the Docker socket",
+    ),
+    (8, 19, "a doctest may not run this: `--privileged`"),
+    (
+        9,
+        3,
+        "a doctest may not run this: `-v /lab/../..:/up` bind-mounts the system folder /",
+    ),
+    (
+        10,
+        15,
+        "container lrles-victim-ctr is not created by an earlier demonstration",
+    ),
+    (
+        11,
+        16,
+        "container lrles-victim-ctr is not created by an earlier demonstration",
+    ),
+    (
+        12,
+        23,
+        "volume lrles-victim-vol is not created by an earlier demonstration",
+    ),
+    (
+        13,
+        21,
+        "network lrles-victim-net is not created by an earlier demonstration",
+    ),
+];
+
+#[test]
+fn validate_reports_each_demonstration_that_reaches_beyond_the_lesson_at_its_line_and_column() {
+    let path = format!("{DOCTEST_FIXTURES}/hostile.md");
+    let (out, text) = run(&["validate", &path]);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    for (line, column, fragment) in HOSTILE {
+        let expected = format!("{path}:{line}:{column}: error: {fragment}");
+        assert!(
+            text.lines().any(|l| l.starts_with(&expected)),
+            "expected `{expected}` in:\n{text}"
+        );
+    }
+    // The lesson's own volume is its to remove: nothing is said about it.
+    assert!(!text.contains("lrles-own is not created"), "{text}");
+}
+
+/// What a volume holds (names and checksums of its files), read by a helper container.
+fn volume_digest(volume: &str) -> String {
+    common::docker(&[
+        "run",
+        "--rm",
+        "-v",
+        &format!("{volume}:/d:ro"),
+        "labrunner-fixture/busybox:1",
+        "sh",
+        "-c",
+        "cd /d && find . -type f | sort | xargs md5sum",
+    ])
+}
+
+#[test]
+fn test_refuses_the_hostile_demonstrations_and_what_existed_before_is_kept_as_it_was() {
+    if !common::docker_available() {
+        return;
+    }
+    let (volume, network, container) = ("lrles-victim-vol", "lrles-victim-net", "lrles-victim-ctr");
+    let remove = || {
+        common::docker_quiet(&["rm", "-f", container]);
+        common::docker_quiet(&["volume", "rm", volume]);
+        common::docker_quiet(&["network", "rm", network]);
+    };
+    remove();
+    common::docker(&["volume", "create", volume]);
+    common::docker(&["network", "create", network]);
+    common::docker(&[
+        "run",
+        "--rm",
+        "-v",
+        &format!("{volume}:/d"),
+        "labrunner-fixture/busybox:1",
+        "sh",
+        "-c",
+        "echo someone elses ledger > /d/ledger.txt && mkdir /d/sub && echo 42 > /d/sub/n",
+    ]);
+    common::docker(&[
+        "run",
+        "-d",
+        "--name",
+        container,
+        "--network",
+        network,
+        "-v",
+        &format!("{volume}:/data"),
+        "labrunner-fixture/busybox:1",
+        "sleep",
+        "3600",
+    ]);
+    let data_before = volume_digest(volume);
+    let container_before = common::docker(&[
+        "inspect",
+        "-f",
+        "{{.Id}} {{.State.Status}} {{.State.StartedAt}}",
+        container,
+    ]);
+    let network_before = common::docker(&["network", "inspect", "-f", "{{.Id}}", network]);
+
+    let (out, text) = doctest("hostile.md");
+
+    let container_after = Command::new("docker")
+        .args([
+            "inspect",
+            "-f",
+            "{{.Id}} {{.State.Status}} {{.State.StartedAt}}",
+            container,
+        ])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).to_string());
+    let network_after = Command::new("docker")
+        .args(["network", "inspect", "-f", "{{.Id}}", network])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).to_string());
+    let data_after = docker_ok(&["volume", "inspect", volume]).then(|| volume_digest(volume));
+    remove();
+
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    for (line, _, _) in HOSTILE {
+        assert!(
+            text.contains(&format!("FAIL tests/fixtures/doctest/hostile.md:{line}:")),
+            "line {line} was not refused:\n{text}"
+        );
+    }
+    assert_eq!(
+        text.matches("       refused: ").count(),
+        HOSTILE.len(),
+        "{text}"
+    );
+    assert!(text.contains("refused: `--privileged`"), "{text}");
+    assert!(
+        text.contains("refused: volume lrles-victim-vol was not created by this run"),
+        "{text}"
+    );
+    assert!(text.contains("cleanup: nothing left behind"), "{text}");
+    assert_eq!(
+        data_after.as_deref(),
+        Some(data_before.as_str()),
+        "the volume's data changed"
+    );
+    assert!(data_before.contains("ledger.txt"), "{data_before}");
+    assert_eq!(
+        container_after.ok().as_deref(),
+        Some(container_before.as_str()),
+        "the container changed"
+    );
+    assert_eq!(
+        network_after.ok().as_deref(),
+        Some(network_before.as_str()),
+        "the network changed"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Content rules for every lesson
 

@@ -223,10 +223,14 @@ fn pull_printer() -> tokio::sync::mpsc::UnboundedSender<PullProgress> {
 /// Runs each lesson's demonstrations; true when every lesson passed.
 async fn test_lessons(lessons: &[PathBuf], args: &Args) -> anyhow::Result<bool> {
     let image_map = args.images.image_map()?;
+    // Every lesson is read (with its bound, whatever its file type) before the daemon is asked.
+    let texts = lessons
+        .iter()
+        .map(|path| labrunner_core::lesson::read_lesson(path))
+        .collect::<Result<Vec<_>, _>>()?;
     let engine = connect().await?;
     let mut reports = Vec::new();
-    for path in lessons {
-        let markdown = labrunner_core::lesson::read_lesson(path)?;
+    for (path, markdown) in lessons.iter().zip(texts) {
         let run_id = labrunner_core::runner::new_run_id();
         let stem = path
             .file_stem()
@@ -262,6 +266,11 @@ fn print_lesson(r: &LessonTest) {
             None => {}
             Some(DemoProblem::NotRunnable { reason }) => {
                 println!("       labrunner cannot run this command: {reason}")
+            }
+            Some(DemoProblem::Refused { reasons }) => {
+                for reason in reasons {
+                    println!("       refused: {reason}");
+                }
             }
             Some(DemoProblem::ImageMissing { image, resolved }) => {
                 let mapped = if image == resolved {

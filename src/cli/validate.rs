@@ -8,7 +8,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use labrunner_core::lab::lab_files;
-use labrunner_core::lesson::lint_lesson;
+use labrunner_core::lesson::{LessonError, lint_lesson, read_lesson};
 use labrunner_core::load::Diagnostic;
 use labrunner_core::validate::check_file;
 
@@ -49,12 +49,17 @@ pub async fn run(args: Args, root: Option<PathBuf>) -> anyhow::Result<ExitCode> 
         diags.extend(check_file(file));
     }
     for lesson in &lessons {
-        match std::fs::read_to_string(lesson) {
+        match read_lesson(lesson) {
             Ok(text) => diags.extend(lint_lesson(lesson, &text)),
+            Err(LessonError::Read { source, .. }) => diags.push(Diagnostic::error(
+                lesson,
+                labrunner_core::load::Pos::START,
+                format!("cannot read the lesson: {source}"),
+            )),
             Err(e) => diags.push(Diagnostic::error(
                 lesson,
                 labrunner_core::load::Pos::START,
-                format!("cannot read the lesson: {e}"),
+                e.to_string(),
             )),
         }
     }
@@ -117,7 +122,8 @@ fn lesson_files(path: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut out: Vec<PathBuf> = std::fs::read_dir(path)?
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.is_file() && is_md(p))
+        // Not only regular files: a lesson that is a FIFO or a link to a device is reported.
+        .filter(|p| !p.is_dir() && is_md(p))
         .collect();
     out.sort();
     Ok(out)

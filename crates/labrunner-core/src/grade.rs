@@ -34,7 +34,7 @@ use crate::report::{
 };
 use crate::runner::LabRun;
 use crate::sandbox::SandboxGuard;
-use crate::submission::{Limits, Policy, SubmittedCommand};
+use crate::submission::{ImageRefusal, Limits, Policy, SubmittedCommand, admit_image};
 
 /// Extra time, beyond the total limit, for the last check and cleanup before grading is cut off.
 const GRACE: Duration = Duration::from_secs(30);
@@ -536,20 +536,18 @@ impl Grader<'_, '_> {
             .check(&action)
             .map_err(|reasons| (CommandOutcome::Refused, reasons.join("; ")))?;
         // Grading never pulls: a submission must not make the daemon download what it names.
-        if let Action::Run(spec) | Action::Create(spec) = &action {
-            let image = self.options.image_map.resolve(&spec.image);
-            match self.run.engine.image_present(image).await {
-                Ok(true) => {}
-                Ok(false) => {
-                    return Err((
-                        CommandOutcome::Refused,
-                        format!(
-                            "image {image} is not present on this machine, and grading does not pull images (map it to a local one with --image-map {}=LOCAL)",
-                            spec.image
-                        ),
-                    ));
-                }
-                Err(e) => return Err((CommandOutcome::Failed, excerpt(&e.to_string()))),
+        match admit_image(self.run.engine, &self.options.image_map, &action).await {
+            Ok(()) => {}
+            Err(ImageRefusal::Missing { image, resolved }) => {
+                return Err((
+                    CommandOutcome::Refused,
+                    format!(
+                        "image {resolved} is not present on this machine, and grading does not pull images (map it to a local one with --image-map {image}=LOCAL)"
+                    ),
+                ));
+            }
+            Err(ImageRefusal::Daemon(e)) => {
+                return Err((CommandOutcome::Failed, excerpt(&e.to_string())));
             }
         }
         Ok(action)

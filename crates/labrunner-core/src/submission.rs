@@ -12,6 +12,8 @@ use crate::sandbox::normalize;
 use std::time::Duration;
 
 use crate::command::{Action, ContainerSpec, MountKind};
+use crate::engine::{Engine, EngineError};
+use crate::images::ImageMap;
 use crate::lab::Lab;
 
 /// One command of a submission, with the line it starts on (1-based).
@@ -200,6 +202,15 @@ pub struct Policy {
     pub allow_host_network: bool,
 }
 
+/// One reason the policy gives for not running a command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    /// The option it is about, as far as it can be found in the command (a flag as written,
+    /// a bind source, a label key); `None` when it is about the whole command.
+    pub option: Option<String>,
+    pub reason: String,
+}
+
 impl Policy {
     /// The policy for grading `lab`, with bind mounts confined to `sandbox`.
     pub fn for_lab(lab: &Lab, sandbox: Option<PathBuf>) -> Self {
@@ -209,11 +220,33 @@ impl Policy {
         }
     }
 
+    /// The policy for a lesson's doctests: bind mounts confined to the run's working folder
+    /// (`$(pwd)` of the demonstrations). Host networking is allowed, as it is for a lab that
+    /// uses it: lessons teach it. What a doctest may touch on the daemon is the run's own
+    /// business (only what it created), not the policy's.
+    pub fn for_lesson(folder: PathBuf) -> Self {
+        Policy {
+            sandbox: Some(folder),
+            allow_host_network: true,
+        }
+    }
+
     /// `Ok` if the action may run; otherwise every reason it may not. The parser names the
     /// dangerous options ([`Action::dangers`]); this adds what only a grader cares about:
     /// host networking the lab does not use, prune (it reaches everyone's resources), volume
     /// driver options (they mount host paths), and symbolic links out of the sandbox.
     pub fn check(&self, action: &Action) -> Result<(), Vec<String>> {
+        let refusals = self.refusals(action);
+        if refusals.is_empty() {
+            Ok(())
+        } else {
+            Err(refusals.into_iter().map(|r| r.reason).collect())
+        }
+    }
+
+    /// What [`Policy::check`] says, each reason with the option it is about as written on the
+    /// command line, where there is one (to point at it).
+    pub fn refusals(&self, action: &Action) -> Vec<Refusal> {
         // One reason per option, even when the parser found several things wrong with it.
         let mut by_flag: Vec<(String, Vec<String>)> = Vec::new();
         for d in action.dangers(self.sandbox.as_deref()) {
@@ -225,9 +258,12 @@ impl Policy {
                 None => by_flag.push((d.flag, vec![d.reason])),
             }
         }
-        let mut reasons: Vec<String> = by_flag
+        let mut reasons: Vec<Refusal> = by_flag
             .into_iter()
-            .map(|(flag, reasons)| format!("`{flag}` {}", reasons.join("; ")))
+            .map(|(flag, reasons)| Refusal {
+                reason: format!("`{flag}` {}", reasons.join("; ")),
+                option: Some(flag),
+            })
             .collect();
         let labels: &[(String, String)] = match action {
             Action::Run(spec) | Action::Create(spec) => &spec.labels,
@@ -239,40 +275,45 @@ impl Policy {
             .iter()
             .filter(|(k, _)| k.starts_with("io.labrunner."))
         {
-            reasons.push(format!(
-                "`--label {key}`: labels under io.labrunner. are how labrunner finds what it must remove"
-            ));
+            reasons.push(Refusal {
+                option: Some(key.clone()),
+                reason: format!(
+                    "`--label {key}`: labels under io.labrunner. are how labrunner finds what it must remove"
+                ),
+            });
         }
         if let Action::Run(spec) | Action::Create(spec) = action {
             self.check_mounts(spec, &mut reasons);
         }
-        if reasons.is_empty() {
-            Ok(())
-        } else {
-            Err(reasons)
-        }
+        reasons
     }
 
-    fn check_mounts(&self, spec: &ContainerSpec, reasons: &mut Vec<String>) {
+    fn check_mounts(&self, spec: &ContainerSpec, reasons: &mut Vec<Refusal>) {
         for mount in &spec.mounts {
+            let source = mount.source.as_deref().unwrap_or("");
             if mount
                 .options
                 .iter()
                 .any(|o| o.starts_with("volume-opt") || o.starts_with("volume-driver"))
             {
-                reasons.push(format!(
-                    "volume driver options on `{}` can mount arbitrary host paths",
-                    mount.target
-                ));
+                reasons.push(Refusal {
+                    option: Some(source.to_string()),
+                    reason: format!(
+                        "volume driver options on `{}` can mount arbitrary host paths",
+                        mount.target
+                    ),
+                });
             }
             if mount.kind != MountKind::Bind {
                 continue;
             }
-            let source = mount.source.as_deref().unwrap_or("");
             if let Some(reason) = self.bind_refusal(source)
-                && !reasons.iter().any(|r| r.contains(source))
+                && !reasons.iter().any(|r| r.reason.contains(source))
             {
-                reasons.push(reason);
+                reasons.push(Refusal {
+                    option: Some(source.to_string()),
+                    reason,
+                });
             }
         }
     }
@@ -303,6 +344,36 @@ impl Policy {
             ));
         }
         None
+    }
+}
+
+/// Why the image of a `run`/`create` may not be used.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ImageRefusal {
+    /// Not on this machine (after the image map); `resolved` is the name looked for.
+    Missing { image: String, resolved: String },
+    /// The daemon could not say.
+    Daemon(EngineError),
+}
+
+/// Grading and doctests never pull: a `run` or `create` may go ahead only if its image, after
+/// the image map, is on this machine already. Other commands start no image.
+pub async fn admit_image(
+    engine: &dyn Engine,
+    image_map: &ImageMap,
+    action: &Action,
+) -> Result<(), ImageRefusal> {
+    let (Action::Run(spec) | Action::Create(spec)) = action else {
+        return Ok(());
+    };
+    let resolved = image_map.resolve(&spec.image);
+    match engine.image_present(resolved).await {
+        Ok(true) => Ok(()),
+        Ok(false) => Err(ImageRefusal::Missing {
+            image: spec.image.clone(),
+            resolved: resolved.to_string(),
+        }),
+        Err(e) => Err(ImageRefusal::Daemon(e)),
     }
 }
 

@@ -113,13 +113,7 @@ fn load_lessons(lessons_dir: &Path) -> Result<Vec<LessonEntry>, LessonError> {
 
 /// One lesson's markdown, its title and the quiz next to it (`ID.quiz.yaml`), if any.
 fn load_lesson(lessons_dir: &Path, path: &Path, id: String) -> Result<LessonEntry, LessonError> {
-    let markdown =
-        crate::input::read_to_string(path, crate::input::MAX_DOCUMENT_BYTES).map_err(|source| {
-            LessonError::Read {
-                path: path.to_path_buf(),
-                source,
-            }
-        })?;
+    let markdown = super::read_lesson(path)?;
     let title = title_of(&markdown).unwrap_or_else(|| id.clone());
     let quiz_path = lessons_dir.join(format!("{id}.quiz.yaml"));
     let quiz = quiz_path

@@ -70,6 +70,12 @@ pub fn demonstrations(markdown: &str) -> Vec<Demonstration> {
     out
 }
 
+/// The order a doctest runs them in: the demonstrations as they come, then the cleanup.
+pub fn in_run_order(demos: &[Demonstration]) -> Vec<&Demonstration> {
+    let (body, cleanup): (Vec<_>, Vec<_>) = demos.iter().partition(|d| !d.cleanup);
+    body.into_iter().chain(cleanup).collect()
+}
+
 fn line_of(text: &str, offset: usize) -> usize {
     text[..offset.min(text.len())].matches('\n').count() + 1
 }

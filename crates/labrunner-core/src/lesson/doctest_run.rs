@@ -3,14 +3,19 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use serde::Serialize;
 
-use super::doctest::{Demonstration, demonstrations, output_matches};
+use super::doctest::{Demonstration, demonstrations, in_run_order, output_matches};
 use crate::command::{self, Action, ResourceKind};
-use crate::engine::{ApplyContext, Engine, EngineError, LABEL_LAB, LABEL_MANAGED, LABEL_RUN};
+use crate::engine::{
+    ApplyContext, Engine, EngineError, LABEL_LAB, LABEL_MANAGED, LABEL_RUN, StartGuard,
+};
 use crate::images::ImageMap;
+use crate::sandbox::SandboxGuard;
+use crate::submission::{ImageRefusal, Policy, admit_image};
 
 /// Why a demonstration did not hold.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -18,6 +23,9 @@ use crate::images::ImageMap;
 pub enum DemoProblem {
     /// labrunner's parser does not accept the command.
     NotRunnable { reason: String },
+    /// The command is not run: an option the grading policy refuses, or an object on the
+    /// daemon this run did not create.
+    Refused { reasons: Vec<String> },
     /// The image (after the image map) is not on this machine; nothing is pulled for a doctest.
     ImageMissing { image: String, resolved: String },
     /// The command failed and the lesson shows no output to compare with.
@@ -82,6 +90,12 @@ impl LessonRun<'_> {
     fn context(&self) -> ApplyContext {
         ApplyContext::for_run(self.labels(), self.image_map.clone())
     }
+
+    /// What the demonstrations may run: a grading's refusals, with bind mounts confined to the
+    /// run's working folder.
+    fn policy(&self) -> Policy {
+        Policy::for_lesson(self.workdir.clone())
+    }
 }
 
 /// Runs every demonstration of the lesson in order, then its cleanup, then looks for leftovers.
@@ -102,9 +116,25 @@ pub async fn test_lesson(run: &LessonRun<'_>) -> LessonTest {
         report.duration_ms = started.elapsed().as_millis();
         return report;
     }
-    let (body, cleanup): (Vec<_>, Vec<_>) = demos.iter().partition(|d| !d.cleanup);
-    for demo in body.into_iter().chain(cleanup) {
-        report.results.push(run_demo(run, demo).await);
+    // Bind mounts are set up as in a replayed grading: under the sandbox guard, which walks
+    // each source from the working folder with the run's containers paused.
+    let guard = match SandboxGuard::new(&run.workdir, (LABEL_RUN.to_string(), run.run_id.clone())) {
+        Ok(guard) => Arc::new(guard),
+        Err(e) => {
+            report.error = Some(format!("cannot open {}: {e}", run.workdir.display()));
+            remove_everything(run).await;
+            report.duration_ms = started.elapsed().as_millis();
+            return report;
+        }
+    };
+    for demo in in_run_order(&demos) {
+        report.results.push(run_demo(run, demo, &guard).await);
+        if guard.holds_paused() {
+            report.error = Some(
+                "the daemon did not finish setting up bind mounts in time, so the run's containers stay paused and the run stopped".to_string(),
+            );
+            break;
+        }
     }
     match left_behind(run).await {
         Ok((resources, files)) => {
@@ -167,7 +197,11 @@ async fn preflight(run: &LessonRun<'_>, demos: &[Demonstration]) -> Result<(), S
         .map_err(|e| format!("cannot create {}: {e}", run.workdir.display()))
 }
 
-async fn run_demo(run: &LessonRun<'_>, demo: &Demonstration) -> DemoResult {
+async fn run_demo(
+    run: &LessonRun<'_>,
+    demo: &Demonstration,
+    guard: &Arc<SandboxGuard>,
+) -> DemoResult {
     let mut result = DemoResult {
         line: demo.line,
         command: demo.command.clone(),
@@ -185,15 +219,49 @@ async fn run_demo(run: &LessonRun<'_>, demo: &Demonstration) -> DemoResult {
             return result;
         }
     };
-    if let Some(problem) = missing_image(run, &action).await {
-        result.problem = Some(problem);
+    if let Err(reasons) = run.policy().check(&action) {
+        result.problem = Some(DemoProblem::Refused { reasons });
         return result;
+    }
+    match not_created_by(run, &action).await {
+        Ok(foreign) if foreign.is_empty() => {}
+        Ok(foreign) => {
+            result.problem = Some(DemoProblem::Refused {
+                reasons: foreign
+                    .into_iter()
+                    .map(|what| format!("{what} was not created by this run: a doctest touches only what it created"))
+                    .collect(),
+            });
+            return result;
+        }
+        Err(e) => {
+            result.problem = Some(DemoProblem::Failed {
+                error: e.to_string(),
+            });
+            return result;
+        }
+    }
+    // A doctest never pulls.
+    match admit_image(run.engine, &run.image_map, &action).await {
+        Ok(()) => {}
+        Err(ImageRefusal::Missing { image, resolved }) => {
+            result.problem = Some(DemoProblem::ImageMissing { image, resolved });
+            return result;
+        }
+        Err(ImageRefusal::Daemon(e)) => {
+            result.problem = Some(DemoProblem::Failed {
+                error: e.to_string(),
+            });
+            return result;
+        }
     }
     let existed = match detached_name(&action) {
         Some(name) => run.engine.container(name).await.ok().flatten().is_some(),
         None => true,
     };
-    let (output, error) = match run.engine.apply(&action, &run.context()).await {
+    let mut ctx = run.context();
+    ctx.start_guard = Some(guard.clone() as Arc<dyn StartGuard>);
+    let (output, error) = match run.engine.apply(&action, &ctx).await {
         Ok(out) => (out.stdout, None),
         Err(e) => {
             let text = cli_error(&action, &e);
@@ -205,7 +273,11 @@ async fn run_demo(run: &LessonRun<'_>, demo: &Demonstration) -> DemoResult {
         }
     };
     // The working folder differs on every run; the lesson writes it as `$(pwd)`.
-    let output = output.replace(&workdir, "$(pwd)");
+    // The guard hands the daemon the folder's canonical path, which its messages then show.
+    let canonical = guard.root().to_string_lossy().to_string();
+    let output = output
+        .replace(&workdir, "$(pwd)")
+        .replace(&canonical, "$(pwd)");
     result.problem = match (&demo.expected, error) {
         (Some(expected), _) if !output_matches(expected, &output) => {
             Some(DemoProblem::OutputDiffers {
@@ -220,19 +292,33 @@ async fn run_demo(run: &LessonRun<'_>, demo: &Demonstration) -> DemoResult {
     result
 }
 
-/// An image a `run`/`create` needs that is not here: a doctest never pulls.
-async fn missing_image(run: &LessonRun<'_>, action: &Action) -> Option<DemoProblem> {
-    let (Action::Run(spec) | Action::Create(spec)) = action else {
-        return None;
-    };
-    let resolved = run.image_map.resolve(&spec.image).to_string();
-    match run.engine.image_present(&resolved).await {
-        Ok(true) => None,
-        _ => Some(DemoProblem::ImageMissing {
-            image: spec.image.clone(),
-            resolved,
-        }),
+/// What `action` names that exists on the daemon without this run's label, or that the daemon
+/// could take for something else than the name says (a leading `/`, or hexadecimal digits only,
+/// which the daemon matches against ids): each as `KIND NAME`. A name that does not exist is
+/// the command's to create, or the daemon's to refuse.
+async fn not_created_by(run: &LessonRun<'_>, action: &Action) -> Result<Vec<String>, EngineError> {
+    let mut foreign = Vec::new();
+    for (kind, name) in action.resources() {
+        let labels = match kind {
+            ResourceKind::Container => run.engine.container(&name).await?.map(|c| c.labels),
+            ResourceKind::Network => run.engine.network(&name).await?.map(|n| n.labels),
+            ResourceKind::Volume => run.engine.volume(&name).await?.map(|v| v.labels),
+        };
+        let ours = match labels {
+            Some(labels) => labels.get(LABEL_RUN) == Some(&run.run_id),
+            None => !could_be_an_id(&name),
+        };
+        if !ours {
+            foreign.push(format!("{kind} {name}"));
+        }
     }
+    Ok(foreign)
+}
+
+/// A name the daemon may resolve to another object than one of that name: `/NAME`, or an id
+/// (prefix).
+fn could_be_an_id(name: &str) -> bool {
+    name.starts_with('/') || name.chars().all(|c| c.is_ascii_hexdigit())
 }
 
 /// The name of a `docker run -d --name NAME`.

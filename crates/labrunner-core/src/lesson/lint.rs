@@ -7,7 +7,7 @@
 //! quiz (`lessons/<LESSON>.quiz.yaml`) must load with an answer for every question. Runnable
 //! demonstrations must be commands labrunner can run, and a lesson with any needs a cleanup.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::LazyLock;
@@ -15,8 +15,10 @@ use std::sync::LazyLock;
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use regex::Regex;
 
-use super::doctest::demonstrations;
+use super::doctest::{Demonstration, demonstrations, in_run_order};
+use crate::command::{Action, ResourceKind};
 use crate::load::{Diagnostic, Pos};
+use crate::submission::Policy;
 
 /// What the curriculum asks of one `##` section.
 #[derive(Debug)]
@@ -574,22 +576,53 @@ fn quiz_rules(
     }
 }
 
-/// Runnable demonstrations must parse, and a lesson with any needs a cleanup block.
+/// Where `validate` puts `$(pwd)` of the demonstrations: bind sources must stay below it, as
+/// they must stay below the run's working folder when `test` runs them.
+const DEMO_FOLDER: &str = "/lab";
+
+/// Runnable demonstrations must parse and pass the doctest policy (a grading's refusals, binds
+/// in the working folder), may touch only what an earlier demonstration creates, and a lesson
+/// with any needs a cleanup block.
 fn demonstration_rules(path: &Path, text: &str, headings: &[Heading], out: &mut Vec<Diagnostic>) {
     let demos = demonstrations(text);
-    for demo in &demos {
-        if let Err(e) = crate::command::parse(&demo.command, Some("/lab")) {
-            let column = text
-                .lines()
-                .nth(demo.line - 1)
-                .and_then(|l| l.find("docker").or(Some(0)))
-                .map(|c| c + 1)
-                .unwrap_or(1);
+    let policy = Policy::for_lesson(PathBuf::from(DEMO_FOLDER));
+    let mut created: BTreeSet<(ResourceKind, String)> = BTreeSet::new();
+    for demo in in_run_order(&demos) {
+        let action = match crate::command::parse(&demo.command, Some(DEMO_FOLDER)) {
+            Ok(action) => action,
+            Err(e) => {
+                out.push(
+                    Diagnostic::error(path, demo_pos(text, demo, None), format!("labrunner cannot run this demonstration: {e}"))
+                        .with_hint("`labrunner explain '<command>'` shows what labrunner understands; or drop `doctest` from the block"),
+                );
+                continue;
+            }
+        };
+        for refusal in policy.refusals(&action) {
             out.push(
-                Diagnostic::error(path, Pos::new(demo.line, column), format!("labrunner cannot run this demonstration: {e}"))
-                    .with_hint("`labrunner explain '<command>'` shows what labrunner understands; or drop `doctest` from the block"),
+                Diagnostic::error(
+                    path,
+                    demo_pos(text, demo, refusal.option.as_deref()),
+                    format!("a doctest may not run this: {}", refusal.reason),
+                )
+                .with_hint("demonstrations run under the grading policy, with bind mounts in `$(pwd)`; show it in a plain ```console block instead"),
             );
         }
+        if touches_existing(&action) {
+            for (kind, name) in action.resources() {
+                if !created.contains(&(kind, name.clone())) {
+                    out.push(
+                        Diagnostic::error(
+                            path,
+                            demo_pos(text, demo, Some(&name)),
+                            format!("{kind} {name} is not created by an earlier demonstration: a doctest touches only what it created"),
+                        )
+                        .with_hint(format!("create {kind} {name} in an earlier demonstration, or drop `doctest` from the block")),
+                    );
+                }
+            }
+        }
+        created.extend(action.creates());
     }
     if !demos.is_empty() && !demos.iter().any(|d| d.cleanup) {
         let at = headings
@@ -606,6 +639,35 @@ fn demonstration_rules(path: &Path, text: &str, headings: &[Heading], out: &mut 
             .with_hint("mark the block that removes what they created with ```sh doctest cleanup"),
         );
     }
+}
+
+/// Commands that change or enter an object that must exist already (remove, stop, start,
+/// exec, connect): in a doctest, only one that an earlier demonstration created. (`test` checks
+/// every command against the daemon: anything it names that exists must carry the run's label.)
+fn touches_existing(action: &Action) -> bool {
+    matches!(
+        action,
+        Action::Rm { .. }
+            | Action::Stop { .. }
+            | Action::Start { .. }
+            | Action::Exec(_)
+            | Action::VolumeRm { .. }
+            | Action::NetworkRm { .. }
+            | Action::NetworkConnect { .. }
+            | Action::NetworkDisconnect { .. }
+    )
+}
+
+/// The position of a demonstration in the lesson: of `part` (an option or a name, as written)
+/// when it is found on the command's first line, else of the command.
+fn demo_pos(text: &str, demo: &Demonstration, part: Option<&str>) -> Pos {
+    let line = text.lines().nth(demo.line - 1).unwrap_or_default();
+    let start = line.find("docker").unwrap_or(0);
+    let at = part
+        .filter(|p| !p.is_empty())
+        .and_then(|p| line[start..].find(p))
+        .map_or(start, |i| start + i);
+    Pos::new(demo.line, line[..at].chars().count() + 1)
 }
 
 /// Resource names declared by more than one lab of the lesson: a lab left unfinished would hand

@@ -47,10 +47,14 @@ fn invalid(path: &Path, message: impl Into<String>) -> LessonError {
     }
 }
 
-/// Reads a lesson file.
+/// Reads a lesson file: the one way a lesson is read (`validate`, `test` and the TUI), with the
+/// one bound of [`crate::input::MAX_DOCUMENT_BYTES`], whatever the path names (a FIFO or a
+/// device is refused by name, without waiting).
 pub fn read_lesson(path: &Path) -> Result<String, LessonError> {
-    std::fs::read_to_string(path).map_err(|source| LessonError::Read {
-        path: path.to_path_buf(),
-        source,
+    crate::input::read_to_string(path, crate::input::MAX_DOCUMENT_BYTES).map_err(|source| {
+        LessonError::Read {
+            path: path.to_path_buf(),
+            source,
+        }
     })
 }
