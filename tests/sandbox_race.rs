@@ -32,6 +32,8 @@ difficulty: beginner
 minutes: 1
 resources:
   networks: [rx-never-made]
+files:
+  d1/d2/d3/keep: ''
 steps:
   - id: never
     title: Create a network no submission here creates
@@ -117,7 +119,8 @@ fn race(ns: &str, writable: bool) {
     let top = tempfile::tempdir().expect("temp dir");
     let outside = top.path().join("outside");
     let sandbox = top.path().join("sandbox");
-    std::fs::create_dir_all(sandbox.join("d1/d2/d3")).expect("sandbox");
+    // Empty, as every sandbox of a replay must be: the lab's files make `d1/d2/d3`.
+    std::fs::create_dir_all(&sandbox).expect("sandbox");
     let token = format!("CANARY-{}-{}", ns, fastrand_token());
     let secrets = plant_canaries(&outside, &token);
 

@@ -81,6 +81,14 @@ pub enum GradeError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "the sandbox {} is not empty (it holds {}): a replayed submission starts in an empty folder, since what an earlier one left there (a link, a FIFO) would act on this grading; give an empty folder",
+        .path.display(), .entry.to_string_lossy()
+    )]
+    SandboxInUse {
+        path: PathBuf,
+        entry: std::ffi::OsString,
+    },
     #[error("the lab's setup failed, so the submission cannot be graded: {0}")]
     Setup(String),
     #[error("interrupted; everything this grading created has been removed")]
@@ -115,7 +123,11 @@ pub async fn grade(
     let renaming = NamespacedEngine::new(engine, namespace.clone());
     let (temp, workdir) = workdir(options)?;
     let guard = if replay {
-        Some(Arc::new(sandbox_guard(&workdir, &run_id)?))
+        Some(Arc::new(sandbox_guard(
+            &workdir,
+            &run_id,
+            options.sandbox.is_some(),
+        )?))
     } else {
         None
     };
@@ -212,14 +224,24 @@ fn workdir(options: &GradeOptions) -> Result<(Option<tempfile::TempDir>, PathBuf
 }
 
 /// Replay: bind mounts are set up only under the sandbox guard, and `$(pwd)` is the sandbox's
-/// canonical path, which is what the guard hands the daemon.
-fn sandbox_guard(workdir: &Path, run_id: &str) -> Result<SandboxGuard, GradeError> {
-    std::fs::create_dir_all(workdir)
-        .and_then(|()| SandboxGuard::new(workdir, (LABEL_RUN.to_string(), run_id.to_string())))
-        .map_err(|source| GradeError::Workdir {
-            path: workdir.to_path_buf(),
-            source,
-        })
+/// canonical path, which is what the guard hands the daemon. A sandbox the caller gave must be
+/// empty: labrunner cannot tell what it made there from what a submission planted, so it
+/// empties nothing and refuses the folder instead.
+fn sandbox_guard(workdir: &Path, run_id: &str, given: bool) -> Result<SandboxGuard, GradeError> {
+    let failed = |source| GradeError::Workdir {
+        path: workdir.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(workdir).map_err(failed)?;
+    let guard =
+        SandboxGuard::new(workdir, (LABEL_RUN.to_string(), run_id.to_string())).map_err(failed)?;
+    if given && let Some(entry) = guard.folder().first_entry().map_err(failed)? {
+        return Err(GradeError::SandboxInUse {
+            path: guard.root().to_path_buf(),
+            entry,
+        });
+    }
+    Ok(guard)
 }
 
 /// The lab run a grading drives: labelled with its run id, under its limits, in its namespace.

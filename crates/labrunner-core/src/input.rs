@@ -17,51 +17,9 @@ use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use rustix::fs::{FileType, Mode, OFlags};
+use crate::folder;
 
-/// What a path turned out to be, when it is not a regular file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FileKind {
-    Folder,
-    Fifo,
-    CharacterDevice,
-    BlockDevice,
-    Socket,
-    Other,
-}
-
-impl std::fmt::Display for FileKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            FileKind::Folder => "a folder",
-            FileKind::Fifo => "a FIFO (named pipe)",
-            FileKind::CharacterDevice => "a character device",
-            FileKind::BlockDevice => "a block device",
-            FileKind::Socket => "a socket",
-            FileKind::Other => "not a regular file",
-        })
-    }
-}
-
-impl FileKind {
-    fn of(file_type: FileType) -> Option<FileKind> {
-        match file_type {
-            FileType::RegularFile => None,
-            FileType::Directory => Some(FileKind::Folder),
-            FileType::Fifo => Some(FileKind::Fifo),
-            FileType::CharacterDevice => Some(FileKind::CharacterDevice),
-            FileType::BlockDevice => Some(FileKind::BlockDevice),
-            FileType::Socket => Some(FileKind::Socket),
-            _ => Some(FileKind::Other),
-        }
-    }
-
-    /// The kind of `path` without opening it for reading (a symbolic link is followed).
-    pub fn of_path(path: &Path) -> std::io::Result<Option<FileKind>> {
-        let stat = rustix::fs::stat(path)?;
-        Ok(FileKind::of(FileType::from_raw_mode(stat.st_mode)))
-    }
-}
+pub use crate::folder::FileKind;
 
 #[derive(Debug, thiserror::Error)]
 pub enum InputError {
@@ -271,54 +229,22 @@ pub fn read_stream(
     }
 }
 
+/// Open `path` for reading if, and only if, it is a regular file, deciding on the descriptor
+/// itself (see [`crate::folder`]: the same opening, following a link the user named).
+fn open_regular(path: &Path) -> Result<std::os::fd::OwnedFd, Opened> {
+    crate::folder::open_regular_at(rustix::fs::CWD, path, true).map_err(|e| match e {
+        folder::Opened::Missing => Opened::Io(rustix::io::Errno::NOENT.into()),
+        folder::Opened::Kind(kind) => Opened::Kind(FileKind::of(kind).unwrap_or(FileKind::Other)),
+        folder::Opened::Replaced => Opened::Io(std::io::Error::other(
+            "the file was replaced while it was being opened",
+        )),
+        folder::Opened::Io(error) => Opened::Io(error),
+    })
+}
+
 enum Opened {
     Io(std::io::Error),
     Kind(FileKind),
-}
-
-/// Open `path` for reading if, and only if, it is a regular file, deciding on the descriptor
-/// itself. On Linux the first open is `O_PATH` (no read access, no device open, no FIFO wait),
-/// and the file is then reopened through `/proc/self/fd`, which names that same inode.
-#[cfg(target_os = "linux")]
-fn open_regular(path: &Path) -> Result<std::os::fd::OwnedFd, Opened> {
-    let located = rustix::fs::open(path, OFlags::PATH | OFlags::CLOEXEC, Mode::empty())
-        .map_err(|e| Opened::Io(e.into()))?;
-    let stat = rustix::fs::fstat(&located).map_err(|e| Opened::Io(e.into()))?;
-    if let Some(kind) = FileKind::of(FileType::from_raw_mode(stat.st_mode)) {
-        return Err(Opened::Kind(kind));
-    }
-    use std::os::fd::AsRawFd;
-    let through = format!("/proc/self/fd/{}", located.as_raw_fd());
-    let reading = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
-    let fd = match rustix::fs::open(through.as_str(), reading, Mode::empty()) {
-        Ok(fd) => fd,
-        // No /proc: open the path again, then make sure it is still the same regular file.
-        Err(_) => {
-            rustix::fs::open(path, reading, Mode::empty()).map_err(|e| Opened::Io(e.into()))?
-        }
-    };
-    let again = rustix::fs::fstat(&fd).map_err(|e| Opened::Io(e.into()))?;
-    if let Some(kind) = FileKind::of(FileType::from_raw_mode(again.st_mode)) {
-        return Err(Opened::Kind(kind));
-    }
-    if (again.st_dev, again.st_ino) != (stat.st_dev, stat.st_ino) {
-        return Err(Opened::Io(std::io::Error::other(
-            "the file was replaced while it was being opened",
-        )));
-    }
-    Ok(fd)
-}
-
-/// Elsewhere: a non-blocking open (a FIFO does not wait for a writer), then `fstat`.
-#[cfg(not(target_os = "linux"))]
-fn open_regular(path: &Path) -> Result<std::os::fd::OwnedFd, Opened> {
-    let reading = OFlags::RDONLY | OFlags::NONBLOCK | OFlags::NOCTTY | OFlags::CLOEXEC;
-    let fd = rustix::fs::open(path, reading, Mode::empty()).map_err(|e| Opened::Io(e.into()))?;
-    let stat = rustix::fs::fstat(&fd).map_err(|e| Opened::Io(e.into()))?;
-    match FileKind::of(FileType::from_raw_mode(stat.st_mode)) {
-        Some(kind) => Err(Opened::Kind(kind)),
-        None => Ok(fd),
-    }
 }
 
 /// The first control character in `text` that has no place in a text file (anything but tab,
@@ -336,6 +262,7 @@ pub fn control_character(text: &str) -> Option<(usize, usize, char)> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rustix::fs::Mode;
 
     fn fifo(dir: &Path) -> PathBuf {
         let path = dir.join("pipe.yaml");

@@ -10,6 +10,7 @@ pub mod class;
 pub mod command;
 pub mod credit;
 pub mod engine;
+pub mod folder;
 pub mod grade;
 pub mod home;
 pub mod ids;

@@ -22,6 +22,7 @@ use crate::engine::{
     ActionOutput, ApplyContext, Engine, EngineError, LABEL_LAB, LABEL_MANAGED, LABEL_RUN,
     PullProgress,
 };
+use crate::folder::{Folder, FolderError, Taken};
 use crate::images::ImageMap;
 use crate::lab::{Command, Lab, Step};
 pub use crate::lab::{Resource, declared};
@@ -329,12 +330,17 @@ impl<'a> LabRun<'a> {
     /// something is remembered as not labrunner's: its files are kept as they are (without
     /// consent) and it is not removed by cleanup.
     pub fn prepare_workdir(&self) -> std::io::Result<()> {
-        let held = std::fs::read_dir(&self.workdir).is_ok_and(|mut d| d.next().is_some());
+        std::fs::create_dir_all(&self.workdir)?;
+        let folder = Folder::open(&self.workdir)?;
+        let held = folder.first_entry()?.is_some();
         if !self.prepared.swap(true, Ordering::SeqCst) && held {
             self.workdir_preexisting.store(true, Ordering::SeqCst);
         }
-        let keep_files = self.workdir_preexisting() && self.consent == Consent::Withheld;
-        std::fs::create_dir_all(&self.workdir)?;
+        let taken = if self.workdir_preexisting() && self.consent == Consent::Withheld {
+            Taken::Keep
+        } else {
+            Taken::Replace
+        };
         for (rel, content) in &self.lab.files {
             let rel = Path::new(rel);
             if rel.is_absolute()
@@ -350,14 +356,15 @@ impl<'a> LabRun<'a> {
                     ),
                 ));
             }
-            let path = self.workdir.join(rel);
-            if keep_files && path.exists() {
-                continue;
-            }
-            if let Some(parent) = path.parent() {
-                std::fs::create_dir_all(parent)?;
-            }
-            std::fs::write(path, content)?;
+            folder
+                .write_new(rel, content.as_bytes(), taken)
+                .map_err(|e| {
+                    let kind = match &e {
+                        FolderError::Io { error, .. } => error.kind(),
+                        _ => std::io::ErrorKind::InvalidData,
+                    };
+                    std::io::Error::new(kind, format!("lab file {}: {e}", rel.display()))
+                })?;
         }
         Ok(())
     }
@@ -713,7 +720,7 @@ impl<'a> LabRun<'a> {
             kept,
         });
         if !self.workdir_preexisting() {
-            let _ = std::fs::remove_dir_all(&self.workdir);
+            let _ = crate::folder::remove(&self.workdir);
         }
         Ok(removed)
     }
@@ -936,6 +943,49 @@ mod tests {
         assert!(
             a.chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
+        );
+    }
+
+    #[test]
+    fn lab_files_are_never_written_through_a_link_left_in_the_folder() {
+        use crate::engine::fake::FakeEngine;
+        use std::os::unix::fs::symlink;
+        let fake = FakeEngine::new();
+        let mut lab = crate::live::tests::lab();
+        lab.files.insert("note.txt".into(), "lab".into());
+        lab.files.insert("site/index.html".into(), "lab".into());
+        let top = tempfile::tempdir().expect("a temp dir");
+        let (work, outside) = (top.path().join("work"), top.path().join("outside"));
+        std::fs::create_dir_all(&work).expect("work");
+        std::fs::create_dir_all(&outside).expect("outside");
+        // A folder used before: a dangling link where a file goes, a link where a folder goes.
+        symlink(outside.join("note.txt"), work.join("note.txt")).expect("link");
+        symlink(&outside, work.join("site")).expect("folder link");
+        let created_outside = || std::fs::read_dir(&outside).expect("outside").count();
+
+        // Not labrunner's folder, no consent: the file's link is kept as it is, the folder's
+        // link is refused by name.
+        let mut run = LabRun::new(&fake, &lab, work.clone(), ImageMap::default());
+        let err = run.prepare_workdir().expect_err("a link on the way");
+        assert!(
+            err.to_string()
+                .contains("lab file site/index.html: site is a symbolic link"),
+            "{err}"
+        );
+        assert_eq!(created_outside(), 0);
+        assert!(run.workdir_preexisting());
+
+        // With consent the file's link is replaced by the file (the link removed, never
+        // followed); the folder's link is still refused.
+        run.consent = Consent::Given;
+        std::fs::remove_file(work.join("site")).expect("unlinked");
+        run.prepare_workdir().expect("prepared");
+        assert_eq!(created_outside(), 0);
+        let note = std::fs::symlink_metadata(work.join("note.txt")).expect("note");
+        assert!(note.is_file());
+        assert_eq!(
+            std::fs::read_to_string(work.join("site/index.html")).expect("site"),
+            "lab"
         );
     }
 

@@ -12,7 +12,7 @@
 //!    reaches that container's mounts through `/proc/PID/root`. Replay runs one command at a
 //!    time, so nothing else of the grading runs until they are unpaused.
 //! 2. Every bind source is then walked from the sandbox root, one component at a time, with
-//!    no-follow opens relative to the folder before (`openat`, `O_NOFOLLOW`): each component
+//!    no-follow opens relative to the folder before (`openat`, `O_NOFOLLOW`; [`crate::folder`]): each component
 //!    must be a real folder (the last one may be a regular file), never a symbolic link, a
 //!    device, a FIFO or a socket, and `.`/`..` are resolved beforehand, so the path handed to
 //!    the daemon is exactly the one walked. A part that does not exist yet is left to the
@@ -28,47 +28,34 @@
 //! policy refuses restart policies on containers with bind mounts or a shared process
 //! namespace.
 
-use std::os::fd::{AsFd, OwnedFd};
 use std::path::{Component, Path, PathBuf};
 use std::sync::Mutex;
 
 use async_trait::async_trait;
-use rustix::fs::{FileType, Mode, OFlags};
+use rustix::fs::FileType;
 
 use crate::engine::{EngineError, Freezer, StartGuard};
-use crate::input::FileKind;
+use crate::folder::{Folder, FolderError, Located};
 
 /// Guards the bind mounts of one grading's containers; see the module documentation.
 #[derive(Debug)]
 pub struct SandboxGuard {
     /// The sandbox as the submission names it (`$(pwd)`).
     given: PathBuf,
-    /// Its canonical path: what the daemon is handed.
-    root: PathBuf,
-    root_fd: OwnedFd,
+    /// The sandbox, held open; its canonical path is what the daemon is handed.
+    folder: Folder,
     /// The run label every container of the grading carries.
     run_label: (String, String),
     /// Containers paused by the last `enter`, to unpause in `leave`.
     paused: Mutex<Vec<String>>,
 }
 
-#[cfg(target_os = "linux")]
-const LOOK: OFlags = OFlags::PATH.union(OFlags::NOFOLLOW).union(OFlags::CLOEXEC);
-#[cfg(not(target_os = "linux"))]
-const LOOK: OFlags = OFlags::RDONLY
-    .union(OFlags::NOFOLLOW)
-    .union(OFlags::NONBLOCK)
-    .union(OFlags::CLOEXEC);
-
 impl SandboxGuard {
     /// A guard for the sandbox folder `root`, freezing containers labelled `run_label`.
     pub fn new(root: &Path, run_label: (String, String)) -> std::io::Result<Self> {
-        let canonical = std::fs::canonicalize(root)?;
-        let root_fd = rustix::fs::open(&canonical, LOOK | OFlags::DIRECTORY, Mode::empty())?;
         Ok(SandboxGuard {
             given: root.to_path_buf(),
-            root: canonical,
-            root_fd,
+            folder: Folder::open(root)?,
             run_label,
             paused: Mutex::new(Vec::new()),
         })
@@ -76,7 +63,12 @@ impl SandboxGuard {
 
     /// The sandbox's canonical path.
     pub fn root(&self) -> &Path {
-        &self.root
+        self.folder.path()
+    }
+
+    /// The sandbox, held open.
+    pub fn folder(&self) -> &Folder {
+        &self.folder
     }
 
     /// The path to hand the daemon for the bind source `source`, walked as described in the
@@ -89,71 +81,38 @@ impl SandboxGuard {
             return Err(refuse("the source is not an absolute path".into()));
         }
         let rel = lexical
-            .strip_prefix(&self.root)
+            .strip_prefix(self.root())
             .or_else(|_| lexical.strip_prefix(normalize(&self.given)))
-            .map_err(|_| refuse(format!("it is outside the sandbox {}", self.root.display())))?
+            .map_err(|_| {
+                refuse(format!(
+                    "it is outside the sandbox {}",
+                    self.root().display()
+                ))
+            })?
             .to_path_buf();
         self.root_unchanged().map_err(refuse)?;
-        let names: Vec<_> = rel.components().collect();
-        let mut dir = self
-            .root_fd
-            .try_clone()
-            .map_err(|e| refuse(e.to_string()))?;
-        let mut walked = PathBuf::new();
-        for (i, part) in names.iter().enumerate() {
-            let Component::Normal(name) = part else {
-                return Err(refuse(format!("unexpected component {part:?}")));
-            };
-            walked.push(name);
-            let fd = match rustix::fs::openat(dir.as_fd(), *name, LOOK, Mode::empty()) {
-                Ok(fd) => fd,
-                // Not there yet: the daemon creates it (`-v`) or refuses it (`--mount`).
-                Err(rustix::io::Errno::NOENT) => break,
-                // Without O_PATH, a no-follow open of a symbolic link fails with ELOOP.
-                Err(rustix::io::Errno::LOOP) => {
-                    return Err(refuse(format!(
-                        "{} is a symbolic link; bind sources must be real folders in the sandbox",
-                        walked.display()
-                    )));
-                }
-                Err(e) => return Err(refuse(format!("{}: {e}", walked.display()))),
-            };
-            let stat = rustix::fs::fstat(&fd).map_err(|e| refuse(e.to_string()))?;
-            let last = i + 1 == names.len();
-            match FileType::from_raw_mode(stat.st_mode) {
-                FileType::Directory => dir = fd,
-                FileType::RegularFile if last => {}
-                FileType::Symlink => {
-                    return Err(refuse(format!(
-                        "{} is a symbolic link; bind sources must be real folders in the sandbox",
-                        walked.display()
-                    )));
-                }
-                FileType::RegularFile => {
-                    return Err(refuse(format!(
-                        "{} is a file, not a folder",
-                        walked.display()
-                    )));
-                }
-                other => {
-                    let kind = match other {
-                        FileType::Fifo => FileKind::Fifo,
-                        FileType::CharacterDevice => FileKind::CharacterDevice,
-                        FileType::BlockDevice => FileKind::BlockDevice,
-                        FileType::Socket => FileKind::Socket,
-                        _ => FileKind::Other,
-                    };
-                    return Err(refuse(format!("{} is {kind}", walked.display())));
-                }
-            }
-        }
-        Ok(self.root.join(rel))
+        let why = match self.folder.locate(&rel) {
+            // A part that is not there yet: the daemon creates it (`-v`) or refuses it (`--mount`).
+            Ok(Located::Missing { .. })
+            | Ok(Located::Found {
+                kind: FileType::Directory | FileType::RegularFile,
+            }) => return Ok(self.root().join(rel)),
+            Ok(Located::Found { kind }) => crate::folder::wrong(&rel, kind),
+            Err(e) => e,
+        };
+        Err(match why {
+            FolderError::Link { path } => refuse(format!(
+                "{} is a symbolic link; bind sources must be real folders in the sandbox",
+                path.display()
+            )),
+            other => refuse(other.to_string()),
+        })
     }
 
     /// The folder at the sandbox's path is still the one opened (no one replaced it).
     fn root_unchanged(&self) -> Result<(), String> {
-        let now = rustix::fs::lstat(&self.root).map_err(|e| e.to_string())?;
-        let then = rustix::fs::fstat(&self.root_fd).map_err(|e| e.to_string())?;
+        let now = rustix::fs::lstat(self.root()).map_err(|e| e.to_string())?;
+        let then = rustix::fs::fstat(self.folder.fd()).map_err(|e| e.to_string())?;
         if (now.st_dev, now.st_ino) == (then.st_dev, then.st_ino)
             && FileType::from_raw_mode(now.st_mode) == FileType::Directory
         {
@@ -161,7 +120,7 @@ impl SandboxGuard {
         } else {
             Err(format!(
                 "the sandbox {} was replaced during grading",
-                self.root.display()
+                self.root().display()
             ))
         }
     }
@@ -303,6 +262,7 @@ pub(crate) fn normalize(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use rustix::fs::Mode;
     use std::os::unix::fs::symlink;
 
     fn guard() -> (tempfile::TempDir, SandboxGuard) {

@@ -1,13 +1,15 @@
 //! `host_file`: a file in the lab's working folder on the host exists (and has content), or a
 //! member of a tar archive there does (a backup made with `tar czf /backup/x.tar.gz -C /source .`
-//! holds `./orders.txt`). Everything is read with a bound, and only inside the folder: a path
-//! that leads out of it (by `..` or a symbolic link) is not read.
+//! holds `./orders.txt`). Everything is read through [`crate::folder`]: with a bound, only
+//! inside the folder, never through a symbolic link, and only from a regular file (a FIFO or a
+//! device put there by a container is named, not opened for reading).
 
-use std::io::Read;
+use std::io::{BufRead, Read};
 use std::path::{Component, Path, PathBuf};
 
 use super::support::{excerpt, regex};
 use super::{Cause, CheckEnv, Observed, Unknown, holds, not_holds, observation};
+use crate::folder::{Folder, FolderError};
 use crate::lab::HostFileCheck;
 
 /// Most bytes of a file (or member) read.
@@ -35,6 +37,8 @@ pub(super) fn describe(h: &HostFileCheck, positive: bool) -> String {
 enum Found {
     Content(Vec<u8>),
     NoFile,
+    /// Something else is at the path (or on the way): a link, a folder, a FIFO, a device.
+    NotAFile(FolderError),
     NoMember(Vec<String>),
 }
 
@@ -51,6 +55,12 @@ pub(super) async fn observe(h: &HostFileCheck, env: &CheckEnv<'_>) -> Observed {
     };
     let content = match found {
         Found::NoFile => return not_holds(format!("no file {} in the lab folder", h.path)),
+        Found::NotAFile(what) => {
+            return not_holds(format!(
+                "no file {} in the lab folder: {what}, and labrunner reads only regular files there, never through a link",
+                h.path
+            ));
+        }
         Found::NoMember(members) => {
             let mut listed: Vec<String> = members.iter().take(MEMBERS_SHOWN).cloned().collect();
             if members.len() > MEMBERS_SHOWN {
@@ -102,37 +112,37 @@ fn io_unknown(path: &Path, e: &std::io::Error) -> Unknown {
     )
 }
 
+/// Read the file at `path` in the folder `workdir` (or its member `member`), walking from the
+/// folder (a path not under it is refused by the walk).
 fn read(workdir: &Path, path: &Path, member: Option<&str>) -> Result<Found, Unknown> {
-    let real = match path.canonicalize() {
-        Ok(p) => p,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Found::NoFile),
-        Err(e) => return Err(io_unknown(path, &e)),
+    let folder = Folder::open(workdir).map_err(|e| io_unknown(workdir, &e))?;
+    let rel = path.strip_prefix(workdir).unwrap_or(path);
+    let limit = if member.is_some() {
+        ARCHIVE_LIMIT
+    } else {
+        READ_LIMIT
     };
-    let root = workdir
-        .canonicalize()
-        .map_err(|e| io_unknown(workdir, &e))?;
-    if !real.starts_with(&root) {
-        return Err(Unknown::new(
-            Cause::InvalidCheck,
-            format!(
-                "could not check: {} leads out of the lab folder",
-                path.display()
-            ),
-        ));
-    }
-    if !real.is_file() {
-        return Ok(Found::NoFile);
-    }
-    let file = std::fs::File::open(&real).map_err(|e| io_unknown(path, &e))?;
+    let file = match folder.open_file(rel, limit) {
+        Ok(file) => file,
+        Err(FolderError::Missing { .. }) => return Ok(Found::NoFile),
+        Err(e) if e.is_wrong_kind() => return Ok(Found::NotAFile(e)),
+        Err(FolderError::Io { error, .. }) => return Err(io_unknown(rel, &error)),
+        Err(e) => {
+            return Err(Unknown::new(
+                Cause::UnexpectedAnswer,
+                format!("could not check: {e}"),
+            ));
+        }
+    };
     match member {
         None => {
             let mut bytes = Vec::new();
-            file.take(READ_LIMIT)
-                .read_to_end(&mut bytes)
-                .map_err(|e| io_unknown(path, &e))?;
+            let mut file = file;
+            file.read_to_end(&mut bytes)
+                .map_err(|e| io_unknown(rel, &e))?;
             Ok(Found::Content(bytes))
         }
-        Some(member) => read_member(&real, file, member),
+        Some(member) => read_member(rel, file, member),
     }
 }
 
@@ -145,12 +155,17 @@ fn member_name(name: &str) -> &str {
     n
 }
 
-fn read_member(path: &Path, mut file: std::fs::File, member: &str) -> Result<Found, Unknown> {
-    let mut magic = [0u8; 2];
-    let gzip = file.read_exact(&mut magic).is_ok() && magic == [0x1f, 0x8b];
-    use std::io::Seek;
-    file.rewind().map_err(|e| io_unknown(path, &e))?;
-    let bounded = file.take(ARCHIVE_LIMIT);
+/// The member `member` of the archive `file` (already bounded to [`ARCHIVE_LIMIT`]).
+fn read_member(
+    path: &Path,
+    file: std::io::Take<std::fs::File>,
+    member: &str,
+) -> Result<Found, Unknown> {
+    let mut bounded = std::io::BufReader::new(file);
+    let gzip = bounded
+        .fill_buf()
+        .map_err(|e| io_unknown(path, &e))?
+        .starts_with(&[0x1f, 0x8b]);
     let reader: Box<dyn Read> = if gzip {
         Box::new(flate2::read::GzDecoder::new(bounded))
     } else {

@@ -212,3 +212,41 @@ async fn a_reader_whose_output_stream_stalls_is_judged_by_its_logs() {
     fake.stall_output("px-other--reader", "X98\n");
     assert!(!graded_lab_steps(&fake, &lab, submission, "px-other").await[0]);
 }
+
+#[tokio::test]
+async fn a_reused_sandbox_is_refused_and_a_link_left_in_it_creates_nothing() {
+    let fake = FakeEngine::new();
+    fake.add_image("alpine");
+    let mut lab = lab();
+    lab.files.insert("site/index.html".into(), "lab".into());
+    let top = tempfile::tempdir().expect("temp dir");
+    let sandbox = top.path().join("sandbox");
+    let target = top.path().join("outside/index.html");
+    std::fs::create_dir_all(top.path().join("outside")).expect("outside");
+    std::fs::create_dir_all(sandbox.join("site")).expect("sandbox");
+    // What an earlier submission left: a dangling link where the lab's file goes.
+    std::os::unix::fs::symlink(&target, sandbox.join("site/index.html")).expect("link");
+    let options = GradeOptions {
+        sandbox: Some(sandbox.clone()),
+        ..options("px-reused")
+    };
+    let result = grade(&fake, &lab, submission(), &options, async {}).await;
+    let err = result.expect_err("a used sandbox is refused");
+    assert!(matches!(err, GradeError::SandboxInUse { .. }), "{err}");
+    assert!(
+        err.to_string().contains("is not empty (it holds site)"),
+        "{err}"
+    );
+    assert!(!target.exists(), "a file was created through the link");
+    assert_eq!(fake.existing(), Vec::<String>::new(), "nothing was created");
+
+    // Emptied, the same folder serves; the lab's file is a real file in it.
+    std::fs::remove_dir_all(sandbox.join("site")).expect("emptied");
+    let graded = grade(&fake, &lab, submission(), &options, std::future::pending())
+        .await
+        .expect("graded");
+    assert!(graded.leftovers.is_empty(), "{:?}", graded.leftovers);
+    let written = std::fs::symlink_metadata(sandbox.join("site/index.html")).expect("lab file");
+    assert!(written.is_file());
+    assert!(!target.exists());
+}
