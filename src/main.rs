@@ -127,7 +127,11 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("labrunner: {e:#}");
+            // Errors quote file names and daemon messages: escaped like every report.
+            eprintln!(
+                "labrunner: {}",
+                labrunner_core::report::printable(&format!("{e:#}"))
+            );
             ExitCode::from(2)
         }
     }

@@ -133,6 +133,9 @@ fn the_classroom_grading_step_reports_points_the_reporter_reads() {
     // writer step, so it earns nothing.
     assert_eq!(wrong["points"], 3, "{wrong}");
     assert_eq!(wrong["run_fails"], true);
+    // The reporter's summary counts passing tests: the reader that held without points is
+    // not one of them (only the network and the running writer are).
+    assert_eq!(wrong["passed_tests"], 2, "{wrong}");
 
     let empty_dir = tempfile::tempdir().expect("temp dir");
     let empty = empty_dir.path().join("commands.sh");
@@ -146,6 +149,10 @@ fn the_classroom_grading_step_reports_points_the_reporter_reads() {
     let (_, error) = classroom_step("kxcr4", &empty);
     assert_eq!(error["status"], "error", "{error}");
     assert_eq!(error["points"], 0);
+    assert_eq!(
+        error["max_score"], 8,
+        "0 of the lab's points, not 0 of 0: {error}"
+    );
     assert_eq!(error["run_fails"], true);
 }
 

@@ -217,13 +217,13 @@ fn junit_is_valid_and_read_by_junitparser() {
                 assert_eq!(case["is_passed"], true);
                 assert!(results.is_empty());
             }
-            Status::Failed | Status::Error => {
+            Status::Failed | Status::Error | Status::Unearned => {
                 assert_eq!(case["is_passed"], false);
                 assert_eq!(results.len(), 1);
-                let kind = if status == Status::Failed {
-                    "Failure"
-                } else {
-                    "Error"
+                let kind = match status {
+                    Status::Failed => "Failure",
+                    Status::Unearned => "Skipped",
+                    _ => "Error",
                 };
                 assert_eq!(results[0]["kind"], kind);
             }
@@ -289,6 +289,7 @@ fn tap_is_read_by_tappy_with_yaml_diagnostics() {
             Status::Passed => Value::Null,
             Status::Failed => "fail".into(),
             Status::Error => "error".into(),
+            Status::Unearned => "unearned".into(),
         };
         assert_eq!(yaml["severity"], severity);
     }
@@ -423,6 +424,7 @@ fn ctrf_matches_its_schema_and_counts() {
             Status::Passed => ("passed", Value::Null),
             Status::Failed => ("failed", Value::Null),
             Status::Error => ("failed", "error".into()),
+            Status::Unearned => ("skipped", "unearned".into()),
         };
         assert_eq!(test["status"], status);
         assert_eq!(test["rawStatus"], raw);
@@ -495,4 +497,164 @@ fn json_is_the_report_itself() {
     assert_eq!(v["refused"][0]["line"], 4);
     assert_eq!(v["commands"][0]["outcome"], "ran");
     assert_eq!(v["started_at"], "2026-11-23T18:30:00Z");
+}
+
+/// An empty submission: nothing done, so nothing earned, although two conditions hold (one
+/// held before anything was done, one belongs to a step after an uncredited one).
+fn empty_submission() -> GradeReport {
+    GradeReport {
+        steps: vec![
+            StepReport {
+                id: "writer".into(),
+                title: "Start the writer".into(),
+                credited: false,
+                checks: vec![
+                    check(
+                        "container db-writer is running",
+                        0,
+                        3,
+                        Status::Failed,
+                        "no container db-writer",
+                    ),
+                    check(
+                        "container old-writer is absent",
+                        0,
+                        1,
+                        Status::Unearned,
+                        "no container old-writer (no points: it already held before anything was done)",
+                    ),
+                ],
+            },
+            StepReport {
+                id: "remove".into(),
+                title: "Remove the writer".into(),
+                credited: false,
+                checks: vec![check(
+                    "container db-writer is absent",
+                    0,
+                    2,
+                    Status::Unearned,
+                    "no container db-writer (no points yet: an earlier step is not done)",
+                )],
+            },
+        ],
+        score: 0,
+        max_score: 6,
+        refused: vec![],
+        commands: vec![],
+        ..report()
+    }
+}
+
+/// Every consumer reads an empty submission as nothing passed: the conditions that hold
+/// without points are skipped (or failed where a format has no skip), each with its reason.
+#[test]
+fn unearned_points_are_never_passed_in_any_format() {
+    let report = empty_submission();
+
+    let junit = validate(
+        "check_junit.py",
+        &render(&report, Format::Junit),
+        &[&validators().join("junit.xsd")],
+    );
+    let suite = &junit["suites"][0];
+    assert_eq!(suite["skipped"], 2, "{junit}");
+    assert_eq!(suite["failures"], 1, "{junit}");
+    for case in suite["cases"].as_array().expect("cases") {
+        assert_eq!(case["is_passed"], false, "{case}");
+    }
+    let skipped = &suite["cases"][1]["results"][0];
+    assert_eq!(skipped["kind"], "Skipped");
+    assert!(
+        skipped["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("already held before anything was done")),
+        "{skipped}"
+    );
+
+    let tap = validate("check_tap.py", &render(&report, Format::Tap), &[]);
+    assert_eq!(tap["rule_errors"], serde_json::json!([]));
+    let tests = tap["tests"].as_array().expect("tests");
+    let passed_unskipped = tests
+        .iter()
+        .filter(|t| t["ok"] == true && t["skip"] == false)
+        .count();
+    assert_eq!(passed_unskipped, 0, "{tap}");
+    assert_eq!(tests[1]["skip"], true, "{tap}");
+    assert_eq!(tests[2]["skip"], true, "{tap}");
+
+    let ctrf = validate(
+        "check_ctrf.py",
+        &render(&report, Format::Ctrf),
+        &[&validators().join("ctrf.schema.json")],
+    );
+    let summary = &ctrf["results"]["summary"];
+    assert_eq!(
+        (&summary["passed"], &summary["failed"], &summary["skipped"]),
+        (&Value::from(0), &Value::from(1), &Value::from(2)),
+        "{ctrf}"
+    );
+    let unearned = &ctrf["results"]["tests"][2];
+    assert_eq!(unearned["status"], "skipped");
+    assert_eq!(unearned["rawStatus"], "unearned");
+    assert!(
+        unearned["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("an earlier step is not done")),
+        "{unearned}"
+    );
+
+    let gradescope: Value =
+        serde_json::from_str(&render(&report, Format::Gradescope)).expect("JSON");
+    for test in gradescope["tests"].as_array().expect("tests") {
+        assert_ne!(test["status"], "passed", "{test}");
+        assert_eq!(test["score"], 0, "{test}");
+    }
+    assert!(
+        gradescope["tests"][1]["output"]
+            .as_str()
+            .is_some_and(|o| o.starts_with("Not earned: ")),
+        "{gradescope}"
+    );
+
+    let json: Value = serde_json::from_str(&render(&report, Format::Json)).expect("JSON");
+    assert_eq!(json["steps"][0]["checks"][1]["status"], "unearned");
+
+    let text = render(&report, Format::Text);
+    assert!(!text.contains("PASS"), "{text}");
+    assert!(
+        text.contains("HELD  container old-writer is absent"),
+        "{text}"
+    );
+}
+
+/// GitHub Classroom's reporter, as `check_classroom.py` reads it: 0 points, and its summary
+/// (the share of tests that pass) is 0 too, not 1 of 3 tests.
+#[test]
+fn classroom_counts_no_pass_for_unearned_points() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let output = dir.path().join("github-output");
+    let encoded = {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD
+            .encode(render(&empty_submission(), Format::Classroom))
+    };
+    std::fs::write(&output, format!("result={encoded}\n")).expect("write");
+    let python = std::env::var("PYTHON").unwrap_or_else(|_| "python3".into());
+    let out = Command::new(&python)
+        .arg(validators().join("check_classroom.py"))
+        .arg(&output)
+        .output()
+        .expect("run python");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let read: Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    assert_eq!(read["points"], 0, "{read}");
+    assert_eq!(read["max_score"], 6, "{read}");
+    assert_eq!(read["passed_tests"], 0, "{read}");
+    assert_eq!(read["summary_points"], 0.0, "{read}");
+    assert_eq!(read["run_fails"], true, "{read}");
 }

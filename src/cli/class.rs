@@ -19,7 +19,7 @@ use labrunner_core::class::{
 use labrunner_core::grade::GradeOptions;
 use labrunner_core::lab::LoadedLab;
 use labrunner_core::namespace::Namespace;
-use labrunner_core::report::Format;
+use labrunner_core::report::{Format, printable_line};
 
 pub async fn run(args: &Args, loaded: &LoadedLab, dir: &Path) -> anyhow::Result<ExitCode> {
     let lab = &loaded.lab;
@@ -123,7 +123,7 @@ fn print_summary(lab_id: &str, summary: &ClassSummary, out: &OutDir) -> usize {
     for r in summary.records.iter().filter(|r| !r.leftovers.is_empty()) {
         eprintln!(
             "labrunner: {}: cleanup could not remove: {}",
-            r.student,
+            printable_line(&r.student),
             r.leftovers.join("; ")
         );
     }
@@ -199,11 +199,16 @@ impl Progress {
     }
 }
 
+/// A student's line for the terminal: the id and error escaped (a file name may hold escape
+/// sequences or bidi controls).
 fn describe(record: &StudentRecord) -> String {
+    let student = printable_line(&record.student);
     match &record.outcome {
         Outcome::Graded { report } => {
-            format!("{}: {}/{}", record.student, report.score, report.max_score)
+            format!("{student}: {}/{}", report.score, report.max_score)
         }
-        Outcome::Error { error } => format!("{}: could not be graded: {error}", record.student),
+        Outcome::Error { error } => {
+            format!("{student}: could not be graded: {}", printable_line(error))
+        }
     }
 }

@@ -65,7 +65,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             }),
             Err(e) => json!({ "command": line, "error": e.to_string() }),
         };
-        println!("{}", serde_json::to_string_pretty(&value)?);
+        println!("{}", labrunner_core::report::harmless_json(&value)?);
         return Ok(if parsed.is_ok() {
             ExitCode::SUCCESS
         } else {

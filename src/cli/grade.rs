@@ -10,10 +10,10 @@ use anyhow::{Context, bail};
 
 use super::common::{BrokenLab, ImageArgs, connect, load_labs, print_timings};
 use labrunner_core::engine::timed::TimedEngine;
-use labrunner_core::grade::{GradeOptions, Mode, grade};
-use labrunner_core::lab::LoadedLab;
+use labrunner_core::grade::{GradeError, GradeOptions, Graded, Mode, grade};
+use labrunner_core::lab::{Lab, LoadedLab};
 use labrunner_core::namespace::Namespace;
-use labrunner_core::report::{Format, render};
+use labrunner_core::report::{Format, render, ungraded};
 
 /// `--format`: the core's report formats, as the command line names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -136,6 +136,39 @@ pub async fn run(args: Args, root: Option<PathBuf>) -> anyhow::Result<ExitCode> 
         [one] => Format::from(*one),
         _ => bail!("--format: give one format for one grading (several only with --submissions)"),
     };
+    let graded = match grade_one(&args, &loaded.lab).await {
+        Ok(graded) => graded,
+        Err(e) => return Err(report_ungradable(&args, &loaded.lab, format, e)),
+    };
+    let text = render(&graded.report, format);
+    match &args.out {
+        Some(path) => {
+            std::fs::write(path, &text)
+                .with_context(|| format!("cannot write {}", path.display()))?;
+            let r = &graded.report;
+            eprintln!(
+                "{}: {}/{} points, report written to {}",
+                r.lab_id,
+                r.score,
+                r.max_score,
+                path.display()
+            );
+        }
+        None => {
+            let mut stdout = std::io::stdout().lock();
+            stdout.write_all(text.as_bytes())?;
+            stdout.flush()?;
+        }
+    }
+    Ok(if graded.report.all_passed() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}
+
+/// Read the submission, connect and grade; prints timings and what cleanup left behind.
+async fn grade_one(args: &Args, lab: &Lab) -> anyhow::Result<Graded> {
     let limits = args.limits();
     let namespace = args.namespace.as_deref().map(Namespace::new).transpose()?;
     let mode = match &args.submission {
@@ -165,7 +198,7 @@ pub async fn run(args: Args, root: Option<PathBuf>) -> anyhow::Result<ExitCode> 
             std::future::pending::<()>().await;
         }
     };
-    let graded = grade(&engine, &loaded.lab, mode, &options, interrupt).await?;
+    let graded = grade(&engine, lab, mode, &options, interrupt).await?;
     if args.timings {
         // Wall time, cleanup included (the report's duration ends with the last check).
         let total = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
@@ -177,31 +210,49 @@ pub async fn run(args: Args, root: Option<PathBuf>) -> anyhow::Result<ExitCode> 
             graded.leftovers.join("; ")
         );
     }
-    let text = render(&graded.report, format);
-    match &args.out {
-        Some(path) => {
-            std::fs::write(path, &text)
-                .with_context(|| format!("cannot write {}", path.display()))?;
-            let r = &graded.report;
-            eprintln!(
-                "{}: {}/{} points, report written to {}",
-                r.lab_id,
-                r.score,
-                r.max_score,
-                path.display()
-            );
-        }
+    Ok(graded)
+}
+
+/// A submission that could not be graded still gets its report, in the format asked for: 0 of
+/// the lab's points and the reason (GitHub Classroom then records 0 of the lab's maximum). The
+/// error is handed back (exit code 2). Nothing is written for an interrupted grading.
+fn report_ungradable(
+    args: &Args,
+    lab: &Lab,
+    format: Format,
+    error: anyhow::Error,
+) -> anyhow::Error {
+    if matches!(error.downcast_ref(), Some(GradeError::Interrupted)) {
+        return error;
+    }
+    let who = args
+        .submission
+        .as_deref()
+        .and_then(Path::file_stem)
+        .map_or_else(
+            || "grading".to_string(),
+            |s| s.to_string_lossy().into_owned(),
+        );
+    let text = ungraded(
+        &who,
+        &format!("{error:#}"),
+        lab.max_score(),
+        chrono::Utc::now(),
+        format,
+    );
+    let written = match &args.out {
+        Some(path) => std::fs::write(path, &text),
         None => {
             let mut stdout = std::io::stdout().lock();
-            stdout.write_all(text.as_bytes())?;
-            stdout.flush()?;
+            stdout
+                .write_all(text.as_bytes())
+                .and_then(|()| stdout.flush())
         }
+    };
+    match written {
+        Ok(()) => error,
+        Err(e) => anyhow::anyhow!("{error:#} (and the report saying so could not be written: {e})"),
     }
-    Ok(if graded.report.all_passed() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
 }
 
 /// A lab file, or the lab with that id under the content root's labs/ (see `content::root`).

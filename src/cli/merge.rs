@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use labrunner_core::class::{OutDir, merge, read_roster};
+use labrunner_core::report::printable_line;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -38,7 +39,7 @@ pub async fn run(args: Args, root: Option<PathBuf>) -> anyhow::Result<ExitCode> 
         if !record.leftovers.is_empty() {
             eprintln!(
                 "labrunner: {}: its grading could not remove: {}",
-                record.student,
+                printable_line(&record.student),
                 record.leftovers.join("; ")
             );
         }
@@ -46,7 +47,7 @@ pub async fn run(args: Args, root: Option<PathBuf>) -> anyhow::Result<ExitCode> 
     if !summary.unknown.is_empty() {
         eprintln!(
             "labrunner: not on the roster, left out: {}",
-            summary.unknown.join(", ")
+            students(&summary.unknown)
         );
     }
     eprintln!(
@@ -61,8 +62,16 @@ pub async fn run(args: Args, root: Option<PathBuf>) -> anyhow::Result<ExitCode> 
     } else {
         eprintln!(
             "labrunner: missing (no shard has a result): {}",
-            summary.missing.join(", ")
+            students(&summary.missing)
         );
         Ok(ExitCode::from(1))
     }
+}
+
+/// Student ids for the terminal, escaped (they are file names).
+fn students(ids: &[String]) -> String {
+    ids.iter()
+        .map(|s| printable_line(s))
+        .collect::<Vec<_>>()
+        .join(", ")
 }

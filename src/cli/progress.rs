@@ -28,7 +28,7 @@ pub async fn run(args: Args, root: Option<PathBuf>) -> anyhow::Result<ExitCode> 
         }
     };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&p)?);
+        println!("{}", labrunner_core::report::harmless_json(&p)?);
         return Ok(ExitCode::SUCCESS);
     }
     print!("{}", human(&p, &path, root));

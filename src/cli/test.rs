@@ -128,7 +128,7 @@ async fn test_labs(paths: &[PathBuf], args: Args) -> anyhow::Result<ExitCode> {
     let passed = results.iter().filter(|r| r.ok).count();
     let failed = results.len() - passed;
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&results)?);
+        println!("{}", labrunner_core::report::harmless_json(&results)?);
     } else {
         println!("{passed} passed, {failed} failed");
     }
@@ -251,7 +251,7 @@ async fn test_lessons(lessons: &[PathBuf], args: &Args) -> anyhow::Result<bool> 
         reports.push(report);
     }
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&reports)?);
+        println!("{}", labrunner_core::report::harmless_json(&reports)?);
     }
     Ok(reports.iter().all(|r| r.ok))
 }

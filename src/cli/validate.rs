@@ -69,7 +69,7 @@ pub async fn run(args: Args, root: Option<PathBuf>) -> anyhow::Result<ExitCode> 
 
     let mut text = String::new();
     if args.json {
-        text.push_str(&serde_json::to_string_pretty(&diags)?);
+        text.push_str(&labrunner_core::report::harmless_json(&diags)?);
         text.push('\n');
     } else {
         for d in &diags {

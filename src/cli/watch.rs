@@ -104,6 +104,12 @@ async fn print_events(mut rx: UnboundedReceiver<RunEvent>, json: bool, start: us
         let Some(line) = event_line(&event, now, json, &mut last) else {
             continue;
         };
+        // What containers print reaches the terminal escaped, as in every report.
+        let line = if json {
+            labrunner_core::report::json_escaped(&line)
+        } else {
+            labrunner_core::report::printable(&line)
+        };
         println!("{line}");
         if done + start >= steps {
             break;

@@ -45,13 +45,16 @@ for t in tests:
 # NotifyClassroom: the points Classroom records.
 total = sum(t.get("score", 0) for t in tests) if results["max_score"] else 0
 need(total <= results["max_score"], f"{total} points of {results['max_score']}")
-# The console summary and the run's outcome.
+# The console summary and the run's outcome. The summary table's "Test Score" is the share of
+# tests that pass times max_score (or 1 without one), whatever their points.
 passed = sum(1 for t in tests if t["status"] == "pass")
+summary_points = (passed / len(tests)) * (results["max_score"] or 1) if tests else 0
 failed_run = results["status"] in ("fail", "error")
 print(json.dumps({
     "points": total,
     "max_score": results["max_score"],
     "passed_tests": passed,
+    "summary_points": summary_points,
     "tests": len(tests),
     "run_fails": failed_run,
     "status": results["status"],

@@ -374,10 +374,15 @@ fn read_record(path: &Path) -> Result<StudentRecord, ClassError> {
             reason: format!("larger than {MAX_RECORD_BYTES} bytes"),
         });
     }
-    serde_json::from_str(&text).map_err(|e| ClassError::BadRecord {
-        path: path.to_path_buf(),
-        reason: e.to_string(),
-    })
+    let mut record: StudentRecord =
+        serde_json::from_str(&text).map_err(|e| ClassError::BadRecord {
+            path: path.to_path_buf(),
+            reason: e.to_string(),
+        })?;
+    if let Outcome::Graded { report } = &mut record.outcome {
+        report.mark_unearned();
+    }
+    Ok(record)
 }
 
 /// Write a file whole or not at all: a temporary file in the same folder, renamed into place.
@@ -444,6 +449,7 @@ pub async fn grade_class(
     for student in roster {
         match previous(out, lab, student, options)? {
             Some(record) => {
+                write_reports(out, lab, &record, &options.formats)?;
                 done.insert(student.id.clone(), record);
             }
             None => pending.push(student),
@@ -465,7 +471,7 @@ pub async fn grade_class(
             interrupted = true;
             continue;
         };
-        write_student(out, &record, &options.formats)?;
+        write_student(out, lab, &record, &options.formats)?;
         on_event(ClassEvent::Finished(&record));
         graded += 1;
         done.insert(record.student.clone(), record);
@@ -573,34 +579,37 @@ async fn grade_student(
 /// A student's record and reports. The record goes last: a student with a record has reports.
 fn write_student(
     out: &OutDir,
+    lab: &Lab,
     record: &StudentRecord,
     formats: &[Format],
 ) -> Result<(), ClassError> {
-    for format in formats {
-        let text = match &record.outcome {
-            Outcome::Graded { report } => report::render(report, *format),
-            Outcome::Error { error } => ungraded_report(&record.student, error, *format),
-        };
-        write_atomic(&out.report(&record.student, *format), text.as_bytes())?;
-    }
-    let json = serde_json::to_string_pretty(record).map_err(|e| ClassError::Write {
+    write_reports(out, lab, record, formats)?;
+    let json = report::harmless_json(record).map_err(|e| ClassError::Write {
         path: out.record(&record.student),
         source: std::io::Error::other(e),
     })?;
     write_atomic(&out.record(&record.student), json.as_bytes())
 }
 
-/// A student who could not be graded still gets a report in each format, saying why.
-fn ungraded_report(student: &str, error: &str, format: Format) -> String {
-    let one = [StudentResult {
-        student,
-        outcome: StudentOutcome::Error(error),
-    }];
-    match format {
-        Format::Junit => report::junit_class("", &one),
-        Format::Ctrf => report::ctrf_class("", &one, Utc::now(), None),
-        other => report::ungraded(student, error, other),
+/// A student's report in each format, from their record (so a re-run that adds a format
+/// writes it for students it does not grade again).
+fn write_reports(
+    out: &OutDir,
+    lab: &Lab,
+    record: &StudentRecord,
+    formats: &[Format],
+) -> Result<(), ClassError> {
+    for format in formats {
+        let text = match &record.outcome {
+            Outcome::Graded { report } => report::render(report, *format),
+            // A student who could not be graded still gets a report in each format, saying why.
+            Outcome::Error { error } => {
+                report::ungraded(&record.student, error, lab.max_score(), Utc::now(), *format)
+            }
+        };
+        write_atomic(&out.report(&record.student, *format), text.as_bytes())?;
     }
+    Ok(())
 }
 
 /// `gradebook.csv`, `class.junit.xml` and `class.ctrf.json` for `roster` (student ids, in
@@ -685,12 +694,7 @@ pub struct GradebookRow {
 
 impl GradebookRow {
     pub fn new(lab: &Lab, student: &str, record: Option<&StudentRecord>) -> Self {
-        let max_score = lab
-            .steps
-            .iter()
-            .flat_map(|s| &s.checks)
-            .map(|c| c.points())
-            .sum();
+        let max_score = lab.max_score();
         let mut row = GradebookRow {
             student: student.to_string(),
             score: None,
@@ -737,19 +741,29 @@ pub fn gradebook_csv(lab: &Lab, rows: &[GradebookRow]) -> Result<String, csv::Er
     let show = |n: Option<u32>| n.map(|n| n.to_string()).unwrap_or_default();
     for row in rows {
         let mut fields = vec![
-            row.student.clone(),
+            csv_text(&row.student),
             show(row.score),
             row.max_score.to_string(),
         ];
         fields.extend(row.steps.iter().map(|s| show(*s)));
-        fields.extend([
-            row.status.label().to_string(),
-            report::printable_line(&row.error),
-        ]);
+        fields.extend([row.status.label().to_string(), csv_text(&row.error)]);
         w.write_record(&fields)?;
     }
     let bytes = w.into_inner().map_err(|e| e.into_error())?;
     Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
+/// A text cell of the gradebook: on one line, control and bidi characters escaped, and a cell
+/// a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage
+/// return: OWASP's CSV injection list) prefixed with `'`, so it is shown as text. Student ids
+/// are file names, and errors quote submissions: either may be written to be run.
+fn csv_text(text: &str) -> String {
+    let line = report::printable_line(text);
+    if line.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{line}")
+    } else {
+        line
+    }
 }
 
 /// The result of joining shards.

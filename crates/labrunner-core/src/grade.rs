@@ -658,18 +658,21 @@ impl Grader<'_, '_> {
                     .map_or_else(|| outcome.description.clone(), check::describe);
                 let points = outcome.points;
                 let passed = outcome.verdict.passed();
+                let earned = progress.credit.earns(index, i, passed);
                 let status = match &outcome.verdict {
+                    Verdict::Pass { .. } if !earned => Status::Unearned,
                     Verdict::Pass { .. } => Status::Passed,
                     Verdict::Fail { .. } => Status::Failed,
                     Verdict::Unknown { .. } => Status::Error,
                 };
-                let earned = progress.credit.earns(index, i, passed);
                 let mut evidence = format!("{when}{}", self.unname(outcome.verdict.text()));
                 if passed && !earned {
-                    evidence.push_str(if progress.credit.is_credited(index) {
-                        " (held before anything was done: no points)"
+                    evidence.push_str(if progress.credit.pending() == Some(index) {
+                        " (no points: it already held before anything was done)"
+                    } else if progress.credit.is_credited(index) {
+                        " (no points: it held before anything was done)"
                     } else {
-                        " (no points yet: held before this step's work, or an earlier step is not done)"
+                        " (no points yet: an earlier step is not done)"
                     });
                 }
                 CheckReport {
@@ -719,13 +722,7 @@ impl Grader<'_, '_> {
             .flat_map(|s| s.checks.iter())
             .map(|c| c.score)
             .sum();
-        let max_score = self
-            .original
-            .steps
-            .iter()
-            .flat_map(|s| s.checks.iter())
-            .map(|c| c.points())
-            .sum();
+        let max_score = self.original.max_score();
         GradeReport {
             lab_id: self.original.id.clone(),
             lab_title: self.original.title.clone(),
@@ -765,3 +762,6 @@ mod tests {
 
 #[cfg(test)]
 mod fake_tests;
+
+#[cfg(test)]
+mod status_tests;

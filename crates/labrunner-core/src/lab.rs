@@ -47,6 +47,17 @@ pub struct Lab {
     pub steps: Vec<Step>,
 }
 
+impl Lab {
+    /// Every point the lab's checks can give: the maximum of its grade.
+    pub fn max_score(&self) -> u32 {
+        self.steps
+            .iter()
+            .flat_map(|s| &s.checks)
+            .map(Check::points)
+            .sum()
+    }
+}
+
 fn default_image() -> String {
     "alpine:latest".to_string()
 }

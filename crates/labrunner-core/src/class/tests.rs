@@ -270,7 +270,8 @@ fn records_read_back_and_bad_ones_are_named() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let out = OutDir::new(dir.path());
     let alice = graded("alice", [2, 1, 3]);
-    write_student(&out, &alice, &[Format::Text, Format::Junit]).unwrap_or_else(|e| panic!("{e}"));
+    write_student(&out, &lab(), &alice, &[Format::Text, Format::Junit])
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(out.read_record("alice").ok().flatten(), Some(alice));
     assert!(out.report("alice", Format::Junit).is_file());
     assert!(out.report("alice", Format::Text).is_file());
@@ -350,14 +351,14 @@ fn merging_shards_names_the_missing_and_equals_one_run() {
         graded("dan", [2, 0, 3]),
     ];
     for r in &records {
-        write_student(&one, r, &[]).unwrap_or_else(|e| panic!("{e}"));
+        write_student(&one, &lab, r, &[]).unwrap_or_else(|e| panic!("{e}"));
         let shard = if ["alice", "carol"].contains(&r.student.as_str()) {
             &a
         } else {
             &b
         };
         if r.student != "dan" {
-            write_student(shard, r, &[]).unwrap_or_else(|e| panic!("{e}"));
+            write_student(shard, &lab, r, &[]).unwrap_or_else(|e| panic!("{e}"));
         }
     }
     let ids: Vec<&str> = all.iter().map(|s| s.id.as_str()).collect();
@@ -369,7 +370,7 @@ fn merging_shards_names_the_missing_and_equals_one_run() {
     let book = std::fs::read_to_string(merged.gradebook()).unwrap_or_default();
     assert!(book.contains("dan,,6,,,missing,"), "{book}");
 
-    write_student(&b, &records[3], &[]).unwrap_or_else(|e| panic!("{e}"));
+    write_student(&b, &lab, &records[3], &[]).unwrap_or_else(|e| panic!("{e}"));
     let full = merge(&lab, &all, &[a, b.clone()], &merged).unwrap_or_else(|e| panic!("{e}"));
     assert!(full.missing.is_empty() && full.unknown.is_empty());
     assert_eq!(
@@ -382,7 +383,7 @@ fn merging_shards_names_the_missing_and_equals_one_run() {
     );
 
     // The same student graded differently in two folders is an error naming both.
-    write_student(&one, &graded("bob", [2, 0, 0]), &[]).unwrap_or_else(|e| panic!("{e}"));
+    write_student(&one, &lab, &graded("bob", [2, 0, 0]), &[]).unwrap_or_else(|e| panic!("{e}"));
     let err = merge(&lab, &all, &[b, one], &merged).err();
     assert!(
         matches!(err, Some(ClassError::ConflictingRecords { .. })),
@@ -397,7 +398,7 @@ fn a_record_of_another_lab_is_not_merged() {
     let shard = OutDir::new(dir.path().join("s"));
     let mut other = graded("alice", [2, 1, 3]);
     other.lab_id = "another-lab".into();
-    write_student(&shard, &other, &[]).unwrap_or_else(|e| panic!("{e}"));
+    write_student(&shard, &lab, &other, &[]).unwrap_or_else(|e| panic!("{e}"));
     let err = merge(
         &lab,
         &roster(&["alice"]),
@@ -435,7 +436,7 @@ fn a_rerun_keeps_graded_students_unless_their_submission_changed() {
     let commands = read_submission(&sub, &options.grade.limits).unwrap_or_default();
     let mut record = graded("alice", [2, 1, 3]);
     record.submission = fingerprint(&commands);
-    write_student(&out, &record, &[]).unwrap_or_else(|e| panic!("{e}"));
+    write_student(&out, &lab, &record, &[]).unwrap_or_else(|e| panic!("{e}"));
     let kept = |options: &ClassOptions| previous(&out, &lab, &student, options).ok().flatten();
     assert_eq!(kept(&options), Some(record.clone()));
     assert_eq!(
@@ -452,8 +453,14 @@ fn a_rerun_keeps_graded_students_unless_their_submission_changed() {
     .unwrap_or_default();
     assert_eq!(kept(&options), None);
     // An error is never kept: the next run tries again.
-    write_student(&out, &failed("alice", "daemon gone"), &[]).unwrap_or_else(|e| panic!("{e}"));
+    write_student(&out, &lab, &failed("alice", "daemon gone"), &[])
+        .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(kept(&options), None);
+}
+
+/// The report of a student of the unit lab who could not be graded.
+fn ungraded_report(student: &str, why: &str, format: Format) -> String {
+    report::ungraded(student, why, lab().max_score(), Utc::now(), format)
 }
 
 #[test]
@@ -474,7 +481,141 @@ fn a_student_who_could_not_be_graded_gets_a_report_in_every_format() {
         serde_json::from_str(&ungraded_report("zed", why, Format::Classroom)).unwrap_or_default();
     assert_eq!(classroom["status"], "error");
     assert_eq!(classroom["tests"][0]["score"], 0);
+    assert_eq!(
+        classroom["max_score"], 6,
+        "0 of the lab's points reach Classroom, not 0 of 0"
+    );
     let gradescope: serde_json::Value =
         serde_json::from_str(&ungraded_report("zed", why, Format::Gradescope)).unwrap_or_default();
     assert_eq!(gradescope["score"], 0);
+}
+
+#[test]
+fn gradebook_cells_cannot_become_formulas_or_escape_sequences() {
+    let table = [
+        ("alice", "alice"),
+        ("=cmd|'_c calc'!A0", "'=cmd|'_c calc'!A0"),
+        ("+1", "'+1"),
+        ("-2+3", "'-2+3"),
+        ("@SUM(A1)", "'@SUM(A1)"),
+        ("  =lead", "'=lead"),
+        ("red\u{1b}[31m\u{202e}x", "red\\u{1b}[31m\\u{202e}x"),
+        ("two\nlines", "two lines"),
+    ];
+    for (text, cell) in table {
+        assert_eq!(csv_text(text), cell, "{text:?}");
+    }
+    let lab = lab();
+    let rows = [
+        GradebookRow::new(&lab, "=HYPERLINK(\"x\")", Some(&failed("x", "=1+1"))),
+        GradebookRow::new(&lab, "bob", None),
+    ];
+    let csv = gradebook_csv(&lab, &rows).unwrap_or_else(|e| panic!("{e}"));
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let read: Vec<Vec<String>> = reader
+        .records()
+        .map(|r| {
+            r.map(|r| r.iter().map(str::to_string).collect())
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(read[0][0], "'=HYPERLINK(\"x\")", "{csv}");
+    assert_eq!(read[0].last().map(String::as_str), Some("'=1+1"), "{csv}");
+    assert_eq!(read[1][0], "bob", "{csv}");
+}
+
+#[test]
+fn a_record_holds_no_raw_control_or_bidi_character_and_reads_back_the_same() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = OutDir::new(dir.path());
+    let mut record = graded("mallory", [2, 1, 3]);
+    if let Outcome::Graded { report } = &mut record.outcome {
+        report.commands.push(crate::report::CommandRecord {
+            line: 1,
+            command: "docker run --rm alpine printf x".into(),
+            outcome: crate::report::CommandOutcome::Ran,
+            detail: "\u{1b}[31mred\u{202e}x\u{2066}\u{0}".into(),
+            credited: vec![],
+        });
+    }
+    write_student(&out, &lab(), &record, &[Format::Json]).unwrap_or_else(|e| panic!("{e}"));
+    for path in [out.record("mallory"), out.report("mallory", Format::Json)] {
+        let text = std::fs::read_to_string(&path).unwrap_or_default();
+        let raw: Vec<char> = text.chars().filter(|c| report::is_hostile(*c)).collect();
+        assert!(raw.is_empty(), "{}: {raw:?}", path.display());
+    }
+    assert_eq!(out.read_record("mallory").ok().flatten(), Some(record));
+}
+
+#[test]
+fn a_record_from_before_unearned_existed_reads_as_unearned() {
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let out = OutDir::new(dir.path());
+    // Written by an earlier release: a check that held without points was `passed`, 0 of 3.
+    let mut record = graded("olga", [2, 0, 0]);
+    if let Outcome::Graded { report } = &mut record.outcome {
+        report.steps[1].checks[1].status = Status::Passed;
+    }
+    write_student(&out, &lab(), &record, &[]).unwrap_or_else(|e| panic!("{e}"));
+    let read = out.read_record("olga").ok().flatten();
+    let statuses: Vec<Status> = match read.map(|r| r.outcome) {
+        Some(Outcome::Graded { report }) => report.checks().map(|c| c.status).collect(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        statuses,
+        [Status::Passed, Status::Failed, Status::Unearned],
+        "passed below its points is unearned; earned points stay passed"
+    );
+}
+
+#[tokio::test]
+async fn a_rerun_with_another_format_writes_it_for_students_kept_from_before() {
+    let lab = lab();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let sub = dir.path().join("alice.sh");
+    std::fs::write(&sub, "docker network create net\n").unwrap_or_default();
+    let roster = [Student {
+        id: "alice".into(),
+        path: sub.clone(),
+    }];
+    let out = OutDir::new(dir.path().join("out"));
+    let options = ClassOptions {
+        grade: GradeOptions {
+            namespace: None,
+            image_map: Default::default(),
+            limits: Default::default(),
+            sandbox: None,
+            started_at: Utc::now(),
+        },
+        formats: vec![Format::Classroom, Format::Tap],
+        jobs: 1,
+        force: false,
+        shard: None,
+    };
+    let commands = read_submission(&sub, &options.grade.limits).unwrap_or_default();
+    let mut record = graded("alice", [2, 0, 0]);
+    record.submission = fingerprint(&commands);
+    write_student(&out, &lab, &record, &[Format::Text]).unwrap_or_else(|e| panic!("{e}"));
+    let fake = crate::engine::fake::FakeEngine::new();
+    let summary = grade_class(
+        &fake,
+        &lab,
+        &roster,
+        &options,
+        &out,
+        std::future::pending(),
+        &mut |_| {},
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!((summary.graded, summary.skipped), (0, 1));
+    for format in [Format::Text, Format::Classroom, Format::Tap] {
+        assert!(out.report("alice", format).is_file(), "{format:?}");
+    }
+    let classroom: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(out.report("alice", Format::Classroom)).unwrap_or_default(),
+    )
+    .unwrap_or_default();
+    assert_eq!(classroom["max_score"], 6);
 }

@@ -1,7 +1,9 @@
 //! GitHub Classroom autograding: the result a grading step hands to Classroom's autograding
 //! reporter (base64 of this JSON in the step's `result` output). `version` 1, an overall
 //! `status` (`pass`, `fail`, `error`), `max_score`, and one test per check with its `score`:
-//! the reporter adds up the tests' scores against `max_score`.
+//! the reporter adds up the tests' scores against `max_score`, while its console summary and
+//! table count the share of tests that `pass`. A check that holds but earned no points (the
+//! credit rule) is therefore `fail`, its message saying why: Classroom has no other status.
 
 use serde::Serialize;
 
@@ -36,11 +38,14 @@ pub(super) fn render(report: &GradeReport) -> String {
                 name: check_name(step, check),
                 status: match check.status {
                     Status::Passed => "pass",
-                    Status::Failed => "fail",
+                    Status::Failed | Status::Unearned => "fail",
                     Status::Error => "error",
                 },
                 score: check.score,
-                message: printable(&check.evidence),
+                message: match check.status {
+                    Status::Unearned => format!("Not earned: {}", printable(&check.evidence)),
+                    _ => printable(&check.evidence),
+                },
                 test_code: printable(&check.description),
                 filename: String::new(),
                 line_no: 0,

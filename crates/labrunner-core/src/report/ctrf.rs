@@ -1,6 +1,8 @@
 //! Common Test Report Format (CTRF) JSON: `results.tool`, `results.summary` (counts, start and
 //! stop in Unix milliseconds) and one test per check. A check that could not be carried out is
 //! `failed` with `rawStatus: "error"`: it earned no points, and CI must not treat it as passing.
+//! A check that holds but earned no points (the credit rule) is `skipped` with
+//! `rawStatus: "unearned"` and the reason in its message.
 
 use serde::Serialize;
 
@@ -100,14 +102,18 @@ fn tests_of(report: &GradeReport, student: Option<&str>) -> Vec<Test> {
                     None => name,
                 },
                 suite: student.map(|s| vec![printable(s), step.id.clone()]),
-                status: if check.status == Status::Passed {
-                    "passed"
-                } else {
-                    "failed"
+                status: match check.status {
+                    Status::Passed => "passed",
+                    Status::Unearned => "skipped",
+                    Status::Failed | Status::Error => "failed",
                 },
                 duration: check.duration_ms,
                 message: (check.status != Status::Passed).then(|| evidence.clone()),
-                raw_status: (check.status == Status::Error).then_some("error"),
+                raw_status: match check.status {
+                    Status::Error => Some("error"),
+                    Status::Unearned => Some("unearned"),
+                    Status::Passed | Status::Failed => None,
+                },
                 extra: TestExtra {
                     student: student.map(printable),
                     step: step.id.clone(),
@@ -123,12 +129,13 @@ fn tests_of(report: &GradeReport, student: Option<&str>) -> Vec<Test> {
 
 fn summary(tests: &[Test], start: i64, stop: i64) -> Summary {
     let passed = tests.iter().filter(|t| t.status == "passed").count();
+    let skipped = tests.iter().filter(|t| t.status == "skipped").count();
     Summary {
         tests: tests.len(),
         passed,
-        failed: tests.len() - passed,
+        failed: tests.len() - passed - skipped,
         pending: 0,
-        skipped: 0,
+        skipped,
         other: 0,
         start,
         stop,

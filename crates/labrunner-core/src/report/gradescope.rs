@@ -1,5 +1,7 @@
 //! Gradescope autograder `results.json`: overall score and output, one test per check with
-//! its score, max_score, status, output (the evidence) and visibility.
+//! its score, max_score, status, output (the evidence) and visibility. Gradescope knows only
+//! `passed` and `failed`: a check that holds but earned no points (the credit rule) has no
+//! status, so Gradescope judges it by its score, and its output starts with "Not earned".
 
 use serde::Serialize;
 
@@ -25,7 +27,8 @@ struct Test {
     number: String,
     score: u32,
     max_score: u32,
-    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    status: Option<&'static str>,
     output: String,
     tags: Vec<String>,
     visibility: &'static str,
@@ -50,13 +53,14 @@ pub(super) fn render(report: &GradeReport) -> String {
                 number: format!("{}.{}", si + 1, ci + 1),
                 score: check.score,
                 max_score: check.max_score,
-                status: if check.status == Status::Passed {
-                    "passed"
-                } else {
-                    "failed"
+                status: match check.status {
+                    Status::Passed => Some("passed"),
+                    Status::Unearned => None,
+                    Status::Failed | Status::Error => Some("failed"),
                 },
                 output: match check.status {
                     Status::Error => format!("Could not be checked: {evidence}"),
+                    Status::Unearned => format!("Not earned: {evidence}"),
                     _ => evidence,
                 },
                 tags: vec![step.id.clone()],

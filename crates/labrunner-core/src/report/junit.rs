@@ -1,5 +1,6 @@
 //! JUnit XML: one `<testsuite>` per lab, one `<testcase>` per check, `<failure>` for a check
-//! that does not hold and `<error>` for one that could not be carried out, with the evidence.
+//! that does not hold, `<error>` for one that could not be carried out and `<skipped>` for one
+//! that holds but earned no points (the credit rule), with the evidence.
 //!
 //! The shape follows the de-facto schema most CI servers read (Jenkins' `junit-10.xsd`, as used
 //! by GitLab and GitHub test reporters): `testsuites > testsuite > properties, testcase*,
@@ -83,23 +84,56 @@ enum SuiteContent<'a> {
     Error(&'a str),
 }
 
-/// Counts of one suite, or of all of them: (tests, failures, errors, milliseconds).
-fn counts(suite: &Suite) -> (usize, usize, usize, u64) {
+/// Counts of one suite, or of all of them.
+#[derive(Clone, Copy, Default)]
+struct Counts {
+    tests: usize,
+    failures: usize,
+    errors: usize,
+    skipped: usize,
+    ms: u64,
+}
+
+impl std::ops::Add for Counts {
+    type Output = Counts;
+    fn add(self, c: Counts) -> Counts {
+        Counts {
+            tests: self.tests + c.tests,
+            failures: self.failures + c.failures,
+            errors: self.errors + c.errors,
+            skipped: self.skipped + c.skipped,
+            ms: self.ms + c.ms,
+        }
+    }
+}
+
+fn counts(suite: &Suite) -> Counts {
     match suite.content {
         SuiteContent::Graded(report) => {
             let t = report.tally();
-            (t.checks, t.failed, t.errors, report.duration_ms)
+            Counts {
+                tests: t.checks,
+                failures: t.failed,
+                errors: t.errors,
+                skipped: t.unearned,
+                ms: report.duration_ms,
+            }
         }
-        SuiteContent::Error(_) => (1, 0, 1, 0),
+        SuiteContent::Error(_) => Counts {
+            tests: 1,
+            errors: 1,
+            ..Counts::default()
+        },
     }
 }
 
 fn write(name: &str, started: DateTime<Utc>, suites: &[Suite]) -> std::io::Result<String> {
     let mut w = Writer::new_with_indent(Cursor::new(Vec::new()), b' ', 2);
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
-    let total = suites.iter().map(counts).fold((0, 0, 0, 0), |a, c| {
-        (a.0 + c.0, a.1 + c.1, a.2 + c.2, a.3 + c.3)
-    });
+    let total = suites
+        .iter()
+        .map(counts)
+        .fold(Counts::default(), |a, c| a + c);
     let attrs = attributes(total, started);
     w.create_element("testsuites")
         .with_attribute(("name", name))
@@ -115,16 +149,13 @@ fn write(name: &str, started: DateTime<Utc>, suites: &[Suite]) -> std::io::Resul
     Ok(xml)
 }
 
-fn attributes(
-    (tests, failures, errors, ms): (usize, usize, usize, u64),
-    started: DateTime<Utc>,
-) -> [(&'static str, String); 6] {
+fn attributes(c: Counts, started: DateTime<Utc>) -> [(&'static str, String); 6] {
     [
-        ("tests", tests.to_string()),
-        ("failures", failures.to_string()),
-        ("errors", errors.to_string()),
-        ("skipped", "0".to_string()),
-        ("time", seconds(ms)),
+        ("tests", c.tests.to_string()),
+        ("failures", c.failures.to_string()),
+        ("errors", c.errors.to_string()),
+        ("skipped", c.skipped.to_string()),
+        ("time", seconds(c.ms)),
         ("timestamp", started.format("%Y-%m-%dT%H:%M:%S").to_string()),
     ]
 }
@@ -226,6 +257,13 @@ fn write_testcases(
                 let (element, kind) = match check.status {
                     Status::Passed => {
                         w.create_element("system-out")
+                            .write_text_content(BytesText::new(&body))?;
+                        return Ok(());
+                    }
+                    Status::Unearned => {
+                        // JUnit's `skipped` takes a message and no type.
+                        w.create_element("skipped")
+                            .with_attribute(("message", first_line.as_str()))
                             .write_text_content(BytesText::new(&body))?;
                         return Ok(());
                     }

@@ -48,10 +48,15 @@ pub struct StepReport {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
+    /// The condition holds and its points are earned.
     Passed,
     Failed,
     /// Could not be checked.
     Error,
+    /// The condition holds but earns nothing by the credit rule ([`crate::credit`]): it held
+    /// before the student did anything, or an earlier step is not done. The evidence ends with
+    /// which. Never shown as passed: formats with a "skipped" status use it, with the reason.
+    Unearned,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -122,6 +127,7 @@ pub struct Tally {
     pub passed: usize,
     pub failed: usize,
     pub errors: usize,
+    pub unearned: usize,
 }
 
 impl GradeReport {
@@ -133,9 +139,23 @@ impl GradeReport {
                 Status::Passed => t.passed += 1,
                 Status::Failed => t.failed += 1,
                 Status::Error => t.errors += 1,
+                Status::Unearned => t.unearned += 1,
             }
         }
         t
+    }
+
+    /// A report written before [`Status::Unearned`] existed called such a check `passed` with
+    /// no points: a check that passes earns all its points or none, so `passed` below its
+    /// maximum is that. (Records of earlier class runs are read through this.)
+    pub fn mark_unearned(&mut self) {
+        for step in &mut self.steps {
+            for check in &mut step.checks {
+                if check.status == Status::Passed && check.score < check.max_score {
+                    check.status = Status::Unearned;
+                }
+            }
+        }
     }
 
     /// Every check with the step it belongs to, in order.
@@ -143,7 +163,7 @@ impl GradeReport {
         self.steps.iter().flat_map(|s| s.checks.iter())
     }
 
-    /// True when every check passed and nothing stopped grading early.
+    /// True when every check passed (earning its points) and nothing stopped grading early.
     pub fn all_passed(&self) -> bool {
         self.aborted.is_none() && self.checks().all(|c| c.status == Status::Passed)
     }
@@ -231,30 +251,53 @@ pub fn ctrf_class(
     ctrf::render_class(lab_id, results, started_at, shard)
 }
 
-/// The report of a student who could not be graded, in a single-report format: no checks, no
-/// points, the reason. (JUnit and CTRF use [`junit_class`] and [`ctrf_class`] with one student.)
-pub fn ungraded(student: &str, error: &str, format: Format) -> String {
+/// The report of a submission that could not be graded, in any format: no checks, 0 of the
+/// lab's `max_score` points, the reason. `started_at` dates the JUnit and CTRF documents.
+pub fn ungraded(
+    student: &str,
+    error: &str,
+    max_score: u32,
+    started_at: DateTime<Utc>,
+    format: Format,
+) -> String {
     let why = printable_line(error);
-    match format {
-        Format::Text => format!("{student}: could not be graded: {why}\n"),
-        Format::Tap => {
-            format!("TAP version 14\n1..1\nnot ok 1 - grading # could not be graded: {why}\n")
-        }
+    let one = [StudentResult {
+        student,
+        outcome: StudentOutcome::Error(error),
+    }];
+    let rendered = match format {
+        Format::Text => format!(
+            "{}: could not be graded: {why}\n0/{max_score} points\n",
+            printable_line(student)
+        ),
+        Format::Tap => format!(
+            "TAP version 14\n1..1\nnot ok 1 - grading # could not be graded: {why}\n# score 0/{max_score}\n"
+        ),
         Format::Gradescope => to_json(&serde_json::json!({
             "score": 0,
             "output": format!("Could not be graded: {why}"),
             "tests": [],
+            "extra_data": { "max_score": max_score },
         })),
+        // The reporter adds the tests' scores against `max_score`: 0 of the lab's points, so a
+        // submission that could not be graded counts as nothing rather than as no assignment.
         Format::Classroom => to_json(&serde_json::json!({
             "version": 1,
             "status": "error",
-            "max_score": 0,
+            "max_score": max_score,
             "tests": [{ "name": "grading", "status": "error", "score": 0, "message": why }],
         })),
-        Format::Json | Format::Junit | Format::Ctrf => {
-            to_json(&serde_json::json!({ "student": student, "status": "error", "error": why }))
-        }
-    }
+        Format::Junit => junit::render_class("", &one),
+        Format::Ctrf => ctrf::render_class("", &one, started_at, None),
+        Format::Json => to_json(&serde_json::json!({
+            "student": student,
+            "status": "error",
+            "error": why,
+            "score": 0,
+            "max_score": max_score,
+        })),
+    };
+    harmless(format, rendered)
 }
 
 /// Render a report in a format. Pure: the same report always gives the same text.
@@ -268,7 +311,11 @@ pub fn render(report: &GradeReport, format: Format) -> String {
         Format::Ctrf => ctrf::render(report),
         Format::Classroom => classroom::render(report),
     };
-    // Whatever field a renderer forgot, no control or bidi character leaves in raw form.
+    harmless(format, rendered)
+}
+
+/// Whatever field a renderer forgot, no control or bidi character leaves in raw form.
+fn harmless(format: Format, rendered: String) -> String {
     match format {
         Format::Json | Format::Gradescope | Format::Ctrf | Format::Classroom => {
             json_escaped(&rendered)
@@ -301,7 +348,7 @@ pub(crate) fn is_hostile(c: char) -> bool {
 /// JSON text with every hostile character as a `\uXXXX` escape: the same JSON value, and
 /// nothing a terminal or a viewer would act on. (Outside strings, JSON text holds no such
 /// character, so replacing them everywhere only touches strings.)
-fn json_escaped(json: &str) -> String {
+pub fn json_escaped(json: &str) -> String {
     let mut out = String::with_capacity(json.len());
     for c in json.chars() {
         if is_hostile(c) && c != '\r' {
@@ -320,6 +367,12 @@ fn json(report: &GradeReport) -> String {
     to_json(report)
 }
 
+/// Pretty JSON in which no control or bidi character is left raw (each is a `\uXXXX` escape):
+/// for every JSON labrunner writes besides reports (class records, `--json` outputs).
+pub fn harmless_json<T: Serialize>(value: &T) -> serde_json::Result<String> {
+    serde_json::to_string_pretty(value).map(|json| json_escaped(&json))
+}
+
 /// Pretty JSON with a trailing newline. Serializing these plain structs cannot fail; should it
 /// ever, the error is reported inside valid JSON rather than as a panic.
 pub(crate) fn to_json<T: Serialize>(value: &T) -> String {
@@ -336,7 +389,7 @@ pub(crate) fn check_name(step: &StepReport, check: &CheckReport) -> String {
 
 /// Text safe to print and to put in XML 1.0: every [`is_hostile`] character (terminal escape
 /// sequences a container printed, NUL, bidi overrides, ...) is shown as a `\u{..}` escape.
-pub(crate) fn printable(text: &str) -> String {
+pub fn printable(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -528,7 +581,8 @@ mod tests {
                 checks: 4,
                 passed: 2,
                 failed: 1,
-                errors: 1
+                errors: 1,
+                unearned: 0,
             }
         );
         assert!(!sample::mixed().all_passed());

@@ -1,5 +1,7 @@
 //! TAP version 14: one test point per check, `step-id: description`, each with a YAML
-//! diagnostics block (points, evidence, and severity for failures).
+//! diagnostics block (points, evidence, and severity for failures). A check that holds but
+//! earned no points (the credit rule) is a `# SKIP` with the reason: TAP's only way to say a
+//! point neither passed nor failed.
 //!
 //! Test points are flat rather than grouped into subtests per step: every TAP consumer reads
 //! flat points, while subtests are new in TAP 14 and ignored or misread by older parsers.
@@ -35,13 +37,20 @@ pub(super) fn render(report: &GradeReport) -> String {
     for step in &report.steps {
         for check in &step.checks {
             n += 1;
-            let ok = if check.status == Status::Passed {
-                "ok"
-            } else {
-                "not ok"
+            let ok = match check.status {
+                Status::Passed | Status::Unearned => "ok",
+                Status::Failed | Status::Error => "not ok",
             };
-            let _ = writeln!(out, "{ok} {n} - {}", description(&check_name(step, check)));
             let evidence = printable(&check.evidence);
+            let directive = match check.status {
+                Status::Unearned => format!(" # SKIP not earned: {}", description(&evidence)),
+                _ => String::new(),
+            };
+            let _ = writeln!(
+                out,
+                "{ok} {n} - {}{directive}",
+                description(&check_name(step, check))
+            );
             let diagnostics = Diagnostics {
                 message: match check.status {
                     Status::Passed => None,
@@ -49,6 +58,7 @@ pub(super) fn render(report: &GradeReport) -> String {
                 },
                 severity: match check.status {
                     Status::Passed => None,
+                    Status::Unearned => Some("unearned"),
                     Status::Failed => Some("fail"),
                     Status::Error => Some("error"),
                 },

@@ -66,6 +66,8 @@ fn steps(out: &mut String, report: &GradeReport, points_width: usize) {
                 Status::Passed => "PASS ",
                 Status::Failed => "FAIL ",
                 Status::Error => "ERROR",
+                // The condition holds, no points: the evidence says why.
+                Status::Unearned => "HELD ",
             };
             let _ = writeln!(
                 out,

@@ -25,8 +25,10 @@ status=0
   --out "$work/result.json" 2>"$work/stderr" || status=$?
 cat "$work/stderr" >&2
 
-if [ "$status" -ge 2 ] || [ ! -s "$work/result.json" ]; then
-  # Could not grade (unreadable submission, no daemon): one test in error, with the reason.
+if [ ! -s "$work/result.json" ]; then
+  # labrunner could not even write its report (no such lab, a bad flag): one test in error,
+  # with the reason. (A submission it cannot grade gets labrunner's own report: 0 of the
+  # lab's points, with the reason.)
   reason="$(tr '\n\t' '  ' <"$work/stderr" | tr -d '\000-\037"\\' | cut -c1-1000)"
   printf '{"version":1,"status":"error","max_score":0,"tests":[{"name":"grading","status":"error","score":0,"message":"%s","test_code":"labrunner grade","filename":"%s","line_no":0,"duration":0}]}\n' \
     "$reason" "$SUBMISSION" >"$work/result.json"
