@@ -83,6 +83,13 @@ fn hostile_student_names_are_escaped_and_every_format_is_written_on_a_rerun() {
         "{book}"
     );
 
+    // The records (read back by re-runs and merges) hold the id escaped, as JSON escapes.
+    for student in [FORMULA, ESCAPE, "@empty"] {
+        let record = out.join("records").join(format!("{student}.json"));
+        let text = std::fs::read_to_string(&record).expect("record");
+        assert_eq!(hostile(&text), Vec::<char>::new(), "{}", record.display());
+    }
+
     // A re-run with more formats: nobody is graded again, everybody gets every format.
     let again = grade(&home, &roster, &out, "json,classroom,junit,tap");
     let stderr = String::from_utf8_lossy(&again.stderr);

@@ -143,6 +143,9 @@ fn total(out: &mut String, report: &GradeReport) {
         t.passed,
         t.failed
     );
+    if t.unearned > 0 {
+        let _ = write!(out, ", {} held without points", t.unearned);
+    }
     if t.errors > 0 {
         let _ = write!(out, ", {} could not be checked", t.errors);
     }
