@@ -21,6 +21,7 @@ pub mod lesson;
 pub mod live;
 pub mod load;
 pub mod namespace;
+pub mod output;
 pub mod pattern;
 pub mod progress;
 pub mod recorder;

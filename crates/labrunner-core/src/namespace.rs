@@ -344,8 +344,8 @@ impl Engine for NamespacedEngine<'_> {
     fn attach_output(&self, container: &str) -> BoxStream<'static, Result<Vec<u8>, EngineError>> {
         self.inner.attach_output(container)
     }
-    async fn logs(&self, container: &str, limit: usize) -> Result<String, EngineError> {
-        self.inner.logs(container, limit).await
+    async fn logs(&self, container: &str) -> Result<crate::output::BoundedOutput, EngineError> {
+        self.inner.logs(container).await
     }
 }
 

@@ -4,9 +4,10 @@
 //! [`Recorder::follow`] follows the daemon's event stream while the work it wraps runs (the
 //! live loop, `test`, a grading). For each container it records, at `create`, its image,
 //! command, mounts, networks and user (inspected right away, before a `--rm` container can be
-//! gone), at `die` its exit code, and its output up to [`OUTPUT_LIMIT`] bytes (attached from
-//! the start, so nothing printed is missed). When output could not be read, the record says so
-//! and why. Containers that checks start for themselves (labelled with the check role) are not
+//! gone), at `die` its exit code, and its output (attached from the start, so nothing printed
+//! is missed), read to its end and kept as a [`BoundedOutput`]: head and tail of each, and no
+//! more than [`crate::output::GRADING_OUTPUT_BUDGET`] bytes for all containers together. When
+//! output could not be read, the record says so and why. Containers that checks start for themselves (labelled with the check role) are not
 //! recorded. Checks read the record through [`crate::check::CheckEnv`].
 //!
 //! Times are the daemon's, in nanoseconds; steps are marked open on the same clock, so that
@@ -22,10 +23,8 @@ use futures_util::stream::FuturesUnordered;
 use serde::Serialize;
 
 use crate::engine::{ContainerInfo, DaemonEvent, Engine, EngineError, MountInfo};
+use crate::output::{BoundedOutput, OutputBudget};
 use crate::runner::LABEL_ROLE;
-
-/// Most bytes of one container's output kept.
-pub const OUTPUT_LIMIT: usize = 64 * 1024;
 
 /// How long after losing the event stream the recorder tries again.
 const RECONNECT_AFTER: Duration = Duration::from_millis(500);
@@ -38,7 +37,8 @@ pub enum Capture {
     Reading,
     /// Everything it printed.
     Complete,
-    /// The first [`OUTPUT_LIMIT`] bytes of what it printed.
+    /// Read to its end, but only its head and tail are kept (the budget of the record, or of
+    /// one output, was reached).
     Truncated,
     /// Could not be read; the reason in words.
     Lost(String),
@@ -67,7 +67,7 @@ pub struct ContainerRecord {
     pub exit_code: Option<i64>,
     pub died_ns: Option<i64>,
     pub removed: bool,
-    pub output: String,
+    pub output: BoundedOutput,
     pub capture: Capture,
 }
 
@@ -114,6 +114,8 @@ struct Log {
     gaps: Vec<String>,
     /// Whose containers are recorded: (run id, only the run's own). `None`: everyone's.
     scope: Option<(String, bool)>,
+    /// Output bytes the record may still keep, all containers together.
+    budget: OutputBudget,
 }
 
 /// Whether a container with these labels can count for the run `run_id`: one labelled with
@@ -291,7 +293,7 @@ impl Recorder {
                     exit_code: None,
                     died_ns: None,
                     removed: false,
-                    output: String::new(),
+                    output: BoundedOutput::new(),
                     capture: Capture::Reading,
                 });
                 Some(id)
@@ -330,40 +332,38 @@ impl Recorder {
         }
     }
 
-    /// Add output. Returns false once the limit is reached (stop reading).
+    /// Add output: kept within the bounds of one output and of the record's budget, counted
+    /// beyond them (read on to the end: the tail is what it printed last). Returns false when
+    /// the output is no longer being read (stop reading).
     pub fn append_output(&self, id: &str, bytes: &[u8]) -> bool {
         let mut log = self.lock();
-        let Some(c) = log.containers.iter_mut().find(|c| c.id == id) else {
+        let Log {
+            containers, budget, ..
+        } = &mut *log;
+        let Some(c) = containers.iter_mut().find(|c| c.id == id) else {
             return false;
         };
         // Read to its end already (by `settle_output`): what the stream still brings is a copy.
         if c.capture != Capture::Reading {
             return false;
         }
-        let room = OUTPUT_LIMIT.saturating_sub(c.output.len());
-        if bytes.len() > room {
-            let kept = String::from_utf8_lossy(&bytes[..room]).to_string();
-            c.output.push_str(&kept);
-            c.capture = Capture::Truncated;
-            return false;
-        }
-        c.output.push_str(&String::from_utf8_lossy(bytes));
+        c.output.push_within(bytes, budget);
         true
     }
 
     /// A container's whole output, read from its logs after it ended, in place of what its
     /// output stream has brought so far (when that is still being read).
-    pub fn settle_output(&self, id: &str, text: &str) {
+    pub fn settle_output(&self, id: &str, output: &BoundedOutput) {
         let mut log = self.lock();
-        if let Some(c) = log.containers.iter_mut().find(|c| c.id == id)
+        let Log {
+            containers, budget, ..
+        } = &mut *log;
+        if let Some(c) = containers.iter_mut().find(|c| c.id == id)
             && c.capture == Capture::Reading
         {
-            c.output = text.chars().take(OUTPUT_LIMIT).collect();
-            c.capture = if text.len() > OUTPUT_LIMIT {
-                Capture::Truncated
-            } else {
-                Capture::Complete
-            };
+            budget.give_back(c.output.kept());
+            c.output = output.kept_within(budget);
+            c.capture = read_to_end(&c.output);
         }
     }
 
@@ -373,7 +373,10 @@ impl Recorder {
         if let Some(c) = log.containers.iter_mut().find(|c| c.id == id)
             && c.capture == Capture::Reading
         {
-            c.capture = capture;
+            c.capture = match capture {
+                Capture::Complete => read_to_end(&c.output),
+                other => other,
+            };
         }
     }
 
@@ -469,11 +472,8 @@ impl Recorder {
             match engine.container(&id).await? {
                 Some(info) => {
                     self.describe(&info);
-                    match engine.logs(&id, OUTPUT_LIMIT).await {
-                        Ok(text) => {
-                            self.append_output(&id, text.as_bytes());
-                            self.finish_output(&id, Capture::Complete);
-                        }
+                    match engine.logs(&id).await {
+                        Ok(logs) => self.settle_output(&id, &logs),
                         Err(e) => self.finish_output(&id, lost(&e)),
                     }
                 }
@@ -487,6 +487,15 @@ impl Recorder {
         log.following = true;
         log.started_ns = log.started_ns.min(since_ns);
         Ok(())
+    }
+}
+
+/// How much of an output read to its end is kept.
+fn read_to_end(output: &BoundedOutput) -> Capture {
+    if output.omitted() > 0 {
+        Capture::Truncated
+    } else {
+        Capture::Complete
     }
 }
 
@@ -539,7 +548,7 @@ mod tests {
             (c.exit_code, c.died_ns, c.removed),
             (Some(3), Some(20), true)
         );
-        assert_eq!(c.output, "CRITICAL\n");
+        assert_eq!(c.output.text(), "CRITICAL\n");
         assert_eq!(c.capture, Capture::Complete);
         assert_eq!(c.labels.get("x").map(String::as_str), Some("y"));
         assert_eq!(r.containers_since(11), vec![]);
@@ -584,15 +593,41 @@ mod tests {
 
     #[test]
     fn output_is_bounded_and_says_so() {
+        use crate::output::{OUTPUT_HEAD, OUTPUT_TAIL};
         let r = Recorder::new();
         r.record(&event("create", "big", 1, &[]));
-        let chunk = vec![b'x'; OUTPUT_LIMIT / 2 + 1];
+        let chunk = vec![b'x'; (OUTPUT_HEAD + OUTPUT_TAIL) / 2 + 1];
         assert!(r.append_output("big", &chunk));
-        assert!(!r.append_output("big", &chunk));
+        // Read on to the end: the last bytes printed are kept too.
+        assert!(r.append_output("big", &chunk));
+        assert!(r.append_output("big", b"END"));
         r.finish_output("big", Capture::Complete);
         let c = r.container("big").unwrap();
-        assert_eq!(c.output.len(), OUTPUT_LIMIT);
+        assert_eq!(c.output.kept(), OUTPUT_HEAD + OUTPUT_TAIL);
+        assert_eq!(c.output.omitted(), 5);
+        assert!(c.output.text().ends_with("xEND"));
+        assert!(c.output.text().contains("… 5 bytes more …"));
         assert_eq!(c.capture, Capture::Truncated);
+        // Once settled, the stream's copy is not read any more.
+        assert!(!r.append_output("big", b"more"));
+    }
+
+    #[test]
+    fn all_containers_together_keep_no_more_than_the_budget() {
+        use crate::output::{GRADING_OUTPUT_BUDGET, OUTPUT_HEAD, OUTPUT_TAIL};
+        let r = Recorder::new();
+        let chunk = vec![b'y'; 1 << 20];
+        for n in 0..2 * GRADING_OUTPUT_BUDGET / (OUTPUT_HEAD + OUTPUT_TAIL) {
+            let id = format!("c{n}");
+            r.record(&event("create", &id, 1, &[]));
+            assert!(r.append_output(&id, &chunk));
+            r.finish_output(&id, Capture::Complete);
+        }
+        let kept: usize = r.containers_since(0).iter().map(|c| c.output.kept()).sum();
+        assert_eq!(kept, GRADING_OUTPUT_BUDGET);
+        let last = r.containers_since(0).pop().unwrap();
+        assert_eq!((last.output.kept(), last.output.total()), (0, 1 << 20));
+        assert_eq!(last.capture, Capture::Truncated);
     }
 
     #[test]

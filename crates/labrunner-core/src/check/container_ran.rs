@@ -10,7 +10,7 @@ use regex::Regex;
 use super::support::{excerpt, expand_pwd, is_this_runs, recorder, regex, same_source};
 use super::{Cause, CheckEnv, Observed, Unknown, holds, not_holds};
 use crate::lab::ContainerRanCheck;
-use crate::recorder::{Capture, ContainerRecord, OUTPUT_LIMIT, Recorder};
+use crate::recorder::{Capture, ContainerRecord, Recorder};
 
 /// How long a check waits for a container that was just seen to be inspected, or for the last
 /// bytes of a container that just ended.
@@ -105,11 +105,12 @@ fn differences(w: &Wanted<'_>, r: &ContainerRecord, env: &CheckEnv<'_>) -> Vec<S
         }
     }
     if let Some(re) = &w.output {
+        let printed = r.output.text();
         match &r.capture {
             Capture::Lost(_) => {}
-            _ if re.is_match(&r.output) => {}
-            Capture::Reading => out.push(format!("it has printed so far: {}", excerpt(&r.output))),
-            _ => out.push(format!("it printed: {}", excerpt(&r.output))),
+            _ if re.is_match(&printed) => {}
+            Capture::Reading => out.push(format!("it has printed so far: {}", excerpt(&printed))),
+            _ => out.push(format!("it printed: {}", excerpt(&printed))),
         }
     }
     out
@@ -183,9 +184,9 @@ async fn settle_from_daemon(env: &CheckEnv<'_>, recorder: &Recorder, r: &Contain
     }
     if r.died_ns.is_some()
         && r.capture == Capture::Reading
-        && let Ok(text) = env.engine.logs(&r.id, OUTPUT_LIMIT).await
+        && let Ok(logs) = env.engine.logs(&r.id).await
     {
-        recorder.settle_output(&r.id, &text);
+        recorder.settle_output(&r.id, &logs);
     }
 }
 
@@ -205,7 +206,7 @@ fn matched(w: &Wanted<'_>, r: &ContainerRecord) -> Observed {
             Cause::NotObserved,
             format!("could not check: {ran}, but its output could not be captured: {why}"),
         )),
-        (Some(_), _) => holds(format!("{ran} and printed: {}", excerpt(&r.output))),
+        (Some(_), _) => holds(format!("{ran} and printed: {}", excerpt(&r.output.text()))),
         (None, _) => holds(ran),
     }
 }

@@ -1,11 +1,12 @@
 //! `output`: what a container printed (standard output and error) matches a pattern. A
 //! container that still exists is read from its logs; one that is gone (a `--rm` container) from
-//! what was recorded while it ran since the step opened.
+//! what was recorded while it ran since the step opened. Either way the pattern is matched
+//! against the head and tail of a [`crate::output::BoundedOutput`].
 
 use super::support::{Among, excerpt, is_this_runs, missing, regex};
 use super::{Cause, CheckEnv, Observed, Unknown, not_holds, observation};
 use crate::lab::OutputCheck;
-use crate::recorder::{Capture, OUTPUT_LIMIT};
+use crate::recorder::Capture;
 
 pub(super) fn describe(o: &OutputCheck, positive: bool) -> String {
     format!(
@@ -19,7 +20,7 @@ pub(super) fn describe(o: &OutputCheck, positive: bool) -> String {
 pub(super) async fn observe(o: &OutputCheck, env: &CheckEnv<'_>) -> Observed {
     let re = regex(&o.matches)?;
     let text = match env.container(&o.container).await? {
-        Some(info) => env.engine.logs(&info.id, OUTPUT_LIMIT).await?,
+        Some(info) => env.engine.logs(&info.id).await?.text(),
         None => {
             let gone = env.recorder.is_following().then(|| {
                 env.recorder
@@ -39,7 +40,7 @@ pub(super) async fn observe(o: &OutputCheck, env: &CheckEnv<'_>) -> Observed {
                             ),
                         ));
                     }
-                    _ => r.output,
+                    _ => r.output.text(),
                 },
             }
         }

@@ -21,6 +21,7 @@ use super::{
     MountInfo, NetworkInfo, Resources, VolumeFile, VolumeInfo,
 };
 use crate::command::{Action, ContainerSpec, MountKind};
+use crate::output::BoundedOutput;
 
 type EventItem = Result<DaemonEvent, EngineError>;
 
@@ -467,7 +468,10 @@ impl State {
         }
         let line = command.join(" ");
         let labels = c.labels.clone();
-        let answer = self.answer(container, &line);
+        // Kept with the daemon engine's bound: a scripted flood reads as a real one does.
+        let mut answer = self.answer(container, &line);
+        answer.stdout = BoundedOutput::of(&answer.stdout).text();
+        answer.stderr = BoundedOutput::of(&answer.stderr).text();
         self.execs.push((
             container.to_string(),
             line.clone(),
@@ -788,13 +792,14 @@ impl Engine for FakeEngine {
         futures_util::stream::once(async move { Err(EngineError::Other(message)) }).boxed()
     }
 
-    async fn logs(&self, container: &str, _limit: usize) -> Result<String, EngineError> {
+    async fn logs(&self, container: &str) -> Result<BoundedOutput, EngineError> {
         self.enter("logs").await?;
         let s = self.lock();
         s.containers
             .values()
             .find(|c| c.id == container || c.name == container)
-            .and_then(|c| s.stalled_output.get(&c.name).cloned())
+            .and_then(|c| s.stalled_output.get(&c.name))
+            .map(|text| BoundedOutput::of(text))
             .ok_or_else(|| no_such("container", container))
     }
 

@@ -14,6 +14,7 @@ use futures_util::stream::BoxStream;
 use serde::Serialize;
 
 use crate::command::Action;
+use crate::output::BoundedOutput;
 
 /// Label every resource labrunner creates carries.
 pub const LABEL_MANAGED: &str = "io.labrunner.managed";
@@ -234,7 +235,8 @@ pub trait Freezer: Send + Sync {
     async fn is_running(&self, id: &str) -> Result<bool, EngineError>;
 }
 
-/// What executing an action printed, as the docker CLI would have printed it.
+/// What executing an action printed, as the docker CLI would have printed it. What a process
+/// printed (an exec, a foreground `run`, `docker logs`) is the text of a [`BoundedOutput`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ActionOutput {
     pub stdout: String,
@@ -242,6 +244,7 @@ pub struct ActionOutput {
     pub exit_code: Option<i64>,
 }
 
+/// What a process run in a container printed: each stream the text of a [`BoundedOutput`].
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct ExecOutput {
     /// `None` if the process never reported one.
@@ -443,9 +446,9 @@ pub trait Engine: Send + Sync {
         let message = format!("this engine cannot attach to {container}");
         futures_util::stream::once(async move { Err(EngineError::Other(message)) }).boxed()
     }
-    /// A container's logs so far (standard output and error), at most `limit` bytes.
-    async fn logs(&self, container: &str, limit: usize) -> Result<String, EngineError> {
-        let _ = limit;
+    /// A container's logs so far (standard output and error), read to their end and kept
+    /// with the bound every output has.
+    async fn logs(&self, container: &str) -> Result<BoundedOutput, EngineError> {
         Err(EngineError::Other(format!(
             "this engine cannot read the logs of {container}"
         )))

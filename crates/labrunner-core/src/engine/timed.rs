@@ -245,8 +245,8 @@ impl<E: Engine> Engine for TimedEngine<E> {
         self.inner.attach_output(container)
     }
 
-    async fn logs(&self, container: &str, limit: usize) -> Result<String, EngineError> {
-        self.timed("logs", self.inner.logs(container, limit)).await
+    async fn logs(&self, container: &str) -> Result<crate::output::BoundedOutput, EngineError> {
+        self.timed("logs", self.inner.logs(container)).await
     }
 }
 

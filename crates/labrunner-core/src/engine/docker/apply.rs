@@ -12,8 +12,8 @@ use bollard::models::{
 };
 use bollard::query_parameters::{
     CreateContainerOptions, CreateImageOptions, InspectContainerOptions, ListNetworksOptions,
-    ListVolumesOptions, LogsOptions, PruneNetworksOptions, PruneVolumesOptions,
-    RemoveContainerOptions, RemoveVolumeOptions, StopContainerOptions, WaitContainerOptions,
+    ListVolumesOptions, PruneNetworksOptions, PruneVolumesOptions, RemoveContainerOptions,
+    RemoveVolumeOptions, StopContainerOptions, WaitContainerOptions,
 };
 use futures_util::stream::StreamExt;
 use tokio::time::timeout;
@@ -27,6 +27,7 @@ use crate::engine::{
     ActionOutput, ApplyContext, CALL_TIMEOUT, Engine, EngineError, ExecOutput, LABEL_LAB,
     LABEL_RUN, PullProgress,
 };
+use crate::output::BoundedOutput;
 
 impl DockerEngine {
     /// Carry out one parsed docker command. A table: each command has a method of its own.
@@ -97,7 +98,11 @@ impl DockerEngine {
             Action::Port { container, port } => self.port(container, port.as_deref()).await,
             Action::Logs {
                 container, tail, ..
-            } => Ok(text(self.logs(container, tail.as_deref()).await?)),
+            } => {
+                let limit = ctx.timeout.unwrap_or(CALL_TIMEOUT);
+                let logs = self.read_logs(container, tail.as_deref(), limit).await?;
+                Ok(text(logs.text()))
+            }
         }
     }
 
@@ -427,7 +432,18 @@ impl DockerEngine {
         let guarded = self.guard_create(spec, ctx).await?;
         let spec = guarded.as_ref().unwrap_or(spec);
         let created = self.create_container(spec, ctx).await;
+        // A foreground run is attached before its start, as the docker CLI does: what it
+        // prints is read while it runs, nothing is missed, and no log is read back whole.
+        let mut printed = None;
         let started = match &created {
+            Ok((id, _)) if !spec.detach => match self.attach_now(id).await {
+                Ok(stream) => {
+                    printed = Some(stream);
+                    self.call("start a container", self.docker.start_container(id, None))
+                        .await
+                }
+                Err(e) => Err(e),
+            },
             Ok((id, _)) => {
                 self.call("start a container", self.docker.start_container(id, None))
                     .await
@@ -453,11 +469,22 @@ impl DockerEngine {
             });
         }
         let limit = ctx.timeout.unwrap_or(FOREGROUND_TIMEOUT);
-        let waited = timeout(limit, self.wait(&id)).await;
-        let logs = self.logs(&id, None).await.unwrap_or_default();
+        let mut out = BoundedOutput::new();
+        let waited = timeout(limit, async {
+            // The stream ends when the container does; a broken one ends what is read.
+            let read = async {
+                let mut stream = printed.unwrap_or_else(|| futures_util::stream::empty().boxed());
+                while let Some(Ok(chunk)) = stream.next().await {
+                    out.push(&chunk);
+                }
+            };
+            let (code, ()) = tokio::join!(self.wait(&id), read);
+            code
+        })
+        .await;
         let result = match waited {
             Ok(Ok(code)) => Ok(ActionOutput {
-                stdout: format!("{warned}{logs}"),
+                stdout: format!("{warned}{out}"),
                 exit_code: Some(code),
             }),
             Ok(Err(e)) => Err(e),
@@ -501,34 +528,6 @@ impl DockerEngine {
         }
     }
 
-    async fn logs(&self, id: &str, tail: Option<&str>) -> Result<String, EngineError> {
-        let options = LogsOptions {
-            stdout: true,
-            stderr: true,
-            tail: tail.unwrap_or("all").to_string(),
-            ..Default::default()
-        };
-        let mut stream = self.docker.logs(id, Some(options));
-        let mut out = String::new();
-        let drained = timeout(CALL_TIMEOUT, async {
-            while let Some(item) = stream.next().await {
-                match item {
-                    Ok(chunk) => out.push_str(&String::from_utf8_lossy(&chunk.into_bytes())),
-                    Err(e) => return Err(classify(&e, &self.endpoint)),
-                }
-            }
-            Ok(())
-        })
-        .await;
-        match drained {
-            Ok(r) => r.map(|()| out),
-            Err(_) => Err(EngineError::Timeout {
-                what: format!("read logs of {id}"),
-                secs: CALL_TIMEOUT.as_secs(),
-            }),
-        }
-    }
-
     pub(super) async fn exec_spec(
         &self,
         spec: &ExecSpec,
@@ -562,21 +561,19 @@ impl DockerEngine {
         let mut out = ExecOutput::default();
         if let StartExecResults::Attached { mut output, .. } = started {
             // Drain the whole stream first: the exit code is only known once the process ended.
+            let (mut stdout, mut stderr) = (BoundedOutput::new(), BoundedOutput::new());
             let drained = timeout(limit, async {
                 while let Some(item) = output.next().await {
                     match item {
-                        Ok(LogOutput::StdErr { message }) => {
-                            out.stderr.push_str(&String::from_utf8_lossy(&message))
-                        }
-                        Ok(chunk) => out
-                            .stdout
-                            .push_str(&String::from_utf8_lossy(&chunk.into_bytes())),
+                        Ok(LogOutput::StdErr { message }) => stderr.push(&message),
+                        Ok(chunk) => stdout.push(&chunk.into_bytes()),
                         Err(e) => return Err(classify(&e, &self.endpoint)),
                     }
                 }
                 Ok(())
             })
             .await;
+            (out.stdout, out.stderr) = (stdout.text(), stderr.text());
             match drained {
                 Ok(r) => r?,
                 Err(_) => {

@@ -533,7 +533,7 @@ impl Engine for DockerEngine {
         self.attach_stream(container)
     }
 
-    async fn logs(&self, container: &str, limit: usize) -> Result<String, EngineError> {
-        self.bounded_logs(container, limit).await
+    async fn logs(&self, container: &str) -> Result<crate::output::BoundedOutput, EngineError> {
+        self.read_logs(container, None, CALL_TIMEOUT).await
     }
 }

@@ -11,6 +11,7 @@ use tokio::time::timeout;
 
 use super::{DockerEngine, classify, daemon_event};
 use crate::engine::{CALL_TIMEOUT, DaemonEvent, EngineError};
+use crate::output::BoundedOutput;
 
 impl DockerEngine {
     pub(super) fn stream_events_since(
@@ -71,70 +72,75 @@ impl DockerEngine {
         }
     }
 
+    /// What a container prints from its start (with `logs`, what it printed before too), for as
+    /// long as it runs.
     pub(super) fn attach_stream(
         &self,
         container: &str,
     ) -> BoxStream<'static, Result<Vec<u8>, EngineError>> {
-        let options = AttachContainerOptions {
-            logs: true,
-            stream: true,
-            stdout: true,
-            stderr: true,
-            ..Default::default()
-        };
-        // Attached for the container's whole life: no per-call time limit.
         let docker = self.long_lived();
         let endpoint = self.endpoint.clone();
         let id = container.to_string();
         futures_util::stream::once(async move {
-            match docker.attach_container(&id, Some(options)).await {
-                Ok(attached) => attached
-                    .output
-                    .map(move |item| {
-                        item.map(|o| o.into_bytes().to_vec())
-                            .map_err(|e| classify(&e, &endpoint))
-                    })
-                    .boxed(),
-                Err(e) => {
-                    let error = classify(&e, &endpoint);
-                    futures_util::stream::once(async move { Err(error) }).boxed()
-                }
+            match attach(&docker, &endpoint, &id, true).await {
+                Ok(stream) => stream,
+                Err(error) => futures_util::stream::once(async move { Err(error) }).boxed(),
             }
         })
         .flatten()
         .boxed()
     }
 
-    pub(super) async fn bounded_logs(
+    /// Attached to a container once this returns (before its start, nothing it prints is
+    /// missed); the stream ends when the container does.
+    pub(super) async fn attach_now(
         &self,
         container: &str,
-        limit: usize,
-    ) -> Result<String, EngineError> {
+    ) -> Result<BoxStream<'static, Result<Vec<u8>, EngineError>>, EngineError> {
+        let docker = self.long_lived();
+        match timeout(
+            CALL_TIMEOUT,
+            attach(&docker, &self.endpoint, container, false),
+        )
+        .await
+        {
+            Ok(r) => r,
+            Err(_) => Err(EngineError::Timeout {
+                what: format!("attach to {container}"),
+                secs: CALL_TIMEOUT.as_secs(),
+            }),
+        }
+    }
+
+    /// A container's logs (the last `tail` lines, or all), read to their end within `limit`,
+    /// kept with the bound of a [`BoundedOutput`].
+    pub(super) async fn read_logs(
+        &self,
+        container: &str,
+        tail: Option<&str>,
+        limit: Duration,
+    ) -> Result<BoundedOutput, EngineError> {
         let options = LogsOptions {
             stdout: true,
             stderr: true,
-            tail: "all".to_string(),
+            tail: tail.unwrap_or("all").to_string(),
             ..Default::default()
         };
-        let mut stream = self.docker.logs(container, Some(options));
-        let mut out: Vec<u8> = Vec::new();
-        let read = timeout(CALL_TIMEOUT, async {
+        let mut stream = self.long_lived().logs(container, Some(options));
+        let mut out = BoundedOutput::new();
+        let read = timeout(limit, async {
             while let Some(item) = stream.next().await {
-                let chunk = item.map_err(|e| classify(&e, &self.endpoint))?.into_bytes();
-                let room = limit.saturating_sub(out.len());
-                out.extend_from_slice(&chunk[..chunk.len().min(room)]);
-                if out.len() >= limit {
-                    break;
-                }
+                let chunk = item.map_err(|e| classify(&e, &self.endpoint))?;
+                out.push(&chunk.into_bytes());
             }
             Ok::<(), EngineError>(())
         })
         .await;
         match read {
-            Ok(r) => r.map(|()| String::from_utf8_lossy(&out).to_string()),
+            Ok(r) => r.map(|()| out),
             Err(_) => Err(EngineError::Timeout {
                 what: format!("read the logs of {container}"),
-                secs: CALL_TIMEOUT.as_secs(),
+                secs: limit.as_secs(),
             }),
         }
     }
@@ -144,6 +150,33 @@ impl DockerEngine {
         self.docker
             .clone()
             .with_timeout(Duration::from_secs(u32::MAX as u64))
+    }
+}
+
+/// Attach to a container's standard output and error (with `logs`, from its start).
+async fn attach(
+    docker: &Docker,
+    endpoint: &str,
+    id: &str,
+    logs: bool,
+) -> Result<BoxStream<'static, Result<Vec<u8>, EngineError>>, EngineError> {
+    let options = AttachContainerOptions {
+        logs,
+        stream: true,
+        stdout: true,
+        stderr: true,
+        ..Default::default()
+    };
+    let endpoint = endpoint.to_string();
+    match docker.attach_container(id, Some(options)).await {
+        Ok(attached) => Ok(attached
+            .output
+            .map(move |item| {
+                item.map(|o| o.into_bytes().to_vec())
+                    .map_err(|e| classify(&e, &endpoint))
+            })
+            .boxed()),
+        Err(e) => Err(classify(&e, &endpoint)),
     }
 }
 
