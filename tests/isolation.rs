@@ -201,3 +201,289 @@ fn nested_namespaces_at_once_never_touch_each_other() {
     assert_eq!(r["score"], 8, "{r:#}");
     assert_eq!(leftovers(&inner), Vec::<String>::new());
 }
+
+/// The fixture lab under an id of this test process only, so that `clean --lab` (even with
+/// `--all-labelled`) can reach nothing of any other test's.
+fn own_lab(dir: &Path) -> (PathBuf, String) {
+    let id = format!("lrrun-{}-storage", std::process::id());
+    let text = std::fs::read_to_string(fixture("storage.yaml")).expect("fixture");
+    let path = dir.join("lab.yaml");
+    std::fs::write(
+        &path,
+        text.replace("id: gx-grade-storage", &format!("id: {id}")),
+    )
+    .expect("write lab");
+    (path, id)
+}
+
+fn grading(home: &Path, lab: &Path, ns: &str, sub: &Path) -> Command {
+    let mut cmd = labrunner(home);
+    cmd.arg("grade")
+        .arg(lab)
+        .args(["--namespace", ns, "--format", "json", "--submission"])
+        .arg(sub)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// Ids of the networks named in namespace `ns`.
+fn networks_in(ns: &str) -> Vec<String> {
+    let filter = format!("name={ns}--");
+    let mut ids: Vec<String> = docker(&["network", "ls", "-q", "--filter", &filter])
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    ids.sort();
+    ids
+}
+
+fn recorded_runs(home: &Path) -> Vec<String> {
+    let Ok(list) = std::fs::read_dir(home.join("runs")) else {
+        return Vec::new();
+    };
+    let mut runs: Vec<String> = list
+        .flatten()
+        .map(|e| e.file_name().to_string_lossy().to_string())
+        .filter(|n| n.ends_with(".json"))
+        .collect();
+    runs.sort();
+    runs
+}
+
+/// Two gradings with one namespace (by flag, and by LABRUNNER_NAMESPACE): the second is refused
+/// before it creates anything, saying which run holds the namespace and how to choose another;
+/// the first scores full marks and nothing is left, not even its record.
+#[test]
+fn a_namespace_in_use_by_a_live_grading_is_refused() {
+    if !docker_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let home = tempfile::tempdir().expect("temp home");
+    let (lab, _) = own_lab(dir.path());
+    let ns = namespace("one");
+    purge(&ns);
+    let held = submission(dir.path(), "held.sh", "docker run --rm alpine sleep 10");
+    let first = grading(home.path(), &lab, &ns, &held)
+        .spawn()
+        .expect("first grading");
+    assert!(
+        wait_running(&format!("{ns}--gx-reader"), Duration::from_secs(60)),
+        "the first grading never got going"
+    );
+    let before = networks_in(&ns);
+    assert_eq!(before.len(), 1);
+    let correct = fixture("correct.sh");
+    let by_flag = grading(home.path(), &lab, &ns, &correct)
+        .output()
+        .expect("second grading");
+    let mut by_env = labrunner(home.path());
+    let by_env = by_env
+        .arg("grade")
+        .arg(&lab)
+        .args(["--format", "json", "--submission"])
+        .arg(&correct)
+        .env("LABRUNNER_NAMESPACE", &ns)
+        .output()
+        .expect("third grading");
+    for out in [&by_flag, &by_env] {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(out.stdout.is_empty(), "no report for a refused grading");
+        for part in [
+            format!("namespace `{ns}` is in use by run {ns}"),
+            format!("labrunner process {}", first.id()),
+            "choose another with --namespace".to_string(),
+        ] {
+            assert!(stderr.contains(&part), "{part:?} not in: {stderr}");
+        }
+    }
+    // Nothing of the refused gradings: the same one network, the first grading's.
+    assert_eq!(networks_in(&ns), before);
+    assert_eq!(recorded_runs(home.path()), [format!("{ns}.json")]);
+
+    let out = first.wait_with_output().expect("first grading ends");
+    assert_eq!(report(&out)["score"], 8);
+    assert_eq!(leftovers(&ns), Vec::<String>::new());
+    assert_eq!(recorded_runs(home.path()), Vec::<String>::new());
+}
+
+/// A grading killed outright leaves its record and its objects: the record is stale (its
+/// process is gone), so it blocks nothing, and a plain `clean` removes exactly what it left.
+#[test]
+fn a_killed_gradings_record_is_stale_and_clean_removes_what_it_left() {
+    if !docker_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let home = tempfile::tempdir().expect("temp home");
+    let (lab, lab_id) = own_lab(dir.path());
+    let ns = namespace("kill");
+    purge(&ns);
+    let held = submission(dir.path(), "held.sh", "docker run --rm alpine sleep 60");
+    let mut first = grading(home.path(), &lab, &ns, &held)
+        .spawn()
+        .expect("grading");
+    assert!(wait_running(
+        &format!("{ns}--gx-reader"),
+        Duration::from_secs(60)
+    ));
+    first.kill().expect("SIGKILL");
+    first.wait().expect("reaped");
+    assert_eq!(recorded_runs(home.path()), [format!("{ns}.json")]);
+    assert!(
+        !leftovers(&ns).is_empty(),
+        "a killed grading cleans nothing"
+    );
+
+    // The namespace is free in the registry; what is left in it still stops a replay.
+    let out = grading(home.path(), &lab, &ns, &fixture("correct.sh"))
+        .output()
+        .expect("grading");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(!stderr.contains("is in use by run"), "{stderr}");
+    assert!(stderr.contains("already exist"), "{stderr}");
+
+    let dry = labrunner(home.path())
+        .args(["clean", "--dry-run"])
+        .output()
+        .expect("clean");
+    let listed = String::from_utf8_lossy(&dry.stdout);
+    assert!(
+        listed.contains(&format!("would remove network {ns}--gx-app-net")),
+        "{listed}"
+    );
+    let out = labrunner(home.path())
+        .args(["clean", "--lab", &lab_id])
+        .output()
+        .expect("clean");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    // The sleeping container may still be going away: give the daemon a moment.
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !leftovers(&ns).is_empty() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(leftovers(&ns), Vec::<String>::new());
+    assert_eq!(recorded_runs(home.path()), Vec::<String>::new());
+
+    let out = grading(home.path(), &lab, &ns, &fixture("correct.sh"))
+        .output()
+        .expect("grading");
+    assert_eq!(report(&out)["score"], 8);
+    assert_eq!(leftovers(&ns), Vec::<String>::new());
+}
+
+/// An object that carries labrunner's labels but that no run of labrunner's recorded is not
+/// `clean`'s: it is not listed by a dry run and survives `clean`.
+#[test]
+fn clean_leaves_a_hand_labelled_object_alone() {
+    if !docker_available() {
+        return;
+    }
+    let home = tempfile::tempdir().expect("temp home");
+    let decoy = format!("lrrun-decoy-{}", std::process::id());
+    docker_quiet(&["network", "rm", &decoy]);
+    docker_quiet(&["volume", "rm", &decoy]);
+    docker(&[
+        "network",
+        "create",
+        "--label",
+        "io.labrunner.managed=true",
+        &decoy,
+    ]);
+    docker(&[
+        "volume",
+        "create",
+        "--label",
+        "io.labrunner.managed=true",
+        "--label",
+        "io.labrunner.run=lrrun-hand",
+        &decoy,
+    ]);
+    for args in [vec!["clean", "--dry-run"], vec!["clean"]] {
+        let out = labrunner(home.path()).args(&args).output().expect("clean");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success(), "{stdout}");
+        assert!(
+            !stdout.contains(&decoy),
+            "{args:?} named the decoy: {stdout}"
+        );
+        assert!(stdout.contains("--all-labelled"), "{stdout}");
+    }
+    docker(&["network", "inspect", &decoy]);
+    docker(&["volume", "inspect", &decoy]);
+    docker(&["network", "rm", &decoy]);
+    docker(&["volume", "rm", &decoy]);
+}
+
+/// `clean` (plain, and with `--all-labelled`) over and over while a class is graded: every
+/// student keeps full marks, because every grading in flight is a live recorded run.
+#[test]
+fn clean_during_a_class_grading_changes_no_score() {
+    if !docker_available() {
+        return;
+    }
+    let dir = tempfile::tempdir().expect("temp dir");
+    let home = tempfile::tempdir().expect("temp home");
+    let (lab, lab_id) = own_lab(dir.path());
+    let prefix = namespace("c");
+    let subs = dir.path().join("subs");
+    std::fs::create_dir(&subs).expect("subs");
+    let correct = std::fs::read_to_string(fixture("correct.sh")).expect("fixture");
+    for student in ["ann", "ben", "cat", "dan"] {
+        std::fs::write(
+            subs.join(format!("{student}.sh")),
+            format!("{correct}\ndocker run --rm alpine sleep 2\n"),
+        )
+        .expect("submission");
+    }
+    let out_dir = dir.path().join("out");
+    let mut class = labrunner(home.path())
+        .arg("grade")
+        .arg(&lab)
+        .arg("--submissions")
+        .arg(&subs)
+        .arg("--out-dir")
+        .arg(&out_dir)
+        .args(["--namespace", &prefix, "--jobs", "2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("class");
+    let mut cleans = 0;
+    let status = loop {
+        if let Some(status) = class.try_wait().expect("class state") {
+            break status;
+        }
+        let mut args = vec!["clean", "--lab", lab_id.as_str()];
+        if cleans % 2 == 1 {
+            args.push("--all-labelled");
+        }
+        let out = labrunner(home.path()).args(&args).output().expect("clean");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stdout)
+        );
+        cleans += 1;
+    };
+    let out = class.wait_with_output().expect("class output");
+    assert!(status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(cleans >= 4, "only {cleans} cleans ran during the class");
+    let book = std::fs::read_to_string(out_dir.join("gradebook.csv")).expect("gradebook");
+    let rows: Vec<&str> = book.lines().skip(1).collect();
+    assert_eq!(rows.len(), 4, "{book}");
+    for row in rows {
+        let fields: Vec<&str> = row.split(',').collect();
+        assert_eq!((fields[1], fields[2]), ("8", "8"), "{book}");
+    }
+    assert_eq!(recorded_runs(home.path()), Vec::<String>::new());
+    let label = format!("label=io.labrunner.lab={lab_id}");
+    assert_eq!(docker(&["ps", "-aq", "--filter", &label]).trim(), "");
+}

@@ -20,6 +20,7 @@ use labrunner_core::grade::GradeOptions;
 use labrunner_core::lab::LoadedLab;
 use labrunner_core::namespace::Namespace;
 use labrunner_core::report::{Format, printable_line};
+use labrunner_core::runs::RunRegistry;
 
 pub async fn run(args: &Args, loaded: &LoadedLab, dir: &Path) -> anyhow::Result<ExitCode> {
     let lab = &loaded.lab;
@@ -48,6 +49,7 @@ pub async fn run(args: &Args, loaded: &LoadedLab, dir: &Path) -> anyhow::Result<
             limits,
             sandbox: None,
             started_at: chrono::Utc::now(),
+            registry: Some(RunRegistry::in_home()),
         },
         formats: args.format.iter().map(|f| Format::from(*f)).collect(),
         jobs,

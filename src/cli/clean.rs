@@ -1,9 +1,10 @@
-//! `labrunner clean`: remove what labrunner created, found by its labels, and nothing else.
+//! `labrunner clean`: remove what ended runs left behind, never anything of a live run.
 
 use std::process::ExitCode;
 
 use super::common::connect;
-use labrunner_core::engine::{Engine, LABEL_LAB, LABEL_MANAGED, LABEL_RUN};
+use labrunner_core::clean::{Cleaned, Scope, clean};
+use labrunner_core::runs::RunRegistry;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -13,6 +14,11 @@ pub struct Args {
     /// Only what this run or grading (id) created.
     #[arg(long)]
     pub run: Option<String>,
+    /// Also remove objects that carry labrunner's labels but belong to no run this machine's
+    /// labrunner recorded (labelled by hand, or by a labrunner with another data folder).
+    /// A run that is still alive is never touched.
+    #[arg(long)]
+    pub all_labelled: bool,
     /// List what would be removed, remove nothing.
     #[arg(long)]
     pub dry_run: bool,
@@ -20,50 +26,52 @@ pub struct Args {
 
 pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
     let engine = connect().await?;
-    let mut labels = vec![(LABEL_MANAGED.to_string(), "true".to_string())];
-    if let Some(lab) = args.lab {
-        labels.push((LABEL_LAB.to_string(), lab));
-    }
-    if let Some(run) = args.run {
-        labels.push((LABEL_RUN.to_string(), run));
-    }
-    let found = engine
-        .labelled(&labels)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-    if found.is_empty() {
-        println!("nothing to clean: no container, network or volume carries labrunner's labels");
-        return Ok(ExitCode::SUCCESS);
-    }
-    let mut failed = false;
-    let groups = [
-        ("container", &found.containers),
-        ("network", &found.networks),
-        ("volume", &found.volumes),
-    ];
-    for (kind, names) in groups {
-        for name in names {
-            if args.dry_run {
-                println!("would remove {kind} {name}");
-                continue;
-            }
-            let result = match kind {
-                "container" => engine.remove_container(name).await,
-                "network" => engine.remove_network(name).await,
-                _ => engine.remove_volume(name).await,
-            };
-            match result {
-                Ok(()) => println!("removed {kind} {name}"),
-                Err(e) => {
-                    failed = true;
-                    println!("could not remove {kind} {name}: {e}");
-                }
-            }
-        }
-    }
-    Ok(if failed {
-        ExitCode::from(1)
-    } else {
+    let registry = RunRegistry::in_home();
+    let scope = Scope {
+        lab: args.lab,
+        run: args.run,
+        all_labelled: args.all_labelled,
+        dry_run: args.dry_run,
+    };
+    let cleaned = clean(&engine, &registry, &scope).await?;
+    print(&cleaned, &scope);
+    Ok(if cleaned.failed.is_empty() {
         ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     })
+}
+
+fn print(cleaned: &Cleaned, scope: &Scope) {
+    let verb = if scope.dry_run {
+        "would remove"
+    } else {
+        "removed"
+    };
+    for r in &cleaned.removed {
+        println!("{verb} {r}");
+    }
+    for (r, e) in &cleaned.failed {
+        println!("could not remove {r}: {e}");
+    }
+    for e in &cleaned.live {
+        let ns = e
+            .namespace
+            .as_deref()
+            .map(|n| format!(", namespace {n}"))
+            .unwrap_or_default();
+        println!(
+            "kept run {} (lab {}{ns}): labrunner process {} on {} is still running it",
+            e.run, e.lab, e.pid, e.host
+        );
+    }
+    if cleaned.unrecorded > 0 {
+        println!(
+            "kept {} object(s) that carry labrunner's labels but belong to no run this machine's labrunner recorded; `labrunner clean --all-labelled` removes them too (never a live run's)",
+            cleaned.unrecorded
+        );
+    }
+    if cleaned.removed.is_empty() && cleaned.failed.is_empty() {
+        println!("nothing to clean: no run that has ended left anything behind");
+    }
 }

@@ -14,6 +14,7 @@ use labrunner_core::grade::{GradeError, GradeOptions, Graded, Mode, grade};
 use labrunner_core::lab::{Lab, LoadedLab};
 use labrunner_core::namespace::Namespace;
 use labrunner_core::report::{Format, render, ungraded};
+use labrunner_core::runs::RunRegistry;
 
 /// `--format`: the core's report formats, as the command line names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -188,6 +189,7 @@ async fn grade_one(args: &Args, lab: &Lab) -> anyhow::Result<Graded> {
         limits,
         sandbox,
         started_at: chrono::Utc::now(),
+        registry: Some(RunRegistry::in_home()),
     };
     let engine = TimedEngine::new(connect().await?);
     let before = engine.timings();

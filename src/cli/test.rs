@@ -68,6 +68,7 @@ async fn test_labs(paths: &[PathBuf], args: Args) -> anyhow::Result<ExitCode> {
     let image_map = args.images.image_map()?;
     let timed = labrunner_core::engine::timed::TimedEngine::new(connect().await?);
     let pulls = pull_printer();
+    let registry = labrunner_core::runs::RunRegistry::in_home();
     let mut results = Vec::new();
     let single = labs.len() == 1;
     for loaded in &labs {
@@ -106,6 +107,7 @@ async fn test_labs(paths: &[PathBuf], args: Args) -> anyhow::Result<ExitCode> {
         run.namespace = namespace.clone();
         if !args.json {
             let ns = namespace
+                .as_ref()
                 .map(|n| format!(", namespace {n}"))
                 .unwrap_or_default();
             println!(
@@ -115,8 +117,17 @@ async fn test_labs(paths: &[PathBuf], args: Args) -> anyhow::Result<ExitCode> {
                 lab.steps.len()
             );
         }
+        // Recorded while it runs: `clean` leaves it alone, and removes what it left if the
+        // process ends before its cleanup does.
+        let claim = registry.claim(&run.run_id, namespace.as_ref(), &lab.id)?;
         let before = timed.timings();
         let result = test_lab(&mut run).await;
+        if result.leftovers.is_empty() {
+            // Forgetting the run is bookkeeping: nothing of it is left to find.
+            let _ = claim.release();
+        } else {
+            claim.keep();
+        }
         if args.timings {
             print_timings(&result.lab, result.duration_ms, &timed, before, single);
         }

@@ -33,6 +33,7 @@ use crate::report::{
     CheckReport, CommandOutcome, CommandRecord, GradeReport, Refusal, Status, StepReport,
 };
 use crate::runner::LabRun;
+use crate::runs::{RunError, RunRegistry};
 use crate::sandbox::SandboxGuard;
 use crate::submission::{ImageRefusal, Limits, Policy, SubmittedCommand, admit_image};
 
@@ -61,6 +62,9 @@ pub struct GradeOptions {
     pub sandbox: Option<PathBuf>,
     /// When grading started (the caller's clock, so reports can be reproduced).
     pub started_at: DateTime<Utc>,
+    /// Where the grading records itself while it runs (its namespace is then refused to any
+    /// other live run, and `clean` knows it); `None`: not recorded.
+    pub registry: Option<RunRegistry>,
 }
 
 /// Why a lab could not be graded at all (exit code 2), as opposed to a low score.
@@ -97,6 +101,8 @@ pub enum GradeError {
     TimedOut(u64),
     #[error("grading failed unexpectedly: {0}")]
     Panicked(String),
+    #[error(transparent)]
+    Registry(#[from] RunError),
 }
 
 /// A finished grading: the report, and anything cleanup could not remove (should be empty).
@@ -117,6 +123,11 @@ pub async fn grade(
 ) -> Result<Graded, GradeError> {
     let replay = matches!(mode, Mode::Replay(_));
     let (namespace, run_id) = identity(options, replay);
+    // Before anything is created: a namespace a live run holds is not touched at all.
+    let claim = match &options.registry {
+        Some(registry) => Some(registry.claim(&run_id, namespace.as_ref(), &lab.id)?),
+        None => None,
+    };
     let graded_lab = namespace
         .as_ref()
         .map_or_else(|| lab.clone(), |ns| ns.rewrite_lab(lab));
@@ -186,6 +197,15 @@ pub async fn grade(
         Err(e) => vec![format!("could not remove what the grading created: {e}")],
     };
     drop(temp);
+    if let Some(claim) = claim {
+        if leftovers.is_empty() {
+            // Forgetting the run is bookkeeping: nothing of it is left to find.
+            let _ = claim.release();
+        } else {
+            // `clean` removes the rest once this process has ended.
+            claim.keep();
+        }
+    }
     outcome.map(|report| Graded { report, leftovers })
 }
 

@@ -7,6 +7,7 @@
 
 pub mod check;
 pub mod class;
+pub mod clean;
 pub mod command;
 pub mod credit;
 pub mod engine;
@@ -27,6 +28,7 @@ pub mod progress;
 pub mod recorder;
 pub mod report;
 pub mod runner;
+pub mod runs;
 pub mod sandbox;
 pub mod schema;
 pub mod submission;

@@ -427,6 +427,7 @@ fn a_rerun_keeps_graded_students_unless_their_submission_changed() {
             limits: Default::default(),
             sandbox: None,
             started_at: Utc::now(),
+            registry: None,
         },
         formats: vec![],
         jobs: 1,

@@ -18,6 +18,7 @@ fn options(ns: &str) -> GradeOptions {
         limits: Limits::default(),
         sandbox: None,
         started_at: Utc::now(),
+        registry: None,
     }
 }
 
