@@ -48,6 +48,12 @@ pub async fn run(args: Args, root: Option<PathBuf>) -> anyhow::Result<ExitCode> 
         image_map,
     )
     .with_events(tx);
+    // Recorded while it watches, so that `clean` never touches it meanwhile.
+    let claim = labrunner_core::runs::RunRegistry::in_home().claim(
+        &run.run_id,
+        run.namespace.as_ref(),
+        &lab.id,
+    )?;
     run.preflight().await.map_err(|e| anyhow::anyhow!("{e}"))?;
     run.prepare_workdir()?;
     if args.setup {
@@ -70,7 +76,13 @@ pub async fn run(args: Args, root: Option<PathBuf>) -> anyhow::Result<ExitCode> 
     }
     if args.cleanup {
         run.cleanup().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        if run.leftovers().await.is_ok_and(|left| left.is_empty()) {
+            let _ = claim.release();
+            return Ok(ExitCode::SUCCESS);
+        }
     }
+    // What the run leaves is `clean`'s once this process has ended.
+    claim.keep();
     Ok(ExitCode::SUCCESS)
 }
 

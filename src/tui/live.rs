@@ -15,6 +15,7 @@ use labrunner_core::images::ImageMap;
 use labrunner_core::lab::LoadedLab;
 use labrunner_core::live::{self, LiveCommand, LiveConfig};
 use labrunner_core::runner::{Consent, LabRun, Resource, RunEvent};
+use labrunner_core::runs::RunRegistry;
 
 /// How long to wait between attempts to reach a daemon that is not answering.
 const RECONNECT_EVERY: Duration = Duration::from_secs(3);
@@ -209,6 +210,12 @@ impl LiveJob {
         let mut run = LabRun::new(&engine, lab, workdir, self.image_map.clone())
             .with_events(self.events.clone());
         run.consent = self.consent;
+        // Recorded while the session lasts, so that `clean` never touches it; what the session
+        // leaves for tomorrow is `clean`'s once the session has ended. A data folder that cannot
+        // take the record does not stop the lab.
+        let claim = RunRegistry::in_home()
+            .claim(&run.run_id, run.namespace.as_ref(), &lab.id)
+            .ok();
         // Pulls of missing images report their progress; show it on the status line.
         let (pull_tx, mut pull_rx) = mpsc::unbounded_channel();
         run.pull_progress = Some(pull_tx);
@@ -246,5 +253,8 @@ impl LiveJob {
         }
         status(LiveStatus::Watching);
         live::run(&run, self.start, commands, LiveConfig::default()).await;
+        if let Some(claim) = claim {
+            claim.keep();
+        }
     }
 }
