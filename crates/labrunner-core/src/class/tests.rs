@@ -588,6 +588,7 @@ async fn a_rerun_with_another_format_writes_it_for_students_kept_from_before() {
             limits: Default::default(),
             sandbox: None,
             started_at: Utc::now(),
+            registry: None,
         },
         formats: vec![Format::Classroom, Format::Tap],
         jobs: 1,

@@ -48,6 +48,7 @@ async fn statuses(submission: &str, ns: &str) -> (Vec<(Status, u32, String)>, Gr
         limits: Limits::default(),
         sandbox: None,
         started_at: Utc::now(),
+        registry: None,
     };
     let mode = Mode::Replay(split_commands(submission));
     let graded = grade(&fake, &lab(), mode, &options, std::future::pending())
