@@ -202,10 +202,11 @@ fn nested_namespaces_at_once_never_touch_each_other() {
     assert_eq!(leftovers(&inner), Vec::<String>::new());
 }
 
-/// The fixture lab under an id of this test process only, so that `clean --lab` (even with
-/// `--all-labelled`) can reach nothing of any other test's.
-fn own_lab(dir: &Path) -> (PathBuf, String) {
-    let id = format!("lrrun-{}-storage", std::process::id());
+/// The fixture lab under an id of this test only, so that `clean --lab` (even with
+/// `--all-labelled`, which knows only the runs of its own data folder) can reach nothing of any
+/// other test's.
+fn own_lab(dir: &Path, tag: &str) -> (PathBuf, String) {
+    let id = format!("lrrun-{}-{tag}", std::process::id());
     let text = std::fs::read_to_string(fixture("storage.yaml")).expect("fixture");
     let path = dir.join("lab.yaml");
     std::fs::write(
@@ -261,7 +262,7 @@ fn a_namespace_in_use_by_a_live_grading_is_refused() {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let home = tempfile::tempdir().expect("temp home");
-    let (lab, _) = own_lab(dir.path());
+    let (lab, _) = own_lab(dir.path(), "refused");
     let ns = namespace("one");
     purge(&ns);
     let held = submission(dir.path(), "held.sh", "docker run --rm alpine sleep 10");
@@ -290,7 +291,18 @@ fn a_namespace_in_use_by_a_live_grading_is_refused() {
     for out in [&by_flag, &by_env] {
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{stderr}");
-        assert!(out.stdout.is_empty(), "no report for a refused grading");
+        // The report, if one is written, says the submission was not graded, and why.
+        if !out.stdout.is_empty() {
+            let r = report(out);
+            assert_eq!(r["status"], "error", "{r:#}");
+            assert!(
+                r["error"]
+                    .as_str()
+                    .unwrap_or("")
+                    .contains("is in use by run"),
+                "{r:#}"
+            );
+        }
         for part in [
             format!("namespace `{ns}` is in use by run {ns}"),
             format!("labrunner process {}", first.id()),
@@ -318,7 +330,7 @@ fn a_killed_gradings_record_is_stale_and_clean_removes_what_it_left() {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let home = tempfile::tempdir().expect("temp home");
-    let (lab, lab_id) = own_lab(dir.path());
+    let (lab, lab_id) = own_lab(dir.path(), "killed");
     let ns = namespace("kill");
     purge(&ns);
     let held = submission(dir.path(), "held.sh", "docker run --rm alpine sleep 60");
@@ -431,7 +443,7 @@ fn clean_during_a_class_grading_changes_no_score() {
     }
     let dir = tempfile::tempdir().expect("temp dir");
     let home = tempfile::tempdir().expect("temp home");
-    let (lab, lab_id) = own_lab(dir.path());
+    let (lab, lab_id) = own_lab(dir.path(), "class");
     let prefix = namespace("c");
     let subs = dir.path().join("subs");
     std::fs::create_dir(&subs).expect("subs");
