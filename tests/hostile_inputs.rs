@@ -235,3 +235,73 @@ fn a_replayed_submission_stays_inside_memory_output_and_command_limits() {
     let left = docker(&["ps", "-aq", "--filter", &label]);
     assert!(left.trim().is_empty(), "left containers: {left}");
 }
+
+/// An anonymous volume (`-v /path`) a submission leaves behind with `docker rm` (no `-v`)
+/// carries the grading's labels and is removed with everything else the grading created.
+#[test]
+fn an_anonymous_volume_left_by_docker_rm_is_removed_with_the_grading() {
+    if !docker_available() {
+        return;
+    }
+    let ns = format!("hx-anon{}", fastrand::u32(..100_000));
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lab = dir.path().join("lab.yaml");
+    std::fs::write(&lab, LAB).expect("lab");
+    let sub = dir.path().join("sub.sh");
+    std::fs::write(
+        &sub,
+        "docker run --name keeper -v /data alpine sh -c 'echo kept > /data/f'\n\
+         docker run --name keeper2 --mount type=volume,target=/data alpine true\n\
+         docker rm keeper keeper2\n",
+    )
+    .expect("submission");
+    let since = docker(&["system", "info", "--format", "{{.SystemTime}}"])
+        .trim()
+        .to_string();
+    let home = tempfile::tempdir().expect("home");
+    let out = labrunner(home.path())
+        .arg("grade")
+        .arg(&lab)
+        .args(["--namespace", &ns, "--format", "json", "--submission"])
+        .arg(&sub)
+        .output()
+        .expect("run labrunner");
+    let report: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("no report ({e}): {}", String::from_utf8_lossy(&out.stderr)));
+    for c in report["commands"].as_array().expect("commands") {
+        assert_eq!(c["outcome"], "ran", "{c}");
+    }
+    let until = docker(&["system", "info", "--format", "{{.SystemTime}}"])
+        .trim()
+        .to_string();
+    let events = |filters: &[&str], format: &str| {
+        let mut args = vec!["events", "--since", &since, "--until", &until];
+        for f in filters {
+            args.extend(["--filter", f]);
+        }
+        args.extend(["--format", format]);
+        docker(&args)
+    };
+    let label = format!("label=io.labrunner.run={ns}");
+    let ours = events(&["type=container", "event=create", &label], "{{.Actor.ID}}");
+    let ours: Vec<&str> = ours.lines().collect();
+    assert_eq!(ours.len(), 2, "{ours:?}");
+    let mounted = events(
+        &["type=volume", "event=mount"],
+        "{{.Actor.ID}} {{index .Actor.Attributes \"container\"}}",
+    );
+    let volumes: Vec<&str> = mounted
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .filter(|(_, c)| ours.contains(c))
+        .map(|(v, _)| v)
+        .collect();
+    assert_eq!(volumes.len(), 2, "{mounted}");
+    for v in volumes {
+        let gone = Command::new("docker")
+            .args(["volume", "inspect", v])
+            .output()
+            .expect("docker");
+        assert!(!gone.status.success(), "volume {v} outlived the grading");
+    }
+}

@@ -411,9 +411,52 @@ fn mount_field(flag: &str, value: &str, field: &str, mount: &mut Mount) -> Resul
                 .map_err(|_| invalid(flag, value, "`tmpfs-mode` takes an octal mode like 1770"))?;
             mount.options.push(field.to_string());
         }
-        "volume-nocopy" | "bind-nonrecursive" | "bind-recursive" | "bind-propagation"
-        | "volume-driver" | "volume-label" | "volume-opt" | "volume-subpath" | "consistency" => {
+        "volume-nocopy" => {
+            if !matches!(
+                val,
+                None | Some("1" | "t" | "T" | "true" | "TRUE" | "True")
+                    | Some("0" | "f" | "F" | "false" | "FALSE" | "False")
+            ) {
+                return Err(invalid(flag, value, format!("`{key}` takes true or false")));
+            }
             mount.options.push(field.to_string());
+        }
+        "bind-propagation" => {
+            if !matches!(
+                val,
+                Some("private" | "rprivate" | "shared" | "rshared" | "slave" | "rslave")
+            ) {
+                return Err(invalid(
+                    flag,
+                    value,
+                    "`bind-propagation` takes private, rprivate, shared, rshared, slave or rslave",
+                ));
+            }
+            mount.options.push(field.to_string());
+        }
+        "volume-label" | "volume-opt" => {
+            if !needs_value(val)?.contains('=') {
+                return Err(invalid(
+                    flag,
+                    value,
+                    format!("`{key}` takes a key=value pair (`{key}=k=v`)"),
+                ));
+            }
+            mount.options.push(field.to_string());
+        }
+        "volume-driver" | "consistency" => {
+            needs_value(val)?;
+            mount.options.push(field.to_string());
+        }
+        // Accepted by the docker CLI; labrunner does not carry them to the daemon (a volume
+        // sub-path needs API 1.45, newer than the 1.41 it supports), so it refuses them by name
+        // rather than drop them.
+        "volume-subpath" | "bind-recursive" | "bind-nonrecursive" => {
+            return Err(invalid(
+                flag,
+                value,
+                format!("`{key}` is not supported by labrunner"),
+            ));
         }
         _ => return Err(invalid(flag, value, format!("unknown key `{key}`"))),
     }
@@ -852,6 +895,43 @@ mod tests {
                 Ok(expected),
                 "{text}"
             );
+        }
+    }
+
+    #[test]
+    fn mount_keys_labrunner_cannot_carry_are_refused_by_name() {
+        for (text, says) in [
+            (
+                "type=volume,src=v,dst=/d,volume-subpath=sub",
+                "`volume-subpath` is not supported",
+            ),
+            (
+                "type=bind,src=/a,dst=/b,bind-recursive=disabled",
+                "`bind-recursive` is not supported",
+            ),
+            (
+                "type=bind,src=/a,dst=/b,bind-nonrecursive",
+                "`bind-nonrecursive` is not supported",
+            ),
+            (
+                "type=bind,src=/a,dst=/b,bind-propagation=sideways",
+                "takes private",
+            ),
+            (
+                "type=volume,src=v,dst=/d,volume-nocopy=maybe",
+                "takes true or false",
+            ),
+            (
+                "type=volume,src=v,dst=/d,volume-label=nolabel",
+                "key=value pair",
+            ),
+        ] {
+            match mount_flag("--mount", text, Some("/w")) {
+                Err(ParseError::InvalidValue { reason, .. }) => {
+                    assert!(reason.contains(says), "{text}: {reason}");
+                }
+                other => panic!("{text}: {other:?}"),
+            }
         }
     }
 

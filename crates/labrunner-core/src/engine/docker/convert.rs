@@ -5,8 +5,9 @@ use std::collections::{BTreeMap, HashMap};
 
 use bollard::models::{
     ContainerCreateBody, ContainerInspectResponse, EndpointSettings, EventMessage, HostConfig,
-    MountTmpfsOptions, MountType, NetworkInspect, NetworkingConfig, PortBinding as ApiPortBinding,
-    Volume,
+    MountBindOptions, MountTmpfsOptions, MountType, MountVolumeOptions,
+    MountVolumeOptionsDriverConfig, NetworkInspect, NetworkingConfig,
+    PortBinding as ApiPortBinding, Volume,
 };
 
 use crate::command::{ContainerSpec, MountKind, MountSyntax};
@@ -47,7 +48,7 @@ pub fn container_body(
     // The command's own labels first: labrunner's ownership labels always win.
     let mut labels: HashMap<String, String> = spec.labels.iter().cloned().collect();
     labels.extend(ctx.labels.clone());
-    let storage = storage(spec);
+    let storage = storage(spec, &ctx.labels);
     let (exposed, bindings) = ports(spec);
     let network_mode = spec.network.clone();
     let networking_config = networking(spec);
@@ -120,7 +121,7 @@ struct Storage {
     tmpfs: HashMap<String, String>,
 }
 
-fn storage(spec: &ContainerSpec) -> Storage {
+fn storage(spec: &ContainerSpec, run_labels: &BTreeMap<String, String>) -> Storage {
     let mut binds = Vec::new();
     let mut mounts = Vec::new();
     let mut anonymous = Vec::new();
@@ -142,31 +143,25 @@ fn storage(spec: &ContainerSpec) -> Storage {
                         format!("{source}:{}:{}", m.target, opts.join(","))
                     });
                 }
-                None => anonymous.push(m.target.clone()),
-            },
-            (MountSyntax::MountFlag, kind) => {
-                let size = m
-                    .options
-                    .iter()
-                    .find_map(|o| o.strip_prefix("tmpfs-size=").and_then(parse_size));
-                mounts.push(bollard::models::Mount {
-                    typ: Some(match kind {
-                        MountKind::Volume => MountType::VOLUME,
-                        MountKind::Bind => MountType::BIND,
-                        MountKind::Tmpfs => MountType::TMPFS,
-                    }),
-                    source: m.source.clone(),
-                    target: Some(m.target.clone()),
-                    read_only: Some(m.read_only),
-                    tmpfs_options: (kind == MountKind::Tmpfs && size.is_some()).then(|| {
-                        MountTmpfsOptions {
-                            size_bytes: size,
+                None => {
+                    // As the docker CLI sends it, and also as a volume mount on the same
+                    // target carrying the run's labels: the daemon mounts that one and skips
+                    // the bare entry, so the volume it makes up is labelled like everything
+                    // else the run creates (and removed with it, whatever `docker rm` did).
+                    anonymous.push(m.target.clone());
+                    mounts.push(bollard::models::Mount {
+                        typ: Some(MountType::VOLUME),
+                        target: Some(m.target.clone()),
+                        read_only: Some(m.read_only),
+                        volume_options: Some(MountVolumeOptions {
+                            labels: Some(run_labels.clone().into_iter().collect()),
                             ..Default::default()
-                        }
-                    }),
-                    ..Default::default()
-                });
-            }
+                        }),
+                        ..Default::default()
+                    });
+                }
+            },
+            (MountSyntax::MountFlag, kind) => mounts.push(mount_flag(m, kind, run_labels)),
         }
     }
 
@@ -175,6 +170,74 @@ fn storage(spec: &ContainerSpec) -> Storage {
         mounts,
         anonymous,
         tmpfs,
+    }
+}
+
+/// A `--mount`, every option carried: none is dropped (the parser refuses those labrunner
+/// cannot carry).
+fn mount_flag(
+    m: &crate::command::Mount,
+    kind: MountKind,
+    run_labels: &BTreeMap<String, String>,
+) -> bollard::models::Mount {
+    let mut volume = MountVolumeOptions::default();
+    let mut bind = MountBindOptions::default();
+    let mut tmpfs = MountTmpfsOptions::default();
+    let mut consistency = None;
+    let mut labels: HashMap<String, String> = HashMap::new();
+    let mut driver = MountVolumeOptionsDriverConfig::default();
+    for option in &m.options {
+        let (key, val) = option.split_once('=').unwrap_or((option, ""));
+        match key {
+            "volume-nocopy" => {
+                volume.no_copy = Some(!matches!(
+                    val,
+                    "0" | "f" | "F" | "false" | "FALSE" | "False"
+                ));
+            }
+            "volume-label" | "volume-opt" => {
+                let (k, v) = val.split_once('=').unwrap_or((val, ""));
+                if key == "volume-label" {
+                    labels.insert(k.to_string(), v.to_string());
+                } else {
+                    driver
+                        .options
+                        .get_or_insert_with(HashMap::new)
+                        .insert(k.to_string(), v.to_string());
+                }
+            }
+            "volume-driver" => driver.name = Some(val.to_string()),
+            "bind-propagation" => bind.propagation = val.parse().ok(),
+            "consistency" => consistency = Some(val.to_string()),
+            "tmpfs-size" => tmpfs.size_bytes = parse_size(val),
+            "tmpfs-mode" => tmpfs.mode = i64::from_str_radix(val, 8).ok(),
+            _ => {}
+        }
+    }
+    // A volume the daemon makes up for this mount carries the run's labels.
+    if kind == MountKind::Volume && m.source.is_none() {
+        labels.extend(run_labels.clone());
+    }
+    if !labels.is_empty() {
+        volume.labels = Some(labels);
+    }
+    if driver != MountVolumeOptionsDriverConfig::default() {
+        volume.driver_config = Some(driver);
+    }
+    bollard::models::Mount {
+        typ: Some(match kind {
+            MountKind::Volume => MountType::VOLUME,
+            MountKind::Bind => MountType::BIND,
+            MountKind::Tmpfs => MountType::TMPFS,
+        }),
+        source: m.source.clone(),
+        target: Some(m.target.clone()),
+        read_only: Some(m.read_only),
+        consistency,
+        volume_options: (volume != MountVolumeOptions::default()).then_some(volume),
+        bind_options: (bind != MountBindOptions::default()).then_some(bind),
+        tmpfs_options: (tmpfs != MountTmpfsOptions::default()).then_some(tmpfs),
+        ..Default::default()
     }
 }
 
@@ -594,6 +657,99 @@ mod tests {
             &vec!["web".to_string()]
         );
         assert_eq!(body.labels.unwrap()["io.labrunner.managed"], "true");
+    }
+
+    #[test]
+    fn anonymous_volumes_carry_the_run_labels_and_no_mount_option_is_dropped() {
+        let mount = |kind, syntax, source: Option<&str>, target: &str, options: &[&str]| Mount {
+            kind,
+            syntax,
+            source: source.map(str::to_string),
+            target: target.into(),
+            read_only: false,
+            options: options.iter().map(|o| o.to_string()).collect(),
+        };
+        let spec = ContainerSpec {
+            image: "alpine".into(),
+            mounts: vec![
+                mount(
+                    MountKind::Volume,
+                    MountSyntax::VolumeFlag,
+                    None,
+                    "/anon",
+                    &[],
+                ),
+                mount(
+                    MountKind::Volume,
+                    MountSyntax::MountFlag,
+                    None,
+                    "/m",
+                    &["volume-nocopy", "volume-label=tier=db"],
+                ),
+                mount(
+                    MountKind::Volume,
+                    MountSyntax::MountFlag,
+                    Some("data"),
+                    "/d",
+                    &[
+                        "volume-nocopy=false",
+                        "volume-driver=local",
+                        "volume-opt=type=tmpfs",
+                    ],
+                ),
+                mount(
+                    MountKind::Bind,
+                    MountSyntax::MountFlag,
+                    Some("/lab"),
+                    "/b",
+                    &["bind-propagation=rslave", "consistency=cached"],
+                ),
+                mount(
+                    MountKind::Tmpfs,
+                    MountSyntax::MountFlag,
+                    None,
+                    "/t",
+                    &["tmpfs-size=1m", "tmpfs-mode=1770"],
+                ),
+            ],
+            ..Default::default()
+        };
+        let mut ctx = ApplyContext::default();
+        ctx.labels.insert("io.labrunner.run".into(), "r1".into());
+        let body = container_body(&spec, "alpine", &ctx);
+        // `-v /anon`: as the CLI sends it, and as a labelled mount the daemon uses instead.
+        assert_eq!(body.volumes.unwrap(), vec!["/anon".to_string()]);
+        let mounts = body.host_config.unwrap().mounts.unwrap();
+        let at = |target: &str| {
+            mounts
+                .iter()
+                .find(|m| m.target.as_deref() == Some(target))
+                .cloned()
+                .unwrap()
+        };
+        let labels = |target: &str| at(target).volume_options.unwrap().labels.unwrap();
+        assert_eq!(labels("/anon")["io.labrunner.run"], "r1");
+        assert_eq!(at("/anon").source, None);
+        assert_eq!(labels("/m")["io.labrunner.run"], "r1");
+        assert_eq!(labels("/m")["tier"], "db");
+        assert_eq!(at("/m").volume_options.unwrap().no_copy, Some(true));
+        // A named volume keeps its own labels only: the run's go on what the daemon makes up.
+        let named = at("/d").volume_options.unwrap();
+        assert_eq!(named.no_copy, Some(false));
+        assert_eq!(named.labels, None);
+        let driver = named.driver_config.unwrap();
+        assert_eq!(driver.name.as_deref(), Some("local"));
+        assert_eq!(driver.options.unwrap()["type"], "tmpfs");
+        assert_eq!(
+            at("/b").bind_options.unwrap().propagation,
+            Some(bollard::models::MountBindOptionsPropagationEnum::RSLAVE)
+        );
+        assert_eq!(at("/b").consistency.as_deref(), Some("cached"));
+        let tmpfs = at("/t").tmpfs_options.unwrap();
+        assert_eq!(
+            (tmpfs.size_bytes, tmpfs.mode),
+            (Some(1024 * 1024), Some(0o1770))
+        );
     }
 
     #[test]
