@@ -247,6 +247,12 @@ enum Opened {
     Kind(FileKind),
 }
 
+/// `text` without a leading UTF-8 byte-order mark: editors show none, so a lab, a lesson or a
+/// submission is read as if it were not there (line 1 is still line 1).
+pub fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
 /// The first control character in `text` that has no place in a text file (anything but tab,
 /// newline, carriage return and NEL), with its 1-based line and column.
 pub fn control_character(text: &str) -> Option<(usize, usize, char)> {
@@ -396,6 +402,13 @@ mod tests {
         let mut r = &reader;
         let got = read_stream(&reader, &mut r, Path::new("-"), 10, Duration::from_secs(5));
         assert_eq!(got.unwrap(), b"docker ps\n");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_skipped() {
+        assert_eq!(without_bom("\u{feff}docker ps\n"), "docker ps\n");
+        assert_eq!(without_bom("docker ps"), "docker ps");
+        assert_eq!(without_bom("a\u{feff}"), "a\u{feff}");
     }
 
     #[test]

@@ -123,7 +123,7 @@ pub fn parse_submission(
 pub fn split_commands(text: &str) -> Vec<SubmittedCommand> {
     let mut out = Vec::new();
     let mut pending: Option<(usize, String)> = None;
-    for (index, raw) in text.lines().enumerate() {
+    for (index, raw) in crate::input::without_bom(text).lines().enumerate() {
         let line_no = index + 1;
         let raw = raw.strip_suffix('\r').unwrap_or(raw);
         let (body, continues) = match raw.strip_suffix('\\') {
@@ -434,6 +434,25 @@ mod tests {
                 (8, "docker ps".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn a_byte_order_mark_does_not_hide_the_first_command() {
+        assert_eq!(
+            texts("\u{feff}docker network create net\r\ndocker ps\r\n"),
+            vec![
+                (1, "docker network create net".to_string()),
+                (2, "docker ps".to_string()),
+            ]
+        );
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("bom.sh");
+        std::fs::write(&path, "\u{feff}docker ps\n").unwrap();
+        let read = read_submission(&path, &Limits::default()).unwrap();
+        assert_eq!(read[0].text, "docker ps");
+        let lesson = dir.path().join("L.md");
+        std::fs::write(&lesson, "\u{feff}# Title\n").unwrap();
+        assert_eq!(crate::lesson::read_lesson(&lesson).unwrap(), "# Title\n");
     }
 
     #[test]

@@ -51,10 +51,10 @@ fn invalid(path: &Path, message: impl Into<String>) -> LessonError {
 /// one bound of [`crate::input::MAX_DOCUMENT_BYTES`], whatever the path names (a FIFO or a
 /// device is refused by name, without waiting).
 pub fn read_lesson(path: &Path) -> Result<String, LessonError> {
-    crate::input::read_to_string(path, crate::input::MAX_DOCUMENT_BYTES).map_err(|source| {
-        LessonError::Read {
+    crate::input::read_to_string(path, crate::input::MAX_DOCUMENT_BYTES)
+        .map(|text| crate::input::without_bom(&text).to_string())
+        .map_err(|source| LessonError::Read {
             path: path.to_path_buf(),
             source,
-        }
-    })
+        })
 }

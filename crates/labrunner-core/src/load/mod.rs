@@ -90,7 +90,7 @@ pub fn load_str_indexed(
         return Err(too_big(path));
     }
     // A byte-order mark is invisible in editors; columns are counted without it.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = crate::input::without_bom(text);
     if let Some(d) = control_character(path, text) {
         return Err(vec![d]);
     }
