@@ -199,6 +199,7 @@ impl<'a> Linter<'a> {
         }
         self.image_tag("image", &lab.image);
         self.files();
+        self.duplicate_declarations();
 
         for (i, c) in lab.setup.iter().enumerate() {
             self.command(&format!("setup[{i}]"), c);
@@ -316,6 +317,39 @@ impl<'a> Linter<'a> {
                         format!("{kind} `{name}` is declared but no command or check uses it"),
                         "check the spelling against the commands, or remove the declaration",
                     );
+                }
+            }
+        }
+    }
+
+    /// A name declared twice under one kind: cleanup and conflict detection know a resource by
+    /// kind and name, so the second is at best a typo for another.
+    fn duplicate_declarations(&mut self) {
+        let res = &self.lab.lab.resources;
+        let lists = [
+            (ResourceKind::Network, &res.networks),
+            (ResourceKind::Volume, &res.volumes),
+            (ResourceKind::Container, &res.containers),
+        ];
+        for (kind, names) in lists {
+            let mut seen: HashMap<&str, usize> = HashMap::new();
+            for (i, name) in names.iter().enumerate() {
+                let key = resource_key(kind);
+                match seen.get(name.as_str()) {
+                    Some(first) => {
+                        let first_pos = self.index.locate(&format!("resources.{key}[{first}]"));
+                        self.error(
+                            &format!("resources.{key}[{i}]"),
+                            format!("{kind} `{name}` is declared twice"),
+                            format!(
+                                "each resource is declared once; `{name}` is already declared at line {}",
+                                first_pos.line
+                            ),
+                        );
+                    }
+                    None => {
+                        seen.insert(name, i);
+                    }
                 }
             }
         }
@@ -524,6 +558,13 @@ impl<'a> Linter<'a> {
             }
             CheckKind::File(file) => {
                 self.require_declared(&f("volume"), V, &file.volume);
+                if crate::check::climbs(&file.path) {
+                    self.error(
+                        &f("path"),
+                        format!("`{}` leaves the volume (it uses `..`)", file.path),
+                        "write the path from the volume's root without `..`, e.g. `logs/app.log`",
+                    );
+                }
                 if let Some(p) = &file.contains {
                     self.regex(&f("contains"), p);
                 }
@@ -816,6 +857,31 @@ steps:
             diagnostics(LAB),
             ["9:13 warning: volume `leftover` is declared but no command or check uses it"]
         );
+    }
+
+    #[test]
+    fn duplicate_declarations_and_climbing_paths_are_errors() {
+        let lab = LAB
+            .replace(
+                "  volumes: [leftover]\n",
+                "  volumes: [data, data]\n  containers: [web, db, web]\n",
+            )
+            .replace(
+                "      - network: {name: app-net}\n",
+                "      - network: {name: app-net}\n      - file: {volume: data, path: ../../etc/passwd}\n      - host_file: {path: a/../../b}\n",
+            );
+        let found = diagnostics(&lab);
+        for expected in [
+            "9:19 error: volume `data` is declared twice",
+            "10:25 error: container `web` is declared twice",
+            "19:36 error: `../../etc/passwd` leaves the volume (it uses `..`)",
+            "20:27 error: `a/../../b` is not a path inside the lab folder",
+        ] {
+            assert!(
+                found.iter().any(|d| d.contains(expected)),
+                "{expected}: {found:#?}"
+            );
+        }
     }
 
     #[test]

@@ -29,6 +29,15 @@ pub(super) fn describe(f: &FileCheck, positive: bool) -> String {
 }
 
 pub(super) async fn observe(f: &FileCheck, env: &CheckEnv<'_>) -> Observed {
+    if super::climbs(&f.path) {
+        return Err(super::Unknown::new(
+            super::Cause::InvalidCheck,
+            format!(
+                "could not check: `{}` leaves the volume (it uses `..`)",
+                f.path
+            ),
+        ));
+    }
     if env.engine.volume(&f.volume).await?.is_none() {
         return not_holds(missing(env, Among::Volumes, &f.volume).await);
     }

@@ -273,3 +273,10 @@ mod tests {
         assert!(excerpt(&"x".repeat(500)).len() <= EXCERPT_CHARS);
     }
 }
+
+/// Whether a path a check names climbs out of where it is read (`..` anywhere in it).
+pub fn climbs(path: &str) -> bool {
+    std::path::Path::new(path)
+        .components()
+        .any(|c| matches!(c, std::path::Component::ParentDir))
+}
