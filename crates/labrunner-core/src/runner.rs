@@ -89,6 +89,9 @@ pub struct CommandOutcome {
     pub error: Option<String>,
     /// Succeeded, or failed with the expected error.
     pub as_expected: bool,
+    /// Why the command did not finish, when a time limit cut it off (the daemon's or
+    /// labrunner's): what it was to do may or may not have happened.
+    pub unfinished: Option<String>,
 }
 
 /// Whether labrunner may write into what existed before the lab started (a volume with
@@ -123,6 +126,8 @@ pub struct LabRun<'a> {
     /// Whether the working folder held anything before the run first prepared it. Such a
     /// folder is not labrunner's to remove, and its files are not overwritten without consent.
     workdir_preexisting: AtomicBool,
+    /// Cleanup commands a time limit cut off, with why (see [`LabRun::leftovers`]).
+    unfinished_cleanup: std::sync::Mutex<Vec<String>>,
     /// Whether commands may write into what existed before.
     pub consent: Consent,
     /// Only containers carrying the run's label count for event-based checks (set by `test`
@@ -171,6 +176,7 @@ impl<'a> LabRun<'a> {
             preexisting: Vec::new(),
             preflighted: false,
             workdir_preexisting: AtomicBool::new(false),
+            unfinished_cleanup: std::sync::Mutex::new(Vec::new()),
             consent: Consent::Withheld,
             namespace: None,
             only_run_containers: false,
@@ -420,6 +426,7 @@ impl<'a> LabRun<'a> {
     }
 
     async fn execute(&self, text: &str, expected_error: Option<&str>) -> CommandOutcome {
+        let mut unfinished = None;
         let result = match self.parse(text) {
             Ok(action) if self.refusal(&action).is_some() => {
                 Err(self.refusal(&action).unwrap_or_default())
@@ -433,34 +440,36 @@ impl<'a> LabRun<'a> {
                     out.stdout.trim()
                 )),
                 Ok(out) => Ok(out),
-                Err(e) => Err(e.to_string()),
+                Err(e) => {
+                    if matches!(e, EngineError::Timeout { .. }) {
+                        unfinished = Some(e.to_string());
+                    }
+                    Err(e.to_string())
+                }
             },
             Err(e) => Err(e),
         };
-        match (result, expected_error) {
-            (Ok(out), None) => CommandOutcome {
-                output: out.stdout,
-                error: None,
-                as_expected: true,
-            },
-            (Ok(out), Some(pattern)) => CommandOutcome {
-                output: out.stdout,
-                error: Some(format!(
+        let (output, error, as_expected) = match (result, expected_error) {
+            (Ok(out), None) => (out.stdout, None, true),
+            (Ok(out), Some(pattern)) => (
+                out.stdout,
+                Some(format!(
                     "the command succeeded, but it was expected to fail with \"{}\"",
                     crate::pattern::plain(pattern)
                 )),
-                as_expected: false,
-            },
-            (Err(e), None) => CommandOutcome {
-                output: String::new(),
-                error: Some(e),
-                as_expected: false,
-            },
-            (Err(e), Some(pattern)) => CommandOutcome {
-                output: String::new(),
-                as_expected: Regex::new(pattern).is_ok_and(|re| re.is_match(&e)),
-                error: Some(e),
-            },
+                false,
+            ),
+            (Err(e), None) => (String::new(), Some(e), false),
+            (Err(e), Some(pattern)) => {
+                let matched = Regex::new(pattern).is_ok_and(|re| re.is_match(&e));
+                (String::new(), Some(e), matched)
+            }
+        };
+        CommandOutcome {
+            output,
+            error,
+            as_expected,
+            unfinished,
         }
     }
 
@@ -661,11 +670,24 @@ impl<'a> LabRun<'a> {
     /// Run cleanup commands, then remove what the run owns: declared resources that did not exist
     /// before it started, and anything carrying its run label. Pre-existing resources are kept.
     pub async fn cleanup(&self) -> Result<Vec<String>, EngineError> {
+        let mut unfinished = Vec::new();
         for c in &self.lab.cleanup {
-            let _ = self.run_command(None, c).await;
+            // A cleanup command that fails has usually nothing to do (what it removes is gone);
+            // one cut off by a time limit may have left its work undone, and is reported.
+            if let Some(why) = self.run_command(None, c).await.unfinished {
+                unfinished.push(format!(
+                    "cleanup command `{}` did not finish ({why})",
+                    c.text()
+                ));
+            }
         }
         let mut removed = Vec::new();
         let mut kept: Vec<String> = self.preexisting.iter().map(ToString::to_string).collect();
+        kept.extend(unfinished.iter().cloned());
+        *self
+            .unfinished_cleanup
+            .lock()
+            .unwrap_or_else(|e| e.into_inner()) = unfinished;
         let owned = self
             .engine
             .labelled(&[(LABEL_RUN.to_string(), self.run_id.clone())])
@@ -727,7 +749,12 @@ impl<'a> LabRun<'a> {
 
     /// What the run left behind after cleanup (should be nothing).
     pub async fn leftovers(&self) -> Result<Vec<String>, EngineError> {
-        let mut left = Vec::new();
+        // A cleanup command cut off by a time limit: the run is not known to be clean.
+        let mut left = self
+            .unfinished_cleanup
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         let declared = if self.preflighted {
             declared(self.lab)
         } else {
@@ -944,6 +971,34 @@ mod tests {
             a.chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit())
         );
+    }
+
+    #[tokio::test]
+    async fn a_cleanup_command_cut_off_by_a_time_limit_is_not_reported_clean() {
+        use crate::engine::fake::{FakeEngine, Fault};
+        let fake = FakeEngine::new();
+        let mut lab = crate::live::tests::lab();
+        lab.cleanup = serde_yaml::from_str(r#"["docker network create slow-net"]"#).unwrap();
+        fake.fail(
+            Fault::Apply("slow-net".into()),
+            EngineError::Timeout {
+                what: "create a network".into(),
+                secs: 30,
+            },
+        );
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let run = LabRun::new(&fake, &lab, dir.path().into(), ImageMap::default()).with_events(tx);
+        run.cleanup().await.expect("cleanup ran");
+        let says = "cleanup command `docker network create slow-net` did not finish (timed out after 30s: create a network)";
+        assert_eq!(run.leftovers().await.unwrap(), [says]);
+        let mut kept_reported = false;
+        while let Ok(event) = rx.try_recv() {
+            if let RunEvent::CleanupDone { kept, .. } = event {
+                kept_reported = kept.iter().any(|k| k == says);
+            }
+        }
+        assert!(kept_reported, "the cleanup event does not name it");
     }
 
     #[test]
