@@ -285,6 +285,16 @@ impl Policy {
         if let Action::Run(spec) | Action::Create(spec) = action {
             self.check_mounts(spec, &mut reasons);
         }
+        // Judged against the routes the host has now: a network that would shadow one of the
+        // host's own could cut the grading host off.
+        if let Action::NetworkCreate(n) = action {
+            for (flag, reason) in crate::command::host_overlaps(n, &crate::command::host_routes()) {
+                reasons.push(Refusal {
+                    reason: format!("`{flag}` {reason}"),
+                    option: Some(flag),
+                });
+            }
+        }
         reasons
     }
 
@@ -680,6 +690,28 @@ mod tests {
             ..Default::default()
         };
         assert_eq!(policy.check(&run(spec)), Ok(()));
+    }
+
+    #[test]
+    fn networks_claim_only_private_ranges() {
+        let policy = Policy::default();
+        let check = |line: &str| policy.check(&crate::command::parse(line, None).unwrap());
+        let refused = check("docker network create --subnet 8.8.8.0/24 --gateway 8.8.8.1 n")
+            .expect_err("a public range");
+        assert_eq!(refused.len(), 2, "{refused:?}");
+        assert!(refused[0].starts_with("`--subnet 8.8.8.0/24` is not a private address range"));
+        assert!(refused[1].starts_with("`--gateway 8.8.8.1` is not a private address range"));
+        // Private ranges pass, unless they overlap one of this machine's own networks.
+        let routes = crate::command::host_routes();
+        let line = "docker network create --subnet 10.213.7.0/24 --gateway 10.213.7.1 n";
+        let action = crate::command::parse(line, None).unwrap();
+        let Action::NetworkCreate(n) = &action else {
+            panic!("not a network creation")
+        };
+        assert_eq!(
+            check(line).is_ok(),
+            crate::command::host_overlaps(n, &routes).is_empty()
+        );
     }
 
     #[test]

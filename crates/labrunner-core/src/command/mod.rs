@@ -17,6 +17,7 @@ mod explain;
 mod flags;
 pub mod output;
 mod policy;
+mod ranges;
 mod rename;
 pub(crate) mod tokenize;
 mod values;
@@ -26,6 +27,7 @@ use serde::Serialize;
 use flags::{Flag, Found, switch, value};
 
 pub use policy::Danger;
+pub use ranges::{HostRoute, host_overlaps, host_routes};
 
 /// A parsed docker command.
 #[derive(Debug, Clone, PartialEq, Serialize)]

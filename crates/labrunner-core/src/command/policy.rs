@@ -206,6 +206,10 @@ impl Action {
             // machines, and labrunner confines every prune to its own run in any case; without
             // a filter, a prune on someone else's daemon removes what is not yours.
             Action::NetworkPrune { labels, .. } if !labels.is_empty() => Vec::new(),
+            Action::NetworkCreate(n) => super::ranges::network_dangers(n)
+                .into_iter()
+                .map(|(flag, reason)| danger(flag, reason))
+                .collect(),
             Action::NetworkPrune { .. } | Action::VolumePrune { .. } => vec![danger(
                 "prune",
                 "removes resources of everyone using this Docker daemon, not only yours; filter it on a label of your own (`--filter label=KEY=VALUE`)",
