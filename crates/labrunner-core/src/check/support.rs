@@ -216,6 +216,13 @@ pub fn excerpt(text: &str) -> String {
     }
 }
 
+/// Whether a path a check names climbs out of where it is read (`..` anywhere in it).
+pub fn climbs(path: &str) -> bool {
+    std::path::Path::new(path)
+        .components()
+        .any(|c| matches!(c, std::path::Component::ParentDir))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -272,11 +279,4 @@ mod tests {
         assert_eq!(excerpt("a\n b"), "a b");
         assert!(excerpt(&"x".repeat(500)).len() <= EXCERPT_CHARS);
     }
-}
-
-/// Whether a path a check names climbs out of where it is read (`..` anywhere in it).
-pub fn climbs(path: &str) -> bool {
-    std::path::Path::new(path)
-        .components()
-        .any(|c| matches!(c, std::path::Component::ParentDir))
 }
