@@ -1,8 +1,8 @@
 //! An output flood (`yes` through `docker exec`, the logs of a container running `yes`, and a
 //! foreground `docker run IMAGE yes`) is graded in bounded memory: each command stops at the
 //! per-command time limit, the report keeps a bounded head and tail of what was printed, the
-//! peak resident memory of `labrunner grade` stays under the bound docs/grading.md states, and
-//! nothing the grading started is left running.
+//! peak resident memory of `labrunner grade` stays under the bound docs/grading.md states, a
+//! check reads the flooding container's logs, and nothing the grading started is left running.
 
 mod common;
 
@@ -23,6 +23,7 @@ difficulty: beginner
 minutes: 1
 resources:
   networks: [of-never]
+  containers: [chatter, shell]
 steps:
   - id: never
     title: Create a network no submission here creates
@@ -31,6 +32,13 @@ steps:
       - docker network create of-never
     checks:
       - network: { name: of-never }
+  - id: chatter
+    title: Start a container that says yes
+    instructions: Start `chatter`, running `yes`.
+    solution:
+      - docker run -d --name chatter alpine yes
+    checks:
+      - output: { container: chatter, matches: '^y' }
 ";
 
 const FLOOD: &str = "docker run -d --name chatter alpine yes
@@ -97,6 +105,13 @@ fn an_output_flood_is_graded_in_bounded_memory_and_leaves_nothing() {
         matches!(outcome(3).as_str(), "ran" | "timed_out"),
         "{}",
         commands[3]
+    );
+    // A check reads the flooding container's logs from both ends, in bounded time: it holds
+    // (no points: the step before it is not done).
+    let chatter = &report["steps"][1]["checks"][0];
+    assert!(
+        matches!(chatter["status"].as_str(), Some("passed" | "unearned")),
+        "{chatter}"
     );
     for c in commands {
         assert!(c["detail"].as_str().unwrap_or("").len() <= 303, "{c}");

@@ -27,6 +27,17 @@ pub const OUTPUT_TAIL: usize = 64 * 1024;
 /// submission): 256 outputs cut to head and tail, or many more short ones.
 pub const GRADING_OUTPUT_BUDGET: usize = 16 * 1024 * 1024;
 
+/// Bytes of a container's logs a check (or the record of a daemon's past) reads from their
+/// start: as much as head and tail keep, so logs that fit are read whole. Beyond, it reads only
+/// their last [`LOGS_TAIL_LINES`] lines: a container that floods its logs costs a check two
+/// short reads, not a read of everything it ever printed (the daemon decodes each line of its
+/// log file; `yes` writes millions of them a second).
+pub const LOGS_READ_LIMIT: u64 = (OUTPUT_HEAD + OUTPUT_TAIL) as u64;
+
+/// Lines read from the end of logs longer than [`LOGS_READ_LIMIT`] (the daemon keeps lines of
+/// at most 16 KiB, so this reads at most 16 MiB, of which [`OUTPUT_TAIL`] bytes are kept).
+pub const LOGS_TAIL_LINES: u32 = 1000;
+
 /// What a process printed: its first and last bytes, and how many there were in all.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BoundedOutput {
@@ -35,6 +46,9 @@ pub struct BoundedOutput {
     total: u64,
     head_limit: usize,
     tail_limit: usize,
+    /// False when the bytes between head and tail were skipped, not counted: `total` is then
+    /// the least there were.
+    counted: bool,
 }
 
 impl Default for BoundedOutput {
@@ -90,6 +104,32 @@ impl BoundedOutput {
             total: 0,
             head_limit: head,
             tail_limit: tail,
+            counted: true,
+        }
+    }
+
+    /// What was read from the start (`self`, cut short once it had more than head and tail),
+    /// then the end of the same output read on its own (`end`): the head of one and the tail
+    /// of the other. The bytes between were not all read; the text says how many at least.
+    pub fn then_end(&self, end: &BoundedOutput) -> BoundedOutput {
+        let (a, b) = end.tail.as_slices();
+        let tail: VecDeque<u8> = [end.head.as_slice(), a, b]
+            .concat()
+            .into_iter()
+            .rev()
+            .take(self.tail_limit)
+            .rev()
+            .collect();
+        // What was read from the start beyond the head certainly comes before the end's tail,
+        // but for the tail's length.
+        let between = (self.total - self.head.len() as u64).saturating_sub(tail.len() as u64);
+        BoundedOutput {
+            head: self.head.clone(),
+            total: self.head.len() as u64 + between + tail.len() as u64,
+            tail,
+            head_limit: self.head_limit,
+            tail_limit: self.tail_limit,
+            counted: false,
         }
     }
 
@@ -144,6 +184,7 @@ impl BoundedOutput {
         let (a, b) = self.tail.as_slices();
         kept.push_within(a, budget);
         kept.push_within(b, budget);
+        kept.counted = self.counted;
         kept
     }
 
@@ -177,10 +218,14 @@ impl BoundedOutput {
             return String::from_utf8_lossy(&whole).into_owned();
         }
         let tail = [a, b].concat();
+        let between = if self.counted {
+            omission(omitted)
+        } else {
+            format!("\n… at least {omitted} bytes more …\n")
+        };
         format!(
-            "{}{}{}",
+            "{}{between}{}",
             String::from_utf8_lossy(&self.head),
-            omission(omitted),
             String::from_utf8_lossy(&tail)
         )
     }
@@ -189,6 +234,16 @@ impl BoundedOutput {
 /// The line standing for bytes left out of an output.
 pub fn omission(bytes: u64) -> String {
     format!("\n… {bytes} bytes more …\n")
+}
+
+/// `text` as it is when it fits in head and tail; else their text (a value in a daemon event,
+/// a line a fake process prints).
+pub fn bounded_text(text: String) -> String {
+    if text.len() <= OUTPUT_HEAD + OUTPUT_TAIL {
+        text
+    } else {
+        BoundedOutput::of(&text).text()
+    }
 }
 
 impl std::fmt::Display for BoundedOutput {
@@ -265,6 +320,20 @@ mod tests {
         assert_eq!((again.total(), some.left()), (13, 0));
         let mut plenty = OutputBudget::new(100);
         assert_eq!(first.kept_within(&mut plenty), first);
+    }
+
+    #[test]
+    fn logs_read_from_both_ends_say_how_much_is_left_out_at_least() {
+        let mut start = BoundedOutput::with_limits(4, 4);
+        start.push(b"HEAD0123456789abcdef");
+        let mut end = BoundedOutput::with_limits(0, 4);
+        end.push(b"xyzLAST");
+        let joined = start.then_end(&end);
+        assert_eq!(joined.text(), "HEAD\n… at least 12 bytes more …\nLAST");
+        assert_eq!((joined.kept(), joined.omitted()), (8, 12));
+        assert_eq!(bounded_text("short".into()), "short");
+        let long = "y".repeat(OUTPUT_HEAD + OUTPUT_TAIL + 1);
+        assert!(bounded_text(long).contains(&omission(1)));
     }
 
     #[test]

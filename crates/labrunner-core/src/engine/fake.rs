@@ -21,7 +21,7 @@ use super::{
     MountInfo, NetworkInfo, Resources, VolumeFile, VolumeInfo,
 };
 use crate::command::{Action, ContainerSpec, MountKind};
-use crate::output::BoundedOutput;
+use crate::output::{BoundedOutput, bounded_text};
 
 type EventItem = Result<DaemonEvent, EngineError>;
 
@@ -470,8 +470,8 @@ impl State {
         let labels = c.labels.clone();
         // Kept with the daemon engine's bound: a scripted flood reads as a real one does.
         let mut answer = self.answer(container, &line);
-        answer.stdout = BoundedOutput::of(&answer.stdout).text();
-        answer.stderr = BoundedOutput::of(&answer.stderr).text();
+        answer.stdout = bounded_text(answer.stdout);
+        answer.stderr = bounded_text(answer.stderr);
         self.execs.push((
             container.to_string(),
             line.clone(),
@@ -864,6 +864,30 @@ mod tests {
                 "container exec_start: cat /data/ledger.txt"
             ]
         );
+    }
+
+    #[test]
+    fn a_flood_reads_as_the_daemon_engine_reads_it_head_and_tail() {
+        use crate::output::{OUTPUT_HEAD, OUTPUT_TAIL, omission};
+        let fake = FakeEngine::new();
+        act(
+            &fake,
+            "docker run -d --name db --mount type=volume,source=store,target=/data alpine sleep 1",
+        )
+        .unwrap();
+        let flood = format!("FIRST{}LAST", "y\n".repeat(OUTPUT_HEAD + OUTPUT_TAIL));
+        fake.write_file("store", "flood.txt", &flood);
+        let out = act(&fake, "docker exec db cat /data/flood.txt").unwrap();
+        assert!(out.stdout.starts_with("FIRST") && out.stdout.ends_with("LAST"));
+        assert!(
+            out.stdout
+                .contains(&omission((flood.len() - OUTPUT_HEAD - OUTPUT_TAIL) as u64))
+        );
+        fake.stall_output("db", &flood);
+        let logs = futures_util::FutureExt::now_or_never(fake.logs("db"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(logs.text(), out.stdout);
     }
 
     #[test]

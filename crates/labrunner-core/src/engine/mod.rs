@@ -446,8 +446,8 @@ pub trait Engine: Send + Sync {
         let message = format!("this engine cannot attach to {container}");
         futures_util::stream::once(async move { Err(EngineError::Other(message)) }).boxed()
     }
-    /// A container's logs so far (standard output and error), read to their end and kept
-    /// with the bound every output has.
+    /// A container's logs so far (standard output and error), kept with the bound every output
+    /// has; logs longer than [`crate::output::LOGS_READ_LIMIT`] are read from both ends.
     async fn logs(&self, container: &str) -> Result<BoundedOutput, EngineError> {
         Err(EngineError::Other(format!(
             "this engine cannot read the logs of {container}"

@@ -15,6 +15,7 @@ use crate::engine::{
     ActionOutput, ApplyContext, ContainerInfo, DaemonEvent, EngineError, MountInfo, NetworkInfo,
     PortBinding, VolumeInfo,
 };
+use crate::output::bounded_text;
 
 pub(super) fn split_tag(image: &str) -> (&str, &str) {
     let last = image.rsplit('/').next().unwrap_or(image);
@@ -491,8 +492,13 @@ pub fn volume_info(v: Volume) -> VolumeInfo {
 
 pub fn daemon_event(e: EventMessage) -> DaemonEvent {
     let actor = e.actor.unwrap_or_default();
-    let attributes: BTreeMap<String, String> =
-        actor.attributes.unwrap_or_default().into_iter().collect();
+    // A value the daemon sends (a command line exec'd, a label) is kept as any output is.
+    let attributes: BTreeMap<String, String> = actor
+        .attributes
+        .unwrap_or_default()
+        .into_iter()
+        .map(|(k, v)| (k, bounded_text(v)))
+        .collect();
     let kind = e.typ.map(|t| t.to_string()).unwrap_or_default();
     let name = attributes
         .get("name")
@@ -504,7 +510,7 @@ pub fn daemon_event(e: EventMessage) -> DaemonEvent {
         .unwrap_or_default();
     DaemonEvent {
         kind,
-        action: e.action.unwrap_or_default(),
+        action: bounded_text(e.action.unwrap_or_default()),
         name,
         id: actor.id,
         time_ns,

@@ -534,6 +534,6 @@ impl Engine for DockerEngine {
     }
 
     async fn logs(&self, container: &str) -> Result<crate::output::BoundedOutput, EngineError> {
-        self.read_logs(container, None, CALL_TIMEOUT).await
+        self.sampled_logs(container).await
     }
 }

@@ -11,7 +11,7 @@ use tokio::time::timeout;
 
 use super::{DockerEngine, classify, daemon_event};
 use crate::engine::{CALL_TIMEOUT, DaemonEvent, EngineError};
-use crate::output::BoundedOutput;
+use crate::output::{BoundedOutput, LOGS_READ_LIMIT, LOGS_TAIL_LINES, OUTPUT_TAIL};
 
 impl DockerEngine {
     pub(super) fn stream_events_since(
@@ -120,13 +120,7 @@ impl DockerEngine {
         tail: Option<&str>,
         limit: Duration,
     ) -> Result<BoundedOutput, EngineError> {
-        let options = LogsOptions {
-            stdout: true,
-            stderr: true,
-            tail: tail.unwrap_or("all").to_string(),
-            ..Default::default()
-        };
-        let mut stream = self.long_lived().logs(container, Some(options));
+        let mut stream = self.logs_stream(container, tail);
         let mut out = BoundedOutput::new();
         let read = timeout(limit, async {
             while let Some(item) = stream.next().await {
@@ -143,6 +137,57 @@ impl DockerEngine {
                 secs: limit.as_secs(),
             }),
         }
+    }
+
+    /// A container's logs as a check reads them: from their start up to [`LOGS_READ_LIMIT`]
+    /// bytes, and when there are more, their last [`LOGS_TAIL_LINES`] lines for the tail.
+    pub(super) async fn sampled_logs(&self, container: &str) -> Result<BoundedOutput, EngineError> {
+        let read = async {
+            let mut start = BoundedOutput::new();
+            let mut stream = self.logs_stream(container, None);
+            while let Some(item) = stream.next().await {
+                let chunk = item.map_err(|e| classify(&e, &self.endpoint))?;
+                start.push(&chunk.into_bytes());
+                if start.total() > LOGS_READ_LIMIT {
+                    break;
+                }
+            }
+            if start.total() <= LOGS_READ_LIMIT {
+                return Ok(start);
+            }
+            drop(stream);
+            let mut end = BoundedOutput::with_limits(0, OUTPUT_TAIL);
+            let lines = LOGS_TAIL_LINES.to_string();
+            let mut stream = self.logs_stream(container, Some(&lines));
+            while let Some(item) = stream.next().await {
+                let chunk = item.map_err(|e| classify(&e, &self.endpoint))?;
+                end.push(&chunk.into_bytes());
+            }
+            Ok::<_, EngineError>(start.then_end(&end))
+        };
+        match timeout(CALL_TIMEOUT, read).await {
+            Ok(r) => r,
+            Err(_) => Err(EngineError::Timeout {
+                what: format!("read the logs of {container}"),
+                secs: CALL_TIMEOUT.as_secs(),
+            }),
+        }
+    }
+
+    fn logs_stream(
+        &self,
+        container: &str,
+        tail: Option<&str>,
+    ) -> impl futures_util::Stream<
+        Item = Result<bollard::container::LogOutput, bollard::errors::Error>,
+    > + use<> {
+        let options = LogsOptions {
+            stdout: true,
+            stderr: true,
+            tail: tail.unwrap_or("all").to_string(),
+            ..Default::default()
+        };
+        self.long_lived().logs(container, Some(options))
     }
 
     /// A client without the per-call time limit, for streams that live long.
