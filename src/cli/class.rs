@@ -50,6 +50,7 @@ pub async fn run(args: &Args, loaded: &LoadedLab, dir: &Path) -> anyhow::Result<
             sandbox: None,
             started_at: chrono::Utc::now(),
             registry: Some(RunRegistry::in_home()),
+            host_ports: args.host_ports.into(),
         },
         formats: args.format.iter().map(|f| Format::from(*f)).collect(),
         jobs,

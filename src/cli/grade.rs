@@ -10,7 +10,7 @@ use anyhow::{Context, bail};
 
 use super::common::{BrokenLab, ImageArgs, connect, load_labs, print_timings};
 use labrunner_core::engine::timed::TimedEngine;
-use labrunner_core::grade::{GradeError, GradeOptions, Graded, Mode, grade};
+use labrunner_core::grade::{GradeError, GradeOptions, Graded, HostPorts, Mode, grade};
 use labrunner_core::lab::{Lab, LoadedLab};
 use labrunner_core::namespace::Namespace;
 use labrunner_core::report::{Format, render, ungraded};
@@ -50,6 +50,24 @@ impl From<FormatArg> for Format {
 }
 use labrunner_core::submission::{Limits, read_submission};
 
+/// `--host-ports`: the core's [`HostPorts`], as the command line names them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum HostPortsArg {
+    /// The daemon binds a free port; everything shown follows the translation.
+    Translated,
+    /// Published as written.
+    AsWritten,
+}
+
+impl From<HostPortsArg> for HostPorts {
+    fn from(h: HostPortsArg) -> Self {
+        match h {
+            HostPortsArg::Translated => HostPorts::Translated,
+            HostPortsArg::AsWritten => HostPorts::AsWritten,
+        }
+    }
+}
+
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// The lab: a lab file, or a lab id (looked up in labs/ of the course folder, or of the
@@ -85,6 +103,12 @@ pub struct Args {
     /// (default: a fresh temporary folder).
     #[arg(long, value_name = "DIR")]
     pub sandbox: Option<PathBuf>,
+    /// How fixed host ports a lab or a submission writes (`-p 8080:80`) are published in a
+    /// namespaced grading: `translated` (the daemon binds a free port; checks, probes,
+    /// `docker port` and the report show the port written) or `as-written` (one grading at a
+    /// time per port; a port held outside the grading makes it an error, not a low score).
+    #[arg(long, value_enum, value_name = "HOW", default_value = "translated")]
+    pub host_ports: HostPortsArg,
     /// Report format; for a class, several may be given (`--format junit,text`).
     #[arg(long, value_enum, value_delimiter = ',', default_value = "text")]
     pub format: Vec<FormatArg>,
@@ -190,6 +214,7 @@ async fn grade_one(args: &Args, lab: &Lab) -> anyhow::Result<Graded> {
         sandbox,
         started_at: chrono::Utc::now(),
         registry: Some(RunRegistry::in_home()),
+        host_ports: args.host_ports.into(),
     };
     let engine = TimedEngine::new(connect().await?);
     let before = engine.timings();

@@ -35,6 +35,9 @@ const MAX_RECORD_BYTES: u64 = 16 * 1024 * 1024;
 /// Most gradings at once, whatever the daemon could take.
 pub const MAX_JOBS: usize = 32;
 
+/// Times a student is graded when a failure they did not cause stops the grading.
+const ATTEMPTS: usize = 2;
+
 #[derive(Debug, thiserror::Error)]
 pub enum ClassError {
     #[error("cannot read the submissions folder {path}: {source}")]
@@ -539,24 +542,34 @@ async fn grade_student(
         }
     };
     let submission = fingerprint(&commands);
-    let namespace = match &base.namespace {
-        Some(prefix) => Namespace::fresh_in(prefix),
-        None => Ok(Namespace::fresh()),
-    };
-    let namespace = match namespace {
-        Ok(ns) => ns,
-        Err(e) => {
-            let error = e.to_string();
-            return Some(record(submission, Outcome::Error { error }));
+    // A failure the student did not cause is graded once more, in a fresh namespace.
+    let mut graded = Err(GradeError::Interrupted);
+    for attempt in 1..=ATTEMPTS {
+        let namespace = match &base.namespace {
+            Some(prefix) => Namespace::fresh_in(prefix),
+            None => Ok(Namespace::fresh()),
+        };
+        let namespace = match namespace {
+            Ok(ns) => ns,
+            Err(e) => {
+                let error = e.to_string();
+                return Some(record(submission, Outcome::Error { error }));
+            }
+        };
+        let options = GradeOptions {
+            namespace: Some(namespace),
+            sandbox: None,
+            started_at: Utc::now(),
+            ..base.clone()
+        };
+        let mode = Mode::Replay(commands.clone());
+        graded = grade(engine, lab, mode, &options, interrupt.clone()).await;
+        match &graded {
+            Err(e) if e.is_infrastructure() && attempt < ATTEMPTS => continue,
+            _ => break,
         }
-    };
-    let options = GradeOptions {
-        namespace: Some(namespace),
-        sandbox: None,
-        started_at: Utc::now(),
-        ..base.clone()
-    };
-    match grade(engine, lab, Mode::Replay(commands), &options, interrupt).await {
+    }
+    match graded {
         Ok(graded) => Some(StudentRecord {
             leftovers: graded.leftovers,
             ..record(
@@ -567,6 +580,12 @@ async fn grade_student(
             )
         }),
         Err(GradeError::Interrupted) => None,
+        Err(e) if e.is_infrastructure() => Some(record(
+            submission,
+            Outcome::Error {
+                error: format!("{e} (graded {ATTEMPTS} times)"),
+            },
+        )),
         Err(e) => Some(record(
             submission,
             Outcome::Error {

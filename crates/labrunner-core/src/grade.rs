@@ -13,7 +13,8 @@
 //! Whatever happens (a failure, the total time limit, Ctrl-C, a panic), everything the grading
 //! created carries its run label and is removed before [`grade`] returns.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -25,7 +26,7 @@ use futures_util::FutureExt;
 use crate::check::{self, CheckOutcome, Verdict};
 use crate::command::{self, Action};
 use crate::credit::Credit;
-use crate::engine::{ActionOutput, Engine, EngineError, LABEL_RUN};
+use crate::engine::{ActionOutput, Engine, EngineError, LABEL_RUN, PortBinding};
 use crate::images::ImageMap;
 use crate::lab::Lab;
 use crate::namespace::{Namespace, NamespacedEngine};
@@ -39,6 +40,10 @@ use crate::submission::{ImageRefusal, Limits, Policy, SubmittedCommand, admit_im
 
 /// Extra time, beyond the total limit, for the last check and cleanup before grading is cut off.
 const GRACE: Duration = Duration::from_secs(30);
+
+/// How long past a command's own limit the engine may take to answer before the daemon is
+/// taken to be silent.
+const BACKSTOP: Duration = Duration::from_secs(5);
 
 /// What to grade.
 #[derive(Debug, Clone, PartialEq)]
@@ -65,6 +70,48 @@ pub struct GradeOptions {
     /// Where the grading records itself while it runs (its namespace is then refused to any
     /// other live run, and `clean` knows it); `None`: not recorded.
     pub registry: Option<RunRegistry>,
+    /// How a namespaced grading publishes the fixed host ports its commands write.
+    pub host_ports: HostPorts,
+}
+
+/// How a namespaced grading publishes a fixed host port (`-p 8080:80`) that the lab or the
+/// submission writes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum HostPorts {
+    /// The daemon binds an ephemeral port; checks, probes, `docker port`, `docker inspect` and
+    /// the report follow the translation and show the port written (see `engine::ports`).
+    /// Gradings of one lab never compete for a port.
+    #[default]
+    Translated,
+    /// As written: one grading at a time per port; a port held outside the grading is an
+    /// infrastructure error.
+    AsWritten,
+}
+
+/// A failure the student did not cause. The grading stops and scores nothing: the student is
+/// `error` (a class grades them once more), never `failed`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Infrastructure {
+    #[error(
+        "host address {address} is held by something outside this grading (line {line}): {daemon}"
+    )]
+    PortHeld {
+        address: String,
+        line: usize,
+        daemon: String,
+    },
+    #[error("the Docker daemon was lost (line {line}): {detail}")]
+    DaemonLost { line: usize, detail: String },
+    #[error("the Docker daemon did not answer labrunner's own call (line {line}): {detail}")]
+    NoAnswer { line: usize, detail: String },
+    #[error(
+        "container {container} was killed for memory at labrunner's limit of {limit_mib} MiB (line {line})"
+    )]
+    OutOfMemory {
+        container: String,
+        limit_mib: i64,
+        line: usize,
+    },
 }
 
 /// Why a lab could not be graded at all (exit code 2), as opposed to a low score.
@@ -103,6 +150,19 @@ pub enum GradeError {
     Panicked(String),
     #[error(transparent)]
     Registry(#[from] RunError),
+    #[error("not the student's failure: {0}")]
+    Infrastructure(Infrastructure),
+}
+
+impl GradeError {
+    /// A failure of the machine rather than of the submission: worth grading once more.
+    pub fn is_infrastructure(&self) -> bool {
+        match self {
+            GradeError::Infrastructure(_) => true,
+            GradeError::Daemon(e) => e.is_connection() || matches!(e, EngineError::NoAnswer { .. }),
+            _ => false,
+        }
+    }
 }
 
 /// A finished grading: the report, and anything cleanup could not remove (should be empty).
@@ -131,7 +191,11 @@ pub async fn grade(
     let graded_lab = namespace
         .as_ref()
         .map_or_else(|| lab.clone(), |ns| ns.rewrite_lab(lab));
-    let renaming = NamespacedEngine::new(engine, namespace.clone());
+    let mut renaming = NamespacedEngine::new(engine, namespace.clone());
+    if options.host_ports == HostPorts::AsWritten {
+        renaming = renaming.keep_host_ports();
+    }
+    let translating = renaming.translates_host_ports();
     let (temp, workdir) = workdir(options)?;
     let guard = if replay {
         Some(Arc::new(sandbox_guard(
@@ -174,6 +238,9 @@ pub async fn grade(
         policy: Policy::for_lab(lab, Some(workdir.clone())),
         guard,
         halted: Cell::new(None),
+        translating,
+        own_memory_limits: RefCell::new(BTreeSet::new()),
+        infrastructure: Cell::new(None),
     };
     let hard_limit = options.limits.total_timeout + GRACE;
     run.recorder.scope(&run.run_id, run.only_run_containers);
@@ -299,6 +366,13 @@ struct Grader<'r, 'a> {
     guard: Option<Arc<SandboxGuard>>,
     /// Set when replay must stop before the next command, with the reason.
     halted: Cell<Option<String>>,
+    /// Fixed host ports are translated: the grading's own containers hold none of them.
+    translating: bool,
+    /// Containers (names in the namespace) whose memory limit the student chose, at or below
+    /// the grading's: memory they run out of is theirs.
+    own_memory_limits: RefCell<BTreeSet<String>>,
+    /// Set when a failure the student did not cause stops the grading.
+    infrastructure: Cell<Option<Infrastructure>>,
 }
 
 /// What a step's checks showed at one moment, and after which submitted line.
@@ -408,6 +482,13 @@ impl Grader<'_, '_> {
                     }
                     let line_started = crate::recorder::now_ns();
                     let mut record = self.execute(cmd, deadline - now).await;
+                    if let Some(cause) = self
+                        .infrastructure
+                        .take()
+                        .or_else(|| self.out_of_memory(cmd.line))
+                    {
+                        return Err(GradeError::Infrastructure(cause));
+                    }
                     if let Some(step) = progress.credit.pending().map(|i| &self.run.lab.steps[i]) {
                         self.run.events_caught_up(step, line_started).await;
                     }
@@ -428,6 +509,10 @@ impl Grader<'_, '_> {
                 }
                 if aborted.is_none() {
                     self.finish(&mut progress).await;
+                }
+                let last = submitted.last().map_or(0, |c| c.line);
+                if let Some(cause) = self.out_of_memory(last) {
+                    return Err(GradeError::Infrastructure(cause));
                 }
                 progress
             }
@@ -533,7 +618,7 @@ impl Grader<'_, '_> {
             detail: String::new(),
             credited: vec![],
         };
-        let mut action = match self.admit(&cmd.text).await {
+        let mut action = match self.admit(&cmd.text, cmd.line).await {
             Ok(action) => action,
             Err((outcome, detail)) => {
                 record.outcome = outcome;
@@ -551,11 +636,7 @@ impl Grader<'_, '_> {
             .map(|g| g as Arc<dyn crate::engine::StartGuard>);
         // The engine enforces the limit on foreground containers and execs; this is the backstop
         // for anything else that does not answer.
-        let applied = tokio::time::timeout(
-            limit + Duration::from_secs(5),
-            self.run.apply(&action, &ctx),
-        )
-        .await;
+        let applied = tokio::time::timeout(limit + BACKSTOP, self.run.apply(&action, &ctx)).await;
         // A command cut off inside the sandbox guard (or an unpause that failed) leaves the
         // grading's containers paused, and the daemon may still be resolving bind sources:
         // they stay paused, the replay stops here, and cleanup removes them.
@@ -564,13 +645,94 @@ impl Grader<'_, '_> {
                 "the daemon did not finish setting up bind mounts in time, so the submission's containers stay paused and grading stopped".to_string(),
             ));
         }
+        if let Some(cause) = self.infrastructure_of(&applied, cmd.line, limit).await {
+            self.infrastructure.set(Some(cause));
+        }
         (record.outcome, record.detail) = self.outcome_of(applied, limit);
         record
     }
 
+    /// A daemon error the student did not cause, if applying a line ended in one: the daemon
+    /// gone or silent, or a host port held by something outside the grading.
+    async fn infrastructure_of(
+        &self,
+        applied: &Result<Result<ActionOutput, EngineError>, tokio::time::error::Elapsed>,
+        line: usize,
+        limit: Duration,
+    ) -> Option<Infrastructure> {
+        let error = match applied {
+            Ok(Ok(_)) => return None,
+            Ok(Err(e)) => e,
+            Err(_) => {
+                return Some(Infrastructure::NoAnswer {
+                    line,
+                    detail: format!(
+                        "no answer {}s after the command's own limit of {}s",
+                        BACKSTOP.as_secs(),
+                        limit.as_secs()
+                    ),
+                });
+            }
+        };
+        match error {
+            EngineError::PortTaken { address, message } => {
+                if !self.translating && self.run_holds(address).await {
+                    return None;
+                }
+                Some(Infrastructure::PortHeld {
+                    address: address.clone(),
+                    line,
+                    daemon: self.unname(message),
+                })
+            }
+            e => lost_daemon(e, line),
+        }
+    }
+
+    /// Remember a daemon that is gone or did not answer one of labrunner's own calls.
+    fn note_lost_daemon(&self, e: &EngineError, line: usize) {
+        if let Some(cause) = lost_daemon(e, line) {
+            self.infrastructure.set(Some(cause));
+        }
+    }
+
+    /// Whether one of the grading's own containers publishes `address` (`ip:port`): then a
+    /// second one asking for it is the submission's own conflict.
+    async fn run_holds(&self, address: &str) -> bool {
+        let labels = [(LABEL_RUN.to_string(), self.run.run_id.clone())];
+        let Ok(own) = self.run.engine.labelled(&labels).await else {
+            return false;
+        };
+        for name in &own.containers {
+            if let Ok(Some(info)) = self.run.engine.container(name).await
+                && info.ports.iter().any(|b| holds_address(b, address))
+            {
+                return true;
+            }
+        }
+        false
+    }
+
+    /// A container of the grading killed for memory at the grading's own limit (not one the
+    /// student chose), seen in the daemon's events so far.
+    fn out_of_memory(&self, line: usize) -> Option<Infrastructure> {
+        let own = self.own_memory_limits.borrow();
+        let killed = self
+            .run
+            .recorder
+            .containers_since(0)
+            .into_iter()
+            .find(|c| c.oom_killed && !own.contains(&c.name))?;
+        Some(Infrastructure::OutOfMemory {
+            container: self.unname(&killed.label()),
+            limit_mib: self.options.limits.memory_bytes / (1024 * 1024),
+            line,
+        })
+    }
+
     /// Parse a submitted line, check it against the policy, and make sure the image it runs is
     /// here: the action to apply, or the outcome and why it is not applied.
-    async fn admit(&self, text: &str) -> Result<Action, (CommandOutcome, String)> {
+    async fn admit(&self, text: &str, line: usize) -> Result<Action, (CommandOutcome, String)> {
         let workdir = self.run.workdir.to_string_lossy().to_string();
         let action = command::parse(text, Some(&workdir))
             .map_err(|e| (CommandOutcome::Refused, e.to_string()))?;
@@ -589,6 +751,7 @@ impl Grader<'_, '_> {
                 ));
             }
             Err(ImageRefusal::Daemon(e)) => {
+                self.note_lost_daemon(&e, line);
                 return Err((CommandOutcome::Failed, excerpt(&e.to_string())));
             }
         }
@@ -634,6 +797,17 @@ impl Grader<'_, '_> {
     fn clamp(&self, action: &mut Action) {
         if let Action::Run(spec) | Action::Create(spec) = action {
             let limits = &self.options.limits;
+            if let Some(name) = &spec.name
+                && spec
+                    .memory
+                    .is_some_and(|m| m > 0 && m <= limits.memory_bytes)
+            {
+                let name = self
+                    .namespace
+                    .as_ref()
+                    .map_or_else(|| name.clone(), |ns| ns.resource(name));
+                self.own_memory_limits.borrow_mut().insert(name);
+            }
             spec.memory = Some(
                 spec.memory
                     .filter(|m| *m > 0)
@@ -757,6 +931,26 @@ impl Grader<'_, '_> {
             aborted,
         }
     }
+}
+
+/// A daemon that is gone, or did not answer one of labrunner's own calls.
+fn lost_daemon(e: &EngineError, line: usize) -> Option<Infrastructure> {
+    let detail = e.to_string();
+    match e {
+        EngineError::NoAnswer { .. } => Some(Infrastructure::NoAnswer { line, detail }),
+        e if e.is_connection() => Some(Infrastructure::DaemonLost { line, detail }),
+        _ => None,
+    }
+}
+
+/// Whether a binding holds host address `address` (`ip:port`); a binding on every address
+/// holds each of them.
+fn holds_address(b: &PortBinding, address: &str) -> bool {
+    let Some((ip, port)) = address.rsplit_once(':') else {
+        return false;
+    };
+    let every = |ip: &str| ip.is_empty() || ip == "0.0.0.0" || ip == "::" || ip == "[::]";
+    port.parse() == Ok(b.reached_at()) && (b.host_ip == ip || every(&b.host_ip) || every(ip))
 }
 
 /// At most 300 characters of output.

@@ -6,6 +6,7 @@
 //! the daemon's built-in networks (`bridge`, `host`, `none`) are left alone.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -13,6 +14,7 @@ use futures_util::stream::BoxStream;
 
 use crate::command::is_builtin_network;
 use crate::command::{Action, ResourceKind};
+use crate::engine::ports::PortTranslation;
 use crate::engine::{
     ActionOutput, ApplyContext, ContainerInfo, DaemonEvent, Engine, EngineError, ExecOutput,
     LABEL_LAB, LABEL_MANAGED, LABEL_RUN, NetworkInfo, Resources, VolumeFile, VolumeInfo,
@@ -242,15 +244,38 @@ impl std::fmt::Display for Namespace {
 /// into actions; they all pass through [`Engine::apply`], so renaming there covers every one of
 /// them exactly once. Queries (`container`, `network`, ...) pass through unchanged: their names
 /// come from a lab already rewritten by [`Namespace::rewrite_lab`], or from labels.
+///
+/// In a namespace, fixed host ports are translated too ([`PortTranslation`]): the daemon binds
+/// an ephemeral port, and every container this engine shows (checks, `docker port`,
+/// `docker inspect`) carries the host port the command wrote.
 pub struct NamespacedEngine<'a> {
     inner: &'a dyn Engine,
     namespace: Option<Namespace>,
+    host_ports: Option<Arc<PortTranslation>>,
 }
 
 impl<'a> NamespacedEngine<'a> {
-    /// `None`: no renaming (grading resources under their lab names).
+    /// `None`: no renaming (grading resources under their lab names), and host ports as written.
     pub fn new(inner: &'a dyn Engine, namespace: Option<Namespace>) -> Self {
-        NamespacedEngine { inner, namespace }
+        let host_ports = namespace
+            .is_some()
+            .then(|| Arc::new(PortTranslation::new()));
+        NamespacedEngine {
+            inner,
+            namespace,
+            host_ports,
+        }
+    }
+
+    /// Publish host ports as written, even in a namespace: one such run at a time per port.
+    pub fn keep_host_ports(mut self) -> Self {
+        self.host_ports = None;
+        self
+    }
+
+    /// Whether fixed host ports are translated.
+    pub fn translates_host_ports(&self) -> bool {
+        self.host_ports.is_some()
     }
 }
 
@@ -271,7 +296,17 @@ impl Engine for NamespacedEngine<'_> {
             Some(ns) => {
                 let mut renamed = action.clone();
                 ns.rename_action(&mut renamed);
-                self.inner.apply(&renamed, ctx).await
+                let Some(translation) = &self.host_ports else {
+                    return self.inner.apply(&renamed, ctx).await;
+                };
+                if let Action::Run(spec) | Action::Create(spec) = &mut renamed {
+                    translation.translate(spec);
+                }
+                let ctx = ApplyContext {
+                    host_ports: Some(Arc::clone(translation)),
+                    ..ctx.clone()
+                };
+                self.inner.apply(&renamed, &ctx).await
             }
             None => self.inner.apply(action, ctx).await,
         }
@@ -283,7 +318,11 @@ impl Engine for NamespacedEngine<'_> {
         self.inner.volume(name).await
     }
     async fn container(&self, name: &str) -> Result<Option<ContainerInfo>, EngineError> {
-        self.inner.container(name).await
+        let mut info = self.inner.container(name).await?;
+        if let (Some(translation), Some(info)) = (&self.host_ports, info.as_mut()) {
+            translation.show(&info.name, &mut info.ports);
+        }
+        Ok(info)
     }
     async fn image_present(&self, name: &str) -> Result<bool, EngineError> {
         self.inner.image_present(name).await

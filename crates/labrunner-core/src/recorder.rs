@@ -66,6 +66,8 @@ pub struct ContainerRecord {
     pub created_ns: i64,
     pub exit_code: Option<i64>,
     pub died_ns: Option<i64>,
+    /// The kernel killed a process of it for memory (the daemon's `oom` event).
+    pub oom_killed: bool,
     pub removed: bool,
     pub output: BoundedOutput,
     pub capture: Capture,
@@ -292,6 +294,7 @@ impl Recorder {
                     created_ns: event.time_ns,
                     exit_code: None,
                     died_ns: None,
+                    oom_killed: false,
                     removed: false,
                     output: BoundedOutput::new(),
                     capture: Capture::Reading,
@@ -311,6 +314,12 @@ impl Recorder {
             "destroy" => {
                 if let Some(c) = log.containers.iter_mut().find(|c| c.id == id) {
                     c.removed = true;
+                }
+                None
+            }
+            "oom" => {
+                if let Some(c) = log.containers.iter_mut().find(|c| c.id == id) {
+                    c.oom_killed = true;
                 }
                 None
             }
@@ -553,6 +562,18 @@ mod tests {
         assert_eq!(c.labels.get("x").map(String::as_str), Some("y"));
         assert_eq!(r.containers_since(11), vec![]);
         assert_eq!(r.containers_since(10).len(), 1);
+    }
+
+    #[test]
+    fn a_container_killed_for_memory_is_marked() {
+        let r = Recorder::new();
+        r.record(&event("create", "abc123", 10, &[("name", "hog")]));
+        assert!(!r.container("abc123").unwrap().oom_killed);
+        r.record(&event("oom", "abc123", 15, &[("name", "hog")]));
+        r.record(&event("die", "abc123", 20, &[("exitCode", "137")]));
+        let c = r.container("abc123").unwrap();
+        assert!(c.oom_killed);
+        assert_eq!(c.exit_code, Some(137));
     }
 
     #[test]

@@ -173,7 +173,7 @@ impl From<crate::engine::EngineError> for Unknown {
         use crate::engine::EngineError;
         let cause = match &e {
             _ if e.is_connection() => Cause::DaemonUnreachable,
-            EngineError::Timeout { .. } => Cause::TimedOut,
+            EngineError::Timeout { .. } | EngineError::NoAnswer { .. } => Cause::TimedOut,
             _ => Cause::DaemonRefused,
         };
         Unknown::new(cause, format!("could not check: {e}"))

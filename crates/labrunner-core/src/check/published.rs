@@ -75,7 +75,8 @@ pub(super) async fn observe(p: &PublishedCheck, env: &CheckEnv<'_>) -> Observed 
             binding.host_ip
         ));
     }
-    match probe_http(binding.host_port).await {
+    // A translated port is reached where the daemon bound it; the evidence says the lab's.
+    match probe_http(binding.reached_at()).await {
         Ok(reply) => holds(format!(
             "{seen}; 127.0.0.1:{} answered: {}",
             binding.host_port,

@@ -428,6 +428,7 @@ fn a_rerun_keeps_graded_students_unless_their_submission_changed() {
             sandbox: None,
             started_at: Utc::now(),
             registry: None,
+            host_ports: Default::default(),
         },
         formats: vec![],
         jobs: 1,

@@ -3,6 +3,7 @@
 pub mod docker;
 #[cfg(any(test, feature = "fake"))]
 pub mod fake;
+pub mod ports;
 pub mod timed;
 
 use std::collections::BTreeMap;
@@ -116,11 +117,20 @@ pub enum EngineError {
         "the Docker daemon speaks API {found}; labrunner needs {needed} or newer (Docker 20.10+)\n  fix: upgrade Docker Engine"
     )]
     TooOld { found: String, needed: String },
+    /// A command ran past the time limit it was given (a foreground container, an exec).
     #[error("timed out after {secs}s: {what}")]
     Timeout { what: String, secs: u64 },
+    /// One of labrunner's own calls got no answer within [`CALL_TIMEOUT`]: the daemon's fault,
+    /// not the command's.
+    #[error("timed out after {secs}s: {what}")]
+    NoAnswer { what: String, secs: u64 },
     /// The daemon refused; `message` is its own words.
     #[error("Error response from daemon: {message}")]
     Daemon { status: u16, message: String },
+    /// The daemon could not bind host address `address` (`127.0.0.1:8080`) because something
+    /// already holds it; `message` is its own words.
+    #[error("Error response from daemon: {message}")]
+    PortTaken { address: String, message: String },
     /// labrunner would not hand this to the daemon (a grading's [`StartGuard`] said no).
     #[error("refused: {0}")]
     Refused(String),
@@ -174,6 +184,8 @@ pub struct ApplyContext {
     pub progress: Option<tokio::sync::mpsc::UnboundedSender<PullProgress>>,
     /// Called around every creation and start of a container with bind mounts (replay).
     pub start_guard: Option<std::sync::Arc<dyn StartGuard>>,
+    /// A namespaced run's host ports: what `docker port` and `docker inspect` show follows it.
+    pub host_ports: Option<std::sync::Arc<ports::PortTranslation>>,
 }
 
 /// One report of an image pull in progress, as the daemon gives it.
@@ -284,7 +296,19 @@ pub struct PortBinding {
     pub container_port: u16,
     pub protocol: String,
     pub host_ip: String,
+    /// The host port as the lab sees it: what the daemon bound, or what the command wrote when
+    /// a namespaced run translated it ([`ports::PortTranslation`]).
     pub host_port: u16,
+    /// The port the daemon really bound when it differs from `host_port` (a translated port).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bound_port: Option<u16>,
+}
+
+impl PortBinding {
+    /// Where this port is reached on this machine.
+    pub fn reached_at(&self) -> u16 {
+        self.bound_port.unwrap_or(self.host_port)
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]

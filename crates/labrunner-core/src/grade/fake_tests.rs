@@ -19,6 +19,7 @@ fn options(ns: &str) -> GradeOptions {
         sandbox: None,
         started_at: Utc::now(),
         registry: None,
+        host_ports: Default::default(),
     }
 }
 

@@ -52,7 +52,9 @@ impl DockerEngine {
             Action::NetworkLs => self.network_ls().await,
             Action::NetworkInspect { names, format }
             | Action::VolumeInspect { names, format }
-            | Action::Inspect { names, format } => self.inspect(names, format.as_deref()).await,
+            | Action::Inspect { names, format } => {
+                self.inspect(names, format.as_deref(), ctx).await
+            }
             Action::NetworkPrune { labels, .. } => self.network_prune(labels, ctx).await,
             Action::VolumeCreate {
                 name,
@@ -95,7 +97,7 @@ impl DockerEngine {
             } => self.rm(names, *force, *volumes).await,
             Action::Stop { names, time } => self.stop(names, *time).await,
             Action::Start { names } => self.start(names, ctx).await,
-            Action::Port { container, port } => self.port(container, port.as_deref()).await,
+            Action::Port { container, port } => self.port(container, port.as_deref(), ctx).await,
             Action::Logs {
                 container, tail, ..
             } => {
@@ -175,10 +177,11 @@ impl DockerEngine {
         &self,
         names: &[String],
         format: Option<&str>,
+        ctx: &ApplyContext,
     ) -> Result<ActionOutput, EngineError> {
         let mut values = Vec::new();
         for name in names {
-            values.push(self.inspect_json(name).await?);
+            values.push(self.inspect_json(name, ctx).await?);
         }
         Ok(text(render_inspect(&values, format)))
     }
@@ -293,14 +296,22 @@ impl DockerEngine {
         Ok(lines(names))
     }
 
-    async fn port(&self, container: &str, port: Option<&str>) -> Result<ActionOutput, EngineError> {
-        let info = self
+    async fn port(
+        &self,
+        container: &str,
+        port: Option<&str>,
+        ctx: &ApplyContext,
+    ) -> Result<ActionOutput, EngineError> {
+        let mut info = self
             .container(container)
             .await?
             .ok_or_else(|| EngineError::Daemon {
                 status: 404,
                 message: format!("No such container: {container}"),
             })?;
+        if let Some(translation) = &ctx.host_ports {
+            translation.show(&info.name, &mut info.ports);
+        }
         Ok(text(render_ports(&info.ports, port)))
     }
 
@@ -599,13 +610,17 @@ impl DockerEngine {
         Ok(out)
     }
 
-    async fn inspect_json(&self, name: &str) -> Result<serde_json::Value, EngineError> {
+    async fn inspect_json(
+        &self,
+        name: &str,
+        ctx: &ApplyContext,
+    ) -> Result<serde_json::Value, EngineError> {
         // Only names can be objects; an image reference is not asked about, so that nothing
         // but a name (renamed in a namespace) reaches the daemon's paths.
         if !crate::command::is_object_name(name) {
             return no_such_object(name);
         }
-        if let Some(c) = self
+        if let Some(mut c) = self
             .optional(
                 "inspect a container",
                 self.docker
@@ -613,6 +628,9 @@ impl DockerEngine {
             )
             .await?
         {
+            if let Some(translation) = &ctx.host_ports {
+                show_ports(translation, &mut c);
+            }
             return to_json(&c);
         }
         if let Some(n) = self
@@ -688,4 +706,50 @@ fn no_such_object<T>(name: &str) -> Result<T, EngineError> {
         status: 404,
         message: format!("No such object: {name}"),
     })
+}
+
+/// A container's published ports and port bindings in `docker inspect`, as a namespaced run's
+/// commands wrote them.
+fn show_ports(
+    translation: &crate::engine::ports::PortTranslation,
+    c: &mut bollard::models::ContainerInspectResponse,
+) {
+    let name = c.name.clone().unwrap_or_default();
+    let maps = [
+        c.network_settings.as_mut().and_then(|s| s.ports.as_mut()),
+        c.host_config
+            .as_mut()
+            .and_then(|h| h.port_bindings.as_mut()),
+    ];
+    for map in maps.into_iter().flatten() {
+        for (key, bindings) in map.iter_mut() {
+            let (port, proto) = key.split_once('/').unwrap_or((key, "tcp"));
+            let Ok(container_port) = port.parse::<u16>() else {
+                continue;
+            };
+            let Some(bindings) = bindings.as_mut() else {
+                continue;
+            };
+            let mut ours: Vec<crate::engine::PortBinding> = bindings
+                .iter()
+                .map(|b| crate::engine::PortBinding {
+                    container_port,
+                    protocol: proto.to_string(),
+                    host_ip: b.host_ip.clone().unwrap_or_default(),
+                    host_port: b
+                        .host_port
+                        .as_deref()
+                        .and_then(|p| p.parse().ok())
+                        .unwrap_or(0),
+                    bound_port: None,
+                })
+                .collect();
+            translation.show(&name, &mut ours);
+            for (b, shown) in bindings.iter_mut().zip(ours) {
+                if shown.bound_port.is_some() {
+                    b.host_port = Some(shown.host_port.to_string());
+                }
+            }
+        }
+    }
 }

@@ -432,6 +432,7 @@ fn published(map: HashMap<String, Option<Vec<bollard::models::PortBinding>>>) ->
                 protocol: proto.to_string(),
                 host_ip: b.host_ip.unwrap_or_default(),
                 host_port: b.host_port.and_then(|p| p.parse().ok()).unwrap_or(0),
+                bound_port: None,
             });
         }
     }
@@ -815,7 +816,8 @@ mod tests {
                 container_port: 80,
                 protocol: "tcp".into(),
                 host_ip: "127.0.0.1".into(),
-                host_port: 8081
+                host_port: 8081,
+                bound_port: None,
             }]
         );
         assert_eq!(

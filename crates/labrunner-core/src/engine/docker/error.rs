@@ -9,11 +9,17 @@ pub fn classify(error: &bollard::errors::Error, endpoint: &str) -> EngineError {
         E::DockerResponseServerError {
             status_code,
             message,
-        } => EngineError::Daemon {
-            status: *status_code,
-            message: message.trim().to_string(),
-        },
-        E::RequestTimeoutError => EngineError::Timeout {
+        } => {
+            let message = message.trim().to_string();
+            match held_address(&message) {
+                Some(address) => EngineError::PortTaken { address, message },
+                None => EngineError::Daemon {
+                    status: *status_code,
+                    message,
+                },
+            }
+        }
+        E::RequestTimeoutError => EngineError::NoAnswer {
             what: "a call to the Docker daemon".into(),
             secs: CALL_TIMEOUT.as_secs(),
         },
@@ -40,6 +46,17 @@ pub fn classify(error: &bollard::errors::Error, endpoint: &str) -> EngineError {
             }
         }
     }
+}
+
+/// The host address a refused start could not bind, in the two ways the daemon says it:
+/// another container holds it (`Bind for 127.0.0.1:8080 failed: port is already allocated`), or
+/// another process does (`listen tcp4 127.0.0.1:8080: bind: address already in use`).
+fn held_address(message: &str) -> Option<String> {
+    if let Some((before, _)) = message.split_once(" failed: port is already allocated") {
+        return before.rsplit_once("Bind for ").map(|(_, a)| a.to_string());
+    }
+    let (before, _) = message.split_once(": bind: address already in use")?;
+    before.rsplit_once(' ').map(|(_, a)| a.to_string())
 }
 
 fn full_message(error: &dyn std::error::Error) -> String {
@@ -69,6 +86,39 @@ mod tests {
         assert!(parse_api("1.41").unwrap() >= MIN_API);
         assert!(parse_api("1.47").unwrap() >= MIN_API);
         assert_eq!(parse_api("x"), None);
+    }
+
+    #[test]
+    fn a_held_host_port_is_told_apart_keeping_the_daemon_words() {
+        let cases = [
+            (
+                "driver failed programming external connectivity on endpoint web (b78e): Bind for 127.0.0.1:21101 failed: port is already allocated",
+                Some("127.0.0.1:21101"),
+            ),
+            (
+                "driver failed programming external connectivity on endpoint web (b78e): Error starting userland proxy: listen tcp4 127.0.0.1:21100: bind: address already in use",
+                Some("127.0.0.1:21100"),
+            ),
+            ("No such container: web", None),
+        ];
+        for (message, address) in cases {
+            let e = bollard::errors::Error::DockerResponseServerError {
+                status_code: 500,
+                message: message.into(),
+            };
+            let classified = classify(&e, "unix:///x");
+            assert_eq!(
+                classified.to_string(),
+                format!("Error response from daemon: {message}")
+            );
+            match (classified, address) {
+                (EngineError::PortTaken { address: found, .. }, Some(expected)) => {
+                    assert_eq!(found, expected)
+                }
+                (EngineError::Daemon { status: 500, .. }, None) => {}
+                (other, _) => panic!("{message}: {other:?}"),
+            }
+        }
     }
 
     #[test]

@@ -90,7 +90,7 @@ impl DockerEngine {
     ) -> Result<T, EngineError> {
         match timeout(CALL_TIMEOUT, fut).await {
             Ok(r) => r.map_err(|e| classify(&e, &self.endpoint)),
-            Err(_) => Err(EngineError::Timeout {
+            Err(_) => Err(EngineError::NoAnswer {
                 what: what.to_string(),
                 secs: CALL_TIMEOUT.as_secs(),
             }),
@@ -404,7 +404,7 @@ impl Engine for DockerEngine {
         .await;
         match read {
             Ok(r) => r.map(|()| commands),
-            Err(_) => Err(EngineError::Timeout {
+            Err(_) => Err(EngineError::NoAnswer {
                 what: "read past events".into(),
                 secs: CALL_TIMEOUT.as_secs(),
             }),

@@ -65,7 +65,7 @@ impl DockerEngine {
         .await;
         match read {
             Ok(r) => r.map(|()| events),
-            Err(_) => Err(EngineError::Timeout {
+            Err(_) => Err(EngineError::NoAnswer {
                 what: "read past events".into(),
                 secs: CALL_TIMEOUT.as_secs(),
             }),
@@ -105,7 +105,7 @@ impl DockerEngine {
         .await
         {
             Ok(r) => r,
-            Err(_) => Err(EngineError::Timeout {
+            Err(_) => Err(EngineError::NoAnswer {
                 what: format!("attach to {container}"),
                 secs: CALL_TIMEOUT.as_secs(),
             }),
