@@ -8,12 +8,16 @@
 # Usage: bench/class-throughput.sh [N]          (students, default 24)
 #   LAB=file SUBMISSION=file   (default: volume-persistence and bench/submissions/volume-persistence.sh)
 #   NS_PREFIX=name             (namespace prefix of every grading, default bxc)
+#   JOBS="1 4 default"         (the --jobs values to time, default "1 2 4 8 default")
+# A lab that publishes fixed host ports: LAB=tests/fixtures/ports/fixed-range.yaml
+#   SUBMISSION=tests/fixtures/ports/class/correct-range.sh (host ports 127.0.0.1:21190-21191).
 set -uo pipefail
 source "$(dirname "$0")/common.sh"
 N=${1:-24}
 LAB=${LAB:-$BENCH_ROOT/labs/MOD-DOCKER-04/volume-persistence.yaml}
 SUBMISSION=${SUBMISSION:-$BENCH_ROOT/bench/submissions/volume-persistence.sh}
 NS_PREFIX=${NS_PREFIX:-bxc}
+JOBS=${JOBS:-1 2 4 8 default}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 export LABRUNNER_HOME=$tmp/home
@@ -33,7 +37,7 @@ left_behind() { # prefix -> names of anything left under it
 
 bad=0
 printf '%-8s %8s %14s\n' jobs seconds students/min
-for jobs in 1 2 4 8 default; do
+for jobs in $JOBS; do
   prefix=$NS_PREFIX-j$jobs
   out=$tmp/out-$jobs
   flag=(--jobs "$jobs")
