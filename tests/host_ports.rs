@@ -243,6 +243,8 @@ fn a_port_held_outside_the_grading_is_an_error_not_a_failure() {
     let stderr = String::from_utf8_lossy(&single.stderr);
     assert_eq!(single.status.code(), Some(2), "{stderr}");
     assert!(stderr.contains("held by something outside"), "{stderr}");
+    let report = String::from_utf8_lossy(&single.stdout);
+    assert!(report.contains("held by something outside"), "{report}");
     assert_eq!(
         leftovers("kph"),
         Vec::<String>::new(),

@@ -590,6 +590,7 @@ async fn a_rerun_with_another_format_writes_it_for_students_kept_from_before() {
             sandbox: None,
             started_at: Utc::now(),
             registry: None,
+            host_ports: Default::default(),
         },
         formats: vec![Format::Classroom, Format::Tap],
         jobs: 1,

@@ -49,6 +49,7 @@ async fn statuses(submission: &str, ns: &str) -> (Vec<(Status, u32, String)>, Gr
         sandbox: None,
         started_at: Utc::now(),
         registry: None,
+        host_ports: Default::default(),
     };
     let mode = Mode::Replay(split_commands(submission));
     let graded = grade(&fake, &lab(), mode, &options, std::future::pending())
