@@ -305,3 +305,61 @@ fn an_anonymous_volume_left_by_docker_rm_is_removed_with_the_grading() {
         assert!(!gone.status.success(), "volume {v} outlived the grading");
     }
 }
+
+#[test]
+fn a_lesson_that_is_a_device_a_fifo_or_too_large_is_refused_quickly_by_validate_and_test() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let lessons = dir.path().join("lessons");
+    std::fs::create_dir(&lessons).expect("lessons folder");
+    std::os::unix::fs::symlink("/dev/zero", lessons.join("ZERO.md")).expect("symlink");
+    mkfifo(&lessons.join("PIPE.md"));
+    // Larger than the one bound every lesson is read with (validate, test and the reader).
+    let large = lessons.join("LARGE.md");
+    let mut text = String::from("# LARGE: a lesson over the bound\n\n");
+    text.push_str(&"Text of the lesson.\n\n".repeat(60_000));
+    std::fs::write(&large, &text).expect("write");
+    let home = tempfile::tempdir().expect("home");
+    let refusals = [
+        ("ZERO.md", "is a character device, not a regular file"),
+        ("PIPE.md", "is a FIFO (named pipe), not a regular file"),
+        ("LARGE.md", "is larger than the limit of 1048576 bytes"),
+    ];
+
+    // The folder, as `validate lessons/` finds them.
+    let mut cmd = labrunner(home.path());
+    cmd.arg("validate").arg(&lessons);
+    let (code, out, err, took) = bounded(cmd);
+    assert!(took < Duration::from_secs(10), "validate took {took:?}");
+    assert_eq!(code, Some(1), "{out}{err}");
+    for (name, why) in refusals {
+        let shown = format!(
+            "{}:1:1: error: cannot read the lesson: it {why}",
+            lessons.join(name).display()
+        );
+        assert!(out.contains(&shown), "expected `{shown}` in:\n{out}{err}");
+    }
+
+    for (name, why) in refusals {
+        let path = lessons.join(name);
+        let mut cmd = labrunner(home.path());
+        cmd.arg("validate").arg(&path);
+        let (code, out, err, took) = bounded(cmd);
+        assert!(
+            took < Duration::from_secs(10),
+            "validate {name} took {took:?}"
+        );
+        assert_eq!(code, Some(1), "{out}{err}");
+        assert!(out.contains(&format!("it {why}")), "{name}: {out}{err}");
+
+        let mut cmd = labrunner(home.path());
+        cmd.arg("test").arg(&path);
+        let (code, out, err, took) = bounded(cmd);
+        assert!(took < Duration::from_secs(10), "test {name} took {took:?}");
+        assert_ne!(code, Some(0), "{name}: {out}{err}");
+        assert!(code.is_some(), "test {name} was killed: {out}{err}");
+        assert!(
+            err.contains(&format!("cannot read {}: it {why}", path.display())),
+            "{name}: {out}{err}"
+        );
+    }
+}

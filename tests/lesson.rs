@@ -505,6 +505,33 @@ fn validate_reports_each_demonstration_that_reaches_beyond_the_lesson_at_its_lin
     assert!(!text.contains("lrles-own is not created"), "{text}");
 }
 
+#[test]
+fn validate_refuses_what_the_reader_would_cut_at_its_line_and_column() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("DEEP.md");
+    let table = format!("| a | b |\n|---|---|\n{}", "| 1 | 2 |\n".repeat(1_001));
+    let text = format!("# DEEP: nested\n\n{}x\n\n{table}", "- ".repeat(100_000));
+    std::fs::write(&path, text).expect("write");
+    let started = std::time::Instant::now();
+    let (out, text) = run(&["validate", path.to_str().unwrap()]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    let shown = path.display();
+    for expected in [
+        format!(
+            "{shown}:3:33: error: the lesson reader cuts this: lists and quotes nested deeper than 16 levels are not shown"
+        ),
+        format!(
+            "{shown}:1007:1: error: the lesson reader cuts this: table rows beyond 1000 are not shown"
+        ),
+    ] {
+        assert!(
+            text.lines().any(|l| l == expected),
+            "expected `{expected}` in:\n{text}"
+        );
+    }
+}
+
 /// What a volume holds (names and checksums of its files), read by a helper container.
 fn volume_digest(volume: &str) -> String {
     common::docker(&[

@@ -192,4 +192,28 @@ mod tests {
         r.resize(15, 10);
         assert_eq!(r.current_section(), Some(3));
     }
+
+    #[test]
+    fn a_lesson_nested_100000_deep_opens_within_the_renderers_bound() {
+        let md = format!("# Deep\n\n{}x\n", "- ".repeat(100_000));
+        let mut r = ReaderState::new(0, md);
+        r.resize(120, 40);
+        assert!(
+            r.rendered.size() <= labrunner_core::lesson::MAX_RENDERED_BYTES,
+            "{} bytes",
+            r.rendered.size()
+        );
+        assert!(
+            r.rendered.lines.len() < 100,
+            "{} lines",
+            r.rendered.lines.len()
+        );
+        assert!(
+            r.rendered
+                .lines
+                .iter()
+                .any(|l| l.plain().contains("nested deeper than")),
+            "no marker where the nesting was cut"
+        );
+    }
 }

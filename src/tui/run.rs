@@ -79,6 +79,7 @@ pub async fn run(catalog: Catalog, image_map: ImageMap, start: Start) -> Result<
     let mut app = build_app(catalog, &progress::default_dir());
     app.image_map = image_map.clone();
     let mut terminal = ratatui::try_init()?;
+    let watch = SignalWatch::start()?;
     // ratatui's hook restores raw mode and the screen; mouse capture must be undone too.
     let hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
@@ -99,9 +100,60 @@ pub async fn run(catalog: Catalog, image_map: ImageMap, start: Start) -> Result<
         app.open_lab(*lab, &mut startup);
     }
     let result = event_loop(&mut terminal, &mut app, image_map, startup).await;
+    drop(watch);
+    restore_terminal();
+    result
+}
+
+/// Mouse capture off, raw mode off, the main screen back.
+fn restore_terminal() {
     let _ = execute!(std::io::stdout(), DisableMouseCapture);
     ratatui::restore();
-    result
+}
+
+/// How long the event loop has to answer SIGTERM, SIGHUP or SIGINT (it stops, and the terminal
+/// is restored on the way out) before [`SignalWatch`] restores the terminal itself and ends the
+/// process.
+const SIGNAL_GRACE: Duration = Duration::from_secs(2);
+
+/// A thread that waits for SIGTERM, SIGHUP and SIGINT beside the event loop. The loop answers
+/// them itself; this is for a loop stuck in work of its own (a runtime with one thread, as
+/// `labrunner lab` has, runs no other task meanwhile): after [`SIGNAL_GRACE`] the terminal is
+/// restored from here and the process ends with 128 + the signal's number, as the shell
+/// expects. Stopped when dropped. (An allocation failure aborts without any hook; lessons are
+/// rendered within fixed bounds so that one cannot come from content.)
+struct SignalWatch {
+    handle: signal_hook::iterator::Handle,
+    done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl SignalWatch {
+    fn start() -> std::io::Result<SignalWatch> {
+        use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
+        let mut signals = signal_hook::iterator::Signals::new([SIGTERM, SIGHUP, SIGINT])?;
+        let handle = signals.handle();
+        let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let finished = done.clone();
+        std::thread::Builder::new()
+            .name("signal-watch".into())
+            .spawn(move || {
+                if let Some(signal) = signals.forever().next() {
+                    std::thread::sleep(SIGNAL_GRACE);
+                    if !finished.load(Ordering::SeqCst) {
+                        restore_terminal();
+                        std::process::exit(128 + signal);
+                    }
+                }
+            })?;
+        Ok(SignalWatch { handle, done })
+    }
+}
+
+impl Drop for SignalWatch {
+    fn drop(&mut self) {
+        self.done.store(true, Ordering::SeqCst);
+        self.handle.close();
+    }
 }
 
 /// Output of the terminal pane is drawn at most this often (keys and events draw at once).

@@ -16,6 +16,7 @@ use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use regex::Regex;
 
 use super::doctest::{Demonstration, demonstrations, in_run_order};
+use super::markdown::CutKind;
 use crate::command::{Action, ResourceKind};
 use crate::load::{Diagnostic, Pos};
 use crate::submission::Policy;
@@ -224,6 +225,7 @@ pub fn lint_lesson(path: &Path, text: &str) -> Vec<Diagnostic> {
     let check = sections.iter().find(|(r, _)| r.title == "Knowledge Check");
     quiz_rules(path, &id, &links, check.map(|(_, h)| h), &mut out);
     demonstration_rules(path, text, &headings, &mut out);
+    rendering_rules(path, &source, &mut out);
     out.sort_by_key(|d| (d.line, d.column));
     out
 }
@@ -573,6 +575,34 @@ fn quiz_rules(
                 .with_hint("add at least one question with its answer"),
         ),
         Ok(_) => {}
+    }
+}
+
+/// The width the reader's bounds are checked at: a common terminal's.
+const READER_WIDTH: u16 = 80;
+
+/// What the lesson reader would leave out (nesting too deep, a table too large, a rendering
+/// too long: the renderer's own bounds, [`super::MAX_NESTING`] and the others), at the place
+/// it starts.
+fn rendering_rules(path: &Path, source: &Source<'_>, out: &mut Vec<Diagnostic>) {
+    for cut in super::render_markdown(source.text, READER_WIDTH).cuts {
+        let hint = match cut.what {
+            CutKind::Nesting => {
+                "flatten the list or quote: readers see a marker instead of what is nested deeper"
+            }
+            CutKind::TableColumns | CutKind::TableRows => {
+                "split the table: readers see a marker instead of the rest"
+            }
+            CutKind::Length => "split the lesson: readers see a marker instead of the rest",
+        };
+        out.push(
+            Diagnostic::error(
+                path,
+                source.pos(cut.offset),
+                format!("the lesson reader cuts this: {cut}"),
+            )
+            .with_hint(hint),
+        );
     }
 }
 

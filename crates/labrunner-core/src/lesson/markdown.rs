@@ -87,6 +87,8 @@ pub struct Section {
 pub struct Rendered {
     pub lines: Vec<StyledLine>,
     pub sections: Vec<Section>,
+    /// Where the rendering left something out (a marker line says so in `lines`).
+    pub cuts: Vec<Cut>,
 }
 
 impl Rendered {
@@ -94,20 +96,97 @@ impl Rendered {
     pub fn section_at(&self, line: usize) -> Option<usize> {
         self.sections.iter().rposition(|s| s.line <= line)
     }
+
+    /// What the lines hold, in bytes, as [`MAX_RENDERED_BYTES`] counts them.
+    pub fn size(&self) -> usize {
+        self.lines.iter().map(line_size).sum()
+    }
+}
+
+/// Lists and block quotes nested deeper than this are not rendered (a marker line says so):
+/// each level indents every line below it, so the depth must be bounded.
+pub const MAX_NESTING: usize = 16;
+/// Columns of a table beyond this are not rendered.
+pub const MAX_TABLE_COLUMNS: usize = 32;
+/// Rows of a table beyond this are not rendered.
+pub const MAX_TABLE_ROWS: usize = 1000;
+/// The most a rendering holds (text and line overhead, see [`Rendered::size`]); what would go
+/// beyond it is not rendered. Far more than a lesson within the 1 MiB read bound needs at any
+/// sensible width; it bounds what rendering cannot bound otherwise (code lines padded to the
+/// width, many short blocks).
+pub const MAX_RENDERED_BYTES: usize = 16 << 20;
+/// Wider than this, text is rendered as if it were this wide.
+pub const MAX_WIDTH: u16 = 1000;
+
+/// Something the renderer left out, and where in the markdown it starts (a byte offset).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cut {
+    pub offset: usize,
+    pub what: CutKind,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CutKind {
+    /// A list or block quote nested deeper than [`MAX_NESTING`].
+    Nesting,
+    /// A table row with more than [`MAX_TABLE_COLUMNS`] cells.
+    TableColumns,
+    /// A table with more than [`MAX_TABLE_ROWS`] rows.
+    TableRows,
+    /// The rest of the document, past [`MAX_RENDERED_BYTES`].
+    Length,
+}
+
+impl std::fmt::Display for Cut {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.what {
+            CutKind::Nesting => write!(
+                f,
+                "lists and quotes nested deeper than {MAX_NESTING} levels are not shown"
+            ),
+            CutKind::TableColumns => {
+                write!(f, "table columns beyond {MAX_TABLE_COLUMNS} are not shown")
+            }
+            CutKind::TableRows => write!(f, "table rows beyond {MAX_TABLE_ROWS} are not shown"),
+            CutKind::Length => write!(
+                f,
+                "the rest of the document is not shown: rendered, it would take more than {} MiB",
+                MAX_RENDERED_BYTES >> 20
+            ),
+        }
+    }
 }
 
 /// Renders markdown into lines no wider than `width` columns (code and tables are cut hard).
+/// What goes beyond the bounds above is left out, with a marker line where it was, and listed
+/// in [`Rendered::cuts`].
 pub fn render_markdown(markdown: &str, width: u16) -> Rendered {
-    let mut r = Renderer::new(width.max(10) as usize);
+    let mut r = Renderer::new(width.clamp(10, MAX_WIDTH) as usize);
     let options = Options::ENABLE_TABLES
         | Options::ENABLE_STRIKETHROUGH
         | Options::ENABLE_TASKLISTS
         | Options::ENABLE_YAML_STYLE_METADATA_BLOCKS;
-    for event in Parser::new_ext(markdown, options) {
+    for (event, range) in Parser::new_ext(markdown, options).into_offset_iter() {
+        if r.full {
+            break;
+        }
+        r.at = range.start;
         r.event(event);
     }
     r.finish()
 }
+
+/// The bytes a line takes: its text and the overhead of the line and each span.
+fn line_size(line: &StyledLine) -> usize {
+    std::mem::size_of::<StyledLine>()
+        + line
+            .spans
+            .iter()
+            .map(|s| std::mem::size_of::<StyledSpan>() + s.text.len())
+            .sum::<usize>()
+}
+
+const CUT_MARK: &str = "⋯ ";
 
 /// The first level-1 heading's text, if any.
 pub fn title_of(markdown: &str) -> Option<String> {
@@ -137,6 +216,14 @@ struct Table {
     rows: Vec<Vec<Vec<StyledSpan>>>,
     in_head: bool,
     current_row: Vec<Vec<StyledSpan>>,
+    /// Cells seen in the current row, kept or not.
+    cells_in_row: usize,
+    /// The current cell or row is past the bounds: its text is dropped.
+    dropping_cell: bool,
+    dropping_row: bool,
+    /// The most cells a row had, and the rows left out.
+    widest_row: usize,
+    rows_left_out: usize,
 }
 
 struct Renderer {
@@ -157,6 +244,14 @@ struct Renderer {
     table: Option<Table>,
     in_metadata: bool,
     in_image: bool,
+    /// Byte offset in the markdown of the event being rendered.
+    at: usize,
+    /// Inside a list or quote nested too deep: how many tags are open in it.
+    skipping: usize,
+    /// Bytes the lines hold so far ([`line_size`]).
+    used: usize,
+    /// [`MAX_RENDERED_BYTES`] is reached: nothing more is rendered.
+    full: bool,
 }
 
 impl Renderer {
@@ -178,7 +273,59 @@ impl Renderer {
             table: None,
             in_metadata: false,
             in_image: false,
+            at: 0,
+            skipping: 0,
+            used: 0,
+            full: false,
         }
+    }
+
+    /// Adds a line, unless the rendering is full; the first line that does not fit makes way
+    /// for a marker saying the rest is not shown.
+    fn push_line(&mut self, line: StyledLine) {
+        if self.full {
+            return;
+        }
+        let size = line_size(&line);
+        // Room is kept for the marker itself.
+        if self.used + size + 256 > MAX_RENDERED_BYTES {
+            self.full = true;
+            let cut = Cut {
+                offset: self.at,
+                what: CutKind::Length,
+            };
+            let marker = StyledLine {
+                kind: LineKind::Text,
+                spans: vec![StyledSpan::new(
+                    format!("{CUT_MARK}{cut}"),
+                    SpanStyle::DECORATION,
+                )],
+            };
+            self.used += line_size(&marker);
+            self.out.lines.push(marker);
+            self.out.cuts.push(cut);
+            return;
+        }
+        self.used += size;
+        self.out.lines.push(line);
+    }
+
+    /// A marker line where something was left out, at the current indentation.
+    fn push_cut(&mut self, what: CutKind) {
+        let cut = Cut {
+            offset: self.at,
+            what,
+        };
+        let (mut spans, _) = self.prefixes();
+        spans.push(StyledSpan::new(
+            format!("{CUT_MARK}{cut}"),
+            SpanStyle::DECORATION,
+        ));
+        self.push_line(StyledLine {
+            kind: LineKind::Text,
+            spans,
+        });
+        self.out.cuts.push(cut);
     }
 
     fn style(&self) -> SpanStyle {
@@ -194,12 +341,15 @@ impl Renderer {
 
     fn push_text(&mut self, text: &str, style: SpanStyle) {
         if let Some(table) = &mut self.table {
-            if let Some(cell) = table.current_row.last_mut() {
-                cell.push(StyledSpan::new(text, style));
+            if !table.dropping_cell
+                && !table.dropping_row
+                && let Some(cell) = table.current_row.last_mut()
+            {
+                push_styled(cell, text, style);
             }
             return;
         }
-        self.inline.push(StyledSpan::new(text, style));
+        push_styled(&mut self.inline, text, style);
     }
 
     fn blank(&mut self) {
@@ -209,7 +359,7 @@ impl Renderer {
             .last()
             .is_some_and(|l| l.kind != LineKind::Blank)
         {
-            self.out.lines.push(StyledLine::blank());
+            self.push_line(StyledLine::blank());
         }
     }
 
@@ -272,12 +422,20 @@ impl Renderer {
         for seg in segments {
             let prefix = first_prefix.take().unwrap_or_else(|| rest.clone());
             for line in wrap(&seg, &prefix, &rest, self.width) {
-                self.out.lines.push(StyledLine { kind, spans: line });
+                self.push_line(StyledLine { kind, spans: line });
             }
         }
     }
 
     fn event(&mut self, event: Event<'_>) {
+        if self.skipping > 0 {
+            match event {
+                Event::Start(_) => self.skipping += 1,
+                Event::End(_) => self.skipping -= 1,
+                _ => {}
+            }
+            return;
+        }
         if self.in_metadata {
             if let Event::End(TagEnd::MetadataBlock(_)) = event {
                 self.in_metadata = false;
@@ -327,7 +485,7 @@ impl Renderer {
             }
             Event::Rule => {
                 self.flush(LineKind::Text);
-                self.out.lines.push(StyledLine {
+                self.push_line(StyledLine {
                     kind: LineKind::Rule,
                     spans: vec![StyledSpan::new(
                         "─".repeat(self.width),
@@ -343,6 +501,14 @@ impl Renderer {
     }
 
     fn start(&mut self, tag: Tag<'_>) {
+        if matches!(tag, Tag::List(_) | Tag::BlockQuote(_))
+            && self.lists.len() + self.quote >= MAX_NESTING
+        {
+            self.flush(LineKind::Text);
+            self.push_cut(CutKind::Nesting);
+            self.skipping = 1;
+            return;
+        }
         match tag {
             Tag::Paragraph => {}
             Tag::Heading { level, .. } => {
@@ -383,22 +549,54 @@ impl Renderer {
                     rows: Vec::new(),
                     in_head: false,
                     current_row: Vec::new(),
+                    cells_in_row: 0,
+                    dropping_cell: false,
+                    dropping_row: false,
+                    widest_row: 0,
+                    rows_left_out: 0,
                 });
             }
             Tag::TableHead => {
                 if let Some(t) = &mut self.table {
                     t.in_head = true;
                     t.current_row.clear();
+                    t.cells_in_row = 0;
                 }
             }
             Tag::TableRow => {
+                let at = self.at;
                 if let Some(t) = &mut self.table {
                     t.current_row.clear();
+                    t.cells_in_row = 0;
+                    t.dropping_row = t.rows.len() >= MAX_TABLE_ROWS;
+                    if t.dropping_row {
+                        t.rows_left_out += 1;
+                        if t.rows_left_out == 1 {
+                            self.out.cuts.push(Cut {
+                                offset: at,
+                                what: CutKind::TableRows,
+                            });
+                        }
+                    }
                 }
             }
             Tag::TableCell => {
+                let at = self.at;
                 if let Some(t) = &mut self.table {
-                    t.current_row.push(Vec::new());
+                    t.cells_in_row += 1;
+                    t.dropping_cell = t.cells_in_row > MAX_TABLE_COLUMNS;
+                    if t.dropping_cell && t.widest_row <= MAX_TABLE_COLUMNS && !t.dropping_row {
+                        self.out.cuts.push(Cut {
+                            offset: at,
+                            what: CutKind::TableColumns,
+                        });
+                    }
+                    if !t.dropping_row {
+                        t.widest_row = t.widest_row.max(t.cells_in_row);
+                    }
+                    if !t.dropping_cell && !t.dropping_row {
+                        t.current_row.push(Vec::new());
+                    }
                 }
             }
             Tag::Emphasis => self.italic += 1,
@@ -447,9 +645,15 @@ impl Renderer {
             TagEnd::TableRow => {
                 if let Some(t) = &mut self.table
                     && !t.in_head
+                    && !t.dropping_row
                 {
                     let row = std::mem::take(&mut t.current_row);
                     t.rows.push(row);
+                }
+            }
+            TagEnd::TableCell => {
+                if let Some(t) = &mut self.table {
+                    t.dropping_cell = false;
                 }
             }
             TagEnd::Table => {
@@ -506,7 +710,7 @@ impl Renderer {
                 format!("{padded}{}", " ".repeat(pad)),
                 style,
             ));
-            self.out.lines.push(StyledLine {
+            self.push_line(StyledLine {
                 kind: LineKind::Code,
                 spans,
             });
@@ -547,7 +751,7 @@ impl Renderer {
         let push_border = |r: &mut Renderer, text: String| {
             let mut spans = prefix.clone();
             spans.push(StyledSpan::new(text, SpanStyle::DECORATION));
-            r.out.lines.push(StyledLine {
+            r.push_line(StyledLine {
                 kind: LineKind::Table,
                 spans,
             });
@@ -560,7 +764,7 @@ impl Renderer {
         push_border(self, border("┌", "┬", "┐"));
         if !t.header.is_empty() {
             let spans = row_line(&t.header, true);
-            self.out.lines.push(StyledLine {
+            self.push_line(StyledLine {
                 kind: LineKind::TableHeader,
                 spans,
             });
@@ -568,12 +772,30 @@ impl Renderer {
         }
         for row in &t.rows {
             let spans = row_line(row, false);
-            self.out.lines.push(StyledLine {
+            self.push_line(StyledLine {
                 kind: LineKind::Table,
                 spans,
             });
         }
         push_border(self, border("└", "┴", "┘"));
+        let mut left_out = Vec::new();
+        if t.rows_left_out > 0 {
+            left_out.push(format!("{} more rows", t.rows_left_out));
+        }
+        if t.widest_row > MAX_TABLE_COLUMNS {
+            left_out.push(format!("{} more columns", t.widest_row - MAX_TABLE_COLUMNS));
+        }
+        if !left_out.is_empty() {
+            let mut spans = prefix.clone();
+            spans.push(StyledSpan::new(
+                format!("{CUT_MARK}table cut: {} not shown", left_out.join(" and ")),
+                SpanStyle::DECORATION,
+            ));
+            self.push_line(StyledLine {
+                kind: LineKind::Text,
+                spans,
+            });
+        }
     }
 
     fn finish(mut self) -> Rendered {
@@ -910,5 +1132,96 @@ mod tests {
             let r = render_markdown(md, w);
             assert!(!r.lines.is_empty());
         }
+    }
+
+    /// The renderings the bounds are for: whatever the markdown, what the renderer holds stays
+    /// under [`MAX_RENDERED_BYTES`], a marker line says where something was left out, and the
+    /// cut is listed with its place in the markdown.
+    #[test]
+    fn hostile_structures_render_within_the_bound_with_a_marker() {
+        let nested_lists = format!("# Deep\n\n{}x\n", "- ".repeat(100_000));
+        let nested_quotes = format!("{}x\n", "> ".repeat(100_000));
+        let indented: String = (0..1_000)
+            .map(|i| format!("{}- item\n", "  ".repeat(i)))
+            .collect();
+        let wide_table = format!(
+            "|{}\n|{}\n{}",
+            " h |".repeat(5_000),
+            "---|".repeat(5_000),
+            "| a |\n".repeat(20_000)
+        );
+        let long_table = format!("| h | h |\n|---|---|\n{}", "| 1 | 2 |\n".repeat(50_000));
+        let code = format!("```\n{}```\n", "x\n".repeat(400_000));
+        let rules = "---\n\n".repeat(150_000);
+        let started = std::time::Instant::now();
+        for (name, md, cut) in [
+            ("nested lists", &nested_lists, Some(CutKind::Nesting)),
+            ("nested quotes", &nested_quotes, Some(CutKind::Nesting)),
+            ("indented lists", &indented, Some(CutKind::Nesting)),
+            ("wide table", &wide_table, Some(CutKind::TableColumns)),
+            ("long table", &long_table, Some(CutKind::TableRows)),
+            ("long code", &code, Some(CutKind::Length)),
+            ("many rules", &rules, None),
+        ] {
+            assert!(md.len() <= 1 << 20, "{name}: {} bytes", md.len());
+            for width in [10, 80, 300, u16::MAX] {
+                let r = render_markdown(md, width);
+                assert!(
+                    r.size() <= MAX_RENDERED_BYTES,
+                    "{name} at {width}: {} bytes",
+                    r.size()
+                );
+                if let Some(cut) = &cut {
+                    assert!(
+                        r.cuts.iter().any(|c| &c.what == cut),
+                        "{name} at {width}: {:?}",
+                        r.cuts
+                    );
+                    assert!(
+                        r.lines.iter().any(|l| l.plain().contains(CUT_MARK)),
+                        "{name} at {width}: no marker"
+                    );
+                }
+            }
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(60));
+
+        let r = render_markdown(&nested_lists, 80);
+        assert_eq!(r.cuts.len(), 1, "{:?}", r.cuts);
+        // The cut points at the list that goes one level too deep.
+        assert_eq!(r.cuts[0].offset, "# Deep\n\n".len() + 2 * MAX_NESTING);
+        for (md, says) in [
+            (
+                &wide_table,
+                format!("{} more columns", 5_000 - MAX_TABLE_COLUMNS),
+            ),
+            (
+                &long_table,
+                format!("{} more rows", 50_000 - MAX_TABLE_ROWS),
+            ),
+        ] {
+            let r = render_markdown(md, 80);
+            let marker = plain(&r)
+                .into_iter()
+                .find(|l| l.contains("table cut"))
+                .expect("table marker");
+            assert!(marker.contains(&says), "{marker}");
+        }
+    }
+
+    #[test]
+    fn content_within_the_bounds_is_not_cut() {
+        let md = format!(
+            "{}x\n\n| a | b |\n|---|---|\n{}",
+            "- ".repeat(MAX_NESTING),
+            "| 1 | 2 |\n".repeat(MAX_TABLE_ROWS)
+        );
+        let r = render_markdown(&md, 80);
+        assert!(r.cuts.is_empty(), "{:?}", r.cuts);
+        assert!(
+            plain(&r).iter().any(|l| l.ends_with("• x")),
+            "{:?}",
+            &plain(&r)[..3]
+        );
     }
 }
