@@ -23,7 +23,7 @@ difficulty: beginner
 minutes: 1
 resources:
   networks: [of-never]
-  containers: [chatter, shell]
+  containers: [chatter, shell, brief]
 steps:
   - id: never
     title: Create a network no submission here creates
@@ -46,6 +46,8 @@ docker run -d --name shell alpine sleep 600
 docker exec shell yes
 docker logs chatter
 docker run alpine yes
+docker run -d --name brief alpine sh -c 'sleep 1; echo bye'
+docker logs -f brief
 ";
 
 /// The highest resident set (VmHWM, KiB) of a live process, when /proc tells.
@@ -96,7 +98,7 @@ fn an_output_flood_is_graded_in_bounded_memory_and_leaves_nothing() {
         .unwrap_or_else(|e| panic!("no report ({e}): {}", String::from_utf8_lossy(&out.stderr)));
     let commands = report["commands"].as_array().expect("commands");
     let outcome = |i: usize| commands[i]["outcome"].as_str().unwrap_or("").to_string();
-    assert_eq!(commands.len(), 5, "{report}");
+    assert_eq!(commands.len(), 7, "{report}");
     // The exec and the foreground run flood until the per-command limit stops them; the logs
     // are read to their end (or stopped in the same way).
     assert_eq!(outcome(2), "timed_out", "{}", commands[2]);
@@ -106,6 +108,9 @@ fn an_output_flood_is_graded_in_bounded_memory_and_leaves_nothing() {
         "{}",
         commands[3]
     );
+    // `logs -f` follows until the container ends, as the docker CLI does.
+    assert_eq!(outcome(6), "ran", "{}", commands[6]);
+    assert_eq!(commands[6]["detail"], "bye", "{}", commands[6]);
     // A check reads the flooding container's logs from both ends, in bounded time: it holds
     // (no points: the step before it is not done).
     let chatter = &report["steps"][1]["checks"][0];

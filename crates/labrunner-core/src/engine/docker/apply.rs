@@ -99,10 +99,15 @@ impl DockerEngine {
             Action::Start { names } => self.start(names, ctx).await,
             Action::Port { container, port } => self.port(container, port.as_deref(), ctx).await,
             Action::Logs {
-                container, tail, ..
+                container,
+                tail,
+                follow,
             } => {
+                // With `-f`, until the container ends, as the docker CLI does (or the limit).
                 let limit = ctx.timeout.unwrap_or(CALL_TIMEOUT);
-                let logs = self.read_logs(container, tail.as_deref(), limit).await?;
+                let logs = self
+                    .read_logs(container, tail.as_deref(), *follow, limit)
+                    .await?;
                 Ok(text(logs.text()))
             }
         }

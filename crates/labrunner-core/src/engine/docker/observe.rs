@@ -112,15 +112,16 @@ impl DockerEngine {
         }
     }
 
-    /// A container's logs (the last `tail` lines, or all), read to their end within `limit`,
-    /// kept with the bound of a [`BoundedOutput`].
+    /// A container's logs (the last `tail` lines, or all), read to their end (with `follow`,
+    /// on until the container ends) within `limit`, kept with the bound of a [`BoundedOutput`].
     pub(super) async fn read_logs(
         &self,
         container: &str,
         tail: Option<&str>,
+        follow: bool,
         limit: Duration,
     ) -> Result<BoundedOutput, EngineError> {
-        let mut stream = self.logs_stream(container, tail);
+        let mut stream = self.logs_stream(container, tail, follow);
         let mut out = BoundedOutput::new();
         let read = timeout(limit, async {
             while let Some(item) = stream.next().await {
@@ -144,7 +145,7 @@ impl DockerEngine {
     pub(super) async fn sampled_logs(&self, container: &str) -> Result<BoundedOutput, EngineError> {
         let read = async {
             let mut start = BoundedOutput::new();
-            let mut stream = self.logs_stream(container, None);
+            let mut stream = self.logs_stream(container, None, false);
             while let Some(item) = stream.next().await {
                 let chunk = item.map_err(|e| classify(&e, &self.endpoint))?;
                 start.push(&chunk.into_bytes());
@@ -158,7 +159,7 @@ impl DockerEngine {
             drop(stream);
             let mut end = BoundedOutput::with_limits(0, OUTPUT_TAIL);
             let lines = LOGS_TAIL_LINES.to_string();
-            let mut stream = self.logs_stream(container, Some(&lines));
+            let mut stream = self.logs_stream(container, Some(&lines), false);
             while let Some(item) = stream.next().await {
                 let chunk = item.map_err(|e| classify(&e, &self.endpoint))?;
                 end.push(&chunk.into_bytes());
@@ -178,6 +179,7 @@ impl DockerEngine {
         &self,
         container: &str,
         tail: Option<&str>,
+        follow: bool,
     ) -> impl futures_util::Stream<
         Item = Result<bollard::container::LogOutput, bollard::errors::Error>,
     > + use<> {
@@ -185,6 +187,7 @@ impl DockerEngine {
             stdout: true,
             stderr: true,
             tail: tail.unwrap_or("all").to_string(),
+            follow,
             ..Default::default()
         };
         self.long_lived().logs(container, Some(options))
