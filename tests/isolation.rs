@@ -13,6 +13,17 @@ use std::time::{Duration, Instant};
 use common::{docker, docker_available, docker_quiet, labrunner};
 use serde_json::Value;
 
+/// One grading test at a time: each runs several gradings at once already, and a scored check
+/// that depends on timing (name resolution with a one-second timeout) should not be raced by
+/// the others on a loaded machine.
+static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    ONE_AT_A_TIME
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures/grade")
@@ -123,6 +134,7 @@ fn nested_namespaces_at_once_never_touch_each_other() {
     if !docker_available() {
         return;
     }
+    let _turn = one_at_a_time();
     let outer = namespace("n");
     let inner = format!("{outer}-x");
     purge(&outer);
@@ -260,6 +272,7 @@ fn a_namespace_in_use_by_a_live_grading_is_refused() {
     if !docker_available() {
         return;
     }
+    let _turn = one_at_a_time();
     let dir = tempfile::tempdir().expect("temp dir");
     let home = tempfile::tempdir().expect("temp home");
     let (lab, _) = own_lab(dir.path(), "refused");
@@ -311,6 +324,16 @@ fn a_namespace_in_use_by_a_live_grading_is_refused() {
             assert!(stderr.contains(&part), "{part:?} not in: {stderr}");
         }
     }
+    // Another data folder does not know the first grading's record, but the daemon shows
+    // what carries its run label: refused as well, before anything is created.
+    let elsewhere = tempfile::tempdir().expect("another home");
+    let out = grading(elsewhere.path(), &lab, &ns, &correct)
+        .output()
+        .expect("grading from another home");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("already exist"), "{stderr}");
+    assert_eq!(recorded_runs(elsewhere.path()), Vec::<String>::new());
     // Nothing of the refused gradings: the same one network, the first grading's.
     assert_eq!(networks_in(&ns), before);
     assert_eq!(recorded_runs(home.path()), [format!("{ns}.json")]);
@@ -318,7 +341,12 @@ fn a_namespace_in_use_by_a_live_grading_is_refused() {
     let out = first.wait_with_output().expect("first grading ends");
     assert_eq!(report(&out)["score"], 8);
     assert_eq!(leftovers(&ns), Vec::<String>::new());
-    assert_eq!(recorded_runs(home.path()), Vec::<String>::new());
+    assert_eq!(
+        recorded_runs(home.path()),
+        Vec::<String>::new(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 /// A grading killed outright leaves its record and its objects: the record is stale (its
@@ -328,6 +356,7 @@ fn a_killed_gradings_record_is_stale_and_clean_removes_what_it_left() {
     if !docker_available() {
         return;
     }
+    let _turn = one_at_a_time();
     let dir = tempfile::tempdir().expect("temp dir");
     let home = tempfile::tempdir().expect("temp home");
     let (lab, lab_id) = own_lab(dir.path(), "killed");
@@ -398,6 +427,7 @@ fn clean_leaves_a_hand_labelled_object_alone() {
     if !docker_available() {
         return;
     }
+    let _turn = one_at_a_time();
     let home = tempfile::tempdir().expect("temp home");
     let decoy = format!("lrrun-decoy-{}", std::process::id());
     docker_quiet(&["network", "rm", &decoy]);
@@ -441,6 +471,7 @@ fn clean_during_a_class_grading_changes_no_score() {
     if !docker_available() {
         return;
     }
+    let _turn = one_at_a_time();
     let dir = tempfile::tempdir().expect("temp dir");
     let home = tempfile::tempdir().expect("temp home");
     let (lab, lab_id) = own_lab(dir.path(), "class");

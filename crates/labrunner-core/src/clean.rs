@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use crate::command::ResourceKind;
-use crate::engine::{Engine, EngineError, LABEL_LAB, LABEL_MANAGED, LABEL_RUN, Resources};
+use crate::engine::{Engine, EngineError, LABEL_LAB, LABEL_MANAGED, LABEL_RUN};
 use crate::lab::Resource;
 use crate::runs::{RunEntry, RunError, RunRegistry};
 
@@ -77,9 +77,12 @@ pub async fn clean(
     for (entry, liveness) in registry.entries()? {
         if liveness.is_alive() {
             // Whatever carries a live run's label is never a target, whatever the scope.
-            handled.extend(resources(
-                engine.labelled(&[label(LABEL_RUN, &entry.run)]).await?,
-            ));
+            handled.extend(
+                engine
+                    .labelled(&[label(LABEL_RUN, &entry.run)])
+                    .await?
+                    .listed(),
+            );
             if wanted(&entry) {
                 out.live.push(entry);
             }
@@ -97,7 +100,10 @@ pub async fn clean(
                 None => continue,
             }
         };
-        let found = resources(engine.labelled(&with_run(&base, Some(&entry.run))).await?);
+        let found = engine
+            .labelled(&with_run(&base, Some(&entry.run)))
+            .await?
+            .listed();
         handled.extend(found.iter().cloned());
         let failed_before = out.failed.len();
         remove(engine, found, scope.dry_run, &mut out).await;
@@ -107,7 +113,8 @@ pub async fn clean(
             None => {}
         }
     }
-    let rest: Vec<Resource> = resources(everything)
+    let rest: Vec<Resource> = everything
+        .listed()
         .into_iter()
         .filter(|r| !handled.contains(r))
         .collect();
@@ -123,19 +130,6 @@ fn with_run(base: &[(String, String)], run: Option<&str>) -> Vec<(String, String
     let mut labels = base.to_vec();
     labels.extend(run.map(|r| label(LABEL_RUN, r)));
     labels
-}
-
-fn resources(found: Resources) -> Vec<Resource> {
-    let of = |kind, names: Vec<String>| {
-        names
-            .into_iter()
-            .map(move |name| Resource { kind, name })
-            .collect::<Vec<_>>()
-    };
-    let mut all = of(ResourceKind::Container, found.containers);
-    all.extend(of(ResourceKind::Network, found.networks));
-    all.extend(of(ResourceKind::Volume, found.volumes));
-    all
 }
 
 /// Containers first (networks and volumes in use cannot go), then the rest; what fails is

@@ -185,7 +185,11 @@ pub async fn grade(
     let (namespace, run_id) = identity(options, replay);
     // Before anything is created: a namespace a live run holds is not touched at all.
     let claim = match &options.registry {
-        Some(registry) => Some(registry.claim(&run_id, namespace.as_ref(), &lab.id)?),
+        Some(registry) => Some(
+            registry
+                .claim(&run_id, namespace.as_ref(), &lab.id)?
+                .abandoned_if_dropped(),
+        ),
         None => None,
     };
     let graded_lab = namespace
@@ -217,8 +221,19 @@ pub async fn grade(
     );
     if replay {
         // Everything the lab declares must be absent in the namespace: then it is the
-        // grading's own, and cleanup removes it.
-        let found = run.preflight().await.map_err(GradeError::Daemon)?;
+        // grading's own, and cleanup removes it. So must anything carrying the run label
+        // (the namespace): that is another run's (one with another data folder, or one that
+        // was killed), and cleanup would remove it too.
+        let mut found = run.preflight().await.map_err(GradeError::Daemon)?;
+        let labelled = engine
+            .labelled(&[(LABEL_RUN.to_string(), run_id.clone())])
+            .await
+            .map_err(GradeError::Daemon)?;
+        for r in labelled.listed() {
+            if !found.contains(&r) {
+                found.push(r);
+            }
+        }
         if !found.is_empty() {
             return Err(GradeError::Conflict {
                 namespace: namespace

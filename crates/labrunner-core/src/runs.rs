@@ -141,6 +141,7 @@ impl RunRegistry {
                 }
             }
         }
+        let inherited = read_entry(&self.entry_path(run)).is_some();
         let pid = std::process::id();
         let entry = RunEntry {
             run: run.to_string(),
@@ -155,6 +156,8 @@ impl RunRegistry {
         Ok(RunClaim {
             registry: self.clone(),
             run: run.to_string(),
+            inherited,
+            undecided: Undecided::Keep,
         })
     }
 
@@ -187,6 +190,8 @@ impl RunRegistry {
         Ok(Some(RunClaim {
             registry: self.clone(),
             run: run.to_string(),
+            inherited: true,
+            undecided: Undecided::Keep,
         }))
     }
 
@@ -271,15 +276,27 @@ fn read_entry(path: &Path) -> Option<RunEntry> {
 }
 
 /// A run's entry, held while it runs. [`RunClaim::release`] forgets it once everything the
-/// run created is gone. Otherwise (dropped, kept, or the process killed) the entry stays: once
-/// the process has ended it is stale, and `clean` removes whatever carries its run label (a
-/// grading that took over a killed one's namespace and was refused for what that one left
-/// must not forget it).
+/// run created is gone; [`RunClaim::keep`] leaves it (the run left something behind): once
+/// the process has ended it is stale, and `clean` removes whatever carries its run label. A
+/// process that is killed leaves its entry the same way. Dropped without either, the claim
+/// keeps the entry too, unless it was made [`RunClaim::abandoned_if_dropped`].
 #[derive(Debug)]
 #[must_use = "a claim is released once the run's resources are gone"]
 pub struct RunClaim {
     registry: RunRegistry,
     run: String,
+    /// It replaced a stale entry of the same run id (a killed run's, whose leftovers carry
+    /// the same label): that record must outlive this claim until `clean` has seen it.
+    inherited: bool,
+    undecided: Undecided,
+}
+
+/// What a dropped claim does with its entry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Undecided {
+    Keep,
+    Abandon,
+    Decided,
 }
 
 impl RunClaim {
@@ -287,8 +304,26 @@ impl RunClaim {
         &self.run
     }
 
+    /// Dropped before the run decided (it stopped before creating anything: refused, or its
+    /// folder could not be prepared), the entry is forgotten, unless it records a killed run
+    /// of the same id.
+    pub fn abandoned_if_dropped(mut self) -> Self {
+        self.undecided = Undecided::Abandon;
+        self
+    }
+
     /// Everything the run created is gone: forget it.
-    pub fn release(self) -> Result<(), RunError> {
+    pub fn release(mut self) -> Result<(), RunError> {
+        self.undecided = Undecided::Decided;
+        self.remove()
+    }
+
+    /// The run left something behind: keep the entry, so that `clean` finds it.
+    pub fn keep(mut self) {
+        self.undecided = Undecided::Decided;
+    }
+
+    fn remove(&self) -> Result<(), RunError> {
         let _lock = self.registry.lock()?;
         let path = self.registry.entry_path(&self.run);
         match std::fs::remove_file(&path) {
@@ -296,9 +331,14 @@ impl RunClaim {
             _ => Ok(()),
         }
     }
+}
 
-    /// The run left something behind: keep the entry, so that `clean` finds it.
-    pub fn keep(self) {}
+impl Drop for RunClaim {
+    fn drop(&mut self) {
+        if self.undecided == Undecided::Abandon && !self.inherited {
+            let _ = self.remove();
+        }
+    }
 }
 
 /// Opening the lock file must not block on a FIFO planted in its place.
@@ -449,10 +489,22 @@ mod tests {
         claim.keep();
         // Kept: still recorded, alive while this process is.
         assert_eq!(reg.entries().unwrap().len(), 2);
-        // The same run id again (a namespace's replay after a killed one): replaced.
+        // The same run id again (a namespace's replay after a killed one): replaced, and
+        // not forgotten when the new run stops early.
         reg.write_entry(&dead_entry("run-new", "n1", "lab"))
             .unwrap();
-        reg.claim("run-new", Some(&ns("n1")), "lab").unwrap().keep();
+        drop(
+            reg.claim("run-new", Some(&ns("n1")), "lab")
+                .unwrap()
+                .abandoned_if_dropped(),
+        );
+        assert_eq!(reg.entries().unwrap().len(), 2);
+        // A new run id that stops early: forgotten.
+        drop(
+            reg.claim("run-x", Some(&ns("n9")), "lab")
+                .unwrap()
+                .abandoned_if_dropped(),
+        );
         assert_eq!(reg.entries().unwrap().len(), 2);
     }
 

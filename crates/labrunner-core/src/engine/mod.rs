@@ -379,6 +379,20 @@ impl Resources {
     pub fn is_empty(&self) -> bool {
         self.containers.is_empty() && self.networks.is_empty() && self.volumes.is_empty()
     }
+
+    /// Each found object as `kind name`: containers, then networks, then volumes.
+    pub fn listed(self) -> Vec<crate::lab::Resource> {
+        use crate::command::ResourceKind;
+        let of = |kind, names: Vec<String>| {
+            names
+                .into_iter()
+                .map(move |name| crate::lab::Resource { kind, name })
+        };
+        of(ResourceKind::Container, self.containers)
+            .chain(of(ResourceKind::Network, self.networks))
+            .chain(of(ResourceKind::Volume, self.volumes))
+            .collect()
+    }
 }
 
 /// What a daemon can give concurrent gradings (read from its `info`).
