@@ -623,3 +623,54 @@ async fn a_rerun_with_another_format_writes_it_for_students_kept_from_before() {
     .unwrap_or_default();
     assert_eq!(classroom["max_score"], 6);
 }
+
+#[tokio::test]
+async fn a_student_the_daemon_failed_is_graded_once_more_then_is_an_error_with_the_cause() {
+    let lab = lab();
+    let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
+    let sub = dir.path().join("alice.sh");
+    std::fs::write(&sub, "docker network create net\n").unwrap_or_default();
+    let roster = [Student {
+        id: "alice".into(),
+        path: sub.clone(),
+    }];
+    let out = OutDir::new(dir.path().join("out"));
+    let options = ClassOptions {
+        grade: GradeOptions {
+            namespace: None,
+            image_map: Default::default(),
+            limits: Default::default(),
+            sandbox: None,
+            started_at: Utc::now(),
+            registry: None,
+            host_ports: Default::default(),
+        },
+        formats: vec![Format::Text],
+        jobs: 1,
+        force: false,
+        shard: None,
+    };
+    let fake = crate::engine::fake::FakeEngine::new();
+    fake.drop_connection();
+    let summary = grade_class(
+        &fake,
+        &lab,
+        &roster,
+        &options,
+        &out,
+        std::future::pending(),
+        &mut |_| {},
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
+    // Each grading stops at its first look at the daemon: two looks, two gradings.
+    assert_eq!(fake.calls("container"), 2, "graded twice");
+    let row = GradebookRow::new(&lab, "alice", summary.records.first());
+    assert_eq!(row.status, RowStatus::Error);
+    assert_eq!(row.score, None, "no score, not 0 with failed");
+    assert!(
+        row.error.contains("connection dropped") && row.error.contains("graded 2 times"),
+        "{}",
+        row.error
+    );
+}

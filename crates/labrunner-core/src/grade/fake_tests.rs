@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use super::*;
+use crate::engine::DaemonEvent;
 use crate::engine::fake::{FakeEngine, Fault};
 use crate::submission::split_commands;
 
@@ -251,4 +252,156 @@ async fn a_reused_sandbox_is_refused_and_a_link_left_in_it_creates_nothing() {
     let written = std::fs::symlink_metadata(sandbox.join("site/index.html")).expect("lab file");
     assert!(written.is_file());
     assert!(!target.exists());
+}
+
+/// A submission whose first line the daemon answers with `error`.
+async fn first_line_answered(error: EngineError, ns: &str) -> Result<Graded, GradeError> {
+    let fake = FakeEngine::new();
+    fake.add_image("alpine");
+    fake.fail(Fault::Apply(format!("{ns}--web")), error);
+    let mode = Mode::Replay(split_commands(
+        "docker run -d --name web alpine sleep 3600\ndocker exec web cat /etc/hostname\n",
+    ));
+    let result = grade(
+        &fake,
+        &exec_lab(),
+        mode,
+        &options(ns),
+        std::future::pending(),
+    )
+    .await;
+    assert_eq!(fake.existing(), Vec::<String>::new(), "nothing is left");
+    result
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_failure_the_student_did_not_cause_stops_the_grading_unscored() {
+    let held = first_line_answered(
+        EngineError::PortTaken {
+            address: "127.0.0.1:8080".into(),
+            message: "driver failed programming external connectivity on endpoint px-held--web (1f): Bind for 127.0.0.1:8080 failed: port is already allocated".into(),
+        },
+        "px-held",
+    )
+    .await;
+    match &held {
+        Err(
+            e @ GradeError::Infrastructure(Infrastructure::PortHeld {
+                address,
+                line,
+                daemon,
+            }),
+        ) => {
+            assert_eq!((address.as_str(), *line), ("127.0.0.1:8080", 1));
+            assert!(
+                daemon.contains("endpoint web "),
+                "shown in the lab's names: {daemon}"
+            );
+            assert!(e.is_infrastructure());
+        }
+        other => panic!("expected a held port, got {other:?}"),
+    }
+    let silent = first_line_answered(
+        EngineError::NoAnswer {
+            what: "create a container".into(),
+            secs: 30,
+        },
+        "px-silent",
+    )
+    .await;
+    assert!(
+        matches!(
+            silent,
+            Err(GradeError::Infrastructure(Infrastructure::NoAnswer {
+                line: 1,
+                ..
+            }))
+        ),
+        "{silent:?}"
+    );
+    let lost = first_line_answered(
+        EngineError::Unreachable {
+            endpoint: "fake".into(),
+            detail: "connection reset".into(),
+        },
+        "px-lost",
+    )
+    .await;
+    assert!(
+        matches!(
+            lost,
+            Err(GradeError::Infrastructure(Infrastructure::DaemonLost {
+                line: 1,
+                ..
+            }))
+        ),
+        "{lost:?}"
+    );
+    // The daemon refusing what the student asked for is the student's: graded, not credited.
+    let own = first_line_answered(
+        EngineError::Daemon {
+            status: 409,
+            message: "Conflict. The container name is already in use".into(),
+        },
+        "px-own",
+    )
+    .await
+    .expect("graded");
+    assert!(!own.report.steps[0].credited);
+    assert_eq!(own.report.score, 0);
+}
+
+#[tokio::test(start_paused = true)]
+async fn memory_is_the_student_s_only_under_a_limit_they_chose() {
+    for (ns, run, infrastructure) in [
+        ("px-oom", "docker run -d --name web alpine sleep 3600", true),
+        (
+            "px-own-oom",
+            "docker run -d --name web --memory 64m alpine sleep 3600",
+            false,
+        ),
+    ] {
+        let fake = FakeEngine::new();
+        fake.add_image("alpine");
+        fake.set_latency(Duration::from_millis(10));
+        let submission = format!("{run}\ndocker exec web cat /etc/hostname\n");
+        let mode = Mode::Replay(split_commands(&submission));
+        // The kernel kills it for memory as soon as it exists.
+        let kill = async {
+            loop {
+                if let Some(info) = fake.container_info(&format!("{ns}--web")) {
+                    let mut attributes = info.labels.clone();
+                    attributes.insert("name".into(), info.name.clone());
+                    fake.push_event(DaemonEvent {
+                        kind: "container".into(),
+                        action: "oom".into(),
+                        name: Some(info.name.clone()),
+                        id: Some(info.id.clone()),
+                        time_ns: crate::recorder::now_ns(),
+                        attributes,
+                    });
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
+        };
+        let (lab, options) = (exec_lab(), options(ns));
+        let (result, ()) = tokio::join!(
+            grade(&fake, &lab, mode, &options, std::future::pending()),
+            kill
+        );
+        match (result, infrastructure) {
+            (
+                Err(GradeError::Infrastructure(Infrastructure::OutOfMemory {
+                    container,
+                    limit_mib,
+                    ..
+                })),
+                true,
+            ) => assert_eq!((container.as_str(), limit_mib), ("web", 256)),
+            (Ok(_), false) => {}
+            (other, _) => panic!("{ns}: {other:?}"),
+        }
+        assert_eq!(fake.existing(), Vec::<String>::new(), "nothing is left");
+    }
 }
