@@ -245,6 +245,22 @@ fn a_port_held_outside_the_grading_is_an_error_not_a_failure() {
     assert!(stderr.contains("held by something outside"), "{stderr}");
     let report = String::from_utf8_lossy(&single.stdout);
     assert!(report.contains("held by something outside"), "{report}");
+
+    // A port the submission's own container holds is the submission's conflict: graded.
+    let mut cmd = labrunner(&home);
+    cmd.arg("grade")
+        .arg(fixture("fixed-range.yaml"))
+        .arg("--submission")
+        .arg(fixture("own-conflict.sh"))
+        .args(["--namespace", "kph-own", "--host-ports", "as-written"])
+        .args(["--format", "json"]);
+    let own = run(cmd);
+    assert_eq!(own.status.code(), Some(1), "graded, checks failed");
+    let report: serde_json::Value = serde_json::from_slice(&own.stdout).expect("json report");
+    assert_eq!(report["commands"][0]["outcome"], "ran");
+    assert_eq!(report["commands"][1]["outcome"], "failed");
+    let detail = report["commands"][1]["detail"].as_str().unwrap_or("");
+    assert!(detail.contains("port is already allocated"), "{detail}");
     assert_eq!(
         leftovers("kph"),
         Vec::<String>::new(),
