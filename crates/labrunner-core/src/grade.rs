@@ -496,7 +496,7 @@ impl Grader<'_, '_> {
                         break;
                     }
                     let line_started = crate::recorder::now_ns();
-                    let mut record = self.execute(cmd, deadline - now).await;
+                    let (mut record, started) = self.execute(cmd, deadline - now).await;
                     if let Some(cause) = self
                         .infrastructure
                         .take()
@@ -504,9 +504,8 @@ impl Grader<'_, '_> {
                     {
                         return Err(GradeError::Infrastructure(cause));
                     }
-                    if let Some(step) = progress.credit.pending().map(|i| &self.run.lab.steps[i]) {
-                        self.run.events_caught_up(step, line_started).await;
-                    }
+                    let pending = progress.credit.pending().map(|i| &self.run.lab.steps[i]);
+                    self.run.settle_line(line_started, started, pending).await;
                     if record.outcome == CommandOutcome::Refused {
                         refused.push(Refusal {
                             line: cmd.line,
@@ -621,11 +620,17 @@ impl Grader<'_, '_> {
                 path: run.workdir.clone(),
                 source,
             })?;
-        run.setup().await.map_err(GradeError::Setup)
+        let since = crate::recorder::now_ns();
+        run.setup().await.map_err(GradeError::Setup)?;
+        // The initial state is judged like any line: once what the setup started has settled.
+        run.settle_line(since, !run.lab.setup.is_empty(), None)
+            .await;
+        Ok(())
     }
 
-    /// Parse, check against the policy, and run one submitted command.
-    async fn execute(&self, cmd: &SubmittedCommand, remaining: Duration) -> CommandRecord {
+    /// Parse, check against the policy, and run one submitted command. Also says whether the
+    /// command may have started a container (its line then settles before it is judged).
+    async fn execute(&self, cmd: &SubmittedCommand, remaining: Duration) -> (CommandRecord, bool) {
         let mut record = CommandRecord {
             line: cmd.line,
             command: cmd.text.clone(),
@@ -638,9 +643,10 @@ impl Grader<'_, '_> {
             Err((outcome, detail)) => {
                 record.outcome = outcome;
                 record.detail = detail;
-                return record;
+                return (record, false);
             }
         };
+        let starts = matches!(action, Action::Run(_) | Action::Start { .. });
         self.clamp(&mut action);
         let limit = self.options.limits.command_timeout.min(remaining);
         let mut ctx = self.run.apply_context();
@@ -664,7 +670,7 @@ impl Grader<'_, '_> {
             self.infrastructure.set(Some(cause));
         }
         (record.outcome, record.detail) = self.outcome_of(applied, limit);
-        record
+        (record, starts)
     }
 
     /// A daemon error the student did not cause, if applying a line ended in one: the daemon
@@ -853,11 +859,12 @@ impl Grader<'_, '_> {
                 })
                 .collect();
         };
-        // A step not credited shows the closest state it reached: say when that was.
-        let when = match (progress.credit.is_credited(index), seen.after_line) {
-            (true, _) | (false, None) => String::new(),
-            (false, Some(line)) => format!("after line {line}: "),
-        };
+        // The moment scored: the state that credited the step, or the closest state a step not
+        // credited reached. Say after which line that was (a later line may have undone it).
+        let when = seen
+            .after_line
+            .map(|line| format!("after line {line}: "))
+            .unwrap_or_default();
         seen.outcomes
             .iter()
             .enumerate()

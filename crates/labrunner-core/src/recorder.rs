@@ -207,6 +207,89 @@ impl Recorder {
         let _ = tokio::time::timeout(limit, wait).await;
     }
 
+    /// Wait until the container with this id has ended since `started_ns` (its `die` is in the
+    /// record), or the clock reaches `until_ns`, whichever comes first. Returns whether it
+    /// ended.
+    pub async fn ended_by(&self, id: &str, started_ns: i64, until_ns: i64) -> bool {
+        loop {
+            let recorded = self.recorded.notified();
+            let ended = self
+                .lock()
+                .containers
+                .iter()
+                .any(|c| c.id == id && c.died_ns.is_some_and(|d| d >= started_ns));
+            if ended {
+                return true;
+            }
+            let Some(left) = u64::try_from(until_ns.saturating_sub(now_ns()))
+                .ok()
+                .filter(|n| *n > 0)
+            else {
+                return false;
+            };
+            if tokio::time::timeout(Duration::from_nanos(left), recorded)
+                .await
+                .is_err()
+            {
+                return self
+                    .lock()
+                    .containers
+                    .iter()
+                    .any(|c| c.id == id && c.died_ns.is_some_and(|d| d >= started_ns));
+            }
+        }
+    }
+
+    /// Wait until the record of container `id` is whole (inspected, ended, its output read to
+    /// the end or known lost), at most `limit`. Returns whether it is.
+    pub async fn whole(&self, id: &str, limit: Duration) -> bool {
+        let is_whole = |log: &Log| {
+            log.containers.iter().any(|c| {
+                c.id == id && c.inspected && c.died_ns.is_some() && c.capture != Capture::Reading
+            })
+        };
+        let wait = async {
+            loop {
+                let recorded = self.recorded.notified();
+                if is_whole(&self.lock()) {
+                    return;
+                }
+                recorded.await;
+            }
+        };
+        let _ = tokio::time::timeout(limit, wait).await;
+        is_whole(&self.lock())
+    }
+
+    /// Make the record of container `id` whole from the daemon itself, where its own stream has
+    /// not yet: the inspection, the exit of a container the daemon knows has ended, and the
+    /// whole output of an ended container (from its logs). A container already removed keeps
+    /// its record as it is.
+    pub async fn fill_from_daemon(&self, engine: &dyn Engine, id: &str) {
+        let Some(r) = self.container(id) else {
+            return;
+        };
+        if (!r.inspected || r.died_ns.is_none())
+            && let Ok(Some(info)) = engine.container(id).await
+        {
+            self.describe(&info);
+            if r.died_ns.is_none() && matches!(info.status.as_str(), "exited" | "dead") {
+                let mut log = self.lock();
+                if let Some(c) = log.containers.iter_mut().find(|c| c.id == id) {
+                    c.exit_code = info.exit_code;
+                    c.died_ns = Some(now_ns());
+                }
+            }
+        }
+        let ended = self.container(id).is_some_and(|c| c.died_ns.is_some());
+        if ended
+            && r.capture == Capture::Reading
+            && let Ok(logs) = engine.logs(id).await
+        {
+            self.settle_output(id, &logs);
+        }
+    }
+
     /// Times the event stream was lost while following.
     pub fn gaps(&self) -> Vec<String> {
         self.lock().gaps.clone()
@@ -562,6 +645,36 @@ mod tests {
         assert_eq!(c.labels.get("x").map(String::as_str), Some("y"));
         assert_eq!(r.containers_since(11), vec![]);
         assert_eq!(r.containers_since(10).len(), 1);
+    }
+
+    #[tokio::test]
+    async fn a_container_has_ended_when_its_die_since_the_start_is_in_the_record() {
+        let r = Recorder::new();
+        r.record(&event("create", "w", 10, &[]));
+        r.record(&event("die", "w", 20, &[("exitCode", "0")]));
+        let past = now_ns() - 1;
+        assert!(r.ended_by("w", 15, past).await, "died after it started");
+        // Started again at 30: the die at 20 was an earlier run; at the deadline, not ended.
+        assert!(!r.ended_by("w", 30, past).await);
+        assert!(!r.ended_by("unknown", 0, past).await);
+        r.record(&event("die", "w", 40, &[("exitCode", "1")]));
+        assert!(r.ended_by("w", 30, now_ns() + 1_000_000_000).await);
+    }
+
+    #[tokio::test]
+    async fn a_record_is_whole_once_inspected_ended_and_read() {
+        let r = Recorder::new();
+        r.record(&event("create", "c", 10, &[]));
+        let quick = Duration::from_millis(1);
+        assert!(!r.whole("c", quick).await);
+        r.describe(&ContainerInfo {
+            id: "c".into(),
+            ..ContainerInfo::default()
+        });
+        r.record(&event("die", "c", 20, &[("exitCode", "0")]));
+        assert!(!r.whole("c", quick).await, "its output is still on its way");
+        r.finish_output("c", Capture::Complete);
+        assert!(r.whole("c", quick).await);
     }
 
     #[test]

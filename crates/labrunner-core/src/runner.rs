@@ -151,6 +151,9 @@ pub struct LabRun<'a> {
     /// file check need not read them. Kept only where labrunner is the only one acting
     /// ([`LabRun::only_run_containers`]).
     known_empty: std::sync::Mutex<BTreeSet<String>>,
+    /// `--rm` containers this run started that labrunner removes itself once they have ended
+    /// and their record is whole ([`ApplyContext::defer_removal`]), by id.
+    left_to_remove: std::sync::Mutex<Vec<String>>,
     events: Option<UnboundedSender<RunEvent>>,
 }
 
@@ -188,6 +191,7 @@ impl<'a> LabRun<'a> {
             command_timeout: None,
             pull_progress: None,
             known_empty: std::sync::Mutex::default(),
+            left_to_remove: std::sync::Mutex::default(),
             events: None,
         }
     }
@@ -211,6 +215,8 @@ impl<'a> LabRun<'a> {
         ctx.pids_limit = self.pids_limit;
         ctx.timeout = self.command_timeout;
         ctx.progress = self.pull_progress.clone();
+        // Where labrunner starts every container, it removes `--rm` ones itself, once recorded.
+        ctx.defer_removal = self.only_run_containers;
         ctx
     }
 
@@ -414,15 +420,56 @@ impl<'a> LabRun<'a> {
         if !action.leaves_volume_contents_alone() {
             self.known_empty().clear();
         }
+        // Before the command: what ended since the last one is gone, as the daemon would have it.
+        self.remove_ended().await;
         let applied = self.engine.apply(action, ctx).await;
         if let (Some(name), Ok(_)) = (creates_empty, &applied) {
             self.known_empty().insert(name);
+        }
+        if let Ok(ActionOutput {
+            left_to_remove: Some(id),
+            ..
+        }) = &applied
+        {
+            self.left_to_remove().push(id.clone());
+            // A foreground container has ended: it is gone when the command returns.
+            self.remove_ended().await;
         }
         applied
     }
 
     fn known_empty(&self) -> std::sync::MutexGuard<'_, BTreeSet<String>> {
         self.known_empty.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn left_to_remove(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
+        self.left_to_remove
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Remove the `--rm` containers left to the run that have ended, each once its record is
+    /// whole (how it ended, what it printed, what it mounted; from the daemon itself where the
+    /// event stream has not brought it within [`check::lag::EVENT_DELIVERY`]). So a `--rm`
+    /// container counts the same however fast it ended, and is gone as with the daemon's own
+    /// removal by the time anything is judged.
+    async fn remove_ended(&self) {
+        let pending = self.left_to_remove().clone();
+        for id in pending {
+            let settled = match self.engine.container(&id).await {
+                Ok(Some(info)) if matches!(info.status.as_str(), "exited" | "dead") => {
+                    if !self.recorder.whole(&id, check::lag::EVENT_DELIVERY).await {
+                        self.recorder.fill_from_daemon(self.engine, &id).await;
+                    }
+                    self.engine.remove_container(&id).await.is_ok()
+                }
+                Ok(Some(_)) | Err(_) => false,
+                Ok(None) => true,
+            };
+            if settled {
+                self.left_to_remove().retain(|i| *i != id);
+            }
+        }
     }
 
     async fn execute(&self, text: &str, expected_error: Option<&str>) -> CommandOutcome {
@@ -619,7 +666,7 @@ impl<'a> LabRun<'a> {
     }
 
     /// [`LabRun::evaluate_settled`] without telling anyone, with the time each check took, once
-    /// the record holds the change's events ([`LabRun::events_caught_up`]).
+    /// the change has settled ([`LabRun::settle_line`]).
     pub async fn evaluate_settled_quietly(&self, step: &Step) -> Vec<(CheckOutcome, Duration)> {
         self.settle(step, true, false).await
     }
@@ -648,18 +695,38 @@ impl<'a> LabRun<'a> {
         }
     }
 
-    /// Wait until the record holds every container event the daemon has logged since
-    /// `since_ns` (at most [`check::lag::EVENT_DELIVERY`]), so that the step's event-based
-    /// checks see what a command that just returned did: its events reach the record through a
-    /// stream, a moment after the daemon logged them. Steps without such checks do not wait.
-    pub async fn events_caught_up(&self, step: &Step, since_ns: i64) {
-        if !step.checks.iter().any(check::reads_events) {
+    /// Let what was done since `since_ns` (one submitted line, or a step's solution) settle
+    /// before anything is judged on it, so that the verdict does not depend on how fast the
+    /// daemon and the containers' processes happen to be:
+    ///
+    /// - every container started since then has ended, or has run for
+    ///   [`check::lag::PROCESS_WRITES`] since it started: a process that ends at once (a writer
+    ///   without `sleep`) is judged exited, never running because the check came first;
+    /// - the record holds every container event the daemon logged since then (at most
+    ///   [`check::lag::EVENT_DELIVERY`] more), so that event-based checks see what the line did
+    ///   even when a later line removes the container.
+    ///
+    /// `started`: whether the line may have started a container; `step`: the step to be judged
+    /// next. Nothing is asked of the daemon when neither a start nor the step's events matter.
+    pub async fn settle_line(&self, since_ns: i64, started: bool, step: Option<&Step>) {
+        let reads_events = step.is_some_and(|s| s.checks.iter().any(check::reads_events));
+        if !started && !reads_events {
             return;
         }
         let labels = self.recorder.own_labels();
         let Ok(logged) = self.engine.past_events(since_ns, &labels).await else {
             return;
         };
+        let window = i64::try_from(check::lag::PROCESS_WRITES.as_nanos()).unwrap_or(i64::MAX);
+        let starts = logged.iter().filter(|e| {
+            e.action == "start" && e.attributes.get(LABEL_ROLE).is_none_or(|r| r != "check")
+        });
+        for (id, at) in starts.filter_map(|e| Some((e.id.as_deref()?, e.time_ns))) {
+            self.recorder
+                .ended_by(id, at, at.saturating_add(window))
+                .await;
+        }
+        self.remove_ended().await;
         if let Some(latest) = logged.iter().map(|e| e.time_ns).max() {
             self.recorder
                 .caught_up(latest, check::lag::EVENT_DELIVERY)
@@ -873,9 +940,12 @@ async fn prove(run: &mut LabRun<'_>) -> LabTest {
         report.error = Some(e);
         return report;
     }
+    let since = crate::recorder::now_ns();
     if let Err(e) = run.setup().await {
         report.error = Some(e);
     } else {
+        run.settle_line(since, !run.lab.setup.is_empty(), None)
+            .await;
         for step in &run.lab.steps {
             report.steps.push(prove_step(run, step).await);
         }
@@ -917,7 +987,9 @@ async fn prove_step(run: &LabRun<'_>, step: &Step) -> StepTest {
     let before = run.evaluate(step).await;
     let passed_too_early: Vec<CheckOutcome> =
         before.into_iter().filter(|o| o.verdict.passed()).collect();
+    let since = crate::recorder::now_ns();
     let solution_failures = run.run_solution(step).await;
+    run.settle_line(since, true, Some(step)).await;
     let after = run.evaluate_settled(step).await;
     let ok = passed_too_early.is_empty()
         && solution_failures.is_empty()
@@ -1092,6 +1164,43 @@ mod tests {
                 .is_err()
         );
         assert!(known(&run).is_empty());
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_rm_container_is_removed_by_the_run_once_it_has_ended() {
+        use crate::engine::fake::FakeEngine;
+        let fake = FakeEngine::new();
+        fake.add_image("alpine");
+        let lab = crate::live::tests::lab();
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let mut run = LabRun::new(&fake, &lab, dir.path().into(), ImageMap::default());
+        run.only_run_containers = true;
+        let ctx = run.apply_context();
+        assert!(ctx.defer_removal, "labrunner starts every container here");
+        let act = |line: &str| command::parse(line, None).expect("the command parses");
+        let exists = |name: &str| {
+            let fake = &fake;
+            let name = name.to_string();
+            async move { fake.container(&name).await.expect("an answer").is_some() }
+        };
+        // In the foreground: ended, so gone when the command returns.
+        run.apply(&act("docker run --rm --name reader alpine true"), &ctx)
+            .await
+            .unwrap();
+        assert!(!exists("reader").await);
+        // Detached and still running: kept until it ends.
+        run.apply(
+            &act("docker run -d --rm --name server alpine sleep 9"),
+            &ctx,
+        )
+        .await
+        .unwrap();
+        run.settle_line(0, true, None).await;
+        assert!(exists("server").await);
+        assert_eq!(run.left_to_remove().len(), 1);
+        // Where others act too, the daemon removes them as always.
+        run.only_run_containers = false;
+        assert!(!run.apply_context().defer_removal);
     }
 
     /// A step with a check that cannot trail (a container), one a process writes (a file) and

@@ -119,6 +119,8 @@ async fn prove(
         problem: None,
         ok: false,
     };
+    // What the way to the step started settles with the variant's own commands.
+    let since = crate::recorder::now_ns();
     if let Err(e) = clean_start(run, index).await {
         test.problem = Some(e);
         return test;
@@ -137,6 +139,7 @@ async fn prove(
         }
         answers.extend(outcome.error);
     }
+    run.settle_line(since, true, Some(step)).await;
     test.after = run.evaluate_settled(step).await;
     let passed = test.after.iter().all(|o| o.verdict.passed());
     test.problem = match (kind, passed) {

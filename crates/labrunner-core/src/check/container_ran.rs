@@ -10,7 +10,7 @@ use regex::Regex;
 use super::support::{excerpt, expand_pwd, is_this_runs, recorder, regex, same_source};
 use super::{Cause, CheckEnv, Observed, Unknown, holds, not_holds};
 use crate::lab::ContainerRanCheck;
-use crate::recorder::{Capture, ContainerRecord, Recorder};
+use crate::recorder::{Capture, ContainerRecord};
 
 /// How long a check waits for a container that was just seen to be inspected, or for the last
 /// bytes of a container that just ended.
@@ -143,7 +143,7 @@ pub(super) async fn observe(c: &ContainerRanCheck, env: &CheckEnv<'_>) -> Observ
         if tokio::time::Instant::now() >= deadline {
             // The record's own stream is slow (a busy daemon): ask the daemon directly.
             for r in unsettled {
-                settle_from_daemon(env, recorder, r).await;
+                recorder.fill_from_daemon(env.engine, &r.id).await;
             }
             let mut records = recorder.containers_since(env.opened_ns);
             records.retain(|r| is_this_runs(env, r));
@@ -170,23 +170,6 @@ pub(super) async fn observe(c: &ContainerRanCheck, env: &CheckEnv<'_>) -> Observ
             r.command_line(),
             diff.join("; ")
         )),
-    }
-}
-
-/// What the record still waits for, read from the daemon: the inspection, and the whole output
-/// of a container that has ended (from its logs). A container already removed keeps its record
-/// as it is.
-async fn settle_from_daemon(env: &CheckEnv<'_>, recorder: &Recorder, r: &ContainerRecord) {
-    if !r.inspected
-        && let Ok(Some(info)) = env.engine.container(&r.id).await
-    {
-        recorder.describe(&info);
-    }
-    if r.died_ns.is_some()
-        && r.capture == Capture::Reading
-        && let Ok(logs) = env.engine.logs(&r.id).await
-    {
-        recorder.settle_output(&r.id, &logs);
     }
 }
 

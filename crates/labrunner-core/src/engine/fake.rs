@@ -415,6 +415,9 @@ impl State {
     }
 
     fn remove_container(&mut self, name: &str) -> Result<(), EngineError> {
+        // By name or by id, like the daemon.
+        let by_id = self.containers.values().find(|c| c.id == name);
+        let name = &by_id.map_or_else(|| name.to_string(), |c| c.name.clone());
         self.fault(Fault::Remove(name.to_string()))?;
         if let Some(c) = self.containers.get(name).cloned() {
             if c.status == "running" {
@@ -533,18 +536,22 @@ impl State {
     ) -> Result<ActionOutput, EngineError> {
         let name = self.create_container(spec, ctx)?;
         self.start(&name, spec.detach)?;
-        if spec.remove && !spec.detach {
+        let id = self.containers[&name].id.clone();
+        let deferred = (spec.remove && ctx.defer_removal).then(|| id.clone());
+        if spec.remove && !spec.detach && deferred.is_none() {
             self.remove_container(&name)?;
         }
         Ok(if spec.detach {
             ActionOutput {
-                stdout: format!("{}\n", self.containers[&name].id),
+                stdout: format!("{id}\n"),
                 exit_code: None,
+                left_to_remove: deferred,
             }
         } else {
             ActionOutput {
                 stdout: String::new(),
                 exit_code: Some(0),
+                left_to_remove: deferred,
             }
         })
     }
@@ -564,7 +571,7 @@ impl State {
     fn apply(&mut self, action: &Action, ctx: &ApplyContext) -> Result<ActionOutput, EngineError> {
         let done = |out: String| ActionOutput {
             stdout: out,
-            exit_code: None,
+            ..ActionOutput::default()
         };
         match action {
             Action::NetworkCreate(spec) => {
@@ -589,7 +596,11 @@ impl State {
             Action::Run(spec) => self.run(spec, ctx),
             Action::Create(spec) => {
                 let name = self.create_container(spec, ctx)?;
-                Ok(done(format!("{}\n", self.containers[&name].id)))
+                let id = self.containers[&name].id.clone();
+                Ok(ActionOutput {
+                    left_to_remove: (spec.remove && ctx.defer_removal).then(|| id.clone()),
+                    ..done(format!("{id}\n"))
+                })
             }
             Action::Start { names } => {
                 for n in names {
@@ -627,6 +638,7 @@ impl State {
                 Ok(ActionOutput {
                     stdout: format!("{}{}", out.stdout, out.stderr),
                     exit_code: out.exit_code,
+                    ..ActionOutput::default()
                 })
             }
             other => Err(EngineError::Other(format!(

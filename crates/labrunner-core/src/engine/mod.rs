@@ -186,6 +186,10 @@ pub struct ApplyContext {
     pub start_guard: Option<std::sync::Arc<dyn StartGuard>>,
     /// A namespaced run's host ports: what `docker port` and `docker inspect` show follows it.
     pub host_ports: Option<std::sync::Arc<ports::PortTranslation>>,
+    /// A `--rm` container that ran is not removed by the engine or the daemon: its id is handed
+    /// back ([`ActionOutput::left_to_remove`]) for the caller to remove once it has recorded how
+    /// the container ended. One whose start failed is removed at once, as without.
+    pub defer_removal: bool,
 }
 
 /// One report of an image pull in progress, as the daemon gives it.
@@ -254,6 +258,9 @@ pub struct ActionOutput {
     pub stdout: String,
     /// For `run` without `-d` and for `exec`: the process' exit code.
     pub exit_code: Option<i64>,
+    /// The id of a `--rm` container left for the caller to remove
+    /// ([`ApplyContext::defer_removal`]).
+    pub left_to_remove: Option<String>,
 }
 
 /// What a process run in a container printed: each stream the text of a [`BoundedOutput`].

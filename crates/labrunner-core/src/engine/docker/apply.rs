@@ -79,7 +79,10 @@ impl DockerEngine {
                     self.guard_leave(ctx).await;
                 }
                 let (id, warnings) = created?;
-                Ok(text(format!("{}{id}\n", warning_lines(&warnings))))
+                Ok(ActionOutput {
+                    left_to_remove: (spec.remove && ctx.defer_removal).then(|| id.clone()),
+                    ..text(format!("{}{id}\n", warning_lines(&warnings)))
+                })
             }
             Action::Exec(spec) => {
                 let out = self
@@ -88,6 +91,7 @@ impl DockerEngine {
                 Ok(ActionOutput {
                     stdout: format!("{}{}", out.stdout, out.stderr),
                     exit_code: out.exit_code,
+                    ..ActionOutput::default()
                 })
             }
             Action::Rm {
@@ -478,10 +482,13 @@ impl DockerEngine {
             }
             return Err(e);
         }
+        // With the removal deferred, the caller removes a `--rm` container once it has ended.
+        let deferred = (spec.remove && ctx.defer_removal).then(|| id.clone());
         if spec.detach {
             return Ok(ActionOutput {
                 stdout: format!("{warned}{id}\n"),
                 exit_code: None,
+                left_to_remove: deferred,
             });
         }
         let limit = ctx.timeout.unwrap_or(FOREGROUND_TIMEOUT);
@@ -502,6 +509,7 @@ impl DockerEngine {
             Ok(Ok(code)) => Ok(ActionOutput {
                 stdout: format!("{warned}{out}"),
                 exit_code: Some(code),
+                left_to_remove: deferred.clone(),
             }),
             Ok(Err(e)) => Err(e),
             Err(_) => {
@@ -526,7 +534,8 @@ impl DockerEngine {
                 })
             }
         };
-        if spec.remove {
+        // Deferred only when the caller hears of it: an error hands back no id.
+        if spec.remove && (deferred.is_none() || result.is_err()) {
             let _ = self.remove_container(&id).await;
         }
         result

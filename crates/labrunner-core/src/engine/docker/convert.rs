@@ -28,7 +28,7 @@ pub(super) fn split_tag(image: &str) -> (&str, &str) {
 pub(super) fn text(stdout: String) -> ActionOutput {
     ActionOutput {
         stdout,
-        exit_code: None,
+        ..ActionOutput::default()
     }
 }
 
@@ -94,7 +94,7 @@ pub fn container_body(
             port_bindings: (!bindings.is_empty()).then_some(bindings),
             publish_all_ports: Some(spec.publish_all),
             network_mode,
-            auto_remove: Some(spec.remove && spec.detach),
+            auto_remove: Some(spec.remove && spec.detach && !ctx.defer_removal),
             privileged: Some(spec.privileged),
             cap_add: (!spec.cap_add.is_empty()).then(|| spec.cap_add.clone()),
             pid_mode: spec.pid.clone(),
