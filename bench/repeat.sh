@@ -6,8 +6,9 @@
 # many distinct grades came out (score, points per step, steps credited), the scores with their
 # counts, and the wall time. Exits 1 on any spread, or when a grading could not be done.
 #
-# Labs that publish fixed host ports (port-publishing) are graded one at a time and under
-# `flock /tmp/lr-daemon.lock`: gradings of them collide on the host port.
+# Submissions that publish fixed host ports (port-publishing) or ask for a fixed subnet
+# (network-addressing) are graded one at a time, under `flock /tmp/lr-daemon.lock`: two gradings
+# of them collide on the daemon (a port, an address pool) whatever labrunner does.
 #
 # Usage: bench/repeat.sh [N]              (repeats, default 50)
 #   JOBS=J        gradings at once (default 4)
@@ -37,8 +38,8 @@ with open(sys.argv[2], "w") as out:
 PY
 }
 
-# fixed_ports LAB_FILE: whether the lab's commands publish a fixed host port.
-fixed_ports() { grep -Eq -- '-p +([0-9.]+:)?[0-9]+:[0-9]+' "$1"; }
+# held_alone SUBMISSION: whether it publishes a fixed host port or asks for a fixed subnet.
+held_alone() { grep -Eq -- '(^|[[:space:]])-p +([0-9.]+:)?[0-9]+:[0-9]+|--subnet' "$1"; }
 
 # summary OUT_DIR: one line per distinct grade: count, score, points per step, credited steps.
 summary() {
@@ -82,7 +83,7 @@ for entry in "${cases[@]}"; do
   mkdir -p "$roster"
   for i in $(seq -w 1 "$N"); do cp "$submission" "$roster/r$i.sh"; done
   jobs=$JOBS lock=()
-  if fixed_ports "$lab"; then jobs=1 lock=(flock /tmp/lr-daemon.lock); fi
+  if held_alone "$submission"; then jobs=1 lock=(flock /tmp/lr-daemon.lock); fi
   t0=$(now)
   "${lock[@]}" "$LABRUNNER" grade "$lab" --submissions "$roster" --out-dir "$out" \
     --format json --jobs "$jobs" --namespace "$NS_PREFIX" >"$tmp/$name.log" 2>&1
