@@ -361,5 +361,10 @@ fn a_lesson_that_is_a_device_a_fifo_or_too_large_is_refused_quickly_by_validate_
             err.contains(&format!("cannot read {}: it {why}", path.display())),
             "{name}: {out}{err}"
         );
+        assert_eq!(
+            err.matches(why).count(),
+            1,
+            "{name}: said more than once: {err}"
+        );
     }
 }

@@ -464,8 +464,8 @@ const HOSTILE: &[(usize, usize, &str)] = &[
     (8, 19, "a doctest may not run this: `--privileged`"),
     (
         9,
-        3,
-        "a doctest may not run this: `-v /lab/../..:/up` bind-mounts the system folder /",
+        19,
+        "a doctest may not run this: `-v $(pwd)/../..:/up` bind-mounts the system folder /",
     ),
     (
         10,

@@ -238,7 +238,9 @@ async fn test_lessons(lessons: &[PathBuf], args: &Args) -> anyhow::Result<bool> 
     let texts = lessons
         .iter()
         .map(|path| labrunner_core::lesson::read_lesson(path))
-        .collect::<Result<Vec<_>, _>>()?;
+        .collect::<Result<Vec<_>, _>>()
+        // The message names the file and the reason already; its source would say it twice.
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let engine = connect().await?;
     let mut reports = Vec::new();
     for (path, markdown) in lessons.iter().zip(texts) {

@@ -607,8 +607,9 @@ fn rendering_rules(path: &Path, source: &Source<'_>, out: &mut Vec<Diagnostic>) 
 }
 
 /// Where `validate` puts `$(pwd)` of the demonstrations: bind sources must stay below it, as
-/// they must stay below the run's working folder when `test` runs them.
-const DEMO_FOLDER: &str = "/lab";
+/// they must stay below the run's working folder when `test` runs them. Messages show it as
+/// `$(pwd)` again.
+const DEMO_FOLDER: &str = "/labrunner-lesson-folder";
 
 /// Runnable demonstrations must parse and pass the doctest policy (a grading's refusals, binds
 /// in the working folder), may touch only what an earlier demonstration creates, and a lesson
@@ -628,12 +629,14 @@ fn demonstration_rules(path: &Path, text: &str, headings: &[Heading], out: &mut 
                 continue;
             }
         };
+        let as_written = |s: &str| s.replace(DEMO_FOLDER, "$(pwd)");
         for refusal in policy.refusals(&action) {
+            let option = refusal.option.as_deref().map(as_written);
             out.push(
                 Diagnostic::error(
                     path,
-                    demo_pos(text, demo, refusal.option.as_deref()),
-                    format!("a doctest may not run this: {}", refusal.reason),
+                    demo_pos(text, demo, option.as_deref()),
+                    format!("a doctest may not run this: {}", as_written(&refusal.reason)),
                 )
                 .with_hint("demonstrations run under the grading policy, with bind mounts in `$(pwd)`; show it in a plain ```console block instead"),
             );
