@@ -242,6 +242,7 @@ async fn test_lessons(lessons: &[PathBuf], args: &Args) -> anyhow::Result<bool> 
         // The message names the file and the reason already; its source would say it twice.
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let engine = connect().await?;
+    let registry = labrunner_core::runs::RunRegistry::in_home();
     let mut reports = Vec::new();
     for (path, markdown) in lessons.iter().zip(texts) {
         let run_id = labrunner_core::runner::new_run_id();
@@ -249,6 +250,8 @@ async fn test_lessons(lessons: &[PathBuf], args: &Args) -> anyhow::Result<bool> 
             .file_stem()
             .map(|s| s.to_string_lossy().to_string())
             .unwrap_or_default();
+        // Recorded while it runs, like a lab's: `clean` never touches it meanwhile.
+        let claim = registry.claim(&run_id, None, &format!("lesson-{stem}"))?;
         let run = LessonRun {
             engine: &engine,
             lesson: path.clone(),
@@ -258,6 +261,12 @@ async fn test_lessons(lessons: &[PathBuf], args: &Args) -> anyhow::Result<bool> 
             run_id,
         };
         let report = test_lesson(&run).await;
+        if report.leftovers.is_empty() {
+            // Forgetting the run is bookkeeping: nothing of it is left to find.
+            let _ = claim.release();
+        } else {
+            claim.keep();
+        }
         if !args.json {
             print_lesson(&report);
         }
