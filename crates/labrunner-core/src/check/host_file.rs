@@ -115,7 +115,12 @@ fn io_unknown(path: &Path, e: &std::io::Error) -> Unknown {
 /// Read the file at `path` in the folder `workdir` (or its member `member`), walking from the
 /// folder (a path not under it is refused by the walk).
 fn read(workdir: &Path, path: &Path, member: Option<&str>) -> Result<Found, Unknown> {
-    let folder = Folder::open(workdir).map_err(|e| io_unknown(workdir, &e))?;
+    let folder = match Folder::open(workdir) {
+        Ok(folder) => folder,
+        // No lab folder (yet): no file in it either.
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Found::NoFile),
+        Err(e) => return Err(io_unknown(workdir, &e)),
+    };
     let rel = path.strip_prefix(workdir).unwrap_or(path);
     let limit = if member.is_some() {
         ARCHIVE_LIMIT
@@ -254,6 +259,11 @@ mod tests {
         }
         assert!(matches!(
             read(dir.path(), &dir.path().join("nope"), None).unwrap(),
+            Found::NoFile
+        ));
+        let gone = dir.path().join("no-folder");
+        assert!(matches!(
+            read(&gone, &gone.join("a.txt"), None).unwrap(),
             Found::NoFile
         ));
     }
