@@ -6,9 +6,9 @@
 # many distinct grades came out (score, points per step, steps credited), the scores with their
 # counts, and the wall time. Exits 1 on any spread, or when a grading could not be done.
 #
-# Submissions that publish fixed host ports (port-publishing) or ask for a fixed subnet
-# (network-addressing) are graded one at a time, under `flock /tmp/lr-daemon.lock`: two gradings
-# of them collide on the daemon (a port, an address pool) whatever labrunner does.
+# Submissions that ask for a fixed subnet (network-addressing) are graded one at a time, under
+# `flock /tmp/lr-daemon.lock`: two gradings of them collide on the daemon's address pool.
+# Fixed host ports are translated per grading, so port-publishing runs like the rest.
 #
 # Usage: bench/repeat.sh [N]              (repeats, default 50)
 #   JOBS=J        gradings at once (default 4)
@@ -38,8 +38,8 @@ with open(sys.argv[2], "w") as out:
 PY
 }
 
-# held_alone SUBMISSION: whether it publishes a fixed host port or asks for a fixed subnet.
-held_alone() { grep -Eq -- '(^|[[:space:]])-p +([0-9.]+:)?[0-9]+:[0-9]+|--subnet' "$1"; }
+# held_alone SUBMISSION: whether it asks for a fixed subnet.
+held_alone() { grep -q -- '--subnet' "$1"; }
 
 # summary OUT_DIR: one line per distinct grade: count, score, points per step, credited steps.
 summary() {
