@@ -454,6 +454,8 @@ const SAMPLES: &[(&str, &str, &str, Verdict)] = &[
     ),
     ("logs", "-f", "docker logs -f o-named", Runs),
     ("logs", "-n", "docker logs -n 5 o-main", Runs),
+    ("kill", "-s", "docker kill -s KILL o-main", Runs),
+    ("restart", "-t", "docker restart -t 1 o-alias", Runs),
     ("stop", "-t", "docker stop -t 1 o-alias", Runs),
     ("rm", "-f", "docker rm -f o-pall", Runs),
     ("rm", "-v", "docker rm -v o-named", Runs),

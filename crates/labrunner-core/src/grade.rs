@@ -646,7 +646,10 @@ impl Grader<'_, '_> {
                 return (record, false);
             }
         };
-        let starts = matches!(action, Action::Run(_) | Action::Start { .. });
+        let starts = matches!(
+            action,
+            Action::Run(_) | Action::Start { .. } | Action::Restart { .. }
+        );
         self.clamp(&mut action);
         let limit = self.options.limits.command_timeout.min(remaining);
         let mut ctx = self.run.apply_context();

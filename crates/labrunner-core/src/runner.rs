@@ -318,7 +318,12 @@ impl<'a> LabRun<'a> {
                 .find(|v| self.is_preexisting(Volume, v))
                 .map(|v| format!("volume {v}")),
             Action::Exec(e) => existed(Container, std::slice::from_ref(&e.container)),
-            Action::Start { names } | Action::Stop { names, .. } => existed(Container, names),
+            Action::Start { names }
+            | Action::Stop { names, .. }
+            | Action::Restart { names, .. }
+            | Action::Kill { names, .. }
+            | Action::Pause { names }
+            | Action::Unpause { names } => existed(Container, names),
             Action::NetworkConnect { container, .. }
             | Action::NetworkDisconnect { container, .. } => {
                 existed(Container, std::slice::from_ref(container))

@@ -140,51 +140,50 @@ impl SandboxGuard {
     }
 
     /// Pause every running container of the grading, including any that starts while the
-    /// first ones are being paused. On failure, those already paused are unpaused again.
+    /// first ones are being paused. Each is recorded as this guard's the moment it is paused,
+    /// so one a command cut off inside the guard left paused is still this guard's to unpause;
+    /// a container found paused that is not this guard's was paused by the submission
+    /// (`docker pause`), and stays paused. On failure, those this guard paused are unpaused.
     async fn freeze(&self, freezer: &dyn Freezer) -> Result<(), EngineError> {
         let labels = [self.run_label.clone()];
-        let mut paused: Vec<String> = Vec::new();
+        let mut seen: Vec<String> = Vec::new();
         for _round in 0..5 {
             let running = freezer.running(&labels).await;
             let fresh: Vec<String> = match running {
-                Ok(ids) => ids.into_iter().filter(|id| !paused.contains(id)).collect(),
-                Err(e) => return Err(self.abandon(freezer, paused, e).await),
+                Ok(ids) => ids.into_iter().filter(|id| !seen.contains(id)).collect(),
+                Err(e) => return Err(self.abandon(freezer, e).await),
             };
             if fresh.is_empty() {
-                self.paused
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner())
-                    .extend(paused);
                 return Ok(());
             }
             for id in fresh {
+                seen.push(id.clone());
                 match freezer.pause(&id).await {
-                    Ok(()) => paused.push(id),
-                    // Left paused by a command that was cut off inside the guard (a submission
-                    // cannot pause): it is frozen, and this guard unpauses it in `leave`.
+                    Ok(()) => self.hold(id),
+                    // Frozen already: by this guard (it is held) or by the submission.
                     Err(EngineError::Daemon {
                         status: 409,
                         message,
-                    }) if message.contains("already paused") => paused.push(id),
+                    }) if message.contains("already paused") => {}
                     // It exited meanwhile: an exited container changes nothing.
                     Err(_) if exited(freezer, &id).await => {}
-                    Err(e) => return Err(self.abandon(freezer, paused, e).await),
+                    Err(e) => return Err(self.abandon(freezer, e).await),
                 }
             }
         }
         let e = EngineError::Other("containers kept starting while the grading paused them".into());
-        Err(self.abandon(freezer, paused, e).await)
+        Err(self.abandon(freezer, e).await)
     }
 
-    async fn abandon(
-        &self,
-        freezer: &dyn Freezer,
-        paused: Vec<String>,
-        e: EngineError,
-    ) -> EngineError {
-        for id in paused {
-            let _ = freezer.unpause(&id).await;
+    fn hold(&self, id: String) {
+        let mut paused = self.paused.lock().unwrap_or_else(|e| e.into_inner());
+        if !paused.contains(&id) {
+            paused.push(id);
         }
+    }
+
+    async fn abandon(&self, freezer: &dyn Freezer, e: EngineError) -> EngineError {
+        self.leave(freezer).await;
         EngineError::Refused(format!(
             "the containers of this grading could not be paused while bind mounts are set up ({e}); bind mounts are not started unguarded"
         ))
@@ -326,5 +325,73 @@ mod tests {
         std::fs::create_dir(&root).unwrap();
         let err = g.verify(&root.to_string_lossy()).unwrap_err();
         assert!(err.contains("was replaced"), "{err}");
+    }
+
+    /// Running containers `a` and `b`; `b` paused by the submission (the daemon lists paused
+    /// containers among the running ones).
+    #[derive(Default)]
+    struct Daemon {
+        paused: Mutex<Vec<String>>,
+    }
+
+    #[async_trait]
+    impl Freezer for Daemon {
+        async fn running(&self, _labels: &[(String, String)]) -> Result<Vec<String>, EngineError> {
+            Ok(vec!["a".into(), "b".into()])
+        }
+        async fn pause(&self, id: &str) -> Result<(), EngineError> {
+            let mut paused = self.paused.lock().unwrap();
+            if paused.iter().any(|p| p == id) {
+                return Err(EngineError::Daemon {
+                    status: 409,
+                    message: format!("Container {id} is already paused"),
+                });
+            }
+            paused.push(id.to_string());
+            Ok(())
+        }
+        async fn unpause(&self, id: &str) -> Result<(), EngineError> {
+            let mut paused = self.paused.lock().unwrap();
+            if !paused.iter().any(|p| p == id) {
+                return Err(EngineError::Daemon {
+                    status: 409,
+                    message: format!("Container {id} is not paused"),
+                });
+            }
+            paused.retain(|p| p != id);
+            Ok(())
+        }
+        async fn is_running(&self, _id: &str) -> Result<bool, EngineError> {
+            Ok(true)
+        }
+    }
+
+    #[tokio::test]
+    async fn a_container_the_submission_paused_stays_paused() {
+        let (dir, g) = guard();
+        let daemon = Daemon::default();
+        daemon.paused.lock().unwrap().push("b".into());
+        let root = std::fs::canonicalize(dir.path().join("sandbox")).unwrap();
+        let source = root.join("a").to_string_lossy().to_string();
+        g.enter(&daemon, &[source]).await.unwrap();
+        assert_eq!(*daemon.paused.lock().unwrap(), ["b", "a"]);
+        g.leave(&daemon).await;
+        assert_eq!(*daemon.paused.lock().unwrap(), ["b"]);
+        assert!(!g.holds_paused());
+    }
+
+    #[tokio::test]
+    async fn what_the_guard_left_paused_it_still_unpauses() {
+        let (dir, g) = guard();
+        let daemon = Daemon::default();
+        let root = std::fs::canonicalize(dir.path().join("sandbox")).unwrap();
+        let source = root.join("a").to_string_lossy().to_string();
+        // A command cut off inside the guard: entered, never left.
+        g.enter(&daemon, std::slice::from_ref(&source))
+            .await
+            .unwrap();
+        g.enter(&daemon, &[source]).await.unwrap();
+        g.leave(&daemon).await;
+        assert!(daemon.paused.lock().unwrap().is_empty());
     }
 }

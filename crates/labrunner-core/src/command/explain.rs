@@ -48,6 +48,16 @@ impl Action {
             } => rm(names, *force, *volumes),
             Action::Stop { names, time } => stop(names, *time),
             Action::Start { names } => format!("start existing {}", things("container", names)),
+            Action::Restart { names, time } => restart(names, *time),
+            Action::Kill { names, signal } => kill(names, signal.as_deref()),
+            Action::Pause { names } => format!(
+                "pause {}: freeze every process in it (its status becomes paused) until unpaused",
+                things("container", names)
+            ),
+            Action::Unpause { names } => format!(
+                "unpause {}: let the frozen processes run again",
+                things("container", names)
+            ),
             Action::Inspect { names, format } => {
                 format!(
                     "show the low-level details of {}{}",
@@ -506,6 +516,34 @@ fn stop(names: &[String], time: Option<i64>) -> String {
         s.push_str(&format!(", {which} not exited after {t} seconds"));
     }
     s
+}
+
+/// `docker restart`: stop, then start again, keeping the container and what it wrote.
+fn restart(names: &[String], time: Option<i64>) -> String {
+    let mut s = format!(
+        "restart {} (stop, then start again; the container, its file system and its volumes stay)",
+        things("container", names)
+    );
+    if let Some(t) = time {
+        s.push_str(&format!(
+            ", killing the process if it has not exited after {t} seconds"
+        ));
+    }
+    s
+}
+
+/// `docker kill`: a signal, without waiting.
+fn kill(names: &[String], signal: Option<&str>) -> String {
+    match signal {
+        None => format!(
+            "kill {} at once (SIGKILL, no time to clean up)",
+            things("container", names)
+        ),
+        Some(sig) => format!(
+            "send signal {sig} to the main process of {}",
+            things("container", names)
+        ),
+    }
 }
 
 /// `docker port`: which host ports lead to a container.

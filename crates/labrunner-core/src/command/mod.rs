@@ -94,6 +94,22 @@ pub enum Action {
     Start {
         names: Vec<String>,
     },
+    /// `docker restart [-t N]`: stop (killing after N seconds), then start again.
+    Restart {
+        names: Vec<String>,
+        time: Option<i64>,
+    },
+    /// `docker kill [-s SIGNAL]`: `SIGKILL` unless a signal is given.
+    Kill {
+        names: Vec<String>,
+        signal: Option<String>,
+    },
+    Pause {
+        names: Vec<String>,
+    },
+    Unpause {
+        names: Vec<String>,
+    },
     Inspect {
         names: Vec<String>,
         format: Option<String>,
@@ -512,6 +528,7 @@ const NETWORK_CONNECT_FLAGS: &[Flag] = &[value("alias", &["--alias"])];
 const VOLUME_PRUNE_FLAGS: &[Flag] = &[FORCE, switch("all", &["-a", "--all"])];
 const RM_FLAGS: &[Flag] = &[FORCE, switch("volumes", &["-v", "--volumes"])];
 const STOP_FLAGS: &[Flag] = &[value("time", &["-t", "--time", "--timeout"])];
+const KILL_FLAGS: &[Flag] = &[value("signal", &["-s", "--signal"])];
 const INSPECT_FLAGS: &[Flag] = &[FORMAT, value("type", &["--type"])];
 
 /// Every option the parser accepts, by subcommand, each with all its spellings: what
@@ -532,6 +549,8 @@ pub fn accepted_options() -> Vec<(&'static str, &'static [&'static str])> {
         ("exec", EXEC_FLAGS),
         ("rm", RM_FLAGS),
         ("stop", STOP_FLAGS),
+        ("restart", STOP_FLAGS),
+        ("kill", KILL_FLAGS),
         ("inspect", INSPECT_FLAGS),
         ("logs", LOGS_FLAGS),
     ];
@@ -604,6 +623,10 @@ impl Cx<'_> {
             "rm" | "remove" => rm(command, rest),
             "stop" => stop(command, rest),
             "start" => start(command, rest),
+            "restart" => restart(command, rest),
+            "kill" => kill(command, rest),
+            "pause" => containers(command, rest).map(|names| Action::Pause { names }),
+            "unpause" => containers(command, rest).map(|names| Action::Unpause { names }),
             "inspect" => inspect(command, rest),
             "port" => port(command, rest),
             "logs" => logs(command, rest),
@@ -950,22 +973,47 @@ fn rm(command: &str, rest: &[String]) -> Result<Action, ParseError> {
     })
 }
 
-fn stop(command: &str, rest: &[String]) -> Result<Action, ParseError> {
+/// The names and `-t` of `docker stop` and `docker restart`.
+fn stop_args(command: &str, rest: &[String]) -> Result<(Vec<String>, Option<i64>), ParseError> {
     let scanned = flags::scan(command, rest, STOP_FLAGS, true)?;
     let time = match scanned.flags.last() {
         Some(f) => Some(values::integer(&f.name, &f.text())?),
         None => None,
     };
-    Ok(Action::Stop {
+    Ok((names(command, "CONTAINER", scanned.args)?, time))
+}
+
+fn stop(command: &str, rest: &[String]) -> Result<Action, ParseError> {
+    let (names, time) = stop_args(command, rest)?;
+    Ok(Action::Stop { names, time })
+}
+
+fn restart(command: &str, rest: &[String]) -> Result<Action, ParseError> {
+    let (names, time) = stop_args(command, rest)?;
+    Ok(Action::Restart { names, time })
+}
+
+fn kill(command: &str, rest: &[String]) -> Result<Action, ParseError> {
+    let scanned = flags::scan(command, rest, KILL_FLAGS, true)?;
+    let signal = match scanned.flags.last() {
+        Some(f) => Some(values::signal(&f.name, &f.text())?),
+        None => None,
+    };
+    Ok(Action::Kill {
         names: names(command, "CONTAINER", scanned.args)?,
-        time,
+        signal,
     })
 }
 
-fn start(command: &str, rest: &[String]) -> Result<Action, ParseError> {
+/// The container names of a command that takes nothing else (`start`, `pause`, `unpause`).
+fn containers(command: &str, rest: &[String]) -> Result<Vec<String>, ParseError> {
     let scanned = flags::scan(command, rest, &[], true)?;
+    names(command, "CONTAINER", scanned.args)
+}
+
+fn start(command: &str, rest: &[String]) -> Result<Action, ParseError> {
     Ok(Action::Start {
-        names: names(command, "CONTAINER", scanned.args)?,
+        names: containers(command, rest)?,
     })
 }
 

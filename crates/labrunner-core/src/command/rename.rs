@@ -101,9 +101,13 @@ impl Action {
             }
             Action::Run(spec) | Action::Create(spec) => spec_slots(spec),
             Action::Exec(e) => vec![Slot::Plain(Container, &mut e.container)],
-            Action::Rm { names, .. } | Action::Stop { names, .. } | Action::Start { names } => {
-                all(Container, names)
-            }
+            Action::Rm { names, .. }
+            | Action::Stop { names, .. }
+            | Action::Start { names }
+            | Action::Restart { names, .. }
+            | Action::Kill { names, .. }
+            | Action::Pause { names }
+            | Action::Unpause { names } => all(Container, names),
             // `docker inspect` also takes images (`alpine:latest`): only names that can be
             // container names count.
             Action::Inspect { names, .. } => names

@@ -483,6 +483,60 @@ fn exec_and_container_commands() {
             },
         ),
         (
+            "docker restart web",
+            Action::Restart {
+                names: strings(&["web"]),
+                time: None,
+            },
+        ),
+        (
+            "docker container restart -t 2 web db",
+            Action::Restart {
+                names: strings(&["web", "db"]),
+                time: Some(2),
+            },
+        ),
+        (
+            "docker restart --time=0 web",
+            Action::Restart {
+                names: strings(&["web"]),
+                time: Some(0),
+            },
+        ),
+        (
+            "docker kill web db",
+            Action::Kill {
+                names: strings(&["web", "db"]),
+                signal: None,
+            },
+        ),
+        (
+            "docker kill -s HUP web",
+            Action::Kill {
+                names: strings(&["web"]),
+                signal: Some(s("HUP")),
+            },
+        ),
+        (
+            "docker container kill --signal=SIGTERM web",
+            Action::Kill {
+                names: strings(&["web"]),
+                signal: Some(s("SIGTERM")),
+            },
+        ),
+        (
+            "docker pause web db",
+            Action::Pause {
+                names: strings(&["web", "db"]),
+            },
+        ),
+        (
+            "docker container unpause web",
+            Action::Unpause {
+                names: strings(&["web"]),
+            },
+        ),
+        (
             "docker inspect container-a --format '{{.NetworkSettings.IPAddress}}'",
             Action::Inspect {
                 names: strings(&["container-a"]),
@@ -672,6 +726,11 @@ fn other_errors() {
         ("docker inspect", "inspect"),
         ("docker port", "port"),
         ("docker logs -f", "logs"),
+        ("docker restart", "restart"),
+        ("docker restart -t 3", "restart"),
+        ("docker kill -s KILL", "kill"),
+        ("docker pause", "pause"),
+        ("docker container unpause", "container unpause"),
     ];
     for (line, command) in missing {
         match err(line) {
@@ -689,6 +748,27 @@ fn other_errors() {
         ("docker logs a b", "b"),
         ("docker port a 80 81", "81"),
     ];
+    for line in [
+        "docker kill -s 'KILL; rm' web",
+        "docker kill -s '' web",
+        "docker restart -t soon web",
+        "docker pause ../web",
+    ] {
+        assert!(
+            matches!(err(line), ParseError::InvalidValue { .. }),
+            "{line}: {:?}",
+            err(line)
+        );
+    }
+    for (line, flag) in [
+        ("docker pause -t 1 web", "-t"),
+        ("docker restart -s KILL web", "-s"),
+    ] {
+        assert_eq!(
+            err(line),
+            unsupported_flag(line.split(' ').nth(1).unwrap(), flag)
+        );
+    }
     for (line, arg) in unexpected {
         assert!(
             matches!(err(line), ParseError::UnexpectedArgument { arg: a, .. } if a == arg),

@@ -148,6 +148,20 @@ pub(crate) fn integer(flag: &str, value: &str) -> Result<i64, ParseError> {
         .map_err(|_| invalid(flag, value, "expected a whole number"))
 }
 
+/// `--signal`: a number or a name (`KILL`, `SIGHUP`, `RTMIN+3`), passed to the daemon as
+/// written, which says which names it knows.
+pub(crate) fn signal(flag: &str, value: &str) -> Result<String, ParseError> {
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '+' || c == '-';
+    if value.is_empty() || !value.chars().all(word) {
+        return Err(invalid(
+            flag,
+            value,
+            "expected a signal name or number, like KILL or 9",
+        ));
+    }
+    Ok(value.to_string())
+}
+
 /// `--memory`: bytes, or a number with a `b`, `k`, `m`, `g`, `t` suffix (powers of 1024),
 /// as docker's `RAMInBytes` reads it (`512m`, `1.5g`, `256MiB`).
 pub(crate) fn memory(flag: &str, value: &str) -> Result<i64, ParseError> {

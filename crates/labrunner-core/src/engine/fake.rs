@@ -229,6 +229,11 @@ fn unreachable() -> EngineError {
     }
 }
 
+/// Each name on its own line, as the docker CLI prints what it stopped, killed or paused.
+fn each_line(names: &[String]) -> String {
+    names.iter().map(|n| format!("{n}\n")).collect()
+}
+
 fn no_such(kind: &str, name: &str) -> EngineError {
     EngineError::Daemon {
         status: 404,
@@ -556,10 +561,69 @@ impl State {
         })
     }
 
+    /// `docker stop` (exit 0 after SIGTERM) or `docker kill` (137 after SIGKILL), with the
+    /// daemon's answers: stopping what is not running changes nothing (the daemon's 304, which
+    /// the CLI prints as a success), killing it is a conflict, and a paused container is stopped or killed all the same.
+    fn halt(&mut self, name: &str, kill: bool) -> Result<(), EngineError> {
+        let Some(c) = self.containers.get_mut(name) else {
+            return Err(no_such("container", name));
+        };
+        if !matches!(c.status.as_str(), "running" | "paused") {
+            return match kill {
+                true => Err(conflict(format!(
+                    "Cannot kill container: {name}: Container {} is not running",
+                    c.id
+                ))),
+                false => Ok(()),
+            };
+        }
+        c.status = "exited".into();
+        c.exit_code = Some(if kill { 137 } else { 0 });
+        let labels = c.labels.clone();
+        if kill {
+            self.emit("container", "kill", name, &labels);
+        }
+        self.emit("container", "die", name, &labels);
+        if !kill {
+            self.emit("container", "stop", name, &labels);
+        }
+        Ok(())
+    }
+
+    /// `docker pause` / `docker unpause`, with the daemon's conflicts.
+    fn freeze(&mut self, name: &str, pause: bool) -> Result<(), EngineError> {
+        let Some(c) = self.containers.get_mut(name) else {
+            return Err(no_such("container", name));
+        };
+        let id = c.id.clone();
+        let refusal = match (pause, c.status.as_str()) {
+            (true, "running") | (false, "paused") => None,
+            (true, "paused") => Some(format!("Container {id} is already paused")),
+            (true, _) => Some(format!("Container {id} is not running")),
+            (false, _) => Some(format!("Container {id} is not paused")),
+        };
+        if let Some(message) = refusal {
+            return Err(conflict(message));
+        }
+        c.status = if pause { "paused" } else { "running" }.into();
+        let labels = c.labels.clone();
+        self.emit(
+            "container",
+            if pause { "pause" } else { "unpause" },
+            name,
+            &labels,
+        );
+        Ok(())
+    }
+
     /// `docker rm [-f] NAME`: a running container only with force, as the daemon says.
     fn rm(&mut self, name: &str, force: bool) -> Result<(), EngineError> {
         match self.containers.get(name) {
             None => Err(no_such("container", name)),
+            Some(c) if c.status == "paused" && !force => Err(conflict(format!(
+                "You cannot remove a paused container {}. Unpause and then stop the container before attempting removal or force remove",
+                c.id
+            ))),
             Some(c) if c.status == "running" && !force => Err(conflict(format!(
                 "You cannot remove a running container {}. Stop the container before attempting removal or force remove",
                 c.id
@@ -613,6 +677,30 @@ impl State {
                     self.rm(n, *force)?;
                 }
                 Ok(done(names.join("\n")))
+            }
+            Action::Stop { names, .. } | Action::Kill { names, .. } => {
+                let kill = matches!(action, Action::Kill { .. });
+                for n in names {
+                    self.halt(n, kill)?;
+                }
+                Ok(done(each_line(names)))
+            }
+            Action::Restart { names, .. } => {
+                for n in names {
+                    // Not running: a restart starts it.
+                    self.halt(n, false)?;
+                    self.start(n, true)?;
+                    let labels = self.containers[n].labels.clone();
+                    self.emit("container", "restart", n, &labels);
+                }
+                Ok(done(each_line(names)))
+            }
+            Action::Pause { names } | Action::Unpause { names } => {
+                let pause = matches!(action, Action::Pause { .. });
+                for n in names {
+                    self.freeze(n, pause)?;
+                }
+                Ok(done(each_line(names)))
             }
             Action::NetworkRm { names, .. } => {
                 for n in names {
@@ -876,6 +964,48 @@ mod tests {
                 "container exec_start: cat /data/ledger.txt"
             ]
         );
+    }
+
+    #[test]
+    fn restart_kill_pause_and_unpause_follow_the_daemon() {
+        let fake = FakeEngine::new();
+        act(&fake, "docker run -d --name web alpine sleep 100").unwrap();
+        act(&fake, "docker run -d --name db alpine sleep 100").unwrap();
+        let status = |name: &str| fake.container_info(name).unwrap().status;
+        let out = act(&fake, "docker pause web db").unwrap();
+        assert_eq!(out.stdout, "web\ndb\n");
+        assert_eq!(status("web"), "paused");
+        let again = act(&fake, "docker pause web").unwrap_err().to_string();
+        assert!(again.contains("is already paused"), "{again}");
+        let rm = act(&fake, "docker rm web").unwrap_err().to_string();
+        assert!(rm.contains("cannot remove a paused container"), "{rm}");
+        assert_eq!(act(&fake, "docker unpause web").unwrap().stdout, "web\n");
+        assert_eq!(status("web"), "running");
+        let not = act(&fake, "docker unpause web").unwrap_err().to_string();
+        assert!(not.contains("is not paused"), "{not}");
+        assert_eq!(act(&fake, "docker kill web").unwrap().stdout, "web\n");
+        assert_eq!(status("web"), "exited");
+        assert_eq!(fake.container_info("web").unwrap().exit_code, Some(137));
+        let dead = act(&fake, "docker kill web").unwrap_err().to_string();
+        assert!(
+            dead.contains("Cannot kill container: web: Container"),
+            "{dead}"
+        );
+        assert!(dead.contains("is not running"), "{dead}");
+        let paused = act(&fake, "docker pause web").unwrap_err().to_string();
+        assert!(paused.contains("is not running"), "{paused}");
+        // A restart starts a stopped container, and stops and starts a running one.
+        assert_eq!(
+            act(&fake, "docker restart -t 1 web db").unwrap().stdout,
+            "web\ndb\n"
+        );
+        assert_eq!(status("web"), "running");
+        assert_eq!(status("db"), "running");
+        assert_eq!(act(&fake, "docker stop -t 0 db").unwrap().stdout, "db\n");
+        assert_eq!(status("db"), "exited");
+        assert_eq!(act(&fake, "docker stop db").unwrap().stdout, "db\n");
+        let missing = act(&fake, "docker restart nope").unwrap_err().to_string();
+        assert!(missing.contains("No such container: nope"), "{missing}");
     }
 
     #[test]

@@ -683,6 +683,10 @@ fn touches_existing(action: &Action) -> bool {
         Action::Rm { .. }
             | Action::Stop { .. }
             | Action::Start { .. }
+            | Action::Restart { .. }
+            | Action::Kill { .. }
+            | Action::Pause { .. }
+            | Action::Unpause { .. }
             | Action::Exec(_)
             | Action::VolumeRm { .. }
             | Action::NetworkRm { .. }

@@ -11,9 +11,10 @@ use bollard::models::{
     NetworkDisconnectRequest, VolumeCreateRequest,
 };
 use bollard::query_parameters::{
-    CreateContainerOptions, CreateImageOptions, InspectContainerOptions, ListNetworksOptions,
-    ListVolumesOptions, PruneNetworksOptions, PruneVolumesOptions, RemoveContainerOptions,
-    RemoveVolumeOptions, StopContainerOptions, WaitContainerOptions,
+    CreateContainerOptions, CreateImageOptions, InspectContainerOptions, KillContainerOptions,
+    ListNetworksOptions, ListVolumesOptions, PruneNetworksOptions, PruneVolumesOptions,
+    RemoveContainerOptions, RemoveVolumeOptions, RestartContainerOptions, StopContainerOptions,
+    WaitContainerOptions,
 };
 use futures_util::stream::StreamExt;
 use tokio::time::timeout;
@@ -101,6 +102,22 @@ impl DockerEngine {
             } => self.rm(names, *force, *volumes).await,
             Action::Stop { names, time } => self.stop(names, *time).await,
             Action::Start { names } => self.start(names, ctx).await,
+            Action::Restart { names, time } => self.restart(names, *time, ctx).await,
+            Action::Kill { names, signal } => self.kill(names, signal.as_deref()).await,
+            Action::Pause { names } => {
+                for name in names {
+                    self.call("pause a container", self.docker.pause_container(name))
+                        .await?;
+                }
+                Ok(lines(names))
+            }
+            Action::Unpause { names } => {
+                for name in names {
+                    self.call("unpause a container", self.docker.unpause_container(name))
+                        .await?;
+                }
+                Ok(lines(names))
+            }
             Action::Port { container, port } => self.port(container, port.as_deref(), ctx).await,
             Action::Logs {
                 container,
@@ -301,6 +318,61 @@ impl DockerEngine {
                 self.guard_leave(ctx).await;
             }
             started?;
+        }
+        Ok(lines(names))
+    }
+
+    /// `docker restart`. The daemon resolves the bind sources again when it starts the
+    /// container, so under a sandbox guard a container with bind mounts is restarted as the
+    /// stop and the guarded start a restart is made of (the guard freezes the running
+    /// containers, which a stop inside it would wait on). Any other is restarted in one call.
+    async fn restart(
+        &self,
+        names: &[String],
+        time: Option<i64>,
+        ctx: &ApplyContext,
+    ) -> Result<ActionOutput, EngineError> {
+        let t = time.map(|t| t as i32);
+        for name in names {
+            let binds = match &ctx.start_guard {
+                Some(_) => !self.bind_sources(name).await?.is_empty(),
+                None => false,
+            };
+            if !binds {
+                let options = RestartContainerOptions { t, signal: None };
+                self.call(
+                    "restart a container",
+                    self.docker.restart_container(name, Some(options)),
+                )
+                .await?;
+                continue;
+            }
+            // Not running: the daemon answers 304, and the restart starts it.
+            let options = StopContainerOptions { t, signal: None };
+            self.call(
+                "restart a container",
+                self.docker.stop_container(name, Some(options)),
+            )
+            .await?;
+            self.start(std::slice::from_ref(name), ctx).await?;
+        }
+        Ok(lines(names))
+    }
+
+    async fn kill(
+        &self,
+        names: &[String],
+        signal: Option<&str>,
+    ) -> Result<ActionOutput, EngineError> {
+        for name in names {
+            let options = KillContainerOptions {
+                signal: signal.unwrap_or("KILL").to_string(),
+            };
+            self.call(
+                "kill a container",
+                self.docker.kill_container(name, Some(options)),
+            )
+            .await?;
         }
         Ok(lines(names))
     }

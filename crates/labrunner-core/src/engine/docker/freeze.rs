@@ -94,20 +94,7 @@ impl DockerEngine {
         let Some(guard) = &ctx.start_guard else {
             return Ok(false);
         };
-        let inspected = self
-            .optional(
-                "inspect a container",
-                self.docker
-                    .inspect_container(name, None::<InspectContainerOptions>),
-            )
-            .await?;
-        let sources: Vec<String> = inspected
-            .and_then(|c| c.mounts)
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|m| m.typ.as_deref() == Some("bind"))
-            .filter_map(|m| m.source)
-            .collect();
+        let sources = self.bind_sources(name).await?;
         if sources.is_empty() {
             return Ok(false);
         }
@@ -120,6 +107,25 @@ impl DockerEngine {
             )));
         }
         Ok(true)
+    }
+
+    /// The bind sources of an existing container, which the daemon resolves again each time
+    /// it starts it.
+    pub(super) async fn bind_sources(&self, name: &str) -> Result<Vec<String>, EngineError> {
+        let inspected = self
+            .optional(
+                "inspect a container",
+                self.docker
+                    .inspect_container(name, None::<InspectContainerOptions>),
+            )
+            .await?;
+        Ok(inspected
+            .and_then(|c| c.mounts)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|m| m.typ.as_deref() == Some("bind"))
+            .filter_map(|m| m.source)
+            .collect())
     }
 
     pub(super) async fn guard_leave(&self, ctx: &ApplyContext) {
