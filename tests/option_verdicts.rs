@@ -152,6 +152,12 @@ const SAMPLES: &[(&str, &str, &str, Verdict)] = &[
     ("run", "-h", "docker run --rm -h o-host alpine true", Runs),
     (
         "run",
+        "--read-only",
+        "docker run --rm --read-only --tmpfs /tmp alpine touch /tmp/x",
+        Runs,
+    ),
+    (
+        "run",
         "--restart",
         "docker run -d --name o-restart --restart on-failure:2 alpine true",
         Runs,
@@ -335,6 +341,12 @@ const SAMPLES: &[(&str, &str, &str, Verdict)] = &[
         "create",
         "--restart",
         "docker create --name o-c-restart --restart always alpine true",
+        Runs,
+    ),
+    (
+        "create",
+        "--read-only",
+        "docker create --name o-c-ro --read-only alpine true",
         Runs,
     ),
     (

@@ -25,6 +25,15 @@ pub(super) fn describe(m: &MountCheck, positive: bool) -> String {
     )
 }
 
+/// A read-only root file system (`--read-only`), said beside the mounts it does not change.
+fn root(info: &crate::engine::ContainerInfo) -> &'static str {
+    if info.read_only_root {
+        "; its root file system is read-only"
+    } else {
+        ""
+    }
+}
+
 pub(super) async fn observe(m: &MountCheck, env: &CheckEnv<'_>) -> Observed {
     let Some(info) = env.container(&m.container).await? else {
         return not_holds(missing(env, Among::Containers, &m.container).await);
@@ -37,10 +46,11 @@ pub(super) async fn observe(m: &MountCheck, env: &CheckEnv<'_>) -> Observed {
             .map(|x| format!("{} at {}", kind_name(x.kind), x.target))
             .collect();
         return not_holds(format!(
-            "{} has no mount at {} (mounts: {})",
+            "{} has no mount at {} (mounts: {}){}",
             info.name,
             m.target,
-            list(&seen)
+            list(&seen),
+            root(&info)
         ));
     };
     let ro = if mount.read_only {
@@ -54,10 +64,11 @@ pub(super) async fn observe(m: &MountCheck, env: &CheckEnv<'_>) -> Observed {
         &mount.source
     };
     let seen = format!(
-        "{} has a {ro} {} mount of {source} at {}",
+        "{} has a {ro} {} mount of {source} at {}{}",
         info.name,
         kind_name(mount.kind),
-        mount.target
+        mount.target,
+        root(&info)
     );
     let kind_ok = mount.kind == Some(m.kind);
     let ro_ok = m.read_only.is_none_or(|r| r == mount.read_only);

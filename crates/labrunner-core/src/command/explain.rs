@@ -399,6 +399,12 @@ fn container_settings(c: &ContainerSpec) -> Vec<String> {
     if let Some(r) = &c.restart {
         with.push(format!("restart policy {r}"));
     }
+    if c.read_only {
+        with.push(
+            "a read-only root file system (only its volumes, bind mounts and tmpfs can be written)"
+                .into(),
+        );
+    }
     if let Some(m) = c.memory {
         with.push(format!("a memory limit of {}", size(m)));
     }

@@ -21,6 +21,7 @@ mod ranges;
 mod rename;
 pub(crate) mod tokenize;
 mod values;
+mod verbs;
 
 use serde::Serialize;
 
@@ -161,6 +162,9 @@ pub struct ContainerSpec {
     pub workdir: Option<String>,
     pub hostname: Option<String>,
     pub restart: Option<String>,
+    /// `--read-only`: the root file system is mounted read-only (HostConfig.ReadonlyRootfs);
+    /// volumes, binds and tmpfs mounts keep their own mode.
+    pub read_only: bool,
     // Options a grader refuses or limits; parsed so that they can be named.
     pub privileged: bool,
     pub cap_add: Vec<String>,
@@ -270,7 +274,7 @@ pub enum ParseError {
     Quoting(String),
     #[error("unsupported shell syntax `{0}`: labrunner runs docker commands, not a shell")]
     Shell(String),
-    #[error("unsupported docker command `docker {0}`")]
+    #[error("unsupported docker command `docker {0}`{hint}", hint = verbs::instead(.0))]
     UnsupportedCommand(String),
     #[error("unsupported flag `{flag}` for `{}`", docker(.command))]
     UnsupportedFlag { command: String, flag: String },
@@ -497,6 +501,7 @@ const RUN_FLAGS: &[Flag] = &[
     switch("tty", &["-t", "--tty"]),
     value("hostname", &["-h", "--hostname"]),
     value("restart", &["--restart"]),
+    switch("read-only", &["--read-only"]),
     switch("privileged", &["--privileged"]),
     value("cap-add", &["--cap-add"]),
     value("pid", &["--pid"]),
@@ -697,6 +702,7 @@ impl Cx<'_> {
                 values::check_restart(&text)?;
                 c.restart = Some(text);
             }
+            "read-only" => c.read_only = f.is_on(),
             "privileged" => c.privileged = f.is_on(),
             "cap-add" => c.cap_add.push(text),
             "pid" => c.pid = Some(namespace_mode(name, text, &["host"])?),

@@ -302,6 +302,18 @@ fn run_basic_forms() {
 }
 
 #[test]
+fn read_only_root() {
+    assert!(run("docker run --read-only -d alpine sleep 1").read_only);
+    assert!(run("docker container run --read-only=true alpine").read_only);
+    assert!(!run("docker run --read-only=false alpine").read_only);
+    assert!(!run("docker run alpine").read_only);
+    match parse("docker create --read-only --name c alpine", None) {
+        Ok(Action::Create(c)) => assert!(c.read_only),
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
 fn run_every_flag() {
     let c = run(
         "docker run --detach --rm --name web --network net --network-alias www --net-alias w2 \
@@ -379,6 +391,7 @@ fn run_every_flag() {
         workdir: Some(s("/app")),
         hostname: None,
         restart: Some(s("no")),
+        read_only: false,
         privileged: true,
         cap_add: strings(&["NET_ADMIN"]),
         pid: Some(s("host")),
@@ -612,7 +625,11 @@ fn unsupported_flag(command: &str, flag: &str) -> ParseError {
 fn unsupported_flags_are_named_with_their_command() {
     let table = [
         ("docker run --cap-drop ALL alpine", "run", "--cap-drop"),
-        ("docker run --read-only alpine", "run", "--read-only"),
+        (
+            "docker run --oom-kill-disable alpine",
+            "run",
+            "--oom-kill-disable",
+        ),
         ("docker run -dx alpine", "run", "-x"),
         ("docker run --env-file=.env alpine", "run", "--env-file"),
         ("docker create --init alpine", "create", "--init"),

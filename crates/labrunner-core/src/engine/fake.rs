@@ -381,6 +381,7 @@ impl State {
                 status: "created".into(),
                 exit_code: None,
                 network_mode,
+                read_only_root: spec.read_only,
                 networks,
                 mounts,
                 labels: labels.clone(),

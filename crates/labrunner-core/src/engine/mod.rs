@@ -328,6 +328,8 @@ pub struct ContainerInfo {
     pub exit_code: Option<i64>,
     /// `bridge`, `host`, `none`, a network name.
     pub network_mode: String,
+    /// HostConfig.ReadonlyRootfs (`--read-only`).
+    pub read_only_root: bool,
     /// Networks the container is attached to (or asks to be, while it is only created).
     pub networks: Vec<String>,
     /// The endpoint id on each network it has a real endpoint on. A container that was only

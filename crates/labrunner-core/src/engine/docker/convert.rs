@@ -105,6 +105,7 @@ pub fn container_body(
             dns,
             dns_options,
             restart_policy: spec.restart.as_deref().map(restart_policy),
+            readonly_rootfs: spec.read_only.then_some(true),
             ..Default::default()
         }),
         networking_config,
@@ -371,6 +372,7 @@ pub fn container_info(c: ContainerInspectResponse) -> ContainerInfo {
         status: state.status.map(|s| s.to_string()).unwrap_or_default(),
         exit_code: state.exit_code,
         network_mode: host.network_mode.unwrap_or_default(),
+        read_only_root: host.readonly_rootfs.unwrap_or(false),
         networks,
         endpoints: real_endpoints,
         command,
