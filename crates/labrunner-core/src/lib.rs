@@ -24,6 +24,7 @@ pub mod load;
 pub mod namespace;
 pub mod output;
 pub mod pattern;
+pub mod preexisting;
 pub mod progress;
 pub mod recorder;
 pub mod report;

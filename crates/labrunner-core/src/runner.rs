@@ -26,6 +26,7 @@ use crate::folder::{Folder, FolderError, Taken};
 use crate::images::ImageMap;
 use crate::lab::{Command, Lab, Step};
 pub use crate::lab::{Resource, declared};
+pub use crate::preexisting::Refusal;
 use crate::recorder::Recorder;
 
 /// Label on containers that checks start for themselves (their events are not the student's).
@@ -94,17 +95,17 @@ pub struct CommandOutcome {
     pub unfinished: Option<String>,
 }
 
-/// Whether labrunner may write into what existed before the lab started (a volume with
-/// someone's data in it, a folder with someone's files). The caller asks the user, and passes
-/// the answer. Removing what existed before is never allowed, with or without consent.
+/// Whether labrunner may write the lab's files into a working folder that held files before
+/// the lab started. The caller asks the user, and passes the answer. Containers, networks and
+/// volumes that existed before are never written into, started, stopped, connected or removed,
+/// with or without consent ([`crate::preexisting::refusal`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Consent {
-    /// Setup, solutions and "run it for me" do not run a command that would write into, start,
-    /// stop or connect anything that existed before; such a command is refused with a reason.
+    /// A lab file whose name is taken in a folder that was not labrunner's is kept as it is.
     #[default]
     Withheld,
-    /// The user agreed that the lab's commands may use and write into what existed before.
+    /// The user agreed that the lab's files may replace theirs in the lab folder.
     Given,
 }
 
@@ -128,7 +129,8 @@ pub struct LabRun<'a> {
     workdir_preexisting: AtomicBool,
     /// Cleanup commands a time limit cut off, with why (see [`LabRun::leftovers`]).
     unfinished_cleanup: std::sync::Mutex<Vec<String>>,
-    /// Whether commands may write into what existed before.
+    /// Whether the lab's files may replace files of the same names in a folder that was not
+    /// labrunner's.
     pub consent: Consent,
     /// Only containers carrying the run's label count for event-based checks (set by `test`
     /// and grading replays, where labrunner starts every container).
@@ -276,63 +278,12 @@ impl<'a> LabRun<'a> {
         });
     }
 
-    fn is_preexisting(&self, kind: ResourceKind, name: &str) -> bool {
-        self.preexisting
-            .iter()
-            .any(|r| r.kind == kind && r.name == name)
-    }
-
-    /// Why `action` must not run: it would remove what existed before the run, or (without
-    /// consent) write into, start, stop or connect it.
-    pub fn refusal(&self, action: &Action) -> Option<String> {
-        use ResourceKind::{Container, Network, Volume};
-        let existed = |kind: ResourceKind, names: &[String]| {
-            names
-                .iter()
-                .find(|n| self.is_preexisting(kind, n))
-                .map(|n| format!("{kind} {n}"))
-        };
-        let never = |what: String| {
-            Some(format!(
-                "not run: {what} existed before this lab started, and labrunner never removes what it did not create"
-            ))
-        };
-        match action {
-            Action::Rm { names, .. } => return existed(Container, names).and_then(never),
-            Action::NetworkRm { names, .. } => return existed(Network, names).and_then(never),
-            Action::VolumeRm { names, .. } => return existed(Volume, names).and_then(never),
-            // The engine narrows every prune to what carries the run's label: what existed
-            // before the run carries none, so a prune cannot remove it.
-            Action::NetworkPrune { .. } | Action::VolumePrune { .. } => return None,
-            _ => {}
-        }
-        if self.consent == Consent::Given {
-            return None;
-        }
-        let touched = match action {
-            Action::Run(spec) | Action::Create(spec) => spec
-                .mounts
-                .iter()
-                .filter(|m| m.kind == crate::command::MountKind::Volume && !m.read_only)
-                .filter_map(|m| m.source.as_deref())
-                .find(|v| self.is_preexisting(Volume, v))
-                .map(|v| format!("volume {v}")),
-            Action::Exec(e) => existed(Container, std::slice::from_ref(&e.container)),
-            Action::Start { names }
-            | Action::Stop { names, .. }
-            | Action::Restart { names, .. }
-            | Action::Kill { names, .. }
-            | Action::Pause { names }
-            | Action::Unpause { names } => existed(Container, names),
-            Action::NetworkConnect { container, .. }
-            | Action::NetworkDisconnect { container, .. } => {
-                existed(Container, std::slice::from_ref(container))
-            }
-            _ => None,
-        }?;
-        Some(format!(
-            "not run: {touched} existed before this lab started and may hold someone's data; labrunner does not write into it without your consent"
-        ))
+    /// Why `action` must not run for this lab: it would write into, run a command in, start,
+    /// stop, connect or remove what existed before the lab first started
+    /// ([`crate::preexisting::refusal`]). Until [`LabRun::preflight`] has run nothing is known
+    /// to predate the lab.
+    pub fn refusal(&self, action: &Action) -> Option<Refusal> {
+        crate::preexisting::refusal(action, &self.preexisting)
     }
 
     async fn exists(&self, r: &Resource) -> Result<bool, EngineError> {
@@ -480,24 +431,24 @@ impl<'a> LabRun<'a> {
     async fn execute(&self, text: &str, expected_error: Option<&str>) -> CommandOutcome {
         let mut unfinished = None;
         let result = match self.parse(text) {
-            Ok(action) if self.refusal(&action).is_some() => {
-                Err(self.refusal(&action).unwrap_or_default())
-            }
-            Ok(action) => match self.apply(&action, &self.apply_context()).await {
-                // A process that exits non-zero makes the docker CLI fail too; its output is the
-                // message the student sees.
-                Ok(out) if out.exit_code.is_some_and(|c| c != 0) => Err(format!(
-                    "exit code {}: {}",
-                    out.exit_code.unwrap_or_default(),
-                    out.stdout.trim()
-                )),
-                Ok(out) => Ok(out),
-                Err(e) => {
-                    if matches!(e, EngineError::Timeout { .. }) {
-                        unfinished = Some(e.to_string());
+            Ok(action) => match self.refusal(&action) {
+                Some(refused) => Err(refused.to_string()),
+                None => match self.apply(&action, &self.apply_context()).await {
+                    // A process that exits non-zero makes the docker CLI fail too; its output is the
+                    // message the student sees.
+                    Ok(out) if out.exit_code.is_some_and(|c| c != 0) => Err(format!(
+                        "exit code {}: {}",
+                        out.exit_code.unwrap_or_default(),
+                        out.stdout.trim()
+                    )),
+                    Ok(out) => Ok(out),
+                    Err(e) => {
+                        if matches!(e, EngineError::Timeout { .. }) {
+                            unfinished = Some(e.to_string());
+                        }
+                        Err(e.to_string())
                     }
-                    Err(e.to_string())
-                }
+                },
             },
             Err(e) => Err(e),
         };
