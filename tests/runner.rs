@@ -164,9 +164,22 @@ fn a_preexisting_volume_is_never_touched() {
                 .contains("volume lrx-precious existed before this lab started"),
             "{refused:?}"
         );
-        // With the user's consent it is.
+        // Consent covers the lab folder's files only: the container is still not started by
+        // labrunner. The student may type the command themselves.
         run.consent = Consent::Given;
-        assert!(run.run_solution(&lab.steps[0]).await.is_empty());
+        let refused = run.run_solution(&lab.steps[0]).await;
+        assert_eq!(refused.len(), 1, "{refused:?}");
+        assert!(
+            refused[0].1.contains("type the command yourself"),
+            "{refused:?}"
+        );
+        {
+            use labrunner_core::engine::{ApplyContext, Engine};
+            let typed =
+                labrunner_core::command::parse(lab.steps[0].solution[1].text(), None).unwrap();
+            let ctx = ApplyContext::for_run(Default::default(), run.image_map.clone());
+            engine.apply(&typed, &ctx).await.unwrap();
+        }
         assert!(
             run.evaluate(&lab.steps[0])
                 .await

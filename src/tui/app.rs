@@ -10,6 +10,7 @@ use labrunner_core::engine::PullProgress;
 use labrunner_core::images::ImageMap;
 use labrunner_core::lab::LoadedLab;
 use labrunner_core::lesson::{Catalog, LabEntry};
+use labrunner_core::preexisting::Touched;
 use labrunner_core::progress::{Progress, ProgressStore, QuizAnswer};
 use labrunner_core::runner::{Resource, RunEvent};
 
@@ -41,6 +42,8 @@ pub enum Pending {
         creates: Vec<String>,
         /// Declared resources that exist already (someone's data may be in them).
         existing: Vec<Resource>,
+        /// The lab's commands that would touch them, which labrunner refuses to run.
+        touched: Vec<Touched>,
     },
     /// Leaving the lab view ends the program running in its terminal.
     Leave {
@@ -49,12 +52,13 @@ pub enum Pending {
 }
 
 /// The student's answer about declared resources that existed before the lab started: passed
-/// with the start of the lab, so what runs knows it was allowed to use them.
+/// with the start of the lab. Whatever the answer, labrunner never writes into, starts, stops
+/// or removes them ([`labrunner_core::preexisting::refusal`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExistingResources {
     /// None of the lab's resources existed before it started.
     NoneExisted,
-    /// "Yes, use my existing resources": the student agreed that the lab uses them.
+    /// "Yes, use my existing resources as they are": the lab opens beside them.
     UseThem,
 }
 
@@ -62,8 +66,10 @@ impl Pending {
     pub fn question(&self, lab: &str) -> String {
         match self {
             Pending::OpenLab {
-                creates, existing, ..
-            } => open_question(lab, creates, existing),
+                creates,
+                existing,
+                touched,
+            } => open_question(lab, creates, existing, touched),
             Pending::Leave { quit } => format!(
                 "A program is still running in the terminal pane. {} ends it.",
                 if *quit { "Quitting" } else { "Leaving the lab" }
@@ -79,7 +85,12 @@ impl Pending {
 }
 
 /// The question asked before a lab's first start.
-fn open_question(lab: &str, creates: &[String], existing: &[Resource]) -> String {
+fn open_question(
+    lab: &str,
+    creates: &[String],
+    existing: &[Resource],
+    touched: &[Touched],
+) -> String {
     let mut q = String::new();
     if !creates.is_empty() {
         q.push_str(&format!(
@@ -87,15 +98,23 @@ fn open_question(lab: &str, creates: &[String], existing: &[Resource]) -> String
             creates.join(", ")
         ));
     }
-    if !existing.is_empty() {
-        let names: Vec<String> = existing.iter().map(ToString::to_string).collect();
-        q.push_str(&format!(
-            "These already exist on your Docker daemon and the lab would use them: {}. labrunner never removes them. y: yes, use my existing resources; n: no, do not open the lab.",
-            names.join(", ")
-        ));
-    } else {
+    if existing.is_empty() {
         q.push_str("y: open the lab; n: do not open it.");
+        return q;
     }
+    let names: Vec<String> = existing.iter().map(ToString::to_string).collect();
+    q.push_str(&format!(
+        "Already on your Docker daemon: {}. They are yours: labrunner never writes into, starts, stops or removes them. ",
+        names.join(", ")
+    ));
+    if !touched.is_empty() {
+        let what: Vec<String> = touched.iter().map(ToString::to_string).collect();
+        q.push_str(&format!(
+            "So it refuses to run what would: {}. You may type those commands yourself. ",
+            what.join("; ")
+        ));
+    }
+    q.push_str("y: yes, use my existing resources as they are; n: no, do not open the lab.");
     q
 }
 
@@ -661,9 +680,11 @@ impl App {
         if creates.is_empty() && resources.is_empty() {
             return self.start_lab(lab, resources, true, effects);
         }
+        let touched = labrunner_core::preexisting::touched_by(&lab.lab, &resources);
         self.overlay = Some(Overlay::Confirm(Pending::OpenLab {
             creates,
             existing: resources,
+            touched,
         }));
     }
 

@@ -40,7 +40,8 @@ impl Driver {
     pub fn handle(&mut self, effect: Effect) {
         match effect {
             // A lab starts only after the student's answer about what existed before it; the
-            // answer goes to the run as its consent (those resources are never removed).
+            // answer goes to the run as its consent for the lab folder's files (what existed on
+            // the daemon is never written into, started, stopped or removed).
             Effect::StartLive {
                 session,
                 lab,
