@@ -295,3 +295,164 @@ fn an_isolated_test_runs_beside_same_named_resources() {
     assert_eq!(theirs.trim(), "running someone");
     assert_eq!(left_by_lab("lri-handwritten").trim(), "");
 }
+
+/// The shipped volume-persistence lab opened as the lab view opens it after "yes, use my
+/// existing resources" (consent given), under a namespace of its own so that its volume's name
+/// is this test's: the user's volume of that name, holding a text file and a binary file, stays
+/// byte-identical through the opening, every step's "run it for me", a reset and the cleanup.
+/// The assists that would write into it are refused by name, and it is never removed.
+#[test]
+fn the_users_volume_stays_byte_identical_through_every_assist_reset_and_cleanup() {
+    use labrunner_core::live::{self, LiveCommand, LiveConfig};
+    use labrunner_core::namespace::{Namespace, NamespacedEngine};
+    use labrunner_core::runner::RunEvent;
+
+    if !docker_available() {
+        return;
+    }
+    let ns = Namespace::fresh_in(&Namespace::new("lrud").unwrap()).unwrap();
+    let volume = ns.resource("persistent-store");
+    docker(&["volume", "create", &volume]);
+    docker(&[
+        "run",
+        "--rm",
+        "-v",
+        &format!("{volume}:/d"),
+        "labrunner-fixture/busybox:1",
+        "sh",
+        "-c",
+        "printf 'my own ledger: 42\\n' > /d/ledger.txt && head -c 65536 /dev/urandom > /d/blob.bin",
+    ]);
+    let digest = || {
+        docker(&[
+            "run",
+            "--rm",
+            "-v",
+            &format!("{volume}:/d:ro"),
+            "labrunner-fixture/busybox:1",
+            "sh",
+            "-c",
+            "cd /d && ls -ln && md5sum *",
+        ])
+    };
+    let before = digest();
+    assert!(
+        before.contains("ledger.txt") && before.contains("blob.bin"),
+        "{before}"
+    );
+
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("labs/MOD-DOCKER-04/volume-persistence.yaml");
+    let lab = labrunner_core::validate::load_valid(&path).unwrap().0.lab;
+    let lab = ns.rewrite_lab(&lab);
+    let home = tempfile::tempdir().unwrap();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let (events, removed, left) = runtime.block_on(async {
+        let docker_engine = DockerEngine::connect().await.unwrap();
+        let engine = NamespacedEngine::new(&docker_engine, Some(ns.clone()));
+        let map = ImageMap::parse_entries(common::IMAGE_MAP).unwrap();
+        let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel();
+        let mut run = LabRun::new(&engine, &lab, home.path().join("work"), map).with_events(tx);
+        run.namespace = Some(ns.clone());
+        // What the lab view does when the student says yes.
+        run.consent = Consent::Given;
+        let found = run.preflight().await.unwrap();
+        assert_eq!(
+            found.iter().map(ToString::to_string).collect::<Vec<_>>(),
+            [format!("volume {volume}")]
+        );
+        assert_eq!(digest(), before, "changed by the opening");
+        run.prepare_workdir().unwrap();
+        run.setup().await.unwrap();
+
+        let live_run = |commands: Vec<LiveCommand>| {
+            let (cmd_tx, cmd_rx) = tokio::sync::mpsc::unbounded_channel();
+            for c in commands {
+                cmd_tx.send(c).unwrap();
+            }
+            cmd_tx.send(LiveCommand::Quit).unwrap();
+            let config = LiveConfig {
+                fallback: std::time::Duration::from_secs(60),
+            };
+            live::run(&run, 0, cmd_rx, config)
+        };
+        let assists = lab
+            .steps
+            .iter()
+            .enumerate()
+            .flat_map(|(i, s)| {
+                [
+                    LiveCommand::Goto(i),
+                    LiveCommand::Assist { step: s.id.clone() },
+                ]
+            })
+            .collect();
+        live_run(assists).await;
+        assert_eq!(digest(), before, "changed by \"run it for me\"");
+        live_run(vec![LiveCommand::Reset]).await;
+        assert_eq!(digest(), before, "changed by the reset");
+        let removed = run.cleanup().await.unwrap();
+        let left = run.leftovers().await.unwrap();
+        drop(run);
+        let mut events = Vec::new();
+        while let Ok(e) = rx.try_recv() {
+            events.push(e);
+        }
+        (events, removed, left)
+    });
+    let after = digest();
+    let still_there = docker(&[
+        "volume",
+        "ls",
+        "-q",
+        "--filter",
+        &format!("name=^{volume}$"),
+    ]);
+    docker_quiet(&["volume", "rm", &volume]);
+    assert_eq!(after, before, "changed by the cleanup");
+    assert_eq!(still_there.trim(), volume, "the user's volume was removed");
+    assert!(
+        !removed.iter().any(|r| r.contains("persistent-store")),
+        "{removed:?}"
+    );
+    assert!(left.is_empty(), "the lab left {left:?}");
+
+    // Every assist that would have written into it said so, naming it and what to do instead.
+    let refused: Vec<(String, String)> = events
+        .iter()
+        .filter_map(|e| match e {
+            RunEvent::ActionRan {
+                command,
+                error: Some(err),
+                ..
+            } if err.starts_with(&format!("not run: volume {volume} existed before")) => {
+                Some((command.clone(), err.clone()))
+            }
+            _ => None,
+        })
+        .collect();
+    assert!(
+        refused.iter().any(|(c, _)| c.contains("ledger.txt")),
+        "the writer was not refused: {events:#?}"
+    );
+    assert!(
+        refused
+            .iter()
+            .all(|(_, err)| err.contains("type the command yourself")),
+        "{refused:?}"
+    );
+    let assisted: Vec<&Vec<String>> = events
+        .iter()
+        .filter_map(|e| match e {
+            RunEvent::AssistDone { failures, .. } => Some(failures),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(assisted.len(), lab.steps.len(), "{events:#?}");
+    assert!(
+        assisted.iter().any(|f| f
+            .iter()
+            .any(|x| x.contains("existed before this lab started"))),
+        "the refusal is among the assist's failures: {assisted:?}"
+    );
+}

@@ -281,9 +281,15 @@ impl<'a> LabRun<'a> {
     /// Why `action` must not run for this lab: it would write into, run a command in, start,
     /// stop, connect or remove what existed before the lab first started
     /// ([`crate::preexisting::refusal`]). Until [`LabRun::preflight`] has run nothing is known
-    /// to predate the lab.
+    /// to predate the lab. In a namespace the command is asked about under the names the
+    /// engine will give it, as what existed was found under those.
     pub fn refusal(&self, action: &Action) -> Option<Refusal> {
-        crate::preexisting::refusal(action, &self.preexisting)
+        let Some(ns) = &self.namespace else {
+            return crate::preexisting::refusal(action, &self.preexisting);
+        };
+        let mut renamed = action.clone();
+        ns.rename_action(&mut renamed);
+        crate::preexisting::refusal(&renamed, &self.preexisting)
     }
 
     async fn exists(&self, r: &Resource) -> Result<bool, EngineError> {
