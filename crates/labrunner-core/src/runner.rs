@@ -1165,6 +1165,35 @@ mod tests {
         assert!(!run.apply_context().defer_removal);
     }
 
+    #[test]
+    fn in_a_namespace_a_command_is_refused_under_the_names_it_will_have() {
+        use crate::engine::fake::FakeEngine;
+        let fake = FakeEngine::new();
+        let lab = crate::live::tests::lab();
+        let ns = crate::namespace::Namespace::new("lrud-t1").expect("a namespace");
+        let mut run = LabRun::new(&fake, &lab, PathBuf::new(), ImageMap::default());
+        run.namespace = Some(ns.clone());
+        run.assume_preexisting(vec![Resource {
+            kind: ResourceKind::Volume,
+            name: ns.resource("store"),
+        }]);
+        // Consent covers the lab folder's files, never what existed on the daemon.
+        run.consent = Consent::Given;
+        let act = |line: &str| command::parse(line, None).expect("the command parses");
+        let refused = run
+            .refusal(&act("docker run --rm -v store:/d alpine true"))
+            .expect("refused");
+        assert_eq!(refused.resource.name, "lrud-t1--store");
+        assert_eq!(
+            run.refusal(&act("docker run --rm -v other:/d alpine true")),
+            None
+        );
+        assert_eq!(
+            run.refusal(&act("docker run --rm -v store:/d:ro alpine true")),
+            None
+        );
+    }
+
     /// A step with a check that cannot trail (a container), one a process writes (a file) and
     /// one that reads events (an exec).
     fn mixed_step() -> Step {
