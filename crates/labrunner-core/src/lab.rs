@@ -258,6 +258,7 @@ pub struct VolumeCheck {
 #[serde(rename_all = "lowercase")]
 pub enum ContainerState {
     Running,
+    Paused,
     Exited,
     Created,
     Absent,

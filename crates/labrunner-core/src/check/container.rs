@@ -1,4 +1,4 @@
-//! `container`: a container is running, exited (with a code), created, or absent.
+//! `container`: a container is running, paused, exited (with a code), created, or absent.
 
 use super::support::{Among, missing};
 use super::{CheckEnv, Observed, observation};
@@ -39,6 +39,7 @@ pub(super) async fn observe(c: &ContainerCheck, env: &CheckEnv<'_>) -> Observed 
     let state_ok = match c.state {
         ContainerState::Absent => false,
         ContainerState::Running => info.status == "running",
+        ContainerState::Paused => info.status == "paused",
         ContainerState::Exited => info.status == "exited",
         ContainerState::Created => info.status == "created",
     };
