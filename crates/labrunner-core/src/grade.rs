@@ -34,7 +34,7 @@ use crate::report::{
     CheckReport, CommandOutcome, CommandRecord, GradeReport, Refusal, Status, StepReport,
 };
 use crate::runner::LabRun;
-use crate::runs::{RunError, RunRegistry};
+use crate::runs::{RunError, RunRegistry, SubnetLease};
 use crate::sandbox::SandboxGuard;
 use crate::submission::{ImageRefusal, Limits, Policy, SubmittedCommand, admit_image};
 
@@ -100,6 +100,18 @@ pub enum Infrastructure {
         line: usize,
         daemon: String,
     },
+    #[error(
+        "address range {subnet} overlaps a network outside this grading (line {line}): {daemon}"
+    )]
+    SubnetHeld {
+        subnet: String,
+        line: usize,
+        daemon: String,
+    },
+    #[error(
+        "other gradings on this machine held the fixed address ranges for {waited_secs}s, up to this grading's total limit (line {line})"
+    )]
+    SubnetsBusy { line: usize, waited_secs: u64 },
     #[error("the Docker daemon was lost (line {line}): {detail}")]
     DaemonLost { line: usize, detail: String },
     #[error("the Docker daemon did not answer labrunner's own call (line {line}): {detail}")]
@@ -256,6 +268,7 @@ pub async fn grade(
         translating,
         own_memory_limits: RefCell::new(BTreeSet::new()),
         infrastructure: Cell::new(None),
+        subnets: RefCell::new(None),
     };
     let hard_limit = options.limits.total_timeout + GRACE;
     run.recorder.scope(&run.run_id, run.only_run_containers);
@@ -278,6 +291,8 @@ pub async fn grade(
             .unwrap_or_else(|e| vec![format!("could not list what the grading created: {e}")]),
         Err(e) => vec![format!("could not remove what the grading created: {e}")],
     };
+    // Its networks are gone (or left to `clean`): the next grading may fix its ranges.
+    drop(grader);
     drop(temp);
     if let Some(claim) = claim {
         if leftovers.is_empty() {
@@ -388,6 +403,8 @@ struct Grader<'r, 'a> {
     own_memory_limits: RefCell<BTreeSet<String>>,
     /// Set when a failure the student did not cause stops the grading.
     infrastructure: Cell<Option<Infrastructure>>,
+    /// Held from the first network with a fixed address range until cleanup has removed it.
+    subnets: RefCell<Option<SubnetLease>>,
 }
 
 /// What a step's checks showed at one moment, and after which submitted line.
@@ -461,7 +478,8 @@ impl Grader<'_, '_> {
         let progress = match mode {
             Mode::State => self.grade_state().await?,
             Mode::Replay(submitted) => {
-                self.prepare().await?;
+                self.prepare(started + self.options.limits.total_timeout)
+                    .await?;
                 let mut progress = Progress {
                     credit: self.run.initial_state().await,
                     shown: vec![None; self.run.lab.steps.len()],
@@ -612,7 +630,7 @@ impl Grader<'_, '_> {
     }
 
     /// Replay only: the lab's working folder and setup, in the namespace.
-    async fn prepare(&self) -> Result<(), GradeError> {
+    async fn prepare(&self, deadline: Instant) -> Result<(), GradeError> {
         let run = self.run;
         run.engine.ping().await.map_err(GradeError::Daemon)?;
         run.prepare_workdir()
@@ -620,6 +638,13 @@ impl Grader<'_, '_> {
                 path: run.workdir.clone(),
                 source,
             })?;
+        let fixes_subnet = run.lab.setup.iter().any(|c| {
+            command::parse(c.text(), None)
+                .is_ok_and(|action| command::fixed_subnet(&action).is_some())
+        });
+        if fixes_subnet && let Err(cause) = self.hold_subnets(deadline, 0).await? {
+            return Err(GradeError::Infrastructure(cause));
+        }
         let since = crate::recorder::now_ns();
         run.setup().await.map_err(GradeError::Setup)?;
         // The initial state is judged like any line: once what the setup started has settled.
@@ -651,6 +676,27 @@ impl Grader<'_, '_> {
             Action::Run(_) | Action::Start { .. } | Action::Restart { .. }
         );
         self.clamp(&mut action);
+        let subnet = command::fixed_subnet(&action).map(str::to_string);
+        // Waiting for the fixed address ranges is not the command's time.
+        let waiting = Instant::now();
+        if subnet.is_some() {
+            match self.hold_subnets(waiting + remaining, cmd.line).await {
+                Ok(Ok(())) => {}
+                Ok(Err(cause)) => {
+                    self.infrastructure.set(Some(cause));
+                    record.outcome = CommandOutcome::NotRun;
+                    record.detail = "not run: the fixed address ranges were busy".into();
+                    return (record, false);
+                }
+                Err(e) => {
+                    record.outcome = CommandOutcome::NotRun;
+                    record.detail = e.to_string();
+                    self.halted.set(Some(e.to_string()));
+                    return (record, false);
+                }
+            }
+        }
+        let remaining = remaining.saturating_sub(waiting.elapsed());
         let limit = self.options.limits.command_timeout.min(remaining);
         let mut ctx = self.run.apply_context();
         ctx.timeout = Some(limit);
@@ -669,7 +715,10 @@ impl Grader<'_, '_> {
                 "the daemon did not finish setting up bind mounts in time, so the submission's containers stay paused and grading stopped".to_string(),
             ));
         }
-        if let Some(cause) = self.infrastructure_of(&applied, cmd.line, limit).await {
+        if let Some(cause) = self
+            .infrastructure_of(&applied, cmd.line, limit, subnet.as_deref())
+            .await
+        {
             self.infrastructure.set(Some(cause));
         }
         (record.outcome, record.detail) = self.outcome_of(applied, limit);
@@ -683,6 +732,7 @@ impl Grader<'_, '_> {
         applied: &Result<Result<ActionOutput, EngineError>, tokio::time::error::Elapsed>,
         line: usize,
         limit: Duration,
+        subnet: Option<&str>,
     ) -> Option<Infrastructure> {
         let error = match applied {
             Ok(Ok(_)) => return None,
@@ -709,8 +759,69 @@ impl Grader<'_, '_> {
                     daemon: self.unname(message),
                 })
             }
+            EngineError::SubnetTaken { message } => {
+                let subnet = subnet.unwrap_or("chosen by the daemon");
+                if self.run_overlaps(subnet).await {
+                    return None;
+                }
+                Some(Infrastructure::SubnetHeld {
+                    subnet: subnet.to_string(),
+                    line,
+                    daemon: self.unname(message),
+                })
+            }
             e => lost_daemon(e, line),
         }
+    }
+
+    /// Hold the right to create networks with a fixed address range, unless already held:
+    /// waits for other gradings that hold it, until `deadline`. Gradings recorded in no
+    /// registry have no data folder to share it through and take none.
+    async fn hold_subnets(
+        &self,
+        deadline: Instant,
+        line: usize,
+    ) -> Result<Result<(), Infrastructure>, GradeError> {
+        let Some(registry) = &self.options.registry else {
+            return Ok(Ok(()));
+        };
+        if self.subnets.borrow().is_some() {
+            return Ok(Ok(()));
+        }
+        let waiting = Instant::now();
+        match registry
+            .hold_subnets(deadline.saturating_duration_since(waiting))
+            .await?
+        {
+            Some(lease) => {
+                *self.subnets.borrow_mut() = Some(lease);
+                Ok(Ok(()))
+            }
+            None => Ok(Err(Infrastructure::SubnetsBusy {
+                line,
+                waited_secs: waiting.elapsed().as_secs(),
+            })),
+        }
+    }
+
+    /// Whether one of the grading's own networks has an address range that overlaps `subnet`:
+    /// then the daemon's refusal is the submission's own conflict.
+    async fn run_overlaps(&self, subnet: &str) -> bool {
+        let labels = [(LABEL_RUN.to_string(), self.run.run_id.clone())];
+        let Ok(own) = self.run.engine.labelled(&labels).await else {
+            return false;
+        };
+        for name in &own.networks {
+            if let Ok(Some(info)) = self.run.engine.network(name).await
+                && info
+                    .subnets
+                    .iter()
+                    .any(|s| command::ranges_overlap(s, subnet))
+            {
+                return true;
+            }
+        }
+        false
     }
 
     /// Remember a daemon that is gone or did not answer one of labrunner's own calls.

@@ -24,6 +24,10 @@ use serde::{Deserialize, Serialize};
 use crate::namespace::Namespace;
 
 const LOCK_FILE: &str = "registry.lock";
+/// Held by the one run at a time that may create networks with a fixed address range.
+const SUBNETS_LOCK_FILE: &str = "subnets.lock";
+/// How often a run waiting for [`SUBNETS_LOCK_FILE`] tries again.
+const SUBNETS_POLL: Duration = Duration::from_millis(100);
 const ENTRY_SUFFIX: &str = ".json";
 /// An entry is a few hundred bytes; anything much larger is not one.
 const MAX_ENTRY_BYTES: u64 = 64 * 1024;
@@ -208,6 +212,35 @@ impl RunRegistry {
         self.dir.join(format!("{run}{ENTRY_SUFFIX}"))
     }
 
+    /// Wait up to `wait` (without blocking the async runtime) until no other run of this data
+    /// folder may create networks with a fixed address range, then hold that right until the
+    /// lease is dropped. `Ok(None)`: another run held it all that time. The system drops the
+    /// lock with the process that held it.
+    pub async fn hold_subnets(&self, wait: Duration) -> Result<Option<SubnetLease>, RunError> {
+        std::fs::create_dir_all(&self.dir).map_err(io_err(&self.dir))?;
+        let path = self.dir.join(SUBNETS_LOCK_FILE);
+        let file = OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .custom_flags_nonblocking()
+            .open(&path)
+            .map_err(io_err(&path))?;
+        let deadline = tokio::time::Instant::now() + wait;
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(Some(SubnetLease { _file: file })),
+                Err(std::fs::TryLockError::WouldBlock)
+                    if tokio::time::Instant::now() < deadline =>
+                {
+                    tokio::time::sleep(SUBNETS_POLL).await;
+                }
+                Err(std::fs::TryLockError::WouldBlock) => return Ok(None),
+                Err(std::fs::TryLockError::Error(e)) => return Err(io_err(&path)(e)),
+            }
+        }
+    }
+
     /// The registry's lock, held while the returned file is open.
     fn lock(&self) -> Result<File, RunError> {
         std::fs::create_dir_all(&self.dir).map_err(io_err(&self.dir))?;
@@ -339,6 +372,14 @@ impl Drop for RunClaim {
             let _ = self.remove();
         }
     }
+}
+
+/// The right to create networks with a fixed address range, held by one run of the data folder
+/// at a time until it is dropped (see [`RunRegistry::hold_subnets`]).
+#[derive(Debug)]
+#[must_use = "the right is given up when the lease is dropped"]
+pub struct SubnetLease {
+    _file: File,
 }
 
 /// Opening the lock file must not block on a FIFO planted in its place.
@@ -560,6 +601,25 @@ mod tests {
         assert!(reg.entries().unwrap().is_empty());
         reg.claim("other", Some(&ns("n3")), "lab").unwrap().keep();
         assert_eq!(reg.entries().unwrap().len(), 1, "kept");
+    }
+
+    #[tokio::test]
+    async fn one_run_at_a_time_holds_the_fixed_subnets() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let reg = RunRegistry::at(dir.path().join("runs"));
+        let first = reg
+            .hold_subnets(Duration::ZERO)
+            .await
+            .expect("folder")
+            .expect("free");
+        let waited = reg
+            .hold_subnets(Duration::from_millis(250))
+            .await
+            .expect("folder");
+        assert!(waited.is_none(), "held twice at once");
+        drop(first);
+        let again = reg.hold_subnets(Duration::ZERO).await.expect("folder");
+        assert!(again.is_some(), "released with the lease");
     }
 
     #[test]

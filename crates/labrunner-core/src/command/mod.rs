@@ -28,7 +28,7 @@ use serde::Serialize;
 use flags::{Flag, Found, switch, value};
 
 pub use policy::Danger;
-pub use ranges::{HostRoute, host_overlaps, host_routes};
+pub use ranges::{HostRoute, fixed_subnet, host_overlaps, host_routes, ranges_overlap};
 
 /// A parsed docker command.
 #[derive(Debug, Clone, PartialEq, Serialize)]

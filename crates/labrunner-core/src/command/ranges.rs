@@ -11,7 +11,25 @@
 use std::net::IpAddr;
 use std::path::Path;
 
-use super::NetworkCreate;
+use super::{Action, NetworkCreate};
+
+/// The address range `action` fixes for a new network (`docker network create --subnet`), if
+/// it fixes one. Two networks whose ranges overlap cannot both exist on one daemon.
+pub fn fixed_subnet(action: &Action) -> Option<&str> {
+    match action {
+        Action::NetworkCreate(n) => n.subnet.as_deref(),
+        _ => None,
+    }
+}
+
+/// Whether two address ranges (`10.214.0.0/16`, `10.214.7.0/24`) share an address; false
+/// when either cannot be read.
+pub fn ranges_overlap(a: &str, b: &str) -> bool {
+    match (Range::parse(a), Range::parse(b)) {
+        (Some(a), Some(b)) => a.overlaps(b),
+        _ => false,
+    }
+}
 
 /// An address range: the first `prefix` bits of `bits` (IPv4 in the low 32 bits).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -232,6 +250,29 @@ mod tests {
         let found = network_dangers(&net("8.8.8.0/24", None));
         assert_eq!(found[0].0, "--subnet 8.8.8.0/24");
         assert!(found[0].1.contains("not a private address range"));
+    }
+
+    #[test]
+    fn ranges_overlap_when_they_share_an_address() {
+        for (a, b, overlap) in [
+            ("10.214.0.0/16", "10.214.7.128/25", true),
+            ("10.214.0.0/16", "10.214.0.0/16", true),
+            ("10.214.0.0/16", "10.215.0.0/16", false),
+            ("10.0.0.0/8", "10.214.0.0/16", true),
+            ("fd00:1::/64", "10.214.0.0/16", false),
+            ("nonsense", "10.214.0.0/16", false),
+        ] {
+            assert_eq!(ranges_overlap(a, b), overlap, "{a} {b}");
+            assert_eq!(ranges_overlap(b, a), overlap, "{b} {a}");
+        }
+        let created = super::super::parse(
+            "docker network create --subnet 10.214.0.0/16 addr-net",
+            None,
+        )
+        .expect("parses");
+        assert_eq!(fixed_subnet(&created), Some("10.214.0.0/16"));
+        let plain = super::super::parse("docker network create addr-net", None).expect("parses");
+        assert_eq!(fixed_subnet(&plain), None);
     }
 
     #[test]

@@ -131,6 +131,10 @@ pub enum EngineError {
     /// already holds it; `message` is its own words.
     #[error("Error response from daemon: {message}")]
     PortTaken { address: String, message: String },
+    /// The daemon refused a network's address range because it overlaps one that another
+    /// network already has; `message` is its own words.
+    #[error("Error response from daemon: {message}")]
+    SubnetTaken { message: String },
     /// labrunner would not hand this to the daemon (a grading's [`StartGuard`] said no).
     #[error("refused: {0}")]
     Refused(String),

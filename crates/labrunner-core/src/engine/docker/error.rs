@@ -13,6 +13,7 @@ pub fn classify(error: &bollard::errors::Error, endpoint: &str) -> EngineError {
             let message = message.trim().to_string();
             match held_address(&message) {
                 Some(address) => EngineError::PortTaken { address, message },
+                None if message.contains(SUBNET_OVERLAP) => EngineError::SubnetTaken { message },
                 None => EngineError::Daemon {
                     status: *status_code,
                     message,
@@ -47,6 +48,10 @@ pub fn classify(error: &bollard::errors::Error, endpoint: &str) -> EngineError {
         }
     }
 }
+
+/// How the daemon refuses a network whose address range overlaps another network's
+/// (`invalid pool request: Pool overlaps with other one on this address space`).
+const SUBNET_OVERLAP: &str = "Pool overlaps with other one on this address space";
 
 /// The host address a refused start could not bind, in the two ways the daemon says it:
 /// another container holds it (`Bind for 127.0.0.1:8080 failed: port is already allocated`), or
@@ -119,6 +124,26 @@ mod tests {
                 (other, _) => panic!("{message}: {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn an_overlapping_subnet_is_told_apart_keeping_the_daemon_words() {
+        let message = "invalid pool request: Pool overlaps with other one on this address space";
+        let e = bollard::errors::Error::DockerResponseServerError {
+            status_code: 403,
+            message: message.into(),
+        };
+        let classified = classify(&e, "unix:///x");
+        assert_eq!(
+            classified.to_string(),
+            format!("Error response from daemon: {message}")
+        );
+        assert_eq!(
+            classified,
+            EngineError::SubnetTaken {
+                message: message.into()
+            }
+        );
     }
 
     #[test]
