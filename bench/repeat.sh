@@ -6,9 +6,11 @@
 # many distinct grades came out (score, points per step, steps credited), the scores with their
 # counts, and the wall time. Exits 1 on any spread, or when a grading could not be done.
 #
-# Submissions that ask for a fixed subnet (network-addressing) are graded one at a time, under
-# `flock /tmp/lr-daemon.lock`: two gradings of them collide on the daemon's address pool.
-# Fixed host ports are translated per grading, so port-publishing runs like the rest.
+# Submissions that ask for a fixed subnet (network-addressing) are graded JOBS at once like the
+# rest: their gradings take turns for the subnet by themselves (docs/grading.md, "Fixed
+# subnets"). They still run under `flock /tmp/lr-daemon.lock`, since a labrunner of another data
+# folder on this daemon (a shipped-labs run) does not take those turns with them. Fixed host
+# ports are translated per grading, so port-publishing runs like the rest.
 #
 # Usage: bench/repeat.sh [N]              (repeats, default 50)
 #   JOBS=J        gradings at once (default 4)
@@ -38,8 +40,8 @@ with open(sys.argv[2], "w") as out:
 PY
 }
 
-# held_alone SUBMISSION: whether it asks for a fixed subnet.
-held_alone() { grep -q -- '--subnet' "$1"; }
+# fixes_subnet SUBMISSION: whether it asks for a fixed subnet.
+fixes_subnet() { grep -q -- '--subnet' "$1"; }
 
 # summary OUT_DIR: one line per distinct grade: count, score, points per step, credited steps.
 summary() {
@@ -83,7 +85,7 @@ for entry in "${cases[@]}"; do
   mkdir -p "$roster"
   for i in $(seq -w 1 "$N"); do cp "$submission" "$roster/r$i.sh"; done
   jobs=$JOBS lock=()
-  if held_alone "$submission"; then jobs=1 lock=(flock /tmp/lr-daemon.lock); fi
+  if fixes_subnet "$submission"; then lock=(flock /tmp/lr-daemon.lock); fi
   t0=$(now)
   "${lock[@]}" "$LABRUNNER" grade "$lab" --submissions "$roster" --out-dir "$out" \
     --format json --jobs "$jobs" --namespace "$NS_PREFIX" >"$tmp/$name.log" 2>&1

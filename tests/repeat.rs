@@ -36,9 +36,6 @@ struct Case {
     /// What it must score, and the steps it must be credited; `None`: full marks, every step
     /// (a reference solution).
     expect: Option<(u32, Vec<String>)>,
-    /// It asks for a fixed subnet: gradings of it collide with each other on the daemon, so
-    /// they run one at a time.
-    alone: bool,
 }
 
 /// What one grading gave: the score, the points of each step, the steps credited.
@@ -71,12 +68,6 @@ fn shipped_labs() -> Vec<PathBuf> {
     labs
 }
 
-/// Whether a submission holds something of the daemon's that two gradings cannot share: a fixed
-/// subnet (host ports are translated per grading, so those can be shared).
-fn holds_fixed_daemon_resources(commands: &str) -> bool {
-    commands.contains("--subnet")
-}
-
 fn solution_cases() -> Vec<Case> {
     shipped_labs()
         .into_iter()
@@ -92,7 +83,6 @@ fn solution_cases() -> Vec<Case> {
                 .collect();
             Case {
                 name: format!("{}.solution", lab.id),
-                alone: holds_fixed_daemon_resources(&submission),
                 lab: path,
                 submission,
                 expect: None,
@@ -136,7 +126,6 @@ fn fixture_cases() -> Vec<Case> {
             assert!(expect.is_some(), "{name} says what it must score");
             Case {
                 name,
-                alone: holds_fixed_daemon_resources(&submission),
                 lab,
                 submission,
                 expect,
@@ -154,7 +143,9 @@ fn grade_repeatedly(case: &Case, repeats: usize, home: &Path) -> Result<Vec<Grad
     for i in 0..repeats {
         std::fs::write(roster.join(format!("r{i:02}.sh")), &case.submission).expect("a copy");
     }
-    let jobs = if case.alone { 1 } else { repeats };
+    // Every case is graded in parallel: host ports are translated per grading, and gradings
+    // that fix a subnet take turns for it by themselves (docs/grading.md, "Fixed subnets").
+    let jobs = repeats;
     let output = labrunner(home)
         .arg("grade")
         .arg(&case.lab)
@@ -240,19 +231,11 @@ fn the_same_submission_gets_the_same_grade_every_time() {
     let home = tempfile::tempdir().expect("a home");
     let mut cases = fixture_cases();
     cases.extend(solution_cases());
-    let (alone, shared): (Vec<&Case>, Vec<&Case>) = cases.iter().partition(|c| c.alone);
     let started = Instant::now();
-    // The cases that must be graded alone, one after the other, beside the rest, a few cases
-    // at a time.
-    let (mut results, apart) = std::thread::scope(|s| {
-        let apart = s.spawn(|| {
-            alone
-                .iter()
-                .map(|c| (*c, grade_repeatedly(c, repeats, home.path())))
-                .collect::<Vec<_>>()
-        });
+    // A few cases at a time, each a class graded in parallel.
+    let results = std::thread::scope(|s| {
         let mut results: Vec<(&Case, Result<Vec<Grade>, String>)> = Vec::new();
-        for chunk in shared.chunks(CASES_AT_ONCE) {
+        for chunk in cases.chunks(CASES_AT_ONCE) {
             let handles: Vec<_> = chunk
                 .iter()
                 .map(|c| s.spawn(|| grade_repeatedly(c, repeats, home.path())))
@@ -262,9 +245,8 @@ fn the_same_submission_gets_the_same_grade_every_time() {
                 .map(|h| h.join().expect("a grading thread"));
             results.extend(chunk.iter().copied().zip(graded));
         }
-        (results, apart.join().expect("the grading thread"))
+        results
     });
-    results.extend(apart);
     let mut wrong = Vec::new();
     for (case, graded) in &results {
         let line = match graded {
@@ -303,7 +285,6 @@ fn a_spread_and_a_wrong_score_are_both_caught() {
         lab: PathBuf::new(),
         submission: String::new(),
         expect: Some((6, vec!["a".into()])),
-        alone: false,
     };
     assert_eq!(verdict(&case, &[grade(6, &["a"]), grade(6, &["a"])]), None);
     let spread = verdict(&case, &[grade(6, &["a"]), grade(7, &["a", "b"])]).expect("a spread");
