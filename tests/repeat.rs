@@ -243,7 +243,7 @@ fn the_same_submission_gets_the_same_grade_every_time() {
             let graded = handles
                 .into_iter()
                 .map(|h| h.join().expect("a grading thread"));
-            results.extend(chunk.iter().copied().zip(graded));
+            results.extend(chunk.iter().zip(graded));
         }
         results
     });
@@ -301,10 +301,11 @@ fn a_spread_and_a_wrong_score_are_both_caught() {
     assert!(verdict(&solution, &[grade(11, &["a"])]).is_none());
     let short = verdict(&solution, &[grade(10, &["a"])]).expect("not full marks");
     assert!(short.contains("not full marks"), "{short}");
-    assert!(holds_fixed_daemon_resources(
-        "docker network create --subnet 10.1.0.0/16 n"
-    ));
-    assert!(!holds_fixed_daemon_resources(
-        "docker run -d -p 127.0.0.1:8081:80 nginx"
-    ));
+    // What makes gradings take turns is a fixed subnet, not a fixed host port.
+    let fixes_subnet = |line: &str| {
+        labrunner_core::command::parse(line, None)
+            .is_ok_and(|a| labrunner_core::command::fixed_subnet(&a).is_some())
+    };
+    assert!(fixes_subnet("docker network create --subnet 10.1.0.0/16 n"));
+    assert!(!fixes_subnet("docker run -d -p 127.0.0.1:8081:80 nginx"));
 }
