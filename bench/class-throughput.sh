@@ -11,6 +11,8 @@
 #   JOBS="1 4 default"         (the --jobs values to time, default "1 2 4 8 default")
 # A lab that publishes fixed host ports: LAB=tests/fixtures/ports/fixed-range.yaml
 #   SUBMISSION=tests/fixtures/ports/class/correct-range.sh (host ports 127.0.0.1:21190-21191).
+# A lab that creates a network with a fixed subnet: network-addressing and its reference
+#   solution (bench/README.md, "A lab that creates a network with a fixed subnet").
 set -uo pipefail
 source "$(dirname "$0")/common.sh"
 N=${1:-24}
