@@ -405,3 +405,54 @@ async fn memory_is_the_student_s_only_under_a_limit_they_chose() {
         assert_eq!(fake.existing(), Vec::<String>::new(), "nothing is left");
     }
 }
+
+/// A submission that creates `first` and then `net`, both with the subnet 10.9.0.0/16, where the
+/// daemon refuses `net` as overlapping; with a registry, so that the subnet lock is taken.
+async fn overlapping_network(first: bool, ns: &str) -> Result<Graded, GradeError> {
+    let fake = FakeEngine::new();
+    fake.add_image("alpine");
+    let message = "invalid pool request: Pool overlaps with other one on this address space";
+    fake.fail(
+        Fault::Apply(format!("{ns}--net")),
+        EngineError::SubnetTaken {
+            message: message.into(),
+        },
+    );
+    let mut text = String::new();
+    if first {
+        text.push_str("docker network create --subnet 10.9.0.0/16 first\n");
+    }
+    text.push_str("docker network create --subnet 10.9.0.0/16 net\n");
+    let home = tempfile::tempdir().expect("a data folder");
+    let mut options = options(ns);
+    options.registry = Some(RunRegistry::at(home.path().join("runs")));
+    let result = grade(
+        &fake,
+        &exec_lab(),
+        Mode::Replay(split_commands(&text)),
+        &options,
+        std::future::pending(),
+    )
+    .await;
+    assert_eq!(fake.existing(), Vec::<String>::new(), "nothing is left");
+    result
+}
+
+#[tokio::test]
+async fn a_range_overlapping_a_network_outside_the_grading_is_not_the_students() {
+    match overlapping_network(false, "sx-held").await {
+        Err(e @ GradeError::Infrastructure(Infrastructure::SubnetHeld { .. })) => {
+            assert!(e.is_infrastructure());
+            let shown = e.to_string();
+            assert!(
+                shown.contains("10.9.0.0/16 overlaps a network outside this grading (line 1)")
+                    && shown.contains("Pool overlaps"),
+                "{shown}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // Overlapping the submission's own network: its own conflict, graded.
+    let graded = overlapping_network(true, "sx-own").await.expect("graded");
+    assert_eq!(graded.report.commands[1].outcome, CommandOutcome::Failed);
+}
