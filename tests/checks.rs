@@ -524,6 +524,48 @@ async fn published_ports_are_probed() {
 }
 
 #[tokio::test]
+async fn a_paused_container_and_a_read_only_root() {
+    let Some(engine) = engine().await else { return };
+    let mut s = Scope::new("paused");
+    let c = s.container("c");
+    let state = |state| Check {
+        container: Some(ContainerCheck {
+            name: c.clone(),
+            state,
+            exit_code: None,
+        }),
+        ..Default::default()
+    };
+    fail(&verdict(&engine, state(ContainerState::Paused)).await);
+    sleeper(&c, &["--read-only", "--tmpfs", "/tmp"]);
+    fail(&verdict(&engine, state(ContainerState::Paused)).await);
+    docker(&["pause", &c]);
+    let v = verdict(&engine, state(ContainerState::Paused)).await;
+    pass(&v);
+    assert!(v.text().contains("is paused"), "{v:?}");
+    fail(&verdict(&engine, state(ContainerState::Running)).await);
+    fail(&verdict(&engine, state(ContainerState::Exited)).await);
+    docker(&["unpause", &c]);
+    pass(&verdict(&engine, state(ContainerState::Running)).await);
+    let tmpfs = Check {
+        mount: Some(MountCheck {
+            container: c.clone(),
+            kind: MountType::Tmpfs,
+            target: "/tmp".into(),
+            source: None,
+            read_only: None,
+        }),
+        ..Default::default()
+    };
+    let v = verdict(&engine, tmpfs).await;
+    pass(&v);
+    assert!(
+        v.text().contains("its root file system is read-only"),
+        "{v:?}"
+    );
+}
+
+#[tokio::test]
 async fn mounts_and_interfaces() {
     let Some(engine) = engine().await else { return };
     let mut s = Scope::new("mounts");

@@ -672,6 +672,30 @@ mod tests {
             ),
             ("docker start web", "start existing container web"),
             (
+                "docker restart -t 1 web",
+                "restart container web (stop, then start again; the container, its file system and its volumes stay), killing the process if it has not exited after 1 seconds",
+            ),
+            (
+                "docker kill web db",
+                "kill containers web and db at once (SIGKILL, no time to clean up)",
+            ),
+            (
+                "docker kill -s HUP web",
+                "send signal HUP to the main process of container web",
+            ),
+            (
+                "docker pause web",
+                "pause container web: freeze every process in it (its status becomes paused) until unpaused",
+            ),
+            (
+                "docker unpause web",
+                "unpause container web: let the frozen processes run again",
+            ),
+            (
+                "docker run -d --read-only --name web alpine sleep 1",
+                "start container web in the background from alpine, with a read-only root file system (only its volumes, bind mounts and tmpfs can be written), running: sleep 1",
+            ),
+            (
                 "docker inspect container-a --format '{{.NetworkSettings.IPAddress}}'",
                 "show the low-level details of container-a, printed with the template {{.NetworkSettings.IPAddress}}",
             ),
