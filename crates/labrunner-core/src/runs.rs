@@ -217,15 +217,7 @@ impl RunRegistry {
     /// lease is dropped. `Ok(None)`: another run held it all that time. The system drops the
     /// lock with the process that held it.
     pub async fn hold_subnets(&self, wait: Duration) -> Result<Option<SubnetLease>, RunError> {
-        std::fs::create_dir_all(&self.dir).map_err(io_err(&self.dir))?;
-        let path = self.dir.join(SUBNETS_LOCK_FILE);
-        let file = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .custom_flags_nonblocking()
-            .open(&path)
-            .map_err(io_err(&path))?;
+        let (file, path) = self.lock_file(SUBNETS_LOCK_FILE)?;
         let deadline = tokio::time::Instant::now() + wait;
         loop {
             match file.try_lock() {
@@ -241,10 +233,10 @@ impl RunRegistry {
         }
     }
 
-    /// The registry's lock, held while the returned file is open.
-    fn lock(&self) -> Result<File, RunError> {
+    /// One of the data folder's lock files (made if missing), open for `flock`.
+    fn lock_file(&self, name: &str) -> Result<(File, PathBuf), RunError> {
         std::fs::create_dir_all(&self.dir).map_err(io_err(&self.dir))?;
-        let path = self.dir.join(LOCK_FILE);
+        let path = self.dir.join(name);
         let file = OpenOptions::new()
             .create(true)
             .truncate(false)
@@ -252,6 +244,12 @@ impl RunRegistry {
             .custom_flags_nonblocking()
             .open(&path)
             .map_err(io_err(&path))?;
+        Ok((file, path))
+    }
+
+    /// The registry's lock, held while the returned file is open.
+    fn lock(&self) -> Result<File, RunError> {
+        let (file, path) = self.lock_file(LOCK_FILE)?;
         let deadline = Instant::now() + LOCK_WAIT;
         loop {
             match file.try_lock() {

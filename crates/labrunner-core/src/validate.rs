@@ -297,19 +297,23 @@ impl<'a> Linter<'a> {
         }
     }
 
+    /// The lab's declared resources, kind by kind.
+    fn declarations(&self) -> [(ResourceKind, &'a Vec<String>); 3] {
+        let res = &self.lab.lab.resources;
+        [
+            (ResourceKind::Network, &res.networks),
+            (ResourceKind::Volume, &res.volumes),
+            (ResourceKind::Container, &res.containers),
+        ]
+    }
+
     /// Declared resources that no command creates or uses and no check looks at: usually a
     /// typo in `resources`, or a leftover.
     fn unused_declarations(&mut self) {
         if self.unparsed {
             return;
         }
-        let res = &self.lab.lab.resources;
-        let lists = [
-            (ResourceKind::Network, &res.networks),
-            (ResourceKind::Volume, &res.volumes),
-            (ResourceKind::Container, &res.containers),
-        ];
-        for (kind, names) in lists {
+        for (kind, names) in self.declarations() {
             for (i, name) in names.iter().enumerate() {
                 if !self.used.contains(&(kind, name.clone())) {
                     self.warning(
@@ -325,13 +329,7 @@ impl<'a> Linter<'a> {
     /// A name declared twice under one kind: cleanup and conflict detection know a resource by
     /// kind and name, so the second is at best a typo for another.
     fn duplicate_declarations(&mut self) {
-        let res = &self.lab.lab.resources;
-        let lists = [
-            (ResourceKind::Network, &res.networks),
-            (ResourceKind::Volume, &res.volumes),
-            (ResourceKind::Container, &res.containers),
-        ];
-        for (kind, names) in lists {
+        for (kind, names) in self.declarations() {
             let mut seen: HashMap<&str, usize> = HashMap::new();
             for (i, name) in names.iter().enumerate() {
                 let key = resource_key(kind);
