@@ -412,7 +412,8 @@ fn a_class_of_forty_on_one_daemon_and_in_four_shards_gives_one_gradebook() {
         graded * checks + (40 - graded)
     );
 
-    // A re-run keeps every graded student; only the two that could not be graded are tried again.
+    // A re-run keeps every graded student; only the two that could not be graded are tried
+    // again, and are counted as such, not as graded.
     let again = run(grade_class(
         &home,
         &roster_dir,
@@ -422,7 +423,7 @@ fn a_class_of_forty_on_one_daemon_and_in_four_shards_gives_one_gradebook() {
     assert_eq!(again.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&again.stderr);
     assert!(
-        stderr.contains("2 graded, 38 kept from an earlier run"),
+        stderr.contains("0 graded, 38 kept from an earlier run, 2 could not be graded"),
         "{stderr}"
     );
     assert_eq!(read(&whole.join("gradebook.csv")), book);

@@ -133,7 +133,9 @@ fn print_summary(lab_id: &str, summary: &ClassSummary, out: &OutDir) -> usize {
     eprintln!(
         "{}: {} graded, {} kept from an earlier run, {} could not be graded; gradebook: {}",
         lab_id,
-        summary.graded,
+        // Students who could not be graded are graded again in a re-run, never kept: every one
+        // of them was attempted in this run, and is counted apart.
+        summary.graded.saturating_sub(errors),
         summary.skipped,
         errors,
         out.gradebook().display()
