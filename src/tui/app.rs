@@ -351,14 +351,14 @@ impl App {
 
     /// Tells the app the terminal's size before drawing (the reader wraps to it).
     pub fn resize(&mut self, area: Rect) {
-        let body = super::draw::body_area(area);
+        let body = super::layout::body_area(area);
         if let Some(r) = &mut self.reader {
             let (w, h) = reader::text_inner(body, r.sections_focus);
             r.resize(w, h);
         }
         self.terminal_area = None;
         if let (Mode::Lab, Some(view), Some(pane)) = (self.mode, &self.lab, &self.terminal) {
-            let layout = super::draw::lab::layout(body, view, pane.visible);
+            let layout = super::layout::lab(body, view, pane.visible);
             if let Some(inner) = layout.terminal_inner {
                 pane.screen.resize(inner.height, inner.width);
                 self.terminal_area = Some(inner);

@@ -17,6 +17,7 @@ pub mod app;
 pub mod draw;
 pub mod keymap;
 pub mod lab_view;
+pub mod layout;
 pub mod live;
 pub mod quiz;
 pub mod reader;

@@ -7,8 +7,8 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
 use super::home::truncate;
-use super::lab::wrap_words;
 use super::{centered, theme};
+use crate::tui::layout::wrap_words;
 
 pub fn draw(frame: &mut Frame, area: Rect, question: &str) {
     let width = 64.min(area.width.saturating_sub(2)).max(10).min(area.width);

@@ -6,9 +6,9 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, BorderType, Clear, Paragraph};
 
-use super::lab::wrap_words;
 use super::{centered, theme};
 use crate::tui::keymap::{self, Scope};
+use crate::tui::layout::wrap_words;
 
 /// The overlay's lines for a popup `width` columns wide inside its border.
 pub fn lines(scope: Scope, width: usize) -> Vec<Line<'static>> {

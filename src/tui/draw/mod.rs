@@ -18,25 +18,9 @@ use ratatui::text::{Line, Span};
 
 use super::app::{App, Mode, Overlay};
 
-/// Title bar, body, status line, footer.
-fn chrome(area: Rect) -> [Rect; 4] {
-    Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Min(0),
-        Constraint::Length(1),
-        Constraint::Length(1),
-    ])
-    .areas(area)
-}
-
-/// The area screens draw in (the app wraps lesson text to it).
-pub fn body_area(area: Rect) -> Rect {
-    chrome(area)[1]
-}
-
 /// Draws the whole screen.
 pub fn draw(frame: &mut Frame, app: &App) {
-    let [title, body, status_area, footer_area] = chrome(frame.area());
+    let [title, body, status_area, footer_area] = super::layout::chrome(frame.area());
     draw_title(frame, title, app);
     match app.mode {
         Mode::Home => home::draw(frame, body, app),
