@@ -461,6 +461,37 @@ fn the_schemas_reject_what_they_should() {
     let out = run("check_junit.py", &junit, "junit.xsd");
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("five"));
+    // Jenkins' own schema (vendored) refuses what the laxer writers put on <testsuites>, even
+    // when the given schema lets it through: an attribute its `testsuites` does not declare.
+    let junit = render(&report(), Format::Junit).replacen(
+        "<testsuites name=",
+        "<testsuites skipped=\"0\" name=",
+        1,
+    );
+    let lax = dir.path().join("lax.xsd");
+    std::fs::write(
+        &lax,
+        std::fs::read_to_string(validators().join("junit.xsd"))
+            .expect("junit.xsd")
+            .replace(
+                r#"<xs:attribute name="errors" type="xs:nonNegativeInteger"/>
+      <xs:attribute name="time" type="seconds"/>"#,
+                r#"<xs:attribute name="errors" type="xs:nonNegativeInteger"/>
+      <xs:attribute name="skipped" type="xs:nonNegativeInteger"/>
+      <xs:attribute name="time" type="seconds"/>"#,
+            ),
+    )
+    .expect("write");
+    let out = run("check_junit.py", &junit, lax.to_str().expect("utf-8 path"));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !out.status.success(),
+        "Jenkins' schema took <testsuites skipped>"
+    );
+    assert!(
+        stderr.contains("jenkins-junit-10.xsd") || stderr.contains("skipped"),
+        "{stderr}"
+    );
 }
 
 #[test]

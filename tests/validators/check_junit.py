@@ -1,10 +1,12 @@
 """Read a JUnit XML file the way CI servers do; print what was read as JSON.
 
 Usage: check_junit.py REPORT.xml SCHEMA.xsd
-Checks well-formedness (xml.etree), validity against the schema (xmlschema), and reads it with
-junitparser, a real JUnit consumer.
+Checks well-formedness (xml.etree), validity against the schema given and against Jenkins'
+junit-10.xsd (vendored beside this script) with xmlschema, and reads it with junitparser, a real
+JUnit consumer.
 """
 import json
+import os
 import sys
 import xml.etree.ElementTree as ET
 
@@ -15,7 +17,9 @@ xmlschema = need("xmlschema", "xmlschema")
 
 path, xsd = sys.argv[1], sys.argv[2]
 tree = ET.parse(path)  # raises on anything not well-formed
-xmlschema.XMLSchema(xsd).validate(path)  # raises with the offending element
+jenkins = os.path.join(os.path.dirname(os.path.abspath(__file__)), "jenkins-junit-10.xsd")
+for schema in (xsd, jenkins):
+    xmlschema.XMLSchema(schema).validate(path)  # raises with the offending element
 
 xml = junitparser.JUnitXml.fromfile(path)
 suites = []

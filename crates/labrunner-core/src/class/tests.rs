@@ -497,6 +497,9 @@ fn gradebook_cells_cannot_become_formulas_or_escape_sequences() {
     let table = [
         ("alice", "alice"),
         ("=cmd|'_c calc'!A0", "'=cmd|'_c calc'!A0"),
+        ("=cmd|'/c calc'!A0", "'=cmd|'/c calc'!A0"),
+        ("\t=1", "'=1"),
+        ("\r-1", "'-1"),
         ("+1", "'+1"),
         ("-2+3", "'-2+3"),
         ("@SUM(A1)", "'@SUM(A1)"),
