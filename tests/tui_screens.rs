@@ -44,8 +44,8 @@ fn harness() -> Harness {
     let (store, recovery) = ProgressStore::open(home.path()).unwrap();
     assert!(recovery.is_none());
     let mut app = App::new(catalog, ProgressKeeper::Store(store));
-    app.now = t0;
-    app.workdir_of = |id| PathBuf::from(format!("/labs/{id}"));
+    app.set_clock(t0);
+    app.set_workdirs(|id| PathBuf::from(format!("/labs/{id}")));
     Harness { app, home }
 }
 
@@ -89,12 +89,19 @@ fn render(app: &mut App, w: u16, h: u16) -> String {
 /// given as the event the preflight task sends). The effects after that are returned.
 fn open_row(app: &mut App, row: HomeRow) -> Vec<Effect> {
     let i = app.home_rows().iter().position(|r| *r == row).unwrap();
-    app.home_selected = i;
+    app.select_home(i);
     let effects = press(app, "\n");
     if matches!(effects.as_slice(), [Effect::Preflight { .. }]) {
         return app.on_event(AppEvent::Preflight { resources: vec![] });
     }
     effects
+}
+
+/// Time passes until the status line's notice has gone.
+fn let_notice_expire(app: &mut App) {
+    while app.notice().is_some() {
+        app.tick();
+    }
 }
 
 fn check(step: &str, index: usize, verdict: Verdict) -> AppEvent {
@@ -140,7 +147,7 @@ fn done(step: &str, passed: bool) -> AppEvent {
 fn home_lists_lessons_labs_quiz_and_progress() {
     let mut h = harness();
     insta::assert_snapshot!("home_80x24", render(&mut h.app, 80, 24));
-    h.app.home_selected = 1;
+    h.app.select_home(1);
     insta::assert_snapshot!("home_wide_detail", render(&mut h.app, 120, 24));
 }
 
@@ -151,11 +158,11 @@ fn broken_lab_shows_its_error_instead_of_opening() {
         .app
         .home_rows()
         .into_iter()
-        .find(|r| matches!(r, HomeRow::Lab(0, j) if h.app.catalog.lessons[0].labs[*j].lab().is_none()))
+        .find(|r| matches!(r, HomeRow::Lab(0, j) if h.app.catalog().lessons[0].labs[*j].lab().is_none()))
         .unwrap();
     open_row(&mut h.app, broken);
-    assert_eq!(h.app.mode, Mode::Home);
-    let text = &h.app.notice.as_ref().unwrap().text;
+    assert_eq!(h.app.mode(), Mode::Home);
+    let text = &h.app.notice().unwrap().text;
     assert!(
         text.starts_with("broken.yaml: ") && text.contains("validate"),
         "{text}"
@@ -166,39 +173,39 @@ fn broken_lab_shows_its_error_instead_of_opening() {
 fn reader_renders_scrolls_and_jumps_between_sections() {
     let mut h = harness();
     open_row(&mut h.app, HomeRow::Lesson(0));
-    assert_eq!(h.app.mode, Mode::Reader);
+    assert_eq!(h.app.mode(), Mode::Reader);
     insta::assert_snapshot!("reader_top_80x24", render(&mut h.app, 80, 24));
     press(&mut h.app, "nn");
     insta::assert_snapshot!("reader_drivers_table_80x24", render(&mut h.app, 80, 24));
     // The mouse wheel scrolls too.
-    let before = h.app.reader.as_ref().unwrap().scroll;
+    let before = h.app.reader().unwrap().scroll;
     h.app.on_mouse(MouseEvent {
         kind: MouseEventKind::ScrollDown,
         column: 10,
         row: 10,
         modifiers: KeyModifiers::NONE,
     });
-    assert_eq!(h.app.reader.as_ref().unwrap().scroll, before + 3);
+    assert_eq!(h.app.reader().unwrap().scroll, before + 3);
     // Narrow: Tab shows the section list in place of the text; Enter jumps.
     render(&mut h.app, 60, 20);
     press(&mut h.app, "\tg");
     insta::assert_snapshot!("reader_sections_60x20", render(&mut h.app, 60, 20));
     press(&mut h.app, "↓↓↓\n");
-    let r = h.app.reader.as_ref().unwrap();
+    let r = h.app.reader().unwrap();
     assert!(!r.sections_focus);
     assert_eq!(
         r.rendered.sections[r.current_section().unwrap()].title,
         "Volumes"
     );
     press(&mut h.app, "\x1b");
-    assert_eq!(h.app.mode, Mode::Home);
+    assert_eq!(h.app.mode(), Mode::Home);
 }
 
 #[test]
 fn lab_view_follows_run_events_and_records_progress() {
     let mut h = harness();
     let effects = open_row(&mut h.app, HomeRow::Lab(0, 1));
-    assert_eq!(h.app.mode, Mode::Lab);
+    assert_eq!(h.app.mode(), Mode::Lab);
     assert!(
         matches!(
             effects.as_slice(),
@@ -238,7 +245,7 @@ fn lab_view_follows_run_events_and_records_progress() {
         },
     ));
     h.app.on_event(done("create-network", true));
-    let view = h.app.lab.as_ref().unwrap();
+    let view = h.app.lab().unwrap();
     assert_eq!(
         view.current_id(),
         Some("start-web"),
@@ -248,7 +255,7 @@ fn lab_view_follows_run_events_and_records_progress() {
     h.app.on_event(AppEvent::Live(LiveStatus::Lost(
         "connection refused".into(),
     )));
-    h.app.notice = None;
+    let_notice_expire(&mut h.app);
     insta::assert_snapshot!(
         "lab_second_step_daemon_lost_80x24",
         render(&mut h.app, 80, 24)
@@ -256,7 +263,7 @@ fn lab_view_follows_run_events_and_records_progress() {
 
     let p = h
         .app
-        .progress
+        .progress()
         .get()
         .step("net-basics", "create-network")
         .unwrap()
@@ -280,29 +287,29 @@ fn assist_asks_first_then_records_assisted() {
         press(&mut h.app, "a").is_empty(),
         "nothing runs before the yes"
     );
-    assert!(matches!(h.app.overlay, Some(Overlay::Confirm(_))));
+    assert!(matches!(h.app.overlay(), Some(Overlay::Confirm(_))));
     insta::assert_snapshot!("lab_confirm_assist_60x20", render(&mut h.app, 60, 20));
     assert!(press(&mut h.app, "n").is_empty());
-    assert!(h.app.overlay.is_none());
+    assert!(h.app.overlay().is_none());
     let effects = press(&mut h.app, "ay");
     assert!(
         matches!(effects.as_slice(), [Effect::Assist { step }] if step == "create-network"),
         "{effects:?}"
     );
-    assert!(h.app.lab.as_ref().unwrap().busy.is_some());
+    assert!(h.app.lab().unwrap().busy.is_some());
     insta::assert_snapshot!("lab_assist_running_60x20", render(&mut h.app, 60, 20));
     h.app
         .on_event(ran("create-network", "docker network create isolated-net"));
     assert!(
-        h.app.lab.as_ref().unwrap().busy.is_some(),
+        h.app.lab().unwrap().busy.is_some(),
         "busy until the live loop says the assist is over"
     );
     h.app.on_event(assist_over("create-network"));
-    assert!(h.app.lab.as_ref().unwrap().busy.is_none());
+    assert!(h.app.lab().unwrap().busy.is_none());
     h.app.on_event(done("create-network", true));
     let s = h
         .app
-        .progress
+        .progress()
         .get()
         .step("net-basics", "create-network")
         .unwrap();
@@ -323,13 +330,13 @@ fn reset_asks_first_and_clears_progress() {
         kept: vec!["web".into()],
     }));
     assert_eq!(
-        h.app.lab.as_ref().unwrap().current_id(),
+        h.app.lab().unwrap().current_id(),
         Some("start-web"),
         "the reset is not over until the live loop says so"
     );
     h.app
         .on_event(AppEvent::Run(RunEvent::ResetDone { error: None }));
-    let view = h.app.lab.as_ref().unwrap();
+    let view = h.app.lab().unwrap();
     assert_eq!(view.current_id(), Some("create-network"));
     assert!(
         view.log
@@ -338,7 +345,7 @@ fn reset_asks_first_and_clears_progress() {
     );
     assert!(
         h.app
-            .progress
+            .progress()
             .get()
             .step("net-basics", "create-network")
             .is_none()
@@ -359,24 +366,24 @@ fn completing_every_step_shows_the_results() {
     h.app.on_event(assist_over("start-web"));
     h.app.on_event(done("start-web", false));
     h.app.on_event(done("start-web", true));
-    h.app.now = t1;
+    h.app.set_clock(t1);
     let effects = h.app.on_event(done("missing-network", true));
     assert!(
         matches!(effects.as_slice(), [Effect::StopLive]),
         "{effects:?}"
     );
-    assert_eq!(h.app.mode, Mode::Summary);
-    h.app.notice = None;
+    assert_eq!(h.app.mode(), Mode::Summary);
+    let_notice_expire(&mut h.app);
     insta::assert_snapshot!("summary_80x24", render(&mut h.app, 80, 24));
     insta::assert_snapshot!("summary_60x20", render(&mut h.app, 60, 20));
     press(&mut h.app, "\n");
-    assert_eq!(h.app.mode, Mode::Home);
+    assert_eq!(h.app.mode(), Mode::Home);
     insta::assert_snapshot!("home_after_completion_80x24", render(&mut h.app, 80, 24));
 
     // A completed lab opens on its results; R resets it (starting a live loop to do so).
     let effects = open_row(&mut h.app, HomeRow::Lab(0, 1));
     assert!(effects.is_empty(), "{effects:?}");
-    assert_eq!(h.app.mode, Mode::Summary);
+    assert_eq!(h.app.mode(), Mode::Summary);
     let effects = press(&mut h.app, "Ry");
     assert!(
         matches!(
@@ -398,12 +405,9 @@ fn completing_every_step_shows_the_results() {
     }));
     h.app
         .on_event(AppEvent::Run(RunEvent::ResetDone { error: None }));
-    assert_eq!(h.app.mode, Mode::Lab);
-    assert_eq!(
-        h.app.lab.as_ref().unwrap().current_id(),
-        Some("create-network")
-    );
-    let lab = h.app.progress.get().lab("net-basics").unwrap();
+    assert_eq!(h.app.mode(), Mode::Lab);
+    assert_eq!(h.app.lab().unwrap().current_id(), Some("create-network"));
+    let lab = h.app.progress().get().lab("net-basics").unwrap();
     assert!(lab.steps.is_empty() && lab.completed_at.is_none());
 }
 
@@ -414,27 +418,27 @@ fn help_overlay_lists_the_screens_keys() {
     press(&mut h.app, "?");
     insta::assert_snapshot!("help_lab_80x30", render(&mut h.app, 80, 30));
     press(&mut h.app, "?");
-    assert!(h.app.overlay.is_none());
+    assert!(h.app.overlay().is_none());
 }
 
 #[test]
 fn quiz_checks_choices_and_self_assesses_text() {
     let mut h = harness();
     open_row(&mut h.app, HomeRow::Quiz(0));
-    assert_eq!(h.app.mode, Mode::Quiz);
+    assert_eq!(h.app.mode(), Mode::Quiz);
     press(&mut h.app, "3\n");
     insta::assert_snapshot!("quiz_choice_wrong_80x24", render(&mut h.app, 80, 24));
     press(&mut h.app, "\n");
     // Typing: q and n are text here, not quit/wrong.
     press(&mut h.app, "in memory, gone on stop");
-    assert!(!h.app.quit);
+    assert!(!h.app.quitting());
     insta::assert_snapshot!("quiz_typing_80x24", render(&mut h.app, 80, 24));
     press(&mut h.app, "\ny");
     insta::assert_snapshot!("quiz_text_revealed_80x24", render(&mut h.app, 80, 24));
     insta::assert_snapshot!("quiz_text_revealed_60x20", render(&mut h.app, 60, 20));
     press(&mut h.app, "\n");
     insta::assert_snapshot!("quiz_finished_80x24", render(&mut h.app, 80, 24));
-    let answers = &h.app.progress.get().quizzes["MOD-TEST-01"].answers;
+    let answers = &h.app.progress().get().quizzes["MOD-TEST-01"].answers;
     assert!(!answers["name-resolution"].correct && !answers["name-resolution"].self_assessed);
     assert!(answers["tmpfs-for-cache"].correct && answers["tmpfs-for-cache"].self_assessed);
     assert_eq!(
@@ -506,7 +510,7 @@ fn an_unreadable_progress_file_is_set_aside_and_kept_in_view() {
     .unwrap();
     let catalog = load_catalog(&fixture_root()).unwrap();
     let mut app = labrunner::tui::run::build_app(catalog, home.path());
-    let banner = app.banner.clone().expect("the recovery is reported");
+    let banner = app.banner().expect("the recovery is reported");
     assert!(
         banner.contains("could not be read") && banner.contains("unreadable-"),
         "{banner}"
@@ -534,7 +538,7 @@ fn a_second_instance_shows_progress_without_saving_and_says_why() {
     let h = harness();
     let catalog = load_catalog(&fixture_root()).unwrap();
     let mut second = labrunner::tui::run::build_app(catalog, h.home.path());
-    assert!(matches!(second.progress, ProgressKeeper::Memory(..)));
+    assert!(matches!(second.progress(), ProgressKeeper::Memory(..)));
     let screen = render(&mut second, 100, 24);
     assert!(
         screen.contains("progress is not being saved: another labrunner is already using"),
@@ -546,7 +550,6 @@ fn a_second_instance_shows_progress_without_saving_and_says_why() {
 fn labs_that_use_the_current_directory_show_the_lab_folder() {
     let mut h = harness();
     open_row(&mut h.app, HomeRow::Lab(0, 1));
-    h.app.lab.as_mut().unwrap().workdir = Some(PathBuf::from("/labs/net-basics"));
     let screen = render(&mut h.app, 80, 24);
     assert!(screen.contains("cd /labs/net-basics"), "{screen}");
 }
@@ -555,33 +558,30 @@ fn labs_that_use_the_current_directory_show_the_lab_folder() {
 fn events_from_an_earlier_opening_of_a_lab_are_dropped() {
     let mut h = harness();
     open_row(&mut h.app, HomeRow::Lab(0, 1));
-    let first = h.app.session;
+    let first = h.app.session();
     // Closed and opened again at once: the first opening's live loop may still be reporting.
     press(&mut h.app, "\x1b");
     open_row(&mut h.app, HomeRow::Lab(0, 1));
-    assert_ne!(h.app.session, first);
+    assert_ne!(h.app.session(), first);
     let stale = AppEvent::ForLab {
         session: first,
         event: Box::new(done("create-network", true)),
     };
     h.app.on_event(stale);
-    assert_eq!(
-        h.app.lab.as_ref().unwrap().current_id(),
-        Some("create-network")
-    );
+    assert_eq!(h.app.lab().unwrap().current_id(), Some("create-network"));
     assert!(
         h.app
-            .progress
+            .progress()
             .get()
             .step("net-basics", "create-network")
             .is_none()
     );
     let fresh = AppEvent::ForLab {
-        session: h.app.session,
+        session: h.app.session(),
         event: Box::new(done("create-network", true)),
     };
     h.app.on_event(fresh);
-    assert_eq!(h.app.lab.as_ref().unwrap().current_id(), Some("start-web"));
+    assert_eq!(h.app.lab().unwrap().current_id(), Some("start-web"));
 }
 
 #[test]
@@ -617,7 +617,7 @@ fn key_with(code: KeyCode, modifiers: KeyModifiers) -> KeyEvent {
 
 /// The pane's screen, fed as the shell would feed it (colours included).
 fn shell_output(app: &App, bytes: &[u8]) {
-    app.terminal.as_ref().unwrap().screen.feed(bytes);
+    app.terminal().unwrap().screen.feed(bytes);
 }
 
 fn typed(effects: &[Effect]) -> Vec<u8> {
@@ -675,7 +675,7 @@ fn the_terminal_pane_shows_the_shell_beside_the_step_at_every_size() {
             draw::draw(f, &h.app);
         })
         .unwrap();
-    let area = h.app.terminal_area.unwrap();
+    let area = h.app.terminal_area().unwrap();
     let cell = &terminal.backend().buffer()[(area.x, area.y)];
     assert_eq!(cell.symbol(), "s");
     assert_eq!(cell.fg, ratatui::style::Color::Indexed(2));
@@ -701,7 +701,7 @@ fn every_key_goes_to_the_focused_shell_except_the_one_that_gives_focus_back() {
     for (k, want) in cases {
         let effects = h.app.on_key(k);
         assert_eq!(typed(&effects), want, "{k:?}");
-        assert!(!h.app.quit && h.app.mode == Mode::Lab && h.app.overlay.is_none());
+        assert!(!h.app.quitting() && h.app.mode() == Mode::Lab && h.app.overlay().is_none());
     }
     h.app.on_key(key(KeyCode::F(2)));
     assert_eq!(h.app.scope(), labrunner::tui::keymap::Scope::Lab);
@@ -718,10 +718,10 @@ fn every_key_goes_to_the_focused_shell_except_the_one_that_gives_focus_back() {
     );
     // The pane can be hidden (its shell keeps running) and shown again.
     press(&mut h.app, "T");
-    assert!(!h.app.terminal.as_ref().unwrap().visible);
+    assert!(!h.app.terminal().unwrap().visible);
     let screen = render(&mut h.app, 80, 24);
     assert!(!screen.contains("Terminal"), "{screen}");
-    assert!(h.app.terminal_area.is_none());
+    assert!(h.app.terminal_area().is_none());
     press(&mut h.app, "T");
     assert!(render(&mut h.app, 80, 24).contains("Terminal · F2 to type here"));
 }
@@ -729,9 +729,10 @@ fn every_key_goes_to_the_focused_shell_except_the_one_that_gives_focus_back() {
 #[test]
 fn the_step_command_is_put_at_the_prompt_with_local_images_and_not_run() {
     let mut h = harness();
-    h.app.image_map =
+    h.app.set_image_map(
         labrunner_core::images::ImageMap::parse_entries("nginx:latest=labrunner-fixture/web:1")
-            .unwrap();
+            .unwrap(),
+    );
     open_row(&mut h.app, HomeRow::Lab(0, 1));
     press(&mut h.app, "j");
     let effects = press(&mut h.app, "t");
@@ -754,7 +755,7 @@ fn the_step_command_is_put_at_the_prompt_with_local_images_and_not_run() {
 fn the_pane_follows_the_screen_size_and_nothing_panics_down_to_1x1() {
     let mut h = harness();
     open_row(&mut h.app, HomeRow::Lab(0, 1));
-    let size = |app: &App| app.terminal.as_ref().unwrap().screen.size();
+    let size = |app: &App| app.terminal().unwrap().screen.size();
     render(&mut h.app, 80, 24);
     let small = size(&h.app);
     render(&mut h.app, 120, 40);
@@ -787,26 +788,26 @@ fn the_pane_follows_the_screen_size_and_nothing_panics_down_to_1x1() {
 fn leaving_while_a_program_runs_in_the_pane_asks_first() {
     let mut h = harness();
     open_row(&mut h.app, HomeRow::Lab(0, 1));
-    h.app.terminal.as_mut().unwrap().busy = true;
+    h.app.set_terminal_busy(true);
     press(&mut h.app, "\x1b");
     assert!(matches!(
-        h.app.overlay,
+        h.app.overlay(),
         Some(Overlay::Confirm(labrunner::tui::app::Pending::Leave {
             quit: false
         }))
     ));
     insta::assert_snapshot!("lab_confirm_leave_60x20", render(&mut h.app, 60, 20));
     press(&mut h.app, "n");
-    assert_eq!(h.app.mode, Mode::Lab);
+    assert_eq!(h.app.mode(), Mode::Lab);
     press(&mut h.app, "q");
-    assert!(!h.app.quit, "quitting asks too");
+    assert!(!h.app.quitting(), "quitting asks too");
     let effects = press(&mut h.app, "y");
-    assert!(h.app.quit, "{effects:?}");
+    assert!(h.app.quitting(), "{effects:?}");
     // Nothing running: leaving closes the shell at once.
     let mut h = harness();
     open_row(&mut h.app, HomeRow::Lab(0, 1));
     let effects = press(&mut h.app, "\x1b");
-    assert_eq!(h.app.mode, Mode::Home);
+    assert_eq!(h.app.mode(), Mode::Home);
     assert!(effects.iter().any(|e| matches!(e, Effect::CloseTerminal)));
 }
 
@@ -814,7 +815,7 @@ fn leaving_while_a_program_runs_in_the_pane_asks_first() {
 fn opening_a_lab_says_what_setup_creates_and_what_exists_and_asks() {
     use labrunner_core::runner::{Resource, ResourceKind};
     let mut h = harness();
-    let mut lab = h.app.catalog.lessons[0].labs[1].lab().unwrap().clone();
+    let mut lab = h.app.catalog().lessons[0].labs[1].lab().unwrap().clone();
     lab.lab.setup = vec![labrunner_core::lab::Command::Plain(
         "docker run -d --name db -v app-data:/data alpine:latest sleep 600".into(),
     )];
@@ -851,14 +852,14 @@ fn opening_a_lab_says_what_setup_creates_and_what_exists_and_asks() {
                 started,
                 Some((labrunner::tui::app::ExistingResources::UseThem, true))
             );
-            assert_eq!(h.app.mode, Mode::Lab);
+            assert_eq!(h.app.mode(), Mode::Lab);
         } else {
             assert_eq!(started, None, "no: nothing starts");
             assert!(
                 effects.iter().any(|e| matches!(e, Effect::StopLive)),
                 "the preflight task is stopped: {effects:?}"
             );
-            assert_eq!(h.app.mode, Mode::Home);
+            assert_eq!(h.app.mode(), Mode::Home);
         }
     }
 }
@@ -881,16 +882,16 @@ fn shipped_labs_show_command_checks_and_terminal_together_at_small_sizes() {
         let mut effects = Vec::new();
         h.app.open_lab(lab.clone(), &mut effects);
         h.app.on_event(AppEvent::Preflight { resources: vec![] });
-        h.app.overlay = None;
-        if h.app.terminal.is_none() {
+        if h.app.overlay().is_some() {
             // A lab with a setup waits for its yes; answer it.
-            let mut effects = Vec::new();
-            h.app.open_lab(lab.clone(), &mut effects);
-            h.app.on_event(AppEvent::Preflight { resources: vec![] });
             press(&mut h.app, "y");
         }
+        assert!(h.app.terminal().is_some(), "{}: no pane", lab.lab.id);
         for (i, step) in lab.lab.steps.iter().enumerate() {
-            h.app.lab.as_mut().unwrap().selected = i;
+            if i > 0 {
+                press(&mut h.app, "↓");
+            }
+            assert_eq!(h.app.lab().unwrap().selected, i);
             for (w, hgt) in [(80, 24), (60, 20)] {
                 let screen = render(&mut h.app, w, hgt);
                 let at = format!("{} step {} at {w}x{hgt}", lab.lab.id, step.id);

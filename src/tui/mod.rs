@@ -1,8 +1,11 @@
 //! The student TUI: a thin shell over the core.
 //!
-//! - [`app::App`] owns all state (one owner, no shared locks). Keys and [`app::AppEvent`]s from
-//!   background tasks go in; [`app::Effect`]s (clipboard, start/stop the live loop, assist,
-//!   reset) come out for the event loop to carry out.
+//! - [`app::App`] routes between screens that own their state (home, the lesson reader, the lab
+//!   screen with its view, terminal pane and live state, the knowledge check, the dialogs); no
+//!   field is public. Keys and [`app::AppEvent`]s from background tasks go in; [`app::Effect`]s
+//!   (clipboard, start/stop the live loop, assist, reset, the pane's shell) come out for the
+//!   event loop to carry out.
+//! - [`layout`] says where things go; input and drawing both use it.
 //! - [`lab_view::LabView`] is a reducer over the runner's [`labrunner_core::runner::RunEvent`]s, so the
 //!   lab screen is tested with synthetic events.
 //! - [`keymap::KEYMAP`] is the one table of keys; the footer and the help overlay are made from it.

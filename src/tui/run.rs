@@ -15,7 +15,7 @@ use ratatui::crossterm::execute;
 use tokio::signal::unix::{SignalKind, signal};
 use tokio::sync::mpsc;
 
-use super::app::{App, AppEvent, Effect, Level, Notice, ProgressKeeper};
+use super::app::{App, AppEvent, Effect, Level, ProgressKeeper};
 use super::draw;
 use super::live::Driver;
 use super::terminal::shell::{Shell, ShellEvent, user_shell};
@@ -61,7 +61,7 @@ pub fn build_app(catalog: Catalog, dir: &Path) -> App {
     let mut app = App::new(catalog, keeper);
     if let Some(r) = recovery {
         app.notify(Level::Warn, r.clone());
-        app.banner = Some(r);
+        app.set_banner(r);
     }
     app
 }
@@ -77,7 +77,7 @@ pub enum Start {
 /// Runs the TUI on the lessons and labs in `catalog` until the student quits.
 pub async fn run(catalog: Catalog, image_map: ImageMap, start: Start) -> Result<(), TuiError> {
     let mut app = build_app(catalog, &progress::default_dir());
-    app.image_map = image_map.clone();
+    app.set_image_map(image_map.clone());
     let mut terminal = ratatui::try_init()?;
     let watch = SignalWatch::start()?;
     // ratatui's hook restores raw mode and the screen; mouse capture must be undone too.
@@ -96,7 +96,7 @@ pub async fn run(catalog: Catalog, image_map: ImageMap, start: Start) -> Result<
     let _ = execute!(std::io::stdout(), EnableMouseCapture);
     let mut startup = Vec::new();
     if let Start::Lab(lab) = start {
-        app.focus_terminal_on_open = true;
+        app.focus_terminal_on_open();
         app.open_lab(*lab, &mut startup);
     }
     let result = event_loop(&mut terminal, &mut app, image_map, startup).await;
@@ -179,7 +179,6 @@ async fn event_loop(
     let mut sigterm = signal(SignalKind::terminate())?;
     let mut sighup = signal(SignalKind::hangup())?;
     let mut sigint = signal(SignalKind::interrupt())?;
-    let mut notices = NoticeTimer { age: 0, last: None };
     let mut slot = ShellSlot { shell: None, id: 0 };
     let mut frames = FrameLog::from_env();
     let mut last_draw = Instant::now();
@@ -230,9 +229,8 @@ async fn event_loop(
                 Vec::new()
             }
             _ = tick.tick() => {
-                notices.tick(app);
-                if let (Some(s), Some(p)) = (&slot.shell, &mut app.terminal) {
-                    p.busy = s.busy();
+                if let Some(s) = &slot.shell {
+                    app.set_terminal_busy(s.busy());
                 }
                 draw_now = true;
                 app.tick()
@@ -244,7 +242,7 @@ async fn event_loop(
         for effect in effects {
             carry_out(effect, app, &mut driver, &mut slot, &tx);
         }
-        if app.quit {
+        if app.quitting() {
             break;
         }
     }
@@ -276,34 +274,10 @@ fn draw_frame(
     })?;
     frames.record(began.elapsed());
     let drawn = Instant::now();
-    if let (Some(s), Some(p)) = (&mut slot.shell, &app.terminal) {
+    if let (Some(s), Some(p)) = (&mut slot.shell, app.terminal()) {
         s.resize(p.screen.size());
     }
     Ok(drawn)
-}
-
-/// A notice stays a few seconds, then the status line shows the live state again.
-struct NoticeTimer {
-    /// Ticks the current notice has been shown.
-    age: u32,
-    /// The notice seen at the last tick.
-    last: Option<Notice>,
-}
-
-impl NoticeTimer {
-    /// One tick: a new notice starts its time; one shown for more than 16 ticks is cleared.
-    fn tick(&mut self, app: &mut App) {
-        if app.notice != self.last {
-            self.last = app.notice.clone();
-            self.age = 0;
-        } else if app.notice.is_some() {
-            self.age += 1;
-            if self.age > 16 {
-                app.notice = None;
-                self.last = None;
-            }
-        }
-    }
 }
 
 fn carry_out(

@@ -11,7 +11,7 @@ use labrunner_core::lesson::{LabEntry, LessonEntry};
 use labrunner_core::progress::Progress;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    let area = match &app.banner {
+    let area = match app.banner() {
         Some(text) if area.height > 8 => {
             let [banner, rest] =
                 Layout::vertical([Constraint::Length(4), Constraint::Min(0)]).areas(area);
@@ -20,7 +20,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
                 .border_style(theme::warn())
                 .title(" Progress ");
             frame.render_widget(
-                Paragraph::new(text.clone())
+                Paragraph::new(text)
                     .style(theme::warn())
                     .wrap(Wrap { trim: true })
                     .block(block),
@@ -39,19 +39,21 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     };
     draw_list(frame, list_area, app, &rows);
     if let Some(d) = detail_area {
-        draw_detail(frame, d, app, rows.get(app.home_selected).copied());
+        draw_detail(frame, d, app, rows.get(app.home_selected()).copied());
     }
 }
 
 fn draw_list(frame: &mut Frame, area: Rect, app: &App, rows: &[HomeRow]) {
-    let progress = app.progress.get();
+    let progress = app.progress().get();
     let inner_width = area.width.saturating_sub(4) as usize;
     let items: Vec<ListItem> = rows
         .iter()
         .map(|row| match *row {
-            HomeRow::Lesson(i) => lesson_item(&app.catalog.lessons[i], inner_width),
-            HomeRow::Lab(i, j) => lab_item(&app.catalog.lessons[i].labs[j], progress, inner_width),
-            HomeRow::Quiz(i) => quiz_item(&app.catalog.lessons[i], progress, inner_width),
+            HomeRow::Lesson(i) => lesson_item(&app.catalog().lessons[i], inner_width),
+            HomeRow::Lab(i, j) => {
+                lab_item(&app.catalog().lessons[i].labs[j], progress, inner_width)
+            }
+            HomeRow::Quiz(i) => quiz_item(&app.catalog().lessons[i], progress, inner_width),
         })
         .collect();
     let mut block = Block::bordered()
@@ -66,7 +68,7 @@ fn draw_list(frame: &mut Frame, area: Rect, app: &App, rows: &[HomeRow]) {
         .highlight_style(theme::selected())
         .highlight_symbol("▶")
         .highlight_spacing(ratatui::widgets::HighlightSpacing::Always);
-    let mut state = ListState::default().with_selected(Some(app.home_selected));
+    let mut state = ListState::default().with_selected(Some(app.home_selected()));
     frame.render_stateful_widget(list, area, &mut state);
 }
 
@@ -147,7 +149,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, row: Option<HomeRow>) {
     let mut lines: Vec<Line> = Vec::new();
     match row {
         Some(HomeRow::Lesson(i)) => {
-            let l = &app.catalog.lessons[i];
+            let l = &app.catalog().lessons[i];
             lines.push(Line::styled(l.title.clone(), theme::bold()));
             lines.push(Line::default());
             lines.push(Line::from(format!("{} lab(s)", l.labs.len())));
@@ -157,7 +159,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, row: Option<HomeRow>) {
                 "no lesson text"
             }));
         }
-        Some(HomeRow::Lab(i, j)) => match &app.catalog.lessons[i].labs[j] {
+        Some(HomeRow::Lab(i, j)) => match &app.catalog().lessons[i].labs[j] {
             LabEntry::Ok(lab) => {
                 let lab = &lab.lab;
                 lines.push(Line::styled(lab.title.clone(), theme::bold()));
@@ -168,7 +170,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, row: Option<HomeRow>) {
                 )));
                 lines.push(Line::from(format!("{} steps", lab.steps.len())));
                 lines.push(Line::default());
-                let p = app.progress.get().lab(&lab.id);
+                let p = app.progress().get().lab(&lab.id);
                 for s in &lab.steps {
                     let done = p.and_then(|p| p.steps.get(&s.id)).is_some_and(|s| s.done);
                     let (mark, style) = if done {
@@ -191,7 +193,7 @@ fn draw_detail(frame: &mut Frame, area: Rect, app: &App, row: Option<HomeRow>) {
             }
         },
         Some(HomeRow::Quiz(i)) => {
-            let l = &app.catalog.lessons[i];
+            let l = &app.catalog().lessons[i];
             lines.push(Line::styled("Knowledge check", theme::bold()));
             lines.push(Line::default());
             match &l.quiz {

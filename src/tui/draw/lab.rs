@@ -19,8 +19,8 @@ use labrunner_core::check::Verdict;
 use labrunner_core::lesson::render_markdown;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    let Some(view) = &app.lab else { return };
-    let pane = app.terminal.as_ref();
+    let Some(view) = app.lab() else { return };
+    let pane = app.terminal();
     let l = layout::lab(area, view, pane.is_some_and(|p| p.visible));
     if let Some(r) = l.steps {
         draw_steps(frame, r, view);
@@ -261,7 +261,10 @@ pub fn pinned_lines(view: &LabView, width: u16, budget: usize, header: bool) -> 
                 Verdict::Unknown { .. } => "could not check: ",
                 _ => "seen: ",
             };
-            one_line(&format!("   {prefix}{}", o.verdict.text()), w, theme::dim())
+            // Some reasons say it themselves: said once.
+            let text = o.verdict.text();
+            let text = text.strip_prefix(prefix).unwrap_or(text);
+            one_line(&format!("   {prefix}{text}"), w, theme::dim())
         }));
     }
     let base = lines.len() + checks.len();

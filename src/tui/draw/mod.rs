@@ -22,7 +22,7 @@ use super::app::{App, Mode, Overlay};
 pub fn draw(frame: &mut Frame, app: &App) {
     let [title, body, status_area, footer_area] = super::layout::chrome(frame.area());
     draw_title(frame, title, app);
-    match app.mode {
+    match app.mode() {
         Mode::Home => home::draw(frame, body, app),
         Mode::Reader => reader::draw(frame, body, app),
         Mode::Lab => lab::draw(frame, body, app),
@@ -31,16 +31,16 @@ pub fn draw(frame: &mut Frame, app: &App) {
     }
     status::draw(frame, status_area, app);
     footer::draw(frame, footer_area, app.scope());
-    match &app.overlay {
+    match app.overlay() {
         Some(Overlay::Help) => help::draw(
             frame,
             frame.area(),
             app.scope_below_overlay(),
-            app.help_scroll,
+            app.help_scroll(),
         ),
         Some(Overlay::Confirm(p)) => {
             let lab = app
-                .lab
+                .lab()
                 .as_ref()
                 .map(|l| l.lab.lab.id.as_str())
                 .unwrap_or("");
@@ -51,21 +51,21 @@ pub fn draw(frame: &mut Frame, app: &App) {
 }
 
 fn draw_title(frame: &mut Frame, area: Rect, app: &App) {
-    let screen = match app.mode {
+    let screen = match app.mode() {
         Mode::Home => "Home".to_string(),
         Mode::Reader => app
-            .reader
+            .reader()
             .as_ref()
-            .and_then(|r| app.catalog.lessons.get(r.lesson))
+            .and_then(|r| app.catalog().lessons.get(r.lesson))
             .map(|l| format!("Lesson {}", l.id))
             .unwrap_or_default(),
         Mode::Lab | Mode::Summary => app
-            .lab
+            .lab()
             .as_ref()
             .map(|l| format!("Lab {}", l.lab.lab.id))
             .unwrap_or_default(),
         Mode::Quiz => app
-            .quiz
+            .quiz()
             .as_ref()
             .map(|q| format!("Knowledge check {}", q.lesson))
             .unwrap_or_default(),

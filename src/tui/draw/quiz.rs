@@ -14,7 +14,7 @@ use labrunner_core::lesson::render_markdown;
 use labrunner_core::lesson::{Question, QuestionKind};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    let Some(q) = &app.quiz else { return };
+    let Some(q) = app.quiz() else { return };
     let (title, lines) = match q.quiz.questions.get(q.index) {
         Some(_) if q.phase != Phase::Finished => (
             format!(" Question {} of {} ", q.index + 1, q.quiz.questions.len()),

@@ -13,14 +13,14 @@ use crate::tui::app::App;
 use crate::tui::reader::{ReaderState, layout};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    let Some(r) = &app.reader else { return };
+    let Some(r) = app.reader() else { return };
     let (side, text) = layout(area, r.sections_focus);
     if let Some(side) = side {
         draw_sections(frame, side, r);
     }
     if text.width > 0 {
         let title = app
-            .catalog
+            .catalog()
             .lessons
             .get(r.lesson)
             .map(|l| l.title.as_str())

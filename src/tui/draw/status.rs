@@ -11,20 +11,20 @@ use crate::tui::app::{App, Level, Mode, ProgressKeeper};
 use crate::tui::lab_view::LiveStatus;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    if app.notice.is_none()
-        && app.mode == Mode::Lab
-        && let Some(pull) = app.lab.as_ref().and_then(|l| l.pull.as_ref())
+    if app.notice().is_none()
+        && app.mode() == Mode::Lab
+        && let Some(pull) = app.lab().and_then(|l| l.pull.as_ref())
     {
         return draw_pull(frame, area, pull);
     }
-    let line = if let Some(n) = &app.notice {
+    let line = if let Some(n) = app.notice() {
         let style = match n.level {
             Level::Info => theme::ok(),
             Level::Warn => theme::warn(),
             Level::Error => theme::bad(),
         };
         Line::from(Span::styled(format!(" {}", n.text), style))
-    } else if let (Mode::Lab, Some(lab)) = (app.mode, &app.lab) {
+    } else if let (Mode::Lab, Some(lab)) = (app.mode(), app.lab()) {
         let (text, style) = match (&lab.busy, &lab.live) {
             (Some(busy), _) => (format!(" ⧗ {}…", busy.describe()), theme::warn()),
             (None, LiveStatus::Watching) => (
@@ -42,7 +42,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
             (None, LiveStatus::Off(why)) => (format!(" ○ {why}"), theme::dim()),
         };
         Line::from(Span::styled(text, style))
-    } else if let ProgressKeeper::Memory(_, why) = &app.progress {
+    } else if let ProgressKeeper::Memory(_, why) = &app.progress() {
         Line::from(Span::styled(
             format!(" progress is not being saved: {why}"),
             theme::warn(),

@@ -22,9 +22,9 @@ pub fn duration_text(secs: i64) -> String {
 }
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
-    let Some(view) = &app.lab else { return };
+    let Some(view) = app.lab() else { return };
     let lab = &view.lab.lab;
-    let p = app.progress.get().lab(&lab.id);
+    let p = app.progress().get().lab(&lab.id);
     let time = p
         .and_then(|p| Some((p.completed_at? - p.started_at?).num_seconds()))
         .map(duration_text)

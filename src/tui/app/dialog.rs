@@ -1,0 +1,110 @@
+//! The questions the app asks before doing something destructive or recorded.
+
+use labrunner_core::preexisting::Touched;
+use labrunner_core::runner::Resource;
+
+/// Something destructive (or recorded) waiting for a yes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Pending {
+    Reset,
+    Assist {
+        step: String,
+    },
+    /// Opening a lab for the first time runs its setup and uses what already exists.
+    OpenLab {
+        /// What the setup creates (`network app-net`), in order.
+        creates: Vec<String>,
+        /// Declared resources that exist already (someone's data may be in them).
+        existing: Vec<Resource>,
+        /// The lab's commands that would touch them, which labrunner refuses to run.
+        touched: Vec<Touched>,
+    },
+    /// Leaving the lab view ends the program running in its terminal.
+    Leave {
+        quit: bool,
+    },
+}
+
+/// The student's answer about declared resources that existed before the lab started: passed
+/// with the start of the lab. Whatever the answer, labrunner never writes into, starts, stops
+/// or removes them ([`labrunner_core::preexisting::refusal`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExistingResources {
+    /// None of the lab's resources existed before it started.
+    NoneExisted,
+    /// "Yes, use my existing resources as they are": the lab opens beside them.
+    UseThem,
+}
+
+impl ExistingResources {
+    pub fn of(preexisting: &[Resource]) -> Self {
+        if preexisting.is_empty() {
+            ExistingResources::NoneExisted
+        } else {
+            ExistingResources::UseThem
+        }
+    }
+}
+
+/// What covers the screen.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Overlay {
+    Help,
+    Confirm(Pending),
+}
+
+impl Pending {
+    pub fn question(&self, lab: &str) -> String {
+        match self {
+            Pending::OpenLab {
+                creates,
+                existing,
+                touched,
+            } => open_question(lab, creates, existing, touched),
+            Pending::Leave { quit } => format!(
+                "A program is still running in the terminal pane. {} ends it.",
+                if *quit { "Quitting" } else { "Leaving the lab" }
+            ),
+            Pending::Reset => format!(
+                "Reset lab {lab}? Containers, networks and volumes labrunner created for it are removed and its progress is cleared. Anything that existed before the lab is kept."
+            ),
+            Pending::Assist { step } => format!(
+                "Run the solution of step {step} for you? The step will be recorded as assisted."
+            ),
+        }
+    }
+}
+
+/// The question asked before a lab's first start.
+fn open_question(
+    lab: &str,
+    creates: &[String],
+    existing: &[Resource],
+    touched: &[Touched],
+) -> String {
+    let mut q = String::new();
+    if !creates.is_empty() {
+        q.push_str(&format!(
+            "Opening {lab} runs its setup, which creates: {}. Leaving keeps them until you reset the lab. ",
+            creates.join(", ")
+        ));
+    }
+    if existing.is_empty() {
+        q.push_str("y: open the lab; n: do not open it.");
+        return q;
+    }
+    let names: Vec<String> = existing.iter().map(ToString::to_string).collect();
+    q.push_str(&format!(
+        "Already on your Docker daemon: {}. They are yours: labrunner never writes into, starts, stops or removes them. ",
+        names.join(", ")
+    ));
+    if !touched.is_empty() {
+        let what: Vec<String> = touched.iter().map(ToString::to_string).collect();
+        q.push_str(&format!(
+            "So it refuses to run what would: {}. You may type those commands yourself. ",
+            what.join("; ")
+        ));
+    }
+    q.push_str("y: yes, use my existing resources as they are; n: no, do not open the lab.");
+    q
+}
