@@ -17,7 +17,7 @@ use tokio::time::{Instant, sleep_until};
 use crate::check::probes::own_exec_prefixes;
 use crate::check::{Cause, CheckOutcome, lag};
 use crate::credit::Credit;
-use crate::engine::{DaemonEvent, EngineError};
+use crate::engine::{DaemonEvent, EngineError, EventAction};
 use crate::lab::Step;
 use crate::runner::{LABEL_ROLE, LabRun, RunEvent, settle_wait};
 
@@ -63,15 +63,12 @@ pub fn is_relevant(event: &DaemonEvent, own: &HashSet<String>) -> bool {
     {
         return false;
     }
-    if let Some(cmd) = event.action.strip_prefix("exec_") {
-        // exec_create / exec_start / exec_die: only the student's commands count.
-        let command = cmd.split_once(": ").map(|(_, c)| c).unwrap_or("");
-        if cmd.starts_with("die") || cmd.starts_with("create") {
-            return false;
-        }
-        return !own.iter().any(|p| command.starts_with(p.as_str()));
+    match &event.action {
+        // Only the student's commands count, once, when they start.
+        EventAction::ExecCreate(_) | EventAction::ExecDie => false,
+        EventAction::ExecStart(command) => !own.iter().any(|p| command.starts_with(p.as_str())),
+        _ => true,
     }
-    true
 }
 
 /// Run the live loop from step `start` until [`LiveCommand::Quit`] or the command channel closes.

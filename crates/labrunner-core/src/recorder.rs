@@ -22,7 +22,9 @@ use futures_util::StreamExt;
 use futures_util::stream::FuturesUnordered;
 use serde::Serialize;
 
-use crate::engine::{ContainerInfo, DaemonEvent, Engine, EngineError, MountInfo};
+use crate::engine::{
+    ContainerInfo, DaemonEvent, Engine, EngineError, EventAction, EventKind, MountInfo,
+};
 use crate::output::{BoundedOutput, OutputBudget};
 use crate::runner::LABEL_ROLE;
 
@@ -273,7 +275,7 @@ impl Recorder {
             && let Ok(Some(info)) = engine.container(id).await
         {
             self.describe(&info);
-            if r.died_ns.is_none() && matches!(info.status.as_str(), "exited" | "dead") {
+            if r.died_ns.is_none() && info.status.ended() {
                 let mut log = self.lock();
                 if let Some(c) = log.containers.iter_mut().find(|c| c.id == id) {
                     c.exit_code = info.exit_code;
@@ -326,7 +328,7 @@ impl Recorder {
         let mut log = self.lock();
         log.seen_until_ns = log.seen_until_ns.max(event.time_ns);
         self.recorded.notify_waiters();
-        if event.kind != "container" {
+        if event.kind != EventKind::Container {
             return None;
         }
         let id = event.id.clone()?;
@@ -338,17 +340,17 @@ impl Recorder {
             return None;
         }
         let name = event.name.clone().unwrap_or_default();
-        if let Some(command) = event.action.strip_prefix("exec_start: ") {
-            log.execs.push(ExecRecord {
-                container_id: id,
-                container: name,
-                command: command.to_string(),
-                time_ns: event.time_ns,
-            });
-            return None;
-        }
-        match event.action.as_str() {
-            "create" => {
+        match &event.action {
+            EventAction::ExecStart(command) => {
+                log.execs.push(ExecRecord {
+                    container_id: id,
+                    container: name,
+                    command: command.clone(),
+                    time_ns: event.time_ns,
+                });
+                None
+            }
+            EventAction::Create => {
                 if log.containers.iter().any(|c| c.id == id) {
                     return None;
                 }
@@ -384,7 +386,7 @@ impl Recorder {
                 });
                 Some(id)
             }
-            "die" => {
+            EventAction::Die => {
                 if let Some(c) = log.containers.iter_mut().find(|c| c.id == id) {
                     c.exit_code = event
                         .attributes
@@ -394,13 +396,13 @@ impl Recorder {
                 }
                 None
             }
-            "destroy" => {
+            EventAction::Destroy => {
                 if let Some(c) = log.containers.iter_mut().find(|c| c.id == id) {
                     c.removed = true;
                 }
                 None
             }
-            "oom" => {
+            EventAction::Oom => {
                 if let Some(c) = log.containers.iter_mut().find(|c| c.id == id) {
                     c.oom_killed = true;
                 }
@@ -606,8 +608,8 @@ mod tests {
 
     fn event(action: &str, id: &str, time_ns: i64, attrs: &[(&str, &str)]) -> DaemonEvent {
         DaemonEvent {
-            kind: "container".into(),
-            action: action.into(),
+            kind: EventKind::Container,
+            action: EventAction::parse(action),
             id: Some(id.into()),
             time_ns,
             name: attrs

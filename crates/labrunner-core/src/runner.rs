@@ -19,8 +19,8 @@ use crate::check::{self, CheckEnv, CheckOutcome, Inspections, Verdict};
 pub use crate::command::ResourceKind;
 use crate::command::{self, Action};
 use crate::engine::{
-    ActionOutput, ApplyContext, Engine, EngineError, LABEL_LAB, LABEL_MANAGED, LABEL_RUN,
-    PullProgress,
+    ActionOutput, ApplyContext, Engine, EngineError, EventAction, LABEL_LAB, LABEL_MANAGED,
+    LABEL_RUN, PullProgress,
 };
 use crate::folder::{Folder, FolderError, Taken};
 use crate::images::ImageMap;
@@ -419,7 +419,7 @@ impl<'a> LabRun<'a> {
         let pending = self.left_to_remove().clone();
         for id in pending {
             let settled = match self.engine.container(&id).await {
-                Ok(Some(info)) if matches!(info.status.as_str(), "exited" | "dead") => {
+                Ok(Some(info)) if info.status.ended() => {
                     if !self.recorder.whole(&id, check::lag::EVENT_DELIVERY).await {
                         self.recorder.fill_from_daemon(self.engine, &id).await;
                     }
@@ -681,7 +681,8 @@ impl<'a> LabRun<'a> {
         };
         let window = i64::try_from(check::lag::PROCESS_WRITES.as_nanos()).unwrap_or(i64::MAX);
         let starts = logged.iter().filter(|e| {
-            e.action == "start" && e.attributes.get(LABEL_ROLE).is_none_or(|r| r != "check")
+            e.action == EventAction::Start
+                && e.attributes.get(LABEL_ROLE).is_none_or(|r| r != "check")
         });
         for (id, at) in starts.filter_map(|e| Some((e.id.as_deref()?, e.time_ns))) {
             self.recorder

@@ -2,6 +2,7 @@
 
 use super::support::{Among, missing};
 use super::{CheckEnv, Observed, observation};
+use crate::engine::ContainerStatus;
 use crate::lab::{ContainerCheck, ContainerState};
 
 pub(super) fn describe(c: &ContainerCheck, positive: bool) -> String {
@@ -32,16 +33,16 @@ pub(super) async fn observe(c: &ContainerCheck, env: &CheckEnv<'_>) -> Observed 
     };
     let code = info
         .exit_code
-        .filter(|_| info.status == "exited")
+        .filter(|_| info.status == ContainerStatus::Exited)
         .map(|e| format!(" with exit code {e}"))
         .unwrap_or_default();
     let seen = format!("container {} is {}{code}", info.name, info.status);
     let state_ok = match c.state {
         ContainerState::Absent => false,
-        ContainerState::Running => info.status == "running",
-        ContainerState::Paused => info.status == "paused",
-        ContainerState::Exited => info.status == "exited",
-        ContainerState::Created => info.status == "created",
+        ContainerState::Running => info.status == ContainerStatus::Running,
+        ContainerState::Paused => info.status == ContainerStatus::Paused,
+        ContainerState::Exited => info.status == ContainerStatus::Exited,
+        ContainerState::Created => info.status == ContainerStatus::Created,
     };
     let code_ok = c.exit_code.is_none() || c.exit_code == info.exit_code;
     observation(state_ok && code_ok, seen)

@@ -6,7 +6,7 @@ use std::path::Path;
 use regex::Regex;
 
 use super::{Cause, CheckEnv, EXEC_TIMEOUT, Unknown};
-use crate::engine::{ContainerInfo, ExecOutput};
+use crate::engine::{ContainerInfo, ContainerStatus, ExecOutput};
 
 /// Which kind of resource a near miss is looked for among.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -104,7 +104,7 @@ pub const EXCERPT_CHARS: usize = 120;
 /// The container must exist and run for a command to be executed in it.
 pub(super) async fn running(env: &CheckEnv<'_>, name: &str) -> Result<ContainerInfo, Unknown> {
     match env.container(name).await? {
-        Some(info) if info.status == "running" => Ok(info),
+        Some(info) if info.status == ContainerStatus::Running => Ok(info),
         Some(info) => Err(Unknown::new(
             Cause::NotRunning,
             format!(

@@ -17,8 +17,8 @@ use futures_util::stream::BoxStream;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
 use super::{
-    ActionOutput, ApplyContext, ContainerInfo, DaemonEvent, Engine, EngineError, ExecOutput,
-    MountInfo, NetworkInfo, Resources, VolumeFile, VolumeInfo,
+    ActionOutput, ApplyContext, ContainerInfo, ContainerStatus, DaemonEvent, Engine, EngineError,
+    EventAction, EventKind, ExecOutput, MountInfo, NetworkInfo, Resources, VolumeFile, VolumeInfo,
 };
 use crate::command::{Action, ContainerSpec, MountKind};
 use crate::output::{BoundedOutput, bounded_text};
@@ -257,16 +257,22 @@ impl State {
     }
 
     /// An event, stamped now; a container's carries its id (emitted before it is removed).
-    fn emit(&mut self, kind: &str, action: &str, name: &str, labels: &BTreeMap<String, String>) {
+    fn emit(
+        &mut self,
+        kind: EventKind,
+        action: EventAction,
+        name: &str,
+        labels: &BTreeMap<String, String>,
+    ) {
         let mut attributes = labels.clone();
         attributes.insert("name".into(), name.to_string());
         let id = match kind {
-            "container" => self.containers.get(name).map(|c| c.id.clone()),
+            EventKind::Container => self.containers.get(name).map(|c| c.id.clone()),
             _ => None,
         };
         let event = DaemonEvent {
-            kind: kind.to_string(),
-            action: action.to_string(),
+            kind,
+            action,
             name: Some(name.to_string()),
             id,
             time_ns: crate::recorder::now_ns(),
@@ -314,7 +320,7 @@ impl State {
                 labels: labels.clone(),
             },
         );
-        self.emit("network", "create", name, &labels);
+        self.emit(EventKind::Network, EventAction::Create, name, &labels);
         Ok(())
     }
 
@@ -328,7 +334,7 @@ impl State {
                     labels: labels.clone(),
                 },
             );
-            self.emit("volume", "create", name, &labels);
+            self.emit(EventKind::Volume, EventAction::Create, name, &labels);
         }
     }
 
@@ -378,7 +384,7 @@ impl State {
                 id: id.clone(),
                 name: name.clone(),
                 image: spec.image.clone(),
-                status: "created".into(),
+                status: ContainerStatus::Created,
                 exit_code: None,
                 network_mode,
                 read_only_root: spec.read_only,
@@ -388,7 +394,7 @@ impl State {
                 ..ContainerInfo::default()
             },
         );
-        self.emit("container", "create", &name, &labels);
+        self.emit(EventKind::Container, EventAction::Create, &name, &labels);
         Ok(name)
     }
 
@@ -397,7 +403,7 @@ impl State {
         let Some(c) = self.containers.get_mut(name) else {
             return Err(no_such("container", name));
         };
-        c.status = "running".into();
+        c.status = ContainerStatus::Running;
         // Started on networks that exist, like the daemon: an endpoint on each.
         c.endpoints = c
             .networks
@@ -407,15 +413,20 @@ impl State {
         let labels = c.labels.clone();
         let networks = c.networks.clone();
         for n in networks {
-            self.emit("network", "connect", &n, &BTreeMap::new());
+            self.emit(
+                EventKind::Network,
+                EventAction::Connect,
+                &n,
+                &BTreeMap::new(),
+            );
         }
-        self.emit("container", "start", name, &labels);
+        self.emit(EventKind::Container, EventAction::Start, name, &labels);
         if !keeps_running {
             if let Some(c) = self.containers.get_mut(name) {
-                c.status = "exited".into();
+                c.status = ContainerStatus::Exited;
                 c.exit_code = Some(0);
             }
-            self.emit("container", "die", name, &labels);
+            self.emit(EventKind::Container, EventAction::Die, name, &labels);
         }
         Ok(())
     }
@@ -426,10 +437,10 @@ impl State {
         let name = &by_id.map_or_else(|| name.to_string(), |c| c.name.clone());
         self.fault(Fault::Remove(name.to_string()))?;
         if let Some(c) = self.containers.get(name).cloned() {
-            if c.status == "running" {
-                self.emit("container", "die", name, &c.labels);
+            if c.status == ContainerStatus::Running {
+                self.emit(EventKind::Container, EventAction::Die, name, &c.labels);
             }
-            self.emit("container", "destroy", name, &c.labels);
+            self.emit(EventKind::Container, EventAction::Destroy, name, &c.labels);
             self.containers.remove(name);
         }
         Ok(())
@@ -447,7 +458,7 @@ impl State {
             )));
         }
         if let Some(n) = self.networks.remove(name) {
-            self.emit("network", "destroy", name, &n.labels);
+            self.emit(EventKind::Network, EventAction::Destroy, name, &n.labels);
         }
         Ok(())
     }
@@ -463,7 +474,7 @@ impl State {
         }
         if let Some(v) = self.volumes.remove(name) {
             self.files.retain(|(vol, _), _| vol != name);
-            self.emit("volume", "destroy", name, &v.labels);
+            self.emit(EventKind::Volume, EventAction::Destroy, name, &v.labels);
         }
         Ok(())
     }
@@ -472,7 +483,7 @@ impl State {
         let Some(c) = self.containers.get(container) else {
             return Err(no_such("container", container));
         };
-        if c.status != "running" {
+        if c.status != ContainerStatus::Running {
             return Err(conflict(format!("Container {} is not running", c.id)));
         }
         let line = command.join(" ");
@@ -487,8 +498,8 @@ impl State {
             chrono::Utc::now().timestamp(),
         ));
         self.emit(
-            "container",
-            &format!("exec_start: {line}"),
+            EventKind::Container,
+            EventAction::ExecStart(line.clone()),
             container,
             &labels,
         );
@@ -569,7 +580,7 @@ impl State {
         let Some(c) = self.containers.get_mut(name) else {
             return Err(no_such("container", name));
         };
-        if !matches!(c.status.as_str(), "running" | "paused") {
+        if !c.status.is_up() {
             return match kill {
                 true => Err(conflict(format!(
                     "Cannot kill container: {name}: Container {} is not running",
@@ -578,15 +589,15 @@ impl State {
                 false => Ok(()),
             };
         }
-        c.status = "exited".into();
+        c.status = ContainerStatus::Exited;
         c.exit_code = Some(if kill { 137 } else { 0 });
         let labels = c.labels.clone();
         if kill {
-            self.emit("container", "kill", name, &labels);
+            self.emit(EventKind::Container, EventAction::Kill, name, &labels);
         }
-        self.emit("container", "die", name, &labels);
+        self.emit(EventKind::Container, EventAction::Die, name, &labels);
         if !kill {
-            self.emit("container", "stop", name, &labels);
+            self.emit(EventKind::Container, EventAction::Stop, name, &labels);
         }
         Ok(())
     }
@@ -597,23 +608,25 @@ impl State {
             return Err(no_such("container", name));
         };
         let id = c.id.clone();
-        let refusal = match (pause, c.status.as_str()) {
-            (true, "running") | (false, "paused") => None,
-            (true, "paused") => Some(format!("Container {id} is already paused")),
+        let refusal = match (pause, c.status) {
+            (true, ContainerStatus::Running) | (false, ContainerStatus::Paused) => None,
+            (true, ContainerStatus::Paused) => Some(format!("Container {id} is already paused")),
             (true, _) => Some(format!("Container {id} is not running")),
             (false, _) => Some(format!("Container {id} is not paused")),
         };
         if let Some(message) = refusal {
             return Err(conflict(message));
         }
-        c.status = if pause { "paused" } else { "running" }.into();
+        c.status = match pause {
+            true => ContainerStatus::Paused,
+            false => ContainerStatus::Running,
+        };
         let labels = c.labels.clone();
-        self.emit(
-            "container",
-            if pause { "pause" } else { "unpause" },
-            name,
-            &labels,
-        );
+        let action = match pause {
+            true => EventAction::Pause,
+            false => EventAction::Unpause,
+        };
+        self.emit(EventKind::Container, action, name, &labels);
         Ok(())
     }
 
@@ -621,11 +634,11 @@ impl State {
     fn rm(&mut self, name: &str, force: bool) -> Result<(), EngineError> {
         match self.containers.get(name) {
             None => Err(no_such("container", name)),
-            Some(c) if c.status == "paused" && !force => Err(conflict(format!(
+            Some(c) if c.status == ContainerStatus::Paused && !force => Err(conflict(format!(
                 "You cannot remove a paused container {}. Unpause and then stop the container before attempting removal or force remove",
                 c.id
             ))),
-            Some(c) if c.status == "running" && !force => Err(conflict(format!(
+            Some(c) if c.status == ContainerStatus::Running && !force => Err(conflict(format!(
                 "You cannot remove a running container {}. Stop the container before attempting removal or force remove",
                 c.id
             ))),
@@ -692,7 +705,7 @@ impl State {
                     self.halt(n, false)?;
                     self.start(n, true)?;
                     let labels = self.containers[n].labels.clone();
-                    self.emit("container", "restart", n, &labels);
+                    self.emit(EventKind::Container, EventAction::Restart, n, &labels);
                 }
                 Ok(done(each_line(names)))
             }
@@ -873,7 +886,9 @@ impl Engine for FakeEngine {
             .lock()
             .log
             .iter()
-            .filter(|e| e.kind == "container" && e.time_ns >= since_ns && e.carries(labels))
+            .filter(|e| {
+                e.kind == EventKind::Container && e.time_ns >= since_ns && e.carries(labels)
+            })
             .cloned()
             .collect())
     }
@@ -942,7 +957,7 @@ mod tests {
         )
         .unwrap();
         let c = fake.container_info("db").unwrap();
-        assert_eq!(c.status, "running");
+        assert_eq!(c.status, ContainerStatus::Running);
         assert_eq!(c.networks, vec!["isolated-net".to_string()]);
         assert_eq!(c.mounts[0].source, "store");
         let err = act(&fake, "docker network rm isolated-net").unwrap_err();
@@ -972,7 +987,7 @@ mod tests {
         let fake = FakeEngine::new();
         act(&fake, "docker run -d --name web alpine sleep 100").unwrap();
         act(&fake, "docker run -d --name db alpine sleep 100").unwrap();
-        let status = |name: &str| fake.container_info(name).unwrap().status;
+        let status = |name: &str| fake.container_info(name).unwrap().status.to_string();
         let out = act(&fake, "docker pause web db").unwrap();
         assert_eq!(out.stdout, "web\ndb\n");
         assert_eq!(status("web"), "paused");

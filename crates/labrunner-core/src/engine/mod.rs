@@ -327,8 +327,7 @@ pub struct ContainerInfo {
     pub id: String,
     pub name: String,
     pub image: String,
-    /// `created`, `running`, `exited`, ...
-    pub status: String,
+    pub status: ContainerStatus,
     pub exit_code: Option<i64>,
     /// `bridge`, `host`, `none`, a network name.
     pub network_mode: String,
@@ -351,13 +350,174 @@ pub struct ContainerInfo {
     pub labels: BTreeMap<String, String>,
 }
 
+/// A container's state as the daemon reports it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ContainerStatus {
+    #[default]
+    Created,
+    Running,
+    Paused,
+    Restarting,
+    Removing,
+    Exited,
+    Dead,
+}
+
+impl ContainerStatus {
+    /// The daemon's word for it (`running`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ContainerStatus::Created => "created",
+            ContainerStatus::Running => "running",
+            ContainerStatus::Paused => "paused",
+            ContainerStatus::Restarting => "restarting",
+            ContainerStatus::Removing => "removing",
+            ContainerStatus::Exited => "exited",
+            ContainerStatus::Dead => "dead",
+        }
+    }
+
+    /// Whether its process has ended (`exited` or `dead`).
+    pub fn ended(self) -> bool {
+        matches!(self, ContainerStatus::Exited | ContainerStatus::Dead)
+    }
+
+    /// Whether it has a process, running or frozen.
+    pub fn is_up(self) -> bool {
+        matches!(self, ContainerStatus::Running | ContainerStatus::Paused)
+    }
+}
+
+impl std::fmt::Display for ContainerStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// What a daemon event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum EventKind {
+    Container,
+    Network,
+    Volume,
+    /// Images, plugins, the daemon itself: nothing a check looks at.
+    Other,
+}
+
+impl EventKind {
+    /// The daemon's `Type` of an event (`container`).
+    pub fn parse(text: &str) -> Self {
+        match text {
+            "container" => EventKind::Container,
+            "network" => EventKind::Network,
+            "volume" => EventKind::Volume,
+            _ => EventKind::Other,
+        }
+    }
+}
+
+impl std::fmt::Display for EventKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            EventKind::Container => "container",
+            EventKind::Network => "network",
+            EventKind::Volume => "volume",
+            EventKind::Other => "other",
+        })
+    }
+}
+
+/// What happened, in the daemon's grammar (`exec_start: cat /x` is
+/// [`EventAction::ExecStart`] of `cat /x`), parsed once where the event arrives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventAction {
+    Create,
+    Start,
+    Die,
+    Destroy,
+    Oom,
+    Kill,
+    Stop,
+    Restart,
+    Pause,
+    Unpause,
+    Connect,
+    Disconnect,
+    /// A command was set up to run in a container; the command line.
+    ExecCreate(String),
+    /// A command started in a container; the command line.
+    ExecStart(String),
+    /// A command run in a container ended.
+    ExecDie,
+    /// Anything else, as the daemon wrote it (`rename`, `health_status: healthy`).
+    Other(String),
+}
+
+impl EventAction {
+    /// The daemon's `Action` text of an event.
+    pub fn parse(text: &str) -> Self {
+        if let Some(command) = text.strip_prefix("exec_start: ") {
+            return EventAction::ExecStart(command.to_string());
+        }
+        if let Some(command) = text.strip_prefix("exec_create: ") {
+            return EventAction::ExecCreate(command.to_string());
+        }
+        match text {
+            "create" => EventAction::Create,
+            "start" => EventAction::Start,
+            "die" => EventAction::Die,
+            "destroy" => EventAction::Destroy,
+            "oom" => EventAction::Oom,
+            "kill" => EventAction::Kill,
+            "stop" => EventAction::Stop,
+            "restart" => EventAction::Restart,
+            "pause" => EventAction::Pause,
+            "unpause" => EventAction::Unpause,
+            "connect" => EventAction::Connect,
+            "disconnect" => EventAction::Disconnect,
+            "exec_die" => EventAction::ExecDie,
+            other => EventAction::Other(other.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for EventAction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let word = match self {
+            EventAction::Create => "create",
+            EventAction::Start => "start",
+            EventAction::Die => "die",
+            EventAction::Destroy => "destroy",
+            EventAction::Oom => "oom",
+            EventAction::Kill => "kill",
+            EventAction::Stop => "stop",
+            EventAction::Restart => "restart",
+            EventAction::Pause => "pause",
+            EventAction::Unpause => "unpause",
+            EventAction::Connect => "connect",
+            EventAction::Disconnect => "disconnect",
+            EventAction::ExecCreate(c) => return write!(f, "exec_create: {c}"),
+            EventAction::ExecStart(c) => return write!(f, "exec_start: {c}"),
+            EventAction::ExecDie => "exec_die",
+            EventAction::Other(text) => text,
+        };
+        f.write_str(word)
+    }
+}
+
+impl Serialize for EventAction {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
 /// One event from the daemon's event stream, reduced to what checks care about.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DaemonEvent {
-    /// `container`, `network`, `volume`, `image`.
-    pub kind: String,
-    /// `create`, `start`, `die`, `destroy`, `connect`, `exec_start: cat /x`, ...
-    pub action: String,
+    pub kind: EventKind,
+    pub action: EventAction,
     /// Container, network or volume name, where the daemon gives it.
     pub name: Option<String>,
     /// The actor's id (a container's full id; a volume's name).
@@ -373,7 +533,7 @@ impl DaemonEvent {
     /// container's labels with each of its events; networks and volumes give none).
     pub fn carries(&self, labels: &[(String, String)]) -> bool {
         labels.is_empty()
-            || (self.kind == "container"
+            || (self.kind == EventKind::Container
                 && labels
                     .iter()
                     .all(|(k, v)| self.attributes.get(k) == Some(v)))
@@ -558,10 +718,49 @@ mod tests {
     }
 
     #[test]
+    fn the_daemons_event_words_are_parsed_once_and_written_back_the_same() {
+        for text in [
+            "create",
+            "start",
+            "die",
+            "destroy",
+            "oom",
+            "kill",
+            "stop",
+            "restart",
+            "pause",
+            "unpause",
+            "connect",
+            "disconnect",
+            "exec_create: cat /x",
+            "exec_start: ping -c 1 web",
+            "exec_die",
+            "health_status: healthy",
+        ] {
+            assert_eq!(EventAction::parse(text).to_string(), text);
+        }
+        assert_eq!(
+            EventAction::parse("exec_start: cat /data/a: b"),
+            EventAction::ExecStart("cat /data/a: b".into())
+        );
+        assert_eq!(
+            EventAction::parse("rename"),
+            EventAction::Other("rename".into())
+        );
+        assert_eq!(EventKind::parse("container"), EventKind::Container);
+        assert_eq!(EventKind::parse("image"), EventKind::Other);
+        assert!(ContainerStatus::Dead.ended() && !ContainerStatus::Paused.ended());
+        assert_eq!(
+            serde_json::to_string(&ContainerStatus::Running).unwrap(),
+            "\"running\""
+        );
+    }
+
+    #[test]
     fn a_narrowed_stream_brings_only_the_containers_carrying_every_label() {
         let event = |kind: &str, labels: &[(&str, &str)]| DaemonEvent {
-            kind: kind.into(),
-            action: "create".into(),
+            kind: EventKind::parse(kind),
+            action: EventAction::Create,
             name: None,
             id: None,
             time_ns: 0,

@@ -373,8 +373,8 @@ async fn memory_is_the_student_s_only_under_a_limit_they_chose() {
                     let mut attributes = info.labels.clone();
                     attributes.insert("name".into(), info.name.clone());
                     fake.push_event(DaemonEvent {
-                        kind: "container".into(),
-                        action: "oom".into(),
+                        kind: crate::engine::EventKind::Container,
+                        action: crate::engine::EventAction::Oom,
                         name: Some(info.name.clone()),
                         id: Some(info.id.clone()),
                         time_ns: crate::recorder::now_ns(),

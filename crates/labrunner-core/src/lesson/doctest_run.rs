@@ -336,7 +336,9 @@ async fn created_before_failing(run: &LessonRun<'_>, action: &Action) -> String 
         return String::new();
     };
     match run.engine.container(name).await {
-        Ok(Some(c)) if c.status == "created" => format!("{}\n", c.id),
+        Ok(Some(c)) if c.status == crate::engine::ContainerStatus::Created => {
+            format!("{}\n", c.id)
+        }
         _ => String::new(),
     }
 }

@@ -15,8 +15,8 @@ use crate::lab::Lab;
 
 fn event(action: &str, attrs: &[(&str, &str)]) -> DaemonEvent {
     DaemonEvent {
-        kind: "container".into(),
-        action: action.into(),
+        kind: crate::engine::EventKind::Container,
+        action: crate::engine::EventAction::parse(action),
         name: Some("api".into()),
         id: Some("0123456789ab".into()),
         time_ns: 0,

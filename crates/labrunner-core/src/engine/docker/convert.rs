@@ -4,16 +4,16 @@
 use std::collections::{BTreeMap, HashMap};
 
 use bollard::models::{
-    ContainerCreateBody, ContainerInspectResponse, EndpointSettings, EventMessage, HostConfig,
-    MountBindOptions, MountTmpfsOptions, MountType, MountVolumeOptions,
+    ContainerCreateBody, ContainerInspectResponse, ContainerStateStatusEnum, EndpointSettings,
+    EventMessage, HostConfig, MountBindOptions, MountTmpfsOptions, MountType, MountVolumeOptions,
     MountVolumeOptionsDriverConfig, NetworkInspect, NetworkingConfig,
     PortBinding as ApiPortBinding, Volume,
 };
 
 use crate::command::{ContainerSpec, MountKind, MountSyntax};
 use crate::engine::{
-    ActionOutput, ApplyContext, ContainerInfo, DaemonEvent, EngineError, MountInfo, NetworkInfo,
-    PortBinding, VolumeInfo,
+    ActionOutput, ApplyContext, ContainerInfo, ContainerStatus, DaemonEvent, EngineError,
+    EventAction, EventKind, MountInfo, NetworkInfo, PortBinding, VolumeInfo,
 };
 use crate::output::bounded_text;
 
@@ -369,7 +369,7 @@ pub fn container_info(c: ContainerInspectResponse) -> ContainerInfo {
             .trim_start_matches('/')
             .to_string(),
         image: config.image.unwrap_or_default(),
-        status: state.status.map(|s| s.to_string()).unwrap_or_default(),
+        status: container_status(state.status),
         exit_code: state.exit_code,
         network_mode: host.network_mode.unwrap_or_default(),
         read_only_root: host.readonly_rootfs.unwrap_or(false),
@@ -493,6 +493,24 @@ pub fn volume_info(v: Volume) -> VolumeInfo {
     }
 }
 
+/// The daemon's word for a container's state; a state it leaves out is `created`.
+fn container_status(status: Option<ContainerStateStatusEnum>) -> ContainerStatus {
+    match status {
+        // A newer daemon's `stopping`: its process has not ended yet.
+        Some(ContainerStateStatusEnum::RUNNING | ContainerStateStatusEnum::STOPPING) => {
+            ContainerStatus::Running
+        }
+        Some(ContainerStateStatusEnum::PAUSED) => ContainerStatus::Paused,
+        Some(ContainerStateStatusEnum::RESTARTING) => ContainerStatus::Restarting,
+        Some(ContainerStateStatusEnum::REMOVING) => ContainerStatus::Removing,
+        Some(ContainerStateStatusEnum::EXITED) => ContainerStatus::Exited,
+        Some(ContainerStateStatusEnum::DEAD) => ContainerStatus::Dead,
+        Some(ContainerStateStatusEnum::CREATED | ContainerStateStatusEnum::EMPTY) | None => {
+            ContainerStatus::Created
+        }
+    }
+}
+
 pub fn daemon_event(e: EventMessage) -> DaemonEvent {
     let actor = e.actor.unwrap_or_default();
     // A value the daemon sends (a command line exec'd, a label) is kept as any output is.
@@ -502,18 +520,19 @@ pub fn daemon_event(e: EventMessage) -> DaemonEvent {
         .into_iter()
         .map(|(k, v)| (k, bounded_text(v)))
         .collect();
-    let kind = e.typ.map(|t| t.to_string()).unwrap_or_default();
-    let name = attributes
-        .get("name")
-        .cloned()
-        .or_else(|| (kind == "volume").then(|| actor.id.clone()).flatten());
+    let kind = EventKind::parse(&e.typ.map(|t| t.to_string()).unwrap_or_default());
+    let name = attributes.get("name").cloned().or_else(|| {
+        (kind == EventKind::Volume)
+            .then(|| actor.id.clone())
+            .flatten()
+    });
     let time_ns = e
         .time_nano
         .or_else(|| e.time.map(|t| t.saturating_mul(1_000_000_000)))
         .unwrap_or_default();
     DaemonEvent {
         kind,
-        action: bounded_text(e.action.unwrap_or_default()),
+        action: EventAction::parse(&bounded_text(e.action.unwrap_or_default())),
         name,
         id: actor.id,
         time_ns,
@@ -804,7 +823,7 @@ mod tests {
         };
         let info = container_info(response);
         assert_eq!(info.name, "web");
-        assert_eq!(info.status, "exited");
+        assert_eq!(info.status, crate::engine::ContainerStatus::Exited);
         assert_eq!(info.exit_code, Some(3));
         assert_eq!(info.mounts.len(), 2);
         assert_eq!(info.mounts[0].target, "/cache");
