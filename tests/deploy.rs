@@ -30,12 +30,71 @@ fn text(out: &Output) -> String {
     )
 }
 
-const GRADE_JOB: &str = "deploy/kubernetes/grade-class.yaml";
-const MERGE_JOB: &str = "deploy/kubernetes/merge-class.yaml";
+/// The Kubernetes versions the manifests are validated against (native sidecars and
+/// `backoffLimitPerIndex` are on by default from 1.29).
+const KUBERNETES_VERSIONS: &[&str] = &["1.29.0", "1.31.0", "1.33.0", "1.37.0"];
+
+/// `deploy/kubernetes/class.sh render` from the shipped `class.env`: the manifests an operator
+/// applies.
+fn rendered() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = Command::new("bash")
+        .arg(repo("deploy/kubernetes/class.sh"))
+        .arg("render")
+        .arg(dir.path())
+        .output()
+        .expect("bash runs");
+    assert!(out.status.success(), "class.sh render: {}", text(&out));
+    dir
+}
+
+const MANIFESTS: [&str; 3] = ["grade-class.yaml", "merge-class.yaml", "class-io.yaml"];
+
+fn kubernetes_validate(version: &str, files: &[PathBuf]) -> Output {
+    Command::new("kubernetes-validate")
+        .args(["--strict", "--no-warn", "-k", version])
+        .args(files)
+        .output()
+        .expect("kubernetes-validate runs (scripts/test-deps.sh installs it)")
+}
+
+#[test]
+fn the_kubernetes_manifests_are_valid_against_the_official_schemas() {
+    let dir = rendered();
+    let files: Vec<PathBuf> = MANIFESTS.iter().map(|m| dir.path().join(m)).collect();
+    for version in KUBERNETES_VERSIONS {
+        let out = kubernetes_validate(version, &files);
+        assert!(out.status.success(), "Kubernetes {version}: {}", text(&out));
+    }
+    // Strict: a field the schema does not know, or a missing required one, is refused.
+    let grade = std::fs::read_to_string(&files[0]).expect("rendered");
+    for (from, to, why) in [
+        (
+            "  completionMode: Indexed",
+            "  completionsMode: Indexed",
+            "completionsMode",
+        ),
+        ("            status: \"True\"\n", "", "status"),
+    ] {
+        assert!(grade.contains(from), "the manifest has `{from}`");
+        let broken = dir.path().join("broken.yaml");
+        std::fs::write(&broken, grade.replacen(from, to, 1)).expect("write");
+        let out = kubernetes_validate("1.33.0", &[broken]);
+        assert!(!out.status.success(), "accepted without `{from}`");
+        assert!(text(&out).contains(why), "{}", text(&out));
+    }
+}
 
 #[test]
 fn the_kubernetes_manifests_load_into_the_client_models() {
-    let out = python("check_k8s.py", &[&repo(GRADE_JOB), &repo(MERGE_JOB)]);
+    let dir = rendered();
+    let out = python(
+        "check_k8s.py",
+        &[
+            &dir.path().join(MANIFESTS[0]),
+            &dir.path().join(MANIFESTS[1]),
+        ],
+    );
     assert!(out.status.success(), "{}", text(&out));
     assert!(
         text(&out).contains("4 shards of volume-persistence"),
@@ -45,9 +104,152 @@ fn the_kubernetes_manifests_load_into_the_client_models() {
 }
 
 #[test]
-fn broken_manifests_are_rejected_with_the_reason() {
-    let original = std::fs::read_to_string(repo(GRADE_JOB)).expect("manifest");
+fn class_env_is_the_one_place_of_every_parameter() {
     let dir = tempfile::tempdir().expect("temp dir");
+    let env = std::fs::read_to_string(repo("deploy/kubernetes/class.env")).expect("class.env");
+    let custom = env
+        .replace("LAB=volume-persistence", "LAB=network-isolation")
+        .replace("SHARDS=4", "SHARDS=7")
+        .replace("JOBS=4", "JOBS=3")
+        .replace(
+            "IMAGE=registry.example.org/labrunner:0.1.0",
+            "IMAGE=reg.test/grader:9",
+        )
+        .replace("IMAGE_MAP=\n", "IMAGE_MAP=alpine=reg.test/alpine:1\n");
+    let env_file = dir.path().join("class.env");
+    std::fs::write(&env_file, &custom).expect("write");
+    let out_dir = dir.path().join("out");
+    let out = Command::new("bash")
+        .arg(repo("deploy/kubernetes/class.sh"))
+        .args(["render".as_ref(), out_dir.as_os_str()])
+        .env("CLASS_ENV", &env_file)
+        .output()
+        .expect("bash runs");
+    assert!(out.status.success(), "{}", text(&out));
+    let read = |f: &str| std::fs::read_to_string(out_dir.join(f)).expect("rendered");
+    let (grade, merge) = (read(MANIFESTS[0]), read(MANIFESTS[1]));
+    for manifest in [&grade, &merge] {
+        assert!(
+            !manifest.contains("${"),
+            "a parameter left unrendered:\n{manifest}"
+        );
+        assert!(!manifest.contains("volume-persistence"), "{manifest}");
+        assert!(!manifest.contains("registry.example.org"), "{manifest}");
+    }
+    assert!(grade.contains("completions: 7") && grade.contains("parallelism: 7"));
+    assert!(
+        grade.contains("- \"7\"") && grade.contains("- \"3\""),
+        "{grade}"
+    );
+    assert!(
+        grade.contains("value: \"alpine=reg.test/alpine:1\""),
+        "{grade}"
+    );
+    assert!(
+        merge.contains("labrunner merge network-isolation "),
+        "{merge}"
+    );
+    let out = python(
+        "check_k8s.py",
+        &[&out_dir.join(MANIFESTS[0]), &out_dir.join(MANIFESTS[1])],
+    );
+    assert!(
+        text(&out).contains("7 shards of network-isolation"),
+        "{}",
+        text(&out)
+    );
+
+    // A value that is not a plain word is refused with the file, line and column.
+    std::fs::write(
+        &env_file,
+        custom.replace("LAB=network-isolation", "LAB=a;rm -rf /"),
+    )
+    .expect("write");
+    let out = Command::new("bash")
+        .arg(repo("deploy/kubernetes/class.sh"))
+        .args(["render".as_ref(), out_dir.as_os_str()])
+        .env("CLASS_ENV", &env_file)
+        .output()
+        .expect("bash runs");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    let line = custom
+        .lines()
+        .position(|l| l.starts_with("LAB="))
+        .expect("LAB")
+        + 1;
+    assert!(
+        text(&out).contains(&format!("class.env:{line}:5: LAB")),
+        "{}",
+        text(&out)
+    );
+}
+
+/// The grading Job's failure policy cannot loop: `Ignore` (a replacement pod, nothing counted)
+/// is only for what the cluster did to the pod, and the container's command turns labrunner's
+/// exit code 1 (some students could not be graded; the gradebook says so) into a completed
+/// index while 2 (nothing graded) stays a failure that counts.
+#[test]
+fn an_ungradable_student_completes_the_index_and_only_failures_are_retried() {
+    let dir = rendered();
+    let grade = std::fs::read_to_string(dir.path().join(MANIFESTS[0])).expect("rendered");
+    let docs: Vec<serde_yaml::Value> = serde_yaml::Deserializer::from_str(&grade)
+        .map(|d| serde::Deserialize::deserialize(d).expect("YAML"))
+        .collect();
+    let job = docs.iter().find(|d| d["kind"] == "Job").expect("the Job");
+    let spec = &job["spec"];
+    assert!(
+        spec["activeDeadlineSeconds"]
+            .as_u64()
+            .is_some_and(|s| s > 0)
+    );
+    assert!(
+        spec["ttlSecondsAfterFinished"]
+            .as_u64()
+            .is_some_and(|s| s > 0)
+    );
+    assert!(spec["backoffLimitPerIndex"].as_u64().is_some_and(|n| n > 0));
+    for rule in spec["podFailurePolicy"]["rules"]
+        .as_sequence()
+        .expect("rules")
+    {
+        if rule["action"] == "Ignore" {
+            assert!(
+                rule["onExitCodes"].is_null(),
+                "Ignore on an exit code loops: {rule:?}"
+            );
+            assert_eq!(rule["onPodConditions"][0]["type"], "DisruptionTarget");
+        }
+    }
+    let container = &spec["template"]["spec"]["containers"][0];
+    let command: Vec<&str> = container["command"]
+        .as_sequence()
+        .expect("command")
+        .iter()
+        .filter_map(|c| c.as_str())
+        .collect();
+    assert_eq!(command[..2], ["/bin/sh", "-c"]);
+    // Run that command with a labrunner that exits with each code.
+    let bin = tempfile::tempdir().expect("temp dir");
+    let fake = bin.path().join("labrunner");
+    for (code, expected) in [(0, 0), (1, 0), (2, 2), (101, 101)] {
+        std::fs::write(&fake, format!("#!/bin/sh\nexit {code}\n")).expect("write");
+        std::fs::set_permissions(&fake, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .expect("chmod");
+        let out = Command::new("sh")
+            .args(&command[1..])
+            .arg("grade")
+            .env("PATH", format!("{}:/usr/bin:/bin", bin.path().display()))
+            .output()
+            .expect("sh runs");
+        assert_eq!(out.status.code(), Some(expected), "labrunner exit {code}");
+    }
+}
+
+#[test]
+fn broken_manifests_are_rejected_with_the_reason() {
+    let dir = rendered();
+    let original = std::fs::read_to_string(dir.path().join(MANIFESTS[0])).expect("manifest");
+    let merge = dir.path().join(MANIFESTS[1]);
     let cases = [
         // A key the models do not know.
         (
@@ -57,8 +259,8 @@ fn broken_manifests_are_rejected_with_the_reason() {
         ),
         // The shard count on the command line disagrees with the Job's.
         (
-            "- \"4\" # SHARDS",
-            "- \"3\"",
+            "- --shard\n            - \"4\"",
+            "- --shard\n            - \"3\"",
             "--shard 3 must be the Job's completions",
         ),
         // The daemon sidecar without the privileges Docker-in-Docker needs.
@@ -78,7 +280,7 @@ fn broken_manifests_are_rejected_with_the_reason() {
         assert!(original.contains(from), "the manifest has `{from}`");
         let broken = dir.path().join("grade.yaml");
         std::fs::write(&broken, original.replacen(from, to, 1)).expect("write");
-        let out = python("check_k8s.py", &[&broken, &repo(MERGE_JOB)]);
+        let out = python("check_k8s.py", &[&broken, &merge]);
         assert!(!out.status.success(), "accepted with `{to}`");
         assert!(text(&out).contains(why), "`{to}`: {}", text(&out));
     }
