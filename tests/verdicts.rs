@@ -353,7 +353,7 @@ async fn event_checks_count_this_container_since_its_step_opened() {
         image: Some("alpine:latest".into()),
         mount: Some(RanMount {
             source: Some(volume.into()),
-            target: "/app/data".into(),
+            target: Some("/app/data".into()),
         }),
         command: Some(r"cat /app/data/ledger\.txt".into()),
         exit_code: Some(0),
@@ -412,6 +412,25 @@ async fn event_checks_count_this_container_since_its_step_opened() {
             let v = seen.eventually(&reader, opened).await;
             pass(&v, "printed: LEDGER_LINE_7");
             pass(&v, BUSYBOX);
+            // A mount without a target: the volume counts at any path, another volume does not.
+            let anywhere = |source: &str| {
+                ran_container(ContainerRanCheck {
+                    mount: Some(RanMount {
+                        source: Some(source.into()),
+                        target: None,
+                    }),
+                    output: Some("LEDGER_LINE_7".into()),
+                    ..Default::default()
+                })
+            };
+            pass(
+                &seen.eventually(&anywhere(volume), opened).await,
+                "printed: LEDGER_LINE_7",
+            );
+            fail(
+                &seen.verdict(&anywhere("vx-ev-other"), opened).await,
+                &format!("it mounted {volume}:/app/data"),
+            );
             // A step opened later does not count what ran before it.
             let later = recorder.open_step("later");
             fail(

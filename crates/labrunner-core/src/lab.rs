@@ -411,14 +411,16 @@ pub struct RanCheck {
     pub command: String,
 }
 
-/// A mount a container had: volume name or host path, and target.
-#[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
+/// A mount a container had: volume name or host path, and target; either may be left open.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct RanMount {
     /// Volume name, or host path for binds (`$(pwd)` allowed). Absent: any source.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub source: Option<String>,
-    pub target: String,
+    /// Path in the container. Absent: any path, so `-v VOL:/data` and `-v VOL:/source` both count.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub target: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]

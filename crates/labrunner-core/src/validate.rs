@@ -720,10 +720,12 @@ impl<'a> Linter<'a> {
             {
                 self.require_declared(&format!("{k}.mount.source"), V, src);
             }
-            if !m.target.starts_with('/') {
+            if let Some(target) = &m.target
+                && !target.starts_with('/')
+            {
                 self.error(
                     &format!("{k}.mount.target"),
-                    format!("mount target `{}` is not an absolute path", m.target),
+                    format!("mount target `{target}` is not an absolute path"),
                     "a container mount target starts with `/`",
                 );
             }

@@ -29,9 +29,11 @@ pub(super) fn describe(c: &ContainerRanCheck, positive: bool) -> String {
         s.push_str(&format!(" from {image}"));
     }
     if let Some(m) = &c.mount {
-        match &m.source {
-            Some(src) => s.push_str(&format!(" with {src} mounted at {}", m.target)),
-            None => s.push_str(&format!(" with a mount at {}", m.target)),
+        match (&m.source, &m.target) {
+            (Some(src), Some(target)) => s.push_str(&format!(" with {src} mounted at {target}")),
+            (Some(src), None) => s.push_str(&format!(" with {src} mounted")),
+            (None, Some(target)) => s.push_str(&format!(" with a mount at {target}")),
+            (None, None) => s.push_str(" with a mount"),
         }
     }
     if let Some(cmd) = &c.command {
@@ -75,7 +77,9 @@ fn differences(w: &Wanted<'_>, r: &ContainerRecord, env: &CheckEnv<'_>) -> Vec<S
         if let Some(m) = &c.mount {
             let source = m.source.as_ref().map(|s| expand_pwd(s, env.workdir));
             let found = r.mounts.iter().any(|seen| {
-                same_source(&m.target, &seen.target)
+                m.target
+                    .as_ref()
+                    .is_none_or(|t| same_source(t, &seen.target))
                     && source.as_ref().is_none_or(|s| same_source(s, &seen.source))
             });
             if !found {
