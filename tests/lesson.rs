@@ -812,6 +812,9 @@ fn every_lab_loads_belongs_to_its_lesson_and_has_escalating_hints() {
     }
 }
 
+/// The host ports the shipped labs publish; the lessons' demonstrations keep off them.
+const LAB_HOST_PORTS: [&str; 6] = ["8080", "8081", "8085-8086", "8053", "8090", "8091"];
+
 #[test]
 fn labs_use_only_the_mapped_images_and_ports() {
     let allowed_images = ["alpine", "alpine:latest", "nginx", "nginx:latest"];
@@ -848,12 +851,40 @@ fn labs_use_only_the_mapped_images_and_ports() {
                         if parts.len() >= 2 {
                             let host_port = parts[parts.len() - 2];
                             assert!(
-                                host_port == "8080" || host_port == "8081",
+                                LAB_HOST_PORTS.contains(&host_port),
                                 "{}: host port {host_port} in `{}`",
                                 file.display(),
                                 command.text()
                             );
                         }
+                    }
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn demonstrations_publish_no_host_port_a_lab_uses() {
+    for (_, path) in lessons() {
+        for (n, line) in read(&path).lines().enumerate() {
+            let Some(command) = line.strip_prefix("$ docker run ") else {
+                continue;
+            };
+            let words = shell_words::split(command).expect("command splits into words");
+            for (i, word) in words.iter().enumerate() {
+                if (word == "-p" || word == "--publish")
+                    && let Some(value) = words.get(i + 1)
+                {
+                    let parts: Vec<&str> = value.split(':').collect();
+                    if parts.len() >= 2 {
+                        let host_port = parts[parts.len() - 2];
+                        assert!(
+                            !LAB_HOST_PORTS.contains(&host_port),
+                            "{}:{}: a demonstration publishes host port {host_port}, which a lab uses",
+                            path.display(),
+                            n + 1
+                        );
                     }
                 }
             }
