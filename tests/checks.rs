@@ -319,8 +319,26 @@ async fn attachment_dns_and_reachability() {
     pass(&v);
     let ip = regex::Regex::new(r"^\d+\.\d+\.\d+\.\d+ answered").unwrap();
     assert!(ip.is_match(v.text()), "{v:?}");
-    // Bridges are isolated from each other even by address.
-    fail(&verdict(&engine, by_ip(&iso)).await);
+    // Bridges are isolated from each other even by address: the packets are dropped, and the
+    // probe's bound, not the tool's own wait, decides "no answer".
+    let v = verdict(&engine, by_ip(&iso)).await;
+    fail(&v);
+    assert!(v.text().contains("no answer within 250 ms"), "{v:?}");
+    pass(&verdict(&engine, not(by_ip(&iso))).await);
+    let tcp_by_ip = Check {
+        reachable: Some(ReachableCheck {
+            from: iso.clone(),
+            to: web.clone(),
+            via: Probe::Tcp,
+            by_ip: true,
+            port: Some(80),
+        }),
+        ..Default::default()
+    };
+    let v = verdict(&engine, tcp_by_ip.clone()).await;
+    fail(&v);
+    assert!(v.text().contains("no answer within 250 ms"), "{v:?}");
+    pass(&verdict(&engine, not(tcp_by_ip)).await);
     pass(&verdict(&engine, tcp(80)).await);
     fail(&verdict(&engine, tcp(81)).await);
     // "Unreachable" is told apart from "ping not permitted" and "no such command".

@@ -2,9 +2,9 @@
 //! must not). "Unreachable" is told apart from "ping not permitted" and "no such command".
 
 use super::resolves::is_unresolved;
-use super::support::{both, exec, first_line, last_line, no_tool, running};
+use super::support::{both, exec, first_line, last_line, no_tool, running, waited};
 use super::{Cause, CheckEnv, Observed, Unknown, holds, not_holds, probes};
-use crate::engine::ContainerInfo;
+use crate::engine::{ContainerInfo, ExecOutput};
 use crate::lab::{Probe, ReachableCheck};
 
 pub(super) fn describe(r: &ReachableCheck, positive: bool) -> String {
@@ -42,21 +42,39 @@ pub(super) async fn observe(r: &ReachableCheck, env: &CheckEnv<'_>) -> Observed 
     }
 }
 
+/// Run a bounded probe; one that [`probes::ANSWER_BOUND`] ended is run once more, so that "no
+/// answer" is what two probes saw, never one moment's stall.
+async fn probe(env: &CheckEnv<'_>, from: &str, argv: &[String]) -> Result<ExecOutput, Unknown> {
+    let out = exec(env, from, argv).await?;
+    if !probes::unanswered(&both(&out)) {
+        return Ok(out);
+    }
+    exec(env, from, argv).await
+}
+
 async fn ping(env: &CheckEnv<'_>, from: &str, to: &str) -> Observed {
-    let out = exec(env, from, &probes::ping(to)).await?;
+    let started = std::time::Instant::now();
+    let out = probe(env, from, &probes::ping(to)).await?;
     let text = both(&out);
     if out.exit_code == Some(0) {
         return holds(format!("{to} answered ping from {from}"));
     }
+    let waited = waited(started, "ping");
     if is_unresolved(&text) {
         return not_holds(format!(
-            "{from} cannot even resolve {to}: {}",
+            "{from} cannot even resolve {to}: {}{waited}",
             first_line(&text)
+        ));
+    }
+    if probes::unanswered(&text) {
+        return not_holds(format!(
+            "no reply from {to} to ping from {from}: {} (twice){waited}",
+            probes::NO_ANSWER
         ));
     }
     if is_no_reply(&text) {
         return not_holds(format!(
-            "no reply from {to} to ping from {from}: {}",
+            "no reply from {to} to ping from {from}: {}{waited}",
             last_line(&text)
         ));
     }
@@ -83,11 +101,19 @@ fn is_no_reply(text: &str) -> bool {
 }
 
 async fn tcp(env: &CheckEnv<'_>, from: &str, to: &str, port: u16) -> Observed {
-    let out = exec(env, from, &probes::tcp(to, port)).await?;
+    let started = std::time::Instant::now();
+    let out = probe(env, from, &probes::tcp(to, port)).await?;
     let text = both(&out);
     if out.exit_code == Some(0) {
         return holds(format!(
             "{to} accepted a TCP connection on port {port} from {from}"
+        ));
+    }
+    let waited = waited(started, "nc");
+    if probes::unanswered(&text) {
+        return not_holds(format!(
+            "no TCP connection from {from} to {to}:{port}: {} (twice){waited}",
+            probes::NO_ANSWER
         ));
     }
     if text.contains("bad address")
@@ -97,7 +123,7 @@ async fn tcp(env: &CheckEnv<'_>, from: &str, to: &str, port: u16) -> Observed {
         || text.contains("No route")
     {
         return not_holds(format!(
-            "no TCP connection from {from} to {to}:{port}: {}",
+            "no TCP connection from {from} to {to}:{port}: {}{waited}",
             first_line(&text)
         ));
     }

@@ -1,6 +1,6 @@
 //! `resolves`: a name resolves (or must not) from inside a container.
 
-use super::support::{both, exec, first_line, no_tool, running};
+use super::support::{both, exec, first_line, no_tool, running, waited};
 use super::{CheckEnv, Observed, holds, not_holds, probes};
 use crate::lab::ResolvesCheck;
 
@@ -15,6 +15,7 @@ pub(super) fn describe(r: &ResolvesCheck, positive: bool) -> String {
 
 pub(super) async fn observe(r: &ResolvesCheck, env: &CheckEnv<'_>) -> Observed {
     running(env, &r.from).await?;
+    let started = std::time::Instant::now();
     let out = exec(env, &r.from, &probes::resolve(&r.name)).await?;
     let text = both(&out);
     if let Some(addr) = pinged_address(&text) {
@@ -22,10 +23,11 @@ pub(super) async fn observe(r: &ResolvesCheck, env: &CheckEnv<'_>) -> Observed {
     }
     if is_unresolved(&text) {
         return not_holds(format!(
-            "{} does not resolve in {}: {}",
+            "{} does not resolve in {}: {}{}",
             r.name,
             r.from,
-            first_line(&text)
+            first_line(&text),
+            waited(started, "ping")
         ));
     }
     Err(no_tool(&out, "ping", &r.from))

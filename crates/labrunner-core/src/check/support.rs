@@ -128,6 +128,17 @@ pub(super) async fn exec(
     Ok(env.engine.exec(container, argv, EXEC_TIMEOUT).await?)
 }
 
+/// A negative answer that took longer than a probe's tool waits on its own (1 s) says which
+/// tool made it wait: " (`TOOL` answered after 5.0 s)", else nothing.
+pub(super) fn waited(started: std::time::Instant, tool: &str) -> String {
+    let took = started.elapsed();
+    if took > std::time::Duration::from_secs(1) {
+        format!(" (`{tool}` answered after {:.1} s)", took.as_secs_f64())
+    } else {
+        String::new()
+    }
+}
+
 /// Standard output and error together, as a person would have seen them.
 pub(super) fn both(out: &ExecOutput) -> String {
     format!("{}{}", out.stdout, out.stderr)
