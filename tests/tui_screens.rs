@@ -376,7 +376,16 @@ fn completing_every_step_shows_the_results() {
     let_notice_expire(&mut h.app);
     insta::assert_snapshot!("summary_80x24", render(&mut h.app, 80, 24));
     insta::assert_snapshot!("summary_60x20", render(&mut h.app, 60, 20));
+    // Leaving a finished lab offers to remove what it created; n keeps it.
     press(&mut h.app, "\n");
+    insta::assert_snapshot!("summary_confirm_leave_80x24", render(&mut h.app, 80, 24));
+    let effects = press(&mut h.app, "n");
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, Effect::RemoveLab { .. })),
+        "{effects:?}"
+    );
     assert_eq!(h.app.mode(), Mode::Home);
     insta::assert_snapshot!("home_after_completion_80x24", render(&mut h.app, 80, 24));
 

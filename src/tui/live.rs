@@ -3,6 +3,10 @@
 //! fallback, runs solutions ("run it for me") and resets. Its [`RunEvent`]s are forwarded to the
 //! app's channel; the UI never waits on the daemon.
 
+use std::future::Future;
+use std::path::PathBuf;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::mpsc::{self, UnboundedSender};
@@ -11,6 +15,7 @@ use tokio::task::AbortHandle;
 use super::app::{AppEvent, Effect, ExistingResources};
 use super::lab_view::LiveStatus;
 use labrunner_core::engine::docker::DockerEngine;
+use labrunner_core::engine::{Engine, EngineError};
 use labrunner_core::images::ImageMap;
 use labrunner_core::lab::LoadedLab;
 use labrunner_core::live::{self, LiveCommand, LiveConfig};
@@ -20,18 +25,86 @@ use labrunner_core::runs::RunRegistry;
 /// How long to wait between attempts to reach a daemon that is not answering.
 const RECONNECT_EVERY: Duration = Duration::from_secs(3);
 
+/// A connection being made to an engine.
+pub type Connecting = Pin<Box<dyn Future<Output = Result<Arc<dyn Engine>, EngineError>> + Send>>;
+
+/// How the driver reaches the engine labs run on: the Docker daemon, or the fake engine in
+/// tests. Asked again whenever the engine cannot be reached.
+#[derive(Clone)]
+pub struct Connector(Arc<dyn Fn() -> Connecting + Send + Sync>);
+
+impl Connector {
+    pub fn new(connect: impl Fn() -> Connecting + Send + Sync + 'static) -> Self {
+        Connector(Arc::new(connect))
+    }
+
+    /// The Docker daemon of `DOCKER_HOST` (or the local socket).
+    pub fn docker() -> Self {
+        Connector::new(|| {
+            Box::pin(async {
+                let engine = DockerEngine::connect().await?;
+                Ok(Arc::new(engine) as Arc<dyn Engine>)
+            })
+        })
+    }
+
+    /// Always this engine (a fake one in tests).
+    pub fn to(engine: Arc<dyn Engine>) -> Self {
+        Connector::new(move || {
+            let engine = engine.clone();
+            Box::pin(async move { Ok(engine) })
+        })
+    }
+
+    async fn connect(&self) -> Result<Arc<dyn Engine>, EngineError> {
+        (self.0)().await
+    }
+}
+
+/// Where labs' working folders and the record of running labs live: labrunner's data folder.
+#[derive(Debug, Clone)]
+pub struct DataFolder(PathBuf);
+
+impl DataFolder {
+    pub fn new(dir: PathBuf) -> Self {
+        DataFolder(dir)
+    }
+
+    /// `LABRUNNER_HOME`, else the platform's data folder ([`labrunner_core::home::home`]).
+    pub fn in_home() -> Self {
+        DataFolder(labrunner_core::home::home())
+    }
+
+    fn workdir(&self, lab_id: &str) -> PathBuf {
+        self.0.join("work").join(lab_id)
+    }
+
+    fn registry(&self) -> RunRegistry {
+        RunRegistry::at(self.0.join("runs"))
+    }
+}
+
 pub struct Driver {
     tx: UnboundedSender<AppEvent>,
     image_map: ImageMap,
+    engines: Connector,
+    data: DataFolder,
     commands: Option<UnboundedSender<LiveCommand>>,
     tasks: Vec<AbortHandle>,
 }
 
 impl Driver {
-    pub fn new(tx: UnboundedSender<AppEvent>, image_map: ImageMap) -> Self {
+    pub fn new(
+        tx: UnboundedSender<AppEvent>,
+        image_map: ImageMap,
+        engines: Connector,
+        data: DataFolder,
+    ) -> Self {
         Driver {
             tx,
             image_map,
+            engines,
+            data,
             commands: None,
             tasks: Vec::new(),
         }
@@ -73,6 +146,8 @@ impl Driver {
                     preexisting,
                     setup,
                     image_map: self.image_map.clone(),
+                    engines: self.engines.clone(),
+                    data: self.data.clone(),
                     app: self.tx.clone(),
                     events: ev_tx,
                 };
@@ -97,6 +172,7 @@ impl Driver {
                 self.commands = Some(cmd_tx);
             }
             Effect::Preflight { session, lab } => self.preflight(session, *lab),
+            Effect::RemoveLab { lab, preexisting } => self.remove(*lab, preexisting),
             Effect::StopLive => self.stop(),
             Effect::Assist { step } => self.send(LiveCommand::Assist { step }),
             Effect::Reset => self.send(LiveCommand::Reset),
@@ -114,13 +190,14 @@ impl Driver {
         self.stop();
         let app = self.tx.clone();
         let map = self.image_map.clone();
+        let (engines, data) = (self.engines.clone(), self.data.clone());
         let task = tokio::spawn(async move {
             let id = lab.lab.id.clone();
             let status = |s: LiveStatus| {
                 let _ = app.send(tagged(session, AppEvent::Live(s)));
             };
             loop {
-                let engine = match DockerEngine::connect().await {
+                let engine = match engines.connect().await {
                     Ok(e) => e,
                     Err(e) => {
                         status(LiveStatus::Lost(one_line(&e)));
@@ -128,8 +205,7 @@ impl Driver {
                         continue;
                     }
                 };
-                let workdir = labrunner_core::home::workdir(&id, None);
-                let mut run = LabRun::new(&engine, &lab.lab, workdir, map.clone());
+                let mut run = LabRun::new(&*engine, &lab.lab, data.workdir(&id), map.clone());
                 match run.preflight().await {
                     Ok(resources) => {
                         let _ = app.send(tagged(session, AppEvent::Preflight { resources }));
@@ -143,6 +219,29 @@ impl Driver {
             }
         });
         self.tasks.push(task.abort_handle());
+    }
+
+    /// Removes what a finished lab created (never what existed before it), beside whatever
+    /// the student does next; says what was removed.
+    fn remove(&mut self, lab: LoadedLab, preexisting: Vec<Resource>) {
+        let app = self.tx.clone();
+        let (engines, data, map) = (
+            self.engines.clone(),
+            self.data.clone(),
+            self.image_map.clone(),
+        );
+        tokio::spawn(async move {
+            let id = lab.lab.id.clone();
+            let result = match engines.connect().await {
+                Ok(engine) => {
+                    let mut run = LabRun::new(&*engine, &lab.lab, data.workdir(&id), map);
+                    run.assume_preexisting(preexisting);
+                    run.cleanup().await.map_err(|e| one_line(&e))
+                }
+                Err(e) => Err(one_line(&e)),
+            };
+            let _ = app.send(AppEvent::Removed { lab: id, result });
+        });
     }
 
     fn send(&self, command: LiveCommand) {
@@ -176,6 +275,8 @@ struct LiveJob {
     preexisting: Option<Vec<Resource>>,
     setup: bool,
     image_map: ImageMap,
+    engines: Connector,
+    data: DataFolder,
     app: UnboundedSender<AppEvent>,
     events: UnboundedSender<RunEvent>,
 }
@@ -196,9 +297,9 @@ impl LiveJob {
         };
         status(LiveStatus::Connecting);
         // The student may need the folder before the daemon answers (files come once it does).
-        let _ = std::fs::create_dir_all(labrunner_core::home::workdir(&self.lab.lab.id, None));
+        let _ = std::fs::create_dir_all(self.data.workdir(&self.lab.lab.id));
         let engine = loop {
-            match DockerEngine::connect().await {
+            match self.engines.connect().await {
                 Ok(e) => break e,
                 Err(e) => {
                     status(LiveStatus::Lost(one_line(&e)));
@@ -207,14 +308,16 @@ impl LiveJob {
             }
         };
         let lab = &self.lab.lab;
-        let workdir = labrunner_core::home::workdir(&lab.id, None);
-        let mut run = LabRun::new(&engine, lab, workdir, self.image_map.clone())
+        let workdir = self.data.workdir(&lab.id);
+        let mut run = LabRun::new(&*engine, lab, workdir, self.image_map.clone())
             .with_events(self.events.clone());
         run.consent = self.consent;
         // Recorded while the session lasts, so that `clean` never touches it; what the session
         // leaves for tomorrow is `clean`'s once the session has ended. A data folder that cannot
         // take the record does not stop the lab.
-        let claim = RunRegistry::in_home()
+        let claim = self
+            .data
+            .registry()
             .claim(&run.run_id, run.namespace.as_ref(), &lab.id)
             .ok();
         // Pulls of missing images report their progress; show it on the status line.

@@ -17,7 +17,7 @@ use tokio::sync::mpsc;
 
 use super::app::{App, AppEvent, Effect, Level, ProgressKeeper};
 use super::draw;
-use super::live::Driver;
+use super::live::{Connector, DataFolder, Driver};
 use super::terminal::shell::{Shell, ShellEvent, user_shell};
 use labrunner_core::images::ImageMap;
 use labrunner_core::lab::LoadedLab;
@@ -173,7 +173,12 @@ async fn event_loop(
     startup: Vec<Effect>,
 ) -> Result<(), TuiError> {
     let (tx, mut rx) = mpsc::unbounded_channel::<AppEvent>();
-    let mut driver = Driver::new(tx.clone(), image_map);
+    let mut driver = Driver::new(
+        tx.clone(),
+        image_map,
+        Connector::docker(),
+        DataFolder::in_home(),
+    );
     let mut input = EventStream::new();
     let mut tick = tokio::time::interval(Duration::from_millis(250));
     let mut sigterm = signal(SignalKind::terminate())?;

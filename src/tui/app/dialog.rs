@@ -23,6 +23,8 @@ pub enum Pending {
     Leave {
         quit: bool,
     },
+    /// Leaving a finished lab: remove what it created, or keep it.
+    LeaveFinished,
 }
 
 /// The student's answer about declared resources that existed before the lab started: passed
@@ -66,7 +68,10 @@ impl Pending {
                 if *quit { "Quitting" } else { "Leaving the lab" }
             ),
             Pending::Reset => format!(
-                "Reset lab {lab}? Containers, networks and volumes labrunner created for it are removed and its progress is cleared. Anything that existed before the lab is kept."
+                "Reset lab {lab}? Everything labrunner created for it is removed (its setup's containers, networks and volumes too) and the lab folder starts again from the lab's files; then its setup runs again and its progress is cleared. Anything that existed before the lab is kept."
+            ),
+            Pending::LeaveFinished => format!(
+                "Leaving {lab}, which is done. Remove what labrunner created for it (its containers, networks and volumes, its setup's too, and the lab folder)? Anything that existed before the lab is kept. y: remove them and leave; n: keep them and leave."
             ),
             Pending::Assist { step } => format!(
                 "Run the solution of step {step} for you? The step will be recorded as assisted."
@@ -85,7 +90,7 @@ fn open_question(
     let mut q = String::new();
     if !creates.is_empty() {
         q.push_str(&format!(
-            "Opening {lab} runs its setup, which creates: {}. Leaving keeps them until you reset the lab. ",
+            "Opening {lab} runs its setup, which creates: {}. They stay until the lab is done or reset. ",
             creates.join(", ")
         ));
     }

@@ -37,6 +37,12 @@ pub enum Effect {
     },
     /// Clean up what the lab created (never what existed before) and start again.
     Reset,
+    /// Remove what a finished lab created (never what existed before), after the lab has
+    /// been left.
+    RemoveLab {
+        lab: Box<LoadedLab>,
+        preexisting: Vec<Resource>,
+    },
     /// Find which of the lab's declared resources exist already (before asking to open it).
     Preflight {
         session: u64,
@@ -74,6 +80,11 @@ pub enum AppEvent {
     },
     /// Image pull progress, while a command waits for its image.
     Pull(PullProgress),
+    /// What [`Effect::RemoveLab`] removed from lab `lab`, or why it could not.
+    Removed {
+        lab: String,
+        result: Result<Vec<String>, String>,
+    },
     /// An event from the background task of one opening of a lab. Dropped unless that opening
     /// is still on screen, so that a lab closed a moment ago (even if opened again at once)
     /// cannot touch the next one's progress.

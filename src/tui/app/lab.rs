@@ -226,7 +226,7 @@ impl LabScreen {
     /// A key on the results screen.
     pub fn act_results(&mut self, action: Action) -> Next {
         match action {
-            Action::Back => Next::Leave,
+            Action::Back => Next::Ask(Pending::LeaveFinished),
             Action::Reset => Next::Ask(Pending::Reset),
             _ => Next::Stay,
         }
@@ -434,6 +434,20 @@ impl LabScreen {
             self.live = true;
         }
         effects.push(Effect::Reset);
+    }
+
+    /// The student chose to remove what the finished lab created.
+    pub fn remove_created(&self, cx: &Context, effects: &mut Vec<Effect>) {
+        let preexisting = cx
+            .progress
+            .get()
+            .lab(&self.id())
+            .and_then(|l| l.preexisting.clone())
+            .unwrap_or_default();
+        effects.push(Effect::RemoveLab {
+            lab: Box::new(self.view.lab.clone()),
+            preexisting,
+        });
     }
 
     /// The pane's shell printed something, or ended.

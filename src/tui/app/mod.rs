@@ -227,8 +227,11 @@ impl App {
             Some(Overlay::Confirm(pending)) => {
                 match action {
                     Action::Yes => self.confirmed(pending, &mut effects),
-                    // Not opening the lab: nothing was started, nothing was created.
-                    _ if matches!(pending, Pending::OpenLab { .. }) => self.go_home(&mut effects),
+                    // Not opening the lab: nothing was started, nothing was created. Leaving
+                    // a finished lab without removing what it created.
+                    _ if matches!(pending, Pending::OpenLab { .. } | Pending::LeaveFinished) => {
+                        self.go_home(&mut effects)
+                    }
                     _ => {}
                 }
                 return effects;
@@ -325,6 +328,10 @@ impl App {
             return;
         };
         match pending {
+            Pending::LeaveFinished => {
+                l.remove_created(&self.cx, effects);
+                self.go_home(effects);
+            }
             Pending::OpenLab { existing, .. } => l.start(existing, true, &mut self.cx, effects),
             Pending::Assist { .. } => l.assist(effects),
             Pending::Reset => l.reset(&mut self.cx, effects),
@@ -334,6 +341,20 @@ impl App {
 
     /// Folds in what a background task reported.
     pub fn on_event(&mut self, event: AppEvent) -> Vec<Effect> {
+        if let AppEvent::Removed { lab, result } = &event {
+            match result {
+                Ok(removed) if removed.is_empty() => self.notify(
+                    Level::Info,
+                    format!("{lab}: nothing of it was left to remove"),
+                ),
+                Ok(removed) => {
+                    let text = format!("{lab}: removed {}", removed.join(", "));
+                    self.notify(Level::Info, text);
+                }
+                Err(e) => self.notify(Level::Error, format!("{lab}: could not remove: {e}")),
+            }
+            return Vec::new();
+        }
         let Screen::Lab(l) = &mut self.screen else {
             return Vec::new();
         };
@@ -345,7 +366,9 @@ impl App {
             AppEvent::ForLab { session, event } if session == self.session => {
                 return self.on_event(*event);
             }
-            AppEvent::ForLab { .. } | AppEvent::Shell { .. } => return Vec::new(),
+            AppEvent::ForLab { .. } | AppEvent::Shell { .. } | AppEvent::Removed { .. } => {
+                return Vec::new();
+            }
             AppEvent::Run(ev) => l.on_run_event(&ev, &mut self.cx),
             AppEvent::Live(status) => {
                 l.on_live(status);
