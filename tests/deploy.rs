@@ -8,7 +8,7 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use common::{IMAGE_MAP, docker_available};
+use common::{IMAGE_MAP, docker, docker_available};
 use serde_json::Value;
 
 fn repo(path: &str) -> PathBuf {
@@ -287,7 +287,11 @@ fn broken_manifests_are_rejected_with_the_reason() {
 }
 
 /// Run the Classroom workflow's grading step, as the workflow does, on one submission.
-fn classroom_step(namespace: &str, submission: &Path) -> (Output, Value) {
+fn classroom_step(
+    namespace: &str,
+    submission: &Path,
+    images_tar: Option<&Path>,
+) -> (Output, Value) {
     let work = tempfile::tempdir().expect("temp dir");
     let output = work.path().join("github-output");
     let home = work.path().join("home");
@@ -296,7 +300,7 @@ fn classroom_step(namespace: &str, submission: &Path) -> (Output, Value) {
         .current_dir(work.path())
         .env("LAB", repo("tests/fixtures/class/storage.yaml"))
         .env("SUBMISSION", submission)
-        .env("PULL_IMAGES", "")
+        .env("IMAGES_TAR", images_tar.unwrap_or(Path::new("")))
         .env("LABRUNNER", env!("CARGO_BIN_EXE_labrunner"))
         .env("LABRUNNER_IMAGE_MAP", IMAGE_MAP)
         .env("LABRUNNER_HOME", &home)
@@ -325,12 +329,21 @@ fn the_classroom_grading_step_reports_points_the_reporter_reads() {
         return;
     }
     let fixtures = repo("tests/fixtures/class");
-    let (_, correct) = classroom_step("kxcr1", &fixtures.join("correct.sh"));
+    // The lab's image from a `docker save` archive, as the workflow's cache hands it over.
+    let images = tempfile::tempdir().expect("temp dir");
+    let tar = images.path().join("images.tar");
+    docker(&[
+        "save",
+        "--output",
+        tar.to_str().expect("utf-8 path"),
+        "labrunner-fixture/busybox:1",
+    ]);
+    let (_, correct) = classroom_step("kxcr1", &fixtures.join("correct.sh"), Some(&tar));
     assert_eq!(correct["points"], 8, "{correct}");
     assert_eq!(correct["max_score"], 8);
     assert_eq!(correct["run_fails"], false);
 
-    let (_, wrong) = classroom_step("kxcr2", &fixtures.join("wrong-content.sh"));
+    let (_, wrong) = classroom_step("kxcr2", &fixtures.join("wrong-content.sh"), None);
     // The network (2) and the running writer (1); the reader comes after the uncredited
     // writer step, so it earns nothing.
     assert_eq!(wrong["points"], 3, "{wrong}");
@@ -342,13 +355,13 @@ fn the_classroom_grading_step_reports_points_the_reporter_reads() {
     let empty_dir = tempfile::tempdir().expect("temp dir");
     let empty = empty_dir.path().join("commands.sh");
     std::fs::write(&empty, "").expect("write");
-    let (_, nothing) = classroom_step("kxcr3", &empty);
+    let (_, nothing) = classroom_step("kxcr3", &empty, None);
     assert_eq!(nothing["points"], 0, "nothing earns nothing: {nothing}");
     assert_eq!(nothing["run_fails"], true);
 
     // A submission that cannot be graded still reports, as an error with the reason.
     std::fs::write(&empty, vec![b'#'; 300 * 1024]).expect("write");
-    let (_, error) = classroom_step("kxcr4", &empty);
+    let (_, error) = classroom_step("kxcr4", &empty, None);
     assert_eq!(error["status"], "error", "{error}");
     assert_eq!(error["points"], 0);
     assert_eq!(
@@ -356,6 +369,102 @@ fn the_classroom_grading_step_reports_points_the_reporter_reads() {
         "0 of the lab's points, not 0 of 0: {error}"
     );
     assert_eq!(error["run_fails"], true);
+}
+
+/// When labrunner cannot even start (here: no such lab), the step reports 0 of the
+/// assignment's points, `MAX_SCORE`; without it, it fails rather than report 0 of 0.
+#[test]
+fn the_classroom_step_reports_the_assignments_points_when_labrunner_cannot_start() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let submission = work.path().join("commands.sh");
+    std::fs::write(&submission, "docker network create x\n").expect("write");
+    let step = |max: Option<&str>| {
+        let output = work.path().join("github-output");
+        let _ = std::fs::remove_file(&output);
+        let mut cmd = Command::new("sh");
+        cmd.arg(repo("deploy/github-classroom/.github/classroom/grade.sh"))
+            .current_dir(work.path())
+            .env("LAB", "no-such-lab")
+            .env("SUBMISSION", &submission)
+            .env("LABRUNNER", env!("CARGO_BIN_EXE_labrunner"))
+            .env("LABRUNNER_HOME", work.path().join("home"))
+            .env("GITHUB_OUTPUT", &output)
+            .env_remove("MAX_SCORE");
+        if let Some(max) = max {
+            cmd.env("MAX_SCORE", max);
+        }
+        (cmd.output().expect("sh runs"), output)
+    };
+    let (out, output) = step(Some("8"));
+    assert!(out.status.success(), "{}", text(&out));
+    let read = python("check_classroom.py", &[&output]);
+    assert!(read.status.success(), "{}", text(&read));
+    let seen: Value = serde_json::from_slice(&read.stdout).expect("reporter summary");
+    assert_eq!(seen["status"], "error", "{seen}");
+    assert_eq!(
+        (&seen["points"], &seen["max_score"]),
+        (&Value::from(0), &Value::from(8))
+    );
+    let (out, output) = step(None);
+    assert!(!out.status.success(), "0 of 0 reported");
+    assert!(
+        text(&out).contains("MAX_SCORE is not set"),
+        "{}",
+        text(&out)
+    );
+    assert!(!output.exists(), "a result was written");
+}
+
+/// The workflow installs a release archive, checked against its sha256, and a cached install
+/// downloads nothing.
+#[test]
+fn the_classroom_workflow_installs_a_release_without_building() {
+    let work = tempfile::tempdir().expect("temp dir");
+    let dist = work.path().join("dist");
+    let out = Command::new("bash")
+        .arg(repo("scripts/release-archive.sh"))
+        .arg(env!("CARGO_BIN_EXE_labrunner"))
+        .arg(&dist)
+        .output()
+        .expect("bash runs");
+    assert!(out.status.success(), "{}", text(&out));
+    let archive = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+    let sha = std::fs::read_to_string(format!("{}.sha256", archive.display())).expect("sha");
+    let sha = sha.split_whitespace().next().expect("a digest").to_string();
+    let dest = work.path().join("cache");
+    let install = |url: &str, sha: &str| {
+        Command::new("sh")
+            .arg(repo("deploy/github-classroom/.github/classroom/install.sh"))
+            .env("LABRUNNER_VERSION", env!("CARGO_PKG_VERSION"))
+            .env("LABRUNNER_URL", url)
+            .env("LABRUNNER_SHA256", sha)
+            .env("DEST", &dest)
+            .output()
+            .expect("sh runs")
+    };
+    let url = format!("file://{}", archive.display());
+    // A wrong digest installs nothing.
+    let out = install(&url, &"0".repeat(64));
+    assert!(!out.status.success());
+    assert!(text(&out).contains("does not match"), "{}", text(&out));
+    assert!(!dest.join("bin/labrunner").exists());
+    let out = install(&url, &sha);
+    assert!(out.status.success(), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        dest.join("bin").display().to_string()
+    );
+    let version = Command::new(dest.join("bin/labrunner"))
+        .arg("--version")
+        .output()
+        .expect("the installed labrunner runs");
+    assert!(
+        String::from_utf8_lossy(&version.stdout)
+            .starts_with(&format!("labrunner {} ", env!("CARGO_PKG_VERSION")))
+    );
+    // Cached: the archive is not fetched again (its URL now leads nowhere).
+    let out = install("file:///nonexistent/labrunner.tar.gz", &sha);
+    assert!(out.status.success(), "{}", text(&out));
 }
 
 #[test]
@@ -513,7 +622,7 @@ fn the_classroom_workflow_runs_under_a_local_actions_runner() {
     std::fs::write(
         &env_file,
         format!(
-            "LAB={}\nPULL_IMAGES=\nLABRUNNER={}\nLABRUNNER_IMAGE_MAP={IMAGE_MAP}\nLABRUNNER_HOME={}\nLABRUNNER_NAMESPACE=kxact\n",
+            "LAB={}\nIMAGES_TAR=\nLABRUNNER={}\nLABRUNNER_IMAGE_MAP={IMAGE_MAP}\nLABRUNNER_HOME={}\nLABRUNNER_NAMESPACE=kxact\n",
             student.join("lab.yaml").display(),
             env!("CARGO_BIN_EXE_labrunner"),
             work.path().join("home").display()
@@ -521,8 +630,8 @@ fn the_classroom_workflow_runs_under_a_local_actions_runner() {
     )
     .expect("env file");
     // The self-hosted platform: steps run on this machine, on its Docker daemon. The reporter
-    // step is skipped under act (it talks to GitHub); act still reads its action.yml first,
-    // from a local stand-in rather than the network.
+    // and the cache steps are skipped under act (they talk to GitHub); act still reads their
+    // action.yml first, from a local stand-in rather than the network.
     let skipped = repo("tests/fixtures/act/skipped-action");
     let out = Command::new("act")
         .current_dir(&student)
@@ -533,6 +642,8 @@ fn the_classroom_workflow_runs_under_a_local_actions_runner() {
             "classroom-resources/autograding-grading-reporter@v1={}",
             skipped.display()
         ))
+        .arg("--local-repository")
+        .arg(format!("actions/cache@v4={}", skipped.display()))
         .arg("--env-file")
         .arg(&env_file)
         .output()
