@@ -92,8 +92,10 @@ fn main() -> ExitCode {
     let root = args.root;
     // The subcommands wait on the daemon: one thread serves them, where a pool of workers only
     // hands each answer from thread to thread (a grading spent a third more CPU time that
-    // way). The TUI keeps the pool: drawing and the live loop run side by side.
-    let runtime = if args.command.is_none() {
+    // way). The TUI (`labrunner` and `labrunner lab`) keeps the pool: drawing and the live loop
+    // run side by side, so a verdict is not held up by a frame.
+    let tui = matches!(args.command, None | Some(Command::Lab(_)));
+    let runtime = if tui {
         tokio::runtime::Runtime::new()
     } else {
         tokio::runtime::Builder::new_current_thread()

@@ -928,3 +928,56 @@ fn shipped_labs_show_command_checks_and_terminal_together_at_small_sizes() {
         }
     }
 }
+
+/// A paste reaches the shell whole, bracketed only once the program enabled mode 2004 and with
+/// no escape character; the mouse over the pane scrolls its history until the program enables
+/// mouse tracking, and is then reported to it at the pane's own coordinates.
+#[test]
+fn pastes_and_the_mouse_reach_the_program_only_as_it_asked() {
+    let mut h = harness();
+    open_row(&mut h.app, HomeRow::Lab(0, 1));
+    h.app.on_key(key(KeyCode::F(2)));
+    render(&mut h.app, 120, 40);
+    let paste = "echo one\n\x1b[201~echo two";
+    assert_eq!(typed(&h.app.on_paste(paste)), b"echo one\r[201~echo two");
+    shell_output(&h.app, b"\x1b[?2004h");
+    assert_eq!(
+        typed(&h.app.on_paste(paste)),
+        b"\x1b[200~echo one\r[201~echo two\x1b[201~"
+    );
+    shell_output(&h.app, b"\x1b[?2004l");
+    assert_eq!(typed(&h.app.on_paste("ls")), b"ls");
+    // Not focused on the pane: a paste goes nowhere near the shell.
+    h.app.on_key(key(KeyCode::F(2)));
+    assert!(h.app.on_paste("rm -rf ~\n").is_empty());
+    h.app.on_key(key(KeyCode::F(2)));
+
+    let area = h.app.terminal_area().unwrap();
+    let wheel = |kind| MouseEvent {
+        kind,
+        column: area.x + 4,
+        row: area.y + 2,
+        modifiers: KeyModifiers::NONE,
+    };
+    shell_output(&h.app, "line\r\n".repeat(100).as_bytes());
+    let effects = h.app.on_mouse(wheel(MouseEventKind::ScrollUp));
+    assert!(effects.is_empty(), "{effects:?}");
+    let scrolled = h.app.terminal().unwrap().screen.scrollback();
+    assert_eq!(scrolled, 3, "the wheel scrolls the pane's history");
+    let click = MouseEventKind::Down(ratatui::crossterm::event::MouseButton::Left);
+    assert!(h.app.on_mouse(wheel(click)).is_empty());
+    // vim with `mouse=a`, htop: clicks and the wheel go to the program.
+    shell_output(&h.app, b"\x1b[?1000h\x1b[?1006h");
+    assert_eq!(
+        typed(&h.app.on_mouse(wheel(click))),
+        b"\x1b[<0;5;3M",
+        "SGR, 1-based, relative to the pane"
+    );
+    assert_eq!(
+        typed(&h.app.on_mouse(wheel(MouseEventKind::ScrollDown))),
+        b"\x1b[<65;5;3M"
+    );
+    assert_eq!(h.app.terminal().unwrap().screen.scrollback(), scrolled);
+    shell_output(&h.app, b"\x1b[?1000l");
+    assert!(h.app.on_mouse(wheel(click)).is_empty());
+}

@@ -723,3 +723,31 @@ fn focus_hide_and_leave_with_a_running_program_behave_as_documented() {
         std::thread::sleep(Duration::from_millis(50));
     }
 }
+
+/// A program in the pane that asks its terminal where the cursor is (`ESC[6n`) and what it is
+/// (`ESC[c`) gets the answers, as readline, IPython and crossterm expect: read raw in the pane
+/// and printed visibly.
+#[test]
+fn printf_cursor_position_query_gets_an_answer_in_the_pane() {
+    if !docker_available() {
+        return;
+    }
+    let s = Setup::new("dsr");
+    let name = format!("tx-tui-dsr-{}", std::process::id());
+    let args = format!("lab tx-e2e --root '{}'", s.root.display());
+    let t = Tmux::start_args(&name, &s.home, &args, "SHELL=/bin/sh", (100, 30));
+    t.wait_for("Terminal · F2: back to the steps");
+    let line = "stty -echo -icanon min 1; printf '\\033[3;7H\\033[6n\\033[c'; \
+                A=$(dd bs=1 count=11 2>/dev/null | od -An -c | tr -d ' \\n'); \
+                stty sane; echo \"answer:$A\"; echo \"COLORTERM=$COLORTERM TERM=$TERM\"";
+    t.tmux(&["send-keys", "-t", "t", "-l", line]);
+    t.tmux(&["send-keys", "-t", "t", "Enter"]);
+    let screen = t.wait_for("answer:033[3;7R033[?6c");
+    assert!(
+        screen.contains("COLORTERM=truecolor TERM=xterm-256color"),
+        "{screen}"
+    );
+    t.keys(&["F2", "q"]);
+    t.assert_exit_ok();
+    t.assert_restored();
+}

@@ -13,7 +13,7 @@
 //! - [`mod@run`] is the event loop (`tokio::select!` over terminal input, a tick, signals and app
 //!   events); [`live::Driver`] runs the core's live loop in a task per open lab.
 //! - [`terminal`] is the lab view's terminal pane: a PTY running the user's shell in the lab's
-//!   folder, parsed by vt100 and drawn by tui-term. The event loop owns the shell; the app
+//!   folder, emulated by alacritty's terminal and drawn into the frame. The event loop owns the shell; the app
 //!   owns focus and visibility and sends keys as [`app::Effect::TerminalInput`].
 
 pub mod app;

@@ -9,7 +9,8 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use ratatui::DefaultTerminal;
 use ratatui::crossterm::event::{
-    DisableMouseCapture, EnableMouseCapture, Event, EventStream, KeyEventKind,
+    DisableBracketedPaste, DisableMouseCapture, EnableBracketedPaste, EnableMouseCapture, Event,
+    EventStream, KeyEventKind,
 };
 use ratatui::crossterm::execute;
 use tokio::signal::unix::{SignalKind, signal};
@@ -89,11 +90,16 @@ pub async fn run(catalog: Catalog, image_map: ImageMap, start: Start) -> Result<
         // panic of the UI thread itself ends the program, and then the terminal must be
         // restored first.
         if std::thread::current().name() == Some("main") {
-            let _ = execute!(std::io::stdout(), DisableMouseCapture);
+            let _ = execute!(
+                std::io::stdout(),
+                DisableMouseCapture,
+                DisableBracketedPaste
+            );
             hook(info);
         }
     }));
-    let _ = execute!(std::io::stdout(), EnableMouseCapture);
+    // Pastes arrive whole, so the pane can bracket them only for a program that asked.
+    let _ = execute!(std::io::stdout(), EnableMouseCapture, EnableBracketedPaste);
     let mut startup = Vec::new();
     if let Start::Lab(lab) = start {
         app.focus_terminal_on_open();
@@ -105,9 +111,13 @@ pub async fn run(catalog: Catalog, image_map: ImageMap, start: Start) -> Result<
     result
 }
 
-/// Mouse capture off, raw mode off, the main screen back.
+/// Mouse capture and bracketed paste off, raw mode off, the main screen back.
 fn restore_terminal() {
-    let _ = execute!(std::io::stdout(), DisableMouseCapture);
+    let _ = execute!(
+        std::io::stdout(),
+        DisableMouseCapture,
+        DisableBracketedPaste
+    );
     ratatui::restore();
 }
 
@@ -211,7 +221,8 @@ async fn event_loop(
                         || effects.is_empty();
                     effects
                 }
-                Some(Ok(Event::Mouse(m))) => { app.on_mouse(m); draw_now = true; Vec::new() }
+                Some(Ok(Event::Mouse(m))) => { draw_now = true; app.on_mouse(m) }
+                Some(Ok(Event::Paste(text))) => { draw_now = true; app.on_paste(&text) }
                 Some(Ok(_)) => { draw_now = true; Vec::new() }
                 Some(Err(e)) => return Err(e.into()),
                 None => break,

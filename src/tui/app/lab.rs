@@ -1,8 +1,8 @@
 //! The lab screen: the lab view, its terminal pane and the live loop's state, and the results
 //! once every step is done. It owns all three; the router hands it keys and events.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent};
-use ratatui::layout::Rect;
+use ratatui::crossterm::event::{KeyCode, KeyEvent, MouseEvent};
+use ratatui::layout::{Position, Rect};
 
 use labrunner_core::lab::LoadedLab;
 use labrunner_core::runner::{Resource, RunEvent};
@@ -128,6 +128,36 @@ impl LabScreen {
     }
 
     /// The mouse wheel: over the terminal it scrolls its history, elsewhere the step text.
+    /// A mouse event over the terminal pane, for the program in it when it enabled mouse
+    /// tracking; `None` when it did not (the wheel then scrolls the pane's history).
+    pub fn terminal_mouse(&self, ev: &MouseEvent) -> Option<Vec<Effect>> {
+        let area = self
+            .terminal_area
+            .filter(|a| a.contains(Position::new(ev.column, ev.row)))?;
+        let pane = self.pane.as_ref().filter(|p| p.ended.is_none())?;
+        let asked = pane.screen.mouse_reporting()?;
+        let (col, row) = (ev.column - area.x, ev.row - area.y);
+        Some(
+            keys::mouse(ev, col, row, asked)
+                .map(Effect::TerminalInput)
+                .into_iter()
+                .collect(),
+        )
+    }
+
+    /// Text pasted while the pane has the keys: bracketed only when the program asked for it,
+    /// never with an escape character in it.
+    pub fn terminal_paste(&self, text: &str) -> Vec<Effect> {
+        let Some(pane) = self.pane.as_ref().filter(|_| self.terminal_takes_keys()) else {
+            return Vec::new();
+        };
+        pane.screen.follow();
+        vec![Effect::TerminalInput(keys::paste(
+            text,
+            pane.screen.bracketed_paste(),
+        ))]
+    }
+
     pub fn scroll(&mut self, delta: isize, over_terminal: bool) {
         match &self.pane {
             Some(pane) if over_terminal => pane.screen.scroll_by(-delta),
@@ -214,7 +244,7 @@ impl LabScreen {
             return Vec::new();
         };
         // Typing follows the output again.
-        pane.screen.scroll_by(isize::MIN / 2);
+        pane.screen.follow();
         let mut effects = vec![Effect::TerminalInput(bytes)];
         if key.code == KeyCode::Enter {
             let changes = self.view.command_submitted();
@@ -385,18 +415,10 @@ impl LabScreen {
             .map(|c| lab_view::with_local_images(c.text(), &cx.image_map))
             .collect();
         let text = text.join("; ").replace(['\n', '\r'], " ");
-        let mut bytes = Vec::new();
-        let paste = pane.screen.bracketed_paste();
-        if paste {
-            bytes.extend_from_slice(b"\x1b[200~");
-        }
-        bytes.extend_from_slice(text.as_bytes());
-        if paste {
-            bytes.extend_from_slice(b"\x1b[201~");
-        }
+        let bytes = keys::paste(&text, pane.screen.bracketed_paste());
         pane.visible = true;
         pane.focused = true;
-        pane.screen.scroll_by(isize::MIN / 2);
+        pane.screen.follow();
         effects.push(Effect::TerminalInput(bytes));
         cx.notify(
             Level::Info,

@@ -141,15 +141,22 @@ impl App {
         }
     }
 
-    pub fn on_mouse(&mut self, ev: MouseEvent) {
+    /// The mouse: reported to the program in the terminal pane when it enabled mouse tracking
+    /// and the pointer is over the pane; otherwise the wheel scrolls what is under it.
+    pub fn on_mouse(&mut self, ev: MouseEvent) -> Vec<Effect> {
+        if self.overlay.is_some() {
+            return Vec::new();
+        }
+        if let Screen::Lab(l) = &self.screen
+            && let Some(effects) = l.terminal_mouse(&ev)
+        {
+            return effects;
+        }
         let delta: isize = match ev.kind {
             MouseEventKind::ScrollDown => 3,
             MouseEventKind::ScrollUp => -3,
-            _ => return,
+            _ => return Vec::new(),
         };
-        if self.overlay.is_some() {
-            return;
-        }
         let count = self.home_rows().len();
         match &mut self.screen {
             Screen::Home => self.home.move_by(delta.signum(), count),
@@ -161,6 +168,15 @@ impl App {
                 l.scroll(delta, over);
             }
             Screen::Quiz(_) => {}
+        }
+        Vec::new()
+    }
+
+    /// Text pasted into labrunner's terminal: to the pane's shell when the pane has the keys.
+    pub fn on_paste(&mut self, text: &str) -> Vec<Effect> {
+        match &self.screen {
+            Screen::Lab(l) => l.terminal_paste(text),
+            _ => Vec::new(),
         }
     }
 

@@ -2,7 +2,11 @@
 //! sees exactly what it would see in a terminal of its own: Enter is `\r`, Esc is `\x1b`,
 //! arrows follow the cursor-key mode the program asked for, F-keys and modifiers are encoded.
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
+
+use super::screen::MouseReporting;
 
 /// The bytes for a key, or `None` for keys a terminal does not send (modifier-only, media keys).
 /// `application_cursor`: the program enabled application cursor keys (DECCKM), as vim and
@@ -122,6 +126,67 @@ fn function(n: u8, param: u8) -> Option<Vec<u8>> {
     })
 }
 
+/// Text pasted into the pane, as a terminal sends it: newlines as Enter (`\r`), no escape
+/// character (so the text cannot end the paste or send keys of its own), wrapped in the
+/// bracketed-paste markers only when the program asked for them (mode 2004).
+pub fn paste(text: &str, bracketed: bool) -> Vec<u8> {
+    let text = text.replace("\r\n", "\r").replace('\n', "\r");
+    let text: String = text
+        .chars()
+        .filter(|c| *c != '\x1b' && *c != '\u{9b}')
+        .collect();
+    if bracketed {
+        [b"\x1b[200~", text.as_bytes(), b"\x1b[201~"].concat()
+    } else {
+        text.into_bytes()
+    }
+}
+
+/// A mouse event at `(col, row)` of the pane (0-based) as xterm reports it to a program that
+/// enabled mouse tracking: `None` for an event the program did not ask for (movement without
+/// mode 1002/1003), or a position the byte encoding cannot carry.
+pub fn mouse(ev: &MouseEvent, col: u16, row: u16, asked: MouseReporting) -> Option<Vec<u8>> {
+    let button = |b: MouseButton| match b {
+        MouseButton::Left => 0u16,
+        MouseButton::Middle => 1,
+        MouseButton::Right => 2,
+    };
+    let (code, release) = match ev.kind {
+        MouseEventKind::Down(b) => (button(b), false),
+        MouseEventKind::Up(b) if asked.sgr => (button(b), true),
+        MouseEventKind::Up(_) => (3, true),
+        MouseEventKind::Drag(b) if asked.drag || asked.motion => (button(b) + 32, false),
+        MouseEventKind::Moved if asked.motion => (3 + 32, false),
+        MouseEventKind::ScrollUp => (64, false),
+        MouseEventKind::ScrollDown => (65, false),
+        MouseEventKind::ScrollLeft => (66, false),
+        MouseEventKind::ScrollRight => (67, false),
+        _ => return None,
+    };
+    let m = ev.modifiers;
+    let code = code
+        + 4 * u16::from(m.contains(KeyModifiers::SHIFT))
+        + 8 * u16::from(m.contains(KeyModifiers::ALT))
+        + 16 * u16::from(m.contains(KeyModifiers::CONTROL));
+    let (x, y) = (u32::from(col) + 1, u32::from(row) + 1);
+    if asked.sgr {
+        let end = if release { 'm' } else { 'M' };
+        return Some(format!("\x1b[<{code};{x};{y}{end}").into_bytes());
+    }
+    let mut out = b"\x1b[M".to_vec();
+    for v in [u32::from(code), x, y] {
+        let v = v + 32;
+        if asked.utf8 && v >= 0x80 {
+            let c = char::from_u32(v).filter(|_| v < 0x800)?;
+            let mut buf = [0u8; 4];
+            out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+        } else {
+            out.push(u8::try_from(v).ok()?);
+        }
+    }
+    Some(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -174,5 +239,149 @@ mod tests {
         }
         assert_eq!(encode(&key(KeyCode::F(20), none), false), None);
         assert_eq!(encode(&key(KeyCode::CapsLock, none), false), None);
+    }
+
+    #[test]
+    fn pastes_are_bracketed_only_when_asked_and_carry_no_escape() {
+        let table: &[(&str, bool, &[u8])] = &[
+            ("ls -l", false, b"ls -l"),
+            ("ls -l", true, b"\x1b[200~ls -l\x1b[201~"),
+            ("one\ntwo\r\n", false, b"one\rtwo\r"),
+            ("one\ntwo", true, b"\x1b[200~one\rtwo\x1b[201~"),
+            // Text that would end the paste early and run `rm` is pasted as text.
+            (
+                "x\x1b[201~rm -rf ~\n",
+                true,
+                b"\x1b[200~x[201~rm -rf ~\r\x1b[201~",
+            ),
+            ("\x1b[A\u{9b}2J", false, b"[A2J"),
+            ("界", true, "\x1b[200~界\x1b[201~".as_bytes()),
+        ];
+        for (text, bracketed, want) in table {
+            assert_eq!(
+                paste(text, *bracketed),
+                want.to_vec(),
+                "{} bracketed={bracketed}",
+                text.escape_debug()
+            );
+        }
+    }
+
+    #[test]
+    fn mouse_events_are_reported_as_the_program_asked() {
+        let at = |kind: MouseEventKind, modifiers: KeyModifiers| MouseEvent {
+            kind,
+            column: 0,
+            row: 0,
+            modifiers,
+        };
+        let none = KeyModifiers::NONE;
+        let clicks = MouseReporting {
+            drag: false,
+            motion: false,
+            sgr: false,
+            utf8: false,
+        };
+        let sgr = MouseReporting {
+            sgr: true,
+            ..clicks
+        };
+        let drag = MouseReporting { drag: true, ..sgr };
+        let utf8 = MouseReporting {
+            utf8: true,
+            ..clicks
+        };
+        let left = MouseButton::Left;
+        type Row<'a> = (
+            MouseEventKind,
+            KeyModifiers,
+            (u16, u16),
+            MouseReporting,
+            Option<&'a [u8]>,
+        );
+        let table: &[Row] = &[
+            (
+                MouseEventKind::Down(left),
+                none,
+                (0, 0),
+                clicks,
+                Some(b"\x1b[M !!"),
+            ),
+            (
+                MouseEventKind::Up(left),
+                none,
+                (4, 2),
+                clicks,
+                Some(b"\x1b[M#%#"),
+            ),
+            (
+                MouseEventKind::Down(MouseButton::Right),
+                KeyModifiers::CONTROL,
+                (0, 0),
+                clicks,
+                Some(b"\x1b[M2!!"),
+            ),
+            (
+                MouseEventKind::Down(left),
+                none,
+                (9, 4),
+                sgr,
+                Some(b"\x1b[<0;10;5M"),
+            ),
+            (
+                MouseEventKind::Up(left),
+                none,
+                (9, 4),
+                sgr,
+                Some(b"\x1b[<0;10;5m"),
+            ),
+            (
+                MouseEventKind::ScrollUp,
+                none,
+                (0, 0),
+                sgr,
+                Some(b"\x1b[<64;1;1M"),
+            ),
+            (
+                MouseEventKind::ScrollDown,
+                KeyModifiers::SHIFT,
+                (1, 1),
+                sgr,
+                Some(b"\x1b[<69;2;2M"),
+            ),
+            // Movement only when the program asked for it.
+            (MouseEventKind::Drag(left), none, (0, 0), sgr, None),
+            (
+                MouseEventKind::Drag(left),
+                none,
+                (0, 0),
+                drag,
+                Some(b"\x1b[<32;1;1M"),
+            ),
+            (MouseEventKind::Moved, none, (0, 0), drag, None),
+            // Past column 223 the byte encoding cannot say where; UTF-8 and SGR can.
+            (MouseEventKind::Down(left), none, (300, 0), clicks, None),
+            (
+                MouseEventKind::Down(left),
+                none,
+                (300, 0),
+                utf8,
+                Some("\x1b[M \u{14d}!".as_bytes()),
+            ),
+            (
+                MouseEventKind::Down(left),
+                none,
+                (300, 0),
+                sgr,
+                Some(b"\x1b[<0;301;1M"),
+            ),
+        ];
+        for (kind, mods, (col, row), asked, want) in table {
+            assert_eq!(
+                mouse(&at(*kind, *mods), *col, *row, *asked).as_deref(),
+                *want,
+                "{kind:?} {mods:?} at {col},{row} {asked:?}"
+            );
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! The terminal pane of the lab view: a real shell on a pseudo-terminal, drawn inside the TUI.
 //!
-//! - [`screen::TerminalScreen`]: the VT parser (vt100) with scrollback, drawn with tui-term.
+//! - [`screen::TerminalScreen`]: the terminal emulator (alacritty's) with scrollback, drawn
+//!   into the frame's buffer; it answers the program's queries.
 //! - [`shell::Shell`]: the PTY and the user's shell (portable-pty), owned by the event loop.
-//! - [`keys::encode`]: keys as the bytes a terminal sends.
+//! - [`keys`]: keys, pastes and mouse events as the bytes a terminal sends.
 //! - [`Pane`]: what the app knows about the pane (focus, visibility, mouse capture, its end).
 
 pub mod keys;

@@ -1,6 +1,7 @@
 //! The shell behind the pane: a pseudo-terminal (portable-pty) running the user's `$SHELL`
-//! (else `/bin/sh`) in the lab's folder. A reader thread feeds the pane's screen; a writer
-//! thread sends keys, so the UI never blocks on a shell that does not read. Dropping the
+//! (else `/bin/sh`) in the lab's folder. A reader thread feeds the pane's screen and sends the
+//! screen's answers to the program's queries back; a writer thread sends keys and answers, so
+//! the UI never blocks on a shell that does not read. Dropping the
 //! [`Shell`] hangs up the shell and every process it started.
 
 use std::io::{Read, Write};
@@ -79,21 +80,29 @@ impl Shell {
             .map_err(|e| fail(&e))?;
         let mut cmd = CommandBuilder::new(shell);
         cmd.cwd(dir);
+        // What the emulator is: xterm's keys and 256 colours, and 24-bit colour.
         cmd.env("TERM", "xterm-256color");
+        cmd.env("COLORTERM", "truecolor");
         let child = pair.slave.spawn_command(cmd).map_err(|e| fail(&e))?;
         drop(pair.slave);
         let reader = pair.master.try_clone_reader().map_err(|e| fail(&e))?;
         let mut writer = pair.master.take_writer().map_err(|e| fail(&e))?;
         let unseen_output = Arc::new(AtomicBool::new(false));
         let notify = Arc::new(notify);
+        let (input, keys) = channel::<Vec<u8>>();
         {
             let (screen, unseen, notify) = (screen, unseen_output.clone(), notify.clone());
+            let answers = input.clone();
             std::thread::Builder::new()
                 .name("terminal-reader".into())
-                .spawn(move || pump(reader, &screen, &unseen, &*notify))
+                .spawn(move || {
+                    let answer = move |bytes: Vec<u8>| {
+                        let _ = answers.send(bytes);
+                    };
+                    pump(reader, &screen, &unseen, &*notify, &answer)
+                })
                 .map_err(|e| fail(&e))?;
         }
-        let (input, keys) = channel::<Vec<u8>>();
         std::thread::Builder::new()
             .name("terminal-writer".into())
             .spawn(move || {
@@ -233,13 +242,14 @@ impl Drop for EndGuard<'_> {
     }
 }
 
-/// The reader loop: bytes from the shell onto the screen, a wake-up for the UI when the last
-/// one has been drawn.
+/// The reader loop: bytes from the shell onto the screen, the screen's answers to queries in
+/// them back to the shell (`answer`), a wake-up for the UI when the last one has been drawn.
 pub fn pump(
     mut reader: impl Read,
     screen: &TerminalScreen,
     unseen: &AtomicBool,
     notify: &(dyn Fn(ShellEvent) + Send + Sync),
+    answer: &dyn Fn(Vec<u8>),
 ) {
     let mut guard = EndGuard {
         notify,
@@ -250,7 +260,10 @@ pub fn pump(
         match reader.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => {
-                screen.feed(&buf[..n]);
+                let answers = screen.feed(&buf[..n]);
+                if !answers.is_empty() {
+                    answer(answers);
+                }
                 if !unseen.swap(true, Ordering::AcqRel) {
                     notify(ShellEvent::Output);
                 }
@@ -286,17 +299,57 @@ mod tests {
     }
 
     fn run(chunks: Chunks) -> (TerminalScreen, Vec<ShellEvent>) {
+        let (screen, events, _) = run_answered(chunks);
+        (screen, events)
+    }
+
+    /// The reader over `chunks` (the first chunk last): the screen, the events for the UI
+    /// and what was written back to the shell, one entry per write.
+    fn run_answered(chunks: Chunks) -> (TerminalScreen, Vec<ShellEvent>, Vec<Vec<u8>>) {
         let screen = TerminalScreen::new(2, 20);
         let seen = Arc::new(Mutex::new(Vec::new()));
+        let written = Mutex::new(Vec::new());
         let unseen = AtomicBool::new(false);
         let log = seen.clone();
         let notify = move |e: ShellEvent| log.lock().unwrap().push(e);
+        let answer = |bytes: Vec<u8>| written.lock().unwrap().push(bytes);
         let s = screen.clone();
         let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            pump(chunks, &s, &unseen, &notify)
+            pump(chunks, &s, &unseen, &notify, &answer)
         }));
         let events = seen.lock().unwrap().clone();
-        (screen, events)
+        let written = written.into_inner().unwrap();
+        (screen, events, written)
+    }
+
+    /// Programs that ask their terminal where the cursor is (readline, IPython, crossterm) or
+    /// what it is get the answer from the pane's grid, in the order they asked; output without
+    /// a query writes nothing back.
+    #[test]
+    fn queries_are_answered_from_the_grid_in_order() {
+        let table: &[(&[u8], &[u8])] = &[
+            (b"plain output\r\n", b""),
+            (b"\x1b[5n", b"\x1b[0n"),
+            (b"\x1b[6n", b"\x1b[1;1R"),
+            (b"ab\r\ncd\x1b[6n", b"\x1b[2;3R"),
+            (b"\x1b[2;7H\x1b[6n", b"\x1b[2;7R"),
+            (b"\x1b[c", b"\x1b[?6c"),
+            (b"\x1b[0c", b"\x1b[?6c"),
+            (b"\x1b[5n\x1b[6n\x1b[c", b"\x1b[0n\x1b[1;1R\x1b[?6c"),
+        ];
+        for (output, want) in table {
+            let (_, _, written) = run_answered(Chunks(vec![output.to_vec()], false));
+            assert_eq!(
+                written.concat(),
+                want.to_vec(),
+                "{}",
+                String::from_utf8_lossy(output).escape_debug()
+            );
+        }
+        // A query split across two reads is answered once it is complete.
+        let (_, _, written) =
+            run_answered(Chunks(vec![b"6n".to_vec(), b"xy\x1b[".to_vec()], false));
+        assert_eq!(written, [b"\x1b[1;3R".to_vec()]);
     }
 
     #[test]
