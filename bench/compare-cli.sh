@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Times `labrunner test labs/MOD-DOCKER-04/volume-persistence.yaml` against the same lab done
-# with the docker CLI (bench/docker-cli/volume-persistence.sh), alternating the two, N rounds.
+# Times `labrunner test` of labs/MOD-DOCKER-04/volume-persistence.yaml's main path (its
+# alternatives and mistakes left out) against the same lab done with the docker CLI (bench/docker-cli/volume-persistence.sh), alternating the two, N rounds.
 # Prints every round, the median of each and the ratio labrunner / CLI (target: <= 0.6).
 #
 # Usage: bench/compare-cli.sh [N]       (N rounds, default 5)
@@ -8,10 +8,13 @@
 set -uo pipefail
 source "$(dirname "$0")/common.sh"
 N=${1:-5}
-LAB=$BENCH_ROOT/labs/MOD-DOCKER-04/volume-persistence.yaml
 CLI=$BENCH_ROOT/bench/docker-cli/volume-persistence.sh
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
+# The CLI script does the main path only, so labrunner is timed on the lab without its
+# alternatives and mistakes.
+LAB=$out/volume-persistence.yaml
+main_path_lab "$BENCH_ROOT/labs/MOD-DOCKER-04/volume-persistence.yaml" "$LAB"
 export LABRUNNER_HOME=$out/home
 
 echo "labrunner: $LABRUNNER"
