@@ -11,6 +11,13 @@
 //! from the first call to the last copy's end; then the median over the rounds:
 //! `floor at_once=N median_s=S`. Images are mapped as `LABRUNNER_IMAGE_MAP` says (default: the
 //! fixture busybox), so nothing is pulled.
+//!
+//! Any lab ([`lab`]): `floor --lab LAB.yaml [--rounds R] [--prefix P]` issues what `labrunner
+//! test` issues for it, without checks (`floor lab=ID median_s=S`); with `--students N --jobs J`
+//! it issues N students' correct work (setup, solution, cleanup) J at once, as a class grading
+//! does (`floor class=N jobs=J median_s=S`).
+
+mod lab;
 
 use std::time::{Duration, Instant};
 
@@ -224,6 +231,9 @@ struct Options {
     at_once: usize,
     rounds: usize,
     prefix: String,
+    lab: Option<std::path::PathBuf>,
+    students: usize,
+    jobs: usize,
 }
 
 fn options() -> Result<Options, Error> {
@@ -231,6 +241,9 @@ fn options() -> Result<Options, Error> {
         at_once: 1,
         rounds: 3,
         prefix: format!("floor{}", std::process::id()),
+        lab: None,
+        students: 0,
+        jobs: 4,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -239,16 +252,19 @@ fn options() -> Result<Options, Error> {
             "--at-once" => o.at_once = value()?.parse()?,
             "--rounds" => o.rounds = value()?.parse()?,
             "--prefix" => o.prefix = value()?,
+            "--lab" => o.lab = Some(value()?.into()),
+            "--students" => o.students = value()?.parse()?,
+            "--jobs" => o.jobs = value()?.parse()?,
             other => {
                 return Err(format!(
-                    "unknown argument {other}; usage: floor [--at-once N] [--rounds R] [--prefix P]"
+                    "unknown argument {other}; usage: floor [--at-once N] [--rounds R] [--prefix P] | floor --lab LAB [--students N --jobs J] [--rounds R] [--prefix P]"
                 )
                 .into());
             }
         }
     }
-    if o.at_once == 0 || o.rounds == 0 {
-        return Err("--at-once and --rounds must be at least 1".into());
+    if o.at_once == 0 || o.rounds == 0 || o.jobs == 0 {
+        return Err("--at-once, --rounds and --jobs must be at least 1".into());
     }
     Ok(o)
 }
@@ -273,6 +289,9 @@ async fn round(docker: &Docker, copies: &[Copy]) -> Result<Duration, Error> {
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let o = options()?;
+    if let Some(path) = &o.lab {
+        return lab_rounds(&o, path).await;
+    }
     let docker = Docker::connect_with_defaults()?
         .with_timeout(Duration::from_secs(120))
         .negotiate_version()
@@ -291,13 +310,43 @@ async fn main() -> Result<(), Error> {
         );
         times.push(took.as_secs_f64());
     }
+    println!(
+        "floor at_once={} median_s={:.4}",
+        o.at_once,
+        median(&mut times)
+    );
+    Ok(())
+}
+
+fn median(times: &mut [f64]) -> f64 {
     times.sort_by(f64::total_cmp);
     let n = times.len();
-    let median = if n % 2 == 1 {
+    if n % 2 == 1 {
         times[n / 2]
     } else {
         (times[n / 2 - 1] + times[n / 2]) / 2.0
+    }
+}
+
+/// `--lab`: the lab's test, or a class of its students, `--rounds` times.
+async fn lab_rounds(o: &Options, path: &std::path::Path) -> Result<(), Error> {
+    let floor = lab::LabFloor::new(path).await?;
+    let mut times = Vec::new();
+    for r in 1..=o.rounds {
+        let prefix = format!("{}-r{r}", o.prefix);
+        let took = if o.students > 0 {
+            floor.class(&prefix, o.students, o.jobs).await?
+        } else {
+            floor.test(&prefix).await?
+        };
+        println!("round {r}: {:.3}s", took.as_secs_f64());
+        times.push(took.as_secs_f64());
+    }
+    let what = if o.students > 0 {
+        format!("class={} jobs={}", o.students, o.jobs)
+    } else {
+        format!("lab={}", floor.id())
     };
-    println!("floor at_once={} median_s={median:.4}", o.at_once);
+    println!("floor {what} median_s={:.4}", median(&mut times));
     Ok(())
 }
