@@ -23,7 +23,7 @@ use labrunner_core::runner::{Consent, LabRun, Resource, RunEvent};
 use labrunner_core::runs::RunRegistry;
 
 /// How long to wait between attempts to reach a daemon that is not answering.
-const RECONNECT_EVERY: Duration = Duration::from_secs(3);
+const RECONNECT_EVERY: Duration = labrunner_core::engine::reconnect::VIEW;
 
 /// A connection being made to an engine.
 pub type Connecting = Pin<Box<dyn Future<Output = Result<Arc<dyn Engine>, EngineError>> + Send>>;

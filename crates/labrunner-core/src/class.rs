@@ -15,7 +15,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::future::Future;
-use std::io::{Read, Write};
+use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use chrono::Utc;
@@ -388,7 +388,7 @@ fn read_record(path: &Path) -> Result<StudentRecord, ClassError> {
     Ok(record)
 }
 
-/// Write a file whole or not at all: a temporary file in the same folder, renamed into place.
+/// Write a file whole or not at all ([`crate::atomic::write_atomic`]), making its folder first.
 fn write_atomic(path: &Path, content: &[u8]) -> Result<(), ClassError> {
     let err = |source| ClassError::Write {
         path: path.to_path_buf(),
@@ -396,10 +396,7 @@ fn write_atomic(path: &Path, content: &[u8]) -> Result<(), ClassError> {
     };
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).map_err(err)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(err)?;
-    tmp.write_all(content).map_err(err)?;
-    tmp.persist(path).map_err(|e| err(e.error))?;
-    Ok(())
+    crate::atomic::write_atomic(path, ".", content).map_err(|e| err(e.source))
 }
 
 /// How to grade a class.

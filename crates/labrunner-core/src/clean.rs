@@ -7,13 +7,12 @@
 //! labrunner with another data folder) are removed only when asked for ([`Scope::all_labelled`]),
 //! and even then never those of a run that is alive.
 
-use std::collections::BTreeSet;
-use std::time::Duration;
-
-use crate::command::ResourceKind;
-use crate::engine::{Engine, EngineError, LABEL_LAB, LABEL_MANAGED, LABEL_RUN};
+use crate::engine::{Engine, EngineError};
 use crate::lab::Resource;
+use crate::labels::{LABEL_LAB, LABEL_MANAGED, LABEL_RUN};
 use crate::runs::{RunEntry, RunError, RunRegistry};
+use crate::sweep::sweep;
+use std::collections::BTreeSet;
 
 /// What to clean.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -132,39 +131,16 @@ fn with_run(base: &[(String, String)], run: Option<&str>) -> Vec<(String, String
     labels
 }
 
-/// Containers first (networks and volumes in use cannot go), then the rest; what fails is
-/// tried once more a moment later (a container being removed still holds its volume).
+/// Remove `targets` ([`sweep`]), or in a dry run list them in the order they would go.
 async fn remove(engine: &dyn Engine, mut targets: Vec<Resource>, dry_run: bool, out: &mut Cleaned) {
-    targets.sort_by_key(|r| match r.kind {
-        ResourceKind::Container => 0,
-        ResourceKind::Network => 1,
-        ResourceKind::Volume => 2,
-    });
     if dry_run {
+        targets.sort_by_key(|r| r.kind);
         out.removed.extend(targets);
         return;
     }
-    let mut failed = Vec::new();
-    for round in 0..2 {
-        failed.clear();
-        for r in targets.drain(..) {
-            let result = match r.kind {
-                ResourceKind::Container => engine.remove_container(&r.name).await,
-                ResourceKind::Network => engine.remove_network(&r.name).await,
-                ResourceKind::Volume => engine.remove_volume(&r.name).await,
-            };
-            match result {
-                Ok(()) => out.removed.push(r),
-                Err(e) => failed.push((r, e)),
-            }
-        }
-        if failed.is_empty() || round == 1 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        targets = failed.drain(..).map(|(r, _)| r).collect();
-    }
-    out.failed.extend(failed);
+    let swept = sweep(engine, targets).await;
+    out.removed.extend(swept.removed);
+    out.failed.extend(swept.failed);
 }
 
 #[cfg(test)]

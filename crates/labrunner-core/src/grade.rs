@@ -26,9 +26,10 @@ use futures_util::FutureExt;
 use crate::check::{self, CheckOutcome, Verdict};
 use crate::command::{self, Action};
 use crate::credit::Credit;
-use crate::engine::{ActionOutput, Engine, EngineError, LABEL_RUN, PortBinding};
+use crate::engine::{ActionOutput, Engine, EngineError, PortBinding};
 use crate::images::ImageMap;
 use crate::lab::Lab;
+use crate::labels::{self, LABEL_RUN};
 use crate::namespace::{Namespace, NamespacedEngine};
 use crate::report::{
     CheckReport, CommandOutcome, CommandRecord, GradeReport, Refusal, Status, StepReport,
@@ -238,7 +239,7 @@ pub async fn grade(
         // was killed), and cleanup would remove it too.
         let mut found = run.preflight().await.map_err(GradeError::Daemon)?;
         let labelled = engine
-            .labelled(&[(LABEL_RUN.to_string(), run_id.clone())])
+            .labelled(&crate::labels::of_run(&run_id))
             .await
             .map_err(GradeError::Daemon)?;
         for r in labelled.listed() {
@@ -372,7 +373,7 @@ fn lab_run<'a>(
 ) -> LabRun<'a> {
     let mut run = LabRun::new(engine, lab, workdir, options.image_map.clone());
     run.run_id = run_id.to_string();
-    run.labels.insert(LABEL_RUN.to_string(), run_id.to_string());
+    run.labels = labels::run_labels(&lab.id, run_id);
     run.memory_limit = Some(options.limits.memory_bytes);
     run.pids_limit = Some(options.limits.pids);
     run.command_timeout = Some(options.limits.command_timeout);
@@ -513,7 +514,7 @@ impl Grader<'_, '_> {
                         }));
                         break;
                     }
-                    let line_started = crate::recorder::now_ns();
+                    let line_started = crate::ids::now_ns();
                     let (mut record, started) = self.execute(cmd, deadline - now).await;
                     if let Some(cause) = self
                         .infrastructure
@@ -645,7 +646,7 @@ impl Grader<'_, '_> {
         if fixes_subnet && let Err(cause) = self.hold_subnets(deadline, 0).await? {
             return Err(GradeError::Infrastructure(cause));
         }
-        let since = crate::recorder::now_ns();
+        let since = crate::ids::now_ns();
         run.setup().await.map_err(GradeError::Setup)?;
         // The initial state is judged like any line: once what the setup started has settled.
         run.settle_line(since, !run.lab.setup.is_empty(), None)
@@ -807,7 +808,7 @@ impl Grader<'_, '_> {
     /// Whether one of the grading's own networks has an address range that overlaps `subnet`:
     /// then the daemon's refusal is the submission's own conflict.
     async fn run_overlaps(&self, subnet: &str) -> bool {
-        let labels = [(LABEL_RUN.to_string(), self.run.run_id.clone())];
+        let labels = crate::labels::of_run(&self.run.run_id);
         let Ok(own) = self.run.engine.labelled(&labels).await else {
             return false;
         };
@@ -834,7 +835,7 @@ impl Grader<'_, '_> {
     /// Whether one of the grading's own containers publishes `address` (`ip:port`): then a
     /// second one asking for it is the submission's own conflict.
     async fn run_holds(&self, address: &str) -> bool {
-        let labels = [(LABEL_RUN.to_string(), self.run.run_id.clone())];
+        let labels = crate::labels::of_run(&self.run.run_id);
         let Ok(own) = self.run.engine.labelled(&labels).await else {
             return false;
         };
@@ -887,7 +888,7 @@ impl Grader<'_, '_> {
             }
             Err(ImageRefusal::Daemon(e)) => {
                 self.note_lost_daemon(&e, line);
-                return Err((CommandOutcome::Failed, excerpt(&e.to_string())));
+                return Err((CommandOutcome::Failed, command_excerpt(&e.to_string())));
             }
         }
         Ok(action)
@@ -905,7 +906,7 @@ impl Grader<'_, '_> {
                     Some(code) if code != 0 => CommandOutcome::Failed,
                     _ => CommandOutcome::Ran,
                 };
-                let mut detail = excerpt(&self.unname(&out.stdout));
+                let mut detail = command_excerpt(&self.unname(&out.stdout));
                 if let Some(code) = out.exit_code.filter(|c| *c != 0) {
                     detail = format!("exit code {code}. {detail}").trim().to_string();
                 }
@@ -918,7 +919,7 @@ impl Grader<'_, '_> {
             ),
             Ok(Err(e)) => (
                 CommandOutcome::Failed,
-                excerpt(&self.unname(&e.to_string())),
+                command_excerpt(&self.unname(&e.to_string())),
             ),
             Err(_) => (
                 CommandOutcome::TimedOut,
@@ -1089,10 +1090,15 @@ fn holds_address(b: &PortBinding, address: &str) -> bool {
     port.parse() == Ok(b.reached_at()) && (b.host_ip == ip || every(&b.host_ip) || every(ip))
 }
 
-/// At most 300 characters of output.
-fn excerpt(text: &str) -> String {
+/// How much of a command's output or error a grading report keeps for each line of the
+/// submission (lines kept). A check's evidence is shorter and on one line:
+/// [`crate::check::EXCERPT_CHARS`].
+const COMMAND_EXCERPT_CHARS: usize = 300;
+
+/// At most [`COMMAND_EXCERPT_CHARS`] characters of a command's output, trimmed.
+fn command_excerpt(text: &str) -> String {
     let text = text.trim();
-    match text.char_indices().nth(300) {
+    match text.char_indices().nth(COMMAND_EXCERPT_CHARS) {
         Some((cut, _)) => format!("{}...", &text[..cut]),
         None => text.to_string(),
     }
@@ -1104,9 +1110,9 @@ mod tests {
 
     #[test]
     fn excerpts_are_bounded() {
-        assert_eq!(excerpt("  short \n"), "short");
+        assert_eq!(command_excerpt("  short \n"), "short");
         let long = "x".repeat(400);
-        assert_eq!(excerpt(&long).len(), 303);
+        assert_eq!(command_excerpt(&long).len(), 303);
     }
 }
 

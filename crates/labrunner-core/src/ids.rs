@@ -1,4 +1,5 @@
-//! Small shared rules: random ids for runs and namespaces, and the text of a caught panic.
+//! Small shared rules: random ids for runs and namespaces, the clock events are stamped with, and
+//! the text of a caught panic.
 
 /// `len` random lowercase letters and digits.
 pub fn random_id(len: usize) -> String {
@@ -13,6 +14,11 @@ pub fn random_id(len: usize) -> String {
 /// A short random id for a run: 8 lowercase letters and digits.
 pub fn new_run_id() -> String {
     random_id(8)
+}
+
+/// The current time in nanoseconds since the Unix epoch (the daemon's event timestamps).
+pub fn now_ns() -> i64 {
+    chrono::Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX)
 }
 
 /// The message a caught panic carries (`panic!("...")` gives a `&str` or a `String`).

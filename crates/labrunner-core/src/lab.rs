@@ -166,6 +166,25 @@ pub struct Mistake {
     pub told: String,
 }
 
+/// Which of a step's variants: an [`Alternative`] or a [`Mistake`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VariantKind {
+    /// Another correct way: must pass.
+    Alternative,
+    /// A near miss: must not pass.
+    Mistake,
+}
+
+impl std::fmt::Display for VariantKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            VariantKind::Alternative => "alternative",
+            VariantKind::Mistake => "mistake",
+        })
+    }
+}
+
 /// A declarative check. Exactly one of the kind keys (`network`, `volume`, `container`, ...) is
 /// set; `expect: false` turns it into "must not hold".
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]

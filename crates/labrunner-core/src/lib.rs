@@ -5,6 +5,7 @@
 //! reports and lessons. Nothing here knows a terminal or a command line: the `labrunner` binary's
 //! TUI and subcommands are thin shells over this crate.
 
+pub mod atomic;
 pub mod check;
 pub mod class;
 pub mod clean;
@@ -18,6 +19,7 @@ pub mod ids;
 pub mod images;
 pub mod input;
 pub mod lab;
+pub mod labels;
 pub mod lesson;
 pub mod live;
 pub mod load;
@@ -33,5 +35,6 @@ pub mod runs;
 pub mod sandbox;
 pub mod schema;
 pub mod submission;
+pub mod sweep;
 pub mod validate;
 pub mod variants;

@@ -19,7 +19,8 @@ use crate::check::{Cause, CheckOutcome, lag};
 use crate::credit::Credit;
 use crate::engine::{DaemonEvent, EngineError, EventAction};
 use crate::lab::Step;
-use crate::runner::{LABEL_ROLE, LabRun, RunEvent, settle_wait};
+use crate::labels;
+use crate::runner::{LabRun, RunEvent, settle_wait};
 
 /// What the user asks of the live loop.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,11 +57,7 @@ impl Default for LiveConfig {
 
 /// Whether a daemon event can change a check's answer (and is not caused by the checks).
 pub fn is_relevant(event: &DaemonEvent, own: &HashSet<String>) -> bool {
-    if event
-        .attributes
-        .get(LABEL_ROLE)
-        .is_some_and(|r| r == "check")
-    {
+    if labels::is_check_helper(&event.attributes) {
         return false;
     }
     match &event.action {
@@ -258,7 +255,7 @@ async fn reconnect(run: &LabRun<'_>, connected: &mut bool) -> bool {
             "lost the Docker daemon's event stream; reconnecting",
         ));
     }
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    tokio::time::sleep(crate::engine::reconnect::LIVE).await;
     if run.engine.ping().await.is_err() {
         return false;
     }

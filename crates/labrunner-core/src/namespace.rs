@@ -17,7 +17,7 @@ use crate::command::{Action, ResourceKind};
 use crate::engine::ports::PortTranslation;
 use crate::engine::{
     ActionOutput, ApplyContext, ContainerInfo, DaemonEvent, Engine, EngineError, ExecOutput,
-    LABEL_LAB, LABEL_MANAGED, LABEL_RUN, NetworkInfo, Resources, VolumeFile, VolumeInfo,
+    NetworkInfo, Resources, VolumeFile, VolumeInfo,
 };
 use crate::lab::{Check, Lab, MountType};
 
@@ -112,16 +112,6 @@ impl Namespace {
         name.strip_prefix(self.name.as_str())
             .and_then(|rest| rest.strip_prefix(SEPARATOR))
             .unwrap_or(name)
-    }
-
-    /// Labels every resource of this grading carries: managed, the lab, and the namespace as
-    /// the run, so that everything can be found and removed afterwards.
-    pub fn labels(&self, lab_id: &str) -> BTreeMap<String, String> {
-        BTreeMap::from([
-            (LABEL_MANAGED.to_string(), "true".to_string()),
-            (LABEL_LAB.to_string(), lab_id.to_string()),
-            (LABEL_RUN.to_string(), self.name.clone()),
-        ])
     }
 
     /// The lab with every declared resource and every resource name in its checks moved into
@@ -517,7 +507,6 @@ mod tests {
         assert_eq!(ns.network("container:db"), "container:lr-abc123--db");
         assert_eq!(ns.strip("lr-abc123--db"), "db");
         assert_eq!(ns.strip("db"), "db");
-        assert_eq!(ns.labels("lab-1")[LABEL_RUN], "lr-abc123");
     }
 
     #[test]

@@ -9,13 +9,13 @@
 
 use std::collections::BTreeMap;
 use std::fs::{File, OpenOptions};
-use std::io::Write;
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::atomic::{TEMP_SUFFIX, write_atomic};
 use crate::lab::Resource;
 
 /// The progress file format this build writes and understands.
@@ -26,7 +26,6 @@ pub const PROGRESS_FILE: &str = "progress.json";
 pub const MAX_PROGRESS_BYTES: u64 = 16 * 1024 * 1024;
 const LOCK_FILE: &str = "progress.lock";
 const TEMP_PREFIX: &str = ".progress.json.";
-const TEMP_SUFFIX: &str = ".tmp";
 
 #[derive(Debug, thiserror::Error)]
 pub enum ProgressError {
@@ -361,27 +360,10 @@ impl ProgressStore {
     /// old one, fsync of the folder. A crash at any point leaves either the old or the new file.
     pub fn save(&self) -> Result<(), ProgressError> {
         let path = self.path();
-        let json = serde_json::to_vec_pretty(&self.progress)
+        let mut json = serde_json::to_vec_pretty(&self.progress)
             .map_err(|e| io_err("cannot encode", &path)(std::io::Error::other(e)))?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(TEMP_PREFIX)
-            .suffix(TEMP_SUFFIX)
-            .tempfile_in(&self.dir)
-            .map_err(io_err("cannot create a temporary file in", &self.dir))?;
-        tmp.write_all(&json)
-            .map_err(io_err("cannot write", tmp.path()))?;
-        tmp.write_all(b"\n")
-            .map_err(io_err("cannot write", tmp.path()))?;
-        tmp.as_file()
-            .sync_all()
-            .map_err(io_err("cannot sync", tmp.path()))?;
-        tmp.persist(&path)
-            .map_err(|e| io_err("cannot replace", &path)(e.error))?;
-        // Make the rename itself durable. Not every platform can open a folder; ignore that.
-        if let Ok(d) = File::open(&self.dir) {
-            let _ = d.sync_all();
-        }
-        Ok(())
+        json.push(b'\n');
+        write_atomic(&path, TEMP_PREFIX, &json).map_err(|e| io_err(e.doing, &e.path)(e.source))
     }
 }
 

@@ -25,11 +25,9 @@ use serde::Serialize;
 use crate::engine::{
     ContainerInfo, DaemonEvent, Engine, EngineError, EventAction, EventKind, MountInfo,
 };
+use crate::ids::now_ns;
+use crate::labels::{self, LABEL_RUN};
 use crate::output::{BoundedOutput, OutputBudget};
-use crate::runner::LABEL_ROLE;
-
-/// How long after losing the event stream the recorder tries again.
-const RECONNECT_AFTER: Duration = Duration::from_millis(500);
 
 /// Whether a container's output was read, and if not, why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -126,7 +124,7 @@ struct Log {
 /// another run never does; an unlabelled one does unless only the run's own containers count (a
 /// grading or `test`, where labrunner starts every container).
 pub fn counts_for_run(labels: &BTreeMap<String, String>, run_id: &str, only_own: bool) -> bool {
-    match labels.get(crate::engine::LABEL_RUN) {
+    match labels.get(LABEL_RUN) {
         Some(run) => run == run_id,
         None => !only_own,
     }
@@ -138,11 +136,6 @@ pub struct Recorder {
     log: Arc<Mutex<Log>>,
     /// Woken whenever an event is taken into the record.
     recorded: Arc<tokio::sync::Notify>,
-}
-
-/// The current time in nanoseconds since the Unix epoch.
-pub fn now_ns() -> i64 {
-    chrono::Utc::now().timestamp_nanos_opt().unwrap_or(i64::MAX)
 }
 
 impl Recorder {
@@ -163,7 +156,7 @@ impl Recorder {
     /// containers count (the others' events could never count); none otherwise.
     pub fn own_labels(&self) -> Vec<(String, String)> {
         match &self.lock().scope {
-            Some((run, true)) => vec![(crate::engine::LABEL_RUN.to_string(), run.clone())],
+            Some((run, true)) => vec![(LABEL_RUN.to_string(), run.clone())],
             _ => Vec::new(),
         }
     }
@@ -332,11 +325,7 @@ impl Recorder {
             return None;
         }
         let id = event.id.clone()?;
-        if event
-            .attributes
-            .get(LABEL_ROLE)
-            .is_some_and(|r| r == "check")
-        {
+        if labels::is_check_helper(&event.attributes) {
             return None;
         }
         let name = event.name.clone().unwrap_or_default();
@@ -527,11 +516,11 @@ impl Recorder {
                     }
                     Some(Err(e)) => {
                         self.lock().gaps.push(format!("lost the daemon's events: {e}"));
-                        reconnect = Some(tokio::time::Instant::now() + RECONNECT_AFTER);
+                        reconnect = Some(tokio::time::Instant::now() + crate::engine::reconnect::RECORDER);
                     }
                     None => {
                         self.lock().gaps.push("the daemon ended its event stream".into());
-                        reconnect = Some(tokio::time::Instant::now() + RECONNECT_AFTER);
+                        reconnect = Some(tokio::time::Instant::now() + crate::engine::reconnect::RECORDER);
                     }
                 },
                 () = async { tokio::time::sleep_until(reconnect.unwrap_or_else(tokio::time::Instant::now)).await }, if reconnect.is_some() => {
@@ -605,6 +594,7 @@ fn lost(e: &EngineError) -> Capture {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::labels::LABEL_ROLE;
 
     fn event(action: &str, id: &str, time_ns: i64, attrs: &[(&str, &str)]) -> DaemonEvent {
         DaemonEvent {
@@ -701,7 +691,7 @@ mod tests {
 
     #[test]
     fn a_scoped_record_keeps_only_the_containers_that_can_count_for_its_run() {
-        let run = crate::engine::LABEL_RUN;
+        let run = LABEL_RUN;
         let grading = Recorder::new();
         grading.scope("r1", true);
         let own = event("create", "own", 1, &[(run, "r1")]);

@@ -18,19 +18,14 @@ use crate::check::probes::own_exec_prefixes;
 use crate::check::{self, CheckEnv, CheckOutcome, Inspections, Verdict};
 pub use crate::command::ResourceKind;
 use crate::command::{self, Action};
-use crate::engine::{
-    ActionOutput, ApplyContext, Engine, EngineError, EventAction, LABEL_LAB, LABEL_MANAGED,
-    LABEL_RUN, PullProgress,
-};
+use crate::engine::{ActionOutput, ApplyContext, Engine, EngineError, EventAction, PullProgress};
 use crate::folder::{Folder, FolderError, Taken};
 use crate::images::ImageMap;
 use crate::lab::{Command, Lab, Step};
 pub use crate::lab::{Resource, declared};
+use crate::labels::{self, LABEL_ROLE, ROLE_CHECK};
 pub use crate::preexisting::Refusal;
 use crate::recorder::Recorder;
-
-/// Label on containers that checks start for themselves (their events are not the student's).
-pub const LABEL_ROLE: &str = "io.labrunner.role";
 
 /// What happens during a run, in order. The TUI reduces these into its state; `test`, `grade`
 /// and `watch` feed them to reporters.
@@ -166,11 +161,8 @@ impl<'a> LabRun<'a> {
         workdir: PathBuf,
         image_map: ImageMap,
     ) -> Self {
-        let mut labels = BTreeMap::new();
         let run_id = new_run_id();
-        labels.insert(LABEL_MANAGED.to_string(), "true".to_string());
-        labels.insert(LABEL_LAB.to_string(), lab.id.clone());
-        labels.insert(LABEL_RUN.to_string(), run_id.clone());
+        let labels = labels::run_labels(&lab.id, &run_id);
         LabRun {
             engine,
             lab,
@@ -541,7 +533,7 @@ impl<'a> LabRun<'a> {
     /// The run's labels, plus the role that marks a check's own helper containers.
     pub fn check_labels(&self) -> BTreeMap<String, String> {
         let mut labels = self.labels.clone();
-        labels.insert(LABEL_ROLE.to_string(), "check".to_string());
+        labels.insert(LABEL_ROLE.to_string(), ROLE_CHECK.to_string());
         labels
     }
 
@@ -680,10 +672,9 @@ impl<'a> LabRun<'a> {
             return;
         };
         let window = i64::try_from(check::lag::PROCESS_WRITES.as_nanos()).unwrap_or(i64::MAX);
-        let starts = logged.iter().filter(|e| {
-            e.action == EventAction::Start
-                && e.attributes.get(LABEL_ROLE).is_none_or(|r| r != "check")
-        });
+        let starts = logged
+            .iter()
+            .filter(|e| e.action == EventAction::Start && !labels::is_check_helper(&e.attributes));
         for (id, at) in starts.filter_map(|e| Some((e.id.as_deref()?, e.time_ns))) {
             self.recorder
                 .ended_by(id, at, at.saturating_add(window))
@@ -720,7 +711,7 @@ impl<'a> LabRun<'a> {
             .unwrap_or_else(|e| e.into_inner()) = unfinished;
         let owned = self
             .engine
-            .labelled(&[(LABEL_RUN.to_string(), self.run_id.clone())])
+            .labelled(&crate::labels::of_run(&self.run_id))
             .await?;
         let mut targets = if self.preflighted {
             declared(self.lab)
@@ -735,35 +726,17 @@ impl<'a> LabRun<'a> {
         targets.extend(extra(ResourceKind::Volume, owned.volumes));
         targets.sort();
         targets.dedup();
-        // Containers first: networks and volumes in use cannot be removed. What fails is tried
-        // once more at the end (a container being auto-removed still holds its volume).
-        let mut failed = Vec::new();
-        for round in 0..2 {
-            failed.clear();
-            for r in &targets {
-                if self.preexisting.contains(r) || !self.exists(r).await? {
-                    continue;
-                }
-                let result = match r.kind {
-                    ResourceKind::Container => self.engine.remove_container(&r.name).await,
-                    ResourceKind::Network => self.engine.remove_network(&r.name).await,
-                    ResourceKind::Volume => self.engine.remove_volume(&r.name).await,
-                };
-                match result {
-                    Ok(()) => removed.push(r.to_string()),
-                    Err(e) => failed.push((r.clone(), e)),
-                }
-            }
-            if failed.is_empty() {
-                break;
-            }
-            if round == 0 {
-                tokio::time::sleep(Duration::from_millis(300)).await;
-                targets = failed.iter().map(|(r, _)| r.clone()).collect();
+        let mut present = Vec::new();
+        for r in targets {
+            if !self.preexisting.contains(&r) && self.exists(&r).await? {
+                present.push(r);
             }
         }
+        let swept = crate::sweep::sweep(self.engine, present).await;
+        removed.extend(swept.removed.iter().map(ToString::to_string));
         kept.extend(
-            failed
+            swept
+                .failed
                 .into_iter()
                 .map(|(r, e)| format!("{r} (could not remove: {e})")),
         );
@@ -797,7 +770,7 @@ impl<'a> LabRun<'a> {
         }
         let owned = self
             .engine
-            .labelled(&[(LABEL_RUN.to_string(), self.run_id.clone())])
+            .labelled(&crate::labels::of_run(&self.run_id))
             .await?;
         left.extend(
             owned
@@ -903,7 +876,7 @@ async fn prove(run: &mut LabRun<'_>) -> LabTest {
         report.error = Some(e);
         return report;
     }
-    let since = crate::recorder::now_ns();
+    let since = crate::ids::now_ns();
     if let Err(e) = run.setup().await {
         report.error = Some(e);
     } else {
@@ -950,7 +923,7 @@ async fn prove_step(run: &LabRun<'_>, step: &Step) -> StepTest {
     let before = run.evaluate(step).await;
     let passed_too_early: Vec<CheckOutcome> =
         before.into_iter().filter(|o| o.verdict.passed()).collect();
-    let since = crate::recorder::now_ns();
+    let since = crate::ids::now_ns();
     let solution_failures = run.run_solution(step).await;
     run.settle_line(since, true, Some(step)).await;
     let after = run.evaluate_settled(step).await;

@@ -2,7 +2,7 @@
 //!
 //! One JSON file per run in the `runs` folder of labrunner's data folder
 //! ([`crate::home::home`]), written atomically: the run id (the value of
-//! [`crate::engine::LABEL_RUN`] on everything the run creates), its namespace, the lab, the
+//! [`crate::labels::LABEL_RUN`] on everything the run creates), its namespace, the lab, the
 //! process (pid and start time, so that a pid the system reused is not taken for the run's),
 //! the host, and when it started. A run claims its entry before it creates anything and gives
 //! it up once everything it created is removed.
@@ -14,7 +14,6 @@
 //! never what a live run's.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -279,19 +278,11 @@ impl RunRegistry {
         Ok(out)
     }
 
-    /// Whole or not at all: a temporary file in the folder, synced, renamed into place.
+    /// Whole or not at all ([`crate::atomic::write_atomic`]).
     fn write_entry(&self, entry: &RunEntry) -> Result<(), RunError> {
         let path = self.entry_path(&entry.run);
         let json = serde_json::to_vec_pretty(entry).map_err(|e| io_err(&path)(e.into()))?;
-        let mut tmp = tempfile::Builder::new()
-            .prefix(".entry-")
-            .suffix(".tmp")
-            .tempfile_in(&self.dir)
-            .map_err(io_err(&self.dir))?;
-        tmp.write_all(&json).map_err(io_err(tmp.path()))?;
-        tmp.as_file().sync_all().map_err(io_err(tmp.path()))?;
-        tmp.persist(&path).map_err(|e| io_err(&path)(e.error))?;
-        Ok(())
+        crate::atomic::write_atomic(&path, ".entry-", &json).map_err(|e| io_err(&e.path)(e.source))
     }
 }
 

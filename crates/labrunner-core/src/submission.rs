@@ -273,7 +273,7 @@ impl Policy {
         };
         for (key, _) in labels
             .iter()
-            .filter(|(k, _)| k.starts_with("io.labrunner."))
+            .filter(|(k, _)| k.starts_with(crate::labels::PREFIX))
         {
             reasons.push(Refusal {
                 option: Some(key.clone()),

@@ -7,7 +7,7 @@
 //! targets, dangerous options, and small mistakes in check fields. Errors make a lab invalid;
 //! warnings do not.
 
-use crate::variants::VariantKind;
+use crate::lab::VariantKind;
 use std::collections::{BTreeSet, HashMap};
 use std::net::IpAddr;
 use std::path::Path;

@@ -11,26 +11,8 @@ use regex::Regex;
 use serde::Serialize;
 
 use crate::check::CheckOutcome;
-use crate::lab::{Command, Step};
+use crate::lab::{Command, Step, VariantKind};
 use crate::runner::LabRun;
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum VariantKind {
-    /// Another correct way: must pass.
-    Alternative,
-    /// A near miss: must not pass.
-    Mistake,
-}
-
-impl std::fmt::Display for VariantKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            VariantKind::Alternative => "alternative",
-            VariantKind::Mistake => "mistake",
-        })
-    }
-}
 
 /// How one alternative or mistake fared.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -120,7 +102,7 @@ async fn prove(
         ok: false,
     };
     // What the way to the step started settles with the variant's own commands.
-    let since = crate::recorder::now_ns();
+    let since = crate::ids::now_ns();
     if let Err(e) = clean_start(run, index).await {
         test.problem = Some(e);
         return test;

@@ -39,7 +39,7 @@ use crate::images::ImageMap;
 use crate::lab::{Check, CheckKind, ContainerState};
 use crate::recorder::Recorder;
 
-pub use support::{climbs, excerpt, expand_pwd};
+pub use support::{EXCERPT_CHARS, climbs, excerpt, expand_pwd};
 
 /// Time limit for one check, whatever it does.
 pub const CHECK_TIMEOUT: Duration = Duration::from_secs(20);
@@ -285,10 +285,7 @@ impl CheckEnv<'_> {
     /// (`None` when the daemon cannot list): the run's own where labrunner starts every
     /// container, else everything on the daemon.
     async fn candidates(&self) -> Option<&Resources> {
-        let own = [(
-            crate::engine::LABEL_RUN.to_string(),
-            self.run_id.to_string(),
-        )];
+        let own = crate::labels::of_run(self.run_id);
         let labels: &[(String, String)] = if self.only_run_containers { &own } else { &[] };
         self.inspections
             .candidates

@@ -214,7 +214,7 @@ pub(super) fn last_line(text: &str) -> String {
         .to_string()
 }
 
-/// At most [`EXCERPT_CHARS`] characters of output, on one line.
+/// A check's evidence: at most [`EXCERPT_CHARS`] characters of output, on one line.
 pub fn excerpt(text: &str) -> String {
     let one = text.split_whitespace().collect::<Vec<_>>().join(" ");
     if one.chars().count() > EXCERPT_CHARS {

@@ -1,7 +1,29 @@
 //! What the docker CLI prints for the commands labrunner carries out itself: `docker port`
-//! lines and `docker inspect --format` templates. Pure functions over the engine's models.
+//! lines and `docker inspect --format` templates. Pure functions over the engine's models;
+//! [`PortBinding`] is defined here, below the engine that fills it.
 
-use crate::engine::PortBinding;
+use serde::Serialize;
+
+/// One published port of a container, as `docker port` and `docker inspect` show it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PortBinding {
+    pub container_port: u16,
+    pub protocol: String,
+    pub host_ip: String,
+    /// The host port as the lab sees it: what the daemon bound, or what the command wrote when
+    /// a namespaced run translated it ([`crate::engine::ports::PortTranslation`]).
+    pub host_port: u16,
+    /// The port the daemon really bound when it differs from `host_port` (a translated port).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub bound_port: Option<u16>,
+}
+
+impl PortBinding {
+    /// Where this port is reached on this machine.
+    pub fn reached_at(&self) -> u16 {
+        self.bound_port.unwrap_or(self.host_port)
+    }
+}
 
 /// `docker port` output: `80/tcp -> 0.0.0.0:32768`.
 pub fn render_ports(ports: &[PortBinding], only: Option<&str>) -> String {

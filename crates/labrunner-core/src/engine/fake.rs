@@ -275,7 +275,7 @@ impl State {
             action,
             name: Some(name.to_string()),
             id,
-            time_ns: crate::recorder::now_ns(),
+            time_ns: crate::ids::now_ns(),
             attributes,
         };
         self.log.push(event.clone());

@@ -15,14 +15,21 @@ use futures_util::stream::BoxStream;
 use serde::Serialize;
 
 use crate::command::Action;
+pub use crate::command::output::PortBinding;
 use crate::output::BoundedOutput;
 
-/// Label every resource labrunner creates carries.
-pub const LABEL_MANAGED: &str = "io.labrunner.managed";
-/// Label naming the lab that created a resource.
-pub const LABEL_LAB: &str = "io.labrunner.lab";
-/// Label naming the run (one start of a lab, or one grading) that created a resource.
-pub const LABEL_RUN: &str = "io.labrunner.run";
+/// How long each part of labrunner waits before it tries the daemon again, together so that the
+/// waits are seen side by side.
+pub mod reconnect {
+    use std::time::Duration;
+
+    /// The recorder, after its event stream ended: soon, since a run's events are being missed.
+    pub const RECORDER: Duration = Duration::from_millis(500);
+    /// The live loop, after its event stream ended: then it pings, and subscribes again.
+    pub const LIVE: Duration = Duration::from_secs(1);
+    /// The lab view, while the daemon does not answer: to open the lab or follow it again.
+    pub const VIEW: Duration = Duration::from_secs(3);
+}
 
 /// Default time limit for one daemon call.
 pub const CALL_TIMEOUT: Duration = Duration::from_secs(30);
@@ -300,26 +307,6 @@ pub struct MountInfo {
     pub source: String,
     pub target: String,
     pub read_only: bool,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct PortBinding {
-    pub container_port: u16,
-    pub protocol: String,
-    pub host_ip: String,
-    /// The host port as the lab sees it: what the daemon bound, or what the command wrote when
-    /// a namespaced run translated it ([`ports::PortTranslation`]).
-    pub host_port: u16,
-    /// The port the daemon really bound when it differs from `host_port` (a translated port).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub bound_port: Option<u16>,
-}
-
-impl PortBinding {
-    /// Where this port is reached on this machine.
-    pub fn reached_at(&self) -> u16 {
-        self.bound_port.unwrap_or(self.host_port)
-    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -669,6 +656,7 @@ pub trait Engine: Send + Sync {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::labels::LABEL_RUN;
 
     fn archive(kind: tar::EntryType, data: &[u8], link: Option<&str>) -> Vec<u8> {
         let mut builder = tar::Builder::new(Vec::new());

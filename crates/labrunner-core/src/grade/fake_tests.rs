@@ -377,7 +377,7 @@ async fn memory_is_the_student_s_only_under_a_limit_they_chose() {
                         action: crate::engine::EventAction::Oom,
                         name: Some(info.name.clone()),
                         id: Some(info.id.clone()),
-                        time_ns: crate::recorder::now_ns(),
+                        time_ns: crate::ids::now_ns(),
                         attributes,
                     });
                     break;

@@ -10,10 +10,9 @@ use serde::Serialize;
 
 use super::doctest::{Demonstration, demonstrations, in_run_order, output_matches};
 use crate::command::{self, Action, ResourceKind};
-use crate::engine::{
-    ApplyContext, Engine, EngineError, LABEL_LAB, LABEL_MANAGED, LABEL_RUN, StartGuard,
-};
+use crate::engine::{ApplyContext, Engine, EngineError, StartGuard};
 use crate::images::ImageMap;
+use crate::labels::LABEL_RUN;
 use crate::sandbox::SandboxGuard;
 use crate::submission::{ImageRefusal, Policy, admit_image};
 
@@ -80,11 +79,7 @@ impl LessonRun<'_> {
             .file_stem()
             .map(|s| s.to_string_lossy().to_string())
             .unwrap_or_default();
-        BTreeMap::from([
-            (LABEL_MANAGED.to_string(), "true".to_string()),
-            (LABEL_LAB.to_string(), format!("lesson-{id}")),
-            (LABEL_RUN.to_string(), self.run_id.clone()),
-        ])
+        crate::labels::run_labels(&format!("lesson-{id}"), &self.run_id)
     }
 
     fn context(&self) -> ApplyContext {
@@ -356,7 +351,7 @@ fn cli_error(action: &Action, error: &EngineError) -> String {
 async fn left_behind(run: &LessonRun<'_>) -> Result<(Vec<String>, Vec<String>), EngineError> {
     let owned = run
         .engine
-        .labelled(&[(LABEL_RUN.to_string(), run.run_id.clone())])
+        .labelled(&crate::labels::of_run(&run.run_id))
         .await?;
     let mut resources: Vec<String> = owned
         .containers
@@ -386,18 +381,10 @@ fn folder_entries(dir: &Path) -> Vec<String> {
 async fn remove_everything(run: &LessonRun<'_>) {
     if let Ok(owned) = run
         .engine
-        .labelled(&[(LABEL_RUN.to_string(), run.run_id.clone())])
+        .labelled(&crate::labels::of_run(&run.run_id))
         .await
     {
-        for c in &owned.containers {
-            let _ = run.engine.remove_container(c).await;
-        }
-        for n in &owned.networks {
-            let _ = run.engine.remove_network(n).await;
-        }
-        for v in &owned.volumes {
-            let _ = run.engine.remove_volume(v).await;
-        }
+        crate::sweep::sweep(run.engine, owned.listed()).await;
     }
     let _ = std::fs::remove_dir_all(&run.workdir);
 }

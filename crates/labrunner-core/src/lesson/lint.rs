@@ -715,7 +715,7 @@ fn shared_names(path: &Path, files: &[PathBuf], section: &Heading, out: &mut Vec
         let Ok(loaded) = super::load_lab(file) else {
             continue; // `labrunner validate labs/` reports broken labs
         };
-        for resource in crate::runner::declared(&loaded.lab) {
+        for resource in crate::lab::declared(&loaded.lab) {
             owners
                 .entry(resource.to_string())
                 .or_default()

@@ -12,6 +12,7 @@ use crate::engine::fake::FakeEngine;
 use crate::engine::{ApplyContext, Engine};
 use crate::images::ImageMap;
 use crate::lab::Lab;
+use crate::labels::LABEL_ROLE;
 
 fn event(action: &str, attrs: &[(&str, &str)]) -> DaemonEvent {
     DaemonEvent {

@@ -25,9 +25,9 @@ use super::{DockerEngine, FOREGROUND_TIMEOUT};
 use crate::command::output::{render_inspect, render_network_ls, render_ports, render_volume_ls};
 use crate::command::{Action, ContainerSpec, ExecSpec, MountKind, NetworkCreate};
 use crate::engine::{
-    ActionOutput, ApplyContext, CALL_TIMEOUT, Engine, EngineError, ExecOutput, LABEL_LAB,
-    LABEL_RUN, PullProgress,
+    ActionOutput, ApplyContext, CALL_TIMEOUT, Engine, EngineError, ExecOutput, PullProgress,
 };
+use crate::labels::{LABEL_LAB, LABEL_RUN};
 use crate::output::BoundedOutput;
 
 impl DockerEngine {

@@ -510,7 +510,7 @@ impl Engine for DockerEngine {
     }
 
     fn events(&self) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
-        self.stream_events_since(crate::recorder::now_ns(), &[])
+        self.stream_events_since(crate::ids::now_ns(), &[])
     }
 
     fn events_since(

@@ -46,7 +46,7 @@ impl DockerEngine {
         // open until that second has passed.
         let options = EventsOptions {
             since: Some(api_time(since_ns)),
-            until: Some(api_time(crate::recorder::now_ns())),
+            until: Some(api_time(crate::ids::now_ns())),
             filters: Some(event_filters(&["container"], labels)),
         };
         let mut stream = self.docker.events(Some(options));
