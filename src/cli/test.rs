@@ -7,9 +7,11 @@ use std::process::ExitCode;
 use super::common::{BrokenLab, ImageArgs, connect, load_labs, print_timings};
 use labrunner_core::engine::PullProgress;
 use labrunner_core::lab::VariantKind;
-use labrunner_core::lesson::{DemoProblem, LessonRun, LessonTest, test_lesson};
 use labrunner_core::namespace::{Namespace, NamespacedEngine};
-use labrunner_core::runner::{LabRun, LabTest, early_pass_message, test_lab};
+use labrunner_core::prove::{
+    DemoProblem, LabTest, LessonRun, LessonTest, early_pass_message, test_lab, test_lesson,
+};
+use labrunner_core::runner::LabRun;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -28,6 +28,7 @@ pub mod output;
 pub mod pattern;
 pub mod preexisting;
 pub mod progress;
+pub mod prove;
 pub mod recorder;
 pub mod report;
 pub mod runner;
@@ -37,4 +38,6 @@ pub mod schema;
 pub mod submission;
 pub mod sweep;
 pub mod validate;
-pub mod variants;
+
+#[cfg(test)]
+mod layering;

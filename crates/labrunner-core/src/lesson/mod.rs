@@ -5,12 +5,11 @@
 //! - `markdown`: rendering and the section list;
 //! - `quiz`: the knowledge check;
 //! - `catalog`: lessons and labs below a content root;
-//! - `doctest`, `doctest_run`: a lesson's runnable demonstrations, and running them;
+//! - `doctest`: a lesson's runnable demonstrations (run by [`crate::prove`]);
 //! - `lint`: a lesson against the curriculum's canonical structure.
 
 mod catalog;
 mod doctest;
-mod doctest_run;
 mod lint;
 mod markdown;
 mod quiz;
@@ -19,7 +18,6 @@ use std::path::{Path, PathBuf};
 
 pub use catalog::*;
 pub use doctest::*;
-pub use doctest_run::*;
 pub use lint::{CANONICAL, DIFFICULTIES, SectionRule, lint_lesson};
 pub use markdown::*;
 pub use quiz::*;

@@ -8,11 +8,11 @@ use std::time::Instant;
 
 use serde::Serialize;
 
-use super::doctest::{Demonstration, demonstrations, in_run_order, output_matches};
 use crate::command::{self, Action, ResourceKind};
 use crate::engine::{ApplyContext, Engine, EngineError, StartGuard};
 use crate::images::ImageMap;
 use crate::labels::LABEL_RUN;
+use crate::lesson::{Demonstration, demonstrations, in_run_order, output_matches};
 use crate::sandbox::SandboxGuard;
 use crate::submission::{ImageRefusal, Policy, admit_image};
 
