@@ -187,7 +187,11 @@ struct Names {
 
 impl Names {
     fn new(tag: &str) -> Names {
-        let p = format!("tx-tui-{tag}-{}", std::process::id());
+        Names::prefixed("tx-tui", tag)
+    }
+
+    fn prefixed(prefix: &str, tag: &str) -> Names {
+        let p = format!("{prefix}-{tag}-{}", std::process::id());
         Names {
             net: format!("{p}-net"),
             web: format!("{p}-web"),
@@ -750,4 +754,114 @@ fn printf_cursor_position_query_gets_an_answer_in_the_pane() {
     t.keys(&["F2", "q"]);
     t.assert_exit_ok();
     t.assert_restored();
+}
+
+/// A lab of `content` whose folder holds a file, under names of their own (`st-`).
+fn with_a_file(tag: &str) -> (Setup, &'static str) {
+    let tmp = tempfile::tempdir().unwrap();
+    let n = Names::prefixed("st-tui", tag);
+    let root = content(tmp.path(), &n);
+    let lab = root.join("labs/MOD-E2E/tx-e2e.yaml");
+    let mut yaml = std::fs::read_to_string(&lab).unwrap();
+    yaml.push_str("files:\n  site/index.html: |\n    <h1>the lab folder's page</h1>\n");
+    std::fs::write(&lab, yaml).unwrap();
+    let s = Setup {
+        n,
+        home: tmp.path().join("home"),
+        root,
+        tmp,
+        tag: tag.to_string(),
+    };
+    (s, "the lab folder's page")
+}
+
+/// Reset removes the lab folder with what the lab created and makes it again: the pane's shell
+/// starts again in the new folder, says so, and reads the lab's files there.
+#[test]
+fn after_a_reset_cat_of_a_lab_folder_file_in_the_pane_works() {
+    if !docker_available() {
+        return;
+    }
+    let (s, page) = with_a_file("cat");
+    let name = format!("st-tui-cat-{}", std::process::id());
+    let args = format!("lab tx-e2e --root '{}'", s.root.display());
+    let t = Tmux::start_args(&name, &s.home, &args, "SHELL=/bin/sh", (120, 40));
+    t.wait_for("Terminal · F2: back to the steps");
+    t.wait_for("live: checks re-run");
+    let type_line = |line: &str| {
+        t.tmux(&["send-keys", "-t", "t", "-l", line]);
+        t.tmux(&["send-keys", "-t", "t", "Enter"]);
+    };
+    type_line(&format!("docker network create {}", s.n.net));
+    t.wait_for("Step 2 of 2");
+    t.keys(&["F2", "R"]);
+    t.wait_for("Reset lab tx-e2e?");
+    t.keys(&["y"]);
+    t.wait_for("lab reset");
+    t.wait_for("the lab was reset; a new shell starts in the lab folder");
+    assert!(
+        !exists("network", &s.n.net),
+        "the lab's network was removed"
+    );
+    t.keys(&["F2"]);
+    t.wait_for("Terminal · F2: back to the steps");
+    type_line("cat site/index.html && pwd");
+    let screen = t.wait_for(page);
+    assert!(!screen.contains("No such file"), "{screen}");
+    assert!(
+        screen.contains(&format!("{}/work/tx-e2e", s.home.display())),
+        "{screen}"
+    );
+    t.keys(&["F2", "q"]);
+    t.assert_exit_ok();
+}
+
+/// A lab completed, left (keeping what it created), opened again from Home on its results and
+/// reset from there: the lab view comes back with its terminal pane, whose shell works.
+#[test]
+fn the_pane_exists_after_a_reset_from_the_results_screen() {
+    if !docker_available() {
+        return;
+    }
+    let (s, page) = with_a_file("results");
+    let name = format!("st-tui-results-{}", std::process::id());
+    let args = format!("--root '{}'", s.root.display());
+    let t = Tmux::start_args(&name, &s.home, &args, "SHELL=/bin/sh", (120, 40));
+    t.wait_for("Lessons and labs");
+    t.keys(&["j", "Enter"]);
+    t.wait_for("live: checks re-run");
+    for _ in 0..2 {
+        t.keys(&["a"]);
+        t.wait_for("Are you sure?");
+        t.keys(&["y"]);
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    t.wait_for("Lab complete: End to end");
+    t.keys(&["Enter"]);
+    t.wait_for("Remove what labrunner created");
+    t.keys(&["n"]);
+    t.wait_for("Lessons and labs");
+    assert!(
+        exists("container", &s.n.web),
+        "n keeps what the lab created"
+    );
+    t.keys(&["Enter"]);
+    t.wait_for("Lab complete: End to end");
+    t.keys(&["R"]);
+    t.wait_for("Are you sure?");
+    t.keys(&["y"]);
+    t.wait_for("lab reset");
+    let screen = t.wait_for("╭ Terminal");
+    assert!(!screen.contains("no terminal pane"), "{screen}");
+    assert!(
+        !exists("container", &s.n.web),
+        "the reset removed the container"
+    );
+    t.keys(&["F2"]);
+    t.wait_for("Terminal · F2: back to the steps");
+    t.tmux(&["send-keys", "-t", "t", "-l", "cat site/index.html"]);
+    t.tmux(&["send-keys", "-t", "t", "Enter"]);
+    t.wait_for(page);
+    t.keys(&["F2", "q"]);
+    t.assert_exit_ok();
 }
