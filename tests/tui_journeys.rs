@@ -363,3 +363,67 @@ async fn leaving_a_finished_lab_offers_to_remove_what_it_created_and_keeps_the_u
     let notice = j.app.notice().map(|n| n.text.clone()).unwrap_or_default();
     assert!(notice.contains("removed"), "{notice}");
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_lab_whose_names_are_taken_runs_under_names_of_its_own_and_leaves_the_users_alone() {
+    let fake = Arc::new(FakeEngine::new());
+    fake.write_file("ledger-store", "ledger.txt", "mine: 42\n");
+    let mut j = Journey::with(fake);
+    j.open_lab().await;
+    let Some(Pending::OpenLab {
+        own_names: Some((name, renamed)),
+        ..
+    }) = j.question().cloned()
+    else {
+        panic!("no offer of names of its own: {:?}", j.app.overlay());
+    };
+    let own = format!("{name}--ledger-store");
+    assert!(renamed.contains(&format!("volume {own}")), "{renamed:?}");
+    let question = j.question().unwrap().question("shelf");
+    assert!(
+        question.contains("o: open it under its own names (lab--NAME)"),
+        "{question}"
+    );
+    assert!(question.contains("volume ledger-store"), "{question}");
+    j.keys("o").await;
+    assert!(j.question().is_none(), "{:?}", j.app.overlay());
+    assert_eq!(j.app.mode(), Mode::Lab);
+    // What the student reads and would type names the lab's own volume.
+    let screen = j.screen(120, 40);
+    assert!(
+        screen.contains(&format!("docker volume create {own}")),
+        "{screen}"
+    );
+    assert!(
+        j.exists(&format!("network {name}--shelf-net")),
+        "{:?}",
+        j.fake.existing()
+    );
+    j.assist_every_step().await;
+    assert_eq!(j.done_steps(), 2, "{}", j.screen(120, 40));
+    assert!(j.exists(&format!("volume {own}")));
+    assert!(j.exists(&format!("container {name}--shelf-web")));
+    // Resumed under the same names, after leaving and opening again.
+    j.keys("\ny").await;
+    assert!(
+        !j.exists(&format!("volume {own}")),
+        "{:?}",
+        j.fake.existing()
+    );
+    let file = j
+        .fake
+        .volume_file(
+            "alpine:latest",
+            "ledger-store",
+            "ledger.txt",
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+    assert!(
+        matches!(file, VolumeFile::File { ref head, .. } if head == b"mine: 42\n"),
+        "{file:?}"
+    );
+    let progress = j.app.progress().get().lab("shelf").unwrap();
+    assert_eq!(progress.own_names.as_deref(), Some(name.as_str()));
+}

@@ -84,6 +84,8 @@ pub enum Action {
     Wrong,
     Yes,
     No,
+    /// Open a lab whose names are taken under names of its own.
+    OwnNames,
 }
 
 /// A key as the table spells it.
@@ -164,6 +166,7 @@ use Scope as S;
 pub const KEYMAP: &[Binding] = &[
     b(S::Confirm, &[K::Char('y'), K::Enter], "y", A::Yes, "yes, do it", Some("yes")),
     b(S::Confirm, &[K::Char('n'), K::Esc], "n/Esc", A::No, "no, cancel", Some("no")),
+    b(S::Confirm, &[K::Char('o')], "o", A::OwnNames, "open a lab whose names are taken under names of its own", None),
     b(S::Help, &[K::Esc, K::Char('?'), K::Char('q')], "Esc/?", A::Back, "close help", Some("close")),
     b(S::Help, &[K::Up, K::Char('k'), K::PageUp], "↑↓", A::Up, "scroll the keys", None),
     b(S::Help, &[K::Down, K::Char('j'), K::PageDown], "↑↓", A::Down, "scroll the keys", Some("scroll")),

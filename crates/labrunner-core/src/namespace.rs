@@ -133,6 +133,39 @@ impl Namespace {
         lab
     }
 
+    /// The lab under names of its own, for a student whose daemon already holds the lab's
+    /// names: every declared resource renamed into the namespace wherever the lab writes it
+    /// (commands, instructions, hints, checks, files), so that what the student reads and types
+    /// is what runs. Unlike [`Namespace::rewrite_lab`], nothing is renamed later: the lab runs
+    /// as written, on a plain engine. Ids (the lab's, the steps') are kept: progress follows
+    /// them. A name is renamed where it stands as a word: not inside a longer name, not as a
+    /// YAML key (`name:`) nor as an image with its tag (`web:1`); `vol:/data` is renamed.
+    pub fn own_names(&self, lab: &Lab) -> Lab {
+        let r = &lab.resources;
+        let mut names: Vec<&str> = r
+            .networks
+            .iter()
+            .filter(|n| !is_builtin_network(n))
+            .chain(&r.volumes)
+            .chain(&r.containers)
+            .map(String::as_str)
+            .collect();
+        names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        names.dedup();
+        let Ok(yaml) = serde_yaml::to_string(lab) else {
+            return lab.clone();
+        };
+        let renamed = rename_words(&yaml, &names, |n| self.resource(n));
+        let Ok(mut out) = serde_yaml::from_str::<Lab>(&renamed) else {
+            return lab.clone();
+        };
+        out.id.clone_from(&lab.id);
+        for (step, original) in out.steps.iter_mut().zip(&lab.steps) {
+            step.id.clone_from(&original.id);
+        }
+        out
+    }
+
     fn rewrite_check(&self, check: &mut Check) {
         let res = |s: &mut String| *s = self.resource(s);
         let net = |s: &mut String| *s = self.network(s);
@@ -220,6 +253,42 @@ impl Namespace {
             aliases.retain(|a| *a != own);
         }
     }
+}
+
+/// `text` with each of `names` (longest first) replaced by `rename(name)` where it stands as a
+/// word (see [`Namespace::own_names`]).
+fn rename_words(text: &str, names: &[&str], rename: impl Fn(&str) -> String) -> String {
+    let name_char = |c: char| c.is_ascii_alphanumeric() || matches!(c, '_' | '-');
+    let mut out = String::with_capacity(text.len());
+    let mut i = 0;
+    'outer: while i < text.len() {
+        let before = text[..i].chars().next_back();
+        if before.is_none_or(|c| !name_char(c) && c != '.') {
+            for name in names {
+                if !text[i..].starts_with(name) {
+                    continue;
+                }
+                let rest = &text[i + name.len()..];
+                let mut next = rest.chars();
+                let stands_alone = match (next.next(), next.next()) {
+                    (Some(c), _) if name_char(c) => false,
+                    (Some('.'), Some(c)) if name_char(c) => false,
+                    // A YAML key, or an image's tag; a volume's mount target is renamed.
+                    (Some(':'), c) => c == Some('/'),
+                    _ => true,
+                };
+                if stands_alone {
+                    out.push_str(&rename(name));
+                    i += name.len();
+                    continue 'outer;
+                }
+            }
+        }
+        let c = text[i..].chars().next().unwrap_or_default();
+        out.push(c);
+        i += c.len_utf8().max(1);
+    }
+    out
 }
 
 impl std::fmt::Display for Namespace {
@@ -875,5 +944,71 @@ steps:
         // Nothing else changed.
         assert_eq!(out.steps[0].solution, lab.steps[0].solution);
         assert_eq!(out.id, lab.id);
+    }
+
+    #[test]
+    fn own_names_rename_what_the_student_reads_and_types_and_keep_ids() {
+        let lab: Lab = serde_yaml::from_str(
+            r#"
+format: 1
+id: web
+title: Web on a store
+lesson: L1
+difficulty: beginner
+minutes: 5
+image: alpine:latest
+resources:
+  networks: [net, bridge]
+  volumes: [store]
+  containers: [web, web-2]
+files:
+  web.conf: "server web;"
+steps:
+  - id: web
+    title: Start web
+    instructions: Start **web** on `net` with store, then web-2. See web.conf and web.
+    hints: ["docker run --name web"]
+    solution:
+      - docker run -d --name web --network net -v store:/data --mount type=volume,source=store,target=/s web:1 sh -c "ping -c1 web-2"
+      - docker network connect bridge web
+    checks:
+      - container: {name: web, state: running}
+      - attached: {container: web-2, network: net}
+      - file: {volume: store, path: x, contains: web}
+"#,
+        )
+        .unwrap();
+        let ns = Namespace::new("mine").unwrap();
+        let own = ns.own_names(&lab);
+        assert_eq!(own.id, "web");
+        assert_eq!(own.steps[0].id, "web");
+        assert_eq!(own.resources.networks, ["mine--net", "bridge"]);
+        assert_eq!(own.resources.volumes, ["mine--store"]);
+        assert_eq!(own.resources.containers, ["mine--web", "mine--web-2"]);
+        assert_eq!(
+            own.steps[0].solution[0].text(),
+            "docker run -d --name mine--web --network mine--net -v mine--store:/data --mount type=volume,source=mine--store,target=/s web:1 sh -c \"ping -c1 mine--web-2\""
+        );
+        assert_eq!(
+            own.steps[0].solution[1].text(),
+            "docker network connect bridge mine--web"
+        );
+        assert_eq!(
+            own.steps[0].instructions.trim(),
+            "Start **mine--web** on `mine--net` with mine--store, then mine--web-2. See web.conf and mine--web."
+        );
+        assert_eq!(own.steps[0].hints, ["docker run --name mine--web"]);
+        let checks = &own.steps[0].checks;
+        assert_eq!(checks[0].container.as_ref().unwrap().name, "mine--web");
+        assert_eq!(checks[1].attached.as_ref().unwrap().network, "mine--net");
+        assert_eq!(checks[2].file.as_ref().unwrap().volume, "mine--store");
+        assert_eq!(
+            checks[2].file.as_ref().unwrap().contains.as_deref(),
+            Some("mine--web")
+        );
+        assert_eq!(
+            own.files.keys().next().map(String::as_str),
+            Some("web.conf")
+        );
     }
 }

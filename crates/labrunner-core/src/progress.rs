@@ -91,6 +91,11 @@ pub struct LabProgress {
     /// them when the lab is resumed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub preexisting: Option<Vec<Resource>>,
+    /// The namespace the lab runs under when the student chose to run it under names of its
+    /// own ([`crate::namespace::Namespace::own_names`]), because its names were taken. Kept by
+    /// a reset.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub own_names: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -191,6 +196,7 @@ impl Progress {
         if let Some(l) = self.labs.get_mut(lab) {
             *l = LabProgress {
                 preexisting: l.preexisting.take(),
+                own_names: l.own_names.take(),
                 ..LabProgress::default()
             };
         }
@@ -525,11 +531,13 @@ mod tests {
         assert_eq!(lab.hints_used(), 3);
         assert_eq!(lab.assisted_steps(), 1);
         p.lab_mut("lab").preexisting = Some(Vec::new());
+        p.lab_mut("lab").own_names = Some("lr-abc123".into());
         p.reset_lab("lab");
         assert_eq!(
             p.lab("lab"),
             Some(&LabProgress {
                 preexisting: Some(Vec::new()),
+                own_names: Some("lr-abc123".into()),
                 ..Default::default()
             })
         );

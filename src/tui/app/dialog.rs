@@ -18,6 +18,9 @@ pub enum Pending {
         existing: Vec<Resource>,
         /// The lab's commands that would touch them, which labrunner refuses to run.
         touched: Vec<Touched>,
+        /// Names of its own the lab could run under instead (when some were taken): the
+        /// namespace, and the lab's resources renamed into it.
+        own_names: Option<(String, Vec<String>)>,
     },
     /// Leaving the lab view ends the program running in its terminal.
     Leave {
@@ -62,7 +65,8 @@ impl Pending {
                 creates,
                 existing,
                 touched,
-            } => open_question(lab, creates, existing, touched),
+                own_names,
+            } => open_question(lab, creates, existing, touched, own_names.as_ref()),
             Pending::Leave { quit } => format!(
                 "A program is still running in the terminal pane. {} ends it.",
                 if *quit { "Quitting" } else { "Leaving the lab" }
@@ -86,6 +90,7 @@ fn open_question(
     creates: &[String],
     existing: &[Resource],
     touched: &[Touched],
+    own_names: Option<&(String, Vec<String>)>,
 ) -> String {
     let mut q = String::new();
     if !creates.is_empty() {
@@ -109,6 +114,9 @@ fn open_question(
             "So it refuses to run what would: {}. You may type those commands yourself. ",
             what.join("; ")
         ));
+    }
+    if let Some((ns, _)) = own_names {
+        q.push_str(&format!("o: open it under its own names ({ns}--NAME); "));
     }
     q.push_str("y: yes, use my existing resources as they are; n: no, do not open the lab.");
     q

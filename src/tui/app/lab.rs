@@ -5,6 +5,7 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, MouseEvent};
 use ratatui::layout::{Position, Rect};
 
 use labrunner_core::lab::LoadedLab;
+use labrunner_core::namespace::Namespace;
 use labrunner_core::runner::{Resource, RunEvent};
 
 use super::dialog::{ExistingResources, Pending};
@@ -35,6 +36,20 @@ pub struct LabScreen {
     terminal_area: Option<Rect>,
     /// The opening of the lab this screen shows (its background events carry it).
     session: u64,
+    /// The student chose to run the lab under names of its own (and so agreed to its setup).
+    own_names_chosen: bool,
+}
+
+/// The namespace offered first when a lab's names are taken.
+const OWN_NAMES: &str = "lab";
+
+/// The lab under the names of namespace `name` (kept in progress); as written if the name is
+/// not a namespace's.
+fn under_own_names(mut lab: LoadedLab, name: &str) -> LoadedLab {
+    if let Ok(ns) = Namespace::new(name) {
+        lab.lab = ns.own_names(&lab.lab);
+    }
+    lab
 }
 
 impl LabScreen {
@@ -45,6 +60,10 @@ impl LabScreen {
         let recorded = cx.progress.get().lab(&id);
         let first_start = recorded.is_none_or(|l| l.started_at.is_none());
         let preexisting = recorded.and_then(|l| l.preexisting.clone());
+        let lab = match recorded.and_then(|l| l.own_names.as_deref()) {
+            Some(name) => under_own_names(lab, name),
+            None => lab,
+        };
         let mut view = LabView::new(lab.clone(), recorded);
         view.image_map = cx.image_map.clone();
         if lab_view::uses_workdir(&lab.lab) || cx.with_terminal {
@@ -61,6 +80,7 @@ impl LabScreen {
             results: complete,
             terminal_area: None,
             session,
+            own_names_chosen: false,
         };
         if complete {
             return screen;
@@ -222,16 +242,66 @@ impl LabScreen {
             cx.notify(Level::Error, format!("progress not saved: {e}"));
         }
         let creates = lab_view::setup_creates(&self.view.lab.lab);
-        if creates.is_empty() && resources.is_empty() {
+        if resources.is_empty() && (creates.is_empty() || self.own_names_chosen) {
             self.start(resources, true, cx, effects);
             return Next::Stay;
         }
         let touched = labrunner_core::preexisting::touched_by(&self.view.lab.lab, &resources);
+        let own_names = (!resources.is_empty()).then(|| {
+            // `lab--NAME` reads well; taken as well (the offer was taken and still collides),
+            // a random namespace.
+            let ns = match Namespace::new(OWN_NAMES) {
+                Ok(ns) if !self.own_names_chosen => ns,
+                _ => Namespace::fresh(),
+            };
+            let own = ns.own_names(&self.view.lab.lab);
+            let renamed = labrunner_core::lab::declared(&own)
+                .iter()
+                .map(ToString::to_string)
+                .collect();
+            (ns.name().to_string(), renamed)
+        });
         Next::Ask(Pending::OpenLab {
             creates,
             existing: resources,
             touched,
+            own_names,
         })
+    }
+
+    /// The student chose names of its own for the lab (`name`, a namespace): from now on the
+    /// lab is shown, typed, checked and resumed under them; what exists under those names is
+    /// found again before anything runs.
+    pub fn open_under_own_names(
+        &mut self,
+        name: &str,
+        cx: &mut Context,
+        effects: &mut Vec<Effect>,
+    ) {
+        let id = self.id();
+        let saved = cx.progress.update(|p| {
+            let l = p.lab_mut(&id);
+            l.own_names = Some(name.to_string());
+            l.preexisting = None;
+        });
+        if let Err(e) = saved {
+            cx.notify(Level::Error, format!("progress not saved: {e}"));
+        }
+        let lab = under_own_names(self.view.lab.clone(), name);
+        let mut view = LabView::new(lab.clone(), cx.progress.get().lab(&id));
+        view.image_map = cx.image_map.clone();
+        view.workdir = self.view.workdir.clone();
+        view.live = LiveStatus::Connecting;
+        self.view = view;
+        self.own_names_chosen = true;
+        effects.push(Effect::Preflight {
+            session: self.session,
+            lab: Box::new(lab),
+        });
+        cx.notify(
+            Level::Info,
+            format!("the lab runs under names of its own: {name}--…"),
+        );
     }
 
     /// A key while the terminal pane has focus and is not one of its own bindings: the shell

@@ -241,8 +241,21 @@ impl App {
                 return effects;
             }
             Some(Overlay::Confirm(pending)) => {
-                match action {
-                    Action::Yes => self.confirmed(pending, &mut effects),
+                match (action, &pending) {
+                    (
+                        Action::OwnNames,
+                        Pending::OpenLab {
+                            own_names: Some((name, _)),
+                            ..
+                        },
+                    ) => {
+                        if let Screen::Lab(l) = &mut self.screen {
+                            l.open_under_own_names(name, &mut self.cx, &mut effects);
+                        }
+                    }
+                    // Another question: o is not one of its answers.
+                    (Action::OwnNames, _) => self.overlay = Some(Overlay::Confirm(pending)),
+                    (Action::Yes, _) => self.confirmed(pending, &mut effects),
                     // Not opening the lab: nothing was started, nothing was created. Leaving
                     // a finished lab without removing what it created.
                     _ if matches!(pending, Pending::OpenLab { .. } | Pending::LeaveFinished) => {
