@@ -87,10 +87,11 @@ timed() {
   fi
 }
 
-# container_starts SINCE UNTIL: how many containers the daemon started in that time
+# container_starts SINCE UNTIL NS: how many containers under NS the daemon started in that time
+# (another user's containers started meanwhile are not the grading's)
 container_starts() {
   docker events --since "$1" --until "$2" --filter type=container --filter event=start \
-    --format '{{.Actor.Attributes.name}}' | tee "$tmp/starts.last" | wc -l
+    --format '{{.Actor.Attributes.name}}' | grep "^$3-" | tee "$tmp/starts.last" | wc -l
 }
 
 echo "== test, floor and docker CLI, $TEST_ROUNDS rounds alternating"
@@ -138,7 +139,7 @@ for i in $(seq 1 "$PAIR_ROUNDS"); do
       echo "  grading $ns WRONG: $why" >&2
       sed 's/^/    /' "$tmp/$ns.log" >&2
     fi
-    starts=$(container_starts "$since" "$(now)")
+    starts=$(container_starts "$since" "$(now)" "$ns")
     [ $who = right ] && echo "$starts" >>"$tmp/starts"
     printf 'round %d %-5s %6.3fs  load %s  %s, %d container starts: %s\n' "$i" "$who" "$(echo "$t1 - $t0" | bc -l)" "$(load)" \
       "$(python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); print(r["score"], "of", r["max_score"], "points")' "$tmp/$ns.json" 2>/dev/null || echo "no report")" \
