@@ -174,11 +174,11 @@ fn a_preexisting_volume_is_never_touched() {
             "{refused:?}"
         );
         {
-            use labrunner_core::engine::{ApplyContext, Engine};
+            use labrunner_core::execute::{ApplyContext, execute};
             let typed =
                 labrunner_core::command::parse(lab.steps[0].solution[1].text(), None).unwrap();
             let ctx = ApplyContext::for_run(Default::default(), run.image_map.clone());
-            engine.apply(&typed, &ctx).await.unwrap();
+            execute(&engine, &typed, &ctx).await.unwrap();
         }
         assert!(
             run.evaluate(&lab.steps[0])
@@ -235,7 +235,8 @@ fn a_refused_container_leaves_no_volume() {
     docker_quiet(&["volume", "rm", "-f", "lrx-orphan"]);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        use labrunner_core::engine::{ApplyContext, Engine};
+        use labrunner_core::engine::Engine;
+        use labrunner_core::execute::{ApplyContext, execute};
         let engine = DockerEngine::connect().await.unwrap();
         let action = labrunner_core::command::parse(
             "docker run --name lrx-orphan-c --mount type=volume,source=lrx-orphan,target=data alpine:latest true",
@@ -243,7 +244,7 @@ fn a_refused_container_leaves_no_volume() {
         )
         .unwrap();
         let ctx = ApplyContext::for_run(Default::default(), ImageMap::parse_entries(common::IMAGE_MAP).unwrap());
-        let err = engine.apply(&action, &ctx).await.unwrap_err().to_string();
+        let err = execute(&engine, &action, &ctx).await.unwrap_err().to_string();
         assert!(err.contains("mount path must be absolute"), "{err}");
         assert!(engine.volume("lrx-orphan").await.unwrap().is_none());
         assert!(engine.container("lrx-orphan-c").await.unwrap().is_none());

@@ -149,8 +149,8 @@ mod tests {
 
     use super::*;
     use crate::command::{Action, NetworkCreate};
-    use crate::engine::ApplyContext;
     use crate::engine::fake::FakeEngine;
+    use crate::execute::{ApplyContext, execute};
 
     /// A network labelled with `labels` only (no run label when `run` is `None`).
     async fn network(fake: &FakeEngine, name: &str, run: Option<&str>) {
@@ -161,7 +161,7 @@ mod tests {
             ..Default::default()
         });
         let ctx = ApplyContext::for_run(labels, Default::default());
-        fake.apply(&action, &ctx).await.expect("created");
+        execute(fake, &action, &ctx).await.expect("created");
     }
 
     fn names(rs: &[Resource]) -> Vec<&str> {

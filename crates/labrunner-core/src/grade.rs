@@ -26,7 +26,8 @@ use futures_util::FutureExt;
 use crate::check::{self, CheckOutcome, Verdict};
 use crate::command::{self, Action};
 use crate::credit::Credit;
-use crate::engine::{ActionOutput, Engine, EngineError, PortBinding};
+use crate::engine::{Engine, EngineError, PortBinding};
+use crate::execute::{Outcome, failure};
 use crate::images::ImageMap;
 use crate::lab::Lab;
 use crate::labels::{self, LABEL_RUN};
@@ -730,7 +731,7 @@ impl Grader<'_, '_> {
     /// gone or silent, or a host port held by something outside the grading.
     async fn infrastructure_of(
         &self,
-        applied: &Result<Result<ActionOutput, EngineError>, tokio::time::error::Elapsed>,
+        applied: &Result<Result<Outcome, EngineError>, tokio::time::error::Elapsed>,
         line: usize,
         limit: Duration,
         subnet: Option<&str>,
@@ -897,20 +898,16 @@ impl Grader<'_, '_> {
     /// What applying a submitted command came to, told in the submission's own names.
     fn outcome_of(
         &self,
-        applied: Result<Result<ActionOutput, EngineError>, tokio::time::error::Elapsed>,
+        applied: Result<Result<Outcome, EngineError>, tokio::time::error::Elapsed>,
         limit: Duration,
     ) -> (CommandOutcome, String) {
         match applied {
             Ok(Ok(out)) => {
-                let outcome = match out.exit_code {
-                    Some(code) if code != 0 => CommandOutcome::Failed,
-                    _ => CommandOutcome::Ran,
-                };
-                let mut detail = command_excerpt(&self.unname(&out.stdout));
-                if let Some(code) = out.exit_code.filter(|c| *c != 0) {
-                    detail = format!("exit code {code}. {detail}").trim().to_string();
+                let detail = command_excerpt(&self.unname(&out.stdout));
+                match out.failed() {
+                    Some(code) => (CommandOutcome::Failed, failure(code, &detail)),
+                    None => (CommandOutcome::Ran, detail),
                 }
-                (outcome, detail)
             }
             Ok(Err(EngineError::Refused(why))) => (CommandOutcome::Refused, self.unname(&why)),
             Ok(Err(EngineError::Timeout { what, secs })) => (

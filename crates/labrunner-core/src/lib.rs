@@ -12,6 +12,7 @@ pub mod clean;
 pub mod command;
 pub mod credit;
 pub mod engine;
+pub mod execute;
 pub mod folder;
 pub mod grade;
 pub mod home;

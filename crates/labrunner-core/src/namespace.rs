@@ -13,11 +13,11 @@ use async_trait::async_trait;
 use futures_util::stream::BoxStream;
 
 use crate::command::is_builtin_network;
-use crate::command::{Action, ResourceKind};
+use crate::command::{Action, ContainerSpec, ExecSpec, NetworkCreate, ResourceKind};
 use crate::engine::ports::PortTranslation;
 use crate::engine::{
-    ActionOutput, ApplyContext, ContainerInfo, DaemonEvent, Engine, EngineError, ExecOutput,
-    NetworkInfo, Resources, VolumeFile, VolumeInfo,
+    Change, ContainerInfo, CreateOptions, Created, DaemonEvent, Engine, EngineError, ExecOutput,
+    NetworkInfo, Prunable, PullProgress, Resources, VolumeFile, VolumeInfo,
 };
 use crate::lab::{Check, Lab, MountType};
 
@@ -297,11 +297,11 @@ impl std::fmt::Display for Namespace {
     }
 }
 
-/// An engine that moves every action into a namespace before the real engine executes it.
+/// An engine that moves every command into a namespace before it is executed.
 ///
-/// Docker commands (setup, the submission, `command_fails` checks) are text the engine parses
-/// into actions; they all pass through [`Engine::apply`], so renaming there covers every one of
-/// them exactly once. Queries (`container`, `network`, ...) pass through unchanged: their names
+/// Docker commands (setup, the submission, `command_fails` checks) are text parsed into actions;
+/// the executor has each renamed by [`Engine::rename`] before it runs ([`crate::execute`]), so
+/// renaming there covers every one of them exactly once. Queries (`container`, `network`, ...) pass through unchanged: their names
 /// come from a lab already rewritten by [`Namespace::rewrite_lab`], or from labels.
 ///
 /// In a namespace, fixed host ports are translated too ([`PortTranslation`]): the daemon binds
@@ -346,29 +346,90 @@ impl Engine for NamespacedEngine<'_> {
     async fn ping(&self) -> Result<(), EngineError> {
         self.inner.ping().await
     }
-    async fn apply(
-        &self,
-        action: &Action,
-        ctx: &ApplyContext,
-    ) -> Result<ActionOutput, EngineError> {
-        match &self.namespace {
-            Some(ns) => {
-                let mut renamed = action.clone();
-                ns.rename_action(&mut renamed);
-                let Some(translation) = &self.host_ports else {
-                    return self.inner.apply(&renamed, ctx).await;
-                };
-                if let Action::Run(spec) | Action::Create(spec) = &mut renamed {
-                    translation.translate(spec);
-                }
-                let ctx = ApplyContext {
-                    host_ports: Some(Arc::clone(translation)),
-                    ..ctx.clone()
-                };
-                self.inner.apply(&renamed, &ctx).await
-            }
-            None => self.inner.apply(action, ctx).await,
+    fn rename(&self, action: &mut Action) {
+        let Some(ns) = &self.namespace else {
+            return;
+        };
+        ns.rename_action(action);
+        if let (Some(translation), Action::Run(spec) | Action::Create(spec)) =
+            (&self.host_ports, action)
+        {
+            translation.translate(spec);
         }
+    }
+    async fn create_container(
+        &self,
+        spec: &ContainerSpec,
+        options: &CreateOptions,
+    ) -> Result<Created, EngineError> {
+        self.inner.create_container(spec, options).await
+    }
+    async fn change(&self, name: &str, change: &Change) -> Result<(), EngineError> {
+        self.inner.change(name, change).await
+    }
+    async fn wait_container(&self, id: &str) -> Result<i64, EngineError> {
+        self.inner.wait_container(id).await
+    }
+    async fn attach(
+        &self,
+        id: &str,
+    ) -> Result<BoxStream<'static, Result<Vec<u8>, EngineError>>, EngineError> {
+        self.inner.attach(id).await
+    }
+    async fn create_network(
+        &self,
+        spec: &NetworkCreate,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<String, EngineError> {
+        self.inner.create_network(spec, labels).await
+    }
+    async fn create_volume(
+        &self,
+        name: Option<&str>,
+        driver: Option<&str>,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<String, EngineError> {
+        self.inner.create_volume(name, driver, labels).await
+    }
+    async fn networks(&self) -> Result<Vec<NetworkInfo>, EngineError> {
+        self.inner.networks().await
+    }
+    async fn volumes(&self) -> Result<Vec<VolumeInfo>, EngineError> {
+        self.inner.volumes().await
+    }
+    async fn prune(&self, what: Prunable, labels: &[String]) -> Result<Vec<String>, EngineError> {
+        self.inner.prune(what, labels).await
+    }
+    /// A container's host ports as the commands wrote them.
+    async fn inspect_raw(
+        &self,
+        name: &str,
+        shown: Option<&PortTranslation>,
+    ) -> Result<Option<serde_json::Value>, EngineError> {
+        let shown = shown.or(self.host_ports.as_deref());
+        self.inner.inspect_raw(name, shown).await
+    }
+    async fn pull_image(
+        &self,
+        image: &str,
+        progress: Option<&tokio::sync::mpsc::UnboundedSender<PullProgress>>,
+    ) -> Result<(), EngineError> {
+        self.inner.pull_image(image, progress).await
+    }
+    async fn running(&self, labels: &[(String, String)]) -> Result<Vec<String>, EngineError> {
+        self.inner.running(labels).await
+    }
+    async fn read_logs(
+        &self,
+        container: &str,
+        tail: Option<&str>,
+        follow: bool,
+        limit: Duration,
+    ) -> Result<crate::output::BoundedOutput, EngineError> {
+        self.inner.read_logs(container, tail, follow, limit).await
+    }
+    async fn exec_spec(&self, spec: &ExecSpec, limit: Duration) -> Result<ExecOutput, EngineError> {
+        self.inner.exec_spec(spec, limit).await
     }
     async fn network(&self, name: &str) -> Result<Option<NetworkInfo>, EngineError> {
         self.inner.network(name).await
@@ -386,14 +447,6 @@ impl Engine for NamespacedEngine<'_> {
     async fn image_present(&self, name: &str) -> Result<bool, EngineError> {
         self.inner.image_present(name).await
     }
-    async fn exec(
-        &self,
-        container: &str,
-        command: &[String],
-        timeout: Duration,
-    ) -> Result<ExecOutput, EngineError> {
-        self.inner.exec(container, command, timeout).await
-    }
     async fn volume_file(
         &self,
         image: &str,
@@ -402,13 +455,6 @@ impl Engine for NamespacedEngine<'_> {
         labels: &BTreeMap<String, String>,
     ) -> Result<VolumeFile, EngineError> {
         self.inner.volume_file(image, volume, path, labels).await
-    }
-    async fn exec_commands_since(
-        &self,
-        container: &str,
-        since: i64,
-    ) -> Result<Vec<String>, EngineError> {
-        self.inner.exec_commands_since(container, since).await
     }
     async fn labelled(&self, labels: &[(String, String)]) -> Result<Resources, EngineError> {
         self.inner.labelled(labels).await

@@ -18,7 +18,8 @@ use crate::check::probes::own_exec_prefixes;
 use crate::check::{self, CheckEnv, CheckOutcome, Inspections};
 pub use crate::command::ResourceKind;
 use crate::command::{self, Action};
-use crate::engine::{ActionOutput, ApplyContext, Engine, EngineError, EventAction, PullProgress};
+use crate::engine::{Engine, EngineError, EventAction, PullProgress};
+use crate::execute::{ApplyContext, Outcome, execute, failure};
 use crate::folder::{Folder, FolderError, Taken};
 use crate::images::ImageMap;
 use crate::lab::{Command, Lab, Step};
@@ -349,11 +350,7 @@ impl<'a> LabRun<'a> {
     }
 
     /// Apply one action for the run, keeping track of the volumes it leaves known to be empty.
-    pub async fn apply(
-        &self,
-        action: &Action,
-        ctx: &ApplyContext,
-    ) -> Result<ActionOutput, EngineError> {
+    pub async fn apply(&self, action: &Action, ctx: &ApplyContext) -> Result<Outcome, EngineError> {
         let creates_empty = match action {
             Action::VolumeCreate {
                 name: Some(name),
@@ -376,11 +373,11 @@ impl<'a> LabRun<'a> {
         }
         // Before the command: what ended since the last one is gone, as the daemon would have it.
         self.remove_ended().await;
-        let applied = self.engine.apply(action, ctx).await;
+        let applied = execute(self.engine, action, ctx).await;
         if let (Some(name), Ok(_)) = (creates_empty, &applied) {
             self.known_empty().insert(name);
         }
-        if let Ok(ActionOutput {
+        if let Ok(Outcome {
             left_to_remove: Some(id),
             ..
         }) = &applied
@@ -434,11 +431,9 @@ impl<'a> LabRun<'a> {
                 None => match self.apply(&action, &self.apply_context()).await {
                     // A process that exits non-zero makes the docker CLI fail too; its output is the
                     // message the student sees.
-                    Ok(out) if out.exit_code.is_some_and(|c| c != 0) => Err(format!(
-                        "exit code {}: {}",
-                        out.exit_code.unwrap_or_default(),
-                        out.stdout.trim()
-                    )),
+                    Ok(out) if out.failed().is_some() => {
+                        Err(failure(out.failed().unwrap_or_default(), &out.stdout))
+                    }
                     Ok(out) => Ok(out),
                     Err(e) => {
                         if matches!(e, EngineError::Timeout { .. }) {

@@ -5,7 +5,8 @@
 
 use super::support::regex;
 use super::{Cause, CheckEnv, Observed, Unknown, not_holds, observation};
-use crate::engine::{ApplyContext, EngineError};
+use crate::engine::EngineError;
+use crate::execute::{ApplyContext, execute};
 use crate::lab::CommandFailsCheck;
 
 pub(super) fn describe(c: &CommandFailsCheck) -> String {
@@ -31,7 +32,7 @@ pub(super) async fn observe(c: &CommandFailsCheck, env: &CheckEnv<'_>) -> Observ
     }
     let re = regex(&c.error)?;
     let ctx = ApplyContext::for_run(env.labels.clone(), env.image_map.clone());
-    match env.engine.apply(&action, &ctx).await {
+    match execute(env.engine, &action, &ctx).await {
         Ok(_) => not_holds(format!("`{}` succeeded", c.command)),
         Err(EngineError::Daemon { message, .. }) => {
             observation(re.is_match(&message), format!("the daemon said: {message}"))

@@ -16,11 +16,13 @@ use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
 
+use super::ports::PortTranslation;
 use super::{
-    ActionOutput, ApplyContext, ContainerInfo, ContainerStatus, DaemonEvent, Engine, EngineError,
-    EventAction, EventKind, ExecOutput, MountInfo, NetworkInfo, Resources, VolumeFile, VolumeInfo,
+    Change, ContainerInfo, ContainerStatus, CreateOptions, Created, DaemonEvent, Engine,
+    EngineError, EventAction, EventKind, ExecOutput, MountInfo, NetworkInfo, Prunable,
+    PullProgress, Resources, VolumeFile, VolumeInfo,
 };
-use crate::command::{Action, ContainerSpec, MountKind};
+use crate::command::{Action, ContainerSpec, ExecSpec, MountKind, NetworkCreate};
 use crate::output::{BoundedOutput, bounded_text};
 
 type EventItem = Result<DaemonEvent, EngineError>;
@@ -37,9 +39,9 @@ struct ExecScript {
 /// What a test can make fail.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Fault {
-    /// Removing the container, network or volume of this name (by `remove_*` or `apply`).
+    /// Removing the container, network or volume of this name (by `remove_*` or a command).
     Remove(String),
-    /// Any `apply` that creates or acts on a resource of this name.
+    /// Creating a resource of this name, or a command's exec in a container of this name.
     Apply(String),
     /// Listing resources by label.
     Labelled,
@@ -56,8 +58,8 @@ struct State {
     images: Vec<String>,
     scripts: Vec<ExecScript>,
     faults: HashMap<Fault, EngineError>,
-    /// (container name, command line, Unix seconds) of every exec.
-    execs: Vec<(String, String, i64)>,
+    /// Containers attached to before their start: they run in the foreground.
+    foreground: std::collections::BTreeSet<String>,
     subscribers: Vec<UnboundedSender<EventItem>>,
     /// Every event, as the daemon's log keeps them (`past_events` reads it).
     log: Vec<DaemonEvent>,
@@ -229,11 +231,6 @@ fn unreachable() -> EngineError {
     }
 }
 
-/// Each name on its own line, as the docker CLI prints what it stopped, killed or paused.
-fn each_line(names: &[String]) -> String {
-    names.iter().map(|n| format!("{n}\n")).collect()
-}
-
 fn no_such(kind: &str, name: &str) -> EngineError {
     EngineError::Daemon {
         status: 404,
@@ -304,7 +301,7 @@ impl State {
         driver: Option<&str>,
         subnet: Option<&str>,
         labels: BTreeMap<String, String>,
-    ) -> Result<(), EngineError> {
+    ) -> Result<String, EngineError> {
         self.fault(Fault::Apply(name.to_string()))?;
         if self.networks.contains_key(name) {
             return Err(conflict(format!("network with name {name} already exists")));
@@ -314,14 +311,15 @@ impl State {
             name.to_string(),
             NetworkInfo {
                 name: name.to_string(),
-                id,
+                id: id.clone(),
                 driver: driver.unwrap_or("bridge").to_string(),
+                scope: "local".into(),
                 subnets: subnet.map(|s| vec![s.to_string()]).unwrap_or_default(),
                 labels: labels.clone(),
             },
         );
         self.emit(EventKind::Network, EventAction::Create, name, &labels);
-        Ok(())
+        Ok(id)
     }
 
     fn create_volume(&mut self, name: &str, labels: BTreeMap<String, String>) {
@@ -341,7 +339,7 @@ impl State {
     fn create_container(
         &mut self,
         spec: &ContainerSpec,
-        ctx: &ApplyContext,
+        options: &CreateOptions,
     ) -> Result<String, EngineError> {
         let id = self.new_id();
         let name = spec.name.clone().unwrap_or_else(|| format!("fake_{id}"));
@@ -357,8 +355,9 @@ impl State {
         {
             return Err(no_such("network", &network_mode));
         }
-        let mut labels = ctx.labels.clone();
-        labels.extend(spec.labels.iter().cloned());
+        // The command's own labels first: labrunner's ownership labels win, as with the daemon.
+        let mut labels: BTreeMap<String, String> = spec.labels.iter().cloned().collect();
+        labels.extend(options.labels.clone());
         let mut mounts = Vec::new();
         for m in &spec.mounts {
             if m.kind == MountKind::Volume
@@ -492,11 +491,6 @@ impl State {
         let mut answer = self.answer(container, &line);
         answer.stdout = bounded_text(answer.stdout);
         answer.stderr = bounded_text(answer.stderr);
-        self.execs.push((
-            container.to_string(),
-            line.clone(),
-            chrono::Utc::now().timestamp(),
-        ));
         self.emit(
             EventKind::Container,
             EventAction::ExecStart(line.clone()),
@@ -543,34 +537,6 @@ impl State {
             ),
             stderr: String::new(),
         }
-    }
-
-    /// `docker run`: create and start; a foreground `--rm` container is gone when it returns.
-    fn run(
-        &mut self,
-        spec: &ContainerSpec,
-        ctx: &ApplyContext,
-    ) -> Result<ActionOutput, EngineError> {
-        let name = self.create_container(spec, ctx)?;
-        self.start(&name, spec.detach)?;
-        let id = self.containers[&name].id.clone();
-        let deferred = (spec.remove && ctx.defer_removal).then(|| id.clone());
-        if spec.remove && !spec.detach && deferred.is_none() {
-            self.remove_container(&name)?;
-        }
-        Ok(if spec.detach {
-            ActionOutput {
-                stdout: format!("{id}\n"),
-                exit_code: None,
-                left_to_remove: deferred,
-            }
-        } else {
-            ActionOutput {
-                stdout: String::new(),
-                exit_code: Some(0),
-                left_to_remove: deferred,
-            }
-        })
     }
 
     /// `docker stop` (exit 0 after SIGTERM) or `docker kill` (137 after SIGKILL), with the
@@ -646,107 +612,114 @@ impl State {
         }
     }
 
-    fn apply(&mut self, action: &Action, ctx: &ApplyContext) -> Result<ActionOutput, EngineError> {
-        let done = |out: String| ActionOutput {
-            stdout: out,
-            ..ActionOutput::default()
-        };
-        match action {
-            Action::NetworkCreate(spec) => {
-                let mut labels = ctx.labels.clone();
-                labels.extend(spec.labels.iter().cloned());
-                self.create_network(
-                    &spec.name,
-                    spec.driver.as_deref(),
-                    spec.subnet.as_deref(),
-                    labels,
-                )?;
-                Ok(done(format!("{}\n", spec.name)))
-            }
-            Action::VolumeCreate { name, labels, .. } => {
-                let name = name.clone().unwrap_or_else(|| self.new_id());
-                self.fault(Fault::Apply(name.clone()))?;
-                let mut all = ctx.labels.clone();
-                all.extend(labels.iter().cloned());
-                self.create_volume(&name, all);
-                Ok(done(format!("{name}\n")))
-            }
-            Action::Run(spec) => self.run(spec, ctx),
-            Action::Create(spec) => {
-                let name = self.create_container(spec, ctx)?;
-                let id = self.containers[&name].id.clone();
-                Ok(ActionOutput {
-                    left_to_remove: (spec.remove && ctx.defer_removal).then(|| id.clone()),
-                    ..done(format!("{id}\n"))
-                })
-            }
-            Action::Start { names } => {
-                for n in names {
-                    self.start(n, true)?;
-                }
-                Ok(done(names.join("\n")))
-            }
-            Action::Rm { names, force, .. } => {
-                for n in names {
-                    self.rm(n, *force)?;
-                }
-                Ok(done(names.join("\n")))
-            }
-            Action::Stop { names, .. } | Action::Kill { names, .. } => {
-                let kill = matches!(action, Action::Kill { .. });
-                for n in names {
-                    self.halt(n, kill)?;
-                }
-                Ok(done(each_line(names)))
-            }
-            Action::Restart { names, .. } => {
-                for n in names {
-                    // Not running: a restart starts it.
-                    self.halt(n, false)?;
-                    self.start(n, true)?;
-                    let labels = self.containers[n].labels.clone();
-                    self.emit(EventKind::Container, EventAction::Restart, n, &labels);
-                }
-                Ok(done(each_line(names)))
-            }
-            Action::Pause { names } | Action::Unpause { names } => {
-                let pause = matches!(action, Action::Pause { .. });
-                for n in names {
-                    self.freeze(n, pause)?;
-                }
-                Ok(done(each_line(names)))
-            }
-            Action::NetworkRm { names, .. } => {
-                for n in names {
-                    if !self.networks.contains_key(n) {
-                        return Err(no_such("network", n));
-                    }
-                    self.remove_network(n)?;
-                }
-                Ok(done(names.join("\n")))
-            }
-            Action::VolumeRm { names, .. } => {
-                for n in names {
-                    if !self.volumes.contains_key(n) {
-                        return Err(no_such("volume", n));
-                    }
-                    self.remove_volume(n)?;
-                }
-                Ok(done(names.join("\n")))
-            }
-            Action::Exec(spec) => {
-                self.fault(Fault::Apply(spec.container.clone()))?;
-                let out = self.exec(&spec.container, &spec.command)?;
-                Ok(ActionOutput {
-                    stdout: format!("{}{}", out.stdout, out.stderr),
-                    exit_code: out.exit_code,
-                    ..ActionOutput::default()
-                })
-            }
-            other => Err(EngineError::Other(format!(
-                "the fake engine does not run {other:?}"
-            ))),
+    /// A container's name, given its name or its id, as the daemon takes either.
+    fn named(&self, name_or_id: &str) -> Result<String, EngineError> {
+        if self.containers.contains_key(name_or_id) {
+            return Ok(name_or_id.to_string());
         }
+        self.containers
+            .values()
+            .find(|c| c.id == name_or_id)
+            .map(|c| c.name.clone())
+            .ok_or_else(|| no_such("container", name_or_id))
+    }
+
+    fn change(&mut self, name: &str, change: &Change) -> Result<(), EngineError> {
+        match change {
+            Change::RemoveNetwork => {
+                if !self.networks.contains_key(name) {
+                    return Err(no_such("network", name));
+                }
+                return self.remove_network(name);
+            }
+            Change::RemoveVolume { .. } => {
+                if !self.volumes.contains_key(name) {
+                    return Err(no_such("volume", name));
+                }
+                return self.remove_volume(name);
+            }
+            _ => {}
+        }
+        let n = self.named(name)?;
+        match change {
+            Change::Start => {
+                let foreground = self.foreground.remove(&n);
+                self.start(&n, !foreground)
+            }
+            Change::Stop { .. } => self.halt(&n, false),
+            Change::Kill { .. } => self.halt(&n, true),
+            Change::Restart { .. } => {
+                // Not running: a restart starts it.
+                self.halt(&n, false)?;
+                self.start(&n, true)?;
+                let labels = self.containers[&n].labels.clone();
+                self.emit(EventKind::Container, EventAction::Restart, &n, &labels);
+                Ok(())
+            }
+            Change::Pause => self.freeze(&n, true),
+            Change::Unpause => self.freeze(&n, false),
+            Change::RemoveContainer { force, .. } => self.rm(&n, *force),
+            Change::Connect { network, .. } => {
+                if !self.networks.contains_key(network) {
+                    return Err(no_such("network", network));
+                }
+                let c = self.containers.get_mut(&n).expect("named");
+                if !c.networks.contains(network) {
+                    c.networks.push(network.clone());
+                }
+                self.emit(
+                    EventKind::Network,
+                    EventAction::Connect,
+                    network,
+                    &BTreeMap::new(),
+                );
+                Ok(())
+            }
+            Change::Disconnect { network, .. } => {
+                let c = self.containers.get_mut(&n).expect("named");
+                c.networks.retain(|x| x != network);
+                c.endpoints.remove(network);
+                self.emit(
+                    EventKind::Network,
+                    EventAction::Disconnect,
+                    network,
+                    &BTreeMap::new(),
+                );
+                Ok(())
+            }
+            Change::RemoveNetwork | Change::RemoveVolume { .. } => unreachable!("handled above"),
+        }
+    }
+
+    /// The unused networks or volumes carrying every `key=value` label given, removed.
+    fn prune(&mut self, what: Prunable, labels: &[String]) -> Vec<String> {
+        let carries = |have: &BTreeMap<String, String>| {
+            labels.iter().all(|l| {
+                let (k, v) = l.split_once('=').unwrap_or((l, ""));
+                have.get(k).is_some_and(|x| x == v)
+            })
+        };
+        let candidates: Vec<String> = match what {
+            Prunable::Networks => self
+                .networks
+                .values()
+                .filter(|n| carries(&n.labels))
+                .map(|n| n.name.clone())
+                .collect(),
+            Prunable::Volumes => self
+                .volumes
+                .values()
+                .filter(|v| carries(&v.labels))
+                .map(|v| v.name.clone())
+                .collect(),
+        };
+        candidates
+            .into_iter()
+            .filter(|name| match what {
+                Prunable::Networks => self.remove_network(name).is_ok(),
+                Prunable::Volumes => self.remove_volume(name).is_ok(),
+            })
+            .collect()
     }
 }
 
@@ -757,13 +730,152 @@ impl Engine for FakeEngine {
         Ok("fake (API 1.41)".into())
     }
 
-    async fn apply(
+    fn rename(&self, _: &mut Action) {}
+
+    async fn create_container(
         &self,
-        action: &Action,
-        ctx: &ApplyContext,
-    ) -> Result<ActionOutput, EngineError> {
-        self.enter("apply").await?;
-        self.lock().apply(action, ctx)
+        spec: &ContainerSpec,
+        options: &CreateOptions,
+    ) -> Result<Created, EngineError> {
+        self.enter("create_container").await?;
+        let mut s = self.lock();
+        let name = s.create_container(spec, options)?;
+        Ok(Created {
+            id: s.containers[&name].id.clone(),
+            warnings: Vec::new(),
+        })
+    }
+
+    async fn change(&self, name: &str, change: &Change) -> Result<(), EngineError> {
+        self.enter("change").await?;
+        self.lock().change(name, change)
+    }
+
+    async fn wait_container(&self, id: &str) -> Result<i64, EngineError> {
+        self.enter("wait_container").await?;
+        let s = self.lock();
+        let c = &s.containers[&s.named(id)?];
+        match c.status.ended() {
+            true => Ok(c.exit_code.unwrap_or(0)),
+            false => Err(EngineError::Other(format!(
+                "the fake engine's container {} does not end",
+                c.name
+            ))),
+        }
+    }
+
+    /// A container attached to before its start runs in the foreground: its process ends at
+    /// once, printing nothing.
+    async fn attach(
+        &self,
+        id: &str,
+    ) -> Result<BoxStream<'static, Result<Vec<u8>, EngineError>>, EngineError> {
+        self.enter("attach").await?;
+        let mut s = self.lock();
+        let name = s.named(id)?;
+        s.foreground.insert(name);
+        Ok(futures_util::stream::empty().boxed())
+    }
+
+    async fn create_network(
+        &self,
+        spec: &NetworkCreate,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<String, EngineError> {
+        self.enter("create_network").await?;
+        self.lock().create_network(
+            &spec.name,
+            spec.driver.as_deref(),
+            spec.subnet.as_deref(),
+            labels.clone(),
+        )
+    }
+
+    async fn create_volume(
+        &self,
+        name: Option<&str>,
+        _driver: Option<&str>,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<String, EngineError> {
+        self.enter("create_volume").await?;
+        let mut s = self.lock();
+        let name = name.map_or_else(|| s.new_id(), str::to_string);
+        s.fault(Fault::Apply(name.clone()))?;
+        s.create_volume(&name, labels.clone());
+        Ok(name)
+    }
+
+    async fn networks(&self) -> Result<Vec<NetworkInfo>, EngineError> {
+        self.enter("networks").await?;
+        Ok(self.lock().networks.values().cloned().collect())
+    }
+
+    async fn volumes(&self) -> Result<Vec<VolumeInfo>, EngineError> {
+        self.enter("volumes").await?;
+        Ok(self.lock().volumes.values().cloned().collect())
+    }
+
+    async fn prune(&self, what: Prunable, labels: &[String]) -> Result<Vec<String>, EngineError> {
+        self.enter("prune").await?;
+        Ok(self.lock().prune(what, labels))
+    }
+
+    async fn inspect_raw(
+        &self,
+        name: &str,
+        _shown: Option<&PortTranslation>,
+    ) -> Result<Option<serde_json::Value>, EngineError> {
+        self.enter("inspect_raw").await?;
+        Err(EngineError::Other(format!(
+            "the fake engine keeps no daemon description of {name}"
+        )))
+    }
+
+    /// Any image runs, listed or not: a pull succeeds and adds nothing.
+    async fn pull_image(
+        &self,
+        _image: &str,
+        _progress: Option<&tokio::sync::mpsc::UnboundedSender<PullProgress>>,
+    ) -> Result<(), EngineError> {
+        self.enter("pull_image").await
+    }
+
+    async fn running(&self, labels: &[(String, String)]) -> Result<Vec<String>, EngineError> {
+        self.enter("running").await?;
+        Ok(self
+            .lock()
+            .containers
+            .values()
+            .filter(|c| c.status.is_up())
+            .filter(|c| labels.iter().all(|(k, v)| c.labels.get(k) == Some(v)))
+            .map(|c| c.id.clone())
+            .collect())
+    }
+
+    async fn read_logs(
+        &self,
+        container: &str,
+        _tail: Option<&str>,
+        _follow: bool,
+        _limit: Duration,
+    ) -> Result<BoundedOutput, EngineError> {
+        self.enter("read_logs").await?;
+        let s = self.lock();
+        let name = s.named(container)?;
+        Ok(BoundedOutput::of(
+            s.stalled_output.get(&name).map_or("", String::as_str),
+        ))
+    }
+
+    async fn exec_spec(
+        &self,
+        spec: &ExecSpec,
+        _timeout: Duration,
+    ) -> Result<ExecOutput, EngineError> {
+        self.enter("exec").await?;
+        let mut s = self.lock();
+        s.fault(Fault::Apply(spec.container.clone()))?;
+        s.exec(&spec.container, &spec.command)
     }
 
     async fn network(&self, name: &str) -> Result<Option<NetworkInfo>, EngineError> {
@@ -789,6 +901,7 @@ impl Engine for FakeEngine {
         Ok(self.lock().images.iter().any(|i| i == name))
     }
 
+    /// A check's own command: never made to fail by a fault on the container.
     async fn exec(
         &self,
         container: &str,
@@ -816,21 +929,6 @@ impl Engine for FakeEngine {
             },
             None => VolumeFile::Missing,
         })
-    }
-
-    async fn exec_commands_since(
-        &self,
-        container: &str,
-        since: i64,
-    ) -> Result<Vec<String>, EngineError> {
-        self.enter("exec_commands_since").await?;
-        Ok(self
-            .lock()
-            .execs
-            .iter()
-            .filter(|(c, _, at)| c == container && *at >= since)
-            .map(|(_, line, _)| line.clone())
-            .collect())
     }
 
     async fn labelled(&self, labels: &[(String, String)]) -> Result<Resources, EngineError> {
@@ -939,10 +1037,11 @@ impl Engine for FakeEngine {
 mod tests {
     use super::*;
     use crate::command;
+    use crate::execute::{ApplyContext, Outcome, execute};
 
-    fn act(fake: &FakeEngine, line: &str) -> Result<ActionOutput, EngineError> {
+    fn act(fake: &FakeEngine, line: &str) -> Result<Outcome, EngineError> {
         let action = command::parse(line, None).expect(line);
-        futures_util::FutureExt::now_or_never(fake.apply(&action, &ApplyContext::default()))
+        futures_util::FutureExt::now_or_never(execute(fake, &action, &ApplyContext::default()))
             .expect("the fake answers at once")
     }
 
@@ -1022,6 +1121,34 @@ mod tests {
         assert_eq!(act(&fake, "docker stop db").unwrap().stdout, "db\n");
         let missing = act(&fake, "docker restart nope").unwrap_err().to_string();
         assert!(missing.contains("No such container: nope"), "{missing}");
+    }
+
+    #[tokio::test]
+    async fn the_executor_prints_what_the_docker_cli_prints_over_the_fakes_state() {
+        let fake = FakeEngine::new();
+        let id = act(&fake, "docker network create net").unwrap().stdout;
+        assert_eq!(id, format!("{}\n", fake_network_id(&fake, "net")));
+        act(&fake, "docker run -d --name a alpine sleep 9").unwrap();
+        act(&fake, "docker create --name b alpine true").unwrap();
+        let running = act(&fake, "docker rm a b").unwrap_err().to_string();
+        assert!(
+            running.contains("cannot remove a running container"),
+            "{running}"
+        );
+        assert_eq!(act(&fake, "docker rm -f a b").unwrap().stdout, "a\nb\n");
+        assert_eq!(act(&fake, "docker network rm net").unwrap().stdout, "net\n");
+        let gone = act(&fake, "docker network rm net").unwrap_err().to_string();
+        assert!(gone.contains("No such network: net"), "{gone}");
+        let action = command::parse("docker run --rm alpine true", None).unwrap();
+        let ran = execute(&fake, &action, &ApplyContext::default())
+            .await
+            .unwrap();
+        assert_eq!((ran.stdout.as_str(), ran.exit_code), ("", Some(0)));
+        assert!(fake.existing().iter().all(|e| !e.starts_with("container")));
+    }
+
+    fn fake_network_id(fake: &FakeEngine, name: &str) -> String {
+        fake.lock().networks[name].id.clone()
     }
 
     #[test]

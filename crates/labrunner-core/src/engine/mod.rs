@@ -14,7 +14,7 @@ use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use serde::Serialize;
 
-use crate::command::Action;
+use crate::command::{Action, ContainerSpec, ExecSpec, NetworkCreate};
 pub use crate::command::output::PortBinding;
 use crate::output::BoundedOutput;
 
@@ -149,20 +149,6 @@ pub enum EngineError {
     Other(String),
 }
 
-impl ApplyContext {
-    /// Labels, DNS kept on this machine, and image substitutions: how labrunner starts
-    /// containers for a lab run.
-    pub fn for_run(labels: BTreeMap<String, String>, image_map: crate::images::ImageMap) -> Self {
-        ApplyContext {
-            labels,
-            image_map,
-            dns: Some(vec!["127.0.0.1".into()]),
-            dns_options: Some(vec!["timeout:1".into(), "attempts:1".into()]),
-            ..Default::default()
-        }
-    }
-}
-
 impl EngineError {
     /// True when the daemon itself is gone (as opposed to refusing one request).
     pub fn is_connection(&self) -> bool {
@@ -173,34 +159,6 @@ impl EngineError {
                 | EngineError::TooOld { .. }
         )
     }
-}
-
-/// What the runner passes along with an action: labels to stamp, image substitutions, limits.
-#[derive(Debug, Clone, Default)]
-pub struct ApplyContext {
-    pub labels: BTreeMap<String, String>,
-    pub image_map: crate::images::ImageMap,
-    /// Memory limit (bytes) and pids limit applied to containers this action starts.
-    pub memory_limit: Option<i64>,
-    pub pids_limit: Option<i64>,
-    /// Time limit for the whole action (a foreground `docker run` waits for its container).
-    pub timeout: Option<Duration>,
-    /// DNS servers for containers that do not set `--dns`. labrunner uses `127.0.0.1` so that
-    /// lookups of names no container answers fail inside the machine instead of leaving it.
-    pub dns: Option<Vec<String>>,
-    /// Resolver options that go with `dns` (`timeout:1`, `attempts:1`): a failed lookup answers
-    /// in a second instead of ten.
-    pub dns_options: Option<Vec<String>>,
-    /// Where image pull progress goes.
-    pub progress: Option<tokio::sync::mpsc::UnboundedSender<PullProgress>>,
-    /// Called around every creation and start of a container with bind mounts (replay).
-    pub start_guard: Option<std::sync::Arc<dyn StartGuard>>,
-    /// A namespaced run's host ports: what `docker port` and `docker inspect` show follows it.
-    pub host_ports: Option<std::sync::Arc<ports::PortTranslation>>,
-    /// A `--rm` container that ran is not removed by the engine or the daemon: its id is handed
-    /// back ([`ActionOutput::left_to_remove`]) for the caller to remove once it has recorded how
-    /// the container ended. One whose start failed is removed at once, as without.
-    pub defer_removal: bool,
 }
 
 /// One report of an image pull in progress, as the daemon gives it.
@@ -262,16 +220,72 @@ pub trait Freezer: Send + Sync {
     async fn is_running(&self, id: &str) -> Result<bool, EngineError>;
 }
 
-/// What executing an action printed, as the docker CLI would have printed it. What a process
-/// printed (an exec, a foreground `run`, `docker logs`) is the text of a [`BoundedOutput`].
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct ActionOutput {
-    pub stdout: String,
-    /// For `run` without `-d` and for `exec`: the process' exit code.
-    pub exit_code: Option<i64>,
-    /// The id of a `--rm` container left for the caller to remove
-    /// ([`ApplyContext::defer_removal`]).
-    pub left_to_remove: Option<String>,
+/// How labrunner has a container created, beside what the command itself asks for.
+#[derive(Debug, Clone, Default)]
+pub struct CreateOptions {
+    /// Labels stamped on the container (and on the volumes it declares); they win over the
+    /// command's own.
+    pub labels: BTreeMap<String, String>,
+    /// DNS servers and resolver options for a container that sets no `--dns`.
+    pub dns: Option<Vec<String>>,
+    pub dns_options: Option<Vec<String>>,
+    /// Memory (bytes) and process limits where the command sets none.
+    pub memory_limit: Option<i64>,
+    pub pids_limit: Option<i64>,
+    /// The daemon removes the container when it ends (`--rm` with `-d`).
+    pub auto_remove: bool,
+}
+
+/// A container the daemon created: its id and the warnings it gave.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Created {
+    pub id: String,
+    pub warnings: Vec<String>,
+}
+
+/// One change to a container, network or volume the daemon has, by name. The daemon's
+/// answers are kept: a missing object is its 404, one in use its 409.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Change {
+    Start,
+    /// Stop, after `time` seconds of grace (the daemon's default without).
+    Stop {
+        time: Option<i64>,
+    },
+    Restart {
+        time: Option<i64>,
+    },
+    /// Send a signal (`KILL`, `TERM`, `HUP`).
+    Kill {
+        signal: String,
+    },
+    Pause,
+    Unpause,
+    /// Remove a container: `force` a running one, with its anonymous `volumes`.
+    RemoveContainer {
+        force: bool,
+        volumes: bool,
+    },
+    /// Attach a container to a network, with aliases on it.
+    Connect {
+        network: String,
+        aliases: Vec<String>,
+    },
+    Disconnect {
+        network: String,
+        force: bool,
+    },
+    RemoveNetwork,
+    RemoveVolume {
+        force: bool,
+    },
+}
+
+/// What a prune removes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Prunable {
+    Networks,
+    Volumes,
 }
 
 /// What a process run in a container printed: each stream the text of a [`BoundedOutput`].
@@ -288,6 +302,8 @@ pub struct NetworkInfo {
     pub name: String,
     pub id: String,
     pub driver: String,
+    /// `local`, `swarm`, `global`.
+    pub scope: String,
     pub subnets: Vec<String>,
     pub labels: BTreeMap<String, String>,
 }
@@ -574,20 +590,94 @@ pub trait Engine: Send + Sync {
     async fn ping(&self) -> Result<(), EngineError> {
         self.version().await.map(drop)
     }
-    /// Execute one parsed docker command.
-    async fn apply(&self, action: &Action, ctx: &ApplyContext)
-    -> Result<ActionOutput, EngineError>;
+    /// Give a command's names the ones this engine's objects have (a namespace's); the
+    /// daemon's own engine leaves them.
+    fn rename(&self, action: &mut Action);
+    /// Create a container as `spec` says, from its image as named there (present already).
+    async fn create_container(
+        &self,
+        spec: &ContainerSpec,
+        options: &CreateOptions,
+    ) -> Result<Created, EngineError>;
+    /// Make one change to the container, network or volume `name`.
+    async fn change(&self, name: &str, change: &Change) -> Result<(), EngineError>;
+    /// Wait for a container to end: its exit code.
+    async fn wait_container(&self, id: &str) -> Result<i64, EngineError>;
+    /// Attached to a container once this returns (before its start, nothing it prints is
+    /// missed); the stream ends when the container does.
+    async fn attach(
+        &self,
+        id: &str,
+    ) -> Result<BoxStream<'static, Result<Vec<u8>, EngineError>>, EngineError>;
+    /// Create a network as `spec` says, with `labels`: its id.
+    async fn create_network(
+        &self,
+        spec: &NetworkCreate,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<String, EngineError>;
+    /// Create a volume (the daemon names one left unnamed): its name.
+    async fn create_volume(
+        &self,
+        name: Option<&str>,
+        driver: Option<&str>,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<String, EngineError>;
+    /// Every network the daemon has.
+    async fn networks(&self) -> Result<Vec<NetworkInfo>, EngineError>;
+    /// Every volume the daemon has.
+    async fn volumes(&self) -> Result<Vec<VolumeInfo>, EngineError>;
+    /// Remove the unused networks or volumes carrying every `key=value` label given: the
+    /// names removed.
+    async fn prune(&self, what: Prunable, labels: &[String]) -> Result<Vec<String>, EngineError>;
+    /// The container, network or volume `name` as the daemon describes it, in its JSON; a
+    /// container's host ports as `shown` translates them.
+    async fn inspect_raw(
+        &self,
+        name: &str,
+        shown: Option<&ports::PortTranslation>,
+    ) -> Result<Option<serde_json::Value>, EngineError>;
+    /// Pull an image, reporting progress to `progress`.
+    async fn pull_image(
+        &self,
+        image: &str,
+        progress: Option<&tokio::sync::mpsc::UnboundedSender<PullProgress>>,
+    ) -> Result<(), EngineError>;
+    /// Ids of the running (or paused) containers carrying every `key=value` label given.
+    async fn running(&self, labels: &[(String, String)]) -> Result<Vec<String>, EngineError>;
+    /// A container's logs (the last `tail` lines, or all), read to their end (with `follow`,
+    /// on until the container ends) within `limit`.
+    async fn read_logs(
+        &self,
+        container: &str,
+        tail: Option<&str>,
+        follow: bool,
+        limit: Duration,
+    ) -> Result<BoundedOutput, EngineError>;
     async fn network(&self, name: &str) -> Result<Option<NetworkInfo>, EngineError>;
     async fn volume(&self, name: &str) -> Result<Option<VolumeInfo>, EngineError>;
     async fn container(&self, name: &str) -> Result<Option<ContainerInfo>, EngineError>;
     async fn image_present(&self, name: &str) -> Result<bool, EngineError>;
+    /// Run a command in a running container as `spec` says; waits for it to end (or `timeout`)
+    /// unless it is detached.
+    async fn exec_spec(
+        &self,
+        spec: &ExecSpec,
+        timeout: Duration,
+    ) -> Result<ExecOutput, EngineError>;
     /// Run a command in a running container; waits for it to end (or `timeout`).
     async fn exec(
         &self,
         container: &str,
         command: &[String],
         timeout: Duration,
-    ) -> Result<ExecOutput, EngineError>;
+    ) -> Result<ExecOutput, EngineError> {
+        let spec = ExecSpec {
+            container: container.to_string(),
+            command: command.to_vec(),
+            ..Default::default()
+        };
+        self.exec_spec(&spec, timeout).await
+    }
     /// The file at `path` in `volume`, read through a labelled container of `image` that mounts
     /// the volume read-only and is created, never started, then removed: what it reads is in
     /// the volume, not in any container's layer.
@@ -598,12 +688,6 @@ pub trait Engine: Send + Sync {
         path: &str,
         labels: &BTreeMap<String, String>,
     ) -> Result<VolumeFile, EngineError>;
-    /// Command lines exec'd in `container` since `since` (Unix seconds), from the daemon's events.
-    async fn exec_commands_since(
-        &self,
-        container: &str,
-        since: i64,
-    ) -> Result<Vec<String>, EngineError>;
     /// Resources carrying every `key=value` label given.
     async fn labelled(&self, labels: &[(String, String)]) -> Result<Resources, EngineError>;
     /// Force-remove a container (and its anonymous volumes). Absent is not an error.

@@ -15,11 +15,12 @@ use std::time::{Duration, Instant};
 use async_trait::async_trait;
 use futures_util::stream::BoxStream;
 
+use super::ports::PortTranslation;
 use super::{
-    ActionOutput, ApplyContext, ContainerInfo, DaemonEvent, Engine, EngineError, ExecOutput,
-    NetworkInfo, Resources, VolumeFile, VolumeInfo,
+    Change, ContainerInfo, CreateOptions, Created, DaemonEvent, Engine, EngineError, ExecOutput,
+    NetworkInfo, Prunable, PullProgress, Resources, VolumeFile, VolumeInfo,
 };
-use crate::command::Action;
+use crate::command::{Action, ContainerSpec, ExecSpec, NetworkCreate};
 
 /// Totals so far.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -69,7 +70,7 @@ impl<E: Engine> TimedEngine<E> {
         t
     }
 
-    /// Per method (`apply`, `container`, `exec_commands_since`, ...): calls and summed time.
+    /// Per method (`create_container`, `change`, `container`, ...): calls and summed time.
     pub fn by_method(&self) -> BTreeMap<&'static str, (u64, Duration)> {
         self.lock().by_method.clone()
     }
@@ -140,12 +141,110 @@ impl<E: Engine> Engine for TimedEngine<E> {
         self.timed("ping", self.inner.ping()).await
     }
 
-    async fn apply(
+    fn rename(&self, action: &mut Action) {
+        self.inner.rename(action)
+    }
+
+    async fn create_container(
         &self,
-        action: &Action,
-        ctx: &ApplyContext,
-    ) -> Result<ActionOutput, EngineError> {
-        self.timed("apply", self.inner.apply(action, ctx)).await
+        spec: &ContainerSpec,
+        options: &CreateOptions,
+    ) -> Result<Created, EngineError> {
+        self.timed(
+            "create_container",
+            self.inner.create_container(spec, options),
+        )
+        .await
+    }
+
+    async fn change(&self, name: &str, change: &Change) -> Result<(), EngineError> {
+        self.timed("change", self.inner.change(name, change)).await
+    }
+
+    async fn wait_container(&self, id: &str) -> Result<i64, EngineError> {
+        self.timed("wait_container", self.inner.wait_container(id))
+            .await
+    }
+
+    async fn attach(
+        &self,
+        id: &str,
+    ) -> Result<BoxStream<'static, Result<Vec<u8>, EngineError>>, EngineError> {
+        self.timed("attach", self.inner.attach(id)).await
+    }
+
+    async fn create_network(
+        &self,
+        spec: &NetworkCreate,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<String, EngineError> {
+        self.timed("create_network", self.inner.create_network(spec, labels))
+            .await
+    }
+
+    async fn create_volume(
+        &self,
+        name: Option<&str>,
+        driver: Option<&str>,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<String, EngineError> {
+        self.timed(
+            "create_volume",
+            self.inner.create_volume(name, driver, labels),
+        )
+        .await
+    }
+
+    async fn networks(&self) -> Result<Vec<NetworkInfo>, EngineError> {
+        self.timed("networks", self.inner.networks()).await
+    }
+
+    async fn volumes(&self) -> Result<Vec<VolumeInfo>, EngineError> {
+        self.timed("volumes", self.inner.volumes()).await
+    }
+
+    async fn prune(&self, what: Prunable, labels: &[String]) -> Result<Vec<String>, EngineError> {
+        self.timed("prune", self.inner.prune(what, labels)).await
+    }
+
+    async fn inspect_raw(
+        &self,
+        name: &str,
+        shown: Option<&PortTranslation>,
+    ) -> Result<Option<serde_json::Value>, EngineError> {
+        self.timed("inspect_raw", self.inner.inspect_raw(name, shown))
+            .await
+    }
+
+    async fn pull_image(
+        &self,
+        image: &str,
+        progress: Option<&tokio::sync::mpsc::UnboundedSender<PullProgress>>,
+    ) -> Result<(), EngineError> {
+        self.timed("pull_image", self.inner.pull_image(image, progress))
+            .await
+    }
+
+    async fn running(&self, labels: &[(String, String)]) -> Result<Vec<String>, EngineError> {
+        self.timed("running", self.inner.running(labels)).await
+    }
+
+    async fn read_logs(
+        &self,
+        container: &str,
+        tail: Option<&str>,
+        follow: bool,
+        limit: Duration,
+    ) -> Result<crate::output::BoundedOutput, EngineError> {
+        self.timed(
+            "read_logs",
+            self.inner.read_logs(container, tail, follow, limit),
+        )
+        .await
+    }
+
+    async fn exec_spec(&self, spec: &ExecSpec, limit: Duration) -> Result<ExecOutput, EngineError> {
+        self.timed("exec", self.inner.exec_spec(spec, limit)).await
     }
 
     async fn network(&self, name: &str) -> Result<Option<NetworkInfo>, EngineError> {
@@ -165,16 +264,6 @@ impl<E: Engine> Engine for TimedEngine<E> {
             .await
     }
 
-    async fn exec(
-        &self,
-        container: &str,
-        command: &[String],
-        timeout: Duration,
-    ) -> Result<ExecOutput, EngineError> {
-        self.timed("exec", self.inner.exec(container, command, timeout))
-            .await
-    }
-
     async fn volume_file(
         &self,
         image: &str,
@@ -185,18 +274,6 @@ impl<E: Engine> Engine for TimedEngine<E> {
         self.timed(
             "volume_file",
             self.inner.volume_file(image, volume, path, labels),
-        )
-        .await
-    }
-
-    async fn exec_commands_since(
-        &self,
-        container: &str,
-        since: i64,
-    ) -> Result<Vec<String>, EngineError> {
-        self.timed(
-            "exec_commands_since",
-            self.inner.exec_commands_since(container, since),
         )
         .await
     }
@@ -253,81 +330,20 @@ impl<E: Engine> Engine for TimedEngine<E> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use futures_util::StreamExt;
+    use crate::engine::fake::FakeEngine;
 
-    /// An engine whose every call sleeps `delay` and answers "nothing there".
-    struct Slow {
-        delay: Duration,
-    }
-
-    #[async_trait]
-    impl Engine for Slow {
-        async fn version(&self) -> Result<String, EngineError> {
-            tokio::time::sleep(self.delay).await;
-            Ok("test".into())
-        }
-        async fn apply(&self, _: &Action, _: &ApplyContext) -> Result<ActionOutput, EngineError> {
-            tokio::time::sleep(self.delay).await;
-            Ok(ActionOutput::default())
-        }
-        async fn network(&self, _: &str) -> Result<Option<NetworkInfo>, EngineError> {
-            tokio::time::sleep(self.delay).await;
-            Ok(None)
-        }
-        async fn volume(&self, _: &str) -> Result<Option<VolumeInfo>, EngineError> {
-            tokio::time::sleep(self.delay).await;
-            Ok(None)
-        }
-        async fn container(&self, _: &str) -> Result<Option<ContainerInfo>, EngineError> {
-            tokio::time::sleep(self.delay).await;
-            Ok(None)
-        }
-        async fn image_present(&self, _: &str) -> Result<bool, EngineError> {
-            tokio::time::sleep(self.delay).await;
-            Ok(false)
-        }
-        async fn exec(
-            &self,
-            _: &str,
-            _: &[String],
-            _: Duration,
-        ) -> Result<ExecOutput, EngineError> {
-            Err(EngineError::Other("no exec".into()))
-        }
-        async fn volume_file(
-            &self,
-            _: &str,
-            _: &str,
-            _: &str,
-            _: &BTreeMap<String, String>,
-        ) -> Result<VolumeFile, EngineError> {
-            Err(EngineError::Other("no volume files".into()))
-        }
-        async fn exec_commands_since(&self, _: &str, _: i64) -> Result<Vec<String>, EngineError> {
-            Ok(Vec::new())
-        }
-        async fn labelled(&self, _: &[(String, String)]) -> Result<Resources, EngineError> {
-            Ok(Resources::default())
-        }
-        async fn remove_container(&self, _: &str) -> Result<(), EngineError> {
-            Ok(())
-        }
-        async fn remove_network(&self, _: &str) -> Result<(), EngineError> {
-            Ok(())
-        }
-        async fn remove_volume(&self, _: &str) -> Result<(), EngineError> {
-            Ok(())
-        }
-        fn events(&self) -> BoxStream<'static, Result<DaemonEvent, EngineError>> {
-            futures_util::stream::empty().boxed()
-        }
+    /// An engine whose every call takes `delay`.
+    fn slow(delay: Duration) -> FakeEngine {
+        let fake = FakeEngine::new();
+        fake.set_latency(delay);
+        fake
     }
 
     const MS: fn(u64) -> Duration = Duration::from_millis;
 
     #[tokio::test]
     async fn sequential_calls_add_up() {
-        let engine = TimedEngine::new(Slow { delay: MS(40) });
+        let engine = TimedEngine::new(slow(MS(40)));
         assert_eq!(engine.network("a").await, Ok(None));
         assert_eq!(engine.volume("b").await, Ok(None));
         let t = engine.timings();
@@ -343,7 +359,7 @@ mod tests {
 
     #[tokio::test]
     async fn overlapping_calls_count_once_in_busy_time() {
-        let engine = TimedEngine::new(Slow { delay: MS(200) });
+        let engine = TimedEngine::new(slow(MS(200)));
         let (a, b) = tokio::join!(engine.network("a"), engine.container("b"));
         assert_eq!((a, b), (Ok(None), Ok(None)));
         let t = engine.timings();
@@ -355,13 +371,14 @@ mod tests {
 
     #[tokio::test]
     async fn a_call_dropped_half_way_still_ends() {
-        let engine = TimedEngine::new(Slow {
-            delay: Duration::from_secs(10),
-        });
+        let engine = TimedEngine::new(slow(Duration::from_secs(10)));
         let cut = tokio::time::timeout(MS(50), engine.version()).await;
         assert!(cut.is_err());
         let t = engine.timings();
         assert_eq!(t.calls, 1);
-        assert!(t.busy >= MS(50) && t.busy < engine.inner().delay, "{t:?}");
+        assert!(
+            t.busy >= MS(50) && t.busy < Duration::from_secs(10),
+            "{t:?}"
+        );
     }
 }

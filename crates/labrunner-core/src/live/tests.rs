@@ -9,7 +9,7 @@ use tokio::time::Instant;
 
 use super::*;
 use crate::engine::fake::FakeEngine;
-use crate::engine::{ApplyContext, Engine};
+use crate::execute::{ApplyContext, execute};
 use crate::images::ImageMap;
 use crate::lab::Lab;
 use crate::labels::LABEL_ROLE;
@@ -121,8 +121,7 @@ impl Harness {
     /// Do what a student's command would do.
     pub async fn student(&self, line: &str) {
         let action = crate::command::parse(line, None).expect(line);
-        self.fake
-            .apply(&action, &ApplyContext::default())
+        execute(&self.fake, &action, &ApplyContext::default())
             .await
             .expect(line);
     }

@@ -9,7 +9,8 @@ use std::time::Instant;
 use serde::Serialize;
 
 use crate::command::{self, Action, ResourceKind};
-use crate::engine::{ApplyContext, Engine, EngineError, StartGuard};
+use crate::engine::{Engine, EngineError, StartGuard};
+use crate::execute::{ApplyContext, execute};
 use crate::images::ImageMap;
 use crate::labels::LABEL_RUN;
 use crate::lesson::{Demonstration, demonstrations, in_run_order, output_matches};
@@ -256,7 +257,7 @@ async fn run_demo(
     };
     let mut ctx = run.context();
     ctx.start_guard = Some(guard.clone() as Arc<dyn StartGuard>);
-    let (output, error) = match run.engine.apply(&action, &ctx).await {
+    let (output, error) = match execute(run.engine, &action, &ctx).await {
         Ok(out) => (out.stdout, None),
         Err(e) => {
             let text = cli_error(&action, &e);

@@ -12,8 +12,8 @@ use bollard::models::{
 
 use crate::command::{ContainerSpec, MountKind, MountSyntax};
 use crate::engine::{
-    ActionOutput, ApplyContext, ContainerInfo, ContainerStatus, DaemonEvent, EngineError,
-    EventAction, EventKind, MountInfo, NetworkInfo, PortBinding, VolumeInfo,
+    ContainerInfo, ContainerStatus, CreateOptions, DaemonEvent, EngineError, EventAction,
+    EventKind, MountInfo, NetworkInfo, PortBinding, VolumeInfo,
 };
 use crate::output::bounded_text;
 
@@ -25,17 +25,6 @@ pub(super) fn split_tag(image: &str) -> (&str, &str) {
     }
 }
 
-pub(super) fn text(stdout: String) -> ActionOutput {
-    ActionOutput {
-        stdout,
-        ..ActionOutput::default()
-    }
-}
-
-pub(super) fn lines(names: &[String]) -> ActionOutput {
-    text(names.iter().map(|n| format!("{n}\n")).collect())
-}
-
 pub(super) fn to_json<T: serde::Serialize>(value: &T) -> Result<serde_json::Value, EngineError> {
     serde_json::to_value(value).map_err(|e| EngineError::Other(e.to_string()))
 }
@@ -44,7 +33,7 @@ pub(super) fn to_json<T: serde::Serialize>(value: &T) -> Result<serde_json::Valu
 pub fn container_body(
     spec: &ContainerSpec,
     image: &str,
-    ctx: &ApplyContext,
+    ctx: &CreateOptions,
 ) -> ContainerCreateBody {
     // The command's own labels first: labrunner's ownership labels always win.
     let mut labels: HashMap<String, String> = spec.labels.iter().cloned().collect();
@@ -94,7 +83,7 @@ pub fn container_body(
             port_bindings: (!bindings.is_empty()).then_some(bindings),
             publish_all_ports: Some(spec.publish_all),
             network_mode,
-            auto_remove: Some(spec.remove && spec.detach && !ctx.defer_removal),
+            auto_remove: Some(ctx.auto_remove),
             privileged: Some(spec.privileged),
             cap_add: (!spec.cap_add.is_empty()).then(|| spec.cap_add.clone()),
             pid_mode: spec.pid.clone(),
@@ -474,6 +463,7 @@ pub fn network_info(n: NetworkInspect) -> NetworkInfo {
         name: n.name.unwrap_or_default(),
         id: n.id.unwrap_or_default(),
         driver: n.driver.unwrap_or_default(),
+        scope: n.scope.unwrap_or_default(),
         subnets: n
             .ipam
             .and_then(|i| i.config)
@@ -649,7 +639,7 @@ mod tests {
             ],
             ..Default::default()
         };
-        let mut ctx = ApplyContext::default();
+        let mut ctx = CreateOptions::default();
         ctx.labels
             .insert("io.labrunner.managed".into(), "true".into());
         ctx.dns = Some(vec!["127.0.0.1".into()]);
@@ -742,7 +732,7 @@ mod tests {
             ],
             ..Default::default()
         };
-        let mut ctx = ApplyContext::default();
+        let mut ctx = CreateOptions::default();
         ctx.labels.insert("io.labrunner.run".into(), "r1".into());
         let body = container_body(&spec, "alpine", &ctx);
         // `-v /anon`: as the CLI sends it, and as a labelled mount the daemon uses instead.

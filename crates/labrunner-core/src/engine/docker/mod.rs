@@ -1,14 +1,14 @@
 //! The real engine: Docker Engine API through bollard.
 //!
 //! Connects through `DOCKER_HOST` or the local socket, negotiates the API version (1.41 or newer)
-//! and puts a time limit on every call. `apply.rs` carries out docker commands, `convert.rs`
+//! and puts a time limit on every call. `calls.rs` makes the daemon calls of the [`Engine`]
+//! primitives, `observe.rs` reads events, output and logs, `convert.rs`
 //! holds the pure conversions between bollard's models and the domain types of [`super`],
 //! `error.rs` turns bollard's errors into ones the user can act on.
 
-mod apply;
+mod calls;
 mod convert;
 mod error;
-mod freeze;
 mod observe;
 
 use std::collections::{BTreeMap, HashMap};
@@ -19,18 +19,20 @@ use bollard::Docker;
 use bollard::models::{ContainerCreateBody, HostConfig};
 use bollard::query_parameters::{
     ContainerArchiveInfoOptionsBuilder, CreateContainerOptions,
-    DownloadFromContainerOptionsBuilder, EventsOptions, InspectContainerOptions,
-    ListContainersOptions, ListNetworksOptions, ListVolumesOptions, RemoveContainerOptions,
-    RemoveVolumeOptions,
+    DownloadFromContainerOptionsBuilder, InspectContainerOptions, ListContainersOptions,
+    ListNetworksOptions, ListVolumesOptions, RemoveContainerOptions, RemoveVolumeOptions,
 };
 use futures_util::stream::{BoxStream, StreamExt};
 use tokio::time::timeout;
 
+use super::ports::PortTranslation;
 use super::{
-    ActionOutput, ApplyContext, CALL_TIMEOUT, ContainerInfo, DaemonCapacity, DaemonEvent, Engine,
-    EngineError, ExecOutput, NetworkInfo, Resources, VOLUME_FILE_LIMIT, VolumeFile, VolumeInfo,
+    CALL_TIMEOUT, Change, ContainerInfo, CreateOptions, Created, DaemonCapacity, DaemonEvent,
+    Engine, EngineError, ExecOutput, NetworkInfo, Prunable, PullProgress, Resources,
+    VOLUME_FILE_LIMIT, VolumeFile, VolumeInfo,
 };
-use crate::command::{Action, ExecSpec};
+use crate::command::{Action, ContainerSpec, ExecSpec, NetworkCreate};
+use crate::output::BoundedOutput;
 
 pub use convert::{container_body, container_info, daemon_event, network_info, volume_info};
 pub use error::classify;
@@ -44,9 +46,6 @@ pub const MAX_API: (u64, u64) = (
     bollard::API_DEFAULT_VERSION.major_version as u64,
     bollard::API_DEFAULT_VERSION.minor_version as u64,
 );
-
-/// How long a foreground `docker run` may take when the caller gives no limit.
-const FOREGROUND_TIMEOUT: Duration = Duration::from_secs(120);
 
 pub struct DockerEngine {
     docker: Docker,
@@ -271,12 +270,88 @@ impl Engine for DockerEngine {
             .map(drop)
     }
 
-    async fn apply(
+    fn rename(&self, _: &mut Action) {}
+
+    async fn create_container(
         &self,
-        action: &Action,
-        ctx: &ApplyContext,
-    ) -> Result<ActionOutput, EngineError> {
-        self.apply_action(action, ctx).await
+        spec: &ContainerSpec,
+        options: &CreateOptions,
+    ) -> Result<Created, EngineError> {
+        self.create(spec, options).await
+    }
+
+    async fn change(&self, name: &str, change: &Change) -> Result<(), EngineError> {
+        self.make_change(name, change).await
+    }
+
+    async fn wait_container(&self, id: &str) -> Result<i64, EngineError> {
+        self.wait(id).await
+    }
+
+    async fn attach(
+        &self,
+        id: &str,
+    ) -> Result<BoxStream<'static, Result<Vec<u8>, EngineError>>, EngineError> {
+        self.attach_now(id).await
+    }
+
+    async fn create_network(
+        &self,
+        spec: &NetworkCreate,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<String, EngineError> {
+        self.new_network(spec, labels).await
+    }
+
+    async fn create_volume(
+        &self,
+        name: Option<&str>,
+        driver: Option<&str>,
+        labels: &BTreeMap<String, String>,
+    ) -> Result<String, EngineError> {
+        self.new_volume(name, driver, labels).await
+    }
+
+    async fn networks(&self) -> Result<Vec<NetworkInfo>, EngineError> {
+        self.all_networks().await
+    }
+
+    async fn volumes(&self) -> Result<Vec<VolumeInfo>, EngineError> {
+        self.all_volumes().await
+    }
+
+    async fn prune(&self, what: Prunable, labels: &[String]) -> Result<Vec<String>, EngineError> {
+        self.prune_by(what, labels).await
+    }
+
+    async fn inspect_raw(
+        &self,
+        name: &str,
+        shown: Option<&PortTranslation>,
+    ) -> Result<Option<serde_json::Value>, EngineError> {
+        self.inspect_json(name, shown).await
+    }
+
+    async fn pull_image(
+        &self,
+        image: &str,
+        progress: Option<&tokio::sync::mpsc::UnboundedSender<PullProgress>>,
+    ) -> Result<(), EngineError> {
+        self.pull(image, progress).await
+    }
+
+    async fn running(&self, labels: &[(String, String)]) -> Result<Vec<String>, EngineError> {
+        self.running_ids(labels).await
+    }
+
+    async fn read_logs(
+        &self,
+        container: &str,
+        tail: Option<&str>,
+        follow: bool,
+        limit: Duration,
+    ) -> Result<BoundedOutput, EngineError> {
+        self.logs_until(container, tail, follow, limit).await
     }
 
     async fn network(&self, name: &str) -> Result<Option<NetworkInfo>, EngineError> {
@@ -316,18 +391,8 @@ impl Engine for DockerEngine {
             .is_some())
     }
 
-    async fn exec(
-        &self,
-        container: &str,
-        command: &[String],
-        limit: Duration,
-    ) -> Result<ExecOutput, EngineError> {
-        let spec = ExecSpec {
-            container: container.to_string(),
-            command: command.to_vec(),
-            ..Default::default()
-        };
-        self.exec_spec(&spec, limit).await
+    async fn exec_spec(&self, spec: &ExecSpec, limit: Duration) -> Result<ExecOutput, EngineError> {
+        self.run_exec(spec, limit).await
     }
 
     async fn volume_file(
@@ -364,51 +429,6 @@ impl Engine for DockerEngine {
             .await;
         let _ = self.remove_container(&created.id).await;
         read
-    }
-
-    async fn exec_commands_since(
-        &self,
-        container: &str,
-        since: i64,
-    ) -> Result<Vec<String>, EngineError> {
-        // `until` to the nanosecond: a whole second would make the daemon hold the request
-        // open until that second has passed.
-        let now = chrono::Utc::now();
-        let options = EventsOptions {
-            since: Some(since.to_string()),
-            until: Some(format!(
-                "{}.{:09}",
-                now.timestamp(),
-                now.timestamp_subsec_nanos()
-            )),
-            filters: Some(HashMap::from([
-                ("type".to_string(), vec!["container".to_string()]),
-                ("container".to_string(), vec![container.to_string()]),
-            ])),
-        };
-        let mut stream = self.docker.events(Some(options));
-        let mut commands = Vec::new();
-        let read = timeout(CALL_TIMEOUT, async {
-            while let Some(item) = stream.next().await {
-                let event = item.map_err(|e| classify(&e, &self.endpoint))?;
-                if let Some(cmd) = event
-                    .action
-                    .as_deref()
-                    .and_then(|a| a.strip_prefix("exec_start: "))
-                {
-                    commands.push(cmd.to_string());
-                }
-            }
-            Ok::<(), EngineError>(())
-        })
-        .await;
-        match read {
-            Ok(r) => r.map(|()| commands),
-            Err(_) => Err(EngineError::NoAnswer {
-                what: "read past events".into(),
-                secs: CALL_TIMEOUT.as_secs(),
-            }),
-        }
     }
 
     async fn labelled(&self, labels: &[(String, String)]) -> Result<Resources, EngineError> {

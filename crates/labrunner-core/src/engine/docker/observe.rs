@@ -114,7 +114,7 @@ impl DockerEngine {
 
     /// A container's logs (the last `tail` lines, or all), read to their end (with `follow`,
     /// on until the container ends) within `limit`, kept with the bound of a [`BoundedOutput`].
-    pub(super) async fn read_logs(
+    pub(super) async fn logs_until(
         &self,
         container: &str,
         tail: Option<&str>,
