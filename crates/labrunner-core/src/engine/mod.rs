@@ -14,8 +14,8 @@ use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
 use serde::Serialize;
 
-use crate::command::{Action, ContainerSpec, ExecSpec, NetworkCreate};
 pub use crate::command::output::PortBinding;
+use crate::command::{Action, ContainerSpec, ExecSpec, NetworkCreate};
 use crate::output::BoundedOutput;
 
 /// How long each part of labrunner waits before it tries the daemon again, together so that the
