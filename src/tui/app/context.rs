@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 use labrunner_core::images::ImageMap;
 use labrunner_core::lesson::Catalog;
 
-use super::events::{Level, Notice};
+use super::events::{Effect, Level, Notice};
 use super::{App, HomeRow, LabScreen, Mode, Overlay, ProgressKeeper, Screen, home};
 use crate::tui::lab_view::LabView;
 use crate::tui::quiz::QuizState;
@@ -38,6 +38,21 @@ pub struct Context {
 }
 
 impl Context {
+    /// What [`Effect::RemoveLab`](super::Effect::RemoveLab) removed, on the status line.
+    pub(super) fn removed(&mut self, lab: &str, result: &Result<Vec<String>, String>) {
+        match result {
+            Ok(removed) if removed.is_empty() => self.notify(
+                Level::Info,
+                format!("{lab}: nothing of it was left to remove"),
+            ),
+            Ok(removed) => {
+                let text = format!("{lab}: removed {}", removed.join(", "));
+                self.notify(Level::Info, text);
+            }
+            Err(e) => self.notify(Level::Error, format!("{lab}: could not remove: {e}")),
+        }
+    }
+
     /// A tick passes: a notice shown long enough goes.
     pub(super) fn age_notice(&mut self) {
         if self.notice.is_some() {
@@ -180,5 +195,17 @@ impl App {
     /// Where the terminal pane was last laid out.
     pub fn terminal_area(&self) -> Option<Rect> {
         self.lab_screen().and_then(LabScreen::terminal_area)
+    }
+
+    /// Gives the mouse wheel to labrunner, or text selection back to the terminal.
+    pub(super) fn toggle_mouse(&mut self) -> Effect {
+        self.mouse_capture = !self.mouse_capture;
+        let text = if self.mouse_capture {
+            "mouse: the wheel scrolls here (m lets your terminal select text)"
+        } else {
+            "mouse: select text with your terminal (m gives the wheel back)"
+        };
+        self.notify(Level::Info, text);
+        Effect::MouseCapture(self.mouse_capture)
     }
 }

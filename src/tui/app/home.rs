@@ -3,6 +3,7 @@
 use labrunner_core::lesson::{Catalog, LabEntry};
 
 use super::{App, Effect, Level, Screen};
+use crate::tui::keymap::Action;
 use crate::tui::quiz::QuizState;
 use crate::tui::reader::ReaderState;
 
@@ -98,5 +99,39 @@ impl App {
                 }
             }
         }
+    }
+
+    pub(super) fn go_home(&mut self, effects: &mut Vec<Effect>) {
+        self.session += 1;
+        // Stops the live loop, or the preflight of a lab that was never started.
+        if let Screen::Lab(l) = &self.screen {
+            effects.push(Effect::StopLive);
+            if l.pane().is_some() {
+                effects.push(Effect::CloseTerminal);
+            }
+        }
+        self.screen = Screen::Home;
+    }
+
+    pub(super) fn act_home(&mut self, action: Action, effects: &mut Vec<Effect>) {
+        let count = self.home_rows().len();
+        match action {
+            Action::Up => self.home.move_by(-1, count),
+            Action::Down => self.home.move_by(1, count),
+            Action::Top => self.home.select(0, count),
+            Action::Bottom => self.home.select(usize::MAX, count),
+            Action::Open => {
+                if let Some(row) = self.home_rows().get(self.home.selected()).copied() {
+                    self.open(row, effects);
+                }
+            }
+            _ => {}
+        }
+    }
+
+    /// Selects row `i` of home.
+    pub fn select_home(&mut self, i: usize) {
+        let count = self.home_rows().len();
+        self.home.select(i, count);
     }
 }

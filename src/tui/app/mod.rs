@@ -302,40 +302,6 @@ impl App {
         effects
     }
 
-    fn go_home(&mut self, effects: &mut Vec<Effect>) {
-        self.session += 1;
-        // Stops the live loop, or the preflight of a lab that was never started.
-        if let Screen::Lab(l) = &self.screen {
-            effects.push(Effect::StopLive);
-            if l.pane().is_some() {
-                effects.push(Effect::CloseTerminal);
-            }
-        }
-        self.screen = Screen::Home;
-    }
-
-    fn act_home(&mut self, action: Action, effects: &mut Vec<Effect>) {
-        let count = self.home_rows().len();
-        match action {
-            Action::Up => self.home.move_by(-1, count),
-            Action::Down => self.home.move_by(1, count),
-            Action::Top => self.home.select(0, count),
-            Action::Bottom => self.home.select(usize::MAX, count),
-            Action::Open => {
-                if let Some(row) = self.home_rows().get(self.home.selected()).copied() {
-                    self.open(row, effects);
-                }
-            }
-            _ => {}
-        }
-    }
-
-    /// Selects row `i` of home.
-    pub fn select_home(&mut self, i: usize) {
-        let count = self.home_rows().len();
-        self.home.select(i, count);
-    }
-
     /// Opens a lab: its results when it is complete; on its first start, what already exists
     /// is found and the student asked before anything runs; otherwise it resumes.
     pub fn open_lab(&mut self, lab: LoadedLab, effects: &mut Vec<Effect>) {
@@ -371,17 +337,7 @@ impl App {
     /// Folds in what a background task reported.
     pub fn on_event(&mut self, event: AppEvent) -> Vec<Effect> {
         if let AppEvent::Removed { lab, result } = &event {
-            match result {
-                Ok(removed) if removed.is_empty() => self.notify(
-                    Level::Info,
-                    format!("{lab}: nothing of it was left to remove"),
-                ),
-                Ok(removed) => {
-                    let text = format!("{lab}: removed {}", removed.join(", "));
-                    self.notify(Level::Info, text);
-                }
-                Err(e) => self.notify(Level::Error, format!("{lab}: could not remove: {e}")),
-            }
+            self.cx.removed(lab, result);
             return Vec::new();
         }
         let Screen::Lab(l) = &mut self.screen else {
@@ -433,17 +389,5 @@ impl App {
             self.overlay = None;
         }
         effects
-    }
-
-    /// Gives the mouse wheel to labrunner, or text selection back to the terminal.
-    fn toggle_mouse(&mut self) -> Effect {
-        self.mouse_capture = !self.mouse_capture;
-        let text = if self.mouse_capture {
-            "mouse: the wheel scrolls here (m lets your terminal select text)"
-        } else {
-            "mouse: select text with your terminal (m gives the wheel back)"
-        };
-        self.notify(Level::Info, text);
-        Effect::MouseCapture(self.mouse_capture)
     }
 }
