@@ -175,7 +175,7 @@ fn reader_renders_scrolls_and_jumps_between_sections() {
     open_row(&mut h.app, HomeRow::Lesson(0));
     assert_eq!(h.app.mode(), Mode::Reader);
     insta::assert_snapshot!("reader_top_80x24", render(&mut h.app, 80, 24));
-    press(&mut h.app, "nn");
+    press(&mut h.app, "]]");
     insta::assert_snapshot!("reader_drivers_table_80x24", render(&mut h.app, 80, 24));
     // The mouse wheel scrolls too.
     let before = h.app.reader().unwrap().scroll;

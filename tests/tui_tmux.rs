@@ -864,4 +864,49 @@ fn the_pane_exists_after_a_reset_from_the_results_screen() {
     t.wait_for(page);
     t.keys(&["F2", "q"]);
     t.assert_exit_ok();
+    t.assert_restored();
+}
+
+/// The lesson reader at 80x24: `/` finds the Troubleshooting table, and its three columns are
+/// readable: cells wrap inside their columns, nothing is cut with `…`.
+#[test]
+fn the_troubleshooting_table_is_readable_at_80_columns() {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let tmp = tempfile::tempdir().unwrap();
+    let home = tmp.path().join("home");
+    let name = format!("tx-tui-table-{}", std::process::id());
+    let args = format!("--root '{}'", repo.display());
+    let t = Tmux::start_args(&name, &home, &args, "", (80, 24));
+    t.wait_for("Lessons and labs");
+    t.keys(&["Enter"]);
+    t.wait_for("]/[ section");
+    t.keys(&["/"]);
+    t.tmux(&["send-keys", "-t", "t", "-l", "Symptom"]);
+    t.keys(&["Enter"]);
+    let screen = t.wait_for("/Symptom: 1 of");
+    let table: Vec<&str> = screen
+        .lines()
+        .filter(|l| l.starts_with("││") || l.starts_with("│├"))
+        .collect();
+    assert!(table.len() > 10, "the table fills the screen:\n{screen}");
+    for needed in [
+        "Symptom",
+        "Cause",
+        "Fix",
+        "invalid mount config",
+        "must be absolute",
+        "start the target with",
+        "Nothing was created.",
+        "network backend-net not",
+        "docker network create",
+    ] {
+        assert!(screen.contains(needed), "{needed:?} missing:\n{screen}");
+    }
+    assert!(
+        !table.iter().any(|l| l.contains('…')),
+        "a cell is cut:\n{screen}"
+    );
+    t.keys(&["Escape", "Escape", "q"]);
+    t.assert_exit_ok();
+    t.assert_restored();
 }

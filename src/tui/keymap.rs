@@ -15,6 +15,8 @@ pub enum Scope {
     Quiz,
     /// While typing a free-text answer: only these keys are bindings, the rest is text.
     QuizTyping,
+    /// While typing what to search for in the lesson: the rest is text.
+    ReaderSearch,
     Summary,
     Help,
     Confirm,
@@ -25,7 +27,11 @@ impl Scope {
     pub fn owns_keyboard(self) -> bool {
         matches!(
             self,
-            Scope::QuizTyping | Scope::Confirm | Scope::Help | Scope::Terminal
+            Scope::QuizTyping
+                | Scope::ReaderSearch
+                | Scope::Confirm
+                | Scope::Help
+                | Scope::Terminal
         )
     }
 
@@ -38,6 +44,7 @@ impl Scope {
             Scope::Terminal => "Terminal pane (focused)",
             Scope::Quiz => "Knowledge check",
             Scope::QuizTyping => "Typing an answer",
+            Scope::ReaderSearch => "Searching the lesson",
             Scope::Summary => "Lab results",
             Scope::Help => "Help",
             Scope::Confirm => "Confirmation",
@@ -60,6 +67,13 @@ pub enum Action {
     Open,
     NextSection,
     PrevSection,
+    /// Search the lesson; the next and previous match.
+    Search,
+    NextMatch,
+    PrevMatch,
+    /// Scroll code sideways.
+    ScrollLeft,
+    ScrollRight,
     ToggleSections,
     NextHint,
     Copy,
@@ -95,6 +109,8 @@ pub enum Key {
     Ctrl(char),
     Up,
     Down,
+    Left,
+    Right,
     PageUp,
     PageDown,
     Home,
@@ -119,6 +135,8 @@ impl Key {
             (Key::Char(c), KeyCode::Char(k)) => !ctrl && k == c,
             (Key::Up, KeyCode::Up)
             | (Key::Down, KeyCode::Down)
+            | (Key::Left, KeyCode::Left)
+            | (Key::Right, KeyCode::Right)
             | (Key::Home, KeyCode::Home)
             | (Key::End, KeyCode::End)
             | (Key::Enter, KeyCode::Enter)
@@ -184,8 +202,16 @@ pub const KEYMAP: &[Binding] = &[
     b(S::Reader, &[K::PageDown, K::Char(' ')], "PgUp/PgDn", A::PageDown, "page down", Some("page")),
     b(S::Reader, &[K::Home, K::Char('g')], "g/G", A::Top, "top", None),
     b(S::Reader, &[K::End, K::Char('G')], "g/G", A::Bottom, "bottom", None),
-    b(S::Reader, &[K::Char('n'), K::Char(']')], "n/p", A::NextSection, "next section", Some("section")),
-    b(S::Reader, &[K::Char('p'), K::Char('[')], "n/p", A::PrevSection, "previous section", None),
+    b(S::Reader, &[K::Char(']')], "]/[", A::NextSection, "next section", Some("section")),
+    b(S::Reader, &[K::Char('[')], "]/[", A::PrevSection, "previous section", None),
+    b(S::Reader, &[K::Char('/')], "/", A::Search, "search the lesson", Some("search")),
+    b(S::Reader, &[K::Char('n')], "n/N", A::NextMatch, "next match of the search", Some("match")),
+    b(S::Reader, &[K::Char('N')], "n/N", A::PrevMatch, "previous match of the search", None),
+    b(S::Reader, &[K::Left, K::Char('h')], "←→", A::ScrollLeft, "scroll code and wide lines left", None),
+    b(S::Reader, &[K::Right, K::Char('l')], "←→", A::ScrollRight, "scroll code sideways (it is never wrapped)", Some("code sideways")),
+    b(S::ReaderSearch, &[K::Enter], "Enter", A::Submit, "search for what was typed", Some("search")),
+    b(S::ReaderSearch, &[K::Esc], "Esc", A::Back, "stop searching", Some("cancel")),
+    b(S::ReaderSearch, &[K::Ctrl('c')], "Ctrl-C", A::Quit, "quit", None),
     b(S::Reader, &[K::Tab], "Tab", A::ToggleSections, "section list: pick with ↑↓, jump with Enter", Some("sections")),
     b(S::Reader, &[K::Enter], "Enter", A::Open, "jump to the picked section", None),
     b(S::Lab, &[K::Up, K::Char('k')], "↑↓/jk", A::Up, "view the previous step", None),
@@ -265,6 +291,7 @@ pub fn help(scope: Scope) -> Vec<(&'static str, Vec<(String, &'static str)>)> {
         Scope::Global | Scope::Help | Scope::Confirm => &[Scope::Home, Scope::Global],
         Scope::Quiz | Scope::QuizTyping => &[Scope::Quiz, Scope::QuizTyping, Scope::Global],
         Scope::Lab | Scope::Terminal => &[Scope::Lab, Scope::Terminal, Scope::Global],
+        Scope::Reader | Scope::ReaderSearch => &[Scope::Reader, Scope::ReaderSearch, Scope::Global],
         other => {
             return [other, Scope::Global]
                 .into_iter()
@@ -299,6 +326,8 @@ pub fn keys_text(keys: &[Key]) -> String {
             Key::Ctrl(c) => format!("Ctrl-{}", c.to_ascii_uppercase()),
             Key::Up => "↑".into(),
             Key::Down => "↓".into(),
+            Key::Left => "←".into(),
+            Key::Right => "→".into(),
             Key::PageUp => "PgUp".into(),
             Key::PageDown => "PgDn".into(),
             Key::Home => "Home".into(),

@@ -118,6 +118,7 @@ impl App {
     pub fn scope_below_overlay(&self) -> Scope {
         match &self.screen {
             Screen::Home => Scope::Home,
+            Screen::Reader(r) if r.searching() => Scope::ReaderSearch,
             Screen::Reader(_) => Scope::Reader,
             Screen::Lab(l) if l.showing_results() => Scope::Summary,
             Screen::Lab(l) if l.terminal_takes_keys() => Scope::Terminal,
@@ -190,6 +191,21 @@ impl App {
                 return Vec::new();
             };
             return l.terminal_key(key, &mut self.cx);
+        }
+        if scope == Scope::ReaderSearch
+            && let Screen::Reader(r) = &mut self.screen
+        {
+            match key.code {
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    r.search_type(c);
+                    return Vec::new();
+                }
+                KeyCode::Backspace => {
+                    r.search_backspace();
+                    return Vec::new();
+                }
+                _ => {}
+            }
         }
         if scope == Scope::QuizTyping
             && let Screen::Quiz(q) = &mut self.screen

@@ -17,6 +17,14 @@ pub enum Next {
 }
 
 pub fn act_reader(r: &mut ReaderState, action: Action) -> Next {
+    if r.searching() {
+        match action {
+            Action::Submit => r.submit_search(),
+            Action::Back => r.cancel_search(),
+            _ => {}
+        }
+        return Next::Stay;
+    }
     if r.sections_focus {
         match action {
             Action::Up => r.move_section_selection(-1),
@@ -47,6 +55,13 @@ fn act_reader_text(r: &mut ReaderState, action: Action) -> Next {
         Action::NextSection => r.next_section(true),
         Action::PrevSection => r.next_section(false),
         Action::ToggleSections => r.toggle_sections(),
+        Action::Search => r.start_search(),
+        Action::NextMatch => r.next_match(true),
+        Action::PrevMatch => r.next_match(false),
+        Action::ScrollLeft => r.scroll_sideways(false),
+        Action::ScrollRight => r.scroll_sideways(true),
+        // Esc ends a search first, then leaves.
+        Action::Back if r.search.is_some() => r.cancel_search(),
         Action::Back => return Next::Leave,
         _ => {}
     }

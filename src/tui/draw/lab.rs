@@ -162,6 +162,8 @@ pub fn step_lines(view: &LabView, width: u16, title: bool) -> Vec<Line<'static>>
     }
     lines.extend(markdown::lines(
         &render_markdown(&step.instructions, width).lines,
+        width,
+        0,
     ));
     if let Some(dir) = &view.workdir {
         lines.push(Line::default());
@@ -195,7 +197,7 @@ pub fn step_lines(view: &LabView, width: u16, title: bool) -> Vec<Line<'static>>
         ]));
         for (n, hint) in step.hints.iter().take(sv.hints_shown).enumerate() {
             let md = render_markdown(&format!("{}. {hint}", n + 1), width);
-            lines.extend(markdown::lines(&md.lines));
+            lines.extend(markdown::lines(&md.lines, width, 0));
         }
     }
     lines

@@ -48,7 +48,7 @@ fn finished_lines(q: &QuizState) -> Vec<Line<'static>> {
 
 /// Markdown text (backticks and all) wrapped to `width`, with `style` patched on top.
 fn md(text: &str, width: u16, style: Style) -> Vec<Line<'static>> {
-    markdown::lines(&render_markdown(text, width).lines)
+    markdown::lines(&render_markdown(text, width).lines, width, 0)
         .into_iter()
         .map(|l| l.patch_style(style))
         .collect()

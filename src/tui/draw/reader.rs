@@ -10,7 +10,8 @@ use ratatui::widgets::{
 
 use super::{markdown, theme};
 use crate::tui::app::App;
-use crate::tui::reader::{ReaderState, layout};
+use crate::tui::reader::{ReaderState, Search, layout};
+use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let Some(r) = app.reader() else { return };
@@ -31,6 +32,8 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
 
 pub fn draw_sections(frame: &mut Frame, area: Rect, r: &ReaderState) {
     let current = r.current_section();
+    // Inside the border; a name longer than that ends in `…`.
+    let inner = usize::from(area.width.saturating_sub(2));
     let items: Vec<ListItem> = r
         .rendered
         .sections
@@ -44,7 +47,7 @@ pub fn draw_sections(frame: &mut Frame, area: Rect, r: &ReaderState) {
                 ratatui::style::Style::new()
             };
             ListItem::new(Line::from(Span::styled(
-                format!("{indent}{}", s.title),
+                cut(&format!("{indent}{}", s.title), inner),
                 style,
             )))
         })
@@ -70,7 +73,19 @@ pub fn draw_text(frame: &mut Frame, area: Rect, r: &ReaderState, title: &str) {
     let total = r.rendered.lines.len();
     let visible = area.height.saturating_sub(2) as usize;
     let end = (r.scroll + visible).min(total);
-    let lines = markdown::lines(&r.rendered.lines[r.scroll.min(end)..end]);
+    let start = r.scroll.min(end);
+    let mut lines = markdown::lines(&r.rendered.lines[start..end], r.width(), r.hscroll);
+    if let Some(search) = r.search.as_ref().filter(|s| !s.typing) {
+        let current = search.current.and_then(|c| search.matches.get(c));
+        for (i, line) in lines.iter_mut().enumerate() {
+            let at = start + i;
+            if current == Some(&at) {
+                *line = std::mem::take(line).patch_style(theme::selected());
+            } else if search.matches.binary_search(&at).is_ok() {
+                *line = std::mem::take(line).patch_style(theme::key());
+            }
+        }
+    }
     let percent = if total <= visible {
         100
     } else {
@@ -85,6 +100,10 @@ pub fn draw_text(frame: &mut Frame, area: Rect, r: &ReaderState, title: &str) {
         })
         .title(format!(" {title} "))
         .title_bottom(Line::from(format!(" {percent}% ")).right_aligned());
+    let block = match &r.search {
+        Some(search) => block.title_bottom(Line::styled(search_status(search), theme::key())),
+        None => block,
+    };
     frame.render_widget(Paragraph::new(lines).block(block), area);
     if total > visible {
         let mut state = ScrollbarState::new(total.saturating_sub(visible)).position(r.scroll);
@@ -99,4 +118,31 @@ pub fn draw_text(frame: &mut Frame, area: Rect, r: &ReaderState, title: &str) {
             &mut state,
         );
     }
+}
+
+/// The search as the reader's bottom line says it.
+fn search_status(s: &Search) -> String {
+    if s.typing {
+        return format!(" /{}▏ Enter searches, Esc stops ", s.query);
+    }
+    match s.current {
+        Some(c) => format!(" /{}: {} of {} (n/N) ", s.query, c + 1, s.matches.len()),
+        None => format!(" /{}: not found ", s.query),
+    }
+}
+
+/// `text` cut to `width` columns, ending in `…` when something was cut.
+fn cut(text: &str, width: usize) -> String {
+    if text.width() <= width {
+        return text.to_string();
+    }
+    let mut out = String::new();
+    for c in text.chars() {
+        if out.width() + c.width().unwrap_or(0) + 1 > width {
+            break;
+        }
+        out.push(c);
+    }
+    out.push('…');
+    out
 }

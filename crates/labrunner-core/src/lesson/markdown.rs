@@ -157,7 +157,8 @@ impl std::fmt::Display for Cut {
     }
 }
 
-/// Renders markdown into lines no wider than `width` columns (code and tables are cut hard).
+/// Renders markdown into lines no wider than `width` columns, except code: a code line is kept
+/// whole (its last span holds the code; whoever draws it cuts or scrolls it sideways).
 /// What goes beyond the bounds above is left out, with a marker line where it was, and listed
 /// in [`Rendered::cuts`].
 pub fn render_markdown(markdown: &str, width: u16) -> Rendered {
@@ -700,11 +701,10 @@ impl Renderer {
         };
         for raw in code.trim_end_matches('\n').split('\n') {
             let raw = raw.replace('\t', "    ");
-            // Code never wraps (a wrapped command cannot be copied): a long line is
-            // clipped, and the marker says so.
-            let piece = clip_code(&raw, avail.saturating_sub(2).max(1));
+            // Code never wraps (a wrapped command cannot be copied): a long line is kept
+            // whole, its last span the code, for the reader to scroll it sideways.
             let mut spans = prefix.clone();
-            let padded = format!(" {piece}");
+            let padded = format!(" {raw}");
             let pad = avail.saturating_sub(padded.width());
             spans.push(StyledSpan::new(
                 format!("{padded}{}", " ".repeat(pad)),
@@ -756,26 +756,57 @@ impl Renderer {
                 spans,
             });
         };
-        let row_line = |row: &Vec<Vec<StyledSpan>>, header: bool| {
-            let mut spans = prefix.clone();
-            spans.extend(table_row(row, &widths, &t.alignments, header));
-            spans
+        // Each cell wrapped to its column; a row is as tall as its tallest cell.
+        let row_lines = |row: &Vec<Vec<StyledSpan>>, header: bool| {
+            let cells: Vec<Vec<Vec<StyledSpan>>> = widths
+                .iter()
+                .enumerate()
+                .map(|(i, w)| {
+                    let mut cell = row.get(i).cloned().unwrap_or_default();
+                    if header {
+                        for s in &mut cell {
+                            s.style.bold = true;
+                        }
+                    }
+                    wrap(&cell, &[], &[], *w)
+                })
+                .collect();
+            let height = cells.iter().map(Vec::len).max().unwrap_or(0).max(1);
+            (0..height)
+                .map(|k| {
+                    let parts: Vec<&[StyledSpan]> = cells
+                        .iter()
+                        .map(|c| c.get(k).map_or(&[][..], Vec::as_slice))
+                        .collect();
+                    let mut spans = prefix.clone();
+                    spans.extend(table_row(&parts, &widths, &t.alignments));
+                    spans
+                })
+                .collect::<Vec<_>>()
         };
+        let body: Vec<Vec<Vec<StyledSpan>>> = t.rows.iter().map(|r| row_lines(r, false)).collect();
+        // Rows that wrap are told apart by a rule between them.
+        let ruled = body.iter().any(|lines| lines.len() > 1);
         push_border(self, border("┌", "┬", "┐"));
         if !t.header.is_empty() {
-            let spans = row_line(&t.header, true);
-            self.push_line(StyledLine {
-                kind: LineKind::TableHeader,
-                spans,
-            });
+            for spans in row_lines(&t.header, true) {
+                self.push_line(StyledLine {
+                    kind: LineKind::TableHeader,
+                    spans,
+                });
+            }
             push_border(self, border("├", "┼", "┤"));
         }
-        for row in &t.rows {
-            let spans = row_line(row, false);
-            self.push_line(StyledLine {
-                kind: LineKind::Table,
-                spans,
-            });
+        for (i, lines) in body.into_iter().enumerate() {
+            if ruled && i > 0 {
+                push_border(self, border("├", "┼", "┤"));
+            }
+            for spans in lines {
+                self.push_line(StyledLine {
+                    kind: LineKind::Table,
+                    spans,
+                });
+            }
         }
         push_border(self, border("└", "┴", "┘"));
         let mut left_out = Vec::new();
@@ -813,18 +844,30 @@ impl Renderer {
 }
 
 /// Each column's width: its widest cell, the widest columns shrunk until the table fits in
-/// `avail` (borders take 3 columns per cell plus one).
+/// `avail` (borders take 3 columns per cell plus one). A column is shrunk below its longest
+/// word (which then breaks) only when every column is down to its own.
 fn column_widths(t: &Table, columns: usize, avail: usize) -> Vec<usize> {
-    let cell_width = |cell: &Vec<StyledSpan>| width_of(cell);
     let mut widths = vec![1usize; columns];
+    let mut words = vec![1usize; columns];
     for row in std::iter::once(&t.header).chain(t.rows.iter()) {
         for (i, cell) in row.iter().enumerate() {
-            widths[i] = widths[i].max(cell_width(cell));
+            widths[i] = widths[i].max(width_of(cell));
+            let text: String = cell.iter().map(|s| s.text.as_str()).collect();
+            let longest = text
+                .split_whitespace()
+                .map(|w| w.width())
+                .max()
+                .unwrap_or(1);
+            words[i] = words[i].max(longest);
         }
     }
     let budget = avail.saturating_sub(3 * columns + 1).max(columns);
     while widths.iter().sum::<usize>() > budget {
-        let Some((i, _)) = widths.iter().enumerate().max_by_key(|(_, w)| **w) else {
+        let above_words = (0..columns)
+            .filter(|i| widths[*i] > words[*i])
+            .max_by_key(|i| widths[*i]);
+        let widest = (0..columns).max_by_key(|i| widths[*i]);
+        let Some(i) = above_words.or(widest) else {
             break;
         };
         if widths[i] <= 1 {
@@ -835,13 +878,12 @@ fn column_widths(t: &Table, columns: usize, avail: usize) -> Vec<usize> {
     widths
 }
 
-/// One table row between its side borders: each cell cut to its column's width and aligned
-/// in it; header cells in bold.
+/// One line of a table row between its side borders: each cell's line (wrapped to its
+/// column's width) aligned in its column.
 fn table_row(
-    row: &[Vec<StyledSpan>],
+    cells: &[&[StyledSpan]],
     widths: &[usize],
     alignments: &[Alignment],
-    header: bool,
 ) -> Vec<StyledSpan> {
     let mut spans = Vec::new();
     for (i, w) in widths.iter().enumerate() {
@@ -849,13 +891,7 @@ fn table_row(
             if i == 0 { "│ " } else { " │ " },
             SpanStyle::DECORATION,
         ));
-        let cell = row.get(i).cloned().unwrap_or_default();
-        let mut cell = truncate_spans(&cell, *w);
-        if header {
-            for s in &mut cell {
-                s.style.bold = true;
-            }
-        }
+        let cell = truncate_spans(cells.get(i).copied().unwrap_or_default(), *w);
         let used = width_of(&cell);
         let pad = w.saturating_sub(used);
         let (left, right) = match alignments.get(i) {
@@ -877,25 +913,6 @@ fn table_row(
 
 fn width_of(spans: &[StyledSpan]) -> usize {
     spans.iter().map(|s| s.text.width()).sum()
-}
-
-/// A code line cut to `width` columns, ending with `→` when something was cut.
-fn clip_code(s: &str, width: usize) -> String {
-    if s.width() <= width {
-        return s.to_string();
-    }
-    let mut out = String::new();
-    let mut w = 0;
-    for c in s.chars() {
-        let cw = c.width().unwrap_or(0);
-        if w + cw + 1 > width {
-            break;
-        }
-        out.push(c);
-        w += cw;
-    }
-    out.push('→');
-    out
 }
 
 /// Splits a string into pieces of at most `width` columns.
@@ -1096,12 +1113,12 @@ mod tests {
             .iter()
             .filter(|l| l.kind == LineKind::Code)
             .collect();
-        // A long line is clipped with a marker, never wrapped mid-word.
+        // A long line is kept whole (the reader scrolls it sideways), never wrapped; a short
+        // one is padded to the width.
         assert_eq!(code.len(), 2, "one line per line of code: {:?}", plain(&r));
-        assert!(code[0].plain().starts_with(" docker network create"));
-        assert!(code[0].plain().trim_end().ends_with('→'), "{:?}", plain(&r));
+        assert_eq!(code[0].plain(), " docker network create isolated-net");
         assert!(code.iter().all(|l| l.spans.iter().all(|s| s.style.code)));
-        assert!(code.iter().all(|l| l.plain().width() <= 30));
+        assert_eq!(code[1].plain().width(), 30);
     }
 
     #[test]
@@ -1113,6 +1130,42 @@ mod tests {
         assert!(lines.iter().any(|l| l.contains("Driver")));
         assert!(lines.iter().all(|l| l.width() <= 30), "{lines:?}");
         assert!(r.lines.iter().any(|l| l.kind == LineKind::TableHeader));
+    }
+
+    /// A cell wider than its column wraps inside it: every word of every cell is shown, rows
+    /// that wrap are ruled apart, and nothing is wider than the width.
+    #[test]
+    fn table_cells_wrap_within_their_columns() {
+        let md = "| Symptom | Cause | Fix |\n|---|---|---|\n\
+                  | `network backend-net not found` | `--network` names a network that does not exist | `docker network create backend-net`, then run again |\n\
+                  | short | brief | quick |\n";
+        for width in [40u16, 60, 77] {
+            let r = render_markdown(md, width);
+            let lines = plain(&r);
+            assert!(
+                lines.iter().all(|l| l.width() <= width as usize),
+                "{width}: {lines:?}"
+            );
+            let text = lines.join(" ");
+            for word in [
+                "backend-net",
+                "not",
+                "found",
+                "names",
+                "exist",
+                "create",
+                "again",
+                "quick",
+            ] {
+                assert!(text.contains(word), "{width}: {word} missing: {lines:?}");
+            }
+            assert!(!text.contains('…'), "{width}: nothing cut: {lines:?}");
+            assert_eq!(
+                lines.iter().filter(|l| l.starts_with('├')).count(),
+                2,
+                "{width}: under the header and between the two rows: {lines:?}"
+            );
+        }
     }
 
     #[test]
