@@ -19,7 +19,7 @@ use labrunner_core::class::{
 use labrunner_core::grade::GradeOptions;
 use labrunner_core::lab::LoadedLab;
 use labrunner_core::namespace::Namespace;
-use labrunner_core::report::{Format, printable_line};
+use labrunner_core::report::printable_line;
 use labrunner_core::runs::RunRegistry;
 
 pub async fn run(args: &Args, loaded: &LoadedLab, dir: &Path) -> anyhow::Result<ExitCode> {
@@ -31,6 +31,7 @@ pub async fn run(args: &Args, loaded: &LoadedLab, dir: &Path) -> anyhow::Result<
     );
     let shard = shard(args)?;
     check_out_dir(dir, &out)?;
+    let lms = super::merge::lms_roster(&args.format, args.roster.as_deref())?;
     let mut roster = read_roster(dir)?;
     if let Some(shard) = shard {
         roster = shard.select(roster);
@@ -52,7 +53,7 @@ pub async fn run(args: &Args, loaded: &LoadedLab, dir: &Path) -> anyhow::Result<
             registry: Some(RunRegistry::in_home()),
             host_ports: args.host_ports.into(),
         },
-        formats: args.format.iter().map(|f| Format::from(*f)).collect(),
+        formats: args.format.iter().filter_map(|f| f.report()).collect(),
         jobs,
         force: args.force,
         shard,
@@ -68,6 +69,16 @@ pub async fn run(args: &Args, loaded: &LoadedLab, dir: &Path) -> anyhow::Result<
     })
     .await?;
     progress.finish();
+    if let Some((roster, formats)) = &lms {
+        super::merge::write_lms(
+            &out,
+            lab,
+            &summary.records,
+            roster,
+            formats,
+            args.assignment.as_deref(),
+        )?;
+    }
     let errors = print_summary(&lab.id, &summary, &out);
     if summary.interrupted {
         anyhow::bail!(

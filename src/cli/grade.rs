@@ -7,11 +7,13 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use anyhow::{Context, bail};
+use clap::ValueEnum;
 
 use super::common::{BrokenLab, ImageArgs, connect, load_labs, print_timings};
 use labrunner_core::engine::timed::TimedEngine;
 use labrunner_core::grade::{GradeError, GradeOptions, Graded, HostPorts, Mode, grade};
 use labrunner_core::lab::{Lab, LoadedLab};
+use labrunner_core::lms::LmsFormat;
 use labrunner_core::namespace::Namespace;
 use labrunner_core::report::{Format, render, ungraded};
 use labrunner_core::runs::RunRegistry;
@@ -33,11 +35,18 @@ pub enum FormatArg {
     Ctrf,
     /// GitHub Classroom autograding result (base64 it into the step's `result` output).
     Classroom,
+    /// A class's gradebook as Canvas imports it: gradebook.canvas.csv (needs --roster).
+    CanvasCsv,
+    /// A class's gradebook as Moodle imports it: gradebook.moodle.csv (needs --roster).
+    MoodleCsv,
+    /// An LTI 1.3 AGS score per student: lti-scores/<student>.json (needs --roster).
+    LtiScore,
 }
 
-impl From<FormatArg> for Format {
-    fn from(f: FormatArg) -> Self {
-        match f {
+impl FormatArg {
+    /// The per-student report this names; `None` for a class's LMS gradebook.
+    pub fn report(self) -> Option<Format> {
+        Some(match self {
             FormatArg::Text => Format::Text,
             FormatArg::Json => Format::Json,
             FormatArg::Junit => Format::Junit,
@@ -45,6 +54,17 @@ impl From<FormatArg> for Format {
             FormatArg::Gradescope => Format::Gradescope,
             FormatArg::Ctrf => Format::Ctrf,
             FormatArg::Classroom => Format::Classroom,
+            FormatArg::CanvasCsv | FormatArg::MoodleCsv | FormatArg::LtiScore => return None,
+        })
+    }
+
+    /// The LMS gradebook this names; `None` for a per-student report.
+    pub fn lms(self) -> Option<LmsFormat> {
+        match self {
+            FormatArg::CanvasCsv => Some(LmsFormat::CanvasCsv),
+            FormatArg::MoodleCsv => Some(LmsFormat::MoodleCsv),
+            FormatArg::LtiScore => Some(LmsFormat::LtiScore),
+            _ => None,
         }
     }
 }
@@ -112,6 +132,15 @@ pub struct Args {
     /// Report format; for a class, several may be given (`--format junit,text`).
     #[arg(long, value_enum, value_delimiter = ',', default_value = "text")]
     pub format: Vec<FormatArg>,
+    /// The LMS identities of the class (CSV: student, then any of name, canvas_id,
+    /// sis_user_id, sis_login_id, section, email, username, idnumber, lti_user_id), for
+    /// --format canvas-csv, moodle-csv, lti-score.
+    #[arg(long, value_name = "FILE", requires = "submissions")]
+    pub roster: Option<PathBuf>,
+    /// The assignment's name in the LMS, the column Canvas and Moodle match on (default: the
+    /// lab's title).
+    #[arg(long, value_name = "NAME", requires = "roster")]
+    pub assignment: Option<String>,
     /// Write the report here instead of standard output.
     #[arg(long, value_name = "FILE")]
     pub out: Option<PathBuf>,
@@ -158,7 +187,15 @@ pub async fn run(args: Args, root: Option<PathBuf>) -> anyhow::Result<ExitCode> 
         return super::class::run(&args, &loaded, dir).await;
     }
     let format = match args.format.as_slice() {
-        [one] => Format::from(*one),
+        [one] => match one.report() {
+            Some(format) => format,
+            None => bail!(
+                "--format {}: an LMS gradebook is written for a class (--submissions DIR --roster FILE)",
+                one.to_possible_value()
+                    .map(|v| v.get_name().to_string())
+                    .unwrap_or_default()
+            ),
+        },
         _ => bail!("--format: give one format for one grading (several only with --submissions)"),
     };
     let graded = match grade_one(&args, &loaded.lab).await {

@@ -23,6 +23,7 @@ pub mod lab;
 pub mod labels;
 pub mod lesson;
 pub mod live;
+pub mod lms;
 pub mod load;
 pub mod namespace;
 pub mod output;

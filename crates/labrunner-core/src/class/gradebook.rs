@@ -104,7 +104,7 @@ pub fn gradebook_csv(lab: &Lab, rows: &[GradebookRow]) -> Result<String, csv::Er
 /// a spreadsheet would read as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage
 /// return: OWASP's CSV injection list) prefixed with `'`, so it is shown as text. Student ids
 /// are file names, and errors quote submissions: either may be written to be run.
-pub(super) fn csv_text(text: &str) -> String {
+pub(crate) fn csv_text(text: &str) -> String {
     let line = report::printable_line(text);
     if line.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{line}")

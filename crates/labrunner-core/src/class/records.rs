@@ -168,7 +168,7 @@ pub(super) fn read_record(path: &Path) -> Result<StudentRecord, ClassError> {
 }
 
 /// Write a file whole or not at all ([`crate::atomic::write_atomic`]), making its folder first.
-pub(super) fn write_atomic(path: &Path, content: &[u8]) -> Result<(), ClassError> {
+pub(crate) fn write_atomic(path: &Path, content: &[u8]) -> Result<(), ClassError> {
     let err = |source| ClassError::Write {
         path: path.to_path_buf(),
         source,
