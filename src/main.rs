@@ -49,11 +49,11 @@ enum Command {
 
 /// `--version`: the release, the lab format it reads and the Docker Engine API range it speaks.
 fn version() -> String {
-    use labrunner_core::engine::docker::{MAX_API, MIN_API};
+    use labrunner_core::{MAX_API, MIN_API};
     format!(
         "{} (lab format {}, Docker Engine API {}.{} to {}.{})",
         env!("CARGO_PKG_VERSION"),
-        labrunner_core::lab::FORMAT_VERSION,
+        labrunner_core::FORMAT_VERSION,
         MIN_API.0,
         MIN_API.1,
         MAX_API.0,
@@ -132,7 +132,7 @@ fn main() -> ExitCode {
             // Errors quote file names and daemon messages: escaped like every report.
             eprintln!(
                 "labrunner: {}",
-                labrunner_core::report::printable(&format!("{e:#}"))
+                labrunner_core::printable(&format!("{e:#}"))
             );
             ExitCode::from(2)
         }

@@ -7,11 +7,12 @@ use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use common::{docker, docker_available, docker_quiet, events_since};
-use labrunner_core::check::{CheckEnv, Verdict, evaluate};
-use labrunner_core::engine::docker::DockerEngine;
-use labrunner_core::images::ImageMap;
-use labrunner_core::lab::*;
-use labrunner_core::recorder::Recorder;
+use labrunner_core::{
+    AttachedCheck, Check, CheckEnv, CommandFailsCheck, ContainerCheck, ContainerState,
+    DockerEngine, ExecCheck, FileCheck, ImageCheck, ImageMap, LoopbackOnlyCheck, MountCheck,
+    MountType, NetworkCheck, Probe, PublishedCheck, RanCheck, ReachableCheck, Recorder,
+    ResolvesCheck, Verdict, VolumeCheck, evaluate_check as evaluate,
+};
 
 const BUSYBOX: &str = "labrunner-fixture/busybox:1";
 const WEB: &str = "labrunner-fixture/web:1";

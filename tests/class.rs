@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use common::{docker, docker_available, docker_quiet, labrunner};
-use labrunner_core::lab::Lab;
+use labrunner_core::Lab;
 
 const LAB_ID: &str = "kx-class-storage";
 
@@ -25,7 +25,7 @@ fn fixture(name: &str) -> PathBuf {
 }
 
 fn lab() -> Lab {
-    match labrunner_core::load::load(&fixture("storage.yaml")) {
+    match labrunner_core::load(&fixture("storage.yaml")) {
         Ok(l) => l.lab,
         Err(e) => panic!("fixture lab does not load: {e:?}"),
     }

@@ -549,9 +549,9 @@ fn completions_man_page_and_version() {
         format!(
             "labrunner {} (lab format {}, Docker Engine API 1.41 to {}.{})",
             env!("CARGO_PKG_VERSION"),
-            labrunner_core::lab::FORMAT_VERSION,
-            labrunner_core::engine::docker::MAX_API.0,
-            labrunner_core::engine::docker::MAX_API.1
+            labrunner_core::FORMAT_VERSION,
+            labrunner_core::MAX_API.0,
+            labrunner_core::MAX_API.1
         )
     );
 }

@@ -73,7 +73,7 @@ fn purge(prefix: &str) {
 
 /// The reference solution of a shipped lab, its steps' `solution` commands as one submission.
 fn solution(lab: &Path) -> String {
-    let lab = labrunner_core::load::load(lab).expect("the lab loads").lab;
+    let lab = labrunner_core::load(lab).expect("the lab loads").lab;
     lab.steps
         .iter()
         .flat_map(|s| s.solution.iter())

@@ -10,9 +10,9 @@
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use labrunner_core::command::parse;
-use labrunner_core::load::{PositionIndex, load_str};
-use labrunner_core::submission::{Limits, Policy, parse_submission};
+use labrunner_core::{
+    Limits, Policy, PositionIndex, load_str, parse_command as parse, parse_submission,
+};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, FileFailurePersistence, TestCaseError, TestRunner};
 
@@ -73,7 +73,7 @@ fn loader_property(text: &str) -> Result<(), TestCaseError> {
         match load_str(path, text) {
             Ok(loaded) => {
                 let index = PositionIndex::build(text);
-                let _ = labrunner_core::validate::lint(&loaded, &index);
+                let _ = labrunner_core::lint_lab(&loaded, &index);
             }
             Err(diagnostics) => assert!(!diagnostics.is_empty(), "an error with no diagnostic"),
         }

@@ -851,8 +851,8 @@ fn every_labs_reference_solution_scores_full_marks_when_replayed() {
     let shipped = labs.len();
     let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
     for dir in ["labs", "runner", "grade", "verdicts", "tui/labs"] {
-        for path in labrunner_core::lab::lab_files(&fixtures.join(dir)).expect("fixtures") {
-            if labrunner_core::validate::load_valid(&path).is_ok() {
+        for path in labrunner_core::lab_files(&fixtures.join(dir)).expect("fixtures") {
+            if labrunner_core::load_valid(&path).is_ok() {
                 labs.push(path);
             }
         }
@@ -863,7 +863,7 @@ fn every_labs_reference_solution_scores_full_marks_when_replayed() {
     let home = tempfile::tempdir().expect("temp home");
     let mut children = Vec::new();
     for (i, path) in labs.iter().enumerate() {
-        let lab: labrunner_core::lab::Lab =
+        let lab: labrunner_core::Lab =
             serde_yaml::from_str(&std::fs::read_to_string(path).expect("read lab"))
                 .expect("lab loads");
         let kinds: &[&str] = if i < shipped {

@@ -21,11 +21,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use labrunner_core::check::{CheckEnv, Verdict, evaluate};
-use labrunner_core::engine::fake::FakeEngine;
-use labrunner_core::images::ImageMap;
-use labrunner_core::lab::{Check, HostFileCheck};
-use labrunner_core::recorder::Recorder;
+use labrunner_core::{
+    Check, CheckEnv, FakeEngine, HostFileCheck, ImageMap, Recorder, Verdict,
+    evaluate_check as evaluate,
+};
 use rustix::fs::{CWD, Mode, RenameFlags};
 
 fn swaps() -> usize {

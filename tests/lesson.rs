@@ -786,7 +786,7 @@ fn every_lab_loads_belongs_to_its_lesson_and_has_escalating_hints() {
                 "{}: first line must point editors at the schema",
                 file.display()
             );
-            let lab: labrunner_core::lab::Lab =
+            let lab: labrunner_core::Lab =
                 serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
             let stem = file
                 .file_stem()
@@ -820,8 +820,7 @@ fn labs_use_only_the_mapped_images_and_ports() {
     let allowed_images = ["alpine", "alpine:latest", "nginx", "nginx:latest"];
     for (id, _) in lessons() {
         for file in lab_files(&id) {
-            let lab: labrunner_core::lab::Lab =
-                serde_yaml::from_str(&read(&file)).expect("lab loads");
+            let lab: labrunner_core::Lab = serde_yaml::from_str(&read(&file)).expect("lab loads");
             assert!(
                 allowed_images.contains(&lab.image.as_str()),
                 "{}: helper image {}",
@@ -894,7 +893,7 @@ fn demonstrations_publish_no_host_port_a_lab_uses() {
 
 #[test]
 fn the_catalog_lists_each_lessons_labs_in_the_order_the_lesson_links_them() {
-    let catalog = labrunner_core::lesson::load_catalog(&root()).expect("catalog loads");
+    let catalog = labrunner_core::load_catalog(&root()).expect("catalog loads");
     for lesson in &catalog.lessons {
         let Some(markdown) = &lesson.markdown else {
             continue;

@@ -8,7 +8,7 @@ mod common;
 use std::collections::BTreeSet;
 
 use common::{docker, docker_available, docker_quiet, labrunner};
-use labrunner_core::command::{accepted_options, parse};
+use labrunner_core::{accepted_options, parse_command as parse};
 use serde_json::Value;
 
 enum Verdict {

@@ -62,8 +62,7 @@ impl std::fmt::Display for Grade {
 }
 
 fn shipped_labs() -> Vec<PathBuf> {
-    let mut labs =
-        labrunner_core::lab::lab_files(&root().join("labs/MOD-DOCKER-04")).expect("the labs");
+    let mut labs = labrunner_core::lab_files(&root().join("labs/MOD-DOCKER-04")).expect("the labs");
     labs.sort();
     labs
 }
@@ -72,7 +71,7 @@ fn solution_cases() -> Vec<Case> {
     shipped_labs()
         .into_iter()
         .map(|path| {
-            let lab = labrunner_core::load::load(&path)
+            let lab = labrunner_core::load(&path)
                 .unwrap_or_else(|e| panic!("{} does not load: {e:?}", path.display()))
                 .lab;
             let submission: String = lab
@@ -303,8 +302,8 @@ fn a_spread_and_a_wrong_score_are_both_caught() {
     assert!(short.contains("not full marks"), "{short}");
     // What makes gradings take turns is a fixed subnet, not a fixed host port.
     let fixes_subnet = |line: &str| {
-        labrunner_core::command::parse(line, None)
-            .is_ok_and(|a| labrunner_core::command::fixed_subnet(&a).is_some())
+        labrunner_core::parse_command(line, None)
+            .is_ok_and(|a| labrunner_core::fixed_subnet(&a).is_some())
     };
     assert!(fixes_subnet("docker network create --subnet 10.1.0.0/16 n"));
     assert!(!fixes_subnet("docker run -d -p 127.0.0.1:8081:80 nginx"));

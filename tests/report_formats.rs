@@ -9,9 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use chrono::TimeZone;
-use labrunner_core::report::{
+use labrunner_core::{
     CheckReport, CommandOutcome, CommandRecord, Format, GradeReport, Refusal, Status, StepReport,
-    render,
+    render_report as render,
 };
 use serde_json::Value;
 

@@ -5,9 +5,7 @@ mod common;
 use std::path::PathBuf;
 
 use common::{docker, docker_available, docker_quiet, labrunner};
-use labrunner_core::engine::docker::DockerEngine;
-use labrunner_core::images::ImageMap;
-use labrunner_core::runner::{Consent, LabRun, ResourceKind};
+use labrunner_core::{Consent, DockerEngine, ImageMap, LabRun, ResourceKind};
 
 fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -145,7 +143,7 @@ fn a_preexisting_volume_is_never_touched() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
         let engine = DockerEngine::connect().await.unwrap();
-        let lab = labrunner_core::validate::load_valid(&fixture("preexisting.yaml"))
+        let lab = labrunner_core::load_valid(&fixture("preexisting.yaml"))
             .unwrap()
             .0
             .lab;
@@ -174,9 +172,9 @@ fn a_preexisting_volume_is_never_touched() {
             "{refused:?}"
         );
         {
-            use labrunner_core::execute::{ApplyContext, execute};
+            use labrunner_core::{ApplyContext, execute};
             let typed =
-                labrunner_core::command::parse(lab.steps[0].solution[1].text(), None).unwrap();
+                labrunner_core::parse_command(lab.steps[0].solution[1].text(), None).unwrap();
             let ctx = ApplyContext::for_run(Default::default(), run.image_map.clone());
             execute(&engine, &typed, &ctx).await.unwrap();
         }
@@ -235,10 +233,10 @@ fn a_refused_container_leaves_no_volume() {
     docker_quiet(&["volume", "rm", "-f", "lrx-orphan"]);
     let runtime = tokio::runtime::Runtime::new().unwrap();
     runtime.block_on(async {
-        use labrunner_core::engine::Engine;
-        use labrunner_core::execute::{ApplyContext, execute};
+        use labrunner_core::Engine;
+        use labrunner_core::{ApplyContext, execute};
         let engine = DockerEngine::connect().await.unwrap();
-        let action = labrunner_core::command::parse(
+        let action = labrunner_core::parse_command(
             "docker run --name lrx-orphan-c --mount type=volume,source=lrx-orphan,target=data alpine:latest true",
             None,
         )
@@ -304,9 +302,9 @@ fn an_isolated_test_runs_beside_same_named_resources() {
 /// The assists that would write into it are refused by name, and it is never removed.
 #[test]
 fn the_users_volume_stays_byte_identical_through_every_assist_reset_and_cleanup() {
-    use labrunner_core::live::{self, LiveCommand, LiveConfig};
-    use labrunner_core::namespace::{Namespace, NamespacedEngine};
-    use labrunner_core::runner::RunEvent;
+    use labrunner_core::RunEvent;
+    use labrunner_core::{LiveCommand, LiveConfig};
+    use labrunner_core::{Namespace, NamespacedEngine};
 
     if !docker_available() {
         return;
@@ -344,7 +342,7 @@ fn the_users_volume_stays_byte_identical_through_every_assist_reset_and_cleanup(
 
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("labs/MOD-DOCKER-04/volume-persistence.yaml");
-    let lab = labrunner_core::validate::load_valid(&path).unwrap().0.lab;
+    let lab = labrunner_core::load_valid(&path).unwrap().0.lab;
     let lab = ns.rewrite_lab(&lab);
     let home = tempfile::tempdir().unwrap();
     let runtime = tokio::runtime::Runtime::new().unwrap();
@@ -375,7 +373,7 @@ fn the_users_volume_stays_byte_identical_through_every_assist_reset_and_cleanup(
             let config = LiveConfig {
                 fallback: std::time::Duration::from_secs(60),
             };
-            live::run(&run, 0, cmd_rx, config)
+            labrunner_core::run_live(&run, 0, cmd_rx, config)
         };
         let assists = lab
             .steps

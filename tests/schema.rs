@@ -61,12 +61,12 @@ fn schema_has_id_and_title() {
 #[test]
 fn good_labs_match_the_schema() {
     let v = validator();
-    let mut files = labrunner_core::lab::lab_files(&manifest_dir().join("tests/fixtures/labs"))
+    let mut files = labrunner_core::lab_files(&manifest_dir().join("tests/fixtures/labs"))
         .expect("fixture labs");
     assert_eq!(files.len(), 3);
     let shipped = manifest_dir().join("labs");
     if shipped.is_dir() {
-        files.extend(labrunner_core::lab::lab_files(&shipped).expect("shipped labs"));
+        files.extend(labrunner_core::lab_files(&shipped).expect("shipped labs"));
     }
     for file in files {
         let text = std::fs::read_to_string(&file).expect("read lab");

@@ -7,11 +7,9 @@ use chrono::{DateTime, Utc};
 use labrunner::tui::app::{App, AppEvent, Effect, HomeRow, Mode, Overlay, ProgressKeeper};
 use labrunner::tui::draw;
 use labrunner::tui::lab_view::LiveStatus;
-use labrunner_core::check::{CheckOutcome, Verdict};
-use labrunner_core::engine::PullProgress;
-use labrunner_core::lesson::load_catalog;
-use labrunner_core::progress::{self, Loaded, ProgressStore};
-use labrunner_core::runner::RunEvent;
+use labrunner_core::{
+    CheckOutcome, Loaded, ProgressStore, PullProgress, RunEvent, Verdict, load_catalog,
+};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 use ratatui::crossterm::event::{
@@ -273,7 +271,7 @@ fn lab_view_follows_run_events_and_records_progress() {
     // One command did it: the failing round before it was the state the step opened in.
     assert_eq!((p.attempts, p.hints_used, p.assisted), (1, 1, false));
     // It is on disk, not only in memory.
-    match progress::read(h.home.path()).unwrap() {
+    match labrunner_core::read_progress(h.home.path()).unwrap() {
         Loaded::Ok(saved) => assert!(saved.step("net-basics", "create-network").unwrap().done),
         other => panic!("{other:?}"),
     }
@@ -739,8 +737,7 @@ fn every_key_goes_to_the_focused_shell_except_the_one_that_gives_focus_back() {
 fn the_step_command_is_put_at_the_prompt_with_local_images_and_not_run() {
     let mut h = harness();
     h.app.set_image_map(
-        labrunner_core::images::ImageMap::parse_entries("nginx:latest=labrunner-fixture/web:1")
-            .unwrap(),
+        labrunner_core::ImageMap::parse_entries("nginx:latest=labrunner-fixture/web:1").unwrap(),
     );
     open_row(&mut h.app, HomeRow::Lab(0, 1));
     press(&mut h.app, "j");
@@ -822,10 +819,10 @@ fn leaving_while_a_program_runs_in_the_pane_asks_first() {
 
 #[test]
 fn opening_a_lab_says_what_setup_creates_and_what_exists_and_asks() {
-    use labrunner_core::runner::{Resource, ResourceKind};
+    use labrunner_core::{Resource, ResourceKind};
     let mut h = harness();
     let mut lab = h.app.catalog().lessons[0].labs[1].lab().unwrap().clone();
-    lab.lab.setup = vec![labrunner_core::lab::Command::Plain(
+    lab.lab.setup = vec![labrunner_core::Command::Plain(
         "docker run -d --name db -v app-data:/data alpine:latest sleep 600".into(),
     )];
     let existing = vec![Resource {

@@ -541,7 +541,7 @@ fn pane_size(screen: &str) -> (usize, usize) {
 struct LabResources(Vec<(String, String)>);
 
 impl LabResources {
-    fn of(lab: &labrunner_core::lab::Lab) -> LabResources {
+    fn of(lab: &labrunner_core::Lab) -> LabResources {
         let r = &lab.resources;
         let mut all = Vec::new();
         all.extend(
@@ -586,12 +586,11 @@ fn every_step_of_volume_persistence_typed_into_the_embedded_terminal_turns_green
         return;
     }
     let repo = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let lab =
-        labrunner_core::lesson::load_lab(&repo.join("labs/MOD-DOCKER-04/volume-persistence.yaml"))
-            .expect("the shipped lab loads")
-            .lab;
+    let lab = labrunner_core::load_lab(&repo.join("labs/MOD-DOCKER-04/volume-persistence.yaml"))
+        .expect("the shipped lab loads")
+        .lab;
     let _owned = LabResources::of(&lab);
-    let map = labrunner_core::images::ImageMap::parse_entries(IMAGE_MAP).unwrap();
+    let map = labrunner_core::ImageMap::parse_entries(IMAGE_MAP).unwrap();
     let tmp = tempfile::tempdir().unwrap();
     let home = tmp.path().join("home");
     let name = format!("tx-tui-pane-{}", std::process::id());

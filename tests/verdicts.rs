@@ -15,11 +15,10 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use common::{IMAGE_MAP, docker, docker_available, docker_quiet, labrunner};
-use labrunner_core::check::{CheckEnv, Verdict, evaluate};
-use labrunner_core::engine::docker::DockerEngine;
-use labrunner_core::images::ImageMap;
-use labrunner_core::lab::*;
-use labrunner_core::recorder::Recorder;
+use labrunner_core::{
+    AttachedCheck, Check, CheckEnv, ContainerRanCheck, DockerEngine, HostFileCheck, ImageMap,
+    OutputCheck, RanCheck, RanMount, Recorder, UserCheck, Verdict, evaluate_check as evaluate,
+};
 use serde_json::Value;
 
 const BUSYBOX: &str = "labrunner-fixture/busybox:1";
@@ -731,8 +730,8 @@ fn volume_digest(volume: &str) -> String {
 
 #[tokio::test]
 async fn the_users_own_data_stays_byte_identical() {
-    use labrunner_core::live::{self, LiveCommand, LiveConfig};
-    use labrunner_core::runner::{LabRun, RunEvent};
+    use labrunner_core::{LabRun, RunEvent};
+    use labrunner_core::{LiveCommand, LiveConfig};
 
     let Some(engine) = engine().await else { return };
     // The shipped lab's own names: nothing of them may exist before (the suite holds the
@@ -770,11 +769,10 @@ async fn the_users_own_data_stays_byte_identical() {
         "{before}"
     );
 
-    let loaded = labrunner_core::validate::load_valid(
-        &root().join("labs/MOD-DOCKER-04/volume-persistence.yaml"),
-    )
-    .expect("the lab loads")
-    .0;
+    let loaded =
+        labrunner_core::load_valid(&root().join("labs/MOD-DOCKER-04/volume-persistence.yaml"))
+            .expect("the lab loads")
+            .0;
     let lab = loaded.lab;
     let map = ImageMap::parse_entries(IMAGE_MAP).expect("image map");
     let workdir = tempfile::tempdir().expect("temp dir");
@@ -800,7 +798,7 @@ async fn the_users_own_data_stays_byte_identical() {
     let config = LiveConfig {
         fallback: Duration::from_secs(60),
     };
-    live::run(&run, 0, cmd_rx, config).await;
+    labrunner_core::run_live(&run, 0, cmd_rx, config).await;
     drop(run);
     let mut events = Vec::new();
     while let Ok(e) = rx.try_recv() {

@@ -11,7 +11,7 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     for workdir in [None, Some("/home/student/lab")] {
-        if let Ok(mut action) = labrunner_core::command::parse(line, workdir) {
+        if let Ok(mut action) = labrunner_core::parse_command(line, workdir) {
             let _ = action.explain();
             let _ = action.dangers(Some(Path::new("/home/student/lab")));
             let _ = action.is_read_only();

@@ -11,8 +11,8 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let path = Path::new("fuzz.yaml");
-    if let Ok(loaded) = labrunner_core::load::load_str(path, text) {
-        let index = labrunner_core::load::PositionIndex::build(text);
-        let _ = labrunner_core::validate::lint(&loaded, &index);
+    if let Ok(loaded) = labrunner_core::load_str(path, text) {
+        let index = labrunner_core::PositionIndex::build(text);
+        let _ = labrunner_core::lint_lab(&loaded, &index);
     }
 });

@@ -12,15 +12,10 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use super::common::connect;
 use super::grade::Args;
-use labrunner_core::class::{
-    ClassEvent, ClassOptions, ClassSummary, OutDir, Outcome, Shard, StudentRecord, default_jobs,
-    grade_class, read_roster,
+use labrunner_core::{
+    ClassEvent, ClassOptions, ClassSummary, GradeOptions, LoadedLab, Namespace, OutDir, Outcome,
+    RunRegistry, Shard, StudentRecord, default_jobs, grade_class, printable_line, read_roster,
 };
-use labrunner_core::grade::GradeOptions;
-use labrunner_core::lab::LoadedLab;
-use labrunner_core::namespace::Namespace;
-use labrunner_core::report::printable_line;
-use labrunner_core::runs::RunRegistry;
 
 pub async fn run(args: &Args, loaded: &LoadedLab, dir: &Path) -> anyhow::Result<ExitCode> {
     let lab = &loaded.lab;

@@ -3,8 +3,7 @@
 use std::process::ExitCode;
 
 use super::common::connect;
-use labrunner_core::clean::{Cleaned, Scope, clean};
-use labrunner_core::runs::RunRegistry;
+use labrunner_core::{Cleaned, RunRegistry, Scope, clean};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {

@@ -4,10 +4,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 
-use labrunner_core::engine::docker::DockerEngine;
-use labrunner_core::engine::timed::{TimedEngine, Timings};
-use labrunner_core::images::ImageMap;
-use labrunner_core::lab::{LoadedLab, lab_files};
+use labrunner_core::{DockerEngine, ImageMap, LoadedLab, TimedEngine, Timings, lab_files};
 
 /// Image substitution, for classrooms without a registry.
 #[derive(Debug, Clone, Default, clap::Args)]
@@ -18,7 +15,7 @@ pub struct ImageArgs {
     pub image_map: Vec<String>,
 }
 
-/// The config file (`labrunner_core::home::config_file`).
+/// The config file (`labrunner_core::config_file`).
 #[derive(Debug, Default, serde::Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Config {
@@ -32,13 +29,12 @@ pub struct Config {
 
 /// The config file's settings; none when there is no config file.
 pub fn config() -> anyhow::Result<Config> {
-    let path = labrunner_core::home::config_file();
+    let path = labrunner_core::config_file();
     if !path.exists() {
         return Ok(Config::default());
     }
-    let text =
-        labrunner_core::input::read_to_string(&path, labrunner_core::input::MAX_DOCUMENT_BYTES)
-            .with_context(|| format!("cannot read {}", path.display()))?;
+    let text = labrunner_core::read_to_string(&path, labrunner_core::MAX_DOCUMENT_BYTES)
+        .with_context(|| format!("cannot read {}", path.display()))?;
     let mut config: Config = serde_yaml::from_str(&text).with_context(|| {
         format!(
             "{}: not a valid config file (keys: image_map, root)",
@@ -127,7 +123,7 @@ pub fn load_labs(paths: &[PathBuf]) -> anyhow::Result<Vec<Result<LoadedLab, Brok
 
 /// A lab that passes `validate` (errors make it broken, with every diagnostic; warnings do not).
 fn load_lab(path: &Path) -> Result<LoadedLab, BrokenLab> {
-    labrunner_core::validate::load_valid(path)
+    labrunner_core::load_valid(path)
         .map(|(lab, _warnings)| lab)
         .map_err(|errors| BrokenLab {
             path: path.to_path_buf(),
@@ -143,9 +139,7 @@ fn load_lab(path: &Path) -> Result<LoadedLab, BrokenLab> {
 /// The `id` a lab file declares, read as plain YAML (for a file that is not a valid lab, so
 /// that looking a lab up by id can tell "that lab is broken" from "no such lab").
 fn declared_id(path: &Path) -> Option<String> {
-    let text =
-        labrunner_core::input::read_to_string(path, labrunner_core::input::MAX_DOCUMENT_BYTES)
-            .ok()?;
+    let text = labrunner_core::read_to_string(path, labrunner_core::MAX_DOCUMENT_BYTES).ok()?;
     let value: serde_yaml::Value = serde_yaml::from_str(&text).ok()?;
     value.get("id")?.as_str().map(str::to_string)
 }

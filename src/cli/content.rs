@@ -35,7 +35,7 @@ pub fn labs(arg: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 /// content gets a folder of its own, written whole (into a temporary folder, then renamed),
 /// so a folder that exists is complete and never rewritten.
 pub fn shipped() -> anyhow::Result<PathBuf> {
-    let parent = labrunner_core::home::home().join("curriculum");
+    let parent = labrunner_core::home().join("curriculum");
     let target = parent.join(format!("{}-{:016x}", env!("CARGO_PKG_VERSION"), digest()));
     if target.is_dir() {
         return Ok(target);

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::Context;
 use serde_json::json;
 
-use labrunner_core::command::{self, ResourceKind};
+use labrunner_core::ResourceKind;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -51,7 +51,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
         [one] => one.clone(),
         words => shell_words::join(words),
     };
-    let parsed = command::parse(&line, Some(&workdir.to_string_lossy()));
+    let parsed = labrunner_core::parse_command(&line, Some(&workdir.to_string_lossy()));
     if args.json {
         let value = match &parsed {
             Ok(action) => json!({
@@ -65,7 +65,7 @@ pub async fn run(args: Args) -> anyhow::Result<ExitCode> {
             }),
             Err(e) => json!({ "command": line, "error": e.to_string() }),
         };
-        println!("{}", labrunner_core::report::harmless_json(&value)?);
+        println!("{}", labrunner_core::harmless_json(&value)?);
         return Ok(if parsed.is_ok() {
             ExitCode::SUCCESS
         } else {

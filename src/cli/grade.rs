@@ -10,13 +10,10 @@ use anyhow::{Context, bail};
 use clap::ValueEnum;
 
 use super::common::{BrokenLab, ImageArgs, connect, load_labs, print_timings};
-use labrunner_core::engine::timed::TimedEngine;
-use labrunner_core::grade::{GradeError, GradeOptions, Graded, HostPorts, Mode, grade};
-use labrunner_core::lab::{Lab, LoadedLab};
-use labrunner_core::lms::LmsFormat;
-use labrunner_core::namespace::Namespace;
-use labrunner_core::report::{Format, render, ungraded};
-use labrunner_core::runs::RunRegistry;
+use labrunner_core::{
+    Format, GradeError, GradeOptions, Graded, HostPorts, Lab, Limits, LmsFormat, LoadedLab, Mode,
+    Namespace, RunRegistry, TimedEngine, grade, read_submission, render_report as render, ungraded,
+};
 
 /// `--format`: the core's report formats, as the command line names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -68,7 +65,6 @@ impl FormatArg {
         }
     }
 }
-use labrunner_core::submission::{Limits, read_submission};
 
 /// `--host-ports`: the core's [`HostPorts`], as the command line names them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -106,7 +102,7 @@ pub struct Args {
     #[arg(long, value_name = "DIR", requires = "submissions")]
     pub out_dir: Option<PathBuf>,
     /// Students graded at once (default: sized to the daemon's CPUs, memory and address pools).
-    #[arg(long, value_name = "N", requires = "submissions", value_parser = clap::value_parser!(u16).range(1..=labrunner_core::class::MAX_JOBS as i64))]
+    #[arg(long, value_name = "N", requires = "submissions", value_parser = clap::value_parser!(u16).range(1..=labrunner_core::MAX_JOBS as i64))]
     pub jobs: Option<u16>,
     /// Grade again students already graded in --out-dir from the same submission.
     #[arg(long, requires = "submissions")]

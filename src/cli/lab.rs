@@ -3,8 +3,7 @@
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use labrunner_core::lab::LoadedLab;
-use labrunner_core::lesson::{Catalog, LabEntry, load_catalog, load_lab};
+use labrunner_core::{Catalog, LabEntry, LoadedLab, load_catalog, load_lab};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct Args {

@@ -8,10 +8,10 @@ use std::process::ExitCode;
 use std::path::Path;
 
 use anyhow::Context;
-use labrunner_core::class::{OutDir, StudentRecord, merge, read_roster};
-use labrunner_core::lab::Lab;
-use labrunner_core::lms::{LmsFormat, LmsRoster, write_lms_files};
-use labrunner_core::report::printable_line;
+use labrunner_core::{
+    Lab, LmsFormat, LmsRoster, OutDir, StudentRecord, merge_shards as merge, printable_line,
+    read_roster, write_lms_files,
+};
 
 use super::grade::FormatArg;
 

@@ -3,8 +3,7 @@
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use labrunner_core::lesson::load_catalog;
-use labrunner_core::progress::{self, Loaded, Progress};
+use labrunner_core::{Loaded, Progress, load_catalog};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -15,9 +14,9 @@ pub struct Args {
 
 /// `root`: where the labs are, to show totals (the global `--root`).
 pub async fn run(args: Args, root: Option<PathBuf>) -> anyhow::Result<ExitCode> {
-    let dir = progress::default_dir();
-    let path = dir.join(progress::PROGRESS_FILE);
-    let p = match progress::read(&dir)? {
+    let dir = labrunner_core::default_progress_dir();
+    let path = dir.join(labrunner_core::PROGRESS_FILE);
+    let p = match labrunner_core::read_progress(&dir)? {
         Loaded::Missing => Progress::default(),
         Loaded::Ok(p) => p,
         Loaded::Unreadable(reason) => {
@@ -28,7 +27,7 @@ pub async fn run(args: Args, root: Option<PathBuf>) -> anyhow::Result<ExitCode> 
         }
     };
     if args.json {
-        println!("{}", labrunner_core::report::harmless_json(&p)?);
+        println!("{}", labrunner_core::harmless_json(&p)?);
         return Ok(ExitCode::SUCCESS);
     }
     print!("{}", human(&p, &path, root));

@@ -6,6 +6,6 @@ use std::process::ExitCode;
 pub struct Args {}
 
 pub async fn run(_args: Args) -> anyhow::Result<ExitCode> {
-    super::validate::write_stdout(&labrunner_core::schema::schema_json()?)?;
+    super::validate::write_stdout(&labrunner_core::schema_json()?)?;
     Ok(ExitCode::SUCCESS)
 }

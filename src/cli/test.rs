@@ -5,13 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use super::common::{BrokenLab, ImageArgs, connect, load_labs, print_timings};
-use labrunner_core::engine::PullProgress;
-use labrunner_core::lab::VariantKind;
-use labrunner_core::namespace::{Namespace, NamespacedEngine};
-use labrunner_core::prove::{
-    DemoProblem, LabTest, LessonRun, LessonTest, early_pass_message, test_lab, test_lesson,
+use labrunner_core::{
+    DemoProblem, LabRun, LabTest, LessonRun, LessonTest, Namespace, NamespacedEngine, PullProgress,
+    VariantKind, early_pass_message, test_lab, test_lesson,
 };
-use labrunner_core::runner::LabRun;
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -68,9 +65,9 @@ fn is_lesson(path: &Path) -> bool {
 async fn test_labs(paths: &[PathBuf], args: Args) -> anyhow::Result<ExitCode> {
     let labs = load_labs(paths)?;
     let image_map = args.images.image_map()?;
-    let timed = labrunner_core::engine::timed::TimedEngine::new(connect().await?);
+    let timed = labrunner_core::TimedEngine::new(connect().await?);
     let pulls = pull_printer();
-    let registry = labrunner_core::runs::RunRegistry::in_home();
+    let registry = labrunner_core::RunRegistry::in_home();
     let mut results = Vec::new();
     let single = labs.len() == 1;
     for loaded in &labs {
@@ -104,7 +101,7 @@ async fn test_labs(paths: &[PathBuf], args: Args) -> anyhow::Result<ExitCode> {
         };
         let engine = NamespacedEngine::new(&timed, namespace.clone());
         let mut run = LabRun::new(&engine, &lab, PathBuf::new(), image_map.clone());
-        run.workdir = labrunner_core::home::workdir(&lab.id, Some(&run.run_id));
+        run.workdir = labrunner_core::workdir(&lab.id, Some(&run.run_id));
         run.pull_progress = Some(pulls.clone());
         run.namespace = namespace.clone();
         if !args.json {
@@ -141,7 +138,7 @@ async fn test_labs(paths: &[PathBuf], args: Args) -> anyhow::Result<ExitCode> {
     let passed = results.iter().filter(|r| r.ok).count();
     let failed = results.len() - passed;
     if args.json {
-        println!("{}", labrunner_core::report::harmless_json(&results)?);
+        println!("{}", labrunner_core::harmless_json(&results)?);
     } else {
         println!("{passed} passed, {failed} failed");
     }
@@ -239,15 +236,15 @@ async fn test_lessons(lessons: &[PathBuf], args: &Args) -> anyhow::Result<bool> 
     // Every lesson is read (with its bound, whatever its file type) before the daemon is asked.
     let texts = lessons
         .iter()
-        .map(|path| labrunner_core::lesson::read_lesson(path))
+        .map(|path| labrunner_core::read_lesson(path))
         .collect::<Result<Vec<_>, _>>()
         // The message names the file and the reason already; its source would say it twice.
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let engine = connect().await?;
-    let registry = labrunner_core::runs::RunRegistry::in_home();
+    let registry = labrunner_core::RunRegistry::in_home();
     let mut reports = Vec::new();
     for (path, markdown) in lessons.iter().zip(texts) {
-        let run_id = labrunner_core::runner::new_run_id();
+        let run_id = labrunner_core::new_run_id();
         let stem = path
             .file_stem()
             .map(|s| s.to_string_lossy().to_string())
@@ -259,7 +256,7 @@ async fn test_lessons(lessons: &[PathBuf], args: &Args) -> anyhow::Result<bool> 
             lesson: path.clone(),
             markdown,
             image_map: image_map.clone(),
-            workdir: labrunner_core::home::workdir(&format!("lesson-{stem}"), Some(&run_id)),
+            workdir: labrunner_core::workdir(&format!("lesson-{stem}"), Some(&run_id)),
             run_id,
         };
         let report = test_lesson(&run).await;
@@ -275,7 +272,7 @@ async fn test_lessons(lessons: &[PathBuf], args: &Args) -> anyhow::Result<bool> 
         reports.push(report);
     }
     if args.json {
-        println!("{}", labrunner_core::report::harmless_json(&reports)?);
+        println!("{}", labrunner_core::harmless_json(&reports)?);
     }
     Ok(reports.iter().all(|r| r.ok))
 }

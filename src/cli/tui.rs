@@ -20,7 +20,7 @@ pub async fn run(args: Args, root: Option<PathBuf>) -> anyhow::Result<ExitCode> 
     let root = self::root(root)?;
     let image_map = args.images.image_map()?;
     // Everything that can fail with a plain message fails before the terminal is taken over.
-    let catalog = labrunner_core::lesson::load_catalog(&root)?;
+    let catalog = labrunner_core::load_catalog(&root)?;
     crate::tui::run(catalog, image_map, crate::tui::run::Start::Home).await?;
     Ok(ExitCode::SUCCESS)
 }

@@ -7,10 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use labrunner_core::lab::lab_files;
-use labrunner_core::lesson::{LessonError, lint_lesson, read_lesson};
-use labrunner_core::load::Diagnostic;
-use labrunner_core::validate::check_file;
+use labrunner_core::{Diagnostic, LessonError, check_file, lab_files, lint_lesson, read_lesson};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -53,12 +50,12 @@ pub async fn run(args: Args, root: Option<PathBuf>) -> anyhow::Result<ExitCode> 
             Ok(text) => diags.extend(lint_lesson(lesson, &text)),
             Err(LessonError::Read { source, .. }) => diags.push(Diagnostic::error(
                 lesson,
-                labrunner_core::load::Pos::START,
+                labrunner_core::Pos::START,
                 format!("cannot read the lesson: {source}"),
             )),
             Err(e) => diags.push(Diagnostic::error(
                 lesson,
-                labrunner_core::load::Pos::START,
+                labrunner_core::Pos::START,
                 e.to_string(),
             )),
         }
@@ -69,7 +66,7 @@ pub async fn run(args: Args, root: Option<PathBuf>) -> anyhow::Result<ExitCode> 
 
     let mut text = String::new();
     if args.json {
-        text.push_str(&labrunner_core::report::harmless_json(&diags)?);
+        text.push_str(&labrunner_core::harmless_json(&diags)?);
         text.push('\n');
     } else {
         for d in &diags {

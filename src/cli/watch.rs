@@ -7,9 +7,7 @@ use std::process::ExitCode;
 use tokio::sync::mpsc::{self, UnboundedReceiver};
 
 use super::common::{ImageArgs, connect};
-use labrunner_core::lab::Lab;
-use labrunner_core::live::{self, LiveCommand, LiveConfig};
-use labrunner_core::runner::{LabRun, RunEvent};
+use labrunner_core::{Lab, LabRun, LiveCommand, LiveConfig, RunEvent};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
@@ -44,12 +42,12 @@ pub async fn run(args: Args, root: Option<PathBuf>) -> anyhow::Result<ExitCode> 
     let mut run = LabRun::new(
         &engine,
         lab,
-        labrunner_core::home::workdir(&lab.id, None),
+        labrunner_core::workdir(&lab.id, None),
         image_map,
     )
     .with_events(tx);
     // Recorded while it watches, so that `clean` never touches it meanwhile.
-    let claim = labrunner_core::runs::RunRegistry::in_home().claim(
+    let claim = labrunner_core::RunRegistry::in_home().claim(
         &run.run_id,
         run.namespace.as_ref(),
         &lab.id,
@@ -68,7 +66,7 @@ pub async fn run(args: Args, root: Option<PathBuf>) -> anyhow::Result<ExitCode> 
         let _ = tokio::signal::ctrl_c().await;
         let _ = stop.send(LiveCommand::Quit);
     });
-    let looped = live::run(&run, start, cmd_rx, LiveConfig::default());
+    let looped = labrunner_core::run_live(&run, start, cmd_rx, LiveConfig::default());
     tokio::pin!(looped);
     tokio::select! {
         _ = &mut looped => {}
@@ -118,9 +116,9 @@ async fn print_events(mut rx: UnboundedReceiver<RunEvent>, json: bool, start: us
         };
         // What containers print reaches the terminal escaped, as in every report.
         let line = if json {
-            labrunner_core::report::json_escaped(&line)
+            labrunner_core::json_escaped(&line)
         } else {
-            labrunner_core::report::printable(&line)
+            labrunner_core::printable(&line)
         };
         println!("{line}");
         if done + start >= steps {

@@ -3,12 +3,7 @@
 //! testable with synthetic events.
 
 use chrono::{DateTime, Utc};
-use labrunner_core::check::{CheckOutcome, Verdict};
-use labrunner_core::command::{self, Action};
-use labrunner_core::images::ImageMap;
-use labrunner_core::lab::LoadedLab;
-use labrunner_core::progress::LabProgress;
-use labrunner_core::runner::RunEvent;
+use labrunner_core::{Action, CheckOutcome, ImageMap, LabProgress, LoadedLab, RunEvent, Verdict};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum StepStatus {
@@ -113,7 +108,7 @@ pub struct LabView {
     /// A long operation in progress (assist, reset).
     pub busy: Option<Busy>,
     /// Verdicts of the current step's last round, to tell a new attempt from a periodic re-run.
-    last_round: Vec<Option<labrunner_core::check::Verdict>>,
+    last_round: Vec<Option<labrunner_core::Verdict>>,
     /// The current step's checks changed and still fail since then: an attempt, counted once
     /// the command's burst of events has settled (or the next command is typed).
     unsettled: Option<DateTime<Utc>>,
@@ -122,15 +117,15 @@ pub struct LabView {
     /// The lab's working folder, shown when its commands refer to it (`$(pwd)`) or it has files.
     pub workdir: Option<std::path::PathBuf>,
     /// The latest image pull progress, while a command waits for its image.
-    pub pull: Option<labrunner_core::engine::PullProgress>,
+    pub pull: Option<labrunner_core::PullProgress>,
     /// Image substitutions in force.
-    pub image_map: labrunner_core::images::ImageMap,
+    pub image_map: labrunner_core::ImageMap,
 }
 
 impl LabView {
     /// A command as it will run, and as the student is shown it and copies it: naming the
     /// mapped image where an image map is in force.
-    pub fn shown(&self, command: &labrunner_core::lab::Command) -> String {
+    pub fn shown(&self, command: &labrunner_core::Command) -> String {
         self.image_map.shown_command(command.text())
     }
 
@@ -512,7 +507,7 @@ impl LabView {
 
 /// Whether the student must work in the lab's folder: its commands or checks name the current
 /// directory, or it puts files there.
-pub fn uses_workdir(lab: &labrunner_core::lab::Lab) -> bool {
+pub fn uses_workdir(lab: &labrunner_core::Lab) -> bool {
     if !lab.files.is_empty() {
         return true;
     }
@@ -524,7 +519,7 @@ pub fn uses_workdir(lab: &labrunner_core::lab::Lab) -> bool {
 
 /// What a lab's setup creates, as `network app-net`, in order (a command whose effect cannot
 /// be told is shown as it is written).
-pub fn setup_creates(lab: &labrunner_core::lab::Lab) -> Vec<String> {
+pub fn setup_creates(lab: &labrunner_core::Lab) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut add = |s: String| {
         if !out.contains(&s) {
@@ -532,7 +527,7 @@ pub fn setup_creates(lab: &labrunner_core::lab::Lab) -> Vec<String> {
         }
     };
     for c in &lab.setup {
-        match command::parse(c.text(), Some(".")) {
+        match labrunner_core::parse_command(c.text(), Some(".")) {
             Ok(Action::NetworkCreate(n)) => add(format!("network {}", n.name)),
             Ok(Action::VolumeCreate { name, .. }) => add(format!(
                 "volume {}",
@@ -540,7 +535,7 @@ pub fn setup_creates(lab: &labrunner_core::lab::Lab) -> Vec<String> {
             )),
             Ok(Action::Run(spec) | Action::Create(spec)) => {
                 for m in &spec.mounts {
-                    if let (command::MountKind::Volume, Some(v)) = (m.kind, &m.source) {
+                    if let (labrunner_core::MountKind::Volume, Some(v)) = (m.kind, &m.source) {
                         add(format!("volume {v}"));
                     }
                 }
@@ -575,7 +570,7 @@ pub fn verdict_icon(outcome: Option<&CheckOutcome>) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use labrunner_core::lab::Lab;
+    use labrunner_core::Lab;
 
     fn t0() -> DateTime<Utc> {
         DateTime::parse_from_rfc3339("2026-03-01T09:00:00Z")
@@ -717,7 +712,7 @@ steps:
         let mut p = LabProgress::default();
         p.steps.insert(
             "create".into(),
-            labrunner_core::progress::StepProgress {
+            labrunner_core::StepProgress {
                 done: true,
                 hints_used: 9,
                 ..Default::default()
@@ -733,7 +728,7 @@ steps:
     fn labs_naming_the_current_directory_need_the_workdir() {
         let mut l = lab().lab;
         assert!(!uses_workdir(&l));
-        l.steps[1].solution = vec![labrunner_core::lab::Command::Plain(
+        l.steps[1].solution = vec![labrunner_core::Command::Plain(
             "docker run -v $(pwd):/data alpine:latest".into(),
         )];
         assert!(uses_workdir(&l));
@@ -924,8 +919,8 @@ steps:
     fn setup_is_told_as_what_it_creates_and_images_map_to_local_ones() {
         let mut l = lab().lab;
         l.setup = vec![
-            labrunner_core::lab::Command::Plain("docker network create app-net".into()),
-            labrunner_core::lab::Command::Plain(
+            labrunner_core::Command::Plain("docker network create app-net".into()),
+            labrunner_core::Command::Plain(
                 "docker run -d --name db -v app-data:/data alpine:latest sleep 1".into(),
             ),
         ];

@@ -1,5 +1,5 @@
 //! Background work for the lab view: one task per open lab runs the core's live loop
-//! ([`labrunner_core::live::run`]), which re-evaluates the current step on daemon events and a slow
+//! ([`labrunner_core::run_live`]), which re-evaluates the current step on daemon events and a slow
 //! fallback, runs solutions ("run it for me") and resets. Its [`RunEvent`]s are forwarded to the
 //! app's channel; the UI never waits on the daemon.
 
@@ -14,16 +14,13 @@ use tokio::task::AbortHandle;
 
 use super::app::{AppEvent, Effect, ExistingResources};
 use super::lab_view::LiveStatus;
-use labrunner_core::engine::docker::DockerEngine;
-use labrunner_core::engine::{Engine, EngineError};
-use labrunner_core::images::ImageMap;
-use labrunner_core::lab::LoadedLab;
-use labrunner_core::live::{self, LiveCommand, LiveConfig};
-use labrunner_core::runner::{Consent, LabRun, Resource, RunEvent};
-use labrunner_core::runs::RunRegistry;
+use labrunner_core::{
+    Consent, DockerEngine, Engine, EngineError, ImageMap, LabRun, LiveCommand, LiveConfig,
+    LoadedLab, Resource, RunEvent, RunRegistry,
+};
 
 /// How long to wait between attempts to reach a daemon that is not answering.
-const RECONNECT_EVERY: Duration = labrunner_core::engine::reconnect::VIEW;
+const RECONNECT_EVERY: Duration = labrunner_core::reconnect::VIEW;
 
 /// A connection being made to an engine.
 pub type Connecting = Pin<Box<dyn Future<Output = Result<Arc<dyn Engine>, EngineError>> + Send>>;
@@ -70,9 +67,9 @@ impl DataFolder {
         DataFolder(dir)
     }
 
-    /// `LABRUNNER_HOME`, else the platform's data folder ([`labrunner_core::home::home`]).
+    /// `LABRUNNER_HOME`, else the platform's data folder ([`labrunner_core::home`]).
     pub fn in_home() -> Self {
-        DataFolder(labrunner_core::home::home())
+        DataFolder(labrunner_core::home())
     }
 
     fn workdir(&self, lab_id: &str) -> PathBuf {
@@ -159,7 +156,7 @@ impl Driver {
                     if let Err(e) = live.await
                         && e.is_panic()
                     {
-                        let why = labrunner_core::ids::panic_text(e.into_panic().as_ref());
+                        let why = labrunner_core::panic_text(e.into_panic().as_ref());
                         let _ = app.send(tagged(
                             session,
                             AppEvent::Live(LiveStatus::Off(format!(
@@ -356,7 +353,7 @@ impl LiveJob {
             let _ = run.setup().await;
         }
         status(LiveStatus::Watching);
-        live::run(&run, self.start, commands, LiveConfig::default()).await;
+        labrunner_core::run_live(&run, self.start, commands, LiveConfig::default()).await;
         if let Some(claim) = claim {
             claim.keep();
         }

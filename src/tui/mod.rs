@@ -6,7 +6,7 @@
 //!   (clipboard, start/stop the live loop, assist, reset, the pane's shell) come out for the
 //!   event loop to carry out.
 //! - [`layout`] says where things go; input and drawing both use it.
-//! - [`lab_view::LabView`] is a reducer over the runner's [`labrunner_core::runner::RunEvent`]s, so the
+//! - [`lab_view::LabView`] is a reducer over the runner's [`labrunner_core::RunEvent`]s, so the
 //!   lab screen is tested with synthetic events.
 //! - [`keymap::KEYMAP`] is the one table of keys; the footer and the help overlay are made from it.
 //! - [`draw`] has one function per panel; they only read the app.

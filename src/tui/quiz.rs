@@ -1,8 +1,7 @@
 //! The knowledge check's state machine: choose or type, reveal with the explanation,
 //! self-assess typed answers, move on. Pure; the app records answers in the progress store.
 
-use labrunner_core::lesson::{QuestionKind, Quiz};
-use labrunner_core::progress::QuizProgress;
+use labrunner_core::{QuestionKind, Quiz, QuizProgress};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Phase {
@@ -193,7 +192,7 @@ impl QuizState {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use labrunner_core::lesson::parse_quiz;
+    use labrunner_core::parse_quiz;
 
     pub(crate) fn quiz() -> Quiz {
         parse_quiz(
@@ -252,7 +251,7 @@ mod tests {
         let mut p = QuizProgress::default();
         p.answers.insert(
             "a".into(),
-            labrunner_core::progress::QuizAnswer {
+            labrunner_core::QuizAnswer {
                 response: "0".into(),
                 correct: false,
                 self_assessed: false,

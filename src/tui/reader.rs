@@ -2,7 +2,7 @@
 
 use ratatui::layout::{Constraint, Layout, Rect};
 
-use labrunner_core::lesson::{LineKind, Rendered, render_markdown};
+use labrunner_core::{LineKind, Rendered, render_markdown};
 use unicode_width::UnicodeWidthStr;
 
 /// Narrower than this, the section list is only shown when toggled on (and then replaces text):
@@ -435,7 +435,7 @@ mod tests {
         let mut r = ReaderState::new(0, md);
         r.resize(120, 40);
         assert!(
-            r.rendered.size() <= labrunner_core::lesson::MAX_RENDERED_BYTES,
+            r.rendered.size() <= labrunner_core::MAX_RENDERED_BYTES,
             "{} bytes",
             r.rendered.size()
         );

@@ -20,10 +20,9 @@ use super::app::{App, AppEvent, Effect, Level, ProgressKeeper};
 use super::draw;
 use super::live::{Connector, DataFolder, Driver};
 use super::terminal::shell::{Shell, ShellEvent, user_shell};
-use labrunner_core::images::ImageMap;
-use labrunner_core::lab::LoadedLab;
-use labrunner_core::lesson::{Catalog, LessonError};
-use labrunner_core::progress::{self, Loaded, Progress, ProgressError, ProgressStore};
+use labrunner_core::{
+    Catalog, ImageMap, LessonError, Loaded, LoadedLab, Progress, ProgressError, ProgressStore,
+};
 
 #[derive(Debug, thiserror::Error)]
 pub enum TuiError {
@@ -42,7 +41,7 @@ pub fn open_progress(dir: &Path) -> (ProgressKeeper, Option<String>) {
         ),
         Err(e @ ProgressError::Locked { .. }) => {
             // Show what the other instance saved, without writing.
-            let p = match progress::read(dir) {
+            let p = match labrunner_core::read_progress(dir) {
                 Ok(Loaded::Ok(p)) => p,
                 _ => Progress::default(),
             };
@@ -77,7 +76,7 @@ pub enum Start {
 
 /// Runs the TUI on the lessons and labs in `catalog` until the student quits.
 pub async fn run(catalog: Catalog, image_map: ImageMap, start: Start) -> Result<(), TuiError> {
-    let mut app = build_app(catalog, &progress::default_dir());
+    let mut app = build_app(catalog, &labrunner_core::default_progress_dir());
     app.set_image_map(image_map.clone());
     let mut terminal = ratatui::try_init()?;
     let watch = SignalWatch::start()?;

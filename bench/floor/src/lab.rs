@@ -7,12 +7,9 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use labrunner_core::engine::Engine;
-use labrunner_core::engine::docker::DockerEngine;
-use labrunner_core::images::ImageMap;
-use labrunner_core::lab::{Command, Lab};
-use labrunner_core::namespace::{Namespace, NamespacedEngine};
-use labrunner_core::runner::LabRun;
+use labrunner_core::{
+    Command, DockerEngine, Engine, ImageMap, Lab, LabRun, Namespace, NamespacedEngine,
+};
 
 use crate::Error;
 
@@ -24,7 +21,7 @@ pub struct LabFloor {
 
 impl LabFloor {
     pub async fn new(path: &Path) -> Result<Self, Error> {
-        let lab = labrunner_core::load::load(path)
+        let lab = labrunner_core::load(path)
             .map_err(|d| format!("{}: {d:?}", path.display()))?
             .lab;
         let mut image_map = ImageMap::default();
@@ -119,7 +116,7 @@ impl LabFloor {
             std::path::PathBuf::new(),
             self.image_map.clone(),
         );
-        run.workdir = labrunner_core::home::workdir(&lab.id, Some(&run.run_id));
+        run.workdir = labrunner_core::workdir(&lab.id, Some(&run.run_id));
         run.namespace = Some(ns);
         run
     }

@@ -1089,7 +1089,7 @@ fn holds_address(b: &PortBinding, address: &str) -> bool {
 
 /// How much of a command's output or error a grading report keeps for each line of the
 /// submission (lines kept). A check's evidence is shorter and on one line:
-/// [`crate::check::EXCERPT_CHARS`].
+/// `EXCERPT_CHARS` in `check/support.rs`.
 const COMMAND_EXCERPT_CHARS: usize = 300;
 
 /// At most [`COMMAND_EXCERPT_CHARS`] characters of a command's output, trimmed.

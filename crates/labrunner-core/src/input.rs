@@ -145,12 +145,6 @@ pub fn read_file(path: &Path, limit: u64) -> Result<Vec<u8>, InputError> {
     Ok(bytes)
 }
 
-/// Like [`read_file`], as text; invalid UTF-8 is the caller's to report (it knows the format).
-pub fn read_text(path: &Path, limit: u64) -> Result<Result<String, Vec<u8>>, InputError> {
-    let bytes = read_file(path, limit)?;
-    Ok(String::from_utf8(bytes).map_err(|e| e.into_bytes()))
-}
-
 /// `path` read with [`read_file`], or standard input read with [`read_stdin`] when `path`
 /// names it.
 pub fn read_file_or_stdin(

@@ -4,8 +4,7 @@
 use chrono::{DateTime, Utc};
 use ratatui::layout::Rect;
 
-use labrunner_core::images::ImageMap;
-use labrunner_core::lesson::Catalog;
+use labrunner_core::{Catalog, ImageMap};
 
 use super::events::{Effect, Level, Notice};
 use super::{App, HomeRow, LabScreen, Mode, Overlay, ProgressKeeper, Screen, home};

@@ -1,7 +1,6 @@
 //! The questions the app asks before doing something destructive or recorded.
 
-use labrunner_core::preexisting::Touched;
-use labrunner_core::runner::Resource;
+use labrunner_core::{Resource, Touched};
 
 /// Something destructive (or recorded) waiting for a yes.
 #[derive(Debug, Clone, PartialEq)]
@@ -32,7 +31,7 @@ pub enum Pending {
 
 /// The student's answer about declared resources that existed before the lab started: passed
 /// with the start of the lab. Whatever the answer, labrunner never writes into, starts, stops
-/// or removes them ([`labrunner_core::preexisting::refusal`]).
+/// or removes them ([`labrunner_core::refusal`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExistingResources {
     /// None of the lab's resources existed before it started.

@@ -1,9 +1,7 @@
 //! What goes in and out of the app: effects for the event loop, events from background tasks,
 //! and the status line's notices.
 
-use labrunner_core::engine::PullProgress;
-use labrunner_core::lab::LoadedLab;
-use labrunner_core::runner::{Resource, RunEvent};
+use labrunner_core::{LoadedLab, PullProgress, Resource, RunEvent};
 
 use super::ExistingResources;
 use crate::tui::lab_view::LiveStatus;

@@ -1,6 +1,6 @@
 //! Home: the list of lessons, their labs and knowledge checks.
 
-use labrunner_core::lesson::{Catalog, LabEntry};
+use labrunner_core::{Catalog, LabEntry};
 
 use super::{App, Effect, Level, Screen};
 use crate::tui::keymap::Action;

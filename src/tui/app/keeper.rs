@@ -1,6 +1,6 @@
 //! Progress, saved to disk when the store could be opened, kept in memory otherwise.
 
-use labrunner_core::progress::{Progress, ProgressStore};
+use labrunner_core::{Progress, ProgressStore};
 
 #[derive(Debug)]
 pub enum ProgressKeeper {

@@ -4,9 +4,7 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, MouseEvent};
 use ratatui::layout::{Position, Rect};
 
-use labrunner_core::lab::LoadedLab;
-use labrunner_core::namespace::Namespace;
-use labrunner_core::runner::{Resource, RunEvent};
+use labrunner_core::{LoadedLab, Namespace, Resource, RunEvent};
 
 use super::dialog::{ExistingResources, Pending};
 use super::{Context, Effect, Level};
@@ -246,7 +244,7 @@ impl LabScreen {
             self.start(resources, true, cx, effects);
             return Next::Stay;
         }
-        let touched = labrunner_core::preexisting::touched_by(&self.view.lab.lab, &resources);
+        let touched = labrunner_core::touched_by(&self.view.lab.lab, &resources);
         let own_names = (!resources.is_empty()).then(|| {
             // `lab--NAME` reads well; taken as well (the offer was taken and still collides),
             // a random namespace.
@@ -255,7 +253,7 @@ impl LabScreen {
                 _ => Namespace::fresh(),
             };
             let own = ns.own_names(&self.view.lab.lab);
-            let renamed = labrunner_core::lab::declared(&own)
+            let renamed = labrunner_core::declared(&own)
                 .iter()
                 .map(ToString::to_string)
                 .collect();
@@ -563,7 +561,7 @@ impl LabScreen {
         self.view.live = status;
     }
 
-    pub fn on_pull(&mut self, pull: labrunner_core::engine::PullProgress) {
+    pub fn on_pull(&mut self, pull: labrunner_core::PullProgress) {
         self.view.pull = Some(pull);
     }
 

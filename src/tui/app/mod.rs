@@ -19,9 +19,7 @@ use chrono::Utc;
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 use ratatui::layout::{Position, Rect};
 
-use labrunner_core::images::ImageMap;
-use labrunner_core::lab::LoadedLab;
-use labrunner_core::lesson::Catalog;
+use labrunner_core::{Catalog, ImageMap, LoadedLab};
 
 pub use context::Context;
 pub use dialog::{ExistingResources, Overlay, Pending};
@@ -78,7 +76,7 @@ impl App {
                 notice: None,
                 notice_age: 0,
                 now: Utc::now,
-                workdir_of: |id| labrunner_core::home::workdir(id, None),
+                workdir_of: |id| labrunner_core::workdir(id, None),
                 image_map: ImageMap::default(),
                 with_terminal: true,
                 focus_terminal_on_open: false,

@@ -1,6 +1,6 @@
 //! The keys of the lesson reader and the knowledge check.
 
-use labrunner_core::progress::QuizAnswer;
+use labrunner_core::QuizAnswer;
 
 use super::super::keymap::Action;
 use super::super::quiz::{Answered, Phase, QuizState};

@@ -7,8 +7,7 @@ use ratatui::widgets::{Block, BorderType, List, ListItem, ListState, Paragraph, 
 
 use super::{gauge, theme};
 use crate::tui::app::{App, HomeRow};
-use labrunner_core::lesson::{LabEntry, LessonEntry};
-use labrunner_core::progress::Progress;
+use labrunner_core::{LabEntry, LessonEntry, Progress};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let area = match app.banner() {

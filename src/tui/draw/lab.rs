@@ -15,8 +15,7 @@ use crate::tui::app::App;
 use crate::tui::lab_view::{LabView, StepStatus, verdict_icon};
 use crate::tui::layout::{self, wrap_words};
 use crate::tui::terminal::Pane;
-use labrunner_core::check::Verdict;
-use labrunner_core::lesson::render_markdown;
+use labrunner_core::{Verdict, render_markdown};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let Some(view) = app.lab() else { return };
@@ -236,7 +235,7 @@ pub fn pinned_lines(view: &LabView, width: u16, budget: usize, header: bool) -> 
         if let Some(err) = c.expected_error() {
             let text = format!(
                 "  this one should fail with: {}",
-                labrunner_core::pattern::plain(err)
+                labrunner_core::plain_pattern(err)
             );
             lines.push(one_line(&text, w, theme::dim()));
         }
@@ -253,7 +252,7 @@ pub fn pinned_lines(view: &LabView, width: u16, budget: usize, header: bool) -> 
         };
         let label = outcome
             .map(|o| o.description.clone())
-            .unwrap_or_else(|| labrunner_core::check::describe(check));
+            .unwrap_or_else(|| labrunner_core::describe_check(check));
         checks.push(Line::from(vec![
             Span::styled(format!("{} ", verdict_icon(outcome)), style),
             Span::raw(truncate(&label, w.saturating_sub(2))),

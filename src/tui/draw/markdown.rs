@@ -3,7 +3,7 @@
 use ratatui::style::{Color, Modifier, Style};
 use ratatui::text::{Line, Span};
 
-use labrunner_core::lesson::{LineKind, SpanStyle, StyledLine};
+use labrunner_core::{LineKind, SpanStyle, StyledLine};
 use unicode_width::{UnicodeWidthChar, UnicodeWidthStr};
 
 use super::theme;
@@ -110,7 +110,7 @@ fn code_line(l: &StyledLine, width: usize, hscroll: usize) -> Line<'static> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use labrunner_core::lesson::render_markdown;
+    use labrunner_core::render_markdown;
 
     fn shown(md: &str, width: u16, hscroll: usize) -> Vec<String> {
         let r = render_markdown(md, width);

@@ -10,8 +10,7 @@ use ratatui::style::Style;
 use super::{markdown, theme};
 use crate::tui::app::App;
 use crate::tui::quiz::{Phase, QuizState};
-use labrunner_core::lesson::render_markdown;
-use labrunner_core::lesson::{Question, QuestionKind};
+use labrunner_core::{Question, QuestionKind, render_markdown};
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App) {
     let Some(q) = app.quiz() else { return };

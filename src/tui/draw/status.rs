@@ -1,6 +1,6 @@
 //! The status line: the latest notice, else what the live checks are doing.
 
-use labrunner_core::engine::PullProgress;
+use labrunner_core::PullProgress;
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};

@@ -39,7 +39,7 @@ use crate::images::ImageMap;
 use crate::lab::{Check, CheckKind, ContainerState};
 use crate::recorder::Recorder;
 
-pub use support::{EXCERPT_CHARS, climbs, excerpt, expand_pwd};
+pub use support::climbs;
 
 /// Time limit for one check, whatever it does.
 pub const CHECK_TIMEOUT: Duration = Duration::from_secs(20);

@@ -11,7 +11,7 @@
 //!   rejects (a relative mount target) is kept, so that a lab step can expect the daemon's error.
 //! - `explain`: one line of plain English per command.
 //! - `rename`: the containers, networks and volumes a command names, and rewriting them.
-//! - `policy`: options that reach beyond the container ([`Danger`]), read-only commands.
+//! - `policy`: options that reach beyond the container (`Danger`), read-only commands.
 
 mod explain;
 mod flags;
@@ -27,8 +27,7 @@ use serde::Serialize;
 
 use flags::{Flag, Found, switch, value};
 
-pub use policy::Danger;
-pub use ranges::{HostRoute, fixed_subnet, host_overlaps, host_routes, ranges_overlap};
+pub use ranges::{fixed_subnet, host_overlaps, host_routes, ranges_overlap};
 
 /// A parsed docker command.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -184,6 +183,10 @@ pub struct ContainerSpec {
 /// `HostConfig.Mounts` and does not; `--tmpfs` to `HostConfig.Tmpfs`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[expect(
+    clippy::enum_variant_names,
+    reason = "serialized as volume_flag, mount_flag and tmpfs_flag: the flags they came from"
+)]
 pub enum MountSyntax {
     VolumeFlag,
     MountFlag,

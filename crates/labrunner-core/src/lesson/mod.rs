@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 pub use catalog::*;
 pub use doctest::*;
-pub use lint::{CANONICAL, DIFFICULTIES, SectionRule, lint_lesson};
+pub use lint::lint_lesson;
 pub use markdown::*;
 pub use quiz::*;
 

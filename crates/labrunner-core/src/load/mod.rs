@@ -18,9 +18,8 @@ use std::path::Path;
 
 use crate::lab::{FORMAT_VERSION, Lab, LoadedLab};
 
-pub use diagnostics::{Diagnostic, Pos, Severity};
+pub use diagnostics::{Diagnostic, Pos};
 pub use positions::{PositionIndex, child_path};
-pub use serde_errors::nearest;
 
 use diagnostics::end_pos;
 use guards::{control_character, flow_nesting, is_blank};
@@ -266,8 +265,11 @@ mod tests {
 
     #[test]
     fn nearest_finds_typos() {
-        assert_eq!(nearest("titel", &["id", "title", "steps"]), Some("title"));
-        assert_eq!(nearest("zzzzzz", &["id", "title"]), None);
+        assert_eq!(
+            serde_errors::nearest("titel", &["id", "title", "steps"]),
+            Some("title")
+        );
+        assert_eq!(serde_errors::nearest("zzzzzz", &["id", "title"]), None);
     }
 
     #[test]

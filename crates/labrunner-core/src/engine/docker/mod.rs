@@ -34,7 +34,7 @@ use super::{
 use crate::command::{Action, ContainerSpec, ExecSpec, NetworkCreate};
 use crate::output::BoundedOutput;
 
-pub use convert::{container_body, container_info, daemon_event, network_info, volume_info};
+pub use convert::{container_info, daemon_event, network_info, volume_info};
 pub use error::classify;
 use error::parse_api;
 
