@@ -28,8 +28,11 @@ struct Scope {
 
 impl Scope {
     fn new(test: &str) -> Self {
+        Self::prefixed(&format!("lrt-{test}"))
+    }
+    fn prefixed(prefix: &str) -> Self {
         Scope {
-            prefix: format!("lrt-{test}"),
+            prefix: prefix.to_string(),
             containers: vec![],
             networks: vec![],
             volumes: vec![],
@@ -169,6 +172,9 @@ async fn network_and_volume() {
             name: net.clone(),
             driver: Some("bridge".into()),
             subnet: subnet.map(str::to_string),
+            ip_range: None,
+            gateway: None,
+            labels: Default::default(),
         }),
         ..Default::default()
     };
@@ -205,6 +211,10 @@ async fn container_states() {
             name: c.clone(),
             state,
             exit_code,
+            read_only_root: None,
+            restart_policy: None,
+            restarts: None,
+            restarted: None,
         }),
         ..Default::default()
     };
@@ -267,6 +277,7 @@ async fn attachment_dns_and_reachability() {
         attached: Some(AttachedCheck {
             container: c.into(),
             network: n.into(),
+            aliases: Vec::new(),
         }),
         ..Default::default()
     };
@@ -552,6 +563,10 @@ async fn a_paused_container_and_a_read_only_root() {
             name: c.clone(),
             state,
             exit_code: None,
+            read_only_root: None,
+            restart_policy: None,
+            restarts: None,
+            restarted: None,
         }),
         ..Default::default()
     };
@@ -573,6 +588,9 @@ async fn a_paused_container_and_a_read_only_root() {
             target: "/tmp".into(),
             source: None,
             read_only: None,
+            size: None,
+            mode: None,
+            options: Vec::new(),
         }),
         ..Default::default()
     };
@@ -618,6 +636,9 @@ async fn mounts_and_interfaces() {
             target: target.into(),
             source: source.map(str::to_string),
             read_only: ro,
+            size: None,
+            mode: None,
+            options: Vec::new(),
         }),
         ..Default::default()
     };
@@ -753,6 +774,8 @@ async fn exec_image_command_fails_and_ran() {
         ran: Some(RanCheck {
             container: c.clone(),
             command: command.into(),
+            exit_code: None,
+            output: None,
         }),
         ..Default::default()
     };
@@ -794,4 +817,372 @@ where
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
+}
+
+fn network_check(name: &str) -> NetworkCheck {
+    NetworkCheck {
+        name: name.into(),
+        driver: None,
+        subnet: None,
+        ip_range: None,
+        gateway: None,
+        labels: Default::default(),
+    }
+}
+
+#[tokio::test]
+async fn network_gateway_ip_range_labels_and_a_decoy_that_survives_a_filtered_prune() {
+    let Some(engine) = engine().await else { return };
+    let mut s = Scope::prefixed("vb-netkinds");
+    let net = s.network("addr");
+    let with = |f: &dyn Fn(&mut NetworkCheck)| {
+        let mut n = network_check(&net);
+        f(&mut n);
+        Check {
+            network: Some(n),
+            ..Default::default()
+        }
+    };
+    let range = with(&|n| n.ip_range = Some("10.199.83.128/25".into()));
+    let gateway = with(&|n| n.gateway = Some("10.199.83.254".into()));
+    let label = with(&|n| {
+        n.labels = [("tier".to_string(), "backend".to_string())].into();
+    });
+    // The wrong state: the subnet alone, no range, the gateway the daemon picks, no label.
+    docker(&["network", "create", "--subnet", "10.199.83.0/24", &net]);
+    let v = verdict(&engine, range.clone()).await;
+    fail(&v);
+    assert!(v.text().contains("no ip range"), "{v:?}");
+    let v = verdict(&engine, gateway.clone()).await;
+    fail(&v);
+    // Docker 20.10 stores no gateway it picked itself.
+    assert!(v.text().contains("no gateway"), "{v:?}");
+    let v = verdict(&engine, label.clone()).await;
+    fail(&v);
+    assert!(v.text().contains("no labels"), "{v:?}");
+    docker(&["network", "rm", &net]);
+    // The right one.
+    docker(&[
+        "network",
+        "create",
+        "--subnet",
+        "10.199.83.0/24",
+        "--ip-range",
+        "10.199.83.128/25",
+        "--gateway",
+        "10.199.83.254",
+        "--label",
+        "tier=backend",
+        &net,
+    ]);
+    pass(&verdict(&engine, range).await);
+    pass(&verdict(&engine, gateway).await);
+    pass(&verdict(&engine, label).await);
+    let other = with(&|n| {
+        n.labels = [("tier".to_string(), "frontend".to_string())].into();
+    });
+    let v = verdict(&engine, other).await;
+    fail(&v);
+    assert!(v.text().contains("label tier=backend"), "{v:?}");
+
+    // A decoy of the user's survives a prune filtered on the lab's label; removing it by hand
+    // (or any prune that takes it) does not.
+    let scratch = s.network("scratch");
+    let decoy = s.network("decoy");
+    let filter = "label=vb-netkinds-scratch";
+    docker(&[
+        "network",
+        "create",
+        "--label",
+        "vb-netkinds-scratch",
+        &scratch,
+    ]);
+    docker(&["network", "create", &decoy]);
+    let exists = |name: &str| Check {
+        network: Some(network_check(name)),
+        ..Default::default()
+    };
+    fail(&verdict(&engine, not(exists(&scratch))).await);
+    docker(&["network", "prune", "-f", "--filter", filter]);
+    pass(&verdict(&engine, not(exists(&scratch))).await);
+    pass(&verdict(&engine, exists(&decoy)).await);
+    docker(&["network", "rm", &decoy]);
+    fail(&verdict(&engine, exists(&decoy)).await);
+}
+
+fn mount_check(container: &str, target: &str) -> MountCheck {
+    MountCheck {
+        container: container.into(),
+        kind: MountType::Tmpfs,
+        target: target.into(),
+        source: None,
+        read_only: None,
+        size: None,
+        mode: None,
+        options: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn tmpfs_size_mode_and_options() {
+    let Some(engine) = engine().await else { return };
+    let mut s = Scope::prefixed("vb-tmpfs");
+    let flag = s.container("flag");
+    let mount = s.container("mount");
+    let bare = s.container("bare");
+    sleeper(&flag, &["--tmpfs", "/cache:size=16m,mode=1770,noexec"]);
+    sleeper(
+        &mount,
+        &[
+            "--mount",
+            "type=tmpfs,target=/cache,tmpfs-size=16777216,tmpfs-mode=1770",
+        ],
+    );
+    sleeper(&bare, &["--tmpfs", "/cache"]);
+    let check = |c: &str, f: &dyn Fn(&mut MountCheck)| {
+        let mut m = mount_check(c, "/cache");
+        f(&mut m);
+        Check {
+            mount: Some(m),
+            ..Default::default()
+        }
+    };
+    for c in [&flag, &mount] {
+        for size in ["16m", "16384k", "16777216"] {
+            pass(&verdict(&engine, check(c, &|m| m.size = Some(size.into()))).await);
+        }
+        let v = verdict(&engine, check(c, &|m| m.size = Some("32m".into()))).await;
+        fail(&v);
+        assert!(v.text().contains("size 16m"), "{v:?}");
+        pass(&verdict(&engine, check(c, &|m| m.mode = Some("1770".into()))).await);
+        fail(&verdict(&engine, check(c, &|m| m.mode = Some("1777".into()))).await);
+    }
+    // `--tmpfs` without options: no size, the default mode.
+    let v = verdict(&engine, check(&bare, &|m| m.size = Some("16m".into()))).await;
+    fail(&v);
+    assert!(v.text().contains("no size limit"), "{v:?}");
+    pass(&verdict(&engine, check(&bare, &|m| m.mode = Some("1777".into()))).await);
+    // Mount options given to `--tmpfs`.
+    pass(
+        &verdict(
+            &engine,
+            check(&flag, &|m| m.options = vec!["noexec".into()]),
+        )
+        .await,
+    );
+    fail(
+        &verdict(
+            &engine,
+            check(&flag, &|m| m.options = vec!["nosuid".into()]),
+        )
+        .await,
+    );
+    fail(
+        &verdict(
+            &engine,
+            check(&bare, &|m| m.options = vec!["noexec".into()]),
+        )
+        .await,
+    );
+}
+
+#[tokio::test]
+async fn network_aliases_read_only_root_and_restarts() {
+    let Some(engine) = engine().await else { return };
+    let mut s = Scope::prefixed("vb-settings");
+    let net = s.network("net");
+    let db = s.container("db");
+    let plain = s.container("plain");
+    docker(&["network", "create", &net]);
+    sleeper(
+        &db,
+        &["--network", &net, "--network-alias", "store", "--read-only"],
+    );
+    sleeper(&plain, &["--network", &net]);
+    let aliased = |c: &str, aliases: &[&str]| Check {
+        attached: Some(AttachedCheck {
+            container: c.into(),
+            network: net.clone(),
+            aliases: aliases.iter().map(|a| a.to_string()).collect(),
+        }),
+        ..Default::default()
+    };
+    let v = verdict(&engine, aliased(&db, &["store"])).await;
+    pass(&v);
+    assert!(v.text().contains("aliases store"), "{v:?}");
+    fail(&verdict(&engine, aliased(&db, &["store", "cache"])).await);
+    let v = verdict(&engine, aliased(&plain, &["store"])).await;
+    fail(&v);
+    assert!(v.text().contains("no aliases"), "{v:?}");
+
+    let container = |c: &str, f: &dyn Fn(&mut ContainerCheck)| {
+        let mut check = ContainerCheck {
+            name: c.into(),
+            state: ContainerState::Running,
+            exit_code: None,
+            read_only_root: None,
+            restart_policy: None,
+            restarts: None,
+            restarted: None,
+        };
+        f(&mut check);
+        Check {
+            container: Some(check),
+            ..Default::default()
+        }
+    };
+    let ro = |c: &str, want: bool| container(c, &|k| k.read_only_root = Some(want));
+    pass(&verdict(&engine, ro(&db, true)).await);
+    fail(&verdict(&engine, ro(&db, false)).await);
+    let v = verdict(&engine, ro(&plain, true)).await;
+    fail(&v);
+    assert!(v.text().contains("writable"), "{v:?}");
+
+    // Started again since the step opened: only `docker restart` (or stop and start) of the
+    // same container.
+    let recorder = Recorder::new();
+    let opened = recorder.open_step("restart");
+    let restarted = |want: bool| container(&plain, &|k| k.restarted = Some(want));
+    fail(&verdict_seen(&engine, restarted(true), &recorder, opened).await);
+    pass(&verdict_seen(&engine, restarted(false), &recorder, opened).await);
+    docker(&["restart", "-t", "0", &plain]);
+    pass(&verdict_seen(&engine, restarted(true), &recorder, opened).await);
+    fail(&verdict_seen(&engine, restarted(false), &recorder, opened).await);
+
+    // The daemon's restarts by policy.
+    let flaky = s.container("flaky");
+    docker(&[
+        "run",
+        "-d",
+        "--name",
+        &flaky,
+        "--restart",
+        "on-failure:2",
+        BUSYBOX,
+        "sh",
+        "-c",
+        "exit 1",
+    ]);
+    let restarts = |n: i64| {
+        container(&flaky, &|k| {
+            k.state = ContainerState::Exited;
+            k.restarts = Some(n);
+        })
+    };
+    let v = eventually(|| verdict(&engine, restarts(2))).await;
+    pass(&v);
+    assert!(v.text().contains("restarted it 2 times"), "{v:?}");
+    fail(&verdict(&engine, restarts(3)).await);
+    let policy = |p: &str| {
+        container(&flaky, &|k| {
+            k.state = ContainerState::Exited;
+            k.restart_policy = Some(p.into());
+        })
+    };
+    pass(&verdict(&engine, policy("on-failure")).await);
+    pass(&verdict(&engine, policy("on-failure:2")).await);
+    fail(&verdict(&engine, policy("on-failure:5")).await);
+    fail(&verdict(&engine, policy("always")).await);
+    let no_policy = container(&plain, &|k| k.restart_policy = Some("no".into()));
+    pass(&verdict(&engine, no_policy).await);
+    // `docker restart` is not a restart by policy.
+    let v = verdict(&engine, container(&plain, &|k| k.restarts = Some(1))).await;
+    fail(&v);
+    assert!(v.text().contains("restarted it 0 times"), "{v:?}");
+}
+
+#[tokio::test]
+async fn the_user_of_a_gone_container_and_what_a_docker_exec_showed() {
+    let Some(engine) = engine().await else { return };
+    let mut s = Scope::prefixed("vb-recorded");
+    let reader = s.container("reader");
+    let shell = s.container("shell");
+    sleeper(&shell, &[]);
+    let ran_as = |user: &str| Check {
+        container_ran: Some(ContainerRanCheck {
+            name: Some(reader.clone()),
+            user: Some(user.into()),
+            ..Default::default()
+        }),
+        ..Default::default()
+    };
+    let user = |user: &str| Check {
+        user: Some(UserCheck {
+            container: reader.clone(),
+            user: user.into(),
+        }),
+        ..Default::default()
+    };
+    let ran = |code: Option<i64>, output: Option<&str>| Check {
+        ran: Some(RanCheck {
+            container: shell.clone(),
+            command: "^sh -c".into(),
+            exit_code: code,
+            output: output.map(str::to_string),
+        }),
+        ..Default::default()
+    };
+    let recorder = Recorder::new();
+    let opened = recorder.open_step("recorded");
+    recorder
+        .follow(&engine, async {
+            fail(&verdict_seen(&engine, ran_as("1000"), &recorder, opened).await);
+            // Off the runtime's thread: the recorder follows the events meanwhile.
+            let args: Vec<String> = ["run", "--rm", "--name", &reader, "--user", "1000:1000"]
+                .iter()
+                .map(|a| a.to_string())
+                .chain([BUSYBOX.to_string(), "id".into(), "-u".into()])
+                .collect();
+            tokio::task::spawn_blocking(move || {
+                docker(&args.iter().map(String::as_str).collect::<Vec<_>>())
+            })
+            .await
+            .unwrap();
+            let v = eventually(|| verdict_seen(&engine, ran_as("1000"), &recorder, opened)).await;
+            pass(&v);
+            let v = verdict_seen(&engine, ran_as("root"), &recorder, opened).await;
+            fail(&v);
+            assert!(v.text().contains("it ran as 1000:1000"), "{v:?}");
+            // The `user` check of a container that is gone reads the same record.
+            let v = verdict_seen(&engine, user("1000:1000"), &recorder, opened).await;
+            pass(&v);
+            assert!(v.text().contains("(gone)"), "{v:?}");
+            fail(&verdict_seen(&engine, user("root"), &recorder, opened).await);
+
+            // A `docker exec` typed in another terminal: its exit code is in the daemon's
+            // events, what it printed is not.
+            let out = std::process::Command::new("docker")
+                .args(["exec", &shell, "sh", "-c", "echo inside; exit 3"])
+                .output()
+                .unwrap();
+            assert_eq!(out.status.code(), Some(3));
+            let v =
+                eventually(|| verdict_seen(&engine, ran(Some(3), None), &recorder, opened)).await;
+            pass(&v);
+            let v = verdict_seen(&engine, ran(Some(0), None), &recorder, opened).await;
+            fail(&v);
+            assert!(v.text().contains("it exited 3"), "{v:?}");
+            unknown(
+                &verdict_seen(&engine, ran(None, Some("inside")), &recorder, opened).await,
+                "only when it runs it itself",
+            );
+            // One labrunner ran: its output is kept with the exec (as the runner does).
+            let out = std::process::Command::new("docker")
+                .args(["exec", &shell, "sh", "-c", "echo mine"])
+                .output()
+                .unwrap();
+            recorder.printed(
+                &shell,
+                "sh -c echo mine",
+                &String::from_utf8_lossy(&out.stdout),
+            );
+            let v = eventually(|| {
+                verdict_seen(&engine, ran(Some(0), Some("^mine")), &recorder, opened)
+            })
+            .await;
+            pass(&v);
+            assert!(v.text().contains("printed: mine"), "{v:?}");
+            fail(&verdict_seen(&engine, ran(None, Some("^inside$")), &recorder, opened).await);
+        })
+        .await;
 }

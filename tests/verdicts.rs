@@ -363,6 +363,8 @@ async fn event_checks_count_this_container_since_its_step_opened() {
         ran: Some(RanCheck {
             container: writer.into(),
             command: command.into(),
+            exit_code: None,
+            output: None,
         }),
         ..Default::default()
     };
@@ -664,6 +666,7 @@ async fn new_kinds_pass_on_the_right_state_and_fail_on_the_wrong_one() {
         attached: Some(AttachedCheck {
             container: container.into(),
             network: network.into(),
+            aliases: Vec::new(),
         }),
         ..Default::default()
     };

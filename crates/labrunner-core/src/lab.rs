@@ -4,6 +4,7 @@
 //! cleanup commands, then ordered steps. Each step carries markdown instructions, the reference
 //! solution as docker CLI commands, escalating hints and declarative checks.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use schemars::JsonSchema;
@@ -190,7 +191,7 @@ impl std::fmt::Display for VariantKind {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, JsonSchema, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct Check {
-    /// Network exists (optionally with driver and subnet).
+    /// Network exists (optionally with driver, subnet, ip range, gateway and labels).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub network: Option<NetworkCheck>,
     /// Volume exists.
@@ -265,6 +266,16 @@ pub struct NetworkCheck {
     pub driver: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subnet: Option<String>,
+    /// The range containers get their addresses from (`--ip-range`), e.g. `10.214.7.128/25`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ip_range: Option<String>,
+    /// The gateway address (`--gateway`), e.g. `10.214.0.254`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gateway: Option<String>,
+    /// Labels the network must carry (`--label`), each with the value given (`""` for a label
+    /// given without one). Other labels do not matter.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub labels: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
@@ -291,6 +302,21 @@ pub struct ContainerCheck {
     /// For `exited`: the exit code it must have.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub exit_code: Option<i64>,
+    /// Its root file system is read-only (`--read-only`), or writable (`false`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_only_root: Option<bool>,
+    /// Its restart policy as `--restart` writes it: `no`, `always`, `unless-stopped`,
+    /// `on-failure` (any retry count) or `on-failure:N`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restart_policy: Option<String>,
+    /// The daemon restarted it by its restart policy at least this many times (RestartCount;
+    /// `docker restart` does not count).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restarts: Option<i64>,
+    /// It was started again since the step opened (`docker restart`, or `docker stop` then
+    /// `docker start`): the same container, created before the step opened. `false`: it was not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub restarted: Option<bool>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
@@ -298,6 +324,9 @@ pub struct ContainerCheck {
 pub struct AttachedCheck {
     pub container: String,
     pub network: String,
+    /// Names it must answer to on that network (`--network-alias`, `network connect --alias`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
@@ -386,6 +415,17 @@ pub struct MountCheck {
     pub source: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub read_only: Option<bool>,
+    /// For a tmpfs: its size, in any unit the docker CLI takes (`16m`, `16384k`, `16777216`),
+    /// compared in bytes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<String>,
+    /// For a tmpfs: its permission bits in octal (`1770`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<String>,
+    /// For a tmpfs: mount options it must have been given (`noexec`, `nosuid`), as
+    /// `--tmpfs TARGET:OPTIONS` writes them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub options: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
@@ -428,6 +468,14 @@ pub struct RanCheck {
     pub container: String,
     /// Regular expression the exec'd command line must match.
     pub command: String,
+    /// The code the command exited with (seen in the daemon's events, whoever ran it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub exit_code: Option<i64>,
+    /// Regular expression what the command printed must match. labrunner sees the output of
+    /// the commands it runs itself (grading, `test`, "run it for me"); for one typed in another
+    /// terminal the check says it could not see it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub output: Option<String>,
 }
 
 /// A mount a container had: volume name or host path, and target; either may be left open.
@@ -463,6 +511,9 @@ pub struct ContainerRanCheck {
     /// Regular expression its output (standard output and error) must match.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<String>,
+    /// The user it ran as, as given to `--user` (see the `user` check).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, JsonSchema, PartialEq)]
@@ -492,7 +543,8 @@ pub struct OutputCheck {
 pub struct UserCheck {
     pub container: String,
     /// The user it runs as, as given to `--user`: a name or uid, optionally `:group`. `root`
-    /// and `0` also match a container started without `--user`.
+    /// and `0` also match a container started without `--user`. A container that is gone (a
+    /// `--rm` one) is judged by what was recorded when it ran since the step opened.
     pub user: String,
 }
 

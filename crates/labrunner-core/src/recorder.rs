@@ -29,6 +29,9 @@ use crate::ids::now_ns;
 use crate::labels::{self, LABEL_RUN};
 use crate::output::{BoundedOutput, OutputBudget};
 
+/// The most exec outputs kept waiting for their exec's event.
+const PRINTED_WAITING: usize = 64;
+
 /// Whether a container's output was read, and if not, why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "state", content = "reason", rename_all = "snake_case")]
@@ -99,12 +102,28 @@ pub struct ExecRecord {
     pub container: String,
     pub command: String,
     pub time_ns: i64,
+    /// The daemon's id of the exec, which its `exec_die` event names.
+    pub exec_id: String,
+    /// The code it exited with, once the daemon said (`exec_die`).
+    pub exit_code: Option<i64>,
+    /// What it printed (standard output and error), when labrunner ran it and so saw it.
+    pub output: Option<String>,
+}
+
+/// What a `docker exec` labrunner ran printed, waiting for the daemon's event of that exec.
+#[derive(Debug, Clone)]
+struct Printed {
+    container: String,
+    command: String,
+    output: String,
 }
 
 #[derive(Debug, Default)]
 struct Log {
     containers: Vec<ContainerRecord>,
     execs: Vec<ExecRecord>,
+    /// Output of execs labrunner ran whose event has not arrived yet, oldest first.
+    printed: Vec<Printed>,
     /// When each step opened.
     opened: BTreeMap<String, i64>,
     /// When the recorder started following (or was created).
@@ -331,12 +350,35 @@ impl Recorder {
         let name = event.name.clone().unwrap_or_default();
         match &event.action {
             EventAction::ExecStart(command) => {
+                let waiting = log
+                    .printed
+                    .iter()
+                    .position(|p| p.container == name && p.command == *command);
+                let output = waiting.map(|i| log.printed.remove(i).output);
                 log.execs.push(ExecRecord {
                     container_id: id,
                     container: name,
                     command: command.clone(),
                     time_ns: event.time_ns,
+                    exec_id: event.attributes.get("execID").cloned().unwrap_or_default(),
+                    exit_code: None,
+                    output,
                 });
+                None
+            }
+            EventAction::ExecDie => {
+                let exec_id = event.attributes.get("execID");
+                if let Some(e) = log
+                    .execs
+                    .iter_mut()
+                    .rev()
+                    .find(|e| Some(&e.exec_id) == exec_id)
+                {
+                    e.exit_code = event
+                        .attributes
+                        .get("exitCode")
+                        .and_then(|c| c.parse().ok());
+                }
                 None
             }
             EventAction::Create => {
@@ -398,6 +440,32 @@ impl Recorder {
                 None
             }
             _ => None,
+        }
+    }
+
+    /// What a `docker exec` labrunner ran in `container` (by name) printed: kept with the
+    /// record of that exec, now or when its event arrives.
+    pub fn printed(&self, container: &str, command: &str, output: &str) {
+        let mut log = self.lock();
+        let output = crate::output::bounded_text(output.to_string());
+        match log
+            .execs
+            .iter_mut()
+            .rev()
+            .find(|e| e.container == container && e.command == command && e.output.is_none())
+        {
+            Some(e) => e.output = Some(output),
+            None => {
+                // Events that never come (the stream not followed) leave no more than a few.
+                if log.printed.len() >= PRINTED_WAITING {
+                    log.printed.remove(0);
+                }
+                log.printed.push(Printed {
+                    container: container.to_string(),
+                    command: command.to_string(),
+                    output,
+                })
+            }
         }
     }
 

@@ -374,6 +374,17 @@ impl<'a> LabRun<'a> {
         // Before the command: what ended since the last one is gone, as the daemon would have it.
         self.remove_ended().await;
         let applied = execute(self.engine, action, ctx).await;
+        if let (Action::Exec(exec), Ok(out)) = (action, &applied)
+            && !exec.detach
+        {
+            // What the command printed, for checks of what the student's exec showed.
+            let container = self
+                .namespace
+                .as_ref()
+                .map_or_else(|| exec.container.clone(), |ns| ns.resource(&exec.container));
+            self.recorder
+                .printed(&container, &exec.command.join(" "), &out.stdout);
+        }
         if let (Some(name), Ok(_)) = (creates_empty, &applied) {
             self.known_empty().insert(name);
         }

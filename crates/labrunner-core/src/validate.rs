@@ -15,8 +15,8 @@ use std::path::Path;
 use crate::command::{self, Action, ContainerSpec, MountKind, ParseError, ResourceKind};
 use crate::lab::{
     CHECK_KINDS, CheckKind, Command, CommandFailsCheck, ContainerCheck, ContainerRanCheck,
-    ContainerState, ExecCheck, HostFileCheck, LoadedLab, MountCheck, MountType, Probe,
-    PublishedCheck, ReachableCheck,
+    ContainerState, ExecCheck, HostFileCheck, LoadedLab, MountCheck, MountType, NetworkCheck,
+    Probe, PublishedCheck, ReachableCheck,
 };
 use crate::load::{Diagnostic, PositionIndex, load_indexed, load_str_indexed};
 
@@ -547,7 +547,7 @@ impl<'a> Linter<'a> {
         use ResourceKind::{Container as C, Network as N, Volume as V};
         let f = |field: &str| format!("{k}.{field}");
         match kind {
-            CheckKind::Network(n) => self.require_declared(&f("name"), N, &n.name),
+            CheckKind::Network(n) => self.network_check(k, n),
             CheckKind::Volume(v) => self.require_declared(&f("name"), V, &v.name),
             CheckKind::Container(c) => self.container_check(k, c),
             CheckKind::Attached(a) => {
@@ -578,6 +578,9 @@ impl<'a> Linter<'a> {
             CheckKind::Ran(r) => {
                 self.require_declared(&f("container"), C, &r.container);
                 self.regex(&f("command"), &r.command);
+                if let Some(p) = &r.output {
+                    self.regex(&f("output"), p);
+                }
             }
             CheckKind::ContainerRan(r) => self.container_ran_check(k, r),
             CheckKind::HostFile(h) => self.host_file_check(k, h),
@@ -599,6 +602,41 @@ impl<'a> Linter<'a> {
                 &f("exit_code"),
                 "`exit_code` only applies to `state: exited`",
                 "set `state: exited`, or remove `exit_code`",
+            );
+        }
+        if let Some(p) = &c.restart_policy {
+            let (name, count) = match p.split_once(':') {
+                Some((n, c)) => (n, Some(c)),
+                None => (p.as_str(), None),
+            };
+            let known = matches!(name, "no" | "always" | "unless-stopped" | "on-failure");
+            let count_ok = count.is_none_or(|c| name == "on-failure" && c.parse::<u32>().is_ok());
+            if !known || !count_ok {
+                self.error(
+                    &f("restart_policy"),
+                    format!("`{p}` is not a restart policy"),
+                    "write it as `--restart` takes it: `no`, `always`, `unless-stopped`, `on-failure` or `on-failure:3`",
+                );
+            }
+        }
+        if c.restarts.is_some_and(|n| n < 0) {
+            self.error(
+                &f("restarts"),
+                "`restarts` counts restarts: it cannot be negative",
+                "write how many restarts the daemon must at least have made, e.g. `2`",
+            );
+        }
+        let live = !matches!(c.state, ContainerState::Absent);
+        if !live
+            && (c.read_only_root.is_some()
+                || c.restart_policy.is_some()
+                || c.restarts.is_some()
+                || c.restarted.is_some())
+        {
+            self.error(
+                k,
+                "a container that must be gone has no settings to check",
+                "remove `read_only_root`, `restart_policy`, `restarts` and `restarted`, or check another state",
             );
         }
     }
@@ -660,6 +698,78 @@ impl<'a> Linter<'a> {
                 format!("mount target `{}` is not an absolute path", m.target),
                 "a container mount target starts with `/`",
             );
+        }
+        if m.kind != MountType::Tmpfs {
+            for (field, set) in [
+                ("size", m.size.is_some()),
+                ("mode", m.mode.is_some()),
+                ("options", !m.options.is_empty()),
+            ] {
+                if set {
+                    self.error(
+                        &f(field),
+                        format!("`{field}` only applies to `type: tmpfs`"),
+                        format!("set `type: tmpfs`, or remove `{field}`"),
+                    );
+                }
+            }
+        }
+        if let Some(size) = &m.size
+            && crate::engine::parse_size(size).is_none()
+        {
+            self.error(
+                &f("size"),
+                format!("`{size}` is not a size"),
+                "write a size as the docker CLI does: `16m`, `16384k` or bytes (`16777216`)",
+            );
+        }
+        if let Some(mode) = &m.mode
+            && u32::from_str_radix(mode, 8).is_err()
+        {
+            self.error(
+                &f("mode"),
+                format!("`{mode}` is not an octal mode"),
+                "write the permission bits in octal, e.g. `1770`",
+            );
+        }
+    }
+
+    /// A `network` check: declared, and addresses that are addresses.
+    fn network_check(&mut self, k: &str, n: &NetworkCheck) {
+        let f = |field: &str| format!("{k}.{field}");
+        self.require_declared(&f("name"), ResourceKind::Network, &n.name);
+        for (field, value, cidr) in [
+            ("subnet", &n.subnet, true),
+            ("ip_range", &n.ip_range, true),
+            ("gateway", &n.gateway, false),
+        ] {
+            let Some(v) = value else { continue };
+            let ok = if cidr {
+                v.split_once('/').is_some_and(|(ip, len)| {
+                    ip.parse::<IpAddr>().is_ok() && len.parse::<u8>().is_ok_and(|l| l <= 128)
+                })
+            } else {
+                v.parse::<IpAddr>().is_ok()
+            };
+            if !ok {
+                let example = if cidr {
+                    "`10.214.7.128/25`"
+                } else {
+                    "`10.214.0.254`"
+                };
+                self.error(
+                    &f(field),
+                    format!(
+                        "`{v}` is not {}",
+                        if cidr {
+                            "an address range"
+                        } else {
+                            "an IP address"
+                        }
+                    ),
+                    format!("write it as the docker CLI takes it, e.g. {example}"),
+                );
+            }
         }
     }
 
@@ -882,6 +992,35 @@ steps:
                 "{expected}: {found:#?}"
             );
         }
+    }
+
+    #[test]
+    fn settings_a_check_cannot_see_or_misspelled_are_errors() {
+        let lab = LAB.replace("  volumes: [leftover]\n", "  containers: [web]\n").replace(
+            "      - network: {name: app-net}\n",
+            "      - network: {name: app-net, ip_range: 10.1.0.0, gateway: 10.1.0.1/24}\n      - mount: {container: web, type: bind, target: /x, size: 16m}\n      - mount: {container: web, type: tmpfs, target: /x, size: lots, mode: \"9\"}\n      - container: {name: web, state: running, restart_policy: \"always:3\"}\n      - container: {name: web, state: absent, restarted: true}\n      - ran: {container: web, command: x, output: \"(\"}\n",
+        );
+        let found = diagnostics(&lab);
+        for expected in [
+            "`10.1.0.0` is not an address range",
+            "`10.1.0.1/24` is not an IP address",
+            "`size` only applies to `type: tmpfs`",
+            "`lots` is not a size",
+            "`9` is not an octal mode",
+            "`always:3` is not a restart policy",
+            "a container that must be gone has no settings to check",
+        ] {
+            assert!(
+                found.iter().any(|d| d.contains(expected)),
+                "{expected}: {found:#?}"
+            );
+        }
+        assert!(
+            found.iter().any(|d| d.contains("ran.output")
+                || d.contains("regular expression")
+                || d.contains("regex")),
+            "{found:#?}"
+        );
     }
 
     #[test]

@@ -45,6 +45,9 @@ pub(super) fn describe(c: &ContainerRanCheck, positive: bool) -> String {
     if let Some(out) = &c.output {
         s.push_str(&format!(", printed /{out}/"));
     }
+    if let Some(user) = &c.user {
+        s.push_str(&format!(", as user {user}"));
+    }
     s
 }
 
@@ -70,7 +73,7 @@ fn differences(w: &Wanted<'_>, r: &ContainerRecord, env: &CheckEnv<'_>) -> Vec<S
         out.push(format!("it ran {}, not {image}", r.image));
     }
     if !r.inspected {
-        if c.mount.is_some() || c.command.is_some() {
+        if c.mount.is_some() || c.command.is_some() || c.user.is_some() {
             out.push("it was gone before labrunner could inspect it".into());
         }
     } else {
@@ -99,6 +102,11 @@ fn differences(w: &Wanted<'_>, r: &ContainerRecord, env: &CheckEnv<'_>) -> Vec<S
             && !re.is_match(&r.command_line())
         {
             out.push(format!("it ran `{}`", r.command_line()));
+        }
+        if let Some(user) = &c.user
+            && !super::user::same_user(user, &r.user)
+        {
+            out.push(format!("it ran as {}", super::user::shown(&r.user)));
         }
     }
     if let Some(code) = c.exit_code {
@@ -162,7 +170,14 @@ pub(super) async fn observe(c: &ContainerRanCheck, env: &CheckEnv<'_>) -> Observ
         if diff.is_empty() {
             return matched(&wanted, r);
         }
-        if closest.as_ref().is_none_or(|(_, d)| diff.len() < d.len()) {
+        // The container of the name asked for is the closest whatever else differs.
+        let rank = |r: &ContainerRecord, d: &Vec<String>| {
+            (c.name.as_ref().is_some_and(|n| r.name != *n), d.len())
+        };
+        if closest
+            .as_ref()
+            .is_none_or(|(best, d)| rank(r, &diff) < rank(best, d))
+        {
             closest = Some((r, diff));
         }
     }

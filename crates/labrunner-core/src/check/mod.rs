@@ -61,6 +61,9 @@ pub mod lag {
     pub const EVENT_DELIVERY: Duration = Duration::from_secs(1);
     /// Docker's embedded DNS answers for a container that just joined a network.
     pub const DNS_REGISTRATION: Duration = Duration::from_secs(2);
+    /// The daemon restarts a container by its restart policy (after 100 ms, then twice as long
+    /// each time).
+    pub const DAEMON_RESTARTS: Duration = Duration::from_secs(3);
     /// A server in a just-started container listens on its port (behind the port proxy too).
     pub const SERVER_LISTENS: Duration = Duration::from_secs(3);
     /// A failing check that may still trail is asked again after as long as the change is old
@@ -95,6 +98,7 @@ pub fn lag(check: &Check) -> Duration {
         Some(CheckKind::Reachable(_) | CheckKind::Published(_) | CheckKind::LoopbackOnly(_)) => {
             lag::SERVER_LISTENS
         }
+        Some(CheckKind::Container(c)) if c.restarts.is_some() => lag::DAEMON_RESTARTS,
         // A container's own process ends a moment after it started.
         Some(CheckKind::Container(c)) if c.state == ContainerState::Exited => lag::PROCESS_WRITES,
         _ => Duration::ZERO,

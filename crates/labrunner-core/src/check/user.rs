@@ -1,8 +1,9 @@
 //! `user`: a container runs as a given user, as `--user` set it (Config.User). A container
-//! started without `--user` runs as the image's user, root for the lab images.
+//! started without `--user` runs as the image's user, root for the lab images. A container that
+//! is gone (a `--rm` one) is judged by what was recorded when it ran since the step opened.
 
-use super::support::{Among, missing};
-use super::{CheckEnv, Observed, not_holds, observation};
+use super::support::{Among, is_this_runs, missing};
+use super::{Cause, CheckEnv, Observed, Unknown, not_holds, observation};
 use crate::lab::UserCheck;
 
 pub(super) fn describe(u: &UserCheck, positive: bool) -> String {
@@ -33,19 +34,42 @@ pub(super) fn same_user(wanted: &str, seen: &str) -> bool {
     user_ok && group_ok
 }
 
-pub(super) async fn observe(u: &UserCheck, env: &CheckEnv<'_>) -> Observed {
-    let Some(info) = env.container(&u.container).await? else {
-        return not_holds(missing(env, Among::Containers, &u.container).await);
-    };
-    let shown = if info.user.is_empty() {
+/// Config.User in words.
+pub(super) fn shown(user: &str) -> String {
+    if user.is_empty() {
         "the image's default user (no --user)".to_string()
     } else {
-        info.user.clone()
-    };
-    observation(
-        same_user(&u.user, &info.user),
-        format!("{} runs as {shown}", info.name),
-    )
+        user.to_string()
+    }
+}
+
+pub(super) async fn observe(u: &UserCheck, env: &CheckEnv<'_>) -> Observed {
+    if let Some(info) = env.container(&u.container).await? {
+        return observation(
+            same_user(&u.user, &info.user),
+            format!("{} runs as {}", info.name, shown(&info.user)),
+        );
+    }
+    let gone = env.recorder.is_following().then(|| {
+        env.recorder
+            .containers_since(env.opened_ns)
+            .into_iter()
+            .rfind(|r| r.name == u.container && is_this_runs(env, r))
+    });
+    match gone.flatten() {
+        None => not_holds(missing(env, Among::Containers, &u.container).await),
+        Some(r) if !r.inspected => Err(Unknown::new(
+            Cause::NotObserved,
+            format!(
+                "could not check: {} was gone before labrunner could inspect it",
+                u.container
+            ),
+        )),
+        Some(r) => observation(
+            same_user(&u.user, &r.user),
+            format!("{} (gone) ran as {}", u.container, shown(&r.user)),
+        ),
+    }
 }
 
 #[cfg(test)]

@@ -224,6 +224,21 @@ impl FakeEngine {
     }
 }
 
+/// A tmpfs as the daemon keeps it: `--tmpfs` options as written; of `--mount`, only
+/// `tmpfs-size` and `tmpfs-mode`.
+fn fake_tmpfs(m: &crate::command::Mount) -> super::TmpfsInfo {
+    let info = super::TmpfsInfo::from_options(&m.options.join(","));
+    if m.syntax == crate::command::MountSyntax::TmpfsFlag {
+        return info;
+    }
+    let value = |key: &str| m.options.iter().find_map(|o| o.strip_prefix(key));
+    super::TmpfsInfo {
+        size_bytes: value("tmpfs-size=").and_then(super::parse_size),
+        mode: value("tmpfs-mode=").and_then(|v| u32::from_str_radix(v, 8).ok()),
+        options: Vec::new(),
+    }
+}
+
 fn unreachable() -> EngineError {
     EngineError::Unreachable {
         endpoint: "fake".into(),
@@ -297,11 +312,10 @@ impl State {
 
     fn create_network(
         &mut self,
-        name: &str,
-        driver: Option<&str>,
-        subnet: Option<&str>,
+        spec: &crate::command::NetworkCreate,
         labels: BTreeMap<String, String>,
     ) -> Result<String, EngineError> {
+        let name = spec.name.as_str();
         self.fault(Fault::Apply(name.to_string()))?;
         if self.networks.contains_key(name) {
             return Err(conflict(format!("network with name {name} already exists")));
@@ -312,9 +326,11 @@ impl State {
             NetworkInfo {
                 name: name.to_string(),
                 id: id.clone(),
-                driver: driver.unwrap_or("bridge").to_string(),
+                driver: spec.driver.as_deref().unwrap_or("bridge").to_string(),
                 scope: "local".into(),
-                subnets: subnet.map(|s| vec![s.to_string()]).unwrap_or_default(),
+                subnets: spec.subnet.iter().cloned().collect(),
+                ip_ranges: spec.ip_range.iter().cloned().collect(),
+                gateways: spec.gateway.iter().cloned().collect(),
                 labels: labels.clone(),
             },
         );
@@ -370,6 +386,7 @@ impl State {
                 source: m.source.clone().unwrap_or_default(),
                 target: m.target.clone(),
                 read_only: m.read_only,
+                tmpfs: (m.kind == MountKind::Tmpfs).then(|| fake_tmpfs(m)),
             });
         }
         let networks = if network_mode == "none" {
@@ -387,6 +404,12 @@ impl State {
                 exit_code: None,
                 network_mode,
                 read_only_root: spec.read_only,
+                restart_policy: spec.restart.clone().unwrap_or_else(|| "no".into()),
+                created_ns: Some(crate::ids::now_ns()),
+                aliases: networks
+                    .iter()
+                    .map(|n| (n.clone(), spec.network_aliases.clone()))
+                    .collect(),
                 networks,
                 mounts,
                 labels: labels.clone(),
@@ -403,6 +426,7 @@ impl State {
             return Err(no_such("container", name));
         };
         c.status = ContainerStatus::Running;
+        c.started_ns = Some(crate::ids::now_ns());
         // Started on networks that exist, like the daemon: an endpoint on each.
         c.endpoints = c
             .networks
@@ -783,12 +807,7 @@ impl Engine for FakeEngine {
         labels: &BTreeMap<String, String>,
     ) -> Result<String, EngineError> {
         self.enter("create_network").await?;
-        self.lock().create_network(
-            &spec.name,
-            spec.driver.as_deref(),
-            spec.subnet.as_deref(),
-            labels.clone(),
-        )
+        self.lock().create_network(spec, labels.clone())
     }
 
     async fn create_volume(

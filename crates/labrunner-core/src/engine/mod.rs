@@ -305,6 +305,10 @@ pub struct NetworkInfo {
     /// `local`, `swarm`, `global`.
     pub scope: String,
     pub subnets: Vec<String>,
+    /// `--ip-range` of each address pool that has one.
+    pub ip_ranges: Vec<String>,
+    /// `--gateway` (or the one the daemon picked) of each address pool that has one.
+    pub gateways: Vec<String>,
     pub labels: BTreeMap<String, String>,
 }
 
@@ -323,6 +327,61 @@ pub struct MountInfo {
     pub source: String,
     pub target: String,
     pub read_only: bool,
+    /// For a tmpfs: its size and mode, and the mount options it was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tmpfs: Option<TmpfsInfo>,
+}
+
+/// What a tmpfs mount was given: `--tmpfs /cache:size=16m,mode=1770,noexec` or
+/// `--mount type=tmpfs,tmpfs-size=16777216,tmpfs-mode=1770`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TmpfsInfo {
+    /// Size in bytes; `None` when not given (half the host's memory) or not in bytes (`50%`).
+    pub size_bytes: Option<i64>,
+    /// Permission bits (`0o1770`).
+    pub mode: Option<u32>,
+    /// The other mount options (`noexec`, `nosuid`, `ro`, ...), and `size=`/`mode=` as written.
+    pub options: Vec<String>,
+}
+
+impl TmpfsInfo {
+    /// The options of `--tmpfs TARGET:OPTIONS` (HostConfig.Tmpfs), as the daemon stores them.
+    pub fn from_options(text: &str) -> TmpfsInfo {
+        let options: Vec<String> = text
+            .split(',')
+            .map(str::trim)
+            .filter(|o| !o.is_empty())
+            .map(str::to_string)
+            .collect();
+        let value = |key: &str| {
+            options
+                .iter()
+                .rev()
+                .find_map(|o| o.strip_prefix(key)?.strip_prefix('='))
+        };
+        TmpfsInfo {
+            size_bytes: value("size").and_then(parse_size),
+            mode: value("mode").and_then(|m| u32::from_str_radix(m, 8).ok()),
+            options,
+        }
+    }
+}
+
+/// A size as the docker CLI and the kernel write it (`16m`, `16384k`, `1g`, `65536`): binary
+/// units, in bytes. `None` for what is not a size in bytes (`50%`).
+pub fn parse_size(text: &str) -> Option<i64> {
+    let s = text.trim().to_ascii_lowercase();
+    let s = s.strip_suffix('b').unwrap_or(&s);
+    let s = s.strip_suffix('i').unwrap_or(s);
+    let (num, shift) = match s.chars().last()? {
+        'k' => (&s[..s.len() - 1], 10),
+        'm' => (&s[..s.len() - 1], 20),
+        'g' => (&s[..s.len() - 1], 30),
+        't' => (&s[..s.len() - 1], 40),
+        _ => (s, 0),
+    };
+    let n: i64 = num.parse().ok().filter(|n| *n >= 0)?;
+    n.checked_mul(1 << shift)
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
@@ -336,6 +395,15 @@ pub struct ContainerInfo {
     pub network_mode: String,
     /// HostConfig.ReadonlyRootfs (`--read-only`).
     pub read_only_root: bool,
+    /// HostConfig.RestartPolicy as `--restart` writes it (`always`, `on-failure:3`); `no` when
+    /// none was given.
+    pub restart_policy: String,
+    /// How many times the daemon restarted it by its restart policy (`docker restart` does not
+    /// count).
+    pub restart_count: i64,
+    /// When it was created and when it last started, in nanoseconds since the Unix epoch.
+    pub created_ns: Option<i64>,
+    pub started_ns: Option<i64>,
     /// Networks the container is attached to (or asks to be, while it is only created).
     pub networks: Vec<String>,
     /// The endpoint id on each network it has a real endpoint on. A container that was only
@@ -347,6 +415,9 @@ pub struct ContainerInfo {
     pub user: String,
     /// Its IPv4 address on each network it is attached to.
     pub addresses: BTreeMap<String, String>,
+    /// The names it answers to on each network it is attached to (`--network-alias`), without
+    /// the short id the daemon adds.
+    pub aliases: BTreeMap<String, Vec<String>>,
     /// Mounts, including tmpfs given with `--tmpfs` (HostConfig.Tmpfs).
     pub mounts: Vec<MountInfo>,
     pub ports: Vec<PortBinding>,

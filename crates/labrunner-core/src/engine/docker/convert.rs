@@ -13,7 +13,7 @@ use bollard::models::{
 use crate::command::{ContainerSpec, MountKind, MountSyntax};
 use crate::engine::{
     ContainerInfo, ContainerStatus, CreateOptions, DaemonEvent, EngineError, EventAction,
-    EventKind, MountInfo, NetworkInfo, PortBinding, VolumeInfo,
+    EventKind, MountInfo, NetworkInfo, PortBinding, TmpfsInfo, VolumeInfo,
 };
 use crate::output::bounded_text;
 
@@ -200,7 +200,7 @@ fn mount_flag(
             "volume-driver" => driver.name = Some(val.to_string()),
             "bind-propagation" => bind.propagation = val.parse().ok(),
             "consistency" => consistency = Some(val.to_string()),
-            "tmpfs-size" => tmpfs.size_bytes = parse_size(val),
+            "tmpfs-size" => tmpfs.size_bytes = crate::engine::parse_size(val),
             "tmpfs-mode" => tmpfs.mode = i64::from_str_radix(val, 8).ok(),
             _ => {}
         }
@@ -306,17 +306,6 @@ fn restart_policy(r: &str) -> bollard::models::RestartPolicy {
     }
 }
 
-fn parse_size(s: &str) -> Option<i64> {
-    let s = s.trim().to_lowercase();
-    let (num, mult) = match s.chars().last()? {
-        'k' => (&s[..s.len() - 1], 1024),
-        'm' => (&s[..s.len() - 1], 1024 * 1024),
-        'g' => (&s[..s.len() - 1], 1024 * 1024 * 1024),
-        _ => (s.as_str(), 1),
-    };
-    num.parse::<i64>().ok().map(|n| n * mult)
-}
-
 pub fn container_info(c: ContainerInspectResponse) -> ContainerInfo {
     let state = c.state.unwrap_or_default();
     let host = c.host_config.unwrap_or_default();
@@ -340,11 +329,26 @@ pub fn container_info(c: ContainerInspectResponse) -> ContainerInfo {
                 .map(|id| (net.clone(), id))
         })
         .collect();
+    let aliases: BTreeMap<String, Vec<String>> = endpoints
+        .iter()
+        .map(|(net, e)| {
+            let short_id = c.id.as_deref().unwrap_or_default().get(..12).unwrap_or("");
+            let names = e
+                .aliases
+                .iter()
+                .flatten()
+                .filter(|a| a.as_str() != short_id)
+                .cloned()
+                .collect();
+            (net.clone(), names)
+        })
+        .collect();
     let mut networks: Vec<String> = endpoints.into_keys().collect();
     networks.sort();
     let mounts = mount_infos(
         c.mounts.unwrap_or_default(),
         host.tmpfs.clone().unwrap_or_default(),
+        host.mounts.clone().unwrap_or_default(),
     );
     let ports = published(settings.ports.unwrap_or_default());
     let config = c.config.unwrap_or_default();
@@ -362,6 +366,11 @@ pub fn container_info(c: ContainerInspectResponse) -> ContainerInfo {
         exit_code: state.exit_code,
         network_mode: host.network_mode.unwrap_or_default(),
         read_only_root: host.readonly_rootfs.unwrap_or(false),
+        restart_policy: restart_text(host.restart_policy.as_ref()),
+        restart_count: c.restart_count.unwrap_or(0),
+        created_ns: c.created.as_deref().and_then(time_ns),
+        started_ns: state.started_at.as_deref().and_then(time_ns),
+        aliases,
         networks,
         endpoints: real_endpoints,
         command,
@@ -373,12 +382,52 @@ pub fn container_info(c: ContainerInspectResponse) -> ContainerInfo {
     }
 }
 
+/// A restart policy as `--restart` writes it: `always`, `on-failure:3`, `no`.
+fn restart_text(policy: Option<&bollard::models::RestartPolicy>) -> String {
+    use bollard::models::RestartPolicyNameEnum as Name;
+    let Some(p) = policy else {
+        return "no".into();
+    };
+    match p.name {
+        Some(Name::ALWAYS) => "always".into(),
+        Some(Name::UNLESS_STOPPED) => "unless-stopped".into(),
+        Some(Name::ON_FAILURE) => match p.maximum_retry_count {
+            Some(n) if n > 0 => format!("on-failure:{n}"),
+            _ => "on-failure".into(),
+        },
+        _ => "no".into(),
+    }
+}
+
+/// An RFC 3339 time the daemon gives (`2026-12-07T18:20:22.366582864Z`) in nanoseconds since
+/// the Unix epoch; `None` for the zero time of a container that never started.
+fn time_ns(text: &str) -> Option<i64> {
+    let t = chrono::DateTime::parse_from_rfc3339(text).ok()?;
+    t.timestamp_nanos_opt().filter(|ns| *ns > 0)
+}
+
 /// A container's mounts by target, `--tmpfs` ones included (they live in HostConfig.Tmpfs, not
-/// in Mounts).
+/// in Mounts); a tmpfs with the size, mode and options it was given (HostConfig.Tmpfs, or the
+/// TmpfsOptions of HostConfig.Mounts).
 fn mount_infos(
     points: Vec<bollard::models::MountPoint>,
     tmpfs: HashMap<String, String>,
+    asked: Vec<bollard::models::Mount>,
 ) -> Vec<MountInfo> {
+    let tmpfs_of = |target: &str| -> Option<TmpfsInfo> {
+        if let Some(opts) = tmpfs.get(target) {
+            return Some(TmpfsInfo::from_options(opts));
+        }
+        let m = asked
+            .iter()
+            .find(|m| m.target.as_deref() == Some(target) && m.typ == Some(MountType::TMPFS))?;
+        let o = m.tmpfs_options.clone().unwrap_or_default();
+        Some(TmpfsInfo {
+            size_bytes: o.size_bytes.filter(|s| *s > 0),
+            mode: o.mode.and_then(|m| u32::try_from(m).ok()),
+            options: Vec::new(),
+        })
+    };
     let mut mounts: Vec<MountInfo> = points
         .into_iter()
         .map(|m| {
@@ -390,18 +439,22 @@ fn mount_infos(
                 } else {
                     m.source.unwrap_or_default()
                 },
+                tmpfs: (kind == Some(MountKind::Tmpfs))
+                    .then(|| tmpfs_of(m.destination.as_deref().unwrap_or_default()))
+                    .flatten(),
                 target: m.destination.unwrap_or_default(),
                 read_only: m.rw == Some(false),
             }
         })
         .collect();
-    for (target, opts) in tmpfs {
-        if !mounts.iter().any(|m| m.target == target) {
+    for (target, opts) in &tmpfs {
+        if !mounts.iter().any(|m| m.target == *target) {
             mounts.push(MountInfo {
                 kind: Some(MountKind::Tmpfs),
                 source: String::new(),
-                target,
+                target: target.clone(),
                 read_only: opts.split(',').any(|o| o == "ro"),
+                tmpfs: Some(TmpfsInfo::from_options(opts)),
             });
         }
     }
@@ -459,18 +512,15 @@ pub fn whole_volume_at(
 }
 
 pub fn network_info(n: NetworkInspect) -> NetworkInfo {
+    let pools = n.ipam.and_then(|i| i.config).unwrap_or_default();
     NetworkInfo {
         name: n.name.unwrap_or_default(),
         id: n.id.unwrap_or_default(),
         driver: n.driver.unwrap_or_default(),
         scope: n.scope.unwrap_or_default(),
-        subnets: n
-            .ipam
-            .and_then(|i| i.config)
-            .unwrap_or_default()
-            .into_iter()
-            .filter_map(|c| c.subnet)
-            .collect(),
+        subnets: pools.iter().filter_map(|c| c.subnet.clone()).collect(),
+        ip_ranges: pools.iter().filter_map(|c| c.ip_range.clone()).collect(),
+        gateways: pools.iter().filter_map(|c| c.gateway.clone()).collect(),
         labels: n.labels.unwrap_or_default().into_iter().collect(),
     }
 }
