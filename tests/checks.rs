@@ -8,10 +8,10 @@ use std::path::Path;
 
 use common::{docker, docker_available, docker_quiet, events_since};
 use labrunner_core::{
-    AttachedCheck, Check, CheckEnv, CommandFailsCheck, ContainerCheck, ContainerState,
-    DockerEngine, ExecCheck, FileCheck, ImageCheck, ImageMap, LoopbackOnlyCheck, MountCheck,
-    MountType, NetworkCheck, Probe, PublishedCheck, RanCheck, ReachableCheck, Recorder,
-    ResolvesCheck, Verdict, VolumeCheck, evaluate_check as evaluate,
+    AttachedCheck, Check, CheckEnv, CommandFailsCheck, ContainerCheck, ContainerRanCheck,
+    ContainerState, DockerEngine, ExecCheck, FileCheck, ImageCheck, ImageMap, LoopbackOnlyCheck,
+    MountCheck, MountType, NetworkCheck, Probe, PublishedCheck, RanCheck, ReachableCheck, Recorder,
+    ResolvesCheck, UserCheck, Verdict, VolumeCheck, evaluate_check as evaluate,
 };
 
 const BUSYBOX: &str = "labrunner-fixture/busybox:1";
